@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every file deletion on the machine: which path, which process, what result.
+ *
+ * raw_tp/sys_enter runs for every syscall of every task. It keeps only the
+ * deletion syscalls (by number, per ABI) and remembers their arguments in task
+ * storage. raw_tp/sys_exit then builds the record for those calls alone, while
+ * the deleting task is still current: the path argument (the kernel has just
+ * copied it, so its page is resident), the directory a relative path is
+ * relative to, resolved to the root, the process context, and the result.
+ * Records go to user space through one ring buffer; a command line goes once
+ * per process image, ahead of that process's first deletion.
+ */
+#include "kernel_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "deletions.h"
+#include "deletion_syscalls.h"
+
+#define AT_FDCWD -100
+#define AT_REMOVEDIR 0x200
+#define ENAMETOOLONG 36
+
+/* data[] indexes are masked with this so the verifier can bound every write. */
+#define DATA_INDEX_MASK (PATH_ARG_MAX + DIRECTORY_NAMES_MAX - 1)
+_Static_assert((DATA_INDEX_MASK & (DATA_INDEX_MASK + 1)) == 0, "mask must be 2^n - 1");
+
+char LICENSE[] SEC("license") = "GPL";
+
+/*
+ * Written by user space through the skeleton's mmapped data sections.
+ *
+ * generation: bumped before each attach, so that a call left between enter and
+ * exit by an earlier attach (detached in the middle) is never reported with
+ * the result of some later syscall.
+ * deletions_in_flight: deletion calls between sys_enter and sys_exit. sys_exit
+ * runs after every syscall of the machine and returns at once while it is 0;
+ * user space zeroes it with each new generation.
+ * report_failed: whether calls that failed are reported too.
+ */
+__u32 generation = 1;
+__u64 deletions_in_flight;
+bool report_failed;
+
+struct call_in_flight {
+	__u64 start_ns;
+	__u64 path;       /* user address of the path argument */
+	__s32 dirfd;
+	__u32 generation; /* 0 once the call has been reported */
+	__u8 syscall;
+	__u8 abi;
+	bool directory;
+};
+
+/* Task storage dies with its task, so a thread that dies inside a deletion
+ * leaves nothing behind, and memory is bounded by the number of threads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct call_in_flight);
+} calls_in_flight SEC(".maps");
+
+/* Size is set by user space before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+} records SEC(".maps");
+
+/* Records are built here, then sent with only their used bytes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct deletion_record);
+} deletion_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct process_record);
+} process_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LOST_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Process images whose command line user space has. Eviction only means a
+ * command line is sent again; user space also deletes keys it forgets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct process_key);
+	__type(value, __u8);
+} processes_reported SEC(".maps");
+
+static __always_inline void count_lost(__u32 counter)
+{
+	__u64 *count = bpf_map_lookup_elem(&lost, &counter);
+
+	if (count)
+		*count += 1; /* per-CPU: no other writer */
+}
+
+#define CANDIDATE_NUMBER(nr, syscall) case nr:
+#define SYSCALL_FOR_NUMBER(nr, syscall) case nr: return syscall;
+
+/* True for every number that is a deletion in some ABI of this architecture. */
+static __always_inline bool might_delete(long nr)
+{
+	switch (nr) {
+	NATIVE_DELETION_SYSCALLS(CANDIDATE_NUMBER)
+	COMPAT_DELETION_SYSCALLS(CANDIDATE_NUMBER)
+		return true;
+	default:
+		return false;
+	}
+}
+
+static __always_inline __u8 native_deletion(long nr)
+{
+	switch (nr) {
+	NATIVE_DELETION_SYSCALLS(SYSCALL_FOR_NUMBER)
+	default:
+		return 0;
+	}
+}
+
+static __always_inline __u8 compat_deletion(long nr)
+{
+	switch (nr) {
+	COMPAT_DELETION_SYSCALLS(SYSCALL_FOR_NUMBER)
+	default:
+		return 0;
+	}
+}
+
+SEC("raw_tp/sys_enter")
+int trace_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	long nr = ctx->args[1];
+
+	/* The common path: any syscall that cannot be a deletion ends here. */
+	if (!might_delete(nr))
+		return 0;
+
+	struct task_struct *task = bpf_get_current_task_btf();
+	bool compat = in_compat_syscall(task);
+	__u8 syscall = compat ? compat_deletion(nr) : native_deletion(nr);
+
+	if (!syscall)
+		return 0; /* a deletion's number, but in the other ABI's table */
+
+	struct call_in_flight *call =
+		bpf_task_storage_get(&calls_in_flight, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!call) {
+		count_lost(LOST_IN_FLIGHT);
+		return 0;
+	}
+
+	/* ctx->args[0] is the task's saved user registers. raw_tp arguments are
+	 * untyped to the verifier, so they are read through CO-RE (probe) reads. */
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long dirfd = AT_FDCWD, path, flags = 0;
+
+	if (syscall == DELETION_UNLINKAT) {
+		dirfd = compat ? COMPAT_ARG1(regs) : PT_REGS_PARM1_CORE(regs);
+		path = compat ? COMPAT_ARG2(regs) : PT_REGS_PARM2_CORE(regs);
+		flags = compat ? COMPAT_ARG3(regs) : PT_REGS_PARM3_CORE(regs);
+	} else {
+		path = compat ? COMPAT_ARG1(regs) : PT_REGS_PARM1_CORE(regs);
+	}
+	if (compat)
+		path = (__u32)path; /* the upper half of the register is not part of a 32-bit pointer */
+
+	if (call->generation != generation)
+		__sync_fetch_and_add(&deletions_in_flight, 1);
+	call->start_ns = bpf_ktime_get_ns();
+	call->path = path;
+	call->dirfd = (int)dirfd; /* the kernel takes these arguments as int */
+	call->syscall = syscall;
+	call->abi = compat ? COMPAT_ABI : NATIVE_ABI;
+	call->directory = syscall == DELETION_RMDIR || ((int)flags & AT_REMOVEDIR);
+	call->generation = generation;
+	return 0;
+}
+
+/* struct mount embeds the vfsmount that paths point to (fs/mount.h). */
+static __always_inline struct mount *real_mount(struct vfsmount *vfsmnt)
+{
+	return (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+}
+
+static __always_inline struct vfsmount *vfs_mount(struct mount *mnt)
+{
+	return (void *)mnt + bpf_core_field_offset(struct mount, mnt);
+}
+
+/*
+ * Write the names of the directories from (dentry, vfsmnt) up to the task's
+ * root into rec->data at names_off, innermost first, each ended by a NUL, and
+ * their length into rec->directory_names_len. The walk is prepend_path()'s
+ * (fs/d_path.c): up d_parent within a mount; at a mount's root, over to the
+ * dentry it is mounted on in the parent mount. Returns whether the task's root
+ * was reached: not when the walk ran out of steps or room, or met a top it
+ * could not get past (a disconnected dentry, a mount outside the task's root).
+ */
+static __always_inline bool walk_to_root(struct deletion_record *rec, __u32 names_off,
+					 struct dentry *dentry, struct vfsmount *vfsmnt,
+					 struct task_struct *task)
+{
+	struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	struct mount *mnt = real_mount(vfsmnt);
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+
+	/*
+	 * The running length lives in the record, not in a local: the verifier
+	 * does not track what map memory holds, so at every step it knows only
+	 * the bound tested below. Every step then looks the same to it and the
+	 * loop verifies in linear time; an exact local length would make each
+	 * mix of mount crossings and names a state of its own.
+	 */
+	rec->directory_names_len = 0;
+	for (int step = 0; step < DIRECTORY_WALK_MAX_STEPS; step++) {
+		if (dentry == root_dentry && vfsmnt == root_mnt)
+			return true;
+		if (dentry == mnt_root) {
+			struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (parent_mnt == mnt)
+				return false;
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = parent_mnt;
+			vfsmnt = vfs_mount(mnt);
+			mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+			continue;
+		}
+
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		__u32 len = rec->directory_names_len;
+
+		if (parent == dentry || len > DIRECTORY_NAMES_MAX - (FILE_NAME_MAX + 1))
+			return false;
+
+		const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+		long n = bpf_probe_read_kernel_str(&rec->data[(names_off + len) & DATA_INDEX_MASK],
+						   FILE_NAME_MAX + 1, name);
+		if (n <= 0)
+			return false;
+		rec->directory_names_len = len + n;
+		dentry = parent;
+	}
+	return false;
+}
+
+/* The directory a relative path is relative to: the working directory, or
+ * the file open at dirfd. False where dirfd names no open file. */
+static __always_inline bool directory_of(struct task_struct *task, int dirfd,
+					 struct dentry **dentry, struct vfsmount **vfsmnt)
+{
+	if (dirfd == AT_FDCWD) {
+		*dentry = BPF_CORE_READ(task, fs, pwd.dentry);
+		*vfsmnt = BPF_CORE_READ(task, fs, pwd.mnt);
+		return *dentry && *vfsmnt;
+	}
+
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+
+	if (dirfd < 0 || (unsigned int)dirfd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[dirfd]) || !file)
+		return false;
+	*dentry = BPF_CORE_READ(file, f_path.dentry);
+	*vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	return *dentry && *vfsmnt;
+}
+
+static __always_inline void report_process(struct task_struct *task, struct process_key *key)
+{
+	static const __u8 reported = 1;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(&processes_reported, key))
+		return;
+
+	struct process_record *rec = bpf_map_lookup_elem(&process_scratch, &zero);
+	if (!rec)
+		return;
+
+	rec->kind = RECORD_PROCESS;
+	rec->flags = 0;
+	rec->process = *key;
+
+	struct task_struct *ancestor = task->real_parent;
+	__u8 count = 0;
+
+	for (int i = 0; i < ANCESTORS_MAX; i++) {
+		int pid = ancestor->tgid;
+
+		if (pid <= 0)
+			break; /* past init, at the idle task */
+		rec->ancestors[i].pid = pid;
+		bpf_probe_read_kernel_str(rec->ancestors[i].comm, TASK_COMM_LEN, ancestor->comm);
+		count++;
+		ancestor = ancestor->real_parent;
+	}
+	rec->ancestor_count = count;
+
+	struct mm_struct *mm = task->mm;
+	unsigned long arg_start = mm->arg_start;
+	unsigned long len = mm->arg_end - arg_start;
+
+	if (len > CMDLINE_MAX) {
+		len = CMDLINE_MAX;
+		rec->flags |= PROCESS_CMDLINE_TRUNCATED;
+	}
+	if (bpf_probe_read_user(rec->cmdline, len, (void *)arg_start)) {
+		len = 0;
+		rec->flags |= PROCESS_CMDLINE_UNREADABLE;
+	}
+	rec->cmdline_len = len;
+
+	if (bpf_ringbuf_output(&records, rec, offsetof(struct process_record, cmdline) + len, 0)) {
+		count_lost(LOST_PROCESSES);
+		return; /* not marked as reported: the next deletion tries again */
+	}
+	bpf_map_update_elem(&processes_reported, key, &reported, BPF_ANY);
+}
+
+static __always_inline void report_deletion(struct task_struct *task, struct call_in_flight *call,
+					    long result, struct process_key *key)
+{
+	__u32 zero = 0;
+	struct deletion_record *rec = bpf_map_lookup_elem(&deletion_scratch, &zero);
+
+	if (!rec)
+		return;
+
+	rec->kind = RECORD_DELETION;
+	rec->syscall = call->syscall;
+	rec->abi = call->abi;
+	rec->flags = call->directory ? DELETION_DIRECTORY : 0;
+	rec->dirfd = call->dirfd;
+	rec->result = result;
+	rec->start_ns = call->start_ns;
+	rec->cgroup_id = bpf_get_current_cgroup_id();
+	rec->process = *key;
+	rec->tid = task->pid;
+	rec->ppid = task->real_parent->tgid;
+	rec->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	rec->directory_names_len = 0;
+
+	long n = bpf_probe_read_user_str(rec->data, PATH_ARG_MAX, (void *)call->path);
+	__u32 path_len = 0;
+
+	if (n <= 0) {
+		rec->flags |= DELETION_PATH_UNREADABLE;
+	} else {
+		path_len = (n - 1) & (PATH_ARG_MAX - 1);
+		if (n == PATH_ARG_MAX && result == -ENAMETOOLONG)
+			rec->flags |= DELETION_PATH_TRUNCATED;
+		if (rec->data[0] != '/') {
+			struct dentry *dentry;
+			struct vfsmount *vfsmnt;
+
+			rec->flags |= DELETION_RELATIVE;
+			if (!directory_of(task, call->dirfd, &dentry, &vfsmnt) ||
+			    !walk_to_root(rec, path_len, dentry, vfsmnt, task))
+				rec->flags |= DELETION_DIRECTORY_INCOMPLETE;
+		}
+	}
+	rec->path_len = path_len;
+
+	__u32 names_len = rec->directory_names_len;
+	__u32 size = offsetof(struct deletion_record, data) + path_len + names_len;
+
+	if (size > sizeof(*rec))
+		return; /* cannot happen; tells the verifier the size is bounded */
+	if (bpf_ringbuf_output(&records, rec, size, 0))
+		count_lost(LOST_DELETIONS);
+}
+
+SEC("raw_tp/sys_exit")
+int trace_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	/* The common path: no deletion is in progress anywhere. */
+	if (!deletions_in_flight)
+		return 0;
+
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct call_in_flight *call = bpf_task_storage_get(&calls_in_flight, task, 0, 0);
+
+	if (!call || call->generation != generation)
+		return 0;
+	call->generation = 0;
+	__sync_fetch_and_add(&deletions_in_flight, -1);
+
+	long result = ctx->args[1];
+
+	if (result < 0 && !report_failed)
+		return 0;
+
+	struct process_key key = {
+		.tgid = task->tgid,
+		.exec_id = (__u32)task->self_exec_id,
+		.start_time = task->start_time,
+	};
+
+	report_process(task, &key);
+	report_deletion(task, call, result, &key);
+	return 0;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few kernel types the deletion tracer reads, declared for CO-RE.
+ *
+ * This stands in for the multi-megabyte vmlinux.h that bpftool can dump: every
+ * struct carries preserve_access_index, so each field access is recorded as a
+ * relocation and libbpf rewrites it at load time to the running kernel's layout
+ * (read from /sys/kernel/btf/vmlinux). Only the fields used are declared, and
+ * their order here means nothing. Fields that sit inside anonymous unions in
+ * some kernels (dentry.d_name, file.f_path in 6.x) are matched by name through
+ * those unions, so they are declared as plain members.
+ */
+#ifndef SYSCALL_TRACE_KERNEL_TYPES_H
+#define SYSCALL_TRACE_KERNEL_TYPES_H
+
+/* bpf_tracing.h picks the kernel's pt_regs field names (di, si, ...) when
+ * it sees vmlinux.h's guard; this header plays vmlinux.h's part. */
+#ifndef __VMLINUX_H__
+#define __VMLINUX_H__
+#endif
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s32 s32;
+typedef __s64 s64;
+typedef _Bool bool;
+#define true 1
+#define false 0
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+#if defined(__TARGET_ARCH_x86)
+struct pt_regs {
+	unsigned long bx;
+	unsigned long cx;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
+	unsigned long sp;
+	unsigned long ip;
+	unsigned long ax;
+};
+#elif defined(__TARGET_ARCH_arm64)
+/* bpf_tracing.h reads arm64 registers through the UAPI user_pt_regs. */
+struct user_pt_regs {
+	__u64 regs[31];
+	__u64 sp;
+	__u64 pc;
+	__u64 pstate;
+};
+struct pt_regs {
+	__u64 regs[31];
+	__u64 orig_x0;
+	__s32 syscallno;
+};
+#endif
+
+struct thread_info {
+	unsigned long flags;
+	u32 status;
+};
+
+struct qstr {
+	u32 len;
+	const unsigned char *name;
+};
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+};
+
+struct vfsmount {
+	struct dentry *mnt_root;
+};
+
+/* fs/mount.h: the vfsmount that paths point to is embedded in a mount. */
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+};
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+};
+
+struct fs_struct {
+	struct path root;
+	struct path pwd;
+};
+
+struct file {
+	struct path f_path;
+};
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
+struct mm_struct {
+	unsigned long arg_start;
+	unsigned long arg_end;
+};
+
+struct task_struct {
+	struct thread_info thread_info;
+	int pid;
+	int tgid;
+	struct task_struct *real_parent;
+	char comm[16];
+	u64 start_time;
+	u64 self_exec_id;
+	struct fs_struct *fs;
+	struct files_struct *files;
+	struct mm_struct *mm;
+};
+
+#pragma clang attribute pop
+
+#endif /* SYSCALL_TRACE_KERNEL_TYPES_H */
