@@ -1,0 +1,21 @@
+{
+  "targets": [
+    {
+      "target_name": "syscall_trace",
+      "sources": [
+        "src/addon.cc",
+        "src/deletion_tracer.cc",
+        "src/libbpf_errors.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "../bpf",
+        "../build/bpf"
+      ],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags_cc": ["-std=c++20", "-fexceptions", "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "libraries": ["-lbpf", "-Wl,-rpath,'$$ORIGIN'"]
+    }
+  ]
+}

@@ -1,0 +1,321 @@
+// The JavaScript face of DeletionTracer: converts arguments and errors, and
+// delivers records from the libuv loop in batches.
+//
+//   const tracer = new Tracer(onRecords, {btfPath?, ringBufferBytes?});
+//   tracer.attach(); ... tracer.detach(); tracer.close();
+//
+// onRecords(batch: Buffer) receives every record that was waiting when the
+// ring buffer's fd became readable, each as a uint32 length and its bytes;
+// `layout` tells JavaScript where the fields of bpf/deletions.h lie.
+#include <napi.h>
+#include <uv.h>
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "deletion_tracer.h"
+#include "deletions.h"
+
+namespace {
+
+// Large enough that a storm is delivered in few calls, small enough that the
+// loop gets back to other work (JSON-RPC requests, timers) between them.
+constexpr size_t kBatchBytes = 1 << 20;
+
+Napi::Error ToJsError(Napi::Env env, const TracerError& error) {
+  Napi::Error js_error = Napi::Error::New(env, error.what());
+  js_error.Set("errno", Napi::Number::New(env, error.error_number()));
+  const char* code = strerrorname_np(error.error_number());
+  if (code != nullptr) js_error.Set("code", Napi::String::New(env, code));
+  return js_error;
+}
+
+class Tracer : public Napi::ObjectWrap<Tracer> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Tracer",
+                       {
+                           InstanceMethod<&Tracer::Attach>("attach"),
+                           InstanceMethod<&Tracer::Detach>("detach"),
+                           InstanceMethod<&Tracer::SetReportFailed>("setReportFailed"),
+                           InstanceMethod<&Tracer::Lost>("lost"),
+                           InstanceMethod<&Tracer::ForgetProcess>("forgetProcess"),
+                           InstanceMethod<&Tracer::Close>("close"),
+                       });
+  }
+
+  explicit Tracer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tracer>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "Tracer: onRecords must be a function");
+    TracerOptions options;
+    if (info[1].IsObject()) {
+      Napi::Object given = info[1].As<Napi::Object>();
+      Napi::Value btf_path = given.Get("btfPath");
+      if (btf_path.IsString()) {
+        options.btf_path = btf_path.As<Napi::String>().Utf8Value();
+      } else if (!btf_path.IsUndefined()) {
+        throw Napi::TypeError::New(env, "Tracer: btfPath must be a string");
+      }
+      Napi::Value ring_bytes = given.Get("ringBufferBytes");
+      if (ring_bytes.IsNumber()) {
+        double bytes = ring_bytes.As<Napi::Number>().DoubleValue();
+        if (bytes < 1 || bytes > (1u << 31) || bytes != static_cast<uint32_t>(bytes)) {
+          throw Napi::RangeError::New(env, "Tracer: ringBufferBytes must be a whole number up to 2 GiB");
+        }
+        options.ring_buffer_bytes = static_cast<uint32_t>(bytes);
+      } else if (!ring_bytes.IsUndefined()) {
+        throw Napi::TypeError::New(env, "Tracer: ringBufferBytes must be a number");
+      }
+    }
+    on_records_ = Napi::Persistent(info[0].As<Napi::Function>());
+    async_context_ = std::make_unique<Napi::AsyncContext>(env, "SyscallTraceRecords");
+    try {
+      tracer_ = std::make_unique<DeletionTracer>(options);
+    } catch (const TracerError& error) {
+      throw ToJsError(env, error);
+    }
+    napi_add_env_cleanup_hook(env, OnEnvCleanup, this);
+  }
+
+  ~Tracer() override { Shutdown(); }
+
+ private:
+  static void OnEnvCleanup(void* data) {
+    auto* self = static_cast<Tracer*>(data);
+    self->env_cleanup_registered_ = false;  // node is running it now
+    self->Shutdown();
+  }
+
+  DeletionTracer& Open(Napi::Env env) {
+    if (!tracer_) throw Napi::Error::New(env, "Tracer: already closed");
+    return *tracer_;
+  }
+
+  void Attach(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    DeletionTracer& tracer = Open(env);
+    if (tracer.attached()) return;
+    try {
+      tracer.Attach();
+    } catch (const TracerError& error) {
+      throw ToJsError(env, error);
+    }
+    poll_ = new uv_poll_t;
+    poll_->data = this;
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    uv_poll_init(loop, poll_, tracer.poll_fd());
+    uv_poll_start(poll_, UV_READABLE, OnReadable);
+    Ref();  // keep this object alive while the loop may call into it
+  }
+
+  // Detaches, then hands over what is still in the ring buffer.
+  void Detach(const Napi::CallbackInfo& info) {
+    DeletionTracer& tracer = Open(info.Env());
+    if (!tracer.attached()) return;
+    tracer.Detach();
+    StopPolling();
+    DeliverWaitingRecords();
+    Unref();
+  }
+
+  void SetReportFailed(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsBoolean()) throw Napi::TypeError::New(env, "setReportFailed: expects a boolean");
+    Open(env).SetReportFailed(info[0].As<Napi::Boolean>().Value());
+  }
+
+  Napi::Value Lost(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    LostCounts lost;
+    try {
+      lost = Open(env).Lost();
+    } catch (const TracerError& error) {
+      throw ToJsError(env, error);
+    }
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("deletions", Napi::Number::New(env, static_cast<double>(lost.deletions)));
+    result.Set("processes", Napi::Number::New(env, static_cast<double>(lost.processes)));
+    result.Set("inFlight", Napi::Number::New(env, static_cast<double>(lost.in_flight)));
+    return result;
+  }
+
+  // forgetProcess(tgid, execId, startTime: bigint)
+  void ForgetProcess(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsBigInt()) {
+      throw Napi::TypeError::New(env, "forgetProcess: expects (tgid: number, execId: number, startTime: bigint)");
+    }
+    process_key key = {};
+    bool lossless = false;
+    key.tgid = info[0].As<Napi::Number>().Uint32Value();
+    key.exec_id = info[1].As<Napi::Number>().Uint32Value();
+    key.start_time = info[2].As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) throw Napi::RangeError::New(env, "forgetProcess: startTime must fit in 64 bits");
+    try {
+      Open(env).ForgetProcess(key);
+    } catch (const TracerError& error) {
+      throw ToJsError(env, error);
+    }
+  }
+
+  void Close(const Napi::CallbackInfo&) {
+    if (tracer_ && tracer_->attached()) Unref();
+    Shutdown();
+  }
+
+  void Shutdown() {
+    StopPolling();
+    tracer_.reset();  // destroys the links: nothing stays attached
+    if (env_cleanup_registered_) {
+      napi_remove_env_cleanup_hook(Env(), OnEnvCleanup, this);
+      env_cleanup_registered_ = false;
+    }
+  }
+
+  void StopPolling() {
+    if (poll_ == nullptr) return;
+    uv_poll_stop(poll_);
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
+    poll_ = nullptr;
+  }
+
+  static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
+    auto* self = static_cast<Tracer*>(handle->data);
+    if (status < 0) return;  // the fd reported an error; the next readable event retries
+    self->DeliverWaitingRecords();
+  }
+
+  // Drains the ring buffer into batches and hands each to JavaScript. The
+  // callback may close this tracer, so the tracer is looked up again after it.
+  void DeliverWaitingRecords() {
+    Napi::Env env = Env();
+    bool more = true;
+    while (more && tracer_) {
+      batch_.clear();
+      try {
+        more = tracer_->Drain(&batch_, kBatchBytes);
+      } catch (const TracerError& error) {
+        Napi::HandleScope scope(env);
+        napi_fatal_exception(env, ToJsError(env, error).Value());
+        return;
+      }
+      if (batch_.empty()) return;
+      Napi::HandleScope scope(env);
+      Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, batch_.data(), batch_.size());
+      try {
+        on_records_.MakeCallback(Value(), {buffer}, *async_context_);
+      } catch (const Napi::Error& error) {
+        napi_fatal_exception(env, error.Value());
+        return;
+      }
+    }
+  }
+
+  std::unique_ptr<DeletionTracer> tracer_;
+  Napi::FunctionReference on_records_;
+  std::unique_ptr<Napi::AsyncContext> async_context_;
+  uv_poll_t* poll_ = nullptr;
+  std::vector<uint8_t> batch_;
+  bool env_cleanup_registered_ = true;
+};
+
+#define FIELD(object, type, field) object.Set(#field, Napi::Number::New(env, offsetof(type, field)))
+
+// Where each field of the records in bpf/deletions.h lies, and what its
+// constants are, so that JavaScript decodes them without a second copy of
+// the layout.
+Napi::Object RecordLayout(Napi::Env env) {
+  Napi::Object deletion = Napi::Object::New(env);
+  deletion.Set("size", Napi::Number::New(env, sizeof(deletion_record)));
+  FIELD(deletion, deletion_record, kind);
+  FIELD(deletion, deletion_record, syscall);
+  FIELD(deletion, deletion_record, abi);
+  FIELD(deletion, deletion_record, flags);
+  FIELD(deletion, deletion_record, dirfd);
+  FIELD(deletion, deletion_record, result);
+  FIELD(deletion, deletion_record, start_ns);
+  FIELD(deletion, deletion_record, cgroup_id);
+  FIELD(deletion, deletion_record, process);
+  FIELD(deletion, deletion_record, tid);
+  FIELD(deletion, deletion_record, ppid);
+  FIELD(deletion, deletion_record, uid);
+  FIELD(deletion, deletion_record, path_len);
+  FIELD(deletion, deletion_record, directory_names_len);
+  FIELD(deletion, deletion_record, comm);
+  FIELD(deletion, deletion_record, data);
+
+  Napi::Object process = Napi::Object::New(env);
+  process.Set("size", Napi::Number::New(env, sizeof(process_record)));
+  FIELD(process, process_record, kind);
+  FIELD(process, process_record, flags);
+  FIELD(process, process_record, ancestor_count);
+  FIELD(process, process_record, cmdline_len);
+  FIELD(process, process_record, process);
+  FIELD(process, process_record, ancestors);
+  FIELD(process, process_record, cmdline);
+
+  Napi::Object key = Napi::Object::New(env);
+  key.Set("size", Napi::Number::New(env, sizeof(process_key)));
+  FIELD(key, process_key, tgid);
+  FIELD(key, process_key, exec_id);
+  FIELD(key, process_key, start_time);
+
+  Napi::Object ancestor = Napi::Object::New(env);
+  ancestor.Set("size", Napi::Number::New(env, sizeof(struct ancestor)));
+  FIELD(ancestor, struct ancestor, pid);
+  FIELD(ancestor, struct ancestor, comm);
+
+  Napi::Object kinds = Napi::Object::New(env);
+  kinds.Set("deletion", Napi::Number::New(env, RECORD_DELETION));
+  kinds.Set("process", Napi::Number::New(env, RECORD_PROCESS));
+
+  Napi::Object syscalls = Napi::Object::New(env);
+  syscalls.Set(Napi::Number::New(env, DELETION_UNLINK), "unlink");
+  syscalls.Set(Napi::Number::New(env, DELETION_UNLINKAT), "unlinkat");
+  syscalls.Set(Napi::Number::New(env, DELETION_RMDIR), "rmdir");
+
+  Napi::Object abis = Napi::Object::New(env);
+  abis.Set(Napi::Number::New(env, ABI_X86_64), "x86_64");
+  abis.Set(Napi::Number::New(env, ABI_IA32), "ia32");
+  abis.Set(Napi::Number::New(env, ABI_ARM64), "arm64");
+  abis.Set(Napi::Number::New(env, ABI_AARCH32), "aarch32");
+
+  Napi::Object deletion_flags = Napi::Object::New(env);
+  deletion_flags.Set("directory", Napi::Number::New(env, DELETION_DIRECTORY));
+  deletion_flags.Set("relative", Napi::Number::New(env, DELETION_RELATIVE));
+  deletion_flags.Set("directoryIncomplete", Napi::Number::New(env, DELETION_DIRECTORY_INCOMPLETE));
+  deletion_flags.Set("pathUnreadable", Napi::Number::New(env, DELETION_PATH_UNREADABLE));
+  deletion_flags.Set("pathTruncated", Napi::Number::New(env, DELETION_PATH_TRUNCATED));
+
+  Napi::Object process_flags = Napi::Object::New(env);
+  process_flags.Set("cmdlineTruncated", Napi::Number::New(env, PROCESS_CMDLINE_TRUNCATED));
+  process_flags.Set("cmdlineUnreadable", Napi::Number::New(env, PROCESS_CMDLINE_UNREADABLE));
+
+  Napi::Object layout = Napi::Object::New(env);
+  layout.Set("deletion", deletion);
+  layout.Set("process", process);
+  layout.Set("processKey", key);
+  layout.Set("ancestor", ancestor);
+  layout.Set("recordKinds", kinds);
+  layout.Set("syscalls", syscalls);
+  layout.Set("abis", abis);
+  layout.Set("deletionFlags", deletion_flags);
+  layout.Set("processFlags", process_flags);
+  layout.Set("taskCommLen", Napi::Number::New(env, TASK_COMM_LEN));
+  layout.Set("directoryWalkMaxSteps", Napi::Number::New(env, DIRECTORY_WALK_MAX_STEPS));
+  return layout;
+}
+
+#undef FIELD
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Tracer", Tracer::Define(env));
+  exports.Set("layout", RecordLayout(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(syscall_trace, Init)

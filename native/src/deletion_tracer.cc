@@ -1,0 +1,148 @@
+#include "deletion_tracer.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "deletions.h"
+#include "deletions.skel.h"
+#include "libbpf_errors.h"
+
+namespace {
+
+constexpr const char* kKernelBtf = "/sys/kernel/btf/vmlinux";
+
+// Stops ring_buffer__consume once a batch is full; the record that filled it
+// is already in the batch.
+constexpr int kBatchFull = -E2BIG;
+
+bool IsPowerOfTwo(uint32_t n) { return n != 0 && (n & (n - 1)) == 0; }
+
+void CheckOptions(const TracerOptions& options) {
+  const std::string& btf = options.btf_path.empty() ? kKernelBtf : options.btf_path;
+  if (access(btf.c_str(), R_OK) != 0) {
+    int error_number = errno;
+    if (options.btf_path.empty() && error_number == ENOENT) {
+      throw TracerError(ENOENT, std::string("this kernel has no BTF (") + kKernelBtf +
+                                    " is missing): Syscall Trace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+    }
+    throw TracerError(error_number, "cannot read the kernel's BTF at " + btf + ": " + strerror(error_number));
+  }
+  uint32_t page = static_cast<uint32_t>(sysconf(_SC_PAGESIZE));
+  if (!IsPowerOfTwo(options.ring_buffer_bytes) || options.ring_buffer_bytes < page) {
+    throw TracerError(EINVAL, "the ring buffer size must be a power of two of at least one page (" +
+                                  std::to_string(page) + " bytes), not " + std::to_string(options.ring_buffer_bytes));
+  }
+}
+
+}  // namespace
+
+DeletionTracer::DeletionTracer(const TracerOptions& options) {
+  CheckOptions(options);
+  LibbpfLogCapture log;
+
+  LIBBPF_OPTS(bpf_object_open_opts, open_options,
+              .btf_custom_path = options.btf_path.empty() ? nullptr : options.btf_path.c_str());
+  skeleton_ = deletions__open_opts(&open_options);
+  if (skeleton_ == nullptr) ThrowLoadError(errno, log.text());
+
+  int error = bpf_map__set_max_entries(skeleton_->maps.records, options.ring_buffer_bytes);
+  if (error == 0) error = deletions__load(skeleton_);
+  if (error != 0) {
+    deletions__destroy(skeleton_);
+    skeleton_ = nullptr;
+    ThrowLoadError(-error, log.text());
+  }
+
+  ring_ = ring_buffer__new(bpf_map__fd(skeleton_->maps.records), OnRecord, this, nullptr);
+  if (ring_ == nullptr) {
+    int error_number = errno;
+    deletions__destroy(skeleton_);
+    skeleton_ = nullptr;
+    ThrowStepError(error_number, "opening the ring buffer");
+  }
+}
+
+DeletionTracer::~DeletionTracer() {
+  Detach();
+  ring_buffer__free(ring_);
+  deletions__destroy(skeleton_);
+}
+
+void DeletionTracer::Attach() {
+  if (attached()) return;
+  skeleton_->data->generation++;
+  skeleton_->bss->deletions_in_flight = 0;
+
+  // sys_exit first: a call whose entry is seen must have its exit seen too.
+  exit_link_ = bpf_program__attach(skeleton_->progs.trace_sys_exit);
+  if (exit_link_ == nullptr) {
+    int error_number = errno;
+    ThrowStepError(error_number, "attaching to the sys_exit raw tracepoint");
+  }
+  enter_link_ = bpf_program__attach(skeleton_->progs.trace_sys_enter);
+  if (enter_link_ == nullptr) {
+    int error_number = errno;
+    bpf_link__destroy(exit_link_);
+    exit_link_ = nullptr;
+    ThrowStepError(error_number, "attaching to the sys_enter raw tracepoint");
+  }
+}
+
+void DeletionTracer::Detach() {
+  // sys_enter first, so no call starts that sys_exit would not see end.
+  bpf_link__destroy(enter_link_);
+  enter_link_ = nullptr;
+  bpf_link__destroy(exit_link_);
+  exit_link_ = nullptr;
+}
+
+void DeletionTracer::SetReportFailed(bool report_failed) { skeleton_->bss->report_failed = report_failed; }
+
+int DeletionTracer::poll_fd() const { return ring_buffer__epoll_fd(ring_); }
+
+int DeletionTracer::OnRecord(void* context, void* data, size_t size) {
+  auto* self = static_cast<DeletionTracer*>(context);
+  std::vector<uint8_t>& batch = *self->batch_;
+  uint32_t length = static_cast<uint32_t>(size);
+  const auto* length_bytes = reinterpret_cast<const uint8_t*>(&length);
+  batch.insert(batch.end(), length_bytes, length_bytes + sizeof(length));
+  batch.insert(batch.end(), static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + size);
+  return batch.size() >= self->batch_limit_ ? kBatchFull : 0;
+}
+
+bool DeletionTracer::Drain(std::vector<uint8_t>* batch, size_t max_bytes) {
+  batch_ = batch;
+  batch_limit_ = max_bytes;
+  int result = ring_buffer__consume(ring_);
+  batch_ = nullptr;
+  if (result == kBatchFull) return true;
+  if (result < 0) ThrowStepError(-result, "reading the ring buffer");
+  return false;
+}
+
+LostCounts DeletionTracer::Lost() const {
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) ThrowStepError(-cpus, "counting CPUs");
+  std::vector<uint64_t> per_cpu(cpus);
+  uint64_t totals[LOST_COUNTERS] = {};
+  for (uint32_t counter = 0; counter < LOST_COUNTERS; counter++) {
+    int error = bpf_map__lookup_elem(skeleton_->maps.lost, &counter, sizeof(counter), per_cpu.data(),
+                                     per_cpu.size() * sizeof(uint64_t), 0);
+    if (error != 0) ThrowStepError(-error, "reading the loss counters");
+    for (uint64_t count : per_cpu) totals[counter] += count;
+  }
+  LostCounts lost;
+  lost.deletions = totals[LOST_DELETIONS];
+  lost.processes = totals[LOST_PROCESSES];
+  lost.in_flight = totals[LOST_IN_FLIGHT];
+  return lost;
+}
+
+void DeletionTracer::ForgetProcess(const process_key& key) {
+  int error = bpf_map__delete_elem(skeleton_->maps.processes_reported, &key, sizeof(key), 0);
+  if (error != 0 && error != -ENOENT) ThrowStepError(-error, "forgetting a process");
+}
