@@ -1,0 +1,132 @@
+// The terminal command: `npm run --silent trace -- [--jsonl] [--path DIR]... [--failed]`.
+//
+// Without --jsonl, one line per deletion (time, pid, comm, result, path) on
+// stdout, and what is not a deletion on stderr. With --jsonl, JSON lines on
+// stdout: {"type":"ready"} once the programs are attached, {"type":"deletion"}
+// per deletion, {"type":"lost"} whenever the kernel's loss count grows, and a
+// last {"type":"stats"} when SIGINT or SIGTERM ends the trace (exit status 0).
+// When tracing cannot start (no privileges, no BTF), one line on stderr and
+// exit status 1.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { DeletionTracer } from './deletionTracer';
+import type { DeletionEvent, Scope } from './protocol';
+import { escapeBytes, escapeText } from './terminalText';
+
+const USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed]
+  --jsonl       one JSON object per line
+  --path DIR    only deletions at or below DIR (repeatable); default: the whole system
+  --failed      also deletions that failed`;
+
+interface TraceCommandOptions {
+  jsonl: boolean;
+  scope: Scope;
+  includeFailed: boolean;
+}
+
+export function parseTraceArguments(args: string[], cwd: string): TraceCommandOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      jsonl: { type: 'boolean', default: false },
+      path: { type: 'string', multiple: true },
+      failed: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const paths = (values.path ?? []).map((directory) => {
+    if (directory === '') throw new TypeError('--path needs a directory');
+    return path.resolve(cwd, directory);
+  });
+  return {
+    jsonl: values.jsonl === true,
+    scope: paths.length > 0 ? { paths } : 'system',
+    includeFailed: values.failed === true,
+  };
+}
+
+export function formatDeletionLine(event: DeletionEvent): string {
+  const status = event.result === 0 ? 'ok' : (event.error ?? String(event.result));
+  const shownPath = event.pathBytes !== undefined ? escapeBytes(Buffer.from(event.pathBytes, 'base64')) : escapeText(event.path);
+  return `${event.time} ${String(event.pid).padStart(7)} ${escapeText(event.comm).padEnd(15)} ${status.padEnd(7)} ${shownPath}${event.directory ? '/' : ''}`;
+}
+
+export function runTraceCommand(args: string[]): void {
+  let options: TraceCommandOptions;
+  try {
+    options = parseTraceArguments(args, process.cwd());
+  } catch (error) {
+    process.stderr.write(`syscall-trace: ${(error as Error).message}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+
+  const write = (text: string): void => {
+    process.stdout.write(text);
+  };
+  const tracer = new DeletionTracer({
+    onDeletions(events) {
+      let chunk = '';
+      if (options.jsonl) {
+        for (const event of events) chunk += JSON.stringify({ type: 'deletion', ...event }) + '\n';
+      } else {
+        for (const event of events) chunk += formatDeletionLine(event) + '\n';
+      }
+      write(chunk);
+    },
+    onLost(lost) {
+      if (options.jsonl) write(JSON.stringify({ type: 'lost', lost }) + '\n');
+      else process.stderr.write(`syscall-trace: ${lost} deletions lost so far (the ring buffer was full)\n`);
+    },
+    onProblem(message) {
+      process.stderr.write(`syscall-trace: ${message}\n`);
+    },
+  });
+
+  try {
+    tracer.start({ scope: options.scope, includeFailed: options.includeFailed });
+  } catch (error) {
+    process.stderr.write(`syscall-trace: ${(error as Error).message.trimEnd()}\n`);
+    tracer.close();
+    process.exitCode = 1;
+    return;
+  }
+
+  const scopeText = options.scope === 'system' ? 'the whole system' : options.scope.paths.join(', ');
+  if (options.jsonl) {
+    write(
+      JSON.stringify({
+        type: 'ready',
+        pid: process.pid,
+        kernelRelease: os.release(),
+        arch: os.machine(),
+        scope: options.scope,
+        includeFailed: options.includeFailed,
+      }) + '\n',
+    );
+  } else {
+    process.stderr.write(`Tracing deletions in ${escapeText(scopeText)}; Ctrl-C stops.\n`);
+  }
+
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    const stats = tracer.stop();
+    tracer.close();
+    if (options.jsonl) write(JSON.stringify({ type: 'stats', ...stats }) + '\n');
+    else process.stderr.write(`${stats.events} deletions, ${stats.lost} lost.\n`);
+    process.exit(0);
+  };
+  process.on('SIGINT', finish);
+  process.on('SIGTERM', finish);
+  // A reader that goes away (`| head`) ends the trace like Ctrl-C would.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    tracer.close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,86 @@
+// The native addon (native/): libbpf, the BPF skeleton and the ring buffer.
+// Its records are laid out by bpf/deletions.h; `layout` carries that header's
+// offsets and constants so that records.ts decodes them without a second copy.
+import * as path from 'node:path';
+
+export interface LostCounts {
+  /** Deletion records that found the ring buffer full. */
+  deletions: number;
+  /** Command-line records that found it full. */
+  processes: number;
+  /** Calls that found no task storage to wait in between entry and exit. */
+  inFlight: number;
+}
+
+export interface NativeTracer {
+  /** Attaches to raw_tp/sys_exit and raw_tp/sys_enter and starts delivering records. */
+  attach(): void;
+  /** Detaches, then delivers what was still in the ring buffer. */
+  detach(): void;
+  setReportFailed(report: boolean): void;
+  lost(): LostCounts;
+  /** The kernel sends this process's command line again with its next deletion. */
+  forgetProcess(tgid: number, execId: number, startTime: bigint): void;
+  /** Detaches and frees everything; the tracer cannot be used again. */
+  close(): void;
+}
+
+export interface TracerOptions {
+  /** BTF for the running kernel, where /sys/kernel/btf/vmlinux is missing. */
+  btfPath?: string;
+  /** Kernel memory for records in transit: a power of two, at least a page. */
+  ringBufferBytes?: number;
+}
+
+/** Field offsets of one C struct, by field name, plus its size. */
+export type StructLayout = Record<string, number> & { size: number };
+
+export interface RecordLayout {
+  deletion: StructLayout;
+  process: StructLayout;
+  processKey: StructLayout;
+  ancestor: StructLayout;
+  recordKinds: { deletion: number; process: number };
+  syscalls: Record<number, string>;
+  abis: Record<number, string>;
+  deletionFlags: {
+    directory: number;
+    relative: number;
+    directoryIncomplete: number;
+    pathUnreadable: number;
+    pathTruncated: number;
+  };
+  processFlags: { cmdlineTruncated: number; cmdlineUnreadable: number };
+  taskCommLen: number;
+  directoryWalkMaxSteps: number;
+}
+
+export interface Addon {
+  Tracer: new (onRecords: (batch: Buffer) => void, options?: TracerOptions) => NativeTracer;
+  layout: RecordLayout;
+}
+
+/**
+ * In the bundle (dist/helper.js) the addon lies beside the script; when the
+ * sources run directly (the unit tests), it is where node-gyp built it.
+ */
+const addonLocations = [
+  path.join(__dirname, 'syscall_trace.node'),
+  path.join(__dirname, '..', 'native', 'build', 'Release', 'syscall_trace.node'),
+];
+
+let loaded: Addon | undefined;
+
+export function loadAddon(): Addon {
+  if (loaded) return loaded;
+  const errors: string[] = [];
+  for (const location of addonLocations) {
+    try {
+      loaded = require(location) as Addon;
+      return loaded;
+    } catch (error) {
+      errors.push(`${location}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`the native addon could not be loaded (run "npm run build"):\n${errors.join('\n')}`);
+}

@@ -1,0 +1,55 @@
+// Command lines and ancestors, by process image. The kernel sends them once,
+// ahead of a process's first deletion; this cache keeps them for the events
+// that follow, up to a bound. A key it drops is handed to `onForget`, which
+// tells the kernel to send that process again should it delete once more.
+import type { ProcessKey, ProcessRecord } from './records';
+
+export interface ProcessInfo {
+  cmdline: string[];
+  ancestors: { pid: number; comm: string }[];
+}
+
+export function processKeyId(key: ProcessKey): string {
+  return `${key.tgid}/${key.execId}/${key.startTime}`;
+}
+
+export class ProcessCache {
+  // A Map iterates in insertion order; re-inserting on each use makes its
+  // first key the least recently used one.
+  private readonly entries = new Map<string, { key: ProcessKey; info: ProcessInfo }>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly onForget: (key: ProcessKey) => void,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  remember(record: ProcessRecord): void {
+    const id = processKeyId(record.process);
+    this.entries.delete(id);
+    this.entries.set(id, {
+      key: record.process,
+      info: {
+        cmdline: record.cmdline.map((argument) => argument.toString('utf8')),
+        ancestors: record.ancestors.map((ancestor) => ({ pid: ancestor.pid, comm: ancestor.comm.toString('utf8') })),
+      },
+    });
+    while (this.entries.size > this.capacity) {
+      const [oldestId, oldest] = this.entries.entries().next().value as [string, { key: ProcessKey }];
+      this.entries.delete(oldestId);
+      this.onForget(oldest.key);
+    }
+  }
+
+  lookup(key: ProcessKey): ProcessInfo | undefined {
+    const id = processKeyId(key);
+    const entry = this.entries.get(id);
+    if (entry === undefined) return undefined;
+    this.entries.delete(id);
+    this.entries.set(id, entry);
+    return entry.info;
+  }
+}
