@@ -1,6 +1,7 @@
 // What the helper says about deletions, in the one shape that both its faces
 // (the JSON-RPC server and the terminal command's --jsonl) and the extension
-// use. See DESIGN.md, "DeletionEvent".
+// use. See DESIGN.md, "DeletionEvent" and "Wire protocol".
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
 
 export type DeletionSyscall = 'unlink' | 'unlinkat' | 'rmdir';
 
@@ -56,3 +57,66 @@ export interface TraceStats {
   /** Command lines the kernel could not deliver; their deletions carry an empty cmdline. */
   lostCommandLines: number;
 }
+
+// ---------------------------------------------------------------------------
+// The wire protocol: JSON-RPC 2.0 over the helper's stdin/stdout, with
+// vscode-jsonrpc's Content-Length framing. Each method is one named constant
+// carrying its method string and its typed params and result, so that the
+// helper (helper/server.ts) and the extension (extension/) cannot disagree
+// without the build failing on one side.
+
+/** Raised when a change to this file would break a client built against an older one. */
+export const PROTOCOL_VERSION = 1;
+
+export interface InitializeParams {
+  protocolVersion: number;
+}
+
+export interface InitializeResult {
+  protocolVersion: number;
+  helperVersion: string;
+  kernelRelease: string;
+  arch: string;
+  pid: number;
+}
+
+export interface StartParams {
+  scope: Scope;
+  /** Also report deletions that failed (result < 0). Default false. */
+  includeFailed?: boolean;
+}
+
+export interface StartResult {
+  /** ISO-8601 wall-clock time at which the programs were attached. */
+  startedAt: string;
+}
+
+export interface SetScopeParams {
+  scope: Scope;
+}
+
+/** Methods that take no parameters accept `{}` (or none). */
+export type NoParams = Record<string, never> | undefined;
+
+export interface DeletionsParams {
+  events: DeletionEvent[];
+}
+
+export interface LostParams {
+  /** Everything lost so far in this helper: kernel losses plus events dropped because the client did not read. */
+  lost: number;
+}
+
+export const InitializeRequest = new RequestType<InitializeParams, InitializeResult, void>('initialize');
+export const StartRequest = new RequestType<StartParams, StartResult, void>('trace/start');
+export const SetScopeRequest = new RequestType<SetScopeParams, Record<string, never>, void>('trace/setScope');
+export const StopRequest = new RequestType<NoParams, TraceStats, void>('trace/stop');
+export const StatsRequest = new RequestType<NoParams, TraceStats, void>('trace/stats');
+export const ShutdownRequest = new RequestType<NoParams, null, void>('shutdown');
+
+export const DeletionsNotification = new NotificationType<DeletionsParams>('trace/deletions');
+export const LostNotification = new NotificationType<LostParams>('trace/lost');
+
+/** Batching of trace/deletions: a batch is sent when it is this old or this large, whichever comes first. */
+export const DELETIONS_FLUSH_MS = 50;
+export const DELETIONS_FLUSH_COUNT = 1000;
