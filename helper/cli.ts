@@ -95,6 +95,22 @@ export function runTraceCommand(args: string[]): void {
     return;
   }
 
+  // Listening for SIGINT and SIGTERM before the ready line is printed: a
+  // script may send either the moment it reads that line, and a signal that
+  // came before its listener would kill the process without its stats line.
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    const stats = tracer.stop();
+    tracer.close();
+    if (options.jsonl) write(JSON.stringify({ type: 'stats', ...stats }) + '\n');
+    else process.stderr.write(`${stats.events} deletions, ${stats.lost} lost.\n`);
+    process.exit(0);
+  };
+  process.on('SIGINT', finish);
+  process.on('SIGTERM', finish);
+
   const scopeText = options.scope === 'system' ? 'the whole system' : options.scope.paths.join(', ');
   if (options.jsonl) {
     write(
@@ -111,18 +127,6 @@ export function runTraceCommand(args: string[]): void {
     process.stderr.write(`Tracing deletions in ${escapeText(scopeText)}; Ctrl-C stops.\n`);
   }
 
-  let finished = false;
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    const stats = tracer.stop();
-    tracer.close();
-    if (options.jsonl) write(JSON.stringify({ type: 'stats', ...stats }) + '\n');
-    else process.stderr.write(`${stats.events} deletions, ${stats.lost} lost.\n`);
-    process.exit(0);
-  };
-  process.on('SIGINT', finish);
-  process.on('SIGTERM', finish);
   // A reader that goes away (`| head`) ends the trace like Ctrl-C would.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
