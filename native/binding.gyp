@@ -5,7 +5,8 @@
       "sources": [
         "src/addon.cc",
         "src/deletion_tracer.cc",
-        "src/libbpf_errors.cc"
+        "src/libbpf_errors.cc",
+        "src/privileges.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -16,6 +16,7 @@
 
 #include "deletion_tracer.h"
 #include "deletions.h"
+#include "privileges.h"
 
 namespace {
 
@@ -310,9 +311,46 @@ Napi::Object RecordLayout(Napi::Env env) {
 
 #undef FIELD
 
+// dropPrivileges({keepCapabilities: number[], uid?: number, gid?: number})
+void DropPrivileges(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "dropPrivileges: expects an options object");
+  Napi::Object given = info[0].As<Napi::Object>();
+  PrivilegeDrop drop;
+  Napi::Value keep = given.Get("keepCapabilities");
+  if (!keep.IsArray()) throw Napi::TypeError::New(env, "dropPrivileges: keepCapabilities must be an array");
+  Napi::Array kept = keep.As<Napi::Array>();
+  for (uint32_t i = 0; i < kept.Length(); i++) {
+    Napi::Value capability = kept.Get(i);
+    uint32_t number = capability.IsNumber() ? capability.As<Napi::Number>().Uint32Value() : 64;
+    if (number >= 64) throw Napi::RangeError::New(env, "dropPrivileges: a capability is a number from 0 to 63");
+    drop.kept_capabilities |= uint64_t{1} << number;
+  }
+  Napi::Value uid = given.Get("uid");
+  Napi::Value gid = given.Get("gid");
+  if (uid.IsNumber() != gid.IsNumber() || (!uid.IsNumber() && !uid.IsUndefined()) || (!gid.IsNumber() && !gid.IsUndefined())) {
+    throw Napi::TypeError::New(env, "dropPrivileges: uid and gid must both be numbers, or both be absent");
+  }
+  if (uid.IsNumber()) {
+    drop.become_user = true;
+    drop.uid = uid.As<Napi::Number>().Uint32Value();
+    drop.gid = gid.As<Napi::Number>().Uint32Value();
+  }
+  try {
+    DropPrivilegesInEveryThread(drop);
+  } catch (const PrivilegeError& error) {
+    Napi::Error js_error = Napi::Error::New(env, error.what());
+    js_error.Set("errno", Napi::Number::New(env, error.error_number()));
+    const char* code = strerrorname_np(error.error_number());
+    if (code != nullptr) js_error.Set("code", Napi::String::New(env, code));
+    throw js_error;
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Tracer", Tracer::Define(env));
   exports.Set("layout", RecordLayout(env));
+  exports.Set("dropPrivileges", Napi::Function::New<DropPrivileges>(env, "dropPrivileges"));
   return exports;
 }
 
