@@ -1,6 +1,8 @@
-// Two projects: `unit` needs neither a kernel nor VS Code; `integration`
+// Three projects: `unit` needs neither a kernel nor VS Code; `integration`
 // drives the real kernel through the built helper (dist/), as root, one file
-// at a time so that deletion storms do not compete with each other.
+// at a time so that deletion storms do not compete with each other; `e2e`
+// drives the packaged extension in a real VS Code (code-server in Chromium),
+// one workbench at a time.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -25,6 +27,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          root,
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          globalSetup: ['test/e2e/globalSetup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
         },
       },
     ],
