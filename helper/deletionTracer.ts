@@ -22,6 +22,9 @@ export interface DeletionTracerListener {
   onProblem(message: string): void;
 }
 
+/** TraceStats as the kernel side knows them: dropping for a slow client happens later, in the server. */
+export type TracerStats = Omit<TraceStats, 'dropped'>;
+
 export interface StartOptions {
   scope: Scope;
   includeFailed: boolean;
@@ -94,7 +97,7 @@ export class DeletionTracer {
   }
 
   /** Detaches; the records still in the ring buffer are reported before it returns. */
-  stop(): TraceStats {
+  stop(): TracerStats {
     if (this.native && this.tracing) {
       clearInterval(this.lossTimer);
       this.lossTimer = undefined;
@@ -104,7 +107,7 @@ export class DeletionTracer {
     return this.stats();
   }
 
-  stats(): TraceStats {
+  stats(): TracerStats {
     const lost = this.native?.lost() ?? { deletions: 0, processes: 0, inFlight: 0 };
     return {
       events: this.reported,

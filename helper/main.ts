@@ -1,11 +1,22 @@
 // The privileged helper's entry point (dist/helper.js).
+//   node dist/helper.js --stdio                                      JSON-RPC on stdin/stdout, for the extension
 //   node dist/helper.js trace [--jsonl] [--path DIR]... [--failed]   the terminal command
-import { runTraceCommand } from './cli';
+// protocolStdout comes first: with --stdio it takes stdout away from
+// everything else before any other module runs.
+import { claimProtocolOutput } from './protocolStdout';
 
-const USAGE = 'usage: node dist/helper.js trace [--jsonl] [--path DIR]... [--failed]';
+import { runTraceCommand } from './cli';
+import { serveOverStdio } from './server';
+
+const USAGE = `usage: node dist/helper.js --stdio
+       node dist/helper.js trace [--jsonl] [--path DIR]... [--failed]`;
 
 function main(args: string[]): void {
   const [command, ...rest] = args;
+  if (command === '--stdio' && rest.length === 0) {
+    serveOverStdio(claimProtocolOutput());
+    return;
+  }
   if (command === 'trace') {
     runTraceCommand(rest);
     return;

@@ -55,9 +55,19 @@ export interface RecordLayout {
   directoryWalkMaxSteps: number;
 }
 
+export interface PrivilegeDropOptions {
+  /** Capability numbers every thread keeps; all others leave every set, the bounding set included. */
+  keepCapabilities: number[];
+  /** The user (and only group) every thread becomes; absent: stay who it is. */
+  uid?: number;
+  gid?: number;
+}
+
 export interface Addon {
   Tracer: new (onRecords: (batch: Buffer) => void, options?: TracerOptions) => NativeTracer;
   layout: RecordLayout;
+  /** Applies to every thread of the process (native/src/privileges.h), and sets no_new_privs. */
+  dropPrivileges(options: PrivilegeDropOptions): void;
 }
 
 /**

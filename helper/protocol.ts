@@ -50,8 +50,10 @@ export type Scope = { paths: string[] } | 'system';
 export interface TraceStats {
   /** Deletions reported. */
   events: number;
-  /** Deletions the kernel could not deliver: the ring buffer was full. */
+  /** Deletions that never reached the client: the kernel's ring buffer was full, or the client did not read (`dropped`). */
   lost: number;
+  /** The part of `lost` that the helper dropped because the client did not read its output fast enough. */
+  dropped: number;
   /** Deletions seen but not reported: outside the scope, or failed while failures are not wanted. */
   filtered: number;
   /** Command lines the kernel could not deliver; their deletions carry an empty cmdline. */
@@ -116,6 +118,20 @@ export const ShutdownRequest = new RequestType<NoParams, null, void>('shutdown')
 
 export const DeletionsNotification = new NotificationType<DeletionsParams>('trace/deletions');
 export const LostNotification = new NotificationType<LostParams>('trace/lost');
+
+/**
+ * Error codes of the helper's own, beside JSON-RPC's: -32700 a body that is
+ * not JSON, -32600 not a JSON-RPC request, -32601 an unknown method, -32602 a
+ * wrong parameter (its message says which and why).
+ */
+export const HelperErrorCodes = {
+  /** The request does not fit what the helper is doing: trace/start while tracing, trace/stop before trace/start, any trace/ request before initialize. */
+  WrongState: -32001,
+  /** The helper lacks the privileges to load the BPF programs. */
+  NotPermitted: -32002,
+  /** The kernel refused to trace (no BTF, verifier rejection, ...); the message says why. */
+  TracingFailed: -32003,
+} as const;
 
 /** Batching of trace/deletions: a batch is sent when it is this old or this large, whichever comes first. */
 export const DELETIONS_FLUSH_MS = 50;

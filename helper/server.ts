@@ -1,0 +1,290 @@
+// `node dist/helper.js --stdio`: the JSON-RPC face of the helper, for the
+// extension. Requests come only from stdin, and only JSON-RPC goes to stdout
+// (DESIGN.md, "Wire protocol"). It drives the same DeletionTracer as the
+// terminal command.
+//
+// Lifecycle: the end of stdin means the client is gone, and so does a
+// closed stdout; either, `shutdown`, SIGTERM, SIGINT or SIGHUP detaches and
+// exits. SIGKILL cannot be caught, but the kernel closes the helper's file
+// descriptors and the BPF links die with them.
+//
+// Back-pressure: a client that stops reading must neither make the helper
+// grow without bound nor hold up the kernel side. Deletions beyond
+// MAX_QUEUED_EVENTS waiting for the client are dropped and counted (trace/lost,
+// TraceStats.dropped); and while more than MAX_QUEUED_MESSAGES wait, the
+// helper stops reading requests, whose answers would only queue up too.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ErrorCodes, ResponseError, createMessageConnection, type Logger, type MessageConnection } from 'vscode-jsonrpc/node';
+
+import { DeletionBatcher } from './deletionBatcher';
+import { DeletionTracer } from './deletionTracer';
+import { FramedMessageReader } from './framedMessageReader';
+import { MeteredMessageWriter } from './outputBacklog';
+import { giveUpPrivileges, missingTracingPrivileges, ownCredentials } from './privileges';
+import {
+  DeletionsNotification,
+  HelperErrorCodes,
+  InitializeRequest,
+  LostNotification,
+  PROTOCOL_VERSION,
+  SetScopeRequest,
+  ShutdownRequest,
+  StartRequest,
+  StatsRequest,
+  StopRequest,
+  type DeletionEvent,
+  type InitializeResult,
+  type StartResult,
+  type TraceStats,
+} from './protocol';
+import { describe, validateInitialize, validateNoParams, validateSetScope, validateStart } from './validation';
+
+/** About 10 MB of JSON: several seconds of a deletion storm for a client that is merely slow. */
+export const MAX_QUEUED_EVENTS = 25_000;
+export const MAX_QUEUED_MESSAGES = 1024;
+/** How long `shutdown` waits for its answer to be read before exiting anyway. */
+const SHUTDOWN_FLUSH_MS = 1000;
+/** Log lines are dropped while stderr holds this much unread: a client that never reads it cannot make the helper grow. */
+const MAX_UNREAD_LOG_BYTES = 64 * 1024;
+
+export function serveOverStdio(output: NodeJS.WritableStream): void {
+  const server = new HelperServer(process.stdin, output);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => server.exit());
+  server.listen();
+}
+
+function log(message: string): void {
+  if (process.stderr.writableLength > MAX_UNREAD_LOG_BYTES) return;
+  process.stderr.write(`syscall-trace: ${message}\n`);
+}
+
+const logger: Logger = { error: log, warn: log, info: log, log };
+
+class HelperServer {
+  private readonly reader: FramedMessageReader;
+  private readonly writer: MeteredMessageWriter;
+  private readonly connection: MessageConnection;
+  private readonly tracer: DeletionTracer;
+  private readonly batcher: DeletionBatcher;
+  private initialized = false;
+  private shuttingDown = false;
+  private privilegesGivenUp = false;
+  /** Set when giving up privileges failed: the helper will not trace again. */
+  private privilegeFailure: string | undefined;
+  private dropped = 0;
+  private kernelLost = 0;
+  private lostAnnounced = 0;
+  private lostNotificationPending = false;
+  private inputPaused = false;
+  private exiting = false;
+
+  constructor(
+    private readonly input: NodeJS.ReadableStream,
+    output: NodeJS.WritableStream,
+  ) {
+    this.reader = new FramedMessageReader(input);
+    this.writer = new MeteredMessageWriter(output);
+    this.connection = createMessageConnection(this.reader, this.writer, logger);
+    this.batcher = new DeletionBatcher((events) => this.sendDeletions(events));
+    this.tracer = new DeletionTracer({
+      onDeletions: (events) => this.queueDeletions(events),
+      onLost: (lost) => {
+        this.kernelLost = lost;
+        this.announceLost();
+      },
+      onProblem: log,
+    });
+  }
+
+  listen(): void {
+    const connection = this.connection;
+    this.reader.onMalformedMessage(({ code, message, id }) => {
+      void this.writer.write({ jsonrpc: '2.0', id, error: { code, message } } as never).catch(() => undefined);
+    });
+    this.writer.onBacklogChanged(() => this.regulateInput());
+    this.writer.onError(() => this.exit());
+    connection.onClose(() => this.exit());
+    // One handler for every method, given the params exactly as they came:
+    // the typed registration would reject a missing params object that this
+    // protocol allows, and spread an array over the handler's arguments.
+    const handlers = new Map<string, (params: unknown) => unknown>([
+      [InitializeRequest.method, (params) => this.initialize(params)],
+      [StartRequest.method, (params) => this.start(params)],
+      [SetScopeRequest.method, (params) => this.setScope(params)],
+      [StopRequest.method, (params) => this.stop(params)],
+      [StatsRequest.method, (params) => this.stats(params)],
+      [ShutdownRequest.method, (params) => this.shutdown(params)],
+    ]);
+    connection.onRequest((method, params) => {
+      const handler = handlers.get(method);
+      if (handler === undefined) throw new ResponseError(ErrorCodes.MethodNotFound, `unknown method ${describe(method)}`);
+      return handler(params);
+    });
+    connection.listen();
+  }
+
+  /** Detaches and exits; everything attached goes with the process. */
+  exit(): void {
+    if (this.exiting) return;
+    this.exiting = true;
+    this.batcher.dispose();
+    this.tracer.close();
+    process.exit(0);
+  }
+
+  private initialize(params: unknown): InitializeResult {
+    if (this.shuttingDown) throw wrongState('initialize: the helper is shutting down');
+    validateInitialize(params);
+    this.initialized = true;
+    return {
+      protocolVersion: PROTOCOL_VERSION,
+      helperVersion: helperVersion(),
+      kernelRelease: os.release(),
+      arch: os.machine(),
+      pid: process.pid,
+    };
+  }
+
+  private start(params: unknown): StartResult {
+    this.requireInitialized('trace/start');
+    const options = validateStart(params);
+    if (this.tracer.tracing) {
+      throw wrongState('trace/start: already tracing; send trace/stop first, or trace/setScope to change the scope');
+    }
+    if (this.privilegeFailure !== undefined) throw new ResponseError(HelperErrorCodes.TracingFailed, this.privilegeFailure);
+    if (!this.tracer.loaded) {
+      const missing = missingTracingPrivileges(ownCredentials());
+      if (missing !== undefined) throw new ResponseError(HelperErrorCodes.NotPermitted, missing);
+    }
+    try {
+      this.tracer.start(options);
+    } catch (error) {
+      throw new ResponseError(HelperErrorCodes.TracingFailed, `trace/start: ${(error as Error).message.trimEnd()}`);
+    }
+    if (!this.privilegesGivenUp) this.giveUpPrivileges();
+    return { startedAt: new Date().toISOString() };
+  }
+
+  /** Once, after the first attach: everything after that works without privileges. */
+  private giveUpPrivileges(): void {
+    try {
+      const { uid, kept } = giveUpPrivileges();
+      this.privilegesGivenUp = true;
+      log(`attached; now running as uid ${uid} with ${kept.length === 0 ? 'no capabilities' : `capabilities ${kept.join(', ')}`}`);
+    } catch (error) {
+      this.batcher.dispose();
+      this.tracer.close();
+      this.privilegeFailure = `trace/start: the helper could not give up its privileges after attaching, so it stopped tracing: ${(error as Error).message}`;
+      throw new ResponseError(HelperErrorCodes.TracingFailed, this.privilegeFailure);
+    }
+  }
+
+  private setScope(params: unknown): Record<string, never> {
+    this.requireInitialized('trace/setScope');
+    const { scope } = validateSetScope(params);
+    if (!this.tracer.tracing) throw wrongState('trace/setScope: not tracing; send trace/start with this scope instead');
+    this.tracer.setScope(scope);
+    return {};
+  }
+
+  private stop(params: unknown): TraceStats {
+    this.requireInitialized('trace/stop');
+    validateNoParams('trace/stop', params);
+    if (!this.tracer.tracing) throw wrongState('trace/stop: not tracing; send trace/start first');
+    this.tracer.stop();
+    // The last deletions go out before the answer: the client sees them all before the totals.
+    this.batcher.flush();
+    return this.currentStats();
+  }
+
+  private stats(params: unknown): TraceStats {
+    this.requireInitialized('trace/stats');
+    validateNoParams('trace/stats', params);
+    return this.currentStats();
+  }
+
+  private shutdown(params: unknown): null {
+    validateNoParams('shutdown', params);
+    this.shuttingDown = true;
+    if (this.tracer.tracing) this.tracer.stop();
+    this.batcher.flush();
+    this.tracer.close();
+    // The answer is queued once this handler returns; exit once it is written.
+    setImmediate(() => {
+      setTimeout(() => this.exit(), SHUTDOWN_FLUSH_MS).unref();
+      void this.writer.whenIdle().then(() => this.exit());
+    });
+    return null;
+  }
+
+  private requireInitialized(method: string): void {
+    if (this.shuttingDown) throw wrongState(`${method}: the helper is shutting down`);
+    if (!this.initialized) throw wrongState(`${method}: send initialize first`);
+  }
+
+  private currentStats(): TraceStats {
+    const stats = this.tracer.stats();
+    return {
+      events: stats.events - this.dropped,
+      lost: stats.lost + this.dropped,
+      dropped: this.dropped,
+      filtered: stats.filtered,
+      lostCommandLines: stats.lostCommandLines,
+    };
+  }
+
+  private queueDeletions(events: DeletionEvent[]): void {
+    const room = Math.max(0, MAX_QUEUED_EVENTS - this.writer.pendingEvents - this.batcher.size);
+    if (events.length > room) {
+      this.dropped += events.length - room;
+      this.announceLost();
+      events = events.slice(0, room);
+    }
+    this.batcher.add(events);
+  }
+
+  private sendDeletions(events: DeletionEvent[]): void {
+    this.connection.sendNotification(DeletionsNotification, { events }).catch(() => undefined);
+  }
+
+  /** One trace/lost at a time in the queue, with the latest total: a client that does not read gets no pile of them. */
+  private announceLost(): void {
+    const total = this.kernelLost + this.dropped;
+    if (total <= this.lostAnnounced || this.lostNotificationPending) return;
+    this.lostAnnounced = total;
+    this.lostNotificationPending = true;
+    this.connection
+      .sendNotification(LostNotification, { lost: total })
+      .catch(() => undefined)
+      .finally(() => {
+        this.lostNotificationPending = false;
+        this.announceLost();
+      });
+  }
+
+  private regulateInput(): void {
+    const waiting = this.writer.pendingMessages;
+    if (!this.inputPaused && waiting > MAX_QUEUED_MESSAGES) {
+      this.inputPaused = true;
+      this.input.pause();
+    } else if (this.inputPaused && waiting <= MAX_QUEUED_MESSAGES / 2) {
+      this.inputPaused = false;
+      this.input.resume();
+    }
+  }
+}
+
+function wrongState(message: string): ResponseError<void> {
+  return new ResponseError(HelperErrorCodes.WrongState, message);
+}
+
+function helperVersion(): string {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

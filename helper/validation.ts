@@ -1,0 +1,111 @@
+// Every parameter of every request, checked where it enters the helper. The
+// helper runs as root and its client is only as trustworthy as the process
+// that spawned it, so nothing is taken on faith: a wrong type, a relative
+// scope path or a field this protocol does not have is refused with a
+// JSON-RPC "invalid params" error (-32602) that says what is wrong and where.
+import { ErrorCodes, ResponseError } from 'vscode-jsonrpc';
+
+import { PROTOCOL_VERSION, type InitializeParams, type Scope, type SetScopeParams, type StartParams } from './protocol';
+
+/** More directories than any window has workspace folders. */
+export const MAX_SCOPE_PATHS = 256;
+/** Linux's PATH_MAX. */
+export const MAX_PATH_LENGTH = 4096;
+
+class InvalidParams extends ResponseError<void> {
+  constructor(method: string, message: string) {
+    super(ErrorCodes.InvalidParams, `${method}: ${message}`);
+  }
+}
+
+export function validateInitialize(params: unknown): InitializeParams {
+  const method = 'initialize';
+  const given = fields(method, params, ['protocolVersion']);
+  const version = given.protocolVersion;
+  if (typeof version !== 'number' || !Number.isInteger(version)) {
+    throw new InvalidParams(method, `params.protocolVersion must be a whole number, got ${describe(version)}`);
+  }
+  if (version !== PROTOCOL_VERSION) {
+    throw new InvalidParams(method, `this helper speaks protocol version ${PROTOCOL_VERSION}, not ${version}`);
+  }
+  return { protocolVersion: version };
+}
+
+export function validateStart(params: unknown): Required<StartParams> {
+  const method = 'trace/start';
+  const given = fields(method, params, ['scope', 'includeFailed']);
+  const includeFailed = given.includeFailed ?? false;
+  if (typeof includeFailed !== 'boolean') {
+    throw new InvalidParams(method, `params.includeFailed must be true or false, got ${describe(includeFailed)}`);
+  }
+  return { scope: validateScope(method, given.scope), includeFailed };
+}
+
+export function validateSetScope(params: unknown): SetScopeParams {
+  const method = 'trace/setScope';
+  const given = fields(method, params, ['scope']);
+  return { scope: validateScope(method, given.scope) };
+}
+
+/** For trace/stop, trace/stats and shutdown: nothing, or an empty object. */
+export function validateNoParams(method: string, params: unknown): void {
+  fields(method, params, []);
+}
+
+function validateScope(method: string, scope: unknown): Scope {
+  if (scope === 'system') return 'system';
+  if (typeof scope !== 'object' || scope === null || Array.isArray(scope)) {
+    throw new InvalidParams(method, `params.scope must be "system" or {"paths": [...]}, got ${describe(scope)}`);
+  }
+  const given = fields(method, scope, ['paths'], 'params.scope');
+  const paths = given.paths;
+  if (!Array.isArray(paths)) {
+    throw new InvalidParams(method, `params.scope.paths must be an array of absolute paths, got ${describe(paths)}`);
+  }
+  if (paths.length === 0) {
+    throw new InvalidParams(method, 'params.scope.paths must name at least one directory (or use the scope "system")');
+  }
+  if (paths.length > MAX_SCOPE_PATHS) {
+    throw new InvalidParams(method, `params.scope.paths may name at most ${MAX_SCOPE_PATHS} directories, got ${paths.length}`);
+  }
+  paths.forEach((path: unknown, index) => {
+    const where = `params.scope.paths[${index}]`;
+    if (typeof path !== 'string') throw new InvalidParams(method, `${where} must be a string, got ${describe(path)}`);
+    if (!path.startsWith('/')) {
+      throw new InvalidParams(method, `${where} must be an absolute path (starting with "/"), got ${describe(path)}`);
+    }
+    if (path.includes('\0')) throw new InvalidParams(method, `${where} must not contain a NUL character`);
+    if (path.length > MAX_PATH_LENGTH) {
+      throw new InvalidParams(method, `${where} is longer than ${MAX_PATH_LENGTH} characters`);
+    }
+  });
+  return { paths: [...paths] as string[] };
+}
+
+/** The params object, once it is known to hold no field but `known`. */
+function fields(method: string, params: unknown, known: string[], where = 'params'): Record<string, unknown> {
+  if (params === undefined || params === null) return {};
+  if (typeof params !== 'object' || Array.isArray(params)) {
+    throw new InvalidParams(method, `${where} must be an object, got ${describe(params)}`);
+  }
+  for (const name of Object.keys(params)) {
+    if (!known.includes(name)) {
+      const expected = known.length === 0 ? 'takes no parameters' : `takes only ${known.map((k) => `"${k}"`).join(', ')}`;
+      throw new InvalidParams(method, `${where} has an unknown field ${describe(name)}: ${where} ${expected}`);
+    }
+  }
+  return params as Record<string, unknown>;
+}
+
+/** A short, safe rendering of a value for an error message. */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') {
+    const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+    return JSON.stringify(shown);
+  }
+  return `${typeof value} ${String(value)}`;
+}
