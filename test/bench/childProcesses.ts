@@ -1,0 +1,176 @@
+// Starting, timing and watching the processes a benchmark runs: tracers that
+// stay up in the background and workloads timed from start to exit. Any
+// process still running when the suite ends is killed, so that an error in a
+// benchmark never leaves a tracer (and its BPF programs) behind.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const running = new Set<ChildProcess>();
+
+function killEveryProcessStarted(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+process.on('exit', killEveryProcessStarted);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killEveryProcessStarted();
+    process.exit(130);
+  });
+}
+
+/** How the process ended: its exit status, or the signal that ended it. */
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface StartedProcess {
+  readonly pid: number;
+  /** Resolves once it has exited and its stdout and stderr are closed. */
+  readonly exited: Promise<Exit>;
+  /** process.hrtime.bigint() when it exited (0n while it runs). */
+  exitTime(): bigint;
+  /** What it wrote to stdout so far, where stdout is a pipe. */
+  stdoutText(): string;
+  /** The last few kilobytes of its stderr, to explain a failure. */
+  stderrTail(): string;
+  signal(name: NodeJS.Signals): void;
+  closeStdin(): void;
+}
+
+const STDERR_KEPT = 4096;
+
+/** Starts argv with stdin a pipe, stderr kept, stdout a pipe or a file. */
+export function startProcess(argv: readonly string[], stdout: 'pipe' | { file: string }): StartedProcess {
+  const stdoutFd = stdout === 'pipe' ? 'pipe' : fs.openSync(stdout.file, 'w');
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', stdoutFd, 'pipe'] });
+  if (typeof stdoutFd === 'number') fs.closeSync(stdoutFd);
+  running.add(child);
+
+  let exitTime = 0n;
+  child.on('exit', () => (exitTime = process.hrtime.bigint()));
+  let stdoutText = '';
+  let stderrText = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdoutText += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderrText = (stderrText + chunk).slice(-STDERR_KEPT)));
+  child.stdin?.on('error', () => {}); // a process that exits first closes its end: not our error
+
+  const exited = new Promise<Exit>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  // Unhandled until someone waits: a failure to start shows up there.
+  exited.catch(() => {});
+  if (child.pid === undefined) throw new Error(`cannot start ${argv[0]}`);
+
+  return {
+    pid: child.pid,
+    exited,
+    exitTime: () => exitTime,
+    stdoutText: () => stdoutText,
+    stderrTail: () => stderrText,
+    signal: (name) => {
+      child.kill(name);
+    },
+    closeStdin: () => {
+      child.stdin?.end();
+    },
+  };
+}
+
+/** Waits until `ready()` holds, failing early if the process exits first. */
+export async function waitUntilReady(
+  started: StartedProcess,
+  what: string,
+  ready: () => boolean,
+  timeoutMs = 60_000,
+): Promise<void> {
+  let exit: Exit | undefined;
+  started.exited.then((value) => (exit = value)).catch(() => {});
+  const deadline = Date.now() + timeoutMs;
+  while (!ready()) {
+    if (exit) throw new Error(`${what} exited (${exit.code ?? exit.signal}) before it was ready:\n${started.stderrTail()}`);
+    if (Date.now() > deadline) throw new Error(`${what} was not ready within ${timeoutMs / 1000} s:\n${started.stderrTail()}`);
+    await sleep(20);
+  }
+}
+
+export async function stopProcess(started: StartedProcess, signal: NodeJS.Signals, what: string, timeoutMs = 60_000): Promise<Exit> {
+  started.signal(signal);
+  const timeout = sleep(timeoutMs).then(() => undefined);
+  const exit = await Promise.race([started.exited, timeout]);
+  if (exit) return exit;
+  started.signal('SIGKILL');
+  throw new Error(`${what} did not stop within ${timeoutMs / 1000} s of ${signal}`);
+}
+
+export interface TimedRun {
+  pid: number;
+  seconds: number;
+  stdout: string;
+  exit: Exit;
+}
+
+/** Runs argv to its end; the time runs from just before spawn to its exit. */
+export async function runTimed(argv: readonly string[]): Promise<TimedRun> {
+  const start = process.hrtime.bigint();
+  const started = startProcess(argv, 'pipe');
+  started.closeStdin();
+  const exit = await started.exited;
+  if (exit.code !== 0) throw new Error(`${argv.join(' ')} failed (${exit.code ?? exit.signal}):\n${started.stderrTail()}`);
+  return { pid: started.pid, seconds: Number(started.exitTime() - start) / 1e9, stdout: started.stdoutText(), exit };
+}
+
+export interface ProcessUsage {
+  /** User plus system CPU time since the process started. */
+  cpuSeconds: number;
+  /** The most resident memory it has held (VmHWM). */
+  peakRssBytes: number;
+}
+
+const clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+export function readProcessUsage(pid: number): ProcessUsage {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name in parentheses may hold spaces; fields count from after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const peakKiB = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
+  return { cpuSeconds: (utime + stime) / clockTicksPerSecond, peakRssBytes: peakKiB * 1024 };
+}
+
+/**
+ * Waits until `file` has not grown for `quietMs` and returns how long after
+ * the call it last grew: how far a tracer that writes asynchronously was
+ * behind when the workload ended.
+ */
+export async function waitUntilFileStopsGrowing(file: string, quietMs = 500, limitMs = 120_000): Promise<number> {
+  const start = Date.now();
+  let size = fileSize(file);
+  let lastGrowth = start;
+  for (;;) {
+    await sleep(50);
+    const now = Date.now();
+    const current = fileSize(file);
+    if (current !== size) {
+      size = current;
+      lastGrowth = now;
+    } else if (now - lastGrowth >= quietMs || now - start >= limitMs) {
+      return lastGrowth - start;
+    }
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,104 @@
+// `npm run bench`: runs every benchmark of the suite, one after the other,
+// and writes BENCHMARKS.md. Figures are medians of interleaved runs and
+// ratios to a baseline measured in the same run; nothing here passes or
+// fails, it only reports. Needs root (BPF) and the build (npm run bench
+// builds first). See settings.ts for BENCH_QUICK, BENCH_ONLY, BENCH_REPORT.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { BenchContext, Benchmark } from './benchmark';
+import { deletionStorm } from './deletionStorm';
+import { buildFixtures } from './fixtures';
+import { describeMachine, type MachineDescription } from './machine';
+import { code, table } from './markdown';
+import { benchSettings, type BenchSettings } from './settings';
+import { syscallOverhead } from './syscallOverhead';
+
+const BENCHMARKS: Benchmark[] = [syscallOverhead, deletionStorm];
+
+/** What the suite does not measure yet, and why, so that the report says so. */
+const NOT_MEASURED = [
+  'Latency from a deletion to the `trace/deletions` notification a JSON-RPC client receives (p50/p99, light load and storm): waits for the JSON-RPC server (`node dist/helper.js --stdio`).',
+  'The extension\'s event store (100,000 events inserted, the tree\'s first two levels built: time and memory): waits for the store.',
+  'The syscall-tracepoint attach mode, parallel deleters, the mixed workload, inotifywait and kernel map memory.',
+  'Scale beyond this machine (16 parallel deleters on 16 cores, ring-buffer size against loss): not run here.',
+];
+
+interface Section {
+  benchmark: Benchmark;
+  body: string;
+  seconds: number;
+}
+
+async function main(): Promise<void> {
+  const settings = benchSettings();
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('bench: loading BPF programs needs root; run it as root (sudo npm run bench)\n');
+    process.exitCode = 1;
+    return;
+  }
+  const helperScript = path.join(settings.repositoryRoot, 'dist', 'helper.js');
+  if (!fs.existsSync(helperScript)) {
+    process.stderr.write(`bench: ${helperScript} is missing; run npm run build first\n`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const log = (message: string): void => {
+    process.stderr.write(`bench: ${message}\n`);
+  };
+  log(`compiling the fixtures into ${path.relative(settings.repositoryRoot, settings.workDirectory)}/`);
+  const fixtures = buildFixtures(settings.repositoryRoot, settings.workDirectory);
+  const context: BenchContext = { settings, fixtures, helperScript, log };
+  const machine = describeMachine();
+
+  const started = Date.now();
+  const sections: Section[] = [];
+  for (const benchmark of BENCHMARKS.filter((entry) => !settings.only || settings.only.has(entry.id))) {
+    log(`${benchmark.title}…`);
+    const sectionStarted = Date.now();
+    const body = await benchmark.run(context);
+    sections.push({ benchmark, body, seconds: (Date.now() - sectionStarted) / 1000 });
+  }
+  const totalSeconds = (Date.now() - started) / 1000;
+
+  fs.mkdirSync(path.dirname(settings.reportFile), { recursive: true });
+  fs.writeFileSync(settings.reportFile, report(settings, machine, sections, totalSeconds));
+  fs.rmSync(path.join(settings.workDirectory, 'overhead'), { recursive: true, force: true });
+  fs.rmSync(path.join(settings.workDirectory, 'storm'), { recursive: true, force: true });
+  log(`wrote ${path.relative(process.cwd(), settings.reportFile)} in ${(totalSeconds / 60).toFixed(1)} min`);
+}
+
+function report(settings: BenchSettings, machine: MachineDescription, sections: Section[], totalSeconds: number): string {
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Written by ${code('npm run bench')} (test/bench/) on ${machine.date}${settings.quick ? ', in quick mode (BENCH_QUICK=1: fewer runs, a smaller storm)' : ''}. ` +
+      `All figures come from this one run of the suite on the machine below, ${machine.cores} cores shared with whatever else it was doing: ` +
+      'small differences are noise until a rerun on a quiet machine confirms them. Each benchmark compares tracers within the same run, ' +
+      'interleaved, so ratios are the figures to read.',
+    '',
+    table(
+      ['machine', ''],
+      [
+        ['CPU', `${machine.cpuModel}, ${machine.cores} cores`],
+        ['memory', machine.memory],
+        ['system', machine.distribution],
+        ['kernel', machine.kernelRelease],
+        ...Object.entries(machine.tools).map(([tool, version]) => [tool, version]),
+      ],
+    ),
+    '',
+    `The suite took ${(totalSeconds / 60).toFixed(1)} minutes (${sections.map((section) => `${section.benchmark.title}: ${Math.round(section.seconds)} s`).join('; ')}).`,
+  ];
+  for (const section of sections) lines.push('', `## ${section.benchmark.title}`, '', section.body);
+  lines.push('', '## Not measured yet', '', ...NOT_MEASURED.map((item) => `- ${item}`), '');
+  // Commands name files by absolute path; the report names them as a reader
+  // in the repository types them.
+  return lines.join('\n').replaceAll(`${settings.repositoryRoot}/`, '');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

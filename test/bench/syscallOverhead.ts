@@ -1,0 +1,119 @@
+// What tracing adds to every syscall that is not a deletion: a getppid(2)
+// loop, timed by itself, with each tracer attached in turn. A program on
+// raw_tp/sys_enter runs on every syscall of the machine, so this is the price
+// every process pays while tracing is on.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { Benchmark } from './benchmark';
+import { runTimed } from './childProcesses';
+import { code, shellCommand, table } from './markdown';
+import { formatDifference, formatNumber, formatRatio, maximum, median, minimum } from './stats';
+import { bpftrace, emptyPrograms, syscallTrace, untraced, type TraceTarget, type Tracer } from './tracers';
+
+/** The issue's target: ours within 5% of the empty raw_tp/sys_enter program. */
+const TARGET_RATIO_TO_EMPTY_PROGRAM = 1.05;
+
+interface Measured {
+  tracer: Tracer;
+  /** Per run: the mean of its fastest chunk of calls. */
+  nanosecondsPerCall: number[];
+  /** Per run: the mean over all its calls, disturbances included. */
+  meanNanosecondsPerCall: number[];
+}
+
+export const syscallOverhead: Benchmark = {
+  id: 'syscall-overhead',
+  title: 'Added cost per syscall (getppid loop)',
+  async run(context) {
+    const { fixtures, settings } = context;
+    const { callsPerRun, chunksPerRun, repetitions } = settings.syscallOverhead;
+    const emptyDirectory = path.join(settings.workDirectory, 'overhead', 'empty');
+    fs.mkdirSync(emptyDirectory, { recursive: true });
+    const target: TraceTarget = { directory: emptyDirectory, outputFile: path.join(settings.workDirectory, 'overhead', 'trace.out') };
+
+    const emptyRawSysEnter = emptyPrograms(fixtures, 'empty raw_tp program', 'raw_tp/sys_enter', fixtures.emptyRawSysEnter);
+    const emptyRawPair = emptyPrograms(fixtures, 'empty raw_tp pair', 'raw_tp/sys_enter + raw_tp/sys_exit', fixtures.emptyRawSysEnterExit);
+    const emptyUnlinkat = emptyPrograms(fixtures, 'empty unlinkat tracepoint', 'tracepoint/syscalls/sys_enter_unlinkat', fixtures.emptyUnlinkatTracepoint);
+    const emptyDeletionTracepoints = emptyPrograms(
+      fixtures,
+      'empty deletion tracepoints',
+      'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir} (6)',
+      fixtures.emptyDeletionTracepoints,
+    );
+    const ours = syscallTrace(context.helperScript);
+    const tracers = [untraced, emptyRawSysEnter, emptyRawPair, emptyUnlinkat, emptyDeletionTracepoints, ours, bpftrace];
+    const measured: Measured[] = tracers.map((tracer) => ({ tracer, nanosecondsPerCall: [], meanNanosecondsPerCall: [] }));
+    const workload = [fixtures.getppidLoop, String(callsPerRun), String(chunksPerRun)];
+
+    // Interleaved (A B C … A B C …) so that whatever else the machine does
+    // falls on every tracer alike.
+    for (let repetition = 1; repetition <= repetitions; repetition++) {
+      for (const entry of measured) {
+        const trace = await entry.tracer.start(target);
+        try {
+          const run = await runTimed(trace.wrap(workload));
+          const [mean, fastestChunk] = run.stdout.trim().split(' ').map(Number);
+          entry.meanNanosecondsPerCall.push(mean);
+          entry.nanosecondsPerCall.push(fastestChunk);
+        } finally {
+          await trace.stop();
+        }
+        context.log(
+          `syscall overhead ${repetition}/${repetitions} ${entry.tracer.name}: ${entry.nanosecondsPerCall.at(-1)} ns ` +
+            `(whole run ${entry.meanNanosecondsPerCall.at(-1)} ns)`,
+        );
+      }
+    }
+
+    const medianOf = (tracer: Tracer): number => median(measured.find((entry) => entry.tracer === tracer)!.nanosecondsPerCall);
+    const base = medianOf(untraced);
+    const floor = medianOf(emptyRawSysEnter);
+    const rows = measured.map(({ tracer, nanosecondsPerCall, meanNanosecondsPerCall }) => {
+      const value = median(nanosecondsPerCall);
+      return [
+        tracer.name,
+        tracer.attaches,
+        formatNumber(value, 1),
+        `${formatNumber(minimum(nanosecondsPerCall), 1)}–${formatNumber(maximum(nanosecondsPerCall), 1)}`,
+        tracer === untraced ? '–' : formatDifference(value - base),
+        formatRatio(value, base),
+        formatRatio(value, floor),
+        formatNumber(median(meanNanosecondsPerCall), 1),
+      ];
+    });
+
+    const added = (tracer: Tracer): number => medianOf(tracer) - base;
+    const ourRatio = medianOf(ours) / floor;
+    const reading = [
+      `- Target: ours within 5% of the empty raw_tp/sys_enter program. Measured: ${formatRatio(medianOf(ours), floor)} of it — ` +
+        (ourRatio <= TARGET_RATIO_TO_EMPTY_PROGRAM ? '**met**.' : '**not met**.'),
+      `- Ours attaches two programs, so every syscall of the machine pays for two program calls. Of ours' ${formatDifference(added(ours))} ns: ` +
+        `${formatDifference(added(emptyRawSysEnter))} ns is the floor of one raw_tp/sys_enter program, ` +
+        `${formatDifference(added(emptyRawPair) - added(emptyRawSysEnter))} ns the second (raw_tp/sys_exit) program, ` +
+        `and ${formatDifference(added(ours) - added(emptyRawPair))} ns the work our two programs do before returning.`,
+      `- The syscall tracepoints cost ${formatDifference(added(emptyUnlinkat))} ns for sys_enter_unlinkat alone and ` +
+        `${formatDifference(added(emptyDeletionTracepoints))} ns for the enter and exit tracepoints of all three deletion syscalls ` +
+        `(the kernel runs these programs only for those syscalls; every other syscall pays the tracepoint slow path alone), ` +
+        `against ${formatDifference(added(emptyRawPair))} ns for the empty raw_tp pair.`,
+      `- bpftrace with the one-liner below adds ${formatDifference(added(bpftrace))} ns.`,
+    ];
+
+    return [
+      `Each run is ${code(shellCommand(workload))}: ${formatNumber(callsPerRun)} calls of getppid(2) in ${chunksPerRun} chunks, ` +
+        `timed by the program itself (CLOCK_MONOTONIC), with one tracer attached. A run's figure is the mean time of a call in its fastest chunk, ` +
+        `the one least disturbed by other work on the machine (the mean over the whole run is in the last column). ` +
+        `The tracers run interleaved (each in turn, ${repetitions} rounds); the table gives the median of the ${repetitions} runs, the range their minimum and maximum.`,
+      '',
+      table(['tracer', 'attached to', 'ns per syscall', 'range', 'added ns', '× untraced', '× empty raw_tp', 'whole-run mean ns'], rows),
+      '',
+      '**Reading**',
+      '',
+      ...reading,
+      '',
+      '**Commands** (the empty programs are in test/bench/*.bpf.c; attach_bpf_object keeps them attached while its stdin is open)',
+      '',
+      ...tracers.filter((tracer) => tracer !== untraced).map((tracer) => `- ${tracer.name}: ${code(tracer.command(target))}`),
+    ].join('\n');
+  },
+};

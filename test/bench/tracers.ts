@@ -1,0 +1,209 @@
+// Every way of watching deletions that the benchmarks compare, behind one
+// interface: start it, run the workload (wrapped, for strace, which runs it
+// itself), stop it and ask how many of the workload's deletions it recorded.
+import * as fs from 'node:fs';
+import * as readline from 'node:readline';
+
+import { startProcess, stopProcess, waitUntilReady } from './childProcesses';
+import type { Fixtures } from './fixtures';
+import { shellCommand } from './markdown';
+
+/** What a tracer is pointed at. */
+export interface TraceTarget {
+  /** The directory whose deletions matter: tracers that can scope, scope to it. */
+  directory: string;
+  /** Where the tracer writes what it records. */
+  outputFile: string;
+}
+
+/** The process whose deletions a tracer should have recorded. */
+export interface Deleter {
+  pid: number;
+  /** Every deletion at or below it. */
+  directory: string;
+}
+
+export interface TraceOutcome {
+  /** The deleter's successful deletions it recorded; null where none was asked for or it records none. */
+  recorded: number | null;
+  /** Events it says it lost; null where it cannot lose any or does not say. */
+  lost: number | null;
+}
+
+export interface ActiveTrace {
+  /** The tracer's own process, for its CPU time and memory; undefined where there is none apart from the workload. */
+  readonly pid: number | undefined;
+  /** The workload's command line, as the tracer needs it run. */
+  wrap(argv: readonly string[]): string[];
+  /** Detaches, waits for the tracer to finish writing and counts what it recorded. */
+  stop(deleter?: Deleter): Promise<TraceOutcome>;
+}
+
+export interface Tracer {
+  /** Short name for tables. */
+  readonly name: string;
+  /** What is attached to the kernel, in a few words. */
+  readonly attaches: string;
+  /** The command that reproduces it. */
+  command(target: TraceTarget): string;
+  start(target: TraceTarget): Promise<ActiveTrace>;
+}
+
+export const untraced: Tracer = {
+  name: 'untraced',
+  attaches: 'nothing',
+  command: () => '(none)',
+  async start() {
+    return { pid: undefined, wrap: (argv) => [...argv], stop: async () => ({ recorded: null, lost: null }) };
+  },
+};
+
+/** BPF programs that return at once: what attaching costs before any work is done. */
+export function emptyPrograms(fixtures: Fixtures, name: string, attaches: string, objectFile: string): Tracer {
+  const argv = [fixtures.attachBpfObject, objectFile];
+  return {
+    name,
+    attaches,
+    command: () => shellCommand(argv),
+    async start() {
+      const loader = startProcess(argv, 'pipe');
+      await waitUntilReady(loader, name, () => loader.stdoutText().includes('attached\n'));
+      return {
+        pid: loader.pid,
+        wrap: (workload) => [...workload],
+        async stop() {
+          loader.closeStdin();
+          await loader.exited;
+          return { recorded: null, lost: null };
+        },
+      };
+    },
+  };
+}
+
+/** The terminal command of this project: `node dist/helper.js trace --jsonl --path DIR`. */
+export function syscallTrace(helperScript: string): Tracer {
+  const argv = (target: TraceTarget): string[] => ['node', helperScript, 'trace', '--jsonl', '--path', target.directory];
+  return {
+    name: 'Syscall Trace (ours)',
+    attaches: 'raw_tp/sys_enter + raw_tp/sys_exit',
+    command: (target) => `${shellCommand(argv(target))} > ${shellCommand([target.outputFile])}`,
+    async start(target) {
+      const helper = startProcess(argv(target), { file: target.outputFile });
+      await waitUntilReady(helper, 'the helper', () => firstLines(target.outputFile).startsWith('{"type":"ready"'));
+      return {
+        pid: helper.pid,
+        wrap: (workload) => [...workload],
+        async stop(deleter) {
+          await stopProcess(helper, 'SIGINT', 'the helper');
+          return countSyscallTraceOutput(target.outputFile, deleter);
+        },
+      };
+    },
+  };
+}
+
+async function countSyscallTraceOutput(file: string, deleter: Deleter | undefined): Promise<TraceOutcome> {
+  let recorded = 0;
+  let lost: number | null = null;
+  for await (const line of readLines(file)) {
+    const record = JSON.parse(line) as { type: string; path?: string; result?: number; lost?: number };
+    if (record.type === 'stats') lost = record.lost ?? null;
+    else if (record.type === 'deletion' && deleter && record.result === 0 && isAtOrBelow(record.path ?? '', deleter.directory)) recorded++;
+  }
+  return { recorded: deleter ? recorded : null, lost };
+}
+
+const DELETION_SYSCALLS = 'unlink,unlinkat,rmdir';
+
+/** `strace -f` runs the workload itself and writes one line per call. */
+export const strace: Tracer = {
+  name: 'strace -f',
+  attaches: 'ptrace on the workload',
+  command: (target) => shellCommand(straceArguments(target.outputFile)) + ' COMMAND',
+  async start(target) {
+    return {
+      pid: undefined,
+      wrap: (workload) => [...straceArguments(target.outputFile), ...workload],
+      async stop(deleter) {
+        if (!deleter) return { recorded: null, lost: null };
+        let recorded = 0;
+        for await (const line of readLines(target.outputFile)) {
+          // "1234  unlinkat(4, "f000001", 0)   = 0" (strace pads before "="); ptrace stops each call, so nothing is lost.
+          if (/\b(unlink|unlinkat|rmdir)\(.*\)\s+= 0$/.test(line)) recorded++;
+        }
+        return { recorded, lost: null };
+      },
+    };
+  },
+};
+
+function straceArguments(outputFile: string): string[] {
+  return ['strace', '-f', '-e', `trace=${DELETION_SYSCALLS}`, '-o', outputFile];
+}
+
+/**
+ * The one-liner a bpftrace user would write: each deletion's pid, comm and
+ * path argument. bpftrace prints "Attaching N probes..." before it attaches
+ * them and runs BEGIN after, so BEGIN's line says that tracing has begun.
+ */
+export const BPFTRACE_PROGRAM =
+  'BEGIN { printf("tracing\\n"); } ' +
+  'tracepoint:syscalls:sys_enter_unlink,tracepoint:syscalls:sys_enter_unlinkat,tracepoint:syscalls:sys_enter_rmdir ' +
+  '{ printf("%d %s %s\\n", pid, comm, str(args->pathname)); }';
+
+export const bpftrace: Tracer = {
+  name: 'bpftrace',
+  attaches: 'tracepoint/syscalls/sys_enter_{unlink,unlinkat,rmdir}',
+  command: (target) => shellCommand(bpftraceArguments(target.outputFile)),
+  async start(target) {
+    const tracer = startProcess(bpftraceArguments(target.outputFile), 'pipe');
+    await waitUntilReady(tracer, 'bpftrace', () => firstLines(target.outputFile).includes('\ntracing\n'));
+    return {
+      pid: tracer.pid,
+      wrap: (workload) => [...workload],
+      async stop(deleter) {
+        await stopProcess(tracer, 'SIGINT', 'bpftrace');
+        let recorded = 0;
+        let lost: number | null = 0;
+        const deleterPid = String(deleter?.pid);
+        for await (const line of readLines(target.outputFile)) {
+          const lostEvents = /^Lost (\d+) events/.exec(line);
+          if (lostEvents) lost += Number(lostEvents[1]);
+          else if (line.split(' ', 1)[0] === deleterPid) recorded++;
+        }
+        // It prints the calls it saw begin (not their results), with the path as passed.
+        return { recorded: deleter ? recorded : null, lost };
+      },
+    };
+  },
+};
+
+function bpftraceArguments(outputFile: string): string[] {
+  return ['bpftrace', '-o', outputFile, '-e', BPFTRACE_PROGRAM];
+}
+
+function isAtOrBelow(file: string, directory: string): boolean {
+  return file === directory || file.startsWith(directory.endsWith('/') ? directory : `${directory}/`);
+}
+
+/** The first few hundred bytes of a file that may not exist yet. */
+function firstLines(file: string): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const buffer = Buffer.alloc(256);
+    const bytes = fs.readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytes).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readLines(file: string): AsyncIterable<string> {
+  return readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+}
