@@ -1,0 +1,82 @@
+// How to start the helper with the privileges that loading BPF needs. In
+// order: an extension host that is already root starts it directly; pkexec
+// where a polkit agent can ask for the password on the desktop; sudo with the
+// password asked in VS Code; otherwise nothing works and the user is told why.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The `syscallTrace.elevation` setting. */
+export type ElevationSetting = 'auto' | 'direct' | 'pkexec' | 'sudo';
+export type ElevationMethod = 'direct' | 'pkexec' | 'sudo';
+
+export interface ElevationFacts {
+  isRoot: boolean;
+  /** Absolute paths of the programs found on PATH. */
+  pkexec?: string;
+  sudo?: string;
+  polkitAgentRunning: boolean;
+}
+
+/** The methods to try, best first; empty when none can work. */
+export function elevationMethods(setting: ElevationSetting, facts: ElevationFacts): ElevationMethod[] {
+  if (setting !== 'auto') return [setting];
+  if (facts.isRoot) return ['direct'];
+  const methods: ElevationMethod[] = [];
+  if (facts.pkexec !== undefined && facts.polkitAgentRunning) methods.push('pkexec');
+  if (facts.sudo !== undefined) methods.push('sudo');
+  return methods;
+}
+
+export const NO_ELEVATION_MESSAGE =
+  'Tracing deletions needs root, and there is no way to ask for it here: the extension host is not root, ' +
+  'no polkit authentication agent is running for pkexec, and sudo is not installed. ' +
+  'Install sudo (and add your user to the sudoers), run a polkit agent, or start VS Code as root; ' +
+  'or run the terminal command instead: sudo node <extension>/dist/helper.js trace.';
+
+export function elevationFacts(): ElevationFacts {
+  return {
+    isRoot: process.getuid?.() === 0,
+    pkexec: executableOnPath('pkexec'),
+    sudo: executableOnPath('sudo'),
+    polkitAgentRunning: polkitAgentRunning(),
+  };
+}
+
+export function executableOnPath(name: string, searchPath = process.env.PATH ?? ''): string | undefined {
+  for (const directory of searchPath.split(path.delimiter)) {
+    if (directory === '') continue;
+    const candidate = path.join(directory, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+// Polkit agents register on the system bus, which a plain process cannot
+// query without a D-Bus client; their process names are well known instead.
+// GNOME Shell, Cinnamon and Budgie carry their own agent. (comm is at most 15 characters.)
+const POLKIT_AGENTS = /^(polkit-.*agent|polkit-gnome-au|polkit-kde-auth|polkit-mate-aut|xfce-polkit|lxpolkit|lxqt-policykit|mate-polkit|gnome-shell|cinnamon|budgie-polkit|hyprpolkitagent)/;
+
+/** Whether a process of this user looks like a polkit authentication agent. */
+export function polkitAgentRunning(proc = '/proc', uid = process.getuid?.()): boolean {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(proc);
+  } catch {
+    return false;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (uid !== undefined && fs.statSync(path.join(proc, entry)).uid !== uid) continue;
+      if (POLKIT_AGENTS.test(fs.readFileSync(path.join(proc, entry, 'comm'), 'utf8').trim())) return true;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return false;
+}

@@ -1,0 +1,98 @@
+// The commands on a deletion in the view: its context menu, and a click that
+// opens the parent directory.
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+
+import type { DeletionEvent } from '../helper/protocol';
+import { parentDirectory, shellCommandLine, shownPath } from './displayText';
+import { committedFile, restoreFromHead } from './gitRestore';
+import { Commands } from './names';
+import { openDirectory, revealInFileManager } from './openDirectory';
+import type { TerminalRegistry } from './terminalRegistry';
+import type { TreeNode } from './treeModel';
+
+/** The deletion a node stands for: a deleted entry, or a directory that was deleted itself. */
+function deletionOf(node: TreeNode | undefined): DeletionEvent | undefined {
+  if (node?.kind === 'deletion') return node.deletion.event;
+  if (node?.kind === 'directory' && node.own.length > 0) return node.own[node.own.length - 1].event;
+  return undefined;
+}
+
+/** The directory a node's *Open Parent Directory* opens. */
+function directoryOf(node: TreeNode | undefined): string | undefined {
+  if (node?.kind === 'directory') return parentDirectory(node.path);
+  if (node?.kind === 'workspaceFolder') return node.folder.path;
+  const event = deletionOf(node);
+  return event?.complete ? parentDirectory(event.path) : undefined;
+}
+
+export function registerItemCommands(treeView: vscode.TreeView<TreeNode>, terminals: TerminalRegistry): vscode.Disposable[] {
+  // From a context menu the node comes as the argument; from the palette or a key, the selection is meant.
+  const target = (node: TreeNode | undefined): TreeNode | undefined => node ?? treeView.selection[0];
+  const withDeletion = (action: (event: DeletionEvent) => unknown) => (node?: TreeNode) => {
+    const event = deletionOf(target(node));
+    if (event === undefined) return vscode.window.showInformationMessage('Select a deletion in the Deletions view first.');
+    return action(event);
+  };
+  return [
+    vscode.commands.registerCommand(Commands.openParentDirectory, (node?: TreeNode) => {
+      const directory = directoryOf(target(node));
+      if (directory === undefined) return vscode.window.showInformationMessage('Only the end of this path is known: its directory cannot be opened.');
+      return openDirectory(directory);
+    }),
+    vscode.commands.registerCommand(Commands.revealInFileManager, (node?: TreeNode) => {
+      // A directory node is shown itself, selected in its parent; a deleted entry by its parent.
+      const chosen = target(node);
+      const directory = chosen?.kind === 'directory' ? chosen.path : directoryOf(chosen);
+      if (directory === undefined) return vscode.window.showInformationMessage('Only the end of this path is known: its directory cannot be shown.');
+      return revealInFileManager(directory);
+    }),
+    vscode.commands.registerCommand(Commands.openDirectory, (directory: unknown) => {
+      // The target of the tooltips' links: anything but an absolute path is refused.
+      if (typeof directory !== 'string' || !directory.startsWith('/')) return undefined;
+      return openDirectory(directory);
+    }),
+    vscode.commands.registerCommand(
+      Commands.copyPath,
+      // A path that is not UTF-8 cannot be text as it is: its escaped form is copied.
+      withDeletion((event) => vscode.env.clipboard.writeText(event.pathBytes === undefined ? event.path : shownPath(event))),
+    ),
+    vscode.commands.registerCommand(
+      Commands.copyCommandLine,
+      withDeletion((event) => vscode.env.clipboard.writeText(shellCommandLine(event.cmdline))),
+    ),
+    vscode.commands.registerCommand(Commands.restoreFromGit, withDeletion(restoreFromGit)),
+    vscode.commands.registerCommand(
+      Commands.focusTerminal,
+      withDeletion((event) => {
+        const terminal = terminals.terminalOf(event);
+        if (terminal === undefined) return vscode.window.showInformationMessage('This deletion did not come from a terminal that is still open.');
+        terminal.show();
+        return undefined;
+      }),
+    ),
+  ];
+}
+
+async function restoreFromGit(event: DeletionEvent): Promise<void> {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(event.path));
+  const file = folder === undefined ? undefined : await committedFile(folder.uri.fsPath, event.path);
+  if (file === undefined) {
+    void vscode.window.showInformationMessage(`${shownPath(event)} is not in the last commit of its workspace folder's repository: git cannot restore it.`);
+    return;
+  }
+  if (fs.existsSync(event.path)) {
+    const overwrite = await vscode.window.showWarningMessage(
+      `${shownPath(event)} exists again. Replace it with the version in the last commit?`,
+      { modal: true },
+      'Replace',
+    );
+    if (overwrite !== 'Replace') return;
+  }
+  try {
+    await restoreFromHead(file);
+    void vscode.window.showInformationMessage(`Restored ${file.relativePath} from the last commit.`);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`git could not restore ${file.relativePath}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,26 @@
+// The identifiers package.json contributes, in one place for the code.
+export const VIEW_ID = 'syscallTrace.deletions';
+export const CONFIGURATION = 'syscallTrace';
+/** Set while a helper is tracing; menus and welcome content depend on it. */
+export const TRACING_CONTEXT_KEY = 'syscallTrace.tracing';
+
+export const Commands = {
+  start: 'syscallTrace.start',
+  stop: 'syscallTrace.stop',
+  clear: 'syscallTrace.clear',
+  filterByWorkspaceFolder: 'syscallTrace.filterByWorkspaceFolder',
+  groupBy: 'syscallTrace.groupBy',
+  openParentDirectory: 'syscallTrace.openParentDirectory',
+  revealInFileManager: 'syscallTrace.revealInFileManager',
+  copyPath: 'syscallTrace.copyPath',
+  copyCommandLine: 'syscallTrace.copyCommandLine',
+  restoreFromGit: 'syscallTrace.restoreFromGit',
+  focusTerminal: 'syscallTrace.focusTerminal',
+  export: 'syscallTrace.export',
+  showLog: 'syscallTrace.showLog',
+  /** Opens a directory given by path: the target of the tooltips' directory links. */
+  openDirectory: 'syscallTrace.openDirectory',
+} as const;
+
+/** The only commands a tooltip may run. */
+export const TOOLTIP_COMMANDS: readonly string[] = [Commands.openDirectory];

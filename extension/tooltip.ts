@@ -1,0 +1,76 @@
+// The Markdown of a deletion's tooltip: the full path with each ancestor
+// directory as a link that opens it, then who deleted it and how. Every piece
+// of the event goes through markdown.ts; the only links are the ones built
+// here, to the command named by the caller.
+import { isUtf8 } from 'node:buffer';
+
+import type { DeletionEvent } from '../helper/protocol';
+import { shellCommandLine, shownComponents } from './displayText';
+import { commandLink, markdownOfShownText, markdownText } from './markdown';
+
+export interface TooltipOptions {
+  /** The command a directory link runs, with the directory's path as its one argument. */
+  openDirectoryCommand: string;
+  /** The integrated terminal or task the deleting process runs in, if any. */
+  terminalName?: string;
+}
+
+export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): string {
+  const what = event.directory ? 'Directory' : 'File';
+  const outcome = event.result === 0 ? 'deleted' : `not deleted: ${markdownText(event.error ?? String(event.result))}`;
+  const lines = [
+    `**${what} ${outcome}**`,
+    linkedPath(event, options.openDirectoryCommand) + (event.complete ? '' : ' *(only the end of the path is known)*'),
+    `Process: ${markdownText(event.comm)} (pid ${event.pid}, thread ${event.tid}, uid ${event.uid})` +
+      (options.terminalName === undefined ? '' : ` in terminal ${markdownText(`“${options.terminalName}”`)}`),
+    `Command line: ${event.cmdline.length > 0 ? markdownText(shellCommandLine(event.cmdline)) : '*unknown*'}`,
+  ];
+  if (event.ancestors.length > 0) {
+    lines.push(`Started by: ${event.ancestors.map((ancestor) => `${markdownText(ancestor.comm)} (${ancestor.pid})`).join(' ← ')}`);
+  }
+  lines.push(`System call: ${markdownText(event.syscall)} (${markdownText(event.abi)}), argument ${markdownText(event.pathArg)}`);
+  lines.push(`Time: ${markdownText(event.time)}`);
+  return lines.join('\n\n');
+}
+
+/**
+ * The path with each directory above the deleted entry as a link. A prefix
+ * that is not valid UTF-8 cannot be named as a string, so from there on the
+ * components are text only; so is everything of a path known only in part.
+ */
+function linkedPath(event: DeletionEvent, command: string): string {
+  const shown = shownComponents(event);
+  const raw = event.path.split('/');
+  if (!event.complete || raw[0] !== '' || raw.length !== shown.length) return markdownOfShownText(shown.join('/'));
+  const openable = openablePrefixLength(event, raw.length);
+  let markdown = '';
+  for (let i = 0; i < shown.length; i++) {
+    const isDirectoryAbove = i < shown.length - 1;
+    if (i === 0) {
+      // The root: its link text is the "/" itself.
+      markdown += isDirectoryAbove ? commandLink('\\/', command, ['/']) : '\\/';
+      continue;
+    }
+    const text = markdownOfShownText(shown[i]);
+    markdown += isDirectoryAbove && i < openable ? commandLink(text, command, [raw.slice(0, i + 1).join('/')]) : text;
+    if (isDirectoryAbove) markdown += '\\/';
+  }
+  return markdown;
+}
+
+/** How many leading components can be named by the event's path text: all, unless its bytes are not UTF-8. */
+function openablePrefixLength(event: DeletionEvent, components: number): number {
+  if (event.pathBytes === undefined) return components;
+  const bytes = Buffer.from(event.pathBytes, 'base64');
+  let count = 0;
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x2f) {
+      if (!isUtf8(bytes.subarray(start, i))) return count;
+      count++;
+      start = i + 1;
+    }
+  }
+  return count;
+}
+

@@ -1,0 +1,123 @@
+// How each node of the tree model looks in the Deletions view.
+import * as vscode from 'vscode';
+
+import { escapeText } from '../helper/terminalText';
+import type { DeletionEvent } from '../helper/protocol';
+import { countText, parentDirectory, processLabel, relativeTime, shownName } from './displayText';
+import { Commands, TOOLTIP_COMMANDS } from './names';
+import type { TerminalRegistry } from './terminalRegistry';
+import { deletionTooltip } from './tooltip';
+import { folderOf, type TreeNode, type WorkspaceFolderInfo } from './treeModel';
+
+/** The context values menus key on (package.json, `viewItem`). */
+export const ItemContext = {
+  deletion: 'deletion',
+  /** Appended to a deletion's context value when the terminal it ran in is known. */
+  inTerminal: 'inTerminal',
+  /** Appended when the file might be restored from git: a file, deleted, inside a workspace folder. */
+  restorable: 'restorable',
+  directory: 'directory',
+  group: 'group',
+  notice: 'notice',
+} as const;
+
+export class TreeItems {
+  constructor(
+    private readonly terminals: TerminalRegistry,
+    private readonly folders: () => readonly WorkspaceFolderInfo[],
+  ) {}
+
+  treeItem(node: TreeNode, now = Date.now()): vscode.TreeItem {
+    switch (node.kind) {
+      case 'deletion':
+        return this.deletionItem(node, node.deletion.event, node.context === 'inList', now);
+      case 'workspaceFolder':
+        return groupItem(node.id, node.folder.name, node.count, new vscode.ThemeIcon('root-folder'), vscode.TreeItemCollapsibleState.Expanded);
+      case 'elsewhere':
+        return groupItem(node.id, 'Outside the workspace', node.count, new vscode.ThemeIcon('globe'), vscode.TreeItemCollapsibleState.Expanded);
+      case 'directory': {
+        const item = new vscode.TreeItem(escapeText(node.label), vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        item.resourceUri = vscode.Uri.file(node.path);
+        item.iconPath = vscode.ThemeIcon.Folder;
+        item.description = deletionsCount(node.count) + (node.own.length > 0 ? ' · directory deleted' : '');
+        item.contextValue = ItemContext.directory;
+        return item;
+      }
+      case 'process':
+        return groupItem(node.id, `${escapeText(node.comm)} (${node.pid})`, node.count, new vscode.ThemeIcon('server-process'), vscode.TreeItemCollapsibleState.Collapsed);
+      case 'older':
+        return groupItem(node.id, `${countText(node.count)} older deletions`, undefined, new vscode.ThemeIcon('history'), vscode.TreeItemCollapsibleState.Collapsed);
+      case 'dropped': {
+        const item = noticeItem(node.id, `${countText(node.count)} older deletions dropped`, new vscode.ThemeIcon('info'));
+        item.description = `only the newest ${countText(node.limit)} are kept`;
+        item.tooltip = 'The view keeps at most syscallTrace.maxEvents deletions; older ones are dropped first.';
+        return item;
+      }
+      case 'lost': {
+        const item = noticeItem(node.id, `${countText(node.count)} deletions lost by the kernel`, new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')));
+        item.tooltip = 'Deletions came faster than they could be read, and the kernel’s buffer was full: these are missing from the view.';
+        return item;
+      }
+    }
+  }
+
+  /** The Markdown tooltip, made only when the user hovers (resolveTreeItem). */
+  tooltip(node: TreeNode): vscode.MarkdownString | undefined {
+    let event: DeletionEvent | undefined;
+    if (node.kind === 'deletion') event = node.deletion.event;
+    if (node.kind === 'directory' && node.own.length > 0) event = node.own[node.own.length - 1].event;
+    if (event === undefined) return undefined;
+    const markdown = new vscode.MarkdownString(
+      deletionTooltip(event, { openDirectoryCommand: Commands.openDirectory, terminalName: this.terminals.terminalOf(event)?.name }),
+    );
+    markdown.isTrusted = { enabledCommands: [...TOOLTIP_COMMANDS] };
+    markdown.supportHtml = false;
+    markdown.supportThemeIcons = false;
+    return markdown;
+  }
+
+  private deletionItem(node: TreeNode, event: DeletionEvent, inList: boolean, now: number): vscode.TreeItem {
+    const item = new vscode.TreeItem(shownName(event), vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    const terminal = this.terminals.terminalOf(event);
+    const parts: string[] = [];
+    if (event.result < 0) parts.push(`failed: ${event.error ?? event.result}`);
+    if (inList) parts.push(escapeText(parentDirectory(event.path)));
+    parts.push(processLabel(event));
+    if (terminal !== undefined) parts.push(`terminal “${escapeText(terminal.name)}”`);
+    parts.push(relativeTime(event.time, now));
+    item.description = parts.join(' · ');
+    if (event.complete && event.pathBytes === undefined) item.resourceUri = vscode.Uri.file(event.path);
+    if (event.result < 0) item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+    else if (!event.complete) item.iconPath = new vscode.ThemeIcon('question');
+    else item.iconPath = event.directory ? vscode.ThemeIcon.Folder : vscode.ThemeIcon.File;
+    const context: string[] = [ItemContext.deletion];
+    if (terminal !== undefined) context.push(ItemContext.inTerminal);
+    if (event.result === 0 && !event.directory && folderOf(event.path, this.folders()) !== undefined) context.push(ItemContext.restorable);
+    item.contextValue = context.join(' ');
+    item.command = { command: Commands.openParentDirectory, title: 'Open Parent Directory', arguments: [node] };
+    return item;
+  }
+}
+
+function deletionsCount(count: number): string {
+  return count === 1 ? '1 deletion' : `${countText(count)} deletions`;
+}
+
+function groupItem(id: string, label: string, count: number | undefined, icon: vscode.ThemeIcon, state: vscode.TreeItemCollapsibleState): vscode.TreeItem {
+  const item = new vscode.TreeItem(label, state);
+  item.id = id;
+  item.iconPath = icon;
+  if (count !== undefined) item.description = deletionsCount(count);
+  item.contextValue = ItemContext.group;
+  return item;
+}
+
+function noticeItem(id: string, label: string, icon: vscode.ThemeIcon): vscode.TreeItem {
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+  item.id = id;
+  item.iconPath = icon;
+  item.contextValue = ItemContext.notice;
+  return item;
+}

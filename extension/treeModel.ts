@@ -1,0 +1,273 @@
+// What the Deletions view shows, as plain data: the store's deletions grouped
+// by workspace folder → directory → file (with single-child directories
+// compacted as the Explorer does), by process, or as one list newest first.
+// Levels are built when they are asked for, from the deletions below them,
+// so that the first levels answer quickly however many deletions are held,
+// and a burst under one directory stays one node.
+import type { DeletionStore, StoredDeletion } from './deletionStore';
+
+export type Grouping = 'folder' | 'process' | 'time';
+
+export interface WorkspaceFolderInfo {
+  name: string;
+  /** Absolute file-system path, without a trailing slash (except "/"). */
+  path: string;
+}
+
+/** Which deletions the view shows: everything held, those in any workspace folder, or those in one. */
+export type FolderFilter = { show: 'everything' } | { show: 'workspaceFolders' } | { show: 'folder'; path: string };
+
+export interface TreeOptions {
+  grouping: Grouping;
+  folders: readonly WorkspaceFolderInfo[];
+  filter: FolderFilter;
+  /** Whether deletions that failed (result < 0) are shown. */
+  showFailed: boolean;
+}
+
+/** A deletion's context decides what its description repeats of its path. */
+export type DeletionContext = 'inDirectory' | 'inList';
+
+export type TreeNode =
+  | { kind: 'workspaceFolder'; id: string; folder: WorkspaceFolderInfo; count: number; deletions: StoredDeletion[] }
+  | { kind: 'elsewhere'; id: string; count: number; deletions: StoredDeletion[] }
+  | {
+      kind: 'directory';
+      id: string;
+      /** One or more path components joined by "/", as they are (not escaped). */
+      label: string;
+      /** Absolute path of the (last) directory the node stands for. */
+      path: string;
+      count: number;
+      /** Deletions below the directory. */
+      below: StoredDeletion[];
+      /** Deletions of the directory itself. */
+      own: StoredDeletion[];
+    }
+  | { kind: 'deletion'; id: string; deletion: StoredDeletion; context: DeletionContext }
+  | { kind: 'process'; id: string; pid: number; comm: string; count: number; deletions: StoredDeletion[] }
+  | { kind: 'older'; id: string; page: number; count: number; deletions: StoredDeletion[] }
+  | { kind: 'dropped'; id: string; count: number; limit: number }
+  | { kind: 'lost'; id: string; count: number };
+
+/** Flat lists show this many deletions, then one node holding the older ones. */
+export const FLAT_PAGE_SIZE = 1000;
+
+export interface DeletionTree {
+  readonly roots: TreeNode[];
+  /** The deletions the view shows (after filters), newest first. */
+  readonly shown: StoredDeletion[];
+  children(node: TreeNode): TreeNode[];
+}
+
+export function buildTree(store: DeletionStore, options: TreeOptions): DeletionTree {
+  // Innermost first, so that a folder nested in another claims its own deletions.
+  const innermostFirst = [...options.folders].sort((a, b) => b.path.length - a.path.length);
+  const visible = store.newestFirst().filter((deletion) => isShown(deletion, innermostFirst, options));
+  const notices: TreeNode[] = [];
+  if (store.dropped > 0) notices.push({ kind: 'dropped', id: 'dropped', count: store.dropped, limit: store.limit });
+  if (store.lost > 0) notices.push({ kind: 'lost', id: 'lost', count: store.lost });
+  return {
+    roots: [...notices, ...topLevel(visible, options.folders, innermostFirst, options.grouping)],
+    shown: visible,
+    children,
+  };
+}
+
+/** The children of any node; leaves and notices have none. */
+export function children(node: TreeNode): TreeNode[] {
+  switch (node.kind) {
+    case 'workspaceFolder':
+      return childrenOfDirectory(node.folder.path, node.deletions, '');
+    case 'elsewhere':
+      return childrenOfDirectory('/', node.deletions, '/');
+    case 'directory':
+      return childrenOfDirectory(node.path, node.below, '');
+    case 'process':
+      return node.deletions.map((deletion) => deletionNode(deletion, 'inList'));
+    case 'older':
+      return flatPage(node.deletions, node.page);
+    default:
+      return [];
+  }
+}
+
+function topLevel(
+  visible: StoredDeletion[],
+  folders: readonly WorkspaceFolderInfo[],
+  innermostFirst: readonly WorkspaceFolderInfo[],
+  grouping: Grouping,
+): TreeNode[] {
+  switch (grouping) {
+    case 'folder':
+      return byWorkspaceFolder(visible, folders, innermostFirst);
+    case 'process':
+      return byProcess(visible);
+    case 'time':
+      return flatPage(visible, 0);
+  }
+}
+
+function isShown(deletion: StoredDeletion, folders: readonly WorkspaceFolderInfo[], options: TreeOptions): boolean {
+  const { event } = deletion;
+  if (event.result < 0 && !options.showFailed) return false;
+  switch (options.filter.show) {
+    case 'everything':
+      return true;
+    case 'workspaceFolders':
+      return folderOf(event.path, folders) !== undefined;
+    case 'folder':
+      return isAtOrBelow(event.path, options.filter.path);
+  }
+}
+
+/** Whether `path` is `directory` or lies below it. */
+export function isAtOrBelow(path: string, directory: string): boolean {
+  if (directory === '/') return path.startsWith('/');
+  return path.startsWith(directory) && (path.length === directory.length || path[directory.length] === '/');
+}
+
+/** The innermost workspace folder holding `path`; `folders` sorted innermost first. */
+export function folderOf(path: string, folders: readonly WorkspaceFolderInfo[]): WorkspaceFolderInfo | undefined {
+  return folders.find((folder) => isAtOrBelow(path, folder.path));
+}
+
+function byWorkspaceFolder(
+  visible: StoredDeletion[],
+  folders: readonly WorkspaceFolderInfo[],
+  innermostFirst: readonly WorkspaceFolderInfo[],
+): TreeNode[] {
+  // With no folder open there is nothing to group by: the file system itself is the top.
+  if (folders.length === 0) return childrenOfDirectory('/', visible, '/');
+  const perFolder = new Map<WorkspaceFolderInfo, StoredDeletion[]>();
+  const elsewhere: StoredDeletion[] = [];
+  for (const deletion of visible) {
+    const folder = folderOf(deletion.event.path, innermostFirst);
+    if (folder === undefined) elsewhere.push(deletion);
+    else {
+      let list = perFolder.get(folder);
+      if (list === undefined) perFolder.set(folder, (list = []));
+      list.push(deletion);
+    }
+  }
+  const nodes: TreeNode[] = [];
+  // Folders in the order the workspace lists them.
+  for (const folder of folders) {
+    const deletions = perFolder.get(folder);
+    if (deletions !== undefined) nodes.push({ kind: 'workspaceFolder', id: `folder:${folder.path}`, folder, count: deletions.length, deletions });
+  }
+  if (elsewhere.length > 0) nodes.push({ kind: 'elsewhere', id: 'elsewhere', count: elsewhere.length, deletions: elsewhere });
+  return nodes;
+}
+
+interface DirectoryGroup {
+  below: StoredDeletion[];
+  own: StoredDeletion[];
+}
+
+/**
+ * The directories and files directly below `base`, from the deletions at or
+ * below it. `labelPrefix` starts the labels of the directories (the "/" of
+ * top-level directories outside every workspace folder).
+ */
+function childrenOfDirectory(base: string, deletions: readonly StoredDeletion[], labelPrefix: string): TreeNode[] {
+  const start = base === '/' ? 1 : base.length + 1;
+  const groups = new Map<string, DirectoryGroup>();
+  const files: StoredDeletion[] = [];
+  for (const deletion of deletions) {
+    const { path, directory } = deletion.event;
+    // A path known only in part ("…/x/y") has no place in the hierarchy: it is listed where it was found.
+    if (!isAtOrBelow(path, base) || path === base) {
+      files.push(deletion);
+      continue;
+    }
+    const slash = path.indexOf('/', start);
+    const name = slash < 0 ? path.slice(start) : path.slice(start, slash);
+    if (slash < 0 && !directory) {
+      files.push(deletion);
+      continue;
+    }
+    let group = groups.get(name);
+    if (group === undefined) groups.set(name, (group = { below: [], own: [] }));
+    (slash < 0 ? group.own : group.below).push(deletion);
+  }
+
+  const directoryNodes: TreeNode[] = [];
+  const leafNodes: TreeNode[] = [];
+  for (const name of [...groups.keys()].sort(byText)) {
+    const group = groups.get(name)!;
+    const path = base === '/' ? `/${name}` : `${base}/${name}`;
+    if (group.below.length === 0) {
+      // A directory deleted while empty is a leaf like a file.
+      for (const deletion of group.own) leafNodes.push(deletionNode(deletion, 'inDirectory'));
+      continue;
+    }
+    directoryNodes.push(compacted(path, labelPrefix + name, group));
+  }
+  for (const deletion of files) leafNodes.push(deletionNode(deletion, 'inDirectory'));
+  // As in the Explorer: directories first, then files by name; one name deleted again and again, newest first.
+  leafNodes.sort((a, b) => byText(deletionOf(a).event.path, deletionOf(b).event.path) || deletionOf(b).id - deletionOf(a).id);
+  return [...directoryNodes, ...leafNodes];
+}
+
+/** Joins single-child directories into one node ("src/main/java"), as the Explorer's compact folders do. */
+function compacted(path: string, label: string, group: DirectoryGroup): TreeNode {
+  const { below, own } = group;
+  // A directory that was itself deleted keeps its own node: its deletion is worth seeing.
+  while (own.length === 0) {
+    const next = onlyChildDirectory(path, below);
+    if (next === undefined) break;
+    path = `${path}/${next}`;
+    label = `${label}/${next}`;
+  }
+  // `below` stays as it is while compacting: every deletion below the child is below the parent.
+  return { kind: 'directory', id: `dir:${path}`, label, path, count: below.length + own.length, below, own };
+}
+
+/** The one subdirectory of `path` that holds every deletion in `below`, if it is one and no deletion is of it. */
+function onlyChildDirectory(path: string, below: readonly StoredDeletion[]): string | undefined {
+  const start = path.length + 1;
+  let only: string | undefined;
+  for (const { event } of below) {
+    const slash = event.path.indexOf('/', start);
+    if (slash < 0) return undefined; // a file, or the child itself, at this level
+    const name = event.path.slice(start, slash);
+    if (only === undefined) only = name;
+    else if (name !== only) return undefined;
+  }
+  return only;
+}
+
+function byProcess(visible: StoredDeletion[]): TreeNode[] {
+  const processes = new Map<string, Extract<TreeNode, { kind: 'process' }>>();
+  for (const deletion of visible) {
+    const { pid, comm } = deletion.event;
+    const key = `${pid}\0${comm}`;
+    let node = processes.get(key);
+    if (node === undefined) processes.set(key, (node = { kind: 'process', id: `process:${pid}:${comm}`, pid, comm, count: 0, deletions: [] }));
+    node.count++;
+    node.deletions.push(deletion);
+  }
+  // `visible` is newest first, so the processes are in order of their latest deletion.
+  return [...processes.values()];
+}
+
+function flatPage(newestFirst: StoredDeletion[], page: number): TreeNode[] {
+  const nodes: TreeNode[] = newestFirst.slice(0, FLAT_PAGE_SIZE).map((deletion) => deletionNode(deletion, 'inList'));
+  const older = newestFirst.slice(FLAT_PAGE_SIZE);
+  if (older.length > 0) nodes.push({ kind: 'older', id: `older:${page + 1}`, page: page + 1, count: older.length, deletions: older });
+  return nodes;
+}
+
+function deletionOf(node: TreeNode): StoredDeletion {
+  if (node.kind !== 'deletion') throw new TypeError(`${node.kind} is not a deletion`);
+  return node.deletion;
+}
+
+function deletionNode(deletion: StoredDeletion, context: DeletionContext): TreeNode {
+  return { kind: 'deletion', id: `deletion:${deletion.id}`, deletion, context };
+}
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+
+import { parentDirectory, relativeTime, shellCommandLine, shownName, shownPath } from '../../../extension/displayText';
+
+describe('display text', () => {
+  it('shows a name that is not UTF-8 byte for byte', () => {
+    const bytes = Buffer.concat([Buffer.from('/tmp/a'), Buffer.from([0xff, 0xfe]), Buffer.from('b')]);
+    const event = { path: bytes.toString('utf8'), pathBytes: bytes.toString('base64') };
+    expect(shownPath(event)).toBe('/tmp/a\\xff\\xfeb');
+    expect(shownName(event)).toBe('a\\xff\\xfeb');
+  });
+
+  it('shows control characters in a name as escapes', () => {
+    expect(shownName({ path: '/tmp/a\nb\tc\u001b' })).toBe('a\\nb\\tc\\e');
+  });
+
+  it('quotes command-line arguments as a shell would need them', () => {
+    expect(shellCommandLine(['rm', '-rf', 'my dir', "it's", '*.o', '/tmp/plain'])).toBe(`rm -rf 'my dir' 'it'\\''s' '*.o' /tmp/plain`);
+  });
+
+  it('names the parent directory, the root for a top-level entry', () => {
+    expect(parentDirectory('/home/ada/f')).toBe('/home/ada');
+    expect(parentDirectory('/f')).toBe('/');
+  });
+
+  it('says how long ago a deletion happened', () => {
+    const now = Date.parse('2026-11-24T12:00:00.000Z');
+    expect(relativeTime('2026-11-24T11:59:58.000Z', now)).toBe('just now');
+    expect(relativeTime('2026-11-24T11:59:18.000Z', now)).toBe('42 s ago');
+    expect(relativeTime('2026-11-24T11:55:00.000Z', now)).toBe('5 min ago');
+    expect(relativeTime('2026-11-24T09:00:00.000Z', now)).toBe('3 h ago');
+  });
+});
