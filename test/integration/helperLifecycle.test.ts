@@ -1,0 +1,110 @@
+// However the helper ends (its client closes stdin, asks it to shut down,
+// signals it, or kills it outright), none of its BPF programs stays loaded.
+// And two helpers on one machine do not disturb each other.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { ShutdownRequest, StartRequest, StopRequest } from '../../helper/protocol';
+import {
+  attachedLinksOf,
+  initialize,
+  spawnHelper,
+  tracerProgramsOf,
+  waitUntilUnloaded,
+  type HelperUnderTest,
+} from './support/helperServer';
+import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+
+let scratch: string;
+const helpers: HelperUnderTest[] = [];
+
+beforeEach(() => {
+  scratch = makeScratchDirectory();
+});
+
+afterEach(async () => {
+  await Promise.all(helpers.splice(0).map((helper) => helper.dispose()));
+  removeScratchDirectory(scratch);
+});
+
+/** A helper that is tracing `scope`, and the ids of the programs it holds. */
+async function tracingHelper(scope: string): Promise<{ helper: HelperUnderTest; programs: number[] }> {
+  const helper = spawnHelper();
+  helpers.push(helper);
+  await initialize(helper);
+  await helper.connection.sendRequest(StartRequest, { scope: { paths: [scope] } });
+  const programs = tracerProgramsOf(helper.pid);
+  expect(programs).toHaveLength(2);
+  return { helper, programs };
+}
+
+describe('when the helper ends, no BPF program of it stays loaded', () => {
+  it('after the end of its stdin, and it exits with status 0', async () => {
+    const { helper, programs } = await tracingHelper(scratch);
+    helper.child.stdin.end();
+    expect(await helper.exited).toEqual({ code: 0, signal: null });
+    expect(await waitUntilUnloaded(programs)).toEqual([]);
+  });
+
+  it('after shutdown, which it answers with null before exiting', async () => {
+    const { helper, programs } = await tracingHelper(scratch);
+    expect(await helper.connection.sendRequest(ShutdownRequest, {})).toBeNull();
+    expect(await helper.exited).toEqual({ code: 0, signal: null });
+    expect(await waitUntilUnloaded(programs)).toEqual([]);
+  });
+
+  it('after SIGTERM', async () => {
+    const { helper, programs } = await tracingHelper(scratch);
+    helper.child.kill('SIGTERM');
+    expect(await helper.exited).toEqual({ code: 0, signal: null });
+    expect(await waitUntilUnloaded(programs)).toEqual([]);
+  });
+
+  it('after SIGINT', async () => {
+    const { helper, programs } = await tracingHelper(scratch);
+    helper.child.kill('SIGINT');
+    expect(await helper.exited).toEqual({ code: 0, signal: null });
+    expect(await waitUntilUnloaded(programs)).toEqual([]);
+  });
+
+  it('after SIGKILL, which it cannot even see', async () => {
+    const { helper, programs } = await tracingHelper(scratch);
+    helper.child.kill('SIGKILL');
+    expect(await helper.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await waitUntilUnloaded(programs)).toEqual([]);
+  });
+
+  it('after trace/stop, while the helper goes on running', async () => {
+    const { helper, programs } = await tracingHelper(scratch);
+    expect(attachedLinksOf(helper.pid)).toBe(2);
+    await helper.connection.sendRequest(StopRequest, {});
+    // The programs stay loaded for the next start, but nothing is attached.
+    expect(tracerProgramsOf(helper.pid)).toEqual(programs);
+    expect(attachedLinksOf(helper.pid)).toBe(0);
+  });
+});
+
+describe('two helpers on one machine', () => {
+  it('each report their own scope, and one killed leaves the other tracing', async () => {
+    const otherScratch = makeScratchDirectory();
+    try {
+      const first = await tracingHelper(scratch);
+      const second = await tracingHelper(otherScratch);
+      fs.writeFileSync(path.join(scratch, 'a'), '');
+      fs.unlinkSync(path.join(scratch, 'a'));
+
+      first.helper.child.kill('SIGKILL');
+      await first.helper.exited;
+      fs.writeFileSync(path.join(otherScratch, 'b'), '');
+      fs.unlinkSync(path.join(otherScratch, 'b'));
+      await second.helper.connection.sendRequest(StopRequest, {});
+
+      expect(second.helper.deletions.map((event) => event.path)).toEqual([path.join(otherScratch, 'b')]);
+      expect(await waitUntilUnloaded(first.programs)).toEqual([]);
+      expect(tracerProgramsOf(second.helper.pid)).toEqual(second.programs);
+    } finally {
+      removeScratchDirectory(otherScratch);
+    }
+  });
+});

@@ -1,0 +1,216 @@
+// The real helper in --stdio mode (`node dist/helper.js --stdio`), spoken to
+// through vscode-jsonrpc as the extension speaks to it, plus what tests need
+// to look at it from outside: its BPF programs, its threads' credentials, its
+// memory. Benchmarks may use it too.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  StreamMessageReader,
+  StreamMessageWriter,
+  createMessageConnection,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+
+import { parseStatus, type ThreadCredentials } from '../../../helper/privileges';
+import {
+  DeletionsNotification,
+  InitializeRequest,
+  LostNotification,
+  PROTOCOL_VERSION,
+  type DeletionEvent,
+  type InitializeResult,
+} from '../../../helper/protocol';
+
+export const HELPER_BUNDLE = path.resolve(__dirname, '../../../dist/helper.js');
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface SpawnOptions {
+  /** Added to the helper's environment. */
+  env?: NodeJS.ProcessEnv;
+  /** Runs the helper through another program first (e.g. setpriv ... --). */
+  prefix?: string[];
+}
+
+export interface HelperUnderTest {
+  child: ChildProcessWithoutNullStreams;
+  pid: number;
+  connection: MessageConnection;
+  /** Every deletion received in trace/deletions, in order. */
+  deletions: DeletionEvent[];
+  /** Every `lost` total received in trace/lost, in order. */
+  lostTotals: number[];
+  /** What the client connection logged: e.g. error answers to malformed frames, which carry no id. */
+  clientLog: string[];
+  stderr(): string;
+  exited: Promise<Exit>;
+  /** Ends it with SIGKILL if it still runs. */
+  dispose(): Promise<void>;
+}
+
+export function spawnHelper(options: SpawnOptions = {}): HelperUnderTest {
+  const command = [...(options.prefix ?? []), process.execPath, HELPER_BUNDLE, '--stdio'];
+  const child = spawn(command[0], command.slice(1), {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const clientLog: string[] = [];
+  const log = (message: string): void => {
+    clientLog.push(message);
+  };
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin), {
+    error: log,
+    warn: log,
+    info: log,
+    log,
+  });
+  const deletions: DeletionEvent[] = [];
+  const lostTotals: number[] = [];
+  connection.onNotification(DeletionsNotification, ({ events }) => {
+    for (const event of events) deletions.push(event);
+  });
+  connection.onNotification(LostNotification, ({ lost }) => lostTotals.push(lost));
+  connection.onError(() => undefined);
+  connection.listen();
+  let running = true;
+  void exited.then(() => (running = false));
+  return {
+    child,
+    pid: child.pid!,
+    connection,
+    deletions,
+    lostTotals,
+    clientLog,
+    stderr: () => stderr,
+    exited,
+    async dispose() {
+      if (running) child.kill('SIGKILL');
+      await exited;
+      connection.dispose();
+    },
+  };
+}
+
+export function initialize(helper: HelperUnderTest): Promise<InitializeResult> {
+  return helper.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION });
+}
+
+interface BpftoolProgram {
+  id: number;
+  name?: string;
+}
+
+const TRACER_PROGRAMS = new Set(['trace_sys_enter', 'trace_sys_exit']);
+
+function bpfPrograms(): BpftoolProgram[] {
+  return JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as BpftoolProgram[];
+}
+
+interface BpfDescriptors {
+  /** Ids of the programs the process holds, through a program fd or a link. */
+  programs: Set<number>;
+  /** How many links (attachments) it holds. */
+  links: number;
+}
+
+/**
+ * The BPF objects a process holds, read from its file descriptors: a
+ * program's fdinfo shows "prog_id:", a link's "link_id:" and "prog_id:".
+ * (bpftool's own "pids" column needs a bpftool built with BPF iterators.)
+ */
+function bpfDescriptorsOf(pid: number): BpfDescriptors {
+  const held: BpfDescriptors = { programs: new Set(), links: 0 };
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    let target: string;
+    let info: string;
+    try {
+      target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      info = fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue; // closed meanwhile
+    }
+    if (target !== 'anon_inode:bpf-prog' && target !== 'anon_inode:bpf_link') continue;
+    if (target === 'anon_inode:bpf_link') held.links++;
+    const program = /^prog_id:\s*(\d+)$/m.exec(info);
+    if (program) held.programs.add(Number(program[1]));
+  }
+  return held;
+}
+
+/** Ids of the deletion tracer's BPF programs that this process holds. */
+export function tracerProgramsOf(pid: number): number[] {
+  const held = bpfDescriptorsOf(pid).programs;
+  return bpfPrograms()
+    .filter((program) => TRACER_PROGRAMS.has(program.name ?? '') && held.has(program.id))
+    .map((program) => program.id)
+    .sort((a, b) => a - b);
+}
+
+/** How many BPF links (attached programs) this process holds. */
+export function attachedLinksOf(pid: number): number {
+  return bpfDescriptorsOf(pid).links;
+}
+
+/** Which of these program ids the kernel still has loaded. */
+export function stillLoaded(ids: number[]): number[] {
+  const loaded = new Set(bpfPrograms().map((program) => program.id));
+  return ids.filter((id) => loaded.has(id));
+}
+
+/**
+ * Waits until none of these programs is loaded. The kernel frees a program
+ * once its last link and fd are gone, partly after an RCU grace period, so
+ * this polls; a program that stays makes it throw.
+ */
+export async function waitUntilUnloaded(ids: number[], patienceMs = 10_000): Promise<number[]> {
+  const deadline = Date.now() + patienceMs;
+  let left = stillLoaded(ids);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    left = stillLoaded(ids);
+  }
+  return left;
+}
+
+export interface ThreadStatus extends ThreadCredentials {
+  tid: number;
+  inheritable: bigint;
+  ambient: bigint;
+  noNewPrivileges: boolean;
+}
+
+/** Every thread of the process, as /proc/<pid>/task/<tid>/status shows it. */
+export function threadStatuses(pid: number): ThreadStatus[] {
+  const statuses: ThreadStatus[] = [];
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let text: string;
+    try {
+      text = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    } catch {
+      continue; // the thread ended
+    }
+    const hex = (name: string): bigint => BigInt(`0x${new RegExp(`^${name}:\\s*(\\S+)`, 'm').exec(text)![1]}`);
+    statuses.push({
+      tid: Number(tid),
+      ...parseStatus(text),
+      inheritable: hex('CapInh'),
+      ambient: hex('CapAmb'),
+      noNewPrivileges: /^NoNewPrivs:\s*1$/m.test(text),
+    });
+  }
+  return statuses;
+}
+
+/** The resident set size, in bytes. */
+export function residentBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s*(\d+) kB$/m.exec(status)![1]) * 1024;
+}
