@@ -27,11 +27,14 @@ export interface Exit {
 
 export interface StartedProcess {
   readonly pid: number;
+  /** Its stdin and stdout, for a process spoken to over them ('stream'). */
+  readonly stdin: NodeJS.WritableStream;
+  readonly stdout: NodeJS.ReadableStream | null;
   /** Resolves once it has exited and its stdout and stderr are closed. */
   readonly exited: Promise<Exit>;
   /** process.hrtime.bigint() when it exited (0n while it runs). */
   exitTime(): bigint;
-  /** What it wrote to stdout so far, where stdout is a pipe. */
+  /** What it wrote to stdout so far, where stdout is kept as text. */
   stdoutText(): string;
   /** The last few kilobytes of its stderr, to explain a failure. */
   stderrTail(): string;
@@ -41,9 +44,12 @@ export interface StartedProcess {
 
 const STDERR_KEPT = 4096;
 
-/** Starts argv with stdin a pipe, stderr kept, stdout a pipe or a file. */
-export function startProcess(argv: readonly string[], stdout: 'pipe' | { file: string }): StartedProcess {
-  const stdoutFd = stdout === 'pipe' ? 'pipe' : fs.openSync(stdout.file, 'w');
+/**
+ * Starts argv with stdin a pipe and stderr kept. Its stdout is kept as text
+ * ('text'), left to the caller to read ('stream'), or written to a file.
+ */
+export function startProcess(argv: readonly string[], stdout: 'text' | 'stream' | { file: string }): StartedProcess {
+  const stdoutFd = typeof stdout === 'string' ? 'pipe' : fs.openSync(stdout.file, 'w');
   const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', stdoutFd, 'pipe'] });
   if (typeof stdoutFd === 'number') fs.closeSync(stdoutFd);
   running.add(child);
@@ -52,7 +58,7 @@ export function startProcess(argv: readonly string[], stdout: 'pipe' | { file: s
   child.on('exit', () => (exitTime = process.hrtime.bigint()));
   let stdoutText = '';
   let stderrText = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdoutText += chunk));
+  if (stdout === 'text') child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdoutText += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderrText = (stderrText + chunk).slice(-STDERR_KEPT)));
   child.stdin?.on('error', () => {}); // a process that exits first closes its end: not our error
 
@@ -69,6 +75,8 @@ export function startProcess(argv: readonly string[], stdout: 'pipe' | { file: s
 
   return {
     pid: child.pid,
+    stdin: child.stdin!,
+    stdout: child.stdout,
     exited,
     exitTime: () => exitTime,
     stdoutText: () => stdoutText,
@@ -118,7 +126,7 @@ export interface TimedRun {
 /** Runs argv to its end; the time runs from just before spawn to its exit. */
 export async function runTimed(argv: readonly string[]): Promise<TimedRun> {
   const start = process.hrtime.bigint();
-  const started = startProcess(argv, 'pipe');
+  const started = startProcess(argv, 'text');
   started.closeStdin();
   const exit = await started.exited;
   if (exit.code !== 0) throw new Error(`${argv.join(' ')} failed (${exit.code ?? exit.signal}):\n${started.stderrTail()}`);

@@ -9,6 +9,8 @@ export interface Fixtures {
   getppidLoop: string;
   /** make_tree ROOT DIRECTORIES FILES: prints the count of entries made. */
   makeTree: string;
+  /** delete_paced DIRECTORY COUNT INTERVAL_MS: creates and deletes COUNT files, one deletion per interval. */
+  deletePaced: string;
   /** attach_bpf_object OBJECT: keeps OBJECT's programs attached while its stdin is open. */
   attachBpfObject: string;
   /** BPF objects whose programs return at once, by what they attach to. */
@@ -39,6 +41,7 @@ export function buildFixtures(repositoryRoot: string, workDirectory: string): Fi
   return {
     getppidLoop: program('getppid_loop'),
     makeTree: program('make_tree'),
+    deletePaced: program('delete_paced'),
     attachBpfObject: program('attach_bpf_object', ['-lbpf']),
     emptyRawSysEnter: bpfObject('empty_raw_sys_enter'),
     emptyRawSysEnterExit: bpfObject('empty_raw_sys_enter_exit'),

@@ -9,16 +9,16 @@ import * as path from 'node:path';
 import type { BenchContext, Benchmark } from './benchmark';
 import { deletionStorm } from './deletionStorm';
 import { buildFixtures } from './fixtures';
+import { jsonRpcLatency } from './jsonRpcLatency';
 import { describeMachine, type MachineDescription } from './machine';
 import { code, table } from './markdown';
 import { benchSettings, type BenchSettings } from './settings';
 import { syscallOverhead } from './syscallOverhead';
 
-const BENCHMARKS: Benchmark[] = [syscallOverhead, deletionStorm];
+const BENCHMARKS: Benchmark[] = [syscallOverhead, deletionStorm, jsonRpcLatency];
 
 /** What the suite does not measure yet, and why, so that the report says so. */
 const NOT_MEASURED = [
-  'Latency from a deletion to the `trace/deletions` notification a JSON-RPC client receives (p50/p99, light load and storm): waits for the JSON-RPC server (`node dist/helper.js --stdio`).',
   'The extension\'s event store (100,000 events inserted, the tree\'s first two levels built: time and memory): waits for the store.',
   'The syscall-tracepoint attach mode, parallel deleters, the mixed workload, inotifywait and kernel map memory.',
   'Scale beyond this machine (16 parallel deleters on 16 cores, ring-buffer size against loss): not run here.',

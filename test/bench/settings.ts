@@ -1,7 +1,7 @@
 // How much the suite measures. The full suite is sized to finish within about
 // fifteen minutes on a 2-core machine; BENCH_QUICK=1 is for trying changes.
 //   BENCH_QUICK=1          fewer repetitions, a smaller storm, report to build/bench/
-//   BENCH_ONLY=a,b         only these benchmarks (ids: syscall-overhead, deletion-storm, ...)
+//   BENCH_ONLY=a,b         only these benchmarks (ids: syscall-overhead, deletion-storm, jsonrpc-latency, ...)
 //   BENCH_REPORT=FILE      where the report goes (default BENCHMARKS.md, or build/bench/ when quick)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,6 +25,12 @@ export interface BenchSettings {
     filesPerDirectory: number;
     repetitions: number;
   };
+  /** The storm's tree is deletionStorm's. */
+  jsonRpcLatency: {
+    lightDeletions: number;
+    lightIntervalMs: number;
+    stormRepetitions: number;
+  };
 }
 
 export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
@@ -42,6 +48,9 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     deletionStorm: quick
       ? { directories: 10, filesPerDirectory: 1000, repetitions: 2 }
       : { directories: 100, filesPerDirectory: 1000, repetitions: 5 },
+    jsonRpcLatency: quick
+      ? { lightDeletions: 100, lightIntervalMs: 10, stormRepetitions: 1 }
+      : { lightDeletions: 1000, lightIntervalMs: 10, stormRepetitions: 3 },
   };
 }
 

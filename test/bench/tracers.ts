@@ -66,7 +66,7 @@ export function emptyPrograms(fixtures: Fixtures, name: string, attaches: string
     attaches,
     command: () => shellCommand(argv),
     async start() {
-      const loader = startProcess(argv, 'pipe');
+      const loader = startProcess(argv, 'text');
       await waitUntilReady(loader, name, () => loader.stdoutText().includes('attached\n'));
       return {
         pid: loader.pid,
@@ -157,7 +157,7 @@ export const bpftrace: Tracer = {
   attaches: 'tracepoint/syscalls/sys_enter_{unlink,unlinkat,rmdir}',
   command: (target) => shellCommand(bpftraceArguments(target.outputFile)),
   async start(target) {
-    const tracer = startProcess(bpftraceArguments(target.outputFile), 'pipe');
+    const tracer = startProcess(bpftraceArguments(target.outputFile), 'text');
     await waitUntilReady(tracer, 'bpftrace', () => firstLines(target.outputFile).includes('\ntracing\n'));
     return {
       pid: tracer.pid,

@@ -1,0 +1,34 @@
+// A light, steady load: creates and deletes COUNT files in DIRECTORY, one
+// deletion every INTERVAL_MS milliseconds, the way an editor or a build tool
+// deletes now and then.
+//   delete_paced DIRECTORY COUNT INTERVAL_MS
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: delete_paced DIRECTORY COUNT INTERVAL_MS\n");
+		return 2;
+	}
+	const char *directory = argv[1];
+	long count = atol(argv[2]);
+	long interval_ms = atol(argv[3]);
+	struct timespec interval = { interval_ms / 1000, (interval_ms % 1000) * 1000000L };
+	char path[4096];
+
+	for (long i = 0; i < count; i++) {
+		snprintf(path, sizeof path, "%s/paced%06ld", directory, i);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0 || close(fd) != 0 || unlink(path) != 0) {
+			perror(path);
+			return 1;
+		}
+		nanosleep(&interval, NULL);
+	}
+	return 0;
+}

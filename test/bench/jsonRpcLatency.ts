@@ -1,0 +1,148 @@
+// How long a deletion takes to reach the extension: from the call in the
+// kernel to the trace/deletions notification a vscode-jsonrpc client
+// receives from `node dist/helper.js --stdio`, under a light load (one
+// deletion every 10 ms) and under the rm -rf storm.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS } from '../../helper/protocol';
+import type { BenchContext, Benchmark } from './benchmark';
+import { readProcessUsage, runTimed } from './childProcesses';
+import { makeDeletionTree } from './deletionTree';
+import { HelperClient } from './helperClient';
+import { code, shellCommand, table } from './markdown';
+import { formatMebibytes, formatNumber, maximum, median, percentile } from './stats';
+
+/** The issue's target for the light load. */
+const TARGET_P99_MS = 100;
+/** A helper that has sent nothing for this long has sent all it will. */
+const DELIVERY_QUIET_MS = 2000;
+
+interface LoadRun {
+  made: number;
+  received: number;
+  lost: number;
+  /** Per deletion received: arrival at the client minus the time of the call. */
+  latenciesMs: number[];
+  helperCpuSeconds: number;
+  helperPeakRssBytes: number;
+}
+
+export const jsonRpcLatency: Benchmark = {
+  id: 'jsonrpc-latency',
+  title: 'Latency to a JSON-RPC client',
+  async run(context) {
+    const { fixtures, settings } = context;
+    const { lightDeletions, lightIntervalMs, stormRepetitions } = settings.jsonRpcLatency;
+    const { directories, filesPerDirectory } = settings.deletionStorm;
+    const workDirectory = path.join(settings.workDirectory, 'latency');
+    const lightDirectory = path.join(workDirectory, 'light');
+    const stormRoot = path.join(workDirectory, 'tree');
+    fs.rmSync(workDirectory, { recursive: true, force: true });
+    fs.mkdirSync(lightDirectory, { recursive: true });
+
+    const paced = [fixtures.deletePaced, lightDirectory, String(lightDeletions), String(lightIntervalMs)];
+    const light = await measureLoad(context, lightDirectory, lightDeletions, () => runTimed(paced));
+    context.log(`latency light: p99 ${percentile(light.latenciesMs, 99)} ms, received ${light.received}/${light.made}`);
+
+    const storms: LoadRun[] = [];
+    for (let repetition = 1; repetition <= stormRepetitions; repetition++) {
+      const tree = makeDeletionTree(fixtures, stormRoot, directories, filesPerDirectory);
+      const storm = await measureLoad(context, stormRoot, tree.entries, () => runTimed(['rm', '-rf', stormRoot]));
+      storms.push(storm);
+      context.log(`latency storm ${repetition}/${stormRepetitions}: p99 ${percentile(storm.latenciesMs, 99)} ms, received ${storm.received}/${storm.made}`);
+    }
+    fs.rmSync(workDirectory, { recursive: true, force: true });
+
+    const lightP99 = percentile(light.latenciesMs, 99);
+    const stormLost = storms.reduce((sum, run) => sum + run.lost, 0);
+    const stormMissing = storms.reduce((sum, run) => sum + run.made - run.received, 0);
+    const reading = [
+      `- Target: p99 at most ${TARGET_P99_MS} ms under the light load. Measured: ${formatNumber(lightP99, 1)} ms — ` +
+        (lightP99 <= TARGET_P99_MS ? '**met**.' : '**not met**.'),
+      `- Target: no loss in the storm. Measured: ${formatNumber(stormLost)} lost, ${formatNumber(stormMissing)} not received over ${storms.length} storm(s) — ` +
+        (stormLost === 0 && stormMissing === 0 ? '**met**.' : '**not met**.'),
+      '- A latency is the arrival of the notification at the client (Date.now() as vscode-jsonrpc hands it over) minus the event\'s `time` ' +
+        '(the kernel\'s timestamp of the call, made wall-clock time by the helper, to the millisecond, rounded down); ' +
+        `it includes the helper's batching (a batch goes out when ${DELETIONS_FLUSH_MS} ms old or ${formatNumber(DELETIONS_FLUSH_COUNT)} events long) ` +
+        "and, in the storm, the wait behind rm for the machine's cores.",
+    ];
+
+    const row = (load: string, runs: LoadRun[]): string[] => {
+      const latencies = runs.flatMap((run) => run.latenciesMs);
+      const cpu = median(runs.map((run) => run.helperCpuSeconds));
+      const made = runs.reduce((sum, run) => sum + run.made, 0);
+      return [
+        load,
+        String(runs.length),
+        formatNumber(made),
+        formatNumber(runs.reduce((sum, run) => sum + run.received, 0)),
+        formatNumber(runs.reduce((sum, run) => sum + run.lost, 0)),
+        formatNumber(percentile(latencies, 50), 1),
+        formatNumber(percentile(latencies, 99), 1),
+        formatNumber(maximum(latencies), 1),
+        formatNumber(cpu, 2),
+        formatNumber((cpu / (made / runs.length)) * 100_000, 2),
+        formatMebibytes(maximum(runs.map((run) => run.helperPeakRssBytes))),
+      ];
+    };
+
+    return [
+      `The client starts ${code('node dist/helper.js --stdio')}, sends initialize and trace/start with the workload's directory as scope, ` +
+        'and notes when each trace/deletions notification arrives. Light load: ' +
+        `${code(shellCommand([path.relative(settings.repositoryRoot, fixtures.deletePaced), 'DIR', String(lightDeletions), String(lightIntervalMs)]))} ` +
+        `(creates and deletes ${formatNumber(lightDeletions)} files, one deletion every ${lightIntervalMs} ms). ` +
+        `Storm: ${code('rm -rf')} of the tree of the deletion storm above (${formatNumber(directories)} × ${formatNumber(filesPerDirectory)} files), ` +
+        `${stormRepetitions} time(s), a fresh helper each time. Percentiles are over every deletion received in the load's runs; ` +
+        'helper CPU is its user + system time from trace/start to the last notification (median of the runs), peak RSS its VmHWM.',
+      '',
+      table(
+        ['load', 'runs', 'deletions', 'received', 'lost', 'p50 ms', 'p99 ms', 'max ms', 'helper CPU s', 'CPU s per 100,000', 'helper peak RSS'],
+        [row(`light (1 per ${lightIntervalMs} ms)`, [light]), row('storm (rm -rf)', storms)],
+      ),
+      '',
+      '**Reading**',
+      '',
+      ...reading,
+    ].join('\n');
+  },
+};
+
+async function measureLoad(context: BenchContext, directory: string, made: number, workload: () => Promise<unknown>): Promise<LoadRun> {
+  const latenciesMs: number[] = [];
+  const client = await HelperClient.start(context.helperScript, (events, receivedAtMs) => {
+    for (const event of events) if (event.result === 0) latenciesMs.push(receivedAtMs - Date.parse(event.time));
+  });
+  try {
+    await client.startTracing({ paths: [directory] });
+    const before = readProcessUsage(client.pid);
+    await workload();
+    await waitForDeliveries(() => latenciesMs.length, made);
+    const after = readProcessUsage(client.pid);
+    const stats = await client.stopTracing();
+    return {
+      made,
+      received: latenciesMs.length,
+      lost: Math.max(stats.lost, client.lost),
+      latenciesMs,
+      helperCpuSeconds: after.cpuSeconds - before.cpuSeconds,
+      helperPeakRssBytes: after.peakRssBytes,
+    };
+  } finally {
+    await client.shutdown();
+  }
+}
+
+/** Until `expected` have arrived, or nothing has for DELIVERY_QUIET_MS. */
+async function waitForDeliveries(received: () => number, expected: number): Promise<void> {
+  let count = received();
+  let lastArrival = Date.now();
+  while (count < expected && Date.now() - lastArrival < DELIVERY_QUIET_MS) {
+    await sleep(20);
+    if (received() !== count) {
+      count = received();
+      lastArrival = Date.now();
+    }
+  }
+}
