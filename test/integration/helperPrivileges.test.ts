@@ -1,0 +1,131 @@
+// The helper is the only part that runs as root. It refuses to trace without
+// the privileges to, and once its programs are attached it gives up what it
+// no longer needs in every one of its threads, as /proc shows them: the user
+// who asked for it through sudo becomes its user; otherwise it keeps uid 0
+// with no capability at all. Stopping and starting again still works.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ResponseError } from 'vscode-jsonrpc/node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { CAP_BPF, CAP_PERFMON, hasCapability } from '../../helper/privileges';
+import { HelperErrorCodes, StartRequest, StopRequest } from '../../helper/protocol';
+import { initialize, spawnHelper, threadStatuses, type HelperUnderTest, type SpawnOptions } from './support/helperServer';
+import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+
+const NOBODY = 65534;
+
+let scratch: string;
+let helper: HelperUnderTest | undefined;
+
+beforeEach(() => {
+  scratch = makeScratchDirectory();
+});
+
+afterEach(async () => {
+  await helper?.dispose();
+  helper = undefined;
+  removeScratchDirectory(scratch);
+});
+
+async function startedHelper(options: SpawnOptions = {}): Promise<HelperUnderTest> {
+  helper = spawnHelper(options);
+  await initialize(helper);
+  await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
+  return helper;
+}
+
+function deleteFiles(count: number): string[] {
+  const files = Array.from({ length: count }, (_, i) => path.join(scratch, `file-${i}`));
+  for (const file of files) fs.writeFileSync(file, '');
+  for (const file of files) fs.unlinkSync(file);
+  return files;
+}
+
+describe('without the privileges to trace', () => {
+  it('refuses trace/start in one sentence that says what is missing', async () => {
+    helper = spawnHelper({ prefix: ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'] });
+    await initialize(helper);
+    const error = await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } }).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(ResponseError);
+    expect((error as ResponseError<void>).code).toBe(HelperErrorCodes.NotPermitted);
+    expect((error as ResponseError<void>).message).toBe(
+      `Tracing deletions needs root, or the CAP_BPF and CAP_PERFMON capabilities, and this helper (uid ${NOBODY}) has neither.`,
+    );
+  });
+});
+
+describe('started by root', () => {
+  it('holds the capabilities to trace before trace/start', async () => {
+    helper = spawnHelper();
+    await initialize(helper);
+    for (const thread of threadStatuses(helper.pid)) {
+      expect(hasCapability(thread.effective, CAP_BPF) && hasCapability(thread.effective, CAP_PERFMON)).toBe(true);
+    }
+  });
+
+  it('keeps uid 0 but no capability in any set of any thread once attached', async () => {
+    const { pid } = await startedHelper();
+    const threads = threadStatuses(pid);
+    expect(threads.length).toBeGreaterThan(1);
+    for (const thread of threads) {
+      expect({ tid: thread.tid, uid: thread.uid, permitted: thread.permitted, effective: thread.effective }).toEqual({
+        tid: thread.tid,
+        uid: 0,
+        permitted: 0n,
+        effective: 0n,
+      });
+      expect({ tid: thread.tid, bounding: thread.bounding, inheritable: thread.inheritable, ambient: thread.ambient }).toEqual({
+        tid: thread.tid,
+        bounding: 0n,
+        inheritable: 0n,
+        ambient: 0n,
+      });
+      expect(thread.noNewPrivileges).toBe(true);
+    }
+  });
+
+  it('stops and starts again without its privileges, and still reports deletions', async () => {
+    const started = await startedHelper();
+    await started.connection.sendRequest(StopRequest, {});
+    await started.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
+    const files = deleteFiles(3);
+    await started.connection.sendRequest(StopRequest, {});
+    expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
+  });
+});
+
+describe('started through sudo (SUDO_UID and SUDO_GID)', () => {
+  const sudo: SpawnOptions = { env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } };
+
+  it('becomes that user, with that group alone and no capability, in every thread once attached', async () => {
+    const { pid } = await startedHelper(sudo);
+    const threads = threadStatuses(pid);
+    expect(threads.length).toBeGreaterThan(1);
+    for (const thread of threads) {
+      expect({ tid: thread.tid, uid: thread.uid, gid: thread.gid, permitted: thread.permitted, effective: thread.effective }).toEqual({
+        tid: thread.tid,
+        uid: NOBODY,
+        gid: NOBODY,
+        permitted: 0n,
+        effective: 0n,
+      });
+    }
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    expect(/^Uid:\s*(.*)$/m.exec(status)![1].split(/\s+/)).toEqual(Array(4).fill(String(NOBODY)));
+    expect(/^Groups:\s*(.*)$/m.exec(status)![1].trim()).toBe(String(NOBODY));
+  });
+
+  it('stops and starts again as that user, and still reports deletions', async () => {
+    const started = await startedHelper(sudo);
+    await started.connection.sendRequest(StopRequest, {});
+    await started.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
+    const files = deleteFiles(3);
+    const stats = await started.connection.sendRequest(StopRequest, {});
+    expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
+    expect(stats).toMatchObject({ events: 3, lost: 0 });
+  });
+});
