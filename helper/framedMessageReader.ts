@@ -33,13 +33,17 @@ const HEADER_START = /content-length[ \t]*:/gi;
  * CR or LF inside a string, and outside strings it has no such words, so a
  * body that holds this is certain to hold the start of another frame.
  */
-const FRAME_INSIDE_BODY = /content-length[ \t]*:[ \t]*\d+\r\n/gi;
+const FRAME_INSIDE_BODY = /content-length[ \t]{0,8}:[ \t]{0,8}\d{1,10}\r\n/gi;
 const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
+/** Longer than any "Content-Length: N\r\n" line FRAME_INSIDE_BODY can match within a body of MAX_BODY_BYTES. */
+const MAX_HEADER_LINE = 64;
 
 export class FramedMessageReader extends AbstractMessageReader {
   private pending: Buffer = Buffer.alloc(0);
   /** Length of the body being collected; undefined while a header is awaited. */
   private bodyLength: number | undefined;
+  /** How much of the body being collected has been searched for another frame. */
+  private bodyScanned = 0;
   private readonly malformedEmitter = new Emitter<MalformedMessage>();
 
   constructor(private readonly input: NodeJS.ReadableStream) {
@@ -100,6 +104,7 @@ export class FramedMessageReader extends AbstractMessageReader {
     }
     this.pending = this.pending.subarray(end + HEADER_END.length);
     this.bodyLength = length;
+    this.bodyScanned = 0;
     return true;
   }
 
@@ -110,25 +115,22 @@ export class FramedMessageReader extends AbstractMessageReader {
    */
   private bodyHoldsNextFrame(): boolean {
     const held = this.pending.subarray(0, Math.min(this.bodyLength!, this.pending.length));
-    const nextFrame = firstMatch(FRAME_INSIDE_BODY, held.toString('latin1'), 0);
-    if (nextFrame < 0) return false;
+    // Only what arrived since the last look, and a header's length before it, is new.
+    const from = Math.max(0, this.bodyScanned - MAX_HEADER_LINE);
+    this.bodyScanned = held.length;
+    const found = firstMatch(FRAME_INSIDE_BODY, held.subarray(from).toString('latin1'), 0);
+    if (found < 0) return false;
+    const nextFrame = from + found;
     this.bodyLength = undefined;
     this.pending = this.pending.subarray(nextFrame);
     this.report(PARSE_ERROR, 'a message ended before its Content-Length said: the next message began inside it');
     return true;
   }
 
-  /** Drops bytes up to the next place a header could begin, keeping a possible partial one. */
+  /** Drops bytes up to the next place a header could begin. */
   private skipToNextFrame(problem: string): void {
     this.report(PARSE_ERROR, problem);
-    const text = this.pending.toString('latin1');
-    const next = firstMatch(HEADER_START, text, 1);
-    if (next >= 0) {
-      this.pending = this.pending.subarray(next);
-    } else {
-      const partial = 'content-length'.length;
-      this.pending = this.pending.subarray(Math.max(1, this.pending.length - partial));
-    }
+    this.pending = this.pending.subarray(nextFrameStart(this.pending.toString('latin1'), 1));
   }
 
   private decode(body: Buffer): Message | undefined {
@@ -143,6 +145,10 @@ export class FramedMessageReader extends AbstractMessageReader {
       parsed = JSON.parse(text);
     } catch (error) {
       this.report(PARSE_ERROR, `a message body is not JSON: ${(error as Error).message}`);
+      // Its Content-Length may have been too large and ended inside the next
+      // frame's header: read that frame from where it begins.
+      const restart = nextFrameStart(body.toString('latin1'), 0);
+      if (restart < body.length) this.pending = Buffer.concat([body.subarray(restart), this.pending]);
       return undefined;
     }
     const problem = requestProblem(parsed);
@@ -223,6 +229,20 @@ function usableId(parsed: unknown): string | number | null {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
   const id = (parsed as Record<string, unknown>).id;
   return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
+}
+
+/**
+ * Where in `text` (from `from` on) a frame may begin: the first "Content-Length:",
+ * else a tail that may be the start of one still arriving, else the end.
+ */
+export function nextFrameStart(text: string, from: number): number {
+  const header = firstMatch(HEADER_START, text, from);
+  if (header >= 0) return header;
+  const name = 'content-length';
+  for (let length = Math.min(name.length, text.length - from); length > 0; length--) {
+    if (text.slice(text.length - length).toLowerCase() === name.slice(0, length)) return text.length - length;
+  }
+  return text.length;
 }
 
 function firstMatch(pattern: RegExp, text: string, from: number): number {
