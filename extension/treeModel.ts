@@ -50,6 +50,8 @@ export type TreeNode =
   | { kind: 'dropped'; id: string; count: number; limit: number }
   | { kind: 'lost'; id: string; count: number };
 
+const SLASH = 0x2f;
+
 /** Flat lists show this many deletions, then one node holding the older ones. */
 export const FLAT_PAGE_SIZE = 1000;
 
@@ -174,8 +176,16 @@ function childrenOfDirectory(base: string, deletions: readonly StoredDeletion[],
   const start = base === '/' ? 1 : base.length + 1;
   const groups = new Map<string, DirectoryGroup>();
   const files: StoredDeletion[] = [];
+  // Deletions come in bursts under one directory: while they stay under the
+  // same child, it is found again without cutting its name out of each path.
+  let lastName = '';
+  let lastGroup: DirectoryGroup | undefined;
   for (const deletion of deletions) {
     const { path, directory } = deletion.event;
+    if (lastGroup !== undefined && path.startsWith(lastName, start) && path.charCodeAt(start + lastName.length) === SLASH) {
+      lastGroup.below.push(deletion);
+      continue;
+    }
     // A path known only in part ("…/x/y") has no place in the hierarchy: it is listed where it was found.
     if (!isAtOrBelow(path, base) || path === base) {
       files.push(deletion);
@@ -190,6 +200,8 @@ function childrenOfDirectory(base: string, deletions: readonly StoredDeletion[],
     let group = groups.get(name);
     if (group === undefined) groups.set(name, (group = { below: [], own: [] }));
     (slash < 0 ? group.own : group.below).push(deletion);
+    lastName = name;
+    lastGroup = group;
   }
 
   const directoryNodes: TreeNode[] = [];
@@ -229,22 +241,31 @@ function onlyChildDirectory(path: string, below: readonly StoredDeletion[]): str
   const start = path.length + 1;
   let only: string | undefined;
   for (const { event } of below) {
+    if (only !== undefined) {
+      if (event.path.startsWith(only, start) && event.path.charCodeAt(start + only.length) === SLASH) continue;
+      return undefined;
+    }
     const slash = event.path.indexOf('/', start);
     if (slash < 0) return undefined; // a file, or the child itself, at this level
-    const name = event.path.slice(start, slash);
-    if (only === undefined) only = name;
-    else if (name !== only) return undefined;
+    only = event.path.slice(start, slash);
   }
   return only;
 }
 
 function byProcess(visible: StoredDeletion[]): TreeNode[] {
-  const processes = new Map<string, Extract<TreeNode, { kind: 'process' }>>();
+  type ProcessNode = Extract<TreeNode, { kind: 'process' }>;
+  const processes = new Map<string, ProcessNode>();
+  let last: ProcessNode | undefined;
   for (const deletion of visible) {
     const { pid, comm } = deletion.event;
-    const key = `${pid}\0${comm}`;
-    let node = processes.get(key);
-    if (node === undefined) processes.set(key, (node = { kind: 'process', id: `process:${pid}:${comm}`, pid, comm, count: 0, deletions: [] }));
+    // A process deletes in bursts: most deletions belong to the same one as the one before.
+    let node = last !== undefined && last.pid === pid && last.comm === comm ? last : undefined;
+    if (node === undefined) {
+      const key = `${pid}\0${comm}`;
+      node = processes.get(key);
+      if (node === undefined) processes.set(key, (node = { kind: 'process', id: `process:${pid}:${comm}`, pid, comm, count: 0, deletions: [] }));
+      last = node;
+    }
     node.count++;
     node.deletions.push(deletion);
   }
