@@ -16,6 +16,7 @@ export interface Fixtures {
   /** BPF objects whose programs return at once, by what they attach to. */
   emptyRawSysEnter: string;
   emptyRawSysEnterExit: string;
+  emptyRawSysEnterExitTracepoints: string;
   emptyUnlinkatTracepoint: string;
   emptyDeletionTracepoints: string;
 }
@@ -45,6 +46,7 @@ export function buildFixtures(repositoryRoot: string, workDirectory: string): Fi
     attachBpfObject: program('attach_bpf_object', ['-lbpf']),
     emptyRawSysEnter: bpfObject('empty_raw_sys_enter'),
     emptyRawSysEnterExit: bpfObject('empty_raw_sys_enter_exit'),
+    emptyRawSysEnterExitTracepoints: bpfObject('empty_raw_sys_enter_exit_tracepoints'),
     emptyUnlinkatTracepoint: bpfObject('empty_unlinkat_tracepoint'),
     emptyDeletionTracepoints: bpfObject('empty_deletion_tracepoints'),
   };

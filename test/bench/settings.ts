@@ -1,7 +1,7 @@
 // How much the suite measures. The full suite is sized to finish within about
 // fifteen minutes on a 2-core machine; BENCH_QUICK=1 is for trying changes.
 //   BENCH_QUICK=1          fewer repetitions, a smaller storm, report to build/bench/
-//   BENCH_ONLY=a,b         only these benchmarks (ids: syscall-overhead, deletion-storm, jsonrpc-latency, ...)
+//   BENCH_ONLY=a,b         only these benchmarks (ids: syscall-overhead, deletion-storm, jsonrpc-latency, event-store)
 //   BENCH_REPORT=FILE      where the report goes (default BENCHMARKS.md, or build/bench/ when quick)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -31,6 +31,11 @@ export interface BenchSettings {
     lightIntervalMs: number;
     stormRepetitions: number;
   };
+  /** The events are those of one rm -rf of deletionStorm's tree. */
+  eventStore: {
+    eventCount: number;
+    treeRepetitions: number;
+  };
 }
 
 export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
@@ -51,6 +56,7 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     jsonRpcLatency: quick
       ? { lightDeletions: 100, lightIntervalMs: 10, stormRepetitions: 1 }
       : { lightDeletions: 1000, lightIntervalMs: 10, stormRepetitions: 3 },
+    eventStore: quick ? { eventCount: 10_000, treeRepetitions: 5 } : { eventCount: 100_000, treeRepetitions: 7 },
   };
 }
 

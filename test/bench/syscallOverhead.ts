@@ -34,6 +34,12 @@ export const syscallOverhead: Benchmark = {
 
     const emptyRawSysEnter = emptyPrograms(fixtures, 'empty raw_tp program', 'raw_tp/sys_enter', fixtures.emptyRawSysEnter);
     const emptyRawPair = emptyPrograms(fixtures, 'empty raw_tp pair', 'raw_tp/sys_enter + raw_tp/sys_exit', fixtures.emptyRawSysEnterExit);
+    const emptyRawEnterTracepointExits = emptyPrograms(
+      fixtures,
+      'empty raw_tp + exit tracepoints',
+      'raw_tp/sys_enter + tracepoint/syscalls/sys_exit_{unlink,unlinkat,rmdir}',
+      fixtures.emptyRawSysEnterExitTracepoints,
+    );
     const emptyUnlinkat = emptyPrograms(fixtures, 'empty unlinkat tracepoint', 'tracepoint/syscalls/sys_enter_unlinkat', fixtures.emptyUnlinkatTracepoint);
     const emptyDeletionTracepoints = emptyPrograms(
       fixtures,
@@ -42,7 +48,7 @@ export const syscallOverhead: Benchmark = {
       fixtures.emptyDeletionTracepoints,
     );
     const ours = syscallTrace(context.helperScript);
-    const tracers = [untraced, emptyRawSysEnter, emptyRawPair, emptyUnlinkat, emptyDeletionTracepoints, ours, bpftrace];
+    const tracers = [untraced, emptyRawSysEnter, emptyRawPair, emptyRawEnterTracepointExits, emptyUnlinkat, emptyDeletionTracepoints, ours, bpftrace];
     const measured: Measured[] = tracers.map((tracer) => ({ tracer, nanosecondsPerCall: [], meanNanosecondsPerCall: [] }));
     const workload = [fixtures.getppidLoop, String(callsPerRun), String(chunksPerRun)];
 
@@ -92,6 +98,9 @@ export const syscallOverhead: Benchmark = {
         `${formatDifference(added(emptyRawSysEnter))} ns is the floor of one raw_tp/sys_enter program, ` +
         `${formatDifference(added(emptyRawPair) - added(emptyRawSysEnter))} ns the second (raw_tp/sys_exit) program, ` +
         `and ${formatDifference(added(ours) - added(emptyRawPair))} ns the work our two programs do before returning.`,
+      `- Taking each call's result from the exit tracepoints of the three deletion syscalls instead of from raw_tp/sys_exit ` +
+        `(empty raw_tp/sys_enter + tracepoint/syscalls/sys_exit_{unlink,unlinkat,rmdir}) costs ${formatDifference(added(emptyRawEnterTracepointExits))} ns, ` +
+        `against ${formatDifference(added(emptyRawPair))} ns for the empty raw_tp pair and ${formatDifference(added(emptyRawSysEnter))} ns for raw_tp/sys_enter alone.`,
       `- The syscall tracepoints cost ${formatDifference(added(emptyUnlinkat))} ns for sys_enter_unlinkat alone and ` +
         `${formatDifference(added(emptyDeletionTracepoints))} ns for the enter and exit tracepoints of all three deletion syscalls ` +
         `(the kernel runs these programs only for those syscalls; every other syscall pays the tracepoint slow path alone), ` +
