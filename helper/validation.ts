@@ -34,7 +34,8 @@ export function validateInitialize(params: unknown): InitializeParams {
 export function validateStart(params: unknown): Required<StartParams> {
   const method = 'trace/start';
   const given = fields(method, params, ['scope', 'includeFailed']);
-  const includeFailed = given.includeFailed ?? false;
+  // Absent means false; null is not absent, but a wrong type like any other.
+  const includeFailed = 'includeFailed' in given ? given.includeFailed : false;
   if (typeof includeFailed !== 'boolean') {
     throw new InvalidParams(method, `params.includeFailed must be true or false, got ${describe(includeFailed)}`);
   }

@@ -71,6 +71,7 @@ describe('trace/start', () => {
     ['a path longer than PATH_MAX', { scope: { paths: [`/${'a'.repeat(MAX_PATH_LENGTH)}`] } }, /is longer than 4096/],
     ['too many paths', { scope: { paths: Array(MAX_SCOPE_PATHS + 1).fill('/tmp') } }, /at most 256 directories/],
     ['includeFailed that is not a boolean', { scope: 'system', includeFailed: 'yes' }, /params.includeFailed must be true or false, got "yes"/],
+    ['includeFailed that is null', { scope: 'system', includeFailed: null }, /params.includeFailed must be true or false, got null/],
     ['an unknown field', { scope: 'system', verbose: true }, /params has an unknown field "verbose"/],
     ['an unknown field in the scope', { scope: { paths: ['/tmp'], depth: 2 } }, /params.scope has an unknown field "depth"/],
     ['params that are an array', ['system'], /params must be an object, got an array of 1/],
