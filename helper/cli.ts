@@ -106,7 +106,7 @@ export function runTraceCommand(args: string[]): void {
     tracer.close();
     if (options.jsonl) write(JSON.stringify({ type: 'stats', ...stats }) + '\n');
     else process.stderr.write(`${stats.events} deletions, ${stats.lost} lost.\n`);
-    process.exit(0);
+    exitAfterOutput(0);
   };
   process.on('SIGINT', finish);
   process.on('SIGTERM', finish);
@@ -133,4 +133,19 @@ export function runTraceCommand(args: string[]): void {
     tracer.close();
     process.exit(0);
   });
+}
+
+/**
+ * Exits once all that was written to stdout and stderr is out. Where they are
+ * pipes or sockets, writes may still wait in a queue when a slow reader lags
+ * behind a storm of deletions, and process.exit() would drop them, the stats
+ * line with them. An empty write calls back after the writes queued before it.
+ */
+function exitAfterOutput(status: number): void {
+  let pending = 2;
+  const written = (): void => {
+    if (--pending === 0) process.exit(status);
+  };
+  process.stdout.write('', written);
+  process.stderr.write('', written);
 }
