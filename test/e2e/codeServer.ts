@@ -42,6 +42,8 @@ export class CodeServer {
     readonly origin: string,
     /** The workbench opened on what was asked for. */
     readonly url: string,
+    /** Where the installed extensions live: each in `<publisher>.<name>-<version>`. */
+    readonly extensionsDir: string,
     private readonly temporaryState: string | undefined,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
@@ -83,7 +85,7 @@ export class CodeServer {
     const origin = `http://127.0.0.1:${port}`;
     const target = path.resolve(options.open);
     const query = target.endsWith('.code-workspace') ? 'workspace' : 'folder';
-    const server = new CodeServer(child, origin, `${origin}/?${query}=${encodeURIComponent(target)}`, temporaryState);
+    const server = new CodeServer(child, origin, `${origin}/?${query}=${encodeURIComponent(target)}`, extensionsDir, temporaryState);
     try {
       await server.waitUntilServing();
     } catch (error) {

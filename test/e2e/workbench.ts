@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { findRepoRoot } from './repoRoot';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Headless, offline, and nothing that would phone home or wait for a GPU. */
@@ -46,12 +47,27 @@ export class Workbench {
     await this.browser.close();
   }
 
-  /** F1, the command's title, Enter — once the palette offers exactly that command first. */
-  async runCommand(title: string): Promise<void> {
-    await this.page.keyboard.press('F1');
-    await this.quickInput.waitFor();
-    await this.page.keyboard.type(title);
-    await this.pressEnterOn(title);
+  /**
+   * F1, the command's title, Enter — once the palette offers exactly that
+   * command first. The palette lists the commands known when it opened, and an
+   * extension's commands arrive when its host has started: until the command
+   * is offered, the palette is closed and opened again.
+   */
+  async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.page.keyboard.press('F1');
+      await this.quickInput.waitFor();
+      await this.page.keyboard.type(title);
+      try {
+        await this.pressEnterOn(title, Math.min(3_000, Math.max(deadline - Date.now(), 1)));
+        return;
+      } catch (error) {
+        await this.page.keyboard.press('Escape');
+        await this.quickInput.waitFor({ state: 'hidden' });
+        if (Date.now() >= deadline) throw new Error(`the command palette does not offer "${title}"`, { cause: error });
+      }
+    }
   }
 
   /** In an open quick pick (a command's choices), picks the item labelled `label`. */
@@ -72,6 +88,18 @@ export class Workbench {
     return tree.locator('[role="treeitem"]').filter({ has: this.page.locator('.label-name').filter({ hasText: label }) });
   }
 
+  /** The description a tree row shows after its label ("3 deletions", "rm (42) · just now"). */
+  async rowDescription(row: Locator): Promise<string> {
+    const description = row.locator('.label-description');
+    return (await description.count()) > 0 ? (await description.first().innerText()).trim() : '';
+  }
+
+  /** Expands a collapsed tree row; leaves an expanded one as it is. */
+  async expand(row: Locator): Promise<void> {
+    if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+    await row.and(this.page.locator('[aria-expanded="true"]')).waitFor();
+  }
+
   /** The Files Explorer's tree. */
   get explorer(): Locator {
     return this.tree('Files Explorer');
@@ -84,15 +112,29 @@ export class Workbench {
     return (await selected.first().getAttribute('aria-label')) ?? undefined;
   }
 
-  /** Hovers over `target` (a tree row: its label) and returns the text of the hover that appears. */
+  /** Hovers over `target` (a tree row: its name) and returns the text of the hover that appears. */
   async hoverText(target: Locator): Promise<string> {
-    await this.page.mouse.move(0, 0);
-    // VS Code attaches a tree row's hover to its label, not to the whole row.
-    const label = target.locator('.monaco-icon-label');
+    await this.dismissHover();
+    // A tree row's hover belongs to its name, not to the whole row.
+    await target.waitFor();
+    const label = target.locator('.label-name');
     await ((await label.count()) > 0 ? label.first() : target).hover();
-    const hover = this.page.locator('.workbench-hover, .monaco-hover').filter({ visible: true }).last();
-    await hover.waitFor();
-    return hover.innerText();
+    await this.hover.waitFor();
+    return this.hover.innerText();
+  }
+
+  /** The hover shown now (hidden when there is none). */
+  get hover(): Locator {
+    return this.page.locator('.workbench-hover').filter({ visible: true });
+  }
+
+  /** Moves the pointer away and closes the hover, so that the next one is new. */
+  async dismissHover(): Promise<void> {
+    await this.page.mouse.move(0, 0);
+    if ((await this.hover.count()) === 0) return;
+    // A hover that was clicked into stays until Escape; one that was not closes as the pointer leaves.
+    await this.hover.waitFor({ state: 'detached', timeout: 2_000 }).catch(() => this.page.keyboard.press('Escape'));
+    await this.hover.waitFor({ state: 'detached' });
   }
 
   /** The status-bar entry whose text matches `text`. */
@@ -103,7 +145,7 @@ export class Workbench {
   /** The page, as a person would see it now: test-results/e2e/<name>.png. */
   async screenshot(name: string): Promise<string> {
     fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-    const file = path.join(SCREENSHOTS_DIR, `${name}.png`);
+    const file = path.join(SCREENSHOTS_DIR, `${name.replace(/[^\w.-]+/g, '-')}.png`);
     await this.page.screenshot({ path: file });
     return file;
   }
@@ -112,20 +154,13 @@ export class Workbench {
     return this.page.locator('.quick-input-widget');
   }
 
-  private async pressEnterOn(label: string): Promise<void> {
+  private async pressEnterOn(label: string, timeoutMs?: number): Promise<void> {
     const focused = this.quickInput.locator('.monaco-list-row.focused .label-name');
-    await focused.filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) }).waitFor();
+    await focused.filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) }).waitFor({ timeout: timeoutMs });
     await this.page.keyboard.press('Enter');
   }
 }
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function findRepoRoot(): string {
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-  }
-  return process.cwd();
 }
