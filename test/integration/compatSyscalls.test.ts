@@ -1,0 +1,83 @@
+// A 32-bit x86 program on the 64-bit kernel deletes through the ia32 syscall
+// table, whose numbers and argument registers differ from the 64-bit ones.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { buildFixture, run } from './support/programs';
+import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
+import { killRunningTraces, traceWhile } from './support/traceCommand';
+
+describe('32-bit programs', () => {
+  let deleter32: string;
+  let scratch: string;
+  beforeAll(() => {
+    deleter32 = buildFixture('deleter', { bits32: true });
+  });
+  beforeEach(() => {
+    scratch = makeScratchDirectory();
+  });
+  afterEach(() => {
+    killRunningTraces();
+    removeScratchDirectory(scratch);
+  });
+
+  it('reports a 32-bit unlink(2) as unlink through the ia32 table', async () => {
+    const file = path.join(scratch, 'file');
+    makeTree(scratch, ['file']);
+
+    let program = { pid: 0 };
+    const { events } = await traceWhile({ paths: [scratch] }, async () => {
+      program = await run(deleter32, ['unlink', file]);
+    });
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      syscall: 'unlink',
+      abi: 'ia32',
+      directory: false,
+      path: file,
+      pathArg: file,
+      result: 0,
+      pid: program.pid,
+      comm: 'deleter-32',
+      cmdline: [deleter32, 'unlink', file],
+    });
+  });
+
+  it('reports a 32-bit rmdir(2) as rmdir, a directory', async () => {
+    const directory = path.join(scratch, 'empty');
+    fs.mkdirSync(directory);
+
+    const { events } = await traceWhile({ paths: [scratch] }, () => run(deleter32, ['rmdir', directory]));
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ syscall: 'rmdir', abi: 'ia32', directory: true, path: directory });
+  });
+
+  it('reports a 32-bit unlinkat(2) with its directory descriptor and flags', async () => {
+    makeTree(scratch, ['dir/file', 'dir/sub/.keep']);
+    fs.rmSync(path.join(scratch, 'dir/sub/.keep'));
+    const dir = path.join(scratch, 'dir');
+
+    const { events } = await traceWhile({ paths: [scratch] }, async () => {
+      await run(deleter32, ['unlinkat', dir, 'file']);
+      await run(deleter32, ['unlinkat-dir', dir, 'sub']);
+    });
+
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatchObject({ syscall: 'unlinkat', abi: 'ia32', directory: false, path: `${dir}/file`, pathArg: 'file' });
+    expect(events[1]).toMatchObject({ syscall: 'unlinkat', abi: 'ia32', directory: true, path: `${dir}/sub`, pathArg: 'sub' });
+  });
+
+  it('does not take a 64-bit mprotect(2), number 10 like the 32-bit unlink, for a deletion', async () => {
+    const notAPath = path.join(scratch, 'not-deleted');
+    makeTree(scratch, ['not-deleted']);
+    const notADeletion = buildFixture('not_a_deletion');
+
+    const { events } = await traceWhile({ paths: [scratch], failed: true }, () => run(notADeletion, [notAPath]));
+
+    expect(events).toEqual([]);
+    expect(fs.existsSync(notAPath)).toBe(true);
+  });
+});

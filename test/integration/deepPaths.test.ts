@@ -1,0 +1,67 @@
+// The kernel walks from the directory a name is relative to up to the root
+// in a bounded number of steps (DIRECTORY_WALK_MAX_STEPS in bpf/deletions.h).
+// Deeper than that, the path is reported as what is known: its end, marked
+// incomplete and begun with "…/", never as a wrong path that looks whole.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { loadAddon } from '../../helper/native';
+import type { DeletionEvent } from '../../helper/protocol';
+import { run } from './support/programs';
+import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+import { killRunningTraces, traceWhile } from './support/traceCommand';
+
+const WALK_MAX_STEPS = loadAddon().layout.directoryWalkMaxSteps;
+const DEPTH = WALK_MAX_STEPS + 12;
+
+describe('a path deeper than the kernel walks', () => {
+  let scratch: string;
+  let deepest: string;
+  beforeEach(() => {
+    scratch = makeScratchDirectory();
+    // Each level named for its depth, so that a tail cut at the wrong level cannot match.
+    const levels = Array.from({ length: DEPTH }, (_, depth) => `d${String(depth).padStart(3, '0')}`);
+    deepest = path.join(scratch, ...levels);
+    fs.mkdirSync(deepest, { recursive: true });
+    fs.writeFileSync(path.join(deepest, 'victim'), '');
+  });
+  afterEach(() => {
+    killRunningTraces();
+    removeScratchDirectory(scratch);
+  });
+
+  /** The deletion of `victim` by rm, traced over the whole system: a scoped trace leaves incomplete paths out. */
+  async function deleteVictim(): Promise<DeletionEvent> {
+    let rm = { pid: 0 };
+    const { events } = await traceWhile({}, async () => {
+      rm = await run('rm', ['victim'], { cwd: deepest });
+    });
+    const ours = events.filter((event) => event.pid === rm.pid);
+    expect(ours).toHaveLength(1);
+    return ours[0];
+  }
+
+  it('marks the path incomplete and starts it with "…/"', async () => {
+    const event = await deleteVictim();
+
+    expect(event.complete).toBe(false);
+    expect(event.path.startsWith('…/')).toBe(true);
+  });
+
+  it('reports the true end of the path, as far as the walk reached', async () => {
+    const event = await deleteVictim();
+
+    const knownTail = event.path.slice('…'.length);
+    expect(`${deepest}/victim`.endsWith(knownTail)).toBe(true);
+    // The directories the walk named, one per step, and the file's own name.
+    expect(knownTail.split('/').filter(Boolean)).toHaveLength(WALK_MAX_STEPS + 1);
+  });
+
+  it('leaves the path out of a trace scoped to a directory, which it cannot be placed under', async () => {
+    const { events, stats } = await traceWhile({ paths: [scratch] }, () => run('rm', ['victim'], { cwd: deepest }));
+
+    expect(events).toEqual([]);
+    expect(stats.filtered).toBeGreaterThanOrEqual(1);
+  });
+});

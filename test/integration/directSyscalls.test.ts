@@ -1,0 +1,89 @@
+// unlink(2), rmdir(2) and unlinkat(2) made directly, each reported as the
+// syscall it was, with what it was given.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { buildFixture, run } from './support/programs';
+import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
+import { killRunningTraces, traceWhile } from './support/traceCommand';
+
+describe('deletion syscalls made directly', () => {
+  let deleter: string;
+  let scratch: string;
+  beforeAll(() => {
+    deleter = buildFixture('deleter');
+  });
+  beforeEach(() => {
+    scratch = makeScratchDirectory();
+  });
+  afterEach(() => {
+    killRunningTraces();
+    removeScratchDirectory(scratch);
+  });
+
+  it('reports unlink(2) of a file as unlink', async () => {
+    const file = path.join(scratch, 'file.txt');
+    makeTree(scratch, ['file.txt']);
+
+    let program = { pid: 0 };
+    const { events } = await traceWhile({ paths: [scratch] }, async () => {
+      program = await run(deleter, ['unlink', file]);
+    });
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      syscall: 'unlink',
+      abi: 'x86_64',
+      directory: false,
+      path: file,
+      pathArg: file,
+      complete: true,
+      result: 0,
+      pid: program.pid,
+      tid: program.pid,
+      comm: 'deleter',
+      cmdline: [deleter, 'unlink', file],
+    });
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('reports rmdir(2) of a directory as rmdir, a directory', async () => {
+    const directory = path.join(scratch, 'empty');
+    fs.mkdirSync(directory);
+
+    const { events } = await traceWhile({ paths: [scratch] }, () => run(deleter, ['rmdir', directory]));
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ syscall: 'rmdir', directory: true, path: directory, pathArg: directory, result: 0 });
+  });
+
+  it('reports unlinkat(2) of a file relative to a directory descriptor', async () => {
+    makeTree(scratch, ['dir/file']);
+
+    const { events } = await traceWhile({ paths: [scratch] }, () =>
+      run(deleter, ['unlinkat', path.join(scratch, 'dir'), 'file']),
+    );
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      syscall: 'unlinkat',
+      directory: false,
+      path: `${scratch}/dir/file`,
+      pathArg: 'file',
+      complete: true,
+    });
+  });
+
+  it('reports unlinkat(2) with AT_REMOVEDIR as a directory', async () => {
+    makeTree(scratch, ['dir/sub/.keep']);
+    fs.rmSync(path.join(scratch, 'dir/sub/.keep'));
+
+    const { events } = await traceWhile({ paths: [scratch] }, () =>
+      run(deleter, ['unlinkat-dir', path.join(scratch, 'dir'), 'sub']),
+    );
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ syscall: 'unlinkat', directory: true, path: `${scratch}/dir/sub`, pathArg: 'sub' });
+  });
+});

@@ -1,0 +1,61 @@
+// A deletion that fails is reported only when asked for with --failed, and
+// then with its result and errno name.
+import * as path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { buildFixture, run } from './support/programs';
+import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+import { killRunningTraces, traceWhile } from './support/traceCommand';
+
+describe('failed deletions', () => {
+  let deleter: string;
+  let scratch: string;
+  beforeAll(() => {
+    deleter = buildFixture('deleter');
+  });
+  beforeEach(() => {
+    scratch = makeScratchDirectory();
+  });
+  afterEach(() => {
+    killRunningTraces();
+    removeScratchDirectory(scratch);
+  });
+
+  it('leaves out an attempt to delete a missing file by default', async () => {
+    const missing = path.join(scratch, 'missing');
+
+    const { events } = await traceWhile({ paths: [scratch] }, () => run(deleter, ['unlink', missing], { mayFail: true }));
+
+    expect(events).toEqual([]);
+  });
+
+  it('reports an attempt to delete a missing file with --failed, as ENOENT', async () => {
+    const missing = path.join(scratch, 'missing');
+
+    let program = { pid: 0, status: 0 as number | null };
+    const { events } = await traceWhile({ paths: [scratch], failed: true }, async () => {
+      program = await run(deleter, ['unlink', missing], { mayFail: true });
+    });
+
+    expect(program.status).toBe(1);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      syscall: 'unlink',
+      path: missing,
+      result: -2,
+      error: 'ENOENT',
+      pid: program.pid,
+    });
+  });
+
+  it('gives a deletion that succeeds no error with --failed', async () => {
+    const { events } = await traceWhile({ paths: [scratch], failed: true }, async () => {
+      await run('touch', ['present'], { cwd: scratch });
+      await run(deleter, ['unlink', path.join(scratch, 'present')]);
+    });
+
+    expect(events).toHaveLength(1);
+    expect(events[0].result).toBe(0);
+    expect(events[0]).not.toHaveProperty('error');
+  });
+});

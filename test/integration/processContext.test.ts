@@ -1,0 +1,91 @@
+// Who deleted: the process and thread, as the kernel knew them at the call,
+// even where the thread is not the main one or the process is gone at once.
+import * as path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { buildFixture, run } from './support/programs';
+import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
+import { killRunningTraces, traceWhile } from './support/traceCommand';
+
+describe('the deleting process', () => {
+  let scratch: string;
+  beforeEach(() => {
+    scratch = makeScratchDirectory();
+  });
+  afterEach(() => {
+    killRunningTraces();
+    removeScratchDirectory(scratch);
+  });
+
+  describe('a deletion from a thread other than the main one', () => {
+    let deleteInThread: string;
+    beforeAll(() => {
+      deleteInThread = buildFixture('delete_in_thread', { pthread: true });
+    });
+
+    it('reports the process id as pid and the deleting thread id as tid', async () => {
+      const file = path.join(scratch, 'file');
+      makeTree(scratch, ['file']);
+
+      let output = '';
+      const { events } = await traceWhile({ paths: [scratch] }, async () => {
+        output = (await run(deleteInThread, [file])).stdout;
+      });
+
+      const [pid, tid] = output.trim().split(' ').map(Number);
+      expect(tid).not.toBe(pid);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ path: file, pid, tid, cmdline: [deleteInThread, file] });
+    });
+  });
+
+  describe('a process that exits right after deleting', () => {
+    let deleteAndExit: string;
+    beforeAll(() => {
+      deleteAndExit = buildFixture('delete_and_exit');
+    });
+
+    it('still reports its command line exactly, argument by argument', async () => {
+      const file = path.join(scratch, 'file');
+      makeTree(scratch, ['file']);
+      const args = [file, 'two words', '', '--flag=value', 'ünïcödé ✓', '"quoted"'];
+
+      let program = { pid: 0 };
+      const { events } = await traceWhile({ paths: [scratch] }, async () => {
+        program = await run(deleteAndExit, args);
+      });
+
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        pid: program.pid,
+        comm: 'delete_and_exit',
+        cmdline: [deleteAndExit, ...args],
+      });
+    });
+
+    it('reports its parent and ancestors', async () => {
+      const file = path.join(scratch, 'file');
+      makeTree(scratch, ['file']);
+
+      const { events } = await traceWhile({ paths: [scratch] }, () => run(deleteAndExit, [file]));
+
+      expect(events).toHaveLength(1);
+      expect(events[0].ppid).toBe(process.pid);
+      expect(events[0].ancestors[0]).toEqual({ pid: process.pid, comm: expect.any(String) });
+      expect(events[0].ancestors[1]?.pid).toBe(process.ppid);
+    });
+  });
+
+  it('reports the user id of the process', async () => {
+    makeTree(scratch, ['file']);
+    // Owned by nobody, so that nobody may delete it.
+    await run('chown', ['65534:65534', scratch, path.join(scratch, 'file')]);
+
+    const { events } = await traceWhile({ paths: [scratch] }, () =>
+      run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'rm', 'file'], { cwd: scratch }),
+    );
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ uid: 65534, comm: 'rm', path: `${scratch}/file` });
+  });
+});

@@ -1,0 +1,69 @@
+// A path argument relative to the working directory, with "." and ".." in it:
+// reported as the absolute, normalised path of what was deleted, next to the
+// argument exactly as the process passed it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { run } from './support/programs';
+import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
+import { killRunningTraces, traceWhile } from './support/traceCommand';
+
+describe('relative paths', () => {
+  let scratch: string;
+  beforeEach(() => {
+    scratch = makeScratchDirectory();
+  });
+  afterEach(() => {
+    killRunningTraces();
+    removeScratchDirectory(scratch);
+  });
+
+  it('resolves a path that climbs out of the working directory with ".."', async () => {
+    makeTree(scratch, ['project/src/.keep', 'victim.txt']);
+
+    const { events } = await traceWhile({ paths: [scratch] }, () =>
+      run('rm', ['../../victim.txt'], { cwd: path.join(scratch, 'project/src') }),
+    );
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      path: `${scratch}/victim.txt`,
+      pathArg: '../../victim.txt',
+      complete: true,
+      result: 0,
+    });
+  });
+
+  it('drops "." parts and repeated slashes', async () => {
+    makeTree(scratch, ['work/notes/todo.txt']);
+
+    const { events } = await traceWhile({ paths: [scratch] }, () =>
+      run('rm', ['./notes//./todo.txt'], { cwd: path.join(scratch, 'work') }),
+    );
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ path: `${scratch}/work/notes/todo.txt`, pathArg: './notes//./todo.txt' });
+  });
+
+  it('follows a symbolic link before ".." the way the kernel did', async () => {
+    // link/.. is the directory that holds the link's target, not the one that holds the link.
+    makeTree(scratch, ['real/parent/target/.keep', 'real/parent/victim.txt', 'work/.keep']);
+    fs.symlinkSync(path.join(scratch, 'real/parent/target'), path.join(scratch, 'work/link'));
+
+    const { events } = await traceWhile({ paths: [scratch] }, () =>
+      run('rm', ['link/../victim.txt'], { cwd: path.join(scratch, 'work') }),
+    );
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ path: `${scratch}/real/parent/victim.txt`, complete: true });
+  });
+
+  it('resolves a bare name against the working directory', async () => {
+    makeTree(scratch, ['here/file']);
+
+    const { events } = await traceWhile({ paths: [scratch] }, () => run('rm', ['file'], { cwd: path.join(scratch, 'here') }));
+
+    expect(events.map((event) => event.path)).toEqual([`${scratch}/here/file`]);
+  });
+});

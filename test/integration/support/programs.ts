@@ -1,0 +1,65 @@
+// Runs the programs that make the deletions, and the C fixtures they may be.
+//
+// Programs run asynchronously: while one deletes, the test process must keep
+// reading the trace's output, or the trace would block on a full pipe.
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const REPOSITORY = path.resolve(__dirname, '../../..');
+const FIXTURE_SOURCES = path.join(REPOSITORY, 'test/fixtures');
+const FIXTURE_BUILDS = path.join(REPOSITORY, 'build/test-fixtures');
+
+export interface Finished {
+  /** The process id the program ran as. */
+  pid: number;
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  /** Whether a non-zero exit status is what the test expects. */
+  mayFail?: boolean;
+}
+
+export function run(file: string, args: string[], options: RunOptions = {}): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      const finished = { pid: child.pid!, status, stdout, stderr };
+      if (status !== 0 && !options.mayFail) {
+        reject(new Error(`${file} ${args.join(' ')} exited with ${status}: ${stderr}`));
+      } else {
+        resolve(finished);
+      }
+    });
+  });
+}
+
+export interface FixtureBuild {
+  /** gcc -m32: a 32-bit x86 program. */
+  bits32?: boolean;
+  pthread?: boolean;
+}
+
+/** Compiles test/fixtures/NAME.c into build/test-fixtures/ and returns the program's path. */
+export function buildFixture(name: string, build: FixtureBuild = {}): string {
+  const output = path.join(FIXTURE_BUILDS, build.bits32 ? `${name}-32` : name);
+  const flags = ['-O2', '-Wall', '-Werror'];
+  if (build.bits32) flags.push('-m32');
+  if (build.pthread) flags.push('-pthread');
+  fs.mkdirSync(FIXTURE_BUILDS, { recursive: true });
+  // Built under a name of its own and renamed, so that a run that reads the
+  // program never sees it half written.
+  const partial = `${output}.${process.pid}.partial`;
+  execFileSync('gcc', [...flags, '-o', partial, path.join(FIXTURE_SOURCES, `${name}.c`)], { stdio: 'pipe' });
+  fs.renameSync(partial, output);
+  return output;
+}
