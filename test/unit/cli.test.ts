@@ -1,0 +1,85 @@
+// The terminal command's arguments and its human-readable lines (helper/cli.ts).
+import { describe, expect, it } from 'vitest';
+
+import { formatDeletionLine, parseTraceArguments } from '../../helper/cli';
+import type { DeletionEvent } from '../../helper/protocol';
+
+describe('parseTraceArguments', () => {
+  it('traces the whole system, successful deletions only, as text by default', () => {
+    expect(parseTraceArguments([], '/work')).toEqual({ jsonl: false, scope: 'system', includeFailed: false });
+  });
+
+  it('takes --jsonl and --failed', () => {
+    expect(parseTraceArguments(['--jsonl', '--failed'], '/work')).toEqual({ jsonl: true, scope: 'system', includeFailed: true });
+  });
+
+  it('scopes to each --path, relative ones resolved against the working directory', () => {
+    expect(parseTraceArguments(['--path', '/srv/data', '--path', 'build/../out'], '/work').scope).toEqual({
+      paths: ['/srv/data', '/work/out'],
+    });
+  });
+
+  it('takes --path=DIR', () => {
+    expect(parseTraceArguments(['--path=/srv'], '/work').scope).toEqual({ paths: ['/srv'] });
+  });
+
+  it('refuses an unknown option', () => {
+    expect(() => parseTraceArguments(['--fail'], '/work')).toThrow(/--fail/);
+  });
+
+  it('refuses an argument that is no option', () => {
+    expect(() => parseTraceArguments(['/tmp'], '/work')).toThrow();
+  });
+
+  it('refuses --path without a directory', () => {
+    expect(() => parseTraceArguments(['--path'], '/work')).toThrow();
+    expect(() => parseTraceArguments(['--path', ''], '/work')).toThrow(/--path needs a directory/);
+  });
+});
+
+describe('formatDeletionLine', () => {
+  const event: DeletionEvent = {
+    seq: 1,
+    time: '2025-01-02T03:04:05.678Z',
+    syscall: 'unlinkat',
+    abi: 'x86_64',
+    directory: false,
+    path: '/home/alice/notes.txt',
+    pathArg: 'notes.txt',
+    complete: true,
+    result: 0,
+    pid: 4242,
+    tid: 4242,
+    ppid: 1,
+    uid: 1000,
+    cgroupId: 1,
+    comm: 'rm',
+    cmdline: ['rm', 'notes.txt'],
+    ancestors: [],
+  };
+
+  it('shows time, pid, comm, result and path', () => {
+    expect(formatDeletionLine(event)).toBe('2025-01-02T03:04:05.678Z    4242 rm              ok      /home/alice/notes.txt');
+  });
+
+  it('shows the errno name of a failed deletion', () => {
+    expect(formatDeletionLine({ ...event, result: -2, error: 'ENOENT' })).toContain(' ENOENT  /home/alice/notes.txt');
+  });
+
+  it('ends a directory with a slash', () => {
+    expect(formatDeletionLine({ ...event, directory: true, path: '/home/alice/docs' })).toMatch(/ \/home\/alice\/docs\/$/);
+  });
+
+  it('keeps a name with a newline or an escape character on one visible line', () => {
+    const line = formatDeletionLine({ ...event, path: '/tmp/a\nb\x1b[2J', comm: 'evil\ncomm' });
+    expect(line).not.toMatch(/[\n\x1b]/);
+    expect(line).toContain('/tmp/a\\nb\\e[2J');
+    expect(line).toContain('evil\\ncomm');
+  });
+
+  it('shows the exact bytes of a path that is not UTF-8', () => {
+    const bytes = Buffer.from([0x2f, 0x74, 0x6d, 0x70, 0x2f, 0x63, 0xe9]);
+    const line = formatDeletionLine({ ...event, path: bytes.toString(), pathBytes: bytes.toString('base64') });
+    expect(line.endsWith(' /tmp/c\\xe9')).toBe(true);
+  });
+});
