@@ -70,6 +70,17 @@ describe('32-bit programs', () => {
     expect(events[1]).toMatchObject({ syscall: 'unlinkat', abi: 'ia32', directory: true, path: `${dir}/sub`, pathArg: 'sub' });
   });
 
+  it('reports a 32-bit unlink that a 64-bit program makes with int $0x80 as ia32', async () => {
+    const file = path.join(scratch, 'file');
+    makeTree(scratch, ['file']);
+    const int80Unlink = buildFixture('int80_unlink');
+
+    const { events } = await traceWhile({ paths: [scratch] }, () => run(int80Unlink, [file]));
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ syscall: 'unlink', abi: 'ia32', path: file, result: 0 });
+  });
+
   it('does not take a 64-bit mprotect(2), number 10 like the 32-bit unlink, for a deletion', async () => {
     const notAPath = path.join(scratch, 'not-deleted');
     makeTree(scratch, ['not-deleted']);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { buildFixture, run } from './support/programs';
-import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';
 
 describe('failed deletions', () => {
@@ -46,6 +46,16 @@ describe('failed deletions', () => {
       error: 'ENOENT',
       pid: program.pid,
     });
+  });
+
+  it('reports an rmdir(2) of a directory that is not empty with --failed, as ENOTEMPTY', async () => {
+    makeTree(scratch, ['full/file']);
+    const full = path.join(scratch, 'full');
+
+    const { events } = await traceWhile({ paths: [scratch], failed: true }, () => run(deleter, ['rmdir', full], { mayFail: true }));
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ syscall: 'rmdir', directory: true, path: full, result: -39, error: 'ENOTEMPTY' });
   });
 
   it('gives a deletion that succeeds no error with --failed', async () => {
