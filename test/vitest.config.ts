@@ -38,6 +38,8 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 300_000,
+          // The view catches up within a second or two; on a busy machine, longer.
+          expect: { poll: { timeout: 20_000 } },
         },
       },
     ],

@@ -85,7 +85,8 @@ export class CodeServer {
     const origin = `http://127.0.0.1:${port}`;
     const target = path.resolve(options.open);
     const query = target.endsWith('.code-workspace') ? 'workspace' : 'folder';
-    const server = new CodeServer(child, origin, `${origin}/?${query}=${encodeURIComponent(target)}`, extensionsDir, temporaryState);
+    const url = `${origin}/?${query}=${encodeURIComponent(target).replace(/%2F/g, '/')}`;
+    const server = new CodeServer(child, origin, url, extensionsDir, temporaryState);
     try {
       await server.waitUntilServing();
     } catch (error) {
@@ -128,9 +129,12 @@ export class CodeServer {
   }
 }
 
+/** Writes the first settings of a user-data directory; a person's later changes are kept. */
 function writeSettings(userDataDir: string, settings: Record<string, unknown>): void {
-  fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  const file = path.join(userDataDir, 'User', 'settings.json');
+  if (fs.existsSync(file)) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(settings, null, 2));
 }
 
 function installExtension(common: string[], vsix: string): void {

@@ -112,15 +112,27 @@ export class Workbench {
     return (await selected.first().getAttribute('aria-label')) ?? undefined;
   }
 
-  /** Hovers over `target` (a tree row: its name) and returns the text of the hover that appears. */
-  async hoverText(target: Locator): Promise<string> {
-    await this.dismissHover();
-    // A tree row's hover belongs to its name, not to the whole row.
-    await target.waitFor();
-    const label = target.locator('.label-name');
-    await ((await label.count()) > 0 ? label.first() : target).hover();
-    await this.hover.waitFor();
-    return this.hover.innerText();
+  /**
+   * Hovers over `target` (a tree row: its name) and returns the text of the
+   * hover that appears. A view that redraws its rows under a resting pointer
+   * drops the pending hover, as it would for a person: then the pointer moves
+   * off and back.
+   */
+  async hoverText(target: Locator, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.dismissHover();
+      await target.waitFor({ timeout: Math.max(deadline - Date.now(), 1) });
+      // A tree row's hover belongs to its name, not to the whole row.
+      const label = target.locator('.label-name');
+      await ((await label.count()) > 0 ? label.first() : target).hover();
+      try {
+        await this.hover.waitFor({ timeout: Math.min(5_000, Math.max(deadline - Date.now(), 1)) });
+        return await this.hover.innerText();
+      } catch (error) {
+        if (Date.now() >= deadline) throw new Error('no hover appeared', { cause: error });
+      }
+    }
   }
 
   /** The hover shown now (hidden when there is none). */
