@@ -127,7 +127,7 @@ export class Workbench {
       const label = target.locator('.label-name');
       await ((await label.count()) > 0 ? label.first() : target).hover();
       try {
-        await this.hover.waitFor({ timeout: Math.min(5_000, Math.max(deadline - Date.now(), 1)) });
+        await this.hover.waitFor({ timeout: Math.min(2_500, Math.max(deadline - Date.now(), 1)) });
         return await this.hover.innerText();
       } catch (error) {
         if (Date.now() >= deadline) throw new Error('no hover appeared', { cause: error });
