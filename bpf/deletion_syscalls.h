@@ -5,8 +5,10 @@
  * raw_tp/sys_enter reports the number as the calling task's own syscall table
  * knows it, so a number means nothing without the ABI: 10 is unlink for a
  * 32-bit x86 task and mprotect for a 64-bit one. Each table below is one ABI's
- * list of (number, syscall) pairs, taken from the kernel's syscall tables.
- * x32 calls carry bit 30 in their number, so they never match these tables.
+ * list of (number, syscall, name) triples, taken from the kernel's syscall
+ * tables. x32 calls carry bit 30 in their number, so they never match these
+ * tables. The native table's names are also those of the syscall tracepoints
+ * (tracepoint/syscalls/sys_enter_<name>), which exist for the native ABI only.
  */
 #ifndef SYSCALL_TRACE_DELETION_SYSCALLS_H
 #define SYSCALL_TRACE_DELETION_SYSCALLS_H
@@ -18,16 +20,16 @@
 /* arch/x86/entry/syscalls/syscall_64.tbl */
 #define NATIVE_ABI ABI_X86_64
 #define NATIVE_DELETION_SYSCALLS(X) \
-	X(87, DELETION_UNLINK)      \
-	X(263, DELETION_UNLINKAT)   \
-	X(84, DELETION_RMDIR)
+	X(87, DELETION_UNLINK, unlink)       \
+	X(263, DELETION_UNLINKAT, unlinkat)  \
+	X(84, DELETION_RMDIR, rmdir)
 
 /* arch/x86/entry/syscalls/syscall_32.tbl */
 #define COMPAT_ABI ABI_IA32
 #define COMPAT_DELETION_SYSCALLS(X) \
-	X(10, DELETION_UNLINK)      \
-	X(301, DELETION_UNLINKAT)   \
-	X(40, DELETION_RMDIR)
+	X(10, DELETION_UNLINK, unlink)       \
+	X(301, DELETION_UNLINKAT, unlinkat)  \
+	X(40, DELETION_RMDIR, rmdir)
 
 /* The 32-bit convention passes arguments in ebx, ecx, edx; the kernel saves
  * them in pt_regs as they were, without moving them to the 64-bit places. */
@@ -50,14 +52,14 @@ static __always_inline bool in_compat_syscall(struct task_struct *task)
 /* include/uapi/asm-generic/unistd.h: arm64 has no unlink or rmdir. */
 #define NATIVE_ABI ABI_ARM64
 #define NATIVE_DELETION_SYSCALLS(X) \
-	X(35, DELETION_UNLINKAT)
+	X(35, DELETION_UNLINKAT, unlinkat)
 
 /* arch/arm64/include/asm/unistd32.h */
 #define COMPAT_ABI ABI_AARCH32
 #define COMPAT_DELETION_SYSCALLS(X) \
-	X(10, DELETION_UNLINK)      \
-	X(328, DELETION_UNLINKAT)   \
-	X(40, DELETION_RMDIR)
+	X(10, DELETION_UNLINK, unlink)       \
+	X(328, DELETION_UNLINKAT, unlinkat)  \
+	X(40, DELETION_RMDIR, rmdir)
 
 /* AArch32 passes arguments in r0-r2, saved where x0-x2 would be. */
 #define COMPAT_ARG1(regs) PT_REGS_PARM1_CORE(regs)

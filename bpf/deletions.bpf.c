@@ -2,14 +2,23 @@
 /*
  * Every file deletion on the machine: which path, which process, what result.
  *
- * raw_tp/sys_enter runs for every syscall of every task. It keeps only the
- * deletion syscalls (by number, per ABI) and remembers their arguments in task
- * storage. raw_tp/sys_exit then builds the record for those calls alone, while
- * the deleting task is still current: the path argument (the kernel has just
- * copied it, so its page is resident), the directory a relative path is
- * relative to, resolved to the root, the process context, and the result.
- * Records go to user space through one ring buffer; a command line goes once
- * per process image, ahead of that process's first deletion.
+ * At a deletion call's entry, remember_call() keeps its arguments in task
+ * storage. At its exit, report_call() builds the record while the deleting
+ * task is still current: the path argument (the kernel has just copied it, so
+ * its page is resident), the directory a relative path is relative to,
+ * resolved to the root, the process context, and the result. Records go to
+ * user space through one ring buffer; a command line goes once per process
+ * image, ahead of that process's first deletion.
+ *
+ * Two sets of programs call them; user space loads one set or the other:
+ *   raw: raw_tp/sys_enter and raw_tp/sys_exit run for every syscall of every
+ *     task and keep only the deletion syscalls, by number, in every ABI of the
+ *     architecture (32-bit programs included).
+ *   tracepoint: tracepoint/syscalls/sys_{enter,exit}_<name>, one pair per
+ *     deletion syscall, run for those syscalls alone, so no other syscall pays
+ *     for a program. The kernel does not report 32-bit calls on a 64-bit
+ *     kernel through these tracepoints (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS), so
+ *     this set cannot see them.
  */
 #include "kernel_types.h"
 #include <bpf/bpf_helpers.h>
@@ -34,7 +43,7 @@ char LICENSE[] SEC("license") = "GPL";
  * generation: bumped before each attach, so that a call left between enter and
  * exit by an earlier attach (detached in the middle) is never reported with
  * the result of some later syscall.
- * deletions_in_flight: deletion calls between sys_enter and sys_exit. sys_exit
+ * deletions_in_flight: deletion calls between entry and exit. raw_tp/sys_exit
  * runs after every syscall of the machine and returns at once while it is 0;
  * user space zeroes it with each new generation.
  * report_failed: whether calls that failed are reported too.
@@ -106,8 +115,8 @@ static __always_inline void count_lost(__u32 counter)
 		*count += 1; /* per-CPU: no other writer */
 }
 
-#define CANDIDATE_NUMBER(nr, syscall) case nr:
-#define SYSCALL_FOR_NUMBER(nr, syscall) case nr: return syscall;
+#define CANDIDATE_NUMBER(nr, syscall, name) case nr:
+#define SYSCALL_FOR_NUMBER(nr, syscall, name) case nr: return syscall;
 
 /* True for every number that is a deletion in some ABI of this architecture. */
 static __always_inline bool might_delete(long nr)
@@ -139,6 +148,39 @@ static __always_inline __u8 compat_deletion(long nr)
 	}
 }
 
+/*
+ * Remembers a deletion call at its entry, for report_call() at its exit.
+ * arg1..arg3 are the call's first three arguments as the task passed them
+ * (unlinkat: dirfd, path, flags; unlink and rmdir: path); compat says they
+ * come from a 32-bit task.
+ */
+static __always_inline void remember_call(struct task_struct *task, __u8 syscall, bool compat,
+					  unsigned long arg1, unsigned long arg2, unsigned long arg3)
+{
+	struct call_in_flight *call =
+		bpf_task_storage_get(&calls_in_flight, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!call) {
+		count_lost(LOST_IN_FLIGHT);
+		return;
+	}
+
+	bool at = syscall == DELETION_UNLINKAT;
+	unsigned long path = at ? arg2 : arg1;
+
+	if (compat)
+		path = (__u32)path; /* the upper half of the register is not part of a 32-bit pointer */
+
+	if (call->generation != generation)
+		__sync_fetch_and_add(&deletions_in_flight, 1);
+	call->start_ns = bpf_ktime_get_ns();
+	call->path = path;
+	call->dirfd = at ? (int)arg1 : AT_FDCWD; /* the kernel takes these arguments as int */
+	call->syscall = syscall;
+	call->abi = compat ? COMPAT_ABI : NATIVE_ABI;
+	call->directory = syscall == DELETION_RMDIR || (at && ((int)arg3 & AT_REMOVEDIR));
+	call->generation = generation;
+}
+
 SEC("raw_tp/sys_enter")
 int trace_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -155,37 +197,14 @@ int trace_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	if (!syscall)
 		return 0; /* a deletion's number, but in the other ABI's table */
 
-	struct call_in_flight *call =
-		bpf_task_storage_get(&calls_in_flight, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!call) {
-		count_lost(LOST_IN_FLIGHT);
-		return 0;
-	}
-
 	/* ctx->args[0] is the task's saved user registers. raw_tp arguments are
 	 * untyped to the verifier, so they are read through CO-RE (probe) reads. */
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	long dirfd = AT_FDCWD, path, flags = 0;
 
-	if (syscall == DELETION_UNLINKAT) {
-		dirfd = compat ? COMPAT_ARG1(regs) : PT_REGS_PARM1_CORE(regs);
-		path = compat ? COMPAT_ARG2(regs) : PT_REGS_PARM2_CORE(regs);
-		flags = compat ? COMPAT_ARG3(regs) : PT_REGS_PARM3_CORE(regs);
-	} else {
-		path = compat ? COMPAT_ARG1(regs) : PT_REGS_PARM1_CORE(regs);
-	}
-	if (compat)
-		path = (__u32)path; /* the upper half of the register is not part of a 32-bit pointer */
-
-	if (call->generation != generation)
-		__sync_fetch_and_add(&deletions_in_flight, 1);
-	call->start_ns = bpf_ktime_get_ns();
-	call->path = path;
-	call->dirfd = (int)dirfd; /* the kernel takes these arguments as int */
-	call->syscall = syscall;
-	call->abi = compat ? COMPAT_ABI : NATIVE_ABI;
-	call->directory = syscall == DELETION_RMDIR || ((int)flags & AT_REMOVEDIR);
-	call->generation = generation;
+	remember_call(task, syscall, compat,
+		      compat ? COMPAT_ARG1(regs) : PT_REGS_PARM1_CORE(regs),
+		      compat ? COMPAT_ARG2(regs) : PT_REGS_PARM2_CORE(regs),
+		      compat ? COMPAT_ARG3(regs) : PT_REGS_PARM3_CORE(regs));
 	return 0;
 }
 
@@ -388,25 +407,20 @@ static __always_inline void report_deletion(struct task_struct *task, struct cal
 		count_lost(LOST_DELETIONS);
 }
 
-SEC("raw_tp/sys_exit")
-int trace_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+/* Reports the deletion call that the current task remembered at its entry,
+ * now that it returned `result`. */
+static __always_inline void report_call(long result)
 {
-	/* The common path: no deletion is in progress anywhere. */
-	if (!deletions_in_flight)
-		return 0;
-
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct call_in_flight *call = bpf_task_storage_get(&calls_in_flight, task, 0, 0);
 
 	if (!call || call->generation != generation)
-		return 0;
+		return;
 	call->generation = 0;
 	__sync_fetch_and_add(&deletions_in_flight, -1);
 
-	long result = ctx->args[1];
-
 	if (result < 0 && !report_failed)
-		return 0;
+		return;
 
 	struct process_key key = {
 		.tgid = task->tgid,
@@ -416,5 +430,48 @@ int trace_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 
 	report_process(task, &key);
 	report_deletion(task, call, result, &key);
+}
+
+SEC("raw_tp/sys_exit")
+int trace_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	/* The common path: no deletion is in progress anywhere. */
+	if (!deletions_in_flight)
+		return 0;
+
+	report_call(ctx->args[1]);
 	return 0;
 }
+
+/*
+ * The tracepoint set: for each deletion syscall of the native table, a program
+ * on its entry and one on its exit, named enter_<name> and exit_<name>.
+ */
+static __always_inline void remember_native_call(__u8 syscall, struct syscall_enter_event *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	/* The kernel keeps 32-bit calls away from these tracepoints, because it
+	 * would look their numbers up in the native table (the 32-bit swapon is
+	 * number 87, unlink's). Checked here too, so that a kernel built without
+	 * that rule still reports no other call as a deletion. */
+	if (in_compat_syscall(task))
+		return;
+	remember_call(task, syscall, false, ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+
+#define SYSCALL_TRACEPOINT_PROGRAMS(nr, syscall, name)          \
+	SEC("tracepoint/syscalls/sys_enter_" #name)              \
+	int enter_##name(struct syscall_enter_event *ctx)         \
+	{                                                         \
+		remember_native_call(syscall, ctx);               \
+		return 0;                                         \
+	}                                                         \
+	SEC("tracepoint/syscalls/sys_exit_" #name)               \
+	int exit_##name(struct syscall_exit_event *ctx)           \
+	{                                                         \
+		report_call(ctx->ret);                            \
+		return 0;                                         \
+	}
+
+NATIVE_DELETION_SYSCALLS(SYSCALL_TRACEPOINT_PROGRAMS)

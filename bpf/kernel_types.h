@@ -130,4 +130,24 @@ struct task_struct {
 
 #pragma clang attribute pop
 
+/*
+ * The context of tracepoint/syscalls/sys_enter_<name> and sys_exit_<name>
+ * programs: the event record, laid out as
+ * /sys/kernel/tracing/events/syscalls/sys_enter_unlinkat/format shows it
+ * (kernel/trace/trace_syscalls.c: struct syscall_trace_enter and _exit). That
+ * format is a user-space interface, so these are plain structs, not CO-RE
+ * relocated: each argument is widened to 8 bytes, whatever its C type.
+ */
+struct syscall_enter_event {
+	__u64 common;         /* common_type, common_flags, common_preempt_count, common_pid */
+	__s32 nr;             /* __syscall_nr */
+	__u64 args[6];        /* only the syscall's own arguments are there */
+};
+
+struct syscall_exit_event {
+	__u64 common;
+	__s32 nr;
+	__s64 ret;
+};
+
 #endif /* SYSCALL_TRACE_KERNEL_TYPES_H */
