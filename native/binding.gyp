@@ -6,7 +6,8 @@
         "src/addon.cc",
         "src/deletion_tracer.cc",
         "src/libbpf_errors.cc",
-        "src/privileges.cc"
+        "src/privileges.cc",
+        "src/syscall_tracepoints.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

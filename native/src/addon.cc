@@ -1,7 +1,7 @@
 // The JavaScript face of DeletionTracer: converts arguments and errors, and
 // delivers records from the libuv loop in batches.
 //
-//   const tracer = new Tracer(onRecords, {btfPath?, ringBufferBytes?});
+//   const tracer = new Tracer(onRecords, {attachMode?, btfPath?, ringBufferBytes?});
 //   tracer.attach(); ... tracer.detach(); tracer.close();
 //
 // onRecords(batch: Buffer) receives every record that was waiting when the
@@ -57,6 +57,14 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
         options.btf_path = btf_path.As<Napi::String>().Utf8Value();
       } else if (!btf_path.IsUndefined()) {
         throw Napi::TypeError::New(env, "Tracer: btfPath must be a string");
+      }
+      Napi::Value attach_mode = given.Get("attachMode");
+      if (attach_mode.IsString() && attach_mode.As<Napi::String>().Utf8Value() == "raw") {
+        options.attach_mode = AttachMode::kRaw;
+      } else if (attach_mode.IsString() && attach_mode.As<Napi::String>().Utf8Value() == "tracepoint") {
+        options.attach_mode = AttachMode::kTracepoint;
+      } else if (!attach_mode.IsUndefined()) {
+        throw Napi::TypeError::New(env, "Tracer: attachMode must be \"raw\" or \"tracepoint\"");
       }
       Napi::Value ring_bytes = given.Get("ringBufferBytes");
       if (ring_bytes.IsNumber()) {

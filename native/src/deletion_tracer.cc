@@ -10,6 +10,7 @@
 #include "deletions.h"
 #include "deletions.skel.h"
 #include "libbpf_errors.h"
+#include "syscall_tracepoints.h"
 
 namespace {
 
@@ -40,7 +41,7 @@ void CheckOptions(const TracerOptions& options) {
 
 }  // namespace
 
-DeletionTracer::DeletionTracer(const TracerOptions& options) {
+DeletionTracer::DeletionTracer(const TracerOptions& options) : attach_mode_(options.attach_mode) {
   CheckOptions(options);
   LibbpfLogCapture log;
 
@@ -48,6 +49,14 @@ DeletionTracer::DeletionTracer(const TracerOptions& options) {
               .btf_custom_path = options.btf_path.empty() ? nullptr : options.btf_path.c_str());
   skeleton_ = deletions__open_opts(&open_options);
   if (skeleton_ == nullptr) ThrowLoadError(errno, log.text());
+
+  try {
+    ChooseHooks(options.attach_mode);
+  } catch (const TracerError&) {
+    deletions__destroy(skeleton_);
+    skeleton_ = nullptr;
+    throw;
+  }
 
   int error = bpf_map__set_max_entries(skeleton_->maps.records, options.ring_buffer_bytes);
   if (error == 0) error = deletions__load(skeleton_);
@@ -72,32 +81,66 @@ DeletionTracer::~DeletionTracer() {
   deletions__destroy(skeleton_);
 }
 
+// Every program of the object belongs to one attach mode: raw_tp programs to
+// the raw mode, tracepoint programs to the tracepoint mode. Those of the other
+// mode are not loaded at all.
+void DeletionTracer::ChooseHooks(AttachMode mode) {
+  bpf_program* program = nullptr;
+  bpf_object__for_each_program(program, skeleton_->obj) {
+    AttachMode program_mode =
+        bpf_program__type(program) == BPF_PROG_TYPE_TRACEPOINT ? AttachMode::kTracepoint : AttachMode::kRaw;
+    bool wanted = program_mode == mode;
+    bpf_program__set_autoload(program, wanted);
+    if (!wanted) continue;
+    // "raw_tp/sys_exit" → "sys_exit"; "tracepoint/syscalls/sys_exit_rmdir" → "syscalls/sys_exit_rmdir"
+    std::string section = bpf_program__section_name(program);
+    std::string tracepoint = section.substr(section.find('/') + 1);
+    bool at_exit = tracepoint.find("sys_exit") != std::string::npos;
+    int id = mode == AttachMode::kTracepoint ? TracepointId(tracepoint) : -1;
+    hooks_.push_back({program, tracepoint, at_exit, id});
+  }
+}
+
+bpf_link* DeletionTracer::AttachHook(const Hook& hook) const {
+  if (attach_mode_ == AttachMode::kRaw) return bpf_program__attach(hook.program);
+  int perf_event = OpenTracepointEvent(hook.tracepoint_id);
+  if (perf_event < 0) return nullptr;
+  // From here the link owns the perf event, and closes it when destroyed.
+  bpf_link* link = bpf_program__attach_perf_event(hook.program, perf_event);
+  if (link == nullptr) {
+    int error_number = errno;
+    close(perf_event);
+    errno = error_number;
+  }
+  return link;
+}
+
 void DeletionTracer::Attach() {
   if (attached()) return;
   skeleton_->data->generation++;
   skeleton_->bss->deletions_in_flight = 0;
 
-  // sys_exit first: a call whose entry is seen must have its exit seen too.
-  exit_link_ = bpf_program__attach(skeleton_->progs.trace_sys_exit);
-  if (exit_link_ == nullptr) {
-    int error_number = errno;
-    ThrowStepError(error_number, "attaching to the sys_exit raw tracepoint");
-  }
-  enter_link_ = bpf_program__attach(skeleton_->progs.trace_sys_enter);
-  if (enter_link_ == nullptr) {
-    int error_number = errno;
-    bpf_link__destroy(exit_link_);
-    exit_link_ = nullptr;
-    ThrowStepError(error_number, "attaching to the sys_enter raw tracepoint");
+  // Exits first: a call whose entry is seen must have its exit seen too.
+  for (bool at_exit : {true, false}) {
+    for (const Hook& hook : hooks_) {
+      if (hook.at_exit != at_exit) continue;
+      bpf_link* link = AttachHook(hook);
+      if (link == nullptr) {
+        int error_number = errno;
+        Detach();
+        ThrowStepError(error_number, attach_mode_ == AttachMode::kRaw
+                                         ? "attaching to the " + hook.tracepoint + " raw tracepoint"
+                                         : "attaching to the tracepoint " + hook.tracepoint);
+      }
+      links_.push_back(link);
+    }
   }
 }
 
 void DeletionTracer::Detach() {
-  // sys_enter first, so no call starts that sys_exit would not see end.
-  bpf_link__destroy(enter_link_);
-  enter_link_ = nullptr;
-  bpf_link__destroy(exit_link_);
-  exit_link_ = nullptr;
+  // Entries first, so that no call starts whose exit would go unseen.
+  for (auto link = links_.rbegin(); link != links_.rend(); ++link) bpf_link__destroy(*link);
+  links_.clear();
 }
 
 void DeletionTracer::SetReportFailed(bool report_failed) { skeleton_->bss->report_failed = report_failed; }

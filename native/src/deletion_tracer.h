@@ -11,6 +11,7 @@
 
 struct deletions;    // the bpftool skeleton (deletions.skel.h)
 struct bpf_link;
+struct bpf_program;
 struct ring_buffer;
 struct process_key;  // bpf/deletions.h
 
@@ -25,7 +26,20 @@ class TracerError : public std::runtime_error {
   int error_number_;
 };
 
+// Which of the two sets of programs in bpf/deletions.bpf.c carries the
+// deletions; only that set is loaded.
+enum class AttachMode {
+  // raw_tp/sys_enter and raw_tp/sys_exit: a program runs at every syscall of
+  // the machine; sees the deletions of 32-bit programs too.
+  kRaw,
+  // tracepoint/syscalls/sys_{enter,exit}_<deletion syscall>: a program runs
+  // at deletion syscalls only; the kernel does not show these tracepoints the
+  // deletions of 32-bit programs on a 64-bit kernel.
+  kTracepoint,
+};
+
 struct TracerOptions {
+  AttachMode attach_mode = AttachMode::kRaw;
   // BTF describing the running kernel; empty means /sys/kernel/btf/vmlinux.
   std::string btf_path;
   // Kernel memory for records on their way to user space: a power of two,
@@ -52,7 +66,7 @@ class DeletionTracer {
   // detach are forgotten rather than reported with a later call's result.
   void Attach();
   void Detach();
-  bool attached() const { return enter_link_ != nullptr; }
+  bool attached() const { return !links_.empty(); }
 
   void SetReportFailed(bool report_failed);
 
@@ -71,12 +85,23 @@ class DeletionTracer {
   void ForgetProcess(const process_key& key);
 
  private:
-  static int OnRecord(void* context, void* data, size_t size);
+  // One program of the attach mode in use, and where it attaches.
+  struct Hook {
+    bpf_program* program;
+    std::string tracepoint;  // "sys_exit" (raw), "syscalls/sys_exit_unlinkat"
+    bool at_exit;
+    int tracepoint_id;  // tracepoint mode: the perf event number
+  };
 
+  static int OnRecord(void* context, void* data, size_t size);
+  void ChooseHooks(AttachMode mode);
+  bpf_link* AttachHook(const Hook& hook) const;
+
+  AttachMode attach_mode_;
   deletions* skeleton_ = nullptr;
   ring_buffer* ring_ = nullptr;
-  bpf_link* enter_link_ = nullptr;
-  bpf_link* exit_link_ = nullptr;
+  std::vector<Hook> hooks_;
+  std::vector<bpf_link*> links_;  // in the order they were attached
   std::vector<uint8_t>* batch_ = nullptr;  // set only during Drain
   size_t batch_limit_ = 0;
 };

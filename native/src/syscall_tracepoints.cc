@@ -1,0 +1,64 @@
+#include "syscall_tracepoints.h"
+
+#include <linux/perf_event.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "deletion_tracer.h"
+
+namespace {
+
+constexpr const char* kTracefs = "/sys/kernel/tracing";
+constexpr const char* kUseRawMode = "or use the raw attach mode";
+
+std::string ErrnoText(int error_number) { return std::string(strerror(error_number)); }
+
+// An empty /sys/kernel/tracing is where tracefs is not mounted (a minimal
+// system, some containers); the kernel itself always has it.
+void MountTracefsIfMissing() {
+  std::string events = std::string(kTracefs) + "/events";
+  if (access(events.c_str(), F_OK) == 0) return;
+  int error_number = errno;
+  if (error_number == ENOENT && mount("nodev", kTracefs, "tracefs", 0, nullptr) == 0) return;
+  if (error_number == ENOENT) error_number = errno;
+  throw TracerError(error_number, std::string("the syscall tracepoints need tracefs at ") + kTracefs +
+                                      ", which could not be reached or mounted (" + ErrnoText(error_number) +
+                                      "): mount it as root with `mount -t tracefs nodev " + kTracefs + "`, " +
+                                      kUseRawMode);
+}
+
+}  // namespace
+
+int TracepointId(const std::string& event) {
+  MountTracefsIfMissing();
+  std::string file = std::string(kTracefs) + "/events/" + event + "/id";
+  errno = 0;
+  std::ifstream input(file);
+  int id = -1;
+  if (input >> id) return id;
+  int error_number = errno != 0 ? errno : EINVAL;
+  if (error_number == ENOENT) {
+    throw TracerError(ENOENT, "this kernel has no tracepoint " + event +
+                                  " (it needs CONFIG_FTRACE_SYSCALLS=y): " + kUseRawMode);
+  }
+  if (error_number == EACCES) {
+    throw TracerError(EACCES, std::string("the syscall tracepoints are numbered in tracefs (") + kTracefs +
+                                  "), which only root may read: start the helper as root, " + kUseRawMode);
+  }
+  throw TracerError(error_number, "reading " + file + " failed: " + ErrnoText(error_number));
+}
+
+int OpenTracepointEvent(int id) {
+  perf_event_attr attr = {};
+  attr.type = PERF_TYPE_TRACEPOINT;
+  attr.size = sizeof(attr);
+  attr.config = static_cast<uint64_t>(id);
+  // pid -1 and cpu 0 (as libbpf does it): a BPF program on a tracepoint runs
+  // wherever the tracepoint fires, in every task on every CPU.
+  return static_cast<int>(syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC));
+}

@@ -1,0 +1,21 @@
+// The syscall tracepoints (tracepoint/syscalls/sys_enter_<name>) as perf
+// events. The kernel names a tracepoint by a number that only tracefs tells
+// (events/<category>/<name>/id); a BPF program runs on it through a perf
+// event opened for that number.
+//
+// The numbers are read once, while the helper may still read tracefs (it is
+// root's alone, mode 0700), and the perf events are opened at each attach
+// from the numbers: that needs CAP_PERFMON but no access to tracefs, so a
+// helper that has become the user who asked for it can attach again.
+#pragma once
+
+#include <string>
+
+// The number of tracepoint `event`, e.g. "syscalls/sys_enter_unlinkat".
+// Mounts tracefs at /sys/kernel/tracing where nothing is mounted there (root
+// only). Throws TracerError with a sentence that says what to do.
+int TracepointId(const std::string& event);
+
+// A perf event for tracepoint `id` in every task, to attach a BPF program to.
+// Returns its file descriptor, or -1 with errno set.
+int OpenTracepointEvent(int id);
