@@ -1,4 +1,4 @@
-// The terminal command: `npm run --silent trace -- [--jsonl] [--path DIR]... [--failed]`.
+// The terminal command: `npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode raw|tracepoint]`.
 //
 // Without --jsonl, one line per deletion (time, pid, comm, result, path) on
 // stdout, and what is not a deletion on stderr. With --jsonl, JSON lines on
@@ -12,18 +12,24 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { DeletionTracer } from './deletionTracer';
-import type { DeletionEvent, Scope } from './protocol';
+import { ATTACH_MODES, DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope } from './protocol';
 import { escapeBytes, escapeText } from './terminalText';
 
-const USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed]
+const USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode raw|tracepoint]
   --jsonl       one JSON object per line
   --path DIR    only deletions at or below DIR (repeatable); default: the whole system
-  --failed      also deletions that failed`;
+  --failed      also deletions that failed
+  --mode MODE   which kernel programs trace (default: ${DEFAULT_ATTACH_MODE}):
+                raw         raw tracepoints on every syscall; sees 32-bit programs too
+                tracepoint  the deletion syscalls' own tracepoints; does not see
+                            deletions by 32-bit programs on a 64-bit kernel`;
 
 interface TraceCommandOptions {
   jsonl: boolean;
   scope: Scope;
   includeFailed: boolean;
+  /** Absent: DEFAULT_ATTACH_MODE. */
+  attachMode?: AttachMode;
 }
 
 export function parseTraceArguments(args: string[], cwd: string): TraceCommandOptions {
@@ -33,6 +39,7 @@ export function parseTraceArguments(args: string[], cwd: string): TraceCommandOp
       jsonl: { type: 'boolean', default: false },
       path: { type: 'string', multiple: true },
       failed: { type: 'boolean', default: false },
+      mode: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -41,10 +48,15 @@ export function parseTraceArguments(args: string[], cwd: string): TraceCommandOp
     if (directory === '') throw new TypeError('--path needs a directory');
     return path.resolve(cwd, directory);
   });
+  const mode = values.mode;
+  if (mode !== undefined && !ATTACH_MODES.includes(mode as AttachMode)) {
+    throw new TypeError(`--mode must be ${ATTACH_MODES.join(' or ')}, not ${JSON.stringify(mode)}`);
+  }
   return {
     jsonl: values.jsonl === true,
     scope: paths.length > 0 ? { paths } : 'system',
     includeFailed: values.failed === true,
+    ...(mode !== undefined ? { attachMode: mode as AttachMode } : {}),
   };
 }
 
@@ -87,6 +99,7 @@ export function runTraceCommand(args: string[]): void {
   });
 
   try {
+    tracer.useAttachMode(options.attachMode ?? DEFAULT_ATTACH_MODE);
     tracer.start({ scope: options.scope, includeFailed: options.includeFailed });
   } catch (error) {
     process.stderr.write(`syscall-trace: ${(error as Error).message.trimEnd()}\n`);
@@ -121,10 +134,11 @@ export function runTraceCommand(args: string[]): void {
         arch: os.machine(),
         scope: options.scope,
         includeFailed: options.includeFailed,
+        attachMode: tracer.attachMode,
       }) + '\n',
     );
   } else {
-    process.stderr.write(`Tracing deletions in ${escapeText(scopeText)}; Ctrl-C stops.\n`);
+    process.stderr.write(`Tracing deletions in ${escapeText(scopeText)} (${tracer.attachMode} mode); Ctrl-C stops.\n`);
   }
 
   // A reader that goes away (`| head`) ends the trace like Ctrl-C would.

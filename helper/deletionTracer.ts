@@ -10,7 +10,7 @@ import { deletionPath, toDeletionEvent } from './deletionEvents';
 import { loadAddon, type NativeTracer, type RecordLayout, type TracerOptions } from './native';
 import { isInScope, normalizeAbsolute, textOf, type PathScope, type RealDirectory } from './paths';
 import { ProcessCache } from './processes';
-import type { DeletionEvent, Scope, TraceStats } from './protocol';
+import { DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope, type TraceStats } from './protocol';
 import { decodeBatch, type DeletionRecord, type TraceRecord } from './records';
 
 export interface DeletionTracerListener {
@@ -55,10 +55,11 @@ export class DeletionTracer {
   private filtered = 0;
   private lostReported = 0;
   private lossTimer: NodeJS.Timeout | undefined;
+  private mode: AttachMode = DEFAULT_ATTACH_MODE;
 
   constructor(
     private readonly listener: DeletionTracerListener,
-    private readonly nativeOptions: TracerOptions = {},
+    private readonly nativeOptions: Omit<TracerOptions, 'attachMode'> = {},
   ) {
     this.layout = loadAddon().layout;
     this.processes = new ProcessCache(PROCESS_CACHE_CAPACITY, (key) =>
@@ -74,11 +75,24 @@ export class DeletionTracer {
     return this.lossTimer !== undefined;
   }
 
+  /** Which programs this tracer loads, or has loaded. */
+  get attachMode(): AttachMode {
+    return this.mode;
+  }
+
+  /** Chooses the programs to load; once they are loaded, the mode stays what it is. */
+  useAttachMode(mode: AttachMode): void {
+    if (this.native && mode !== this.mode) {
+      throw new Error(`the BPF programs are already loaded in ${this.mode} mode; a new helper can trace in ${mode} mode`);
+    }
+    this.mode = mode;
+  }
+
   /** Loads the BPF programs: the one step that needs privileges. */
   load(): void {
     if (this.native) return;
     const { Tracer } = loadAddon();
-    this.native = new Tracer((batch) => this.onBatch(batch), this.nativeOptions);
+    this.native = new Tracer((batch) => this.onBatch(batch), { ...this.nativeOptions, attachMode: this.mode });
   }
 
   start(options: StartOptions): void {

@@ -1,6 +1,6 @@
 // The privileged helper's entry point (dist/helper.js).
 //   node dist/helper.js --stdio                                      JSON-RPC on stdin/stdout, for the extension
-//   node dist/helper.js trace [--jsonl] [--path DIR]... [--failed]   the terminal command
+//   node dist/helper.js trace [--jsonl] [--path DIR]... [--failed] [--mode raw|tracepoint]   the terminal command
 // protocolStdout comes first: with --stdio it takes stdout away from
 // everything else before any other module runs.
 import { claimProtocolOutput } from './protocolStdout';
@@ -9,7 +9,7 @@ import { runTraceCommand } from './cli';
 import { serveOverStdio } from './server';
 
 const USAGE = `usage: node dist/helper.js --stdio
-       node dist/helper.js trace [--jsonl] [--path DIR]... [--failed]`;
+       node dist/helper.js trace [--jsonl] [--path DIR]... [--failed] [--mode raw|tracepoint]`;
 
 function main(args: string[]): void {
   const [command, ...rest] = args;

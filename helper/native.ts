@@ -3,6 +3,8 @@
 // offsets and constants so that records.ts decodes them without a second copy.
 import * as path from 'node:path';
 
+import type { AttachMode } from './protocol';
+
 export interface LostCounts {
   /** Deletion records that found the ring buffer full. */
   deletions: number;
@@ -13,7 +15,7 @@ export interface LostCounts {
 }
 
 export interface NativeTracer {
-  /** Attaches to raw_tp/sys_exit and raw_tp/sys_enter and starts delivering records. */
+  /** Attaches the programs of its attach mode, exits first, and starts delivering records. */
   attach(): void;
   /** Detaches, then delivers what was still in the ring buffer. */
   detach(): void;
@@ -26,6 +28,8 @@ export interface NativeTracer {
 }
 
 export interface TracerOptions {
+  /** Which programs are loaded; raw where absent. */
+  attachMode?: AttachMode;
   /** BTF for the running kernel, where /sys/kernel/btf/vmlinux is missing. */
   btfPath?: string;
   /** Kernel memory for records in transit: a power of two, at least a page. */

@@ -5,14 +5,24 @@
 // tracing, in one sentence.
 //
 // After the programs are loaded, attached and their maps open, the helper
-// needs no privilege at all on Linux 6.5 and later: attaching an already
-// loaded raw_tp program again (BPF_RAW_TRACEPOINT_OPEN), reading and updating
-// its maps and consuming its ring buffer are checked against the file
-// descriptors it holds, not against capabilities (the capability checks sit
-// in BPF_PROG_LOAD and BPF_MAP_CREATE). So trace/stop followed by trace/start
-// works without asking for privileges again. Before 6.5, the bpf() system
-// call checked CAP_BPF for every command whenever
+// needs no privilege at all on Linux 6.5 and later in the raw attach mode:
+// attaching an already loaded raw_tp program again (BPF_RAW_TRACEPOINT_OPEN),
+// reading and updating its maps and consuming its ring buffer are checked
+// against the file descriptors it holds, not against capabilities (the
+// capability checks sit in BPF_PROG_LOAD and BPF_MAP_CREATE). So trace/stop
+// followed by trace/start works without asking for privileges again. Before
+// 6.5, the bpf() system call checked CAP_BPF for every command whenever
 // kernel.unprivileged_bpf_disabled was set, so there CAP_BPF alone is kept.
+//
+// The tracepoint attach mode attaches each program to a perf event that
+// perf_event_open(2) creates anew at every attach (the link owns it and
+// closes it at detach), and opening a perf event for every task on a CPU
+// needs CAP_PERFMON whenever kernel.perf_event_paranoid is above 0. So in that
+// mode exactly CAP_PERFMON is kept: it lets the helper watch performance
+// events, not load programs or create maps. (Keeping the perf events open
+// across trace/stop instead would need nothing, but would leave the kernel's
+// syscall tracepoints switched on, at a cost to every syscall, while nothing
+// is traced.) The tracepoints' numbers are read from tracefs before the drop.
 //
 // So every thread of the helper (see native/src/privileges.h for why every
 // thread) gives up:
@@ -26,6 +36,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 
 import { loadAddon } from './native';
+import type { AttachMode } from './protocol';
 
 export const CAP_SETGID = 6;
 export const CAP_SETUID = 7;
@@ -116,6 +127,11 @@ export function capabilitiesNeededAfterAttach(release: string, unprivilegedBpfDi
   return unprivilegedBpfDisabled === undefined || unprivilegedBpfDisabled.trim() !== '0' ? [CAP_BPF] : [];
 }
 
+/** Capabilities that attaching again needs in this attach mode (see the top of this file). */
+export function capabilitiesToAttachAgain(mode: AttachMode): number[] {
+  return mode === 'tracepoint' ? [CAP_PERFMON] : [];
+}
+
 /** What the helper is left with, in words for its log. */
 export interface PrivilegesGivenUp {
   uid: number;
@@ -127,8 +143,11 @@ export interface PrivilegesGivenUp {
  * attached, then checks every thread in /proc/self/task. Throws if any thread
  * kept more.
  */
-export function giveUpPrivileges(): PrivilegesGivenUp {
-  const kept = capabilitiesNeededAfterAttach(os.release(), readOptional('/proc/sys/kernel/unprivileged_bpf_disabled'));
+export function giveUpPrivileges(mode: AttachMode): PrivilegesGivenUp {
+  const kept = [
+    ...capabilitiesNeededAfterAttach(os.release(), readOptional('/proc/sys/kernel/unprivileged_bpf_disabled')),
+    ...capabilitiesToAttachAgain(mode),
+  ];
   const user = process.geteuid?.() === 0 ? userWhoAsked(process.env, () => fs.readFileSync('/etc/passwd', 'utf8')) : undefined;
   loadAddon().dropPrivileges({ keepCapabilities: kept, ...(user ?? {}) });
   const allowed = kept.reduce((set, capability) => set | (1n << BigInt(capability)), 0n);

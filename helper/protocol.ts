@@ -44,6 +44,20 @@ export interface DeletionEvent {
   ancestors: Ancestor[];
 }
 
+/**
+ * Which kernel programs carry the deletions (bpf/deletions.bpf.c), fixed for
+ * the life of a helper once it has loaded them:
+ * - "raw": raw tracepoints on sys_enter and sys_exit. A program runs at every
+ *   syscall of the machine; deletions by 32-bit programs are seen too.
+ * - "tracepoint": the syscall tracepoints of unlink, unlinkat and rmdir. A
+ *   program runs at those syscalls only, but the kernel does not show them
+ *   deletions by 32-bit (ia32) programs on a 64-bit kernel: those go unseen.
+ */
+export type AttachMode = 'raw' | 'tracepoint';
+export const ATTACH_MODES: readonly AttachMode[] = ['raw', 'tracepoint'];
+/** The mode a helper uses unless it is asked for another (initialize, `trace --mode`). */
+export const DEFAULT_ATTACH_MODE: AttachMode = 'raw';
+
 /** Which deletions to report: those under any of `paths`, or all of them. */
 export type Scope = { paths: string[] } | 'system';
 
@@ -72,6 +86,12 @@ export const PROTOCOL_VERSION = 1;
 
 export interface InitializeParams {
   protocolVersion: number;
+  /**
+   * The mode to trace in; absent: the one already chosen, at first
+   * DEFAULT_ATTACH_MODE. Refused (WrongState) once the helper has loaded its
+   * programs in another mode.
+   */
+  attachMode?: AttachMode;
 }
 
 export interface InitializeResult {
@@ -80,6 +100,8 @@ export interface InitializeResult {
   kernelRelease: string;
   arch: string;
   pid: number;
+  /** The mode this helper traces in. */
+  attachMode: AttachMode;
 }
 
 export interface StartParams {

@@ -150,7 +150,12 @@ class HelperServer {
 
   private initialize(params: unknown): InitializeResult {
     if (this.shuttingDown) throw wrongState('initialize: the helper is shutting down');
-    validateInitialize(params);
+    const { attachMode } = validateInitialize(params);
+    try {
+      if (attachMode !== undefined) this.tracer.useAttachMode(attachMode);
+    } catch (error) {
+      throw wrongState(`initialize: ${(error as Error).message}`);
+    }
     this.initialized = true;
     return {
       protocolVersion: PROTOCOL_VERSION,
@@ -158,6 +163,7 @@ class HelperServer {
       kernelRelease: os.release(),
       arch: os.machine(),
       pid: process.pid,
+      attachMode: this.tracer.attachMode,
     };
   }
 
@@ -184,9 +190,11 @@ class HelperServer {
   /** Once, after the first attach: everything after that works without privileges. */
   private giveUpPrivileges(): void {
     try {
-      const { uid, kept } = giveUpPrivileges();
+      const { uid, kept } = giveUpPrivileges(this.tracer.attachMode);
       this.privilegesGivenUp = true;
-      log(`attached; now running as uid ${uid} with ${kept.length === 0 ? 'no capabilities' : `capabilities ${kept.join(', ')}`}`);
+      log(
+        `attached in ${this.tracer.attachMode} mode; now running as uid ${uid} with ${kept.length === 0 ? 'no capabilities' : `capabilities ${kept.join(', ')}`}`,
+      );
     } catch (error) {
       this.batcher.dispose();
       this.tracer.close();

@@ -5,7 +5,15 @@
 // JSON-RPC "invalid params" error (-32602) that says what is wrong and where.
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc';
 
-import { PROTOCOL_VERSION, type InitializeParams, type Scope, type SetScopeParams, type StartParams } from './protocol';
+import {
+  ATTACH_MODES,
+  PROTOCOL_VERSION,
+  type AttachMode,
+  type InitializeParams,
+  type Scope,
+  type SetScopeParams,
+  type StartParams,
+} from './protocol';
 
 /** More directories than any window has workspace folders. */
 export const MAX_SCOPE_PATHS = 256;
@@ -20,7 +28,7 @@ class InvalidParams extends ResponseError<void> {
 
 export function validateInitialize(params: unknown): InitializeParams {
   const method = 'initialize';
-  const given = fields(method, params, ['protocolVersion']);
+  const given = fields(method, params, ['protocolVersion', 'attachMode']);
   const version = given.protocolVersion;
   if (typeof version !== 'number' || !Number.isInteger(version)) {
     throw new InvalidParams(method, `params.protocolVersion must be a whole number, got ${describe(version)}`);
@@ -28,7 +36,12 @@ export function validateInitialize(params: unknown): InitializeParams {
   if (version !== PROTOCOL_VERSION) {
     throw new InvalidParams(method, `this helper speaks protocol version ${PROTOCOL_VERSION}, not ${version}`);
   }
-  return { protocolVersion: version };
+  if (!('attachMode' in given)) return { protocolVersion: version };
+  const attachMode = given.attachMode;
+  if (!ATTACH_MODES.includes(attachMode as AttachMode)) {
+    throw new InvalidParams(method, `params.attachMode must be ${ATTACH_MODES.map((mode) => `"${mode}"`).join(' or ')}, got ${describe(attachMode)}`);
+  }
+  return { protocolVersion: version, attachMode: attachMode as AttachMode };
 }
 
 export function validateStart(params: unknown): Required<StartParams> {
