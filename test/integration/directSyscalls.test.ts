@@ -4,11 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { ATTACH_MODES } from '../../helper/protocol';
 import { buildFixture, run } from './support/programs';
 import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';
 
-describe('deletion syscalls made directly', () => {
+describe.each(ATTACH_MODES)('deletion syscalls made directly (%s mode)', (mode) => {
   let deleter: string;
   let scratch: string;
   beforeAll(() => {
@@ -27,7 +28,7 @@ describe('deletion syscalls made directly', () => {
     makeTree(scratch, ['file.txt']);
 
     let program = { pid: 0 };
-    const { events } = await traceWhile({ paths: [scratch] }, async () => {
+    const { events } = await traceWhile({ mode, paths: [scratch] }, async () => {
       program = await run(deleter, ['unlink', file]);
     });
 
@@ -52,7 +53,7 @@ describe('deletion syscalls made directly', () => {
     const directory = path.join(scratch, 'empty');
     fs.mkdirSync(directory);
 
-    const { events } = await traceWhile({ paths: [scratch] }, () => run(deleter, ['rmdir', directory]));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run(deleter, ['rmdir', directory]));
 
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ syscall: 'rmdir', directory: true, path: directory, pathArg: directory, result: 0 });
@@ -61,7 +62,7 @@ describe('deletion syscalls made directly', () => {
   it('reports unlinkat(2) of a file relative to a directory descriptor', async () => {
     makeTree(scratch, ['dir/file']);
 
-    const { events } = await traceWhile({ paths: [scratch] }, () =>
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
       run(deleter, ['unlinkat', path.join(scratch, 'dir'), 'file']),
     );
 
@@ -79,7 +80,7 @@ describe('deletion syscalls made directly', () => {
     makeTree(scratch, ['dir/sub/.keep']);
     fs.rmSync(path.join(scratch, 'dir/sub/.keep'));
 
-    const { events } = await traceWhile({ paths: [scratch] }, () =>
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
       run(deleter, ['unlinkat-dir', path.join(scratch, 'dir'), 'sub']),
     );
 

@@ -3,11 +3,12 @@
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { ATTACH_MODES } from '../../helper/protocol';
 import { buildFixture, run } from './support/programs';
 import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';
 
-describe('failed deletions', () => {
+describe.each(ATTACH_MODES)('failed deletions (%s mode)', (mode) => {
   let deleter: string;
   let scratch: string;
   beforeAll(() => {
@@ -24,7 +25,7 @@ describe('failed deletions', () => {
   it('leaves out an attempt to delete a missing file by default', async () => {
     const missing = path.join(scratch, 'missing');
 
-    const { events } = await traceWhile({ paths: [scratch] }, () => run(deleter, ['unlink', missing], { mayFail: true }));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run(deleter, ['unlink', missing], { mayFail: true }));
 
     expect(events).toEqual([]);
   });
@@ -33,7 +34,7 @@ describe('failed deletions', () => {
     const missing = path.join(scratch, 'missing');
 
     let program = { pid: 0, status: 0 as number | null };
-    const { events } = await traceWhile({ paths: [scratch], failed: true }, async () => {
+    const { events } = await traceWhile({ mode, paths: [scratch], failed: true }, async () => {
       program = await run(deleter, ['unlink', missing], { mayFail: true });
     });
 
@@ -52,14 +53,14 @@ describe('failed deletions', () => {
     makeTree(scratch, ['full/file']);
     const full = path.join(scratch, 'full');
 
-    const { events } = await traceWhile({ paths: [scratch], failed: true }, () => run(deleter, ['rmdir', full], { mayFail: true }));
+    const { events } = await traceWhile({ mode, paths: [scratch], failed: true }, () => run(deleter, ['rmdir', full], { mayFail: true }));
 
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ syscall: 'rmdir', directory: true, path: full, result: -39, error: 'ENOTEMPTY' });
   });
 
   it('gives a deletion that succeeds no error with --failed', async () => {
-    const { events } = await traceWhile({ paths: [scratch], failed: true }, async () => {
+    const { events } = await traceWhile({ mode, paths: [scratch], failed: true }, async () => {
       await run('touch', ['present'], { cwd: scratch });
       await run(deleter, ['unlink', path.join(scratch, 'present')]);
     });

@@ -32,7 +32,7 @@ afterEach(async () => {
 async function tracingHelper(scope: string): Promise<{ helper: HelperUnderTest; programs: number[] }> {
   const helper = spawnHelper();
   helpers.push(helper);
-  await initialize(helper);
+  await initialize(helper, 'raw');
   await helper.connection.sendRequest(StartRequest, { scope: { paths: [scope] } });
   const programs = tracerProgramsOf(helper.pid);
   expect(programs).toHaveLength(2);

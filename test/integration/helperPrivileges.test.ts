@@ -30,7 +30,7 @@ afterEach(async () => {
 
 async function startedHelper(options: SpawnOptions = {}): Promise<HelperUnderTest> {
   helper = spawnHelper(options);
-  await initialize(helper);
+  await initialize(helper, 'raw');
   await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
   return helper;
 }
@@ -45,7 +45,7 @@ function deleteFiles(count: number): string[] {
 describe('without the privileges to trace', () => {
   it('refuses trace/start in one sentence that says what is missing', async () => {
     helper = spawnHelper({ prefix: ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'] });
-    await initialize(helper);
+    await initialize(helper, 'raw');
     const error = await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } }).then(
       () => undefined,
       (failure: unknown) => failure,
@@ -61,7 +61,7 @@ describe('without the privileges to trace', () => {
 describe('started by root', () => {
   it('holds the capabilities to trace before trace/start', async () => {
     helper = spawnHelper();
-    await initialize(helper);
+    await initialize(helper, 'raw');
     for (const thread of threadStatuses(helper.pid)) {
       expect(hasCapability(thread.effective, CAP_BPF) && hasCapability(thread.effective, CAP_PERFMON)).toBe(true);
     }

@@ -6,11 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { ATTACH_MODES } from '../../helper/protocol';
 import { buildFixture, run } from './support/programs';
 import { listTree, makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';
 
-describe('deletions behind a mount point', () => {
+describe.each(ATTACH_MODES)('deletions behind a mount point (%s mode)', (mode) => {
   let deleter: string;
   let scratch: string;
   let mountPoint: string;
@@ -33,7 +34,7 @@ describe('deletions behind a mount point', () => {
     makeTree(mountPoint, ['inner/dir/file']);
     const dir = path.join(mountPoint, 'inner/dir');
 
-    const { events } = await traceWhile({ paths: [scratch] }, () => run(deleter, ['unlinkat', dir, 'file']));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run(deleter, ['unlinkat', dir, 'file']));
 
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ path: `${scratch}/mounted/inner/dir/file`, pathArg: 'file', complete: true });
@@ -42,7 +43,7 @@ describe('deletions behind a mount point', () => {
   it('reports a name relative to the mounted file system\'s root directory', async () => {
     makeTree(mountPoint, ['at-root']);
 
-    const { events } = await traceWhile({ paths: [scratch] }, () => run(deleter, ['unlinkat', mountPoint, 'at-root']));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run(deleter, ['unlinkat', mountPoint, 'at-root']));
 
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ path: `${scratch}/mounted/at-root`, complete: true });
@@ -54,7 +55,7 @@ describe('deletions behind a mount point', () => {
     fs.mkdirSync(bound);
     execFileSync('mount', ['--bind', path.join(scratch, 'source/sub'), bound]);
     try {
-      const { events } = await traceWhile({ paths: [scratch] }, () => run(deleter, ['unlinkat', `${bound}/dir`, 'file']));
+      const { events } = await traceWhile({ mode, paths: [scratch] }, () => run(deleter, ['unlinkat', `${bound}/dir`, 'file']));
 
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ path: `${scratch}/bound/dir/file`, complete: true });
@@ -67,7 +68,7 @@ describe('deletions behind a mount point', () => {
     makeTree(mountPoint, ['tree/a/b/file', 'tree/c']);
     const expected = [path.join(mountPoint, 'tree'), ...listTree(path.join(mountPoint, 'tree'))];
 
-    const { events } = await traceWhile({ paths: [scratch] }, () => run('rm', ['-r', 'tree'], { cwd: mountPoint }));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run('rm', ['-r', 'tree'], { cwd: mountPoint }));
 
     expect(events.map((event) => event.path).sort()).toEqual(expected.sort());
     expect(events.every((event) => event.complete)).toBe(true);

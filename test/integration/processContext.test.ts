@@ -3,11 +3,12 @@
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { ATTACH_MODES } from '../../helper/protocol';
 import { buildFixture, run } from './support/programs';
 import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';
 
-describe('the deleting process', () => {
+describe.each(ATTACH_MODES)('the deleting process (%s mode)', (mode) => {
   let scratch: string;
   beforeEach(() => {
     scratch = makeScratchDirectory();
@@ -28,7 +29,7 @@ describe('the deleting process', () => {
       makeTree(scratch, ['file']);
 
       let output = '';
-      const { events } = await traceWhile({ paths: [scratch] }, async () => {
+      const { events } = await traceWhile({ mode, paths: [scratch] }, async () => {
         output = (await run(deleteInThread, [file])).stdout;
       });
 
@@ -51,7 +52,7 @@ describe('the deleting process', () => {
       const args = [file, 'two words', '', '--flag=value', 'ünïcödé ✓', '"quoted"'];
 
       let program = { pid: 0 };
-      const { events } = await traceWhile({ paths: [scratch] }, async () => {
+      const { events } = await traceWhile({ mode, paths: [scratch] }, async () => {
         program = await run(deleteAndExit, args);
       });
 
@@ -67,7 +68,7 @@ describe('the deleting process', () => {
       const file = path.join(scratch, 'file');
       makeTree(scratch, ['file']);
 
-      const { events } = await traceWhile({ paths: [scratch] }, () => run(deleteAndExit, [file]));
+      const { events } = await traceWhile({ mode, paths: [scratch] }, () => run(deleteAndExit, [file]));
 
       expect(events).toHaveLength(1);
       expect(events[0].ppid).toBe(process.pid);
@@ -81,7 +82,7 @@ describe('the deleting process', () => {
     // Owned by nobody, so that nobody may delete it.
     await run('chown', ['65534:65534', scratch, path.join(scratch, 'file')]);
 
-    const { events } = await traceWhile({ paths: [scratch] }, () =>
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
       run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'rm', 'file'], { cwd: scratch }),
     );
 

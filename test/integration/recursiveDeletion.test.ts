@@ -3,11 +3,12 @@
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { ATTACH_MODES } from '../../helper/protocol';
 import { run } from './support/programs';
 import { listTree, makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';
 
-describe('rm -r of a tree', () => {
+describe.each(ATTACH_MODES)('rm -r of a tree (%s mode)', (mode) => {
   let scratch: string;
   beforeEach(() => {
     scratch = makeScratchDirectory();
@@ -22,7 +23,7 @@ describe('rm -r of a tree', () => {
     makeTree(tree, ['top.txt', 'src/main.c', 'src/lib/util.c', 'src/lib/util.h', 'docs/guide/intro.md', 'empty/.keep']);
     const expected = [tree, ...listTree(tree)];
 
-    const { events } = await traceWhile({ paths: [scratch] }, () => run('rm', ['-r', 'tree'], { cwd: scratch }));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run('rm', ['-r', 'tree'], { cwd: scratch }));
 
     expect(events.map((event) => event.path).sort()).toEqual(expected.sort());
     expect(events.every((event) => event.complete && event.result === 0)).toBe(true);
@@ -32,7 +33,7 @@ describe('rm -r of a tree', () => {
     const tree = path.join(scratch, 'tree');
     makeTree(tree, ['a/b/file', 'a/other', 'c/file']);
 
-    const { events } = await traceWhile({ paths: [scratch] }, () => run('rm', ['-r', 'tree'], { cwd: scratch }));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run('rm', ['-r', 'tree'], { cwd: scratch }));
 
     const directories = events.filter((event) => event.directory).map((event) => event.path);
     const files = events.filter((event) => !event.directory).map((event) => event.path);
@@ -44,7 +45,7 @@ describe('rm -r of a tree', () => {
     const tree = path.join(scratch, 'tree');
     makeTree(tree, ['deep/er/file']);
 
-    const { events } = await traceWhile({ paths: [scratch] }, () => run('rm', ['-r', 'tree'], { cwd: scratch }));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run('rm', ['-r', 'tree'], { cwd: scratch }));
 
     const file = events.find((event) => event.path === `${tree}/deep/er/file`);
     // rm reached the file through directory file descriptors: the argument is
@@ -56,7 +57,7 @@ describe('rm -r of a tree', () => {
     makeTree(path.join(scratch, 'tree'), ['file']);
 
     let rm = { pid: 0 };
-    const { events } = await traceWhile({ paths: [scratch] }, async () => {
+    const { events } = await traceWhile({ mode, paths: [scratch] }, async () => {
       rm = await run('rm', ['-r', 'tree'], { cwd: scratch });
     });
 

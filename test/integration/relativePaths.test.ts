@@ -5,11 +5,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { ATTACH_MODES } from '../../helper/protocol';
 import { run } from './support/programs';
 import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';
 
-describe('relative paths', () => {
+describe.each(ATTACH_MODES)('relative paths (%s mode)', (mode) => {
   let scratch: string;
   beforeEach(() => {
     scratch = makeScratchDirectory();
@@ -22,7 +23,7 @@ describe('relative paths', () => {
   it('resolves a path that climbs out of the working directory with ".."', async () => {
     makeTree(scratch, ['project/src/.keep', 'victim.txt']);
 
-    const { events } = await traceWhile({ paths: [scratch] }, () =>
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
       run('rm', ['../../victim.txt'], { cwd: path.join(scratch, 'project/src') }),
     );
 
@@ -38,7 +39,7 @@ describe('relative paths', () => {
   it('drops "." parts and repeated slashes', async () => {
     makeTree(scratch, ['work/notes/todo.txt']);
 
-    const { events } = await traceWhile({ paths: [scratch] }, () =>
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
       run('rm', ['./notes//./todo.txt'], { cwd: path.join(scratch, 'work') }),
     );
 
@@ -51,7 +52,7 @@ describe('relative paths', () => {
     makeTree(scratch, ['real/parent/target/.keep', 'real/parent/victim.txt', 'work/.keep']);
     fs.symlinkSync(path.join(scratch, 'real/parent/target'), path.join(scratch, 'work/link'));
 
-    const { events } = await traceWhile({ paths: [scratch] }, () =>
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
       run('rm', ['link/../victim.txt'], { cwd: path.join(scratch, 'work') }),
     );
 
@@ -62,7 +63,7 @@ describe('relative paths', () => {
   it('resolves a bare name against the working directory', async () => {
     makeTree(scratch, ['here/file']);
 
-    const { events } = await traceWhile({ paths: [scratch] }, () => run('rm', ['file'], { cwd: path.join(scratch, 'here') }));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run('rm', ['file'], { cwd: path.join(scratch, 'here') }));
 
     expect(events.map((event) => event.path)).toEqual([`${scratch}/here/file`]);
   });

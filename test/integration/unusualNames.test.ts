@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { DeletionEvent } from '../../helper/protocol';
+import { ATTACH_MODES, type DeletionEvent } from '../../helper/protocol';
 import { run } from './support/programs';
 import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';
@@ -17,7 +17,7 @@ function pathBytesOf(event: DeletionEvent): Buffer {
   return event.pathBytes !== undefined ? Buffer.from(event.pathBytes, 'base64') : Buffer.from(event.path);
 }
 
-describe('unusual file names', () => {
+describe.each(ATTACH_MODES)('unusual file names (%s mode)', (mode) => {
   let scratch: string;
   let events: DeletionEvent[];
 
@@ -41,7 +41,7 @@ describe('unusual file names', () => {
     fs.writeFileSync(entry('names', INVALID_UTF8_DIRECTORY, 'inside'), '');
 
     // rm reads the names from the directories, so they reach the kernel byte for byte.
-    ({ events } = await traceWhile({ paths: [scratch] }, () => run('rm', ['-r', 'names'], { cwd: scratch })));
+    ({ events } = await traceWhile({ mode, paths: [scratch] }, () => run('rm', ['-r', 'names'], { cwd: scratch })));
   });
   afterAll(() => {
     killRunningTraces();

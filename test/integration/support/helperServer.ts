@@ -19,6 +19,7 @@ import {
   InitializeRequest,
   LostNotification,
   PROTOCOL_VERSION,
+  type AttachMode,
   type DeletionEvent,
   type InitializeResult,
 } from '../../../helper/protocol';
@@ -99,16 +100,24 @@ export function spawnHelper(options: SpawnOptions = {}): HelperUnderTest {
   };
 }
 
-export function initialize(helper: HelperUnderTest): Promise<InitializeResult> {
-  return helper.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION });
+/** Without `attachMode`, the helper traces in its default mode. */
+export function initialize(helper: HelperUnderTest, attachMode?: AttachMode): Promise<InitializeResult> {
+  return helper.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, ...(attachMode && { attachMode }) });
 }
 
 interface BpftoolProgram {
   id: number;
+  /** "raw_tracepoint", "tracepoint", ... */
+  type: string;
   name?: string;
 }
 
-const TRACER_PROGRAMS = new Set(['trace_sys_enter', 'trace_sys_exit']);
+/** bpf/deletions.bpf.c: the raw mode's programs, then the tracepoint mode's. */
+const TRACER_PROGRAMS = new Set([
+  'trace_sys_enter',
+  'trace_sys_exit',
+  ...['unlink', 'unlinkat', 'rmdir'].flatMap((syscall) => [`enter_${syscall}`, `exit_${syscall}`]),
+]);
 
 function bpfPrograms(): BpftoolProgram[] {
   return JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as BpftoolProgram[];
@@ -145,13 +154,24 @@ function bpfDescriptorsOf(pid: number): BpfDescriptors {
   return held;
 }
 
-/** Ids of the deletion tracer's BPF programs that this process holds. */
-export function tracerProgramsOf(pid: number): number[] {
+/** The deletion tracer's BPF programs that this process holds, as bpftool lists them. */
+function heldTracerPrograms(pid: number): BpftoolProgram[] {
   const held = bpfDescriptorsOf(pid).programs;
   return bpfPrograms()
     .filter((program) => TRACER_PROGRAMS.has(program.name ?? '') && held.has(program.id))
-    .map((program) => program.id)
-    .sort((a, b) => a - b);
+    .sort((a, b) => a.id - b.id);
+}
+
+/** Ids of the deletion tracer's BPF programs that this process holds. */
+export function tracerProgramsOf(pid: number): number[] {
+  return heldTracerPrograms(pid).map((program) => program.id);
+}
+
+/** "type name" of each of the deletion tracer's programs that this process holds, sorted. */
+export function tracerProgramKindsOf(pid: number): string[] {
+  return heldTracerPrograms(pid)
+    .map((program) => `${program.type} ${program.name}`)
+    .sort();
 }
 
 /** How many BPF links (attached programs) this process holds. */

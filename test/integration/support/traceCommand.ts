@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 
-import type { DeletionEvent, TraceStats } from '../../../helper/protocol';
+import type { AttachMode, DeletionEvent, TraceStats } from '../../../helper/protocol';
 
 export const HELPER_SCRIPT = path.resolve(__dirname, '../../../dist/helper.js');
 
@@ -14,6 +14,8 @@ export interface TraceOptions {
   paths?: string[];
   /** --failed */
   failed?: boolean;
+  /** --mode; none traces in the helper's default mode. */
+  mode?: AttachMode;
 }
 
 export interface TraceOutput {
@@ -38,6 +40,7 @@ export async function startTrace(options: TraceOptions = {}): Promise<RunningTra
   const args = [HELPER_SCRIPT, 'trace', '--jsonl'];
   for (const directory of options.paths ?? []) args.push('--path', directory);
   if (options.failed) args.push('--failed');
+  if (options.mode) args.push('--mode', options.mode);
 
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);

@@ -1,0 +1,148 @@
+// The tracepoint attach mode: the helper traces through the deletion
+// syscalls' own tracepoints (tracepoint/syscalls/sys_enter_unlinkat, ...)
+// instead of raw tracepoints that run at every syscall. Only that mode's
+// programs are loaded; trace/stop detaches them all; and since each attach
+// opens perf events, the helper keeps CAP_PERFMON, and nothing else, to start
+// again after it has given up its privileges.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ResponseError } from 'vscode-jsonrpc/node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { CAP_PERFMON } from '../../helper/privileges';
+import { DEFAULT_ATTACH_MODE, HelperErrorCodes, InitializeRequest, PROTOCOL_VERSION, StartRequest, StopRequest } from '../../helper/protocol';
+import {
+  attachedLinksOf,
+  initialize,
+  spawnHelper,
+  threadStatuses,
+  tracerProgramKindsOf,
+  tracerProgramsOf,
+  waitUntilUnloaded,
+  type HelperUnderTest,
+  type SpawnOptions,
+} from './support/helperServer';
+import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+
+const NOBODY = 65534;
+const PERFMON_ONLY = 1n << BigInt(CAP_PERFMON);
+const TRACEPOINT_PROGRAMS = ['unlink', 'unlinkat', 'rmdir'].flatMap((syscall) => [`tracepoint enter_${syscall}`, `tracepoint exit_${syscall}`]).sort();
+
+let scratch: string;
+let helper: HelperUnderTest | undefined;
+
+beforeEach(() => {
+  scratch = makeScratchDirectory();
+});
+
+afterEach(async () => {
+  await helper?.dispose();
+  helper = undefined;
+  removeScratchDirectory(scratch);
+});
+
+async function tracingHelper(options: SpawnOptions = {}): Promise<HelperUnderTest> {
+  helper = spawnHelper(options);
+  await initialize(helper, 'tracepoint');
+  await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
+  return helper;
+}
+
+function deleteFiles(count: number): string[] {
+  const files = Array.from({ length: count }, (_, i) => path.join(scratch, `file-${i}`));
+  for (const file of files) fs.writeFileSync(file, '');
+  for (const file of files) fs.unlinkSync(file);
+  return files;
+}
+
+describe('initialize', () => {
+  it('names the mode the helper traces in', async () => {
+    helper = spawnHelper();
+    expect(await initialize(helper)).toMatchObject({ attachMode: DEFAULT_ATTACH_MODE });
+    expect(await initialize(helper, 'tracepoint')).toMatchObject({ attachMode: 'tracepoint' });
+  });
+
+  it('refuses another mode once the programs of one are loaded', async () => {
+    const { connection } = await tracingHelper();
+    const error = await connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, attachMode: 'raw' }).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(ResponseError);
+    expect((error as ResponseError<void>).code).toBe(HelperErrorCodes.WrongState);
+    expect((error as ResponseError<void>).message).toBe(
+      'initialize: the BPF programs are already loaded in tracepoint mode; a new helper can trace in raw mode',
+    );
+  });
+});
+
+describe('the programs of the tracepoint mode', () => {
+  it('are one on the entry and one on the exit of each deletion syscall, and no raw tracepoint', async () => {
+    const { pid } = await tracingHelper();
+    expect(tracerProgramKindsOf(pid)).toEqual(TRACEPOINT_PROGRAMS);
+    expect(attachedLinksOf(pid)).toBe(TRACEPOINT_PROGRAMS.length);
+  });
+
+  it('are all detached by trace/stop, and stay loaded for the next start', async () => {
+    const { pid, connection } = await tracingHelper();
+    const programs = tracerProgramsOf(pid);
+    await connection.sendRequest(StopRequest, {});
+    expect(tracerProgramsOf(pid)).toEqual(programs);
+    expect(attachedLinksOf(pid)).toBe(0);
+  });
+
+  it('are unloaded once the helper exits', async () => {
+    const started = await tracingHelper();
+    const programs = tracerProgramsOf(started.pid);
+    started.child.stdin.end();
+    expect(await started.exited).toEqual({ code: 0, signal: null });
+    expect(await waitUntilUnloaded(programs)).toEqual([]);
+  });
+});
+
+describe('privileges in tracepoint mode', () => {
+  it('keeps CAP_PERFMON alone, in every thread, once attached', async () => {
+    const { pid } = await tracingHelper();
+    const threads = threadStatuses(pid);
+    expect(threads.length).toBeGreaterThan(1);
+    for (const thread of threads) {
+      expect({ tid: thread.tid, uid: thread.uid, permitted: thread.permitted, effective: thread.effective, bounding: thread.bounding }).toEqual({
+        tid: thread.tid,
+        uid: 0,
+        permitted: PERFMON_ONLY,
+        effective: PERFMON_ONLY,
+        bounding: PERFMON_ONLY,
+      });
+      expect({ tid: thread.tid, inheritable: thread.inheritable, ambient: thread.ambient }).toEqual({ tid: thread.tid, inheritable: 0n, ambient: 0n });
+      expect(thread.noNewPrivileges).toBe(true);
+    }
+  });
+
+  it('stops and starts again without asking for privileges, and still reports deletions', async () => {
+    const started = await tracingHelper();
+    await started.connection.sendRequest(StopRequest, {});
+    await started.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
+    const files = deleteFiles(3);
+    const stats = await started.connection.sendRequest(StopRequest, {});
+    expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
+    expect(stats).toMatchObject({ events: 3, lost: 0 });
+  });
+
+  it('started through sudo, becomes that user with CAP_PERFMON alone, and still starts again', async () => {
+    const started = await tracingHelper({ env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } });
+    for (const thread of threadStatuses(started.pid)) {
+      expect({ tid: thread.tid, uid: thread.uid, gid: thread.gid, effective: thread.effective }).toEqual({
+        tid: thread.tid,
+        uid: NOBODY,
+        gid: NOBODY,
+        effective: PERFMON_ONLY,
+      });
+    }
+    await started.connection.sendRequest(StopRequest, {});
+    await started.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
+    const files = deleteFiles(3);
+    const stats = await started.connection.sendRequest(StopRequest, {});
+    expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
+    expect(stats).toMatchObject({ events: 3, lost: 0 });
+  });
+});
