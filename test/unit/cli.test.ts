@@ -31,6 +31,16 @@ describe('parseTraceArguments', () => {
     expect(() => parseTraceArguments(['/tmp'], '/work')).toThrow();
   });
 
+  it('takes --mode raw or --mode tracepoint, and leaves the mode to the helper without it', () => {
+    expect(parseTraceArguments(['--mode', 'tracepoint'], '/work').attachMode).toBe('tracepoint');
+    expect(parseTraceArguments(['--mode=raw'], '/work').attachMode).toBe('raw');
+    expect(parseTraceArguments([], '/work')).not.toHaveProperty('attachMode');
+  });
+
+  it('refuses a mode it does not have, naming the ones it has', () => {
+    expect(() => parseTraceArguments(['--mode', 'kprobe'], '/work')).toThrow('--mode must be raw or tracepoint, not "kprobe"');
+  });
+
   it('refuses --path without a directory', () => {
     expect(() => parseTraceArguments(['--path'], '/work')).toThrow();
     expect(() => parseTraceArguments(['--path', ''], '/work')).toThrow(/--path needs a directory/);

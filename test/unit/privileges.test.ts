@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 
 import {
   CAP_BPF,
+  CAP_PERFMON,
   capabilitiesNeededAfterAttach,
+  capabilitiesToAttachAgain,
   missingTracingPrivileges,
   parseStatus,
   userWhoAsked,
@@ -75,6 +77,16 @@ describe('userWhoAsked', () => {
 
   it('is no one when neither sudo nor pkexec started it', () => {
     expect(userWhoAsked({}, passwd)).toBeUndefined();
+  });
+});
+
+describe('capabilitiesToAttachAgain', () => {
+  it('is nothing in raw mode: a loaded raw_tp program attaches again through its fd', () => {
+    expect(capabilitiesToAttachAgain('raw')).toEqual([]);
+  });
+
+  it('is CAP_PERFMON in tracepoint mode, which opens perf events at each attach', () => {
+    expect(capabilitiesToAttachAgain('tracepoint')).toEqual([CAP_PERFMON]);
   });
 });
 

@@ -36,6 +36,17 @@ describe('initialize', () => {
     },
   );
 
+  it('accepts either attach mode', () => {
+    expect(validateInitialize({ protocolVersion: 1, attachMode: 'raw' })).toEqual({ protocolVersion: 1, attachMode: 'raw' });
+    expect(validateInitialize({ protocolVersion: 1, attachMode: 'tracepoint' })).toEqual({ protocolVersion: 1, attachMode: 'tracepoint' });
+  });
+
+  it.each([['kprobe'], [null], [1], [['raw']]])('refuses the attach mode %j, naming the ones there are', (attachMode) => {
+    expect(refusal(() => validateInitialize({ protocolVersion: 1, attachMode })).message).toMatch(
+      /^initialize: params.attachMode must be "raw" or "tracepoint", got /,
+    );
+  });
+
   it('refuses another version, saying which one it speaks', () => {
     expect(refusal(() => validateInitialize({ protocolVersion: 2 })).message).toBe(
       'initialize: this helper speaks protocol version 1, not 2',
