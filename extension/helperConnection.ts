@@ -13,6 +13,7 @@ import {
   StartRequest,
   StatsRequest,
   StopRequest,
+  type AttachMode,
   type DeletionEvent,
   type InitializeResult,
   type Scope,
@@ -35,10 +36,11 @@ export class HelperConnection {
   ) {}
 
   /**
-   * Opens the connection and agrees on the protocol. Rejects if the helper
-   * ends first (a refused password, a missing privilege): its stderr says why.
+   * Opens the connection and agrees on the protocol and the attach mode
+   * (undefined: the helper's default). Rejects if the helper ends first (a
+   * refused password, a missing privilege): its stderr says why.
    */
-  static async open(helper: HelperProcess, listener: HelperListener): Promise<HelperConnection> {
+  static async open(helper: HelperProcess, listener: HelperListener, attachMode?: AttachMode): Promise<HelperConnection> {
     const connection = createMessageConnection(new StreamMessageReader(helper.child.stdout), new StreamMessageWriter(helper.child.stdin));
     connection.onNotification(DeletionsNotification, (params) => listener.onDeletions(params.events));
     connection.onNotification(LostNotification, (params) => listener.onLost(params.lost));
@@ -46,7 +48,7 @@ export class HelperConnection {
     void helper.exited.then(() => connection.dispose());
     try {
       const info = await Promise.race([
-        connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION }),
+        connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, ...(attachMode && { attachMode }) }),
         helper.exited.then((exit) => Promise.reject(new HelperEndedError(exit.code, helper.lastStderrLines))),
       ]);
       if (info.protocolVersion !== PROTOCOL_VERSION) {

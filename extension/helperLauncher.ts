@@ -3,6 +3,7 @@
 // Code password box), written once to sudo's stdin and kept nowhere.
 import { execFile } from 'node:child_process';
 
+import type { AttachMode } from '../helper/protocol';
 import { elevationMethods, NO_ELEVATION_MESSAGE, type ElevationFacts, type ElevationMethod, type ElevationSetting } from './elevation';
 import { HelperConnection, HelperEndedError, type HelperListener } from './helperConnection';
 import { helperCommandLine, HelperProcess, type HelperRuntime } from './helperProcess';
@@ -14,6 +15,8 @@ export interface LaunchOptions {
   /** Asks the user for their sudo password; undefined when they cancel. */
   askSudoPassword(): Promise<string | undefined>;
   listener: HelperListener;
+  /** Which kernel programs the helper traces with; undefined: its default. */
+  attachMode?: AttachMode;
   /** One line for the log: what is tried, and every line the helper writes to stderr. */
   log(line: string): void;
 }
@@ -63,7 +66,7 @@ async function launchWith(method: ElevationMethod, options: LaunchOptions): Prom
   if (password !== undefined) helper.child.stdin.write(`${password}\n`);
   password = undefined;
   try {
-    return await HelperConnection.open(helper, options.listener);
+    return await HelperConnection.open(helper, options.listener, options.attachMode);
   } catch (error) {
     await helper.end();
     throw error;

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
-import type { DeletionEvent, Scope } from '../helper/protocol';
+import type { AttachMode, DeletionEvent, Scope } from '../helper/protocol';
 import type { DeletionsView } from './deletionsView';
 import type { DeletionStore } from './deletionStore';
 import { countText } from './displayText';
@@ -35,6 +35,8 @@ export class TracingSession implements vscode.Disposable {
   private helper: HelperConnection | undefined;
   private scope: Scope | undefined;
   private lostByThisHelper = 0;
+  /** The mode of the latest helper, as its initialize reply named it. */
+  private attachMode: AttachMode | undefined;
   private readonly statusBar: vscode.StatusBarItem;
 
   constructor(private readonly context: SessionContext) {
@@ -67,10 +69,14 @@ export class TracingSession implements vscode.Disposable {
             runtime: { execPath: process.execPath, helperScript: path.join(this.context.extensionPath, 'dist', 'helper.js') },
             askSudoPassword: () => askSudoPassword(),
             listener: { onDeletions: (events) => this.onDeletions(events), onLost: (lost) => this.onLost(lost) },
+            attachMode: settings.attachMode,
             log: (line) => log.appendLine(line),
           });
           this.helper = helper;
-          log.appendLine(`helper ${helper.info.helperVersion} (pid ${helper.info.pid}) on Linux ${helper.info.kernelRelease} ${helper.info.arch}`);
+          this.attachMode = helper.info.attachMode;
+          log.appendLine(
+            `helper ${helper.info.helperVersion} (pid ${helper.info.pid}) on Linux ${helper.info.kernelRelease} ${helper.info.arch}, ${describeAttachMode(helper.info.attachMode)}`,
+          );
           progress.report({ message: 'Loading the BPF programs…' });
           this.lostByThisHelper = 0;
           this.scope = helperScope(this.context.scopeChoice(), this.context.folders());
@@ -129,7 +135,8 @@ export class TracingSession implements vscode.Disposable {
     }
     const icon = this.state === 'tracing' ? '$(trash)' : this.state === 'stopped' ? '$(debug-pause)' : '$(loading~spin)';
     this.statusBar.text = `${icon} ${countText(count)}`;
-    this.statusBar.tooltip = `Syscall Trace: ${countText(count)} deletions${this.state === 'tracing' ? ', tracing' : ', stopped'} — show the Deletions view`;
+    const mode = this.attachMode === undefined ? '' : ` (${this.attachMode} mode)`;
+    this.statusBar.tooltip = `Syscall Trace: ${countText(count)} deletions${this.state === 'tracing' ? `, tracing${mode}` : ', stopped'} — show the Deletions view`;
     this.statusBar.show();
   }
 
@@ -179,6 +186,12 @@ export class TracingSession implements vscode.Disposable {
       });
     }
   }
+}
+
+function describeAttachMode(mode: AttachMode): string {
+  return mode === 'raw'
+    ? 'raw mode (raw tracepoints on every syscall)'
+    : "tracepoint mode (the deletion syscalls' own tracepoints; deletions by 32-bit programs are not seen)";
 }
 
 function describeScope(scope: Scope): string {

@@ -9,6 +9,7 @@ import { DeletionStore } from '../../extension/deletionStore';
 import type { HelperConnection } from '../../extension/helperConnection';
 import { launchHelper } from '../../extension/helperLauncher';
 import { buildTree, children } from '../../extension/treeModel';
+import type { AttachMode } from '../../helper/protocol';
 import { HELPER_BUNDLE } from './support/helperServer';
 import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 
@@ -25,13 +26,14 @@ describe('the extension’s helper client', () => {
   let helper: HelperConnection | undefined;
   const log: string[] = [];
 
-  const launch = () =>
+  const launch = (attachMode?: AttachMode) =>
     launchHelper({
       setting: 'auto',
       facts: { isRoot: process.getuid?.() === 0, polkitAgentRunning: false },
       runtime: { execPath: process.execPath, helperScript: HELPER_BUNDLE },
       askSudoPassword: () => Promise.resolve(undefined),
       listener: { onDeletions: (events) => store.add(events), onLost: (lost) => store.addLost(lost) },
+      attachMode,
       log: (line) => log.push(line),
     });
 
@@ -60,6 +62,15 @@ describe('the extension’s helper client', () => {
       `${scratch}/src/a.ts`,
       `${scratch}/src/b.ts`,
     ]);
+  });
+
+  it('starts the helper in the attach mode the setting names, and learns the mode in use', async () => {
+    helper = await launch('tracepoint');
+    expect(helper.info.attachMode).toBe('tracepoint');
+    await helper.start({ paths: [scratch] }, false);
+    makeTree(scratch, ['file']);
+    fs.rmSync(path.join(scratch, 'file'));
+    await until(() => store.size === 1, 'a deletion traced in tracepoint mode');
   });
 
   it('follows a new scope without restarting', async () => {
