@@ -50,13 +50,7 @@ DeletionTracer::DeletionTracer(const TracerOptions& options) : attach_mode_(opti
   skeleton_ = deletions__open_opts(&open_options);
   if (skeleton_ == nullptr) ThrowLoadError(errno, log.text());
 
-  try {
-    ChooseHooks(options.attach_mode);
-  } catch (const TracerError&) {
-    deletions__destroy(skeleton_);
-    skeleton_ = nullptr;
-    throw;
-  }
+  ChooseHooks(options.attach_mode);
 
   int error = bpf_map__set_max_entries(skeleton_->maps.records, options.ring_buffer_bytes);
   if (error == 0) error = deletions__load(skeleton_);
@@ -64,6 +58,16 @@ DeletionTracer::DeletionTracer(const TracerOptions& options) : attach_mode_(opti
     deletions__destroy(skeleton_);
     skeleton_ = nullptr;
     ThrowLoadError(-error, log.text());
+  }
+
+  // After loading, so that a user without the privileges to trace hears of
+  // those first, rather than of tracefs.
+  try {
+    NumberTracepoints();
+  } catch (const TracerError&) {
+    deletions__destroy(skeleton_);
+    skeleton_ = nullptr;
+    throw;
   }
 
   ring_ = ring_buffer__new(bpf_map__fd(skeleton_->maps.records), OnRecord, this, nullptr);
@@ -96,9 +100,13 @@ void DeletionTracer::ChooseHooks(AttachMode mode) {
     std::string section = bpf_program__section_name(program);
     std::string tracepoint = section.substr(section.find('/') + 1);
     bool at_exit = tracepoint.find("sys_exit") != std::string::npos;
-    int id = mode == AttachMode::kTracepoint ? TracepointId(tracepoint) : -1;
-    hooks_.push_back({program, tracepoint, at_exit, id});
+    hooks_.push_back({program, tracepoint, at_exit, -1});
   }
+}
+
+void DeletionTracer::NumberTracepoints() {
+  if (attach_mode_ != AttachMode::kTracepoint) return;
+  for (Hook& hook : hooks_) hook.tracepoint_id = TracepointId(hook.tracepoint);
 }
 
 bpf_link* DeletionTracer::AttachHook(const Hook& hook) const {

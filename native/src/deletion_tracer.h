@@ -95,6 +95,9 @@ class DeletionTracer {
 
   static int OnRecord(void* context, void* data, size_t size);
   void ChooseHooks(AttachMode mode);
+  // Tracepoint mode: reads each tracepoint's number while tracefs may still
+  // be read (see syscall_tracepoints.h).
+  void NumberTracepoints();
   bpf_link* AttachHook(const Hook& hook) const;
 
   AttachMode attach_mode_;

@@ -3,7 +3,9 @@
 // instead of raw tracepoints that run at every syscall. Only that mode's
 // programs are loaded; trace/stop detaches them all; and since each attach
 // opens perf events, the helper keeps CAP_PERFMON, and nothing else, to start
-// again after it has given up its privileges.
+// again after it has given up its privileges. Where tracefs, which numbers
+// the tracepoints, is not mounted, the helper mounts it or says how to.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc/node';
@@ -23,6 +25,7 @@ import {
   type SpawnOptions,
 } from './support/helperServer';
 import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+import { HELPER_SCRIPT } from './support/traceCommand';
 
 const NOBODY = 65534;
 const PERFMON_ONLY = 1n << BigInt(CAP_PERFMON);
@@ -144,5 +147,40 @@ describe('privileges in tracepoint mode', () => {
     const stats = await started.connection.sendRequest(StopRequest, {});
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
     expect(stats).toMatchObject({ events: 3, lost: 0 });
+  });
+});
+
+describe('where tracefs is not mounted', () => {
+  /** The trace command in a mount namespace of its own, where /sys/kernel/tracing is unmounted first. */
+  function traceWithoutTracefs(prefix: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const command = `umount /sys/kernel/tracing && exec "$@"`;
+    const args = ['-m', '--propagation', 'private', 'sh', '-c', command, 'sh', ...prefix, process.execPath, HELPER_SCRIPT, 'trace', '--jsonl', '--mode', 'tracepoint'];
+    return new Promise((resolve, reject) => {
+      const child = spawn('unshare', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => {
+        stdout += text;
+        if (stdout.includes('"type":"ready"')) child.kill('SIGINT');
+      });
+      child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+
+  it('mounts it, as root, and traces', async () => {
+    const { status, stdout } = await traceWithoutTracefs([]);
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout.split('\n')[0])).toMatchObject({ type: 'ready', attachMode: 'tracepoint' });
+  });
+
+  it('says how to mount it where it may not', async () => {
+    const { status, stderr } = await traceWithoutTracefs(['setpriv', '--inh-caps=-sys_admin', '--bounding-set=-sys_admin', '--']);
+    expect(status).toBe(1);
+    expect(stderr).toBe(
+      'syscall-trace: the syscall tracepoints need tracefs at /sys/kernel/tracing, which could not be reached or mounted ' +
+        '(Operation not permitted): mount it as root with `mount -t tracefs nodev /sys/kernel/tracing`, or use the raw attach mode\n',
+    );
   });
 });
