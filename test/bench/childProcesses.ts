@@ -109,7 +109,8 @@ export async function waitUntilReady(
 
 export async function stopProcess(started: StartedProcess, signal: NodeJS.Signals, what: string, timeoutMs = 60_000): Promise<Exit> {
   started.signal(signal);
-  const timeout = sleep(timeoutMs).then(() => undefined);
+  // Unreferenced: a timer still pending once the process has stopped must not hold the suite open.
+  const timeout = sleep(timeoutMs, undefined, { ref: false }).then(() => undefined);
   const exit = await Promise.race([started.exited, timeout]);
   if (exit) return exit;
   started.signal('SIGKILL');

@@ -9,6 +9,7 @@ import { readProcessUsage, runTimed, waitUntilFileStopsGrowing, type ProcessUsag
 import { makeDeletionTree } from './deletionTree';
 import { code, shellCommand, table } from './markdown';
 import { formatMebibytes, formatNumber, formatRatio, maximum, median, minimum } from './stats';
+import { fileSystemAt } from './settings';
 import { bpftrace, strace, syscallTrace, untraced, type TraceTarget, type Tracer } from './tracers';
 
 /** The issue's target: ours at most 1.3× the untraced deletion. */
@@ -32,7 +33,7 @@ export const deletionStorm: Benchmark = {
   async run(context) {
     const { fixtures, settings } = context;
     const { directories, filesPerDirectory, repetitions } = settings.deletionStorm;
-    const stormDirectory = path.join(settings.workDirectory, 'storm');
+    const stormDirectory = path.join(settings.treeDirectory, 'storm');
     fs.mkdirSync(stormDirectory, { recursive: true });
     const root = path.join(stormDirectory, 'tree');
     const target: TraceTarget = { directory: root, outputFile: path.join(stormDirectory, 'trace.out') };
@@ -78,6 +79,8 @@ export const deletionStorm: Benchmark = {
       }
     }
 
+    fs.rmSync(stormDirectory, { recursive: true, force: true });
+
     const medianWall = (tracer: Tracer): number => median(runs.get(tracer)!.map((run) => run.wallSeconds));
     const base = medianWall(untraced);
     const expected = runs.get(untraced)![0].expected;
@@ -121,8 +124,8 @@ export const deletionStorm: Benchmark = {
     return [
       `A tree of ${formatNumber(directories)} directories × ${formatNumber(filesPerDirectory)} empty files ` +
         `(${formatNumber(expected)} entries with the directories and the root) is made fresh and flushed (${code('sync')}) before each run, ` +
-        `outside the timed part, on the repository's file system (${code('build/bench/storm/tree')}). The timed part is ` +
-        `${code(shellCommand(['rm', '-rf', 'build/bench/storm/tree']))}, from spawn to exit. The tracers run interleaved ` +
+        `outside the timed part, in ${code(root)} (${fileSystemAt(root)}; the tracers write their output beside it). The timed part is ` +
+        `${code(shellCommand(workload))}, from spawn to exit. The tracers run interleaved ` +
         `(${repetitions} rounds); times are medians, completeness and loss the worst and the total over all runs.`,
       '',
       table(

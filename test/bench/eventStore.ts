@@ -49,7 +49,8 @@ export const eventStore: Benchmark = {
     events = undefined;
     const retainedBytes = heapUsedAfterGc() - baseline;
 
-    const workspaceFolder = { name: path.basename(settings.repositoryRoot), path: settings.repositoryRoot };
+    // The tree was deleted inside the workspace, as a build's output is.
+    const workspaceFolder = { name: path.basename(settings.treeDirectory), path: settings.treeDirectory };
     const levels = (['folder', 'process', 'time'] as Grouping[]).map((grouping) => {
       const options: TreeOptions = { grouping, folders: [workspaceFolder], filter: { show: 'everything' }, showFailed: false };
       const firstLevel: number[] = [];
@@ -83,7 +84,7 @@ export const eventStore: Benchmark = {
 
     return [
       `${formatNumber(store.size)} deletions, captured from ${code('node dist/helper.js trace --jsonl')} during an rm -rf of the storm's tree ` +
-        `inside the repository (the workspace folder), parsed as a JSON-RPC client would, then added to ${code(`new DeletionStore({ maxEvents: ${store.size} })`)} ` +
+        `inside the workspace folder, parsed as a JSON-RPC client would, then added to ${code(`new DeletionStore({ maxEvents: ${store.size} })`)} ` +
         `in batches of ${formatNumber(DELETIONS_FLUSH_COUNT)} (the largest trace/deletions batch). The view's levels are built ${treeRepetitions} times per grouping; ` +
         'times are medians.',
       '',
@@ -119,7 +120,7 @@ export const eventStore: Benchmark = {
 /** The first `count` deletion lines of a real rm -rf, as the terminal command wrote them. */
 async function captureDeletionLines(context: BenchContext, count: number): Promise<string[]> {
   const { fixtures, settings } = context;
-  const workDirectory = path.join(settings.workDirectory, 'store');
+  const workDirectory = path.join(settings.treeDirectory, 'store');
   fs.rmSync(workDirectory, { recursive: true, force: true });
   fs.mkdirSync(workDirectory, { recursive: true });
   const target = { directory: path.join(workDirectory, 'tree'), outputFile: path.join(workDirectory, 'trace.out') };

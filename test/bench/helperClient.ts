@@ -61,7 +61,7 @@ export class HelperClient {
   /** Asks the helper to exit, and makes sure it does. */
   async shutdown(): Promise<void> {
     await this.connection.sendRequest(ShutdownRequest, {}).catch(() => undefined);
-    const exit = await Promise.race([this.helper.exited, sleep(SHUTDOWN_WAIT_MS).then(() => undefined)]);
+    const exit = await Promise.race([this.helper.exited, sleep(SHUTDOWN_WAIT_MS, undefined, { ref: false }).then(() => undefined)]);
     this.connection.dispose();
     if (!exit) await stopProcess(this.helper, 'SIGKILL', 'the helper');
   }

@@ -36,7 +36,7 @@ export const jsonRpcLatency: Benchmark = {
     const { fixtures, settings } = context;
     const { lightDeletions, lightIntervalMs, stormRepetitions } = settings.jsonRpcLatency;
     const { directories, filesPerDirectory } = settings.deletionStorm;
-    const workDirectory = path.join(settings.workDirectory, 'latency');
+    const workDirectory = path.join(settings.treeDirectory, 'latency');
     const lightDirectory = path.join(workDirectory, 'light');
     const stormRoot = path.join(workDirectory, 'tree');
     fs.rmSync(workDirectory, { recursive: true, force: true });

@@ -64,8 +64,12 @@ async function main(): Promise<void> {
 
   fs.mkdirSync(path.dirname(settings.reportFile), { recursive: true });
   fs.writeFileSync(settings.reportFile, report(settings, machine, sections, totalSeconds));
-  fs.rmSync(path.join(settings.workDirectory, 'overhead'), { recursive: true, force: true });
-  fs.rmSync(path.join(settings.workDirectory, 'storm'), { recursive: true, force: true });
+  try {
+    // Each benchmark removes what it made; the directory goes only if nothing else is in it.
+    fs.rmdirSync(settings.treeDirectory);
+  } catch {
+    // not empty, or never made: left as it is
+  }
   log(`wrote ${path.relative(process.cwd(), settings.reportFile)} in ${(totalSeconds / 60).toFixed(1)} min`);
 }
 

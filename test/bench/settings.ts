@@ -3,14 +3,17 @@
 //   BENCH_QUICK=1          fewer repetitions, a smaller storm, report to build/bench/
 //   BENCH_ONLY=a,b         only these benchmarks (ids: syscall-overhead, deletion-storm, jsonrpc-latency, event-store)
 //   BENCH_REPORT=FILE      where the report goes (default BENCHMARKS.md, or build/bench/ when quick)
+//   BENCH_TREE_DIR=DIR     where the deleted trees are made (default: a tmpfs, /dev/shm, where there is one)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface BenchSettings {
   quick: boolean;
   repositoryRoot: string;
-  /** Compiled fixtures, trees and tracer output: build/bench/ (ignored by git). */
+  /** Compiled fixtures: build/bench/ (ignored by git). */
   workDirectory: string;
+  /** Where the trees that the benchmarks delete are made, with the tracers' output. */
+  treeDirectory: string;
   reportFile: string;
   only: Set<string> | undefined;
   syscallOverhead: {
@@ -47,6 +50,7 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     quick,
     repositoryRoot,
     workDirectory,
+    treeDirectory: env.BENCH_TREE_DIR ? path.resolve(env.BENCH_TREE_DIR) : defaultTreeDirectory(workDirectory),
     reportFile: env.BENCH_REPORT ? path.resolve(env.BENCH_REPORT) : defaultReport,
     only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((id) => id.trim())) : undefined,
     syscallOverhead: quick ? { callsPerRun: 1_000_000, chunksPerRun: 10, repetitions: 2 } : { callsPerRun: 4_000_000, chunksPerRun: 20, repetitions: 7 },
@@ -58,6 +62,28 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
       : { lightDeletions: 1000, lightIntervalMs: 10, stormRepetitions: 3 },
     eventStore: quick ? { eventCount: 10_000, treeRepetitions: 5 } : { eventCount: 100_000, treeRepetitions: 7 },
   };
+}
+
+/**
+ * A tmpfs where there is one. Making 100,000 files for each run must not take
+ * longer than the rest of the suite, and on some disks it does (creating a
+ * file can take a millisecond); deleting from a tmpfs is also the cheapest
+ * deletion there is, so a tracer's cost per deletion stands out most there.
+ */
+function defaultTreeDirectory(workDirectory: string): string {
+  return fileSystemAt('/dev/shm') === 'tmpfs' ? '/dev/shm/syscall-trace-bench' : path.join(workDirectory, 'trees');
+}
+
+/** The type of the file system that holds `file` ("tmpfs", "ext4"), from /proc/mounts. */
+export function fileSystemAt(file: string): string {
+  let best = { mountPoint: '', type: 'unknown' };
+  for (const line of fs.readFileSync('/proc/mounts', 'utf8').split('\n')) {
+    const [, mountPoint, type] = line.split(' ');
+    if (mountPoint === undefined || type === undefined) continue;
+    const holds = file === mountPoint || file.startsWith(mountPoint === '/' ? '/' : `${mountPoint}/`);
+    if (holds && mountPoint.length >= best.mountPoint.length) best = { mountPoint, type };
+  }
+  return best.type;
 }
 
 /** The bundle runs from build/; the sources from test/bench/. Both sit below package.json. */

@@ -28,9 +28,10 @@ export const syscallOverhead: Benchmark = {
   async run(context) {
     const { fixtures, settings } = context;
     const { callsPerRun, chunksPerRun, repetitions } = settings.syscallOverhead;
-    const emptyDirectory = path.join(settings.workDirectory, 'overhead', 'empty');
+    const workDirectory = path.join(settings.treeDirectory, 'overhead');
+    const emptyDirectory = path.join(workDirectory, 'empty');
     fs.mkdirSync(emptyDirectory, { recursive: true });
-    const target: TraceTarget = { directory: emptyDirectory, outputFile: path.join(settings.workDirectory, 'overhead', 'trace.out') };
+    const target: TraceTarget = { directory: emptyDirectory, outputFile: path.join(workDirectory, 'trace.out') };
 
     const emptyRawSysEnter = emptyPrograms(fixtures, 'empty raw_tp program', 'raw_tp/sys_enter', fixtures.emptyRawSysEnter);
     const emptyRawPair = emptyPrograms(fixtures, 'empty raw_tp pair', 'raw_tp/sys_enter + raw_tp/sys_exit', fixtures.emptyRawSysEnterExit);
@@ -71,6 +72,8 @@ export const syscallOverhead: Benchmark = {
         );
       }
     }
+
+    fs.rmSync(workDirectory, { recursive: true, force: true });
 
     const medianOf = (tracer: Tracer): number => median(measured.find((entry) => entry.tracer === tracer)!.nanosecondsPerCall);
     const base = medianOf(untraced);

@@ -1,6 +1,7 @@
 // Every way of watching deletions that the benchmarks compare, behind one
 // interface: start it, run the workload (wrapped, for strace, which runs it
 // itself), stop it and ask how many of the workload's deletions it recorded.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 
@@ -142,15 +143,11 @@ function straceArguments(outputFile: string): string[] {
   return ['strace', '-f', '-e', `trace=${DELETION_SYSCALLS}`, '-o', outputFile];
 }
 
-/**
- * The one-liner a bpftrace user would write: each deletion's pid, comm and
- * path argument. bpftrace prints "Attaching N probes..." before it attaches
- * them and runs BEGIN after, so BEGIN's line says that tracing has begun.
- */
+/** The one-liner a bpftrace user would write: each deletion's pid, comm and path argument. */
 export const BPFTRACE_PROGRAM =
-  'BEGIN { printf("tracing\\n"); } ' +
   'tracepoint:syscalls:sys_enter_unlink,tracepoint:syscalls:sys_enter_unlinkat,tracepoint:syscalls:sys_enter_rmdir ' +
   '{ printf("%d %s %s\\n", pid, comm, str(args->pathname)); }';
+const BPFTRACE_TRACEPOINTS = 3;
 
 export const bpftrace: Tracer = {
   name: 'bpftrace',
@@ -158,7 +155,9 @@ export const bpftrace: Tracer = {
   command: (target) => shellCommand(bpftraceArguments(target.outputFile)),
   async start(target) {
     const tracer = startProcess(bpftraceArguments(target.outputFile), 'text');
-    await waitUntilReady(tracer, 'bpftrace', () => firstLines(target.outputFile).includes('\ntracing\n'));
+    // bpftrace says "Attaching 3 probes..." before it attaches them, and its
+    // output to a file is buffered, so the kernel is asked instead.
+    await waitUntilReady(tracer, 'bpftrace', () => tracepointsAttachedBy(tracer.pid) === BPFTRACE_TRACEPOINTS);
     return {
       pid: tracer.pid,
       wrap: (workload) => [...workload],
@@ -181,6 +180,12 @@ export const bpftrace: Tracer = {
 
 function bpftraceArguments(outputFile: string): string[] {
   return ['bpftrace', '-o', outputFile, '-e', BPFTRACE_PROGRAM];
+}
+
+/** How many tracepoints have a BPF program attached by process `pid` (bpftool perf show). */
+function tracepointsAttachedBy(pid: number): number {
+  const attachments = JSON.parse(execFileSync('bpftool', ['-j', 'perf', 'show'], { encoding: 'utf8' })) as { pid: number; fd_type: string }[];
+  return attachments.filter((attachment) => attachment.pid === pid && attachment.fd_type === 'tracepoint').length;
 }
 
 function isAtOrBelow(file: string, directory: string): boolean {
