@@ -117,21 +117,30 @@ export async function stopProcess(started: StartedProcess, signal: NodeJS.Signal
   throw new Error(`${what} did not stop within ${timeoutMs / 1000} s of ${signal}`);
 }
 
-export interface TimedRun {
+export interface MeasuredRun {
+  /** The command's own process id. */
   pid: number;
+  /** From just before it started to its exit. */
   seconds: number;
+  /** CPU time that it and the children it waited for used. */
+  cpuSeconds: number;
+  /** Its stdout. */
   stdout: string;
-  exit: Exit;
 }
 
-/** Runs argv to its end; the time runs from just before spawn to its exit. */
-export async function runTimed(argv: readonly string[]): Promise<TimedRun> {
-  const start = process.hrtime.bigint();
-  const started = startProcess(argv, 'text');
+const MEASURED_LINE = /^measured (\d+) ([\d.]+) ([\d.]+) ([\d.]+)$/m;
+
+/** Runs argv to its end under measure_command (test/bench/measure_command.c). */
+export async function runMeasured(measureCommand: string, argv: readonly string[]): Promise<MeasuredRun> {
+  const started = startProcess([measureCommand, ...argv], 'text');
   started.closeStdin();
   const exit = await started.exited;
   if (exit.code !== 0) throw new Error(`${argv.join(' ')} failed (${exit.code ?? exit.signal}):\n${started.stderrTail()}`);
-  return { pid: started.pid, seconds: Number(started.exitTime() - start) / 1e9, stdout: started.stdoutText(), exit };
+  const output = started.stdoutText();
+  const measured = MEASURED_LINE.exec(output);
+  if (!measured) throw new Error(`${argv.join(' ')}: measure_command printed no measurement`);
+  const [, pid, wall, user, system] = measured;
+  return { pid: Number(pid), seconds: Number(wall), cpuSeconds: Number(user) + Number(system), stdout: output.slice(0, measured.index) };
 }
 
 export interface ProcessUsage {

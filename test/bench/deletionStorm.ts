@@ -2,10 +2,11 @@
 // under each tracer: how much slower the deletion runs, whether every
 // deletion was recorded, and what the tracer itself spent.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import type { Benchmark } from './benchmark';
-import { readProcessUsage, runTimed, waitUntilFileStopsGrowing, type ProcessUsage } from './childProcesses';
+import { readProcessUsage, runMeasured, waitUntilFileStopsGrowing, type ProcessUsage } from './childProcesses';
 import { makeDeletionTree } from './deletionTree';
 import { code, shellCommand, table } from './markdown';
 import { formatMebibytes, formatNumber, formatRatio, maximum, median, minimum } from './stats';
@@ -17,6 +18,8 @@ const TARGET_RATIO_TO_UNTRACED = 1.3;
 
 interface StormRun {
   wallSeconds: number;
+  /** rm's own CPU time (with strace: strace's and rm's together). */
+  deleterCpuSeconds: number;
   expected: number;
   recorded: number | null;
   lost: number | null;
@@ -51,12 +54,13 @@ export const deletionStorm: Benchmark = {
         let run: StormRun;
         try {
           const before = trace.pid === undefined ? undefined : readProcessUsage(trace.pid);
-          const deletion = await runTimed(trace.wrap(workload));
+          const deletion = await runMeasured(fixtures.measureCommand, trace.wrap(workload));
           const catchUpMs = fs.existsSync(target.outputFile) ? await waitUntilFileStopsGrowing(target.outputFile) : null;
           const after = trace.pid === undefined ? undefined : readProcessUsage(trace.pid);
           const outcome = await trace.stop({ pid: deletion.pid, directory: root });
           run = {
             wallSeconds: deletion.seconds,
+            deleterCpuSeconds: deletion.cpuSeconds,
             expected: tree.entries,
             recorded: outcome.recorded,
             lost: outcome.lost,
@@ -94,6 +98,7 @@ export const deletionStorm: Benchmark = {
         formatNumber(median(walls), 2),
         `${formatNumber(minimum(walls), 2)}–${formatNumber(maximum(walls), 2)}`,
         formatRatio(median(walls), base),
+        formatNumber(median(all.map((run) => run.deleterCpuSeconds)), 2),
         completeness(all),
         lostText(all),
         formatNumber(medianCpu, 2),
@@ -103,6 +108,7 @@ export const deletionStorm: Benchmark = {
       ];
     });
 
+    const medianDeleterCpu = (tracer: Tracer): number => median(runs.get(tracer)!.map((run) => run.deleterCpuSeconds));
     const ourRuns = runs.get(ours)!;
     const ourRatio = medianWall(ours) / base;
     const everyDeletion = ourRuns.every((run) => run.recorded === run.expected);
@@ -113,11 +119,15 @@ export const deletionStorm: Benchmark = {
       `- Completeness: ours recorded ${everyDeletion ? 'every deletion in every run' : 'fewer deletions than were made in some runs (see the table)'}, ` +
         `with absolute paths and the deleting process; ${ourLost === 0 ? 'no event was lost' : `${formatNumber(ourLost)} events were lost in all`} ` +
         `(the loss count is the kernel's, from the helper's stats line).`,
+      `- Where ours' time goes: rm's own CPU time grows from ${formatNumber(medianDeleterCpu(untraced), 2)} s to ${formatNumber(medianDeleterCpu(ours), 2)} s ` +
+        '(the BPF programs run inside its syscalls); the rest of its wall time is waiting for a core, and on this machine the helper, ' +
+        `which spends ${formatNumber(medianOrNull(valuesOf(ourRuns, (run) => run.tracerCpuSeconds)), 2)} s of CPU on the storm, holds one of the ${os.cpus().length}.`,
       `- strace -f is ${formatRatio(medianWall(strace), base)} untraced; bpftrace ${formatRatio(medianWall(bpftrace), base)}. ` +
         'Both record only the path argument as passed: rm -rf passes names relative to a directory file descriptor, ' +
         'so neither says which directory a name was in; bpftrace also records calls as they begin, not their results.',
       '- "tracer CPU" is the tracer process\'s own user + system time (/proc/PID/stat) from just before the deletion until its output stopped growing; ' +
         'the kernel-side cost of the BPF programs is charged to the deleting process and shows in its wall time. ' +
+        '"deleter CPU" is the user + system time of rm (with strace: of strace and rm together), from wait4. ' +
         '"peak RSS" is the tracer process\'s VmHWM over its whole life; "caught up" is how long after rm ended it was still writing.',
     ];
 
@@ -125,11 +135,11 @@ export const deletionStorm: Benchmark = {
       `A tree of ${formatNumber(directories)} directories × ${formatNumber(filesPerDirectory)} empty files ` +
         `(${formatNumber(expected)} entries with the directories and the root) is made fresh and flushed (${code('sync')}) before each run, ` +
         `outside the timed part, in ${code(root)} (${fileSystemAt(root)}; the tracers write their output beside it). The timed part is ` +
-        `${code(shellCommand(workload))}, from spawn to exit. The tracers run interleaved ` +
+        `${code(shellCommand(workload))}, timed by ${code('build/bench/measure_command')} from fork to exit. The tracers run interleaved ` +
         `(${repetitions} rounds); times are medians, completeness and loss the worst and the total over all runs.`,
       '',
       table(
-        ['tracer', 'wall s', 'range', '× untraced', 'recorded / deleted (worst run)', 'lost (all runs)', 'tracer CPU s', 'CPU s per 100,000', 'peak RSS', 'caught up after s'],
+        ['tracer', 'wall s', 'range', '× untraced', 'deleter CPU s', 'recorded / deleted (worst run)', 'lost (all runs)', 'tracer CPU s', 'CPU s per 100,000', 'peak RSS', 'caught up after s'],
         rows,
       ),
       '',

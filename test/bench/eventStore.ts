@@ -11,7 +11,7 @@ import { DeletionStore } from '../../extension/deletionStore';
 import { buildTree, children, type Grouping, type TreeOptions } from '../../extension/treeModel';
 import { DELETIONS_FLUSH_COUNT, type DeletionEvent } from '../../helper/protocol';
 import type { BenchContext, Benchmark } from './benchmark';
-import { runTimed, waitUntilFileStopsGrowing } from './childProcesses';
+import { runMeasured, waitUntilFileStopsGrowing } from './childProcesses';
 import { makeDeletionTree } from './deletionTree';
 import { heapUsedAfterGc } from './heap';
 import { code, table } from './markdown';
@@ -128,7 +128,7 @@ async function captureDeletionLines(context: BenchContext, count: number): Promi
   makeDeletionTree(fixtures, target.directory, directories, filesPerDirectory);
   const trace = await syscallTrace(context.helperScript).start(target);
   try {
-    await runTimed(['rm', '-rf', target.directory]);
+    await runMeasured(fixtures.measureCommand, ['rm', '-rf', target.directory]);
     await waitUntilFileStopsGrowing(target.outputFile);
   } finally {
     await trace.stop();

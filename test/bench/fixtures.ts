@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface Fixtures {
+  /** measure_command COMMAND...: runs it, then prints its pid, wall time and CPU time. */
+  measureCommand: string;
   /** getppid_loop N: prints the mean nanoseconds of one getppid(2). */
   getppidLoop: string;
   /** make_tree ROOT DIRECTORIES FILES: prints the count of entries made. */
@@ -40,6 +42,7 @@ export function buildFixtures(repositoryRoot: string, workDirectory: string): Fi
   };
 
   return {
+    measureCommand: program('measure_command'),
     getppidLoop: program('getppid_loop'),
     makeTree: program('make_tree'),
     deletePaced: program('delete_paced'),

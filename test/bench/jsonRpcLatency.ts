@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS } from '../../helper/protocol';
 import type { BenchContext, Benchmark } from './benchmark';
-import { readProcessUsage, runTimed } from './childProcesses';
+import { readProcessUsage, runMeasured } from './childProcesses';
 import { makeDeletionTree } from './deletionTree';
 import { HelperClient } from './helperClient';
 import { code, shellCommand, table } from './markdown';
@@ -43,13 +43,13 @@ export const jsonRpcLatency: Benchmark = {
     fs.mkdirSync(lightDirectory, { recursive: true });
 
     const paced = [fixtures.deletePaced, lightDirectory, String(lightDeletions), String(lightIntervalMs)];
-    const light = await measureLoad(context, lightDirectory, lightDeletions, () => runTimed(paced));
+    const light = await measureLoad(context, lightDirectory, lightDeletions, () => runMeasured(fixtures.measureCommand, paced));
     context.log(`latency light: p99 ${percentile(light.latenciesMs, 99)} ms, received ${light.received}/${light.made}`);
 
     const storms: LoadRun[] = [];
     for (let repetition = 1; repetition <= stormRepetitions; repetition++) {
       const tree = makeDeletionTree(fixtures, stormRoot, directories, filesPerDirectory);
-      const storm = await measureLoad(context, stormRoot, tree.entries, () => runTimed(['rm', '-rf', stormRoot]));
+      const storm = await measureLoad(context, stormRoot, tree.entries, () => runMeasured(fixtures.measureCommand, ['rm', '-rf', stormRoot]));
       storms.push(storm);
       context.log(`latency storm ${repetition}/${stormRepetitions}: p99 ${percentile(storm.latenciesMs, 99)} ms, received ${storm.received}/${storm.made}`);
     }

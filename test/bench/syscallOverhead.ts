@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { Benchmark } from './benchmark';
-import { runTimed } from './childProcesses';
+import { runMeasured } from './childProcesses';
 import { code, shellCommand, table } from './markdown';
 import { formatDifference, formatNumber, formatRatio, maximum, median, minimum } from './stats';
 import { bpftrace, emptyPrograms, syscallTrace, untraced, type TraceTarget, type Tracer } from './tracers';
@@ -59,7 +59,7 @@ export const syscallOverhead: Benchmark = {
       for (const entry of measured) {
         const trace = await entry.tracer.start(target);
         try {
-          const run = await runTimed(trace.wrap(workload));
+          const run = await runMeasured(fixtures.measureCommand, trace.wrap(workload));
           const [mean, fastestChunk] = run.stdout.trim().split(' ').map(Number);
           entry.meanNanosecondsPerCall.push(mean);
           entry.nanosecondsPerCall.push(fastestChunk);
