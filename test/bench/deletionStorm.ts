@@ -13,8 +13,9 @@ import { formatMebibytes, formatNumber, formatRatio, maximum, median, minimum } 
 import { fileSystemAt } from './settings';
 import { bpftrace, strace, syscallTrace, untraced, type TraceTarget, type Tracer } from './tracers';
 
-/** The issue's target: ours at most 1.3× the untraced deletion. */
+/** The targets: ours at most 1.3× the untraced deletion, the helper at most 100 MB resident. */
 const TARGET_RATIO_TO_UNTRACED = 1.3;
+const TARGET_PEAK_RSS_BYTES = 100_000_000;
 
 interface StormRun {
   wallSeconds: number;
@@ -42,8 +43,8 @@ export const deletionStorm: Benchmark = {
     const target: TraceTarget = { directory: root, outputFile: path.join(stormDirectory, 'trace.out') };
     const workload = ['rm', '-rf', root];
 
-    const ours = syscallTrace(context.helperScript);
-    const tracers = [untraced, ours, strace, bpftrace];
+    const ourModes = [syscallTrace(context.helperScript, 'raw'), syscallTrace(context.helperScript, 'tracepoint')];
+    const tracers = [untraced, ...ourModes, strace, bpftrace];
     const runs = new Map<Tracer, StormRun[]>(tracers.map((tracer) => [tracer, []]));
 
     for (let repetition = 1; repetition <= repetitions; repetition++) {
@@ -109,19 +110,25 @@ export const deletionStorm: Benchmark = {
     });
 
     const medianDeleterCpu = (tracer: Tracer): number => median(runs.get(tracer)!.map((run) => run.deleterCpuSeconds));
-    const ourRuns = runs.get(ours)!;
-    const ourRatio = medianWall(ours) / base;
+    const best = ourModes.reduce((fastest, mode) => (medianWall(mode) < medianWall(fastest) ? mode : fastest));
+    const ourRuns = ourModes.flatMap((mode) => runs.get(mode)!);
+    const ourPeak = maximum(valuesOf(ourRuns, (run) => run.tracerPeakRssBytes));
     const everyDeletion = ourRuns.every((run) => run.recorded === run.expected);
     const ourLost = ourRuns.reduce((sum, run) => sum + (run.lost ?? 0), 0);
+    const helperCpu = (mode: Tracer): string => formatNumber(medianOrNull(valuesOf(runs.get(mode)!, (run) => run.tracerCpuSeconds)), 2);
     const reading = [
-      `- Target: ours at most 1.3× the untraced deletion. Measured: ${formatRatio(medianWall(ours), base)} — ` +
-        (ourRatio <= TARGET_RATIO_TO_UNTRACED ? '**met**.' : '**not met**.'),
-      `- Completeness: ours recorded ${everyDeletion ? 'every deletion in every run' : 'fewer deletions than were made in some runs (see the table)'}, ` +
+      `- Target: ours at most 1.3× the untraced deletion in the best mode. Measured: ${formatRatio(medianWall(best), base)} (${best.name}) — ` +
+        (medianWall(best) / base <= TARGET_RATIO_TO_UNTRACED ? '**met**.' : '**not met**.') +
+        ` ${ourModes.map((mode) => `${mode.name}: ${formatRatio(medianWall(mode), base)}`).join('; ')}.`,
+      `- Completeness: ours recorded ${everyDeletion ? 'every deletion in every run, in both modes' : 'fewer deletions than were made in some runs (see the table)'}, ` +
         `with absolute paths and the deleting process; ${ourLost === 0 ? 'no event was lost' : `${formatNumber(ourLost)} events were lost in all`} ` +
         `(the loss count is the kernel's, from the helper's stats line).`,
-      `- Where ours' time goes: rm's own CPU time grows from ${formatNumber(medianDeleterCpu(untraced), 2)} s to ${formatNumber(medianDeleterCpu(ours), 2)} s ` +
-        '(the BPF programs run inside its syscalls); the rest of its wall time is waiting for a core, and on this machine the helper, ' +
-        `which spends ${formatNumber(medianOrNull(valuesOf(ourRuns, (run) => run.tracerCpuSeconds)), 2)} s of CPU on the storm, holds one of the ${os.cpus().length}.`,
+      `- Where ours' time goes: rm's own CPU time grows from ${formatNumber(medianDeleterCpu(untraced), 2)} s untraced to ` +
+        `${ourModes.map((mode) => `${formatNumber(medianDeleterCpu(mode), 2)} s (${mode.name})`).join(' and ')}: the BPF programs run inside its syscalls. ` +
+        `The rest of its wall time is waiting for a core: the helper, which spends ${ourModes.map((mode) => `${helperCpu(mode)} s`).join(' and ')} of CPU ` +
+        `on the storm, holds one of this machine's ${os.cpus().length}.`,
+      `- Cost: the helper peaked at ${formatMebibytes(ourPeak)} resident (the most of any run); target at most 100 MB (${formatMebibytes(TARGET_PEAK_RSS_BYTES)}) — ` +
+        (ourPeak <= TARGET_PEAK_RSS_BYTES ? '**met**.' : '**not met**.'),
       `- strace -f is ${formatRatio(medianWall(strace), base)} untraced; bpftrace ${formatRatio(medianWall(bpftrace), base)}. ` +
         'Both record only the path argument as passed: rm -rf passes names relative to a directory file descriptor, ' +
         'so neither says which directory a name was in; bpftrace also records calls as they begin, not their results.',

@@ -9,7 +9,7 @@ import * as readline from 'node:readline';
 
 import { DeletionStore } from '../../extension/deletionStore';
 import { buildTree, children, type Grouping, type TreeOptions } from '../../extension/treeModel';
-import { DELETIONS_FLUSH_COUNT, type DeletionEvent } from '../../helper/protocol';
+import { DEFAULT_ATTACH_MODE, DELETIONS_FLUSH_COUNT, type DeletionEvent } from '../../helper/protocol';
 import type { BenchContext, Benchmark } from './benchmark';
 import { runMeasured, waitUntilFileStopsGrowing } from './childProcesses';
 import { makeDeletionTree } from './deletionTree';
@@ -126,7 +126,7 @@ async function captureDeletionLines(context: BenchContext, count: number): Promi
   const target = { directory: path.join(workDirectory, 'tree'), outputFile: path.join(workDirectory, 'trace.out') };
   const { directories, filesPerDirectory } = settings.deletionStorm;
   makeDeletionTree(fixtures, target.directory, directories, filesPerDirectory);
-  const trace = await syscallTrace(context.helperScript).start(target);
+  const trace = await syscallTrace(context.helperScript, DEFAULT_ATTACH_MODE).start(target);
   try {
     await runMeasured(fixtures.measureCommand, ['rm', '-rf', target.directory]);
     await waitUntilFileStopsGrowing(target.outputFile);

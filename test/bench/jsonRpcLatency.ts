@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS } from '../../helper/protocol';
+import { DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS, type DeletionEvent } from '../../helper/protocol';
 import type { BenchContext, Benchmark } from './benchmark';
 import { readProcessUsage, runMeasured } from './childProcesses';
 import { makeDeletionTree } from './deletionTree';
@@ -22,7 +22,10 @@ const DELIVERY_QUIET_MS = 2000;
 interface LoadRun {
   made: number;
   received: number;
-  lost: number;
+  /** Lost in the kernel (the ring buffer was full). */
+  lostInKernel: number;
+  /** Dropped by the helper because the client had not yet read what it was sent. */
+  dropped: number;
   /** Per deletion received: arrival at the client minus the time of the call. */
   latenciesMs: number[];
   helperCpuSeconds: number;
@@ -56,13 +59,19 @@ export const jsonRpcLatency: Benchmark = {
     fs.rmSync(workDirectory, { recursive: true, force: true });
 
     const lightP99 = percentile(light.latenciesMs, 99);
-    const stormLost = storms.reduce((sum, run) => sum + run.lost, 0);
+    const stormLost = storms.reduce((sum, run) => sum + run.lostInKernel + run.dropped, 0);
+    const stormDropped = storms.reduce((sum, run) => sum + run.dropped, 0);
     const stormMissing = storms.reduce((sum, run) => sum + run.made - run.received, 0);
     const reading = [
       `- Target: p99 at most ${TARGET_P99_MS} ms under the light load. Measured: ${formatNumber(lightP99, 1)} ms — ` +
         (lightP99 <= TARGET_P99_MS ? '**met**.' : '**not met**.'),
       `- Target: no loss in the storm. Measured: ${formatNumber(stormLost)} lost, ${formatNumber(stormMissing)} not received over ${storms.length} storm(s) — ` +
-        (stormLost === 0 && stormMissing === 0 ? '**met**.' : '**not met**.'),
+        (stormLost === 0 && stormMissing === 0 ? '**met**.' : '**not met**.') +
+        (stormDropped > 0
+          ? ` Of those, ${formatNumber(stormDropped)} were dropped by the helper, not lost in the kernel: the client read the notifications ` +
+            'more slowly than the storm made them, and the helper keeps at most MAX_QUEUED_EVENTS (helper/server.ts) waiting for a client. ' +
+            'The client here does nothing but note arrival times, so a real extension host would fall behind at least as far.'
+          : ''),
       '- A latency is the arrival of the notification at the client (Date.now() as vscode-jsonrpc hands it over) minus the event\'s `time` ' +
         '(the kernel\'s timestamp of the call, made wall-clock time by the helper, to the millisecond, rounded down); ' +
         `it includes the helper's batching (a batch goes out when ${DELETIONS_FLUSH_MS} ms old or ${formatNumber(DELETIONS_FLUSH_COUNT)} events long) ` +
@@ -78,7 +87,8 @@ export const jsonRpcLatency: Benchmark = {
         String(runs.length),
         formatNumber(made),
         formatNumber(runs.reduce((sum, run) => sum + run.received, 0)),
-        formatNumber(runs.reduce((sum, run) => sum + run.lost, 0)),
+        formatNumber(runs.reduce((sum, run) => sum + run.lostInKernel, 0)),
+        formatNumber(runs.reduce((sum, run) => sum + run.dropped, 0)),
         formatNumber(percentile(latencies, 50), 1),
         formatNumber(percentile(latencies, 99), 1),
         formatNumber(maximum(latencies), 1),
@@ -98,7 +108,7 @@ export const jsonRpcLatency: Benchmark = {
         'helper CPU is its user + system time from trace/start to the last notification (median of the runs), peak RSS its VmHWM.',
       '',
       table(
-        ['load', 'runs', 'deletions', 'received', 'lost', 'p50 ms', 'p99 ms', 'max ms', 'helper CPU s', 'CPU s per 100,000', 'helper peak RSS'],
+        ['load', 'runs', 'deletions', 'received', 'lost in kernel', 'dropped (client behind)', 'p50 ms', 'p99 ms', 'max ms', 'helper CPU s', 'CPU s per 100,000', 'helper peak RSS'],
         [row(`light (1 per ${lightIntervalMs} ms)`, [light]), row('storm (rm -rf)', storms)],
       ),
       '',
@@ -110,21 +120,28 @@ export const jsonRpcLatency: Benchmark = {
 };
 
 async function measureLoad(context: BenchContext, directory: string, made: number, workload: () => Promise<unknown>): Promise<LoadRun> {
-  const latenciesMs: number[] = [];
+  // The client only notes what arrived when, so that it reads as fast as a client can.
+  const arrivals: { receivedAtMs: number; events: DeletionEvent[] }[] = [];
+  let received = 0;
   const client = await HelperClient.start(context.helperScript, (events, receivedAtMs) => {
-    for (const event of events) if (event.result === 0) latenciesMs.push(receivedAtMs - Date.parse(event.time));
+    arrivals.push({ receivedAtMs, events });
+    received += events.length;
   });
   try {
     await client.startTracing({ paths: [directory] });
     const before = readProcessUsage(client.pid);
     await workload();
-    await waitForDeliveries(() => latenciesMs.length, made);
+    await waitForDeliveries(() => received, made);
     const after = readProcessUsage(client.pid);
     const stats = await client.stopTracing();
+    const latenciesMs = arrivals.flatMap(({ receivedAtMs, events }) =>
+      events.filter((event) => event.result === 0).map((event) => receivedAtMs - Date.parse(event.time)),
+    );
     return {
       made,
       received: latenciesMs.length,
-      lost: Math.max(stats.lost, client.lost),
+      lostInKernel: stats.lost - stats.dropped,
+      dropped: stats.dropped,
       latenciesMs,
       helperCpuSeconds: after.cpuSeconds - before.cpuSeconds,
       helperPeakRssBytes: after.peakRssBytes,

@@ -21,7 +21,6 @@ const BENCHMARKS: Benchmark[] = [syscallOverhead, deletionStorm, jsonRpcLatency,
 
 /** What the suite does not measure yet, and why, so that the report says so. */
 const NOT_MEASURED = [
-  'Ours in a syscall-tracepoint attach mode (the helper has only the raw-tracepoint mode; the empty programs above give the floor of each).',
   'Parallel deleters (4 on 2 cores), the mixed workload (a build tree deleted while a compiler loop runs), inotifywait -m -r, and the kernel memory of the maps.',
   'The storm on a disk file system: set BENCH_TREE_DIR to a directory on one (on this machine, making the 100,000 files on the ext4 root took about 40 s per tree).',
   'Scale beyond this machine (16 parallel deleters on 16 cores, ring-buffer size against loss): no such machine was available to this run.',

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 
+import type { AttachMode } from '../../helper/protocol';
 import { startProcess, stopProcess, waitUntilReady } from './childProcesses';
 import type { Fixtures } from './fixtures';
 import { shellCommand } from './markdown';
@@ -82,12 +83,18 @@ export function emptyPrograms(fixtures: Fixtures, name: string, attaches: string
   };
 }
 
-/** The terminal command of this project: `node dist/helper.js trace --jsonl --path DIR`. */
-export function syscallTrace(helperScript: string): Tracer {
-  const argv = (target: TraceTarget): string[] => ['node', helperScript, 'trace', '--jsonl', '--path', target.directory];
+/** What each of the helper's attach modes attaches to. */
+const ATTACHED_IN_MODE: Record<AttachMode, string> = {
+  raw: 'raw_tp/sys_enter + raw_tp/sys_exit',
+  tracepoint: 'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir} (6)',
+};
+
+/** The terminal command of this project: `node dist/helper.js trace --jsonl --mode MODE --path DIR`. */
+export function syscallTrace(helperScript: string, mode: AttachMode): Tracer {
+  const argv = (target: TraceTarget): string[] => ['node', helperScript, 'trace', '--jsonl', '--mode', mode, '--path', target.directory];
   return {
-    name: 'Syscall Trace (ours)',
-    attaches: 'raw_tp/sys_enter + raw_tp/sys_exit',
+    name: `Syscall Trace (ours, ${mode} mode)`,
+    attaches: ATTACHED_IN_MODE[mode],
     command: (target) => `${shellCommand(argv(target))} > ${shellCommand([target.outputFile])}`,
     async start(target) {
       const helper = startProcess(argv(target), { file: target.outputFile });
