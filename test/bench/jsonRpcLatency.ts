@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS, type DeletionEvent } from '../../helper/protocol';
+import { DEFAULT_ATTACH_MODE, DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS, type DeletionEvent } from '../../helper/protocol';
 import type { BenchContext, Benchmark } from './benchmark';
 import { readProcessUsage, runMeasured } from './childProcesses';
 import { makeDeletionTree } from './deletionTree';
@@ -99,7 +99,8 @@ export const jsonRpcLatency: Benchmark = {
     };
 
     return [
-      `The client starts ${code('node dist/helper.js --stdio')}, sends initialize and trace/start with the workload's directory as scope, ` +
+      `The client starts ${code('node dist/helper.js --stdio')}, sends initialize and trace/start with the workload's directory as scope ` +
+        `(the default attach mode, ${DEFAULT_ATTACH_MODE}), ` +
         'and notes when each trace/deletions notification arrives. Light load: ' +
         `${code(shellCommand([path.relative(settings.repositoryRoot, fixtures.deletePaced), 'DIR', String(lightDeletions), String(lightIntervalMs)]))} ` +
         `(creates and deletes ${formatNumber(lightDeletions)} files, one deletion every ${lightIntervalMs} ms). ` +
