@@ -55,8 +55,13 @@ export interface DeletionEvent {
  */
 export type AttachMode = 'raw' | 'tracepoint';
 export const ATTACH_MODES: readonly AttachMode[] = ['raw', 'tracepoint'];
-/** The mode a helper uses unless it is asked for another (initialize, `trace --mode`). */
-export const DEFAULT_ATTACH_MODE: AttachMode = 'raw';
+/**
+ * The mode a helper uses unless it is asked for another (initialize, `trace --mode`).
+ * `npm run bench` decides: on Linux 6.18 the six syscall tracepoints add 68 ns
+ * to every syscall of the machine, the raw tracepoint pair 121 ns (an empty
+ * raw_tp/sys_enter alone: 75 ns). BENCHMARKS.md has the figures.
+ */
+export const DEFAULT_ATTACH_MODE: AttachMode = 'tracepoint';
 
 /** Which deletions to report: those under any of `paths`, or all of them. */
 export type Scope = { paths: string[] } | 'system';

@@ -1,5 +1,6 @@
 // A 32-bit x86 program on the 64-bit kernel deletes through the ia32 syscall
 // table, whose numbers and argument registers differ from the 64-bit ones.
+// Only the raw attach mode sees those calls (compatSyscallsByMode.test.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -27,7 +28,7 @@ describe('32-bit programs', () => {
     makeTree(scratch, ['file']);
 
     let program = { pid: 0 };
-    const { events } = await traceWhile({ paths: [scratch] }, async () => {
+    const { events } = await traceWhile({ paths: [scratch], mode: 'raw' }, async () => {
       program = await run(deleter32, ['unlink', file]);
     });
 
@@ -49,7 +50,7 @@ describe('32-bit programs', () => {
     const directory = path.join(scratch, 'empty');
     fs.mkdirSync(directory);
 
-    const { events } = await traceWhile({ paths: [scratch] }, () => run(deleter32, ['rmdir', directory]));
+    const { events } = await traceWhile({ paths: [scratch], mode: 'raw' }, () => run(deleter32, ['rmdir', directory]));
 
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ syscall: 'rmdir', abi: 'ia32', directory: true, path: directory });
@@ -60,7 +61,7 @@ describe('32-bit programs', () => {
     fs.rmSync(path.join(scratch, 'dir/sub/.keep'));
     const dir = path.join(scratch, 'dir');
 
-    const { events } = await traceWhile({ paths: [scratch] }, async () => {
+    const { events } = await traceWhile({ paths: [scratch], mode: 'raw' }, async () => {
       await run(deleter32, ['unlinkat', dir, 'file']);
       await run(deleter32, ['unlinkat-dir', dir, 'sub']);
     });
@@ -75,7 +76,7 @@ describe('32-bit programs', () => {
     makeTree(scratch, ['file']);
     const int80Unlink = buildFixture('int80_unlink');
 
-    const { events } = await traceWhile({ paths: [scratch] }, () => run(int80Unlink, [file]));
+    const { events } = await traceWhile({ paths: [scratch], mode: 'raw' }, () => run(int80Unlink, [file]));
 
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ syscall: 'unlink', abi: 'ia32', path: file, result: 0 });
@@ -86,7 +87,7 @@ describe('32-bit programs', () => {
     makeTree(scratch, ['not-deleted']);
     const notADeletion = buildFixture('not_a_deletion');
 
-    const { events } = await traceWhile({ paths: [scratch], failed: true }, () => run(notADeletion, [notAPath]));
+    const { events } = await traceWhile({ paths: [scratch], failed: true, mode: 'raw' }, () => run(notADeletion, [notAPath]));
 
     expect(events).toEqual([]);
     expect(fs.existsSync(notAPath)).toBe(true);
