@@ -2,11 +2,14 @@
 // delivers records from the libuv loop in batches.
 //
 //   const tracer = new Tracer(onRecords, {attachMode?, btfPath?, ringBufferBytes?});
-//   tracer.attach(); ... tracer.detach(); tracer.close();
+//   tracer.attach(); ... tracer.pause(); tracer.resume(); ...
+//   tracer.detach(); while (!tracer.deliverWaiting()) { ...resume later... } tracer.close();
 //
-// onRecords(batch: Buffer) receives every record that was waiting when the
-// ring buffer's fd became readable, each as a uint32 length and its bytes;
-// `layout` tells JavaScript where the fields of bpf/deletions.h lie.
+// onRecords(batch: Buffer) receives records as they wait in the ring buffer,
+// each as a uint32 length and its bytes; `layout` tells JavaScript where the
+// fields of bpf/deletions.h lie. pause() stops taking records from the ring
+// buffer (also between the batches of one delivery) until resume(): the
+// kernel holds them meanwhile, and counts what it cannot hold as lost.
 #include <napi.h>
 #include <uv.h>
 
@@ -21,8 +24,18 @@
 namespace {
 
 // Large enough that a storm is delivered in few calls, small enough that the
-// loop gets back to other work (JSON-RPC requests, timers) between them.
-constexpr size_t kBatchBytes = 1 << 20;
+// loop gets back to other work (JSON-RPC requests, timers) between them, and
+// that a pause() asked for by one batch comes before much more is taken.
+constexpr size_t kBatchBytes = 256 << 10;
+
+// How long records gather after the ring buffer's fd became readable. The
+// kernel wakes a reader that has caught up at the very next record, so a
+// reader that keeps up with a deleter would otherwise be woken for every
+// record or two, and pay a callback into JavaScript for each; a moment's
+// wait turns a storm into batches of hundreds of records, and spares the
+// deleting process most of the wakeups (the kernel wakes no one while the
+// reader is behind).
+constexpr uint64_t kGatherMs = 2;
 
 Napi::Error ToJsError(Napi::Env env, const TracerError& error) {
   Napi::Error js_error = Napi::Error::New(env, error.what());
@@ -39,6 +52,9 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
                        {
                            InstanceMethod<&Tracer::Attach>("attach"),
                            InstanceMethod<&Tracer::Detach>("detach"),
+                           InstanceMethod<&Tracer::Pause>("pause"),
+                           InstanceMethod<&Tracer::Resume>("resume"),
+                           InstanceMethod<&Tracer::DeliverWaiting>("deliverWaiting"),
                            InstanceMethod<&Tracer::SetReportFailed>("setReportFailed"),
                            InstanceMethod<&Tracer::Lost>("lost"),
                            InstanceMethod<&Tracer::ForgetProcess>("forgetProcess"),
@@ -110,23 +126,52 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
     } catch (const TracerError& error) {
       throw ToJsError(env, error);
     }
-    poll_ = new uv_poll_t;
-    poll_->data = this;
     uv_loop_t* loop = nullptr;
     napi_get_uv_event_loop(env, &loop);
+    poll_ = new uv_poll_t;
+    poll_->data = this;
     uv_poll_init(loop, poll_, tracer.poll_fd());
-    uv_poll_start(poll_, UV_READABLE, OnReadable);
+    gather_timer_ = new uv_timer_t;
+    gather_timer_->data = this;
+    uv_timer_init(loop, gather_timer_);
+    if (!paused_) uv_poll_start(poll_, UV_READABLE, OnReadable);
     Ref();  // keep this object alive while the loop may call into it
   }
 
-  // Detaches, then hands over what is still in the ring buffer.
+  // Detaches; what is still in the ring buffer is then taken with
+  // deliverWaiting(), at the pace JavaScript chooses.
   void Detach(const Napi::CallbackInfo& info) {
     DeletionTracer& tracer = Open(info.Env());
     if (!tracer.attached()) return;
     tracer.Detach();
     StopPolling();
-    DeliverWaitingRecords();
     Unref();
+  }
+
+  // Takes no more records from the ring buffer until resume(); a delivery
+  // under way stops after the batch in hand.
+  void Pause(const Napi::CallbackInfo&) {
+    paused_ = true;
+    if (poll_ != nullptr) {
+      uv_poll_stop(poll_);
+      uv_timer_stop(gather_timer_);
+    }
+  }
+
+  // Records that came while paused are delivered now, rather than on the
+  // next readable event: the kernel does not wake a reader that is behind.
+  void Resume(const Napi::CallbackInfo&) {
+    if (!paused_) return;
+    paused_ = false;
+    if (poll_ != nullptr) uv_timer_start(gather_timer_, OnGathered, 0, 0);
+  }
+
+  // deliverWaiting(): boolean — delivers what waits in the ring buffer now;
+  // true once none waits, false where pause() came first.
+  Napi::Value DeliverWaiting(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Open(env);
+    return Napi::Boolean::New(env, DeliverWaitingRecords(Caller::kJavaScript));
   }
 
   void SetReportFailed(const Napi::CallbackInfo& info) {
@@ -188,44 +233,68 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
     uv_poll_stop(poll_);
     uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
     poll_ = nullptr;
+    uv_timer_stop(gather_timer_);
+    uv_close(reinterpret_cast<uv_handle_t*>(gather_timer_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); });
+    gather_timer_ = nullptr;
   }
 
   static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
     auto* self = static_cast<Tracer*>(handle->data);
     if (status < 0) return;  // the fd reported an error; the next readable event retries
-    self->DeliverWaitingRecords();
+    uv_poll_stop(self->poll_);
+    uv_timer_start(self->gather_timer_, OnGathered, kGatherMs, 0);
   }
 
-  // Drains the ring buffer into batches and hands each to JavaScript. The
+  static void OnGathered(uv_timer_t* handle) {
+    auto* self = static_cast<Tracer*>(handle->data);
+    self->DeliverWaitingRecords(Caller::kLoop);
+    // The callback may have paused, detached or closed this tracer.
+    if (!self->paused_ && self->poll_ != nullptr) uv_poll_start(self->poll_, UV_READABLE, OnReadable);
+  }
+
+  // Who asked for a delivery, and so who hears of an error in it: a caller
+  // in JavaScript gets it thrown; the loop has no caller to throw to, so the
+  // error becomes an uncaught exception.
+  enum class Caller { kJavaScript, kLoop };
+
+  // Drains the ring buffer into batches and hands each to JavaScript, until
+  // none waits (returns true) or the callback pauses the tracer (false). The
   // callback may close this tracer, so the tracer is looked up again after it.
-  void DeliverWaitingRecords() {
+  bool DeliverWaitingRecords(Caller caller) {
     Napi::Env env = Env();
     bool more = true;
-    while (more && tracer_) {
+    while (more) {
+      if (paused_) return false;
+      if (!tracer_) return true;
       batch_.clear();
       try {
         more = tracer_->Drain(&batch_, kBatchBytes);
       } catch (const TracerError& error) {
+        if (caller == Caller::kJavaScript) throw ToJsError(env, error);
         Napi::HandleScope scope(env);
         napi_fatal_exception(env, ToJsError(env, error).Value());
-        return;
+        return true;
       }
-      if (batch_.empty()) return;
+      if (batch_.empty()) return true;
       Napi::HandleScope scope(env);
       Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, batch_.data(), batch_.size());
       try {
         on_records_.MakeCallback(Value(), {buffer}, *async_context_);
       } catch (const Napi::Error& error) {
+        if (caller == Caller::kJavaScript) throw;
         napi_fatal_exception(env, error.Value());
-        return;
+        return true;
       }
     }
+    return true;
   }
 
   std::unique_ptr<DeletionTracer> tracer_;
   Napi::FunctionReference on_records_;
   std::unique_ptr<Napi::AsyncContext> async_context_;
-  uv_poll_t* poll_ = nullptr;
+  uv_poll_t* poll_ = nullptr;  // while attached
+  uv_timer_t* gather_timer_ = nullptr;  // while attached
+  bool paused_ = false;
   std::vector<uint8_t> batch_;
   bool env_cleanup_registered_ = true;
 };

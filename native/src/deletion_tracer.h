@@ -43,7 +43,11 @@ struct TracerOptions {
   // BTF describing the running kernel; empty means /sys/kernel/btf/vmlinux.
   std::string btf_path;
   // Kernel memory for records on their way to user space: a power of two,
-  // and a multiple of the page size.
+  // and a multiple of the page size. While the helper's output is behind,
+  // this is where a storm waits: 16 MiB hold about 120,000 deletions of short
+  // paths (a record is ~140 bytes). The kernel maps all of it into the
+  // helper, twice over (the second mapping makes a wrapped record readable
+  // in one piece), so every MiB here is two of the helper's resident memory.
   uint32_t ring_buffer_bytes = 16u << 20;
 };
 
