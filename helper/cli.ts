@@ -7,10 +7,16 @@
 // last {"type":"stats"} when SIGINT or SIGTERM ends the trace (exit status 0).
 // When tracing cannot start (no privileges, no BTF), one line on stderr and
 // exit status 1.
+//
+// A reader that falls behind (a pipe, unlike a file or a terminal, takes
+// writes without waiting) pauses the tracer while more than PAUSE_ABOVE_BYTES
+// wait for it: the kernel's ring buffer holds the deletions meanwhile, and
+// counts those it has no room for as lost; the command's memory stays bounded.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { BacklogValve } from './backlogValve';
 import { DeletionTracer } from './deletionTracer';
 import { ATTACH_MODES, DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope } from './protocol';
 import { escapeBytes, escapeText } from './terminalText';
@@ -23,6 +29,10 @@ const USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--fai
                 raw         raw tracepoints on every syscall; sees 32-bit programs too
                 tracepoint  the deletion syscalls' own tracepoints; does not see
                             deletions by 32-bit programs on a 64-bit kernel`;
+
+/** About 8,000 JSON lines waiting for the reader, 2,000 once it has caught up enough to go on. */
+const PAUSE_ABOVE_BYTES = 4 << 20;
+const RESUME_AT_BYTES = 1 << 20;
 
 interface TraceCommandOptions {
   jsonl: boolean;
@@ -66,6 +76,23 @@ export function formatDeletionLine(event: DeletionEvent): string {
   return `${event.time} ${String(event.pid).padStart(7)} ${escapeText(event.comm).padEnd(15)} ${status.padEnd(7)} ${shownPath}${event.directory ? '/' : ''}`;
 }
 
+// Every event of one process shares its cmdline and ancestors arrays
+// (processes.ts), so their JSON is made once and reused for the thousands of
+// deletions a storm brings; keyed by the cmdline array, which belongs to one
+// process's information.
+const processJson = new WeakMap<readonly string[], string>();
+
+/** The --jsonl line of a deletion, without its newline. */
+export function formatDeletionJson(event: DeletionEvent): string {
+  const { cmdline, ancestors, ...rest } = event;
+  let processPart = processJson.get(cmdline);
+  if (processPart === undefined) {
+    processPart = `"cmdline":${JSON.stringify(cmdline)},"ancestors":${JSON.stringify(ancestors)}`;
+    processJson.set(cmdline, processPart);
+  }
+  return `{"type":"deletion",${JSON.stringify(rest).slice(1, -1)},${processPart}}`;
+}
+
 export function runTraceCommand(args: string[]): void {
   let options: TraceCommandOptions;
   try {
@@ -76,14 +103,17 @@ export function runTraceCommand(args: string[]): void {
     return;
   }
 
+  const stdout = process.stdout;
+  const regulate = (): void => stdoutPace.update(stdout.writableLength);
   const write = (text: string): void => {
-    process.stdout.write(text);
+    stdout.write(text, regulate);
+    regulate();
   };
   const tracer = new DeletionTracer({
     onDeletions(events) {
       let chunk = '';
       if (options.jsonl) {
-        for (const event of events) chunk += JSON.stringify({ type: 'deletion', ...event }) + '\n';
+        for (const event of events) chunk += formatDeletionJson(event) + '\n';
       } else {
         for (const event of events) chunk += formatDeletionLine(event) + '\n';
       }
@@ -98,6 +128,8 @@ export function runTraceCommand(args: string[]): void {
     },
   });
 
+  const stdoutPace = new BacklogValve({ pauseAbove: PAUSE_ABOVE_BYTES, resumeAtOrBelow: RESUME_AT_BYTES }, tracer);
+
   try {
     tracer.useAttachMode(options.attachMode ?? DEFAULT_ATTACH_MODE);
     tracer.start({ scope: options.scope, includeFailed: options.includeFailed });
@@ -111,18 +143,23 @@ export function runTraceCommand(args: string[]): void {
   // Listening for SIGINT and SIGTERM before the ready line is printed: a
   // script may send either the moment it reads that line, and a signal that
   // came before its listener would kill the process without its stats line.
-  let finished = false;
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    const stats = tracer.stop();
+  // The deletions still in the ring buffer go out first, as fast as the
+  // reader takes them; a second signal does not wait for them.
+  let finishing = false;
+  const finish = async (): Promise<void> => {
+    if (finishing) {
+      tracer.close();
+      process.exit(0);
+    }
+    finishing = true;
+    const stats = await tracer.stop();
     tracer.close();
     if (options.jsonl) write(JSON.stringify({ type: 'stats', ...stats }) + '\n');
     else process.stderr.write(`${stats.events} deletions, ${stats.lost} lost.\n`);
     exitAfterOutput(0);
   };
-  process.on('SIGINT', finish);
-  process.on('SIGTERM', finish);
+  process.on('SIGINT', () => void finish());
+  process.on('SIGTERM', () => void finish());
 
   const scopeText = options.scope === 'system' ? 'the whole system' : options.scope.paths.join(', ');
   if (options.jsonl) {

@@ -4,6 +4,10 @@
 // that clock adjustments show up in the next batch.
 export class WallClock {
   private offsetNs = 0n;
+  // A storm holds hundreds of deletions per millisecond, and formatting a
+  // Date is among the dearest steps of an event: the last one is kept.
+  private lastMs = NaN;
+  private lastIso = '';
 
   constructor() {
     this.resync();
@@ -15,6 +19,11 @@ export class WallClock {
 
   /** ISO-8601 with milliseconds, in UTC. */
   toIso(monotonicNs: bigint): string {
-    return new Date(Number((monotonicNs + this.offsetNs) / 1_000_000n)).toISOString();
+    const ms = Number((monotonicNs + this.offsetNs) / 1_000_000n);
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
   }
 }

@@ -2,16 +2,18 @@
 import type { WallClock } from './clock';
 import { errnoName } from './errno';
 import type { RecordLayout } from './native';
-import { resolveDeletionPath, textOf, type RealDirectory, type ResolvedPath } from './paths';
+import { binaryOf, resolveDeletionPath, UNKNOWN_START, type RealDirectory, type ResolvedPath, type TextWithBytes } from './paths';
 import type { ProcessInfo } from './processes';
 import type { DeletionEvent, DeletionSyscall } from './protocol';
 import type { DeletionRecord } from './records';
+
+const UNREADABLE_PATH = binaryOf(UNKNOWN_START);
 
 export function deletionPath(record: DeletionRecord, layout: RecordLayout, realDirectory: RealDirectory): ResolvedPath {
   const flags = layout.deletionFlags;
   if (record.flags & flags.pathUnreadable) {
     // The argument is unknown: nothing about the path is.
-    return { bytes: Buffer.from('…', 'utf8'), complete: false };
+    return { binary: UNREADABLE_PATH, complete: false };
   }
   const relative = (record.flags & flags.relative) !== 0;
   const resolved = resolveDeletionPath(
@@ -26,15 +28,16 @@ export function deletionPath(record: DeletionRecord, layout: RecordLayout, realD
   return resolved;
 }
 
+/** `path` is the text of `resolved` (paths.ts, textOfBinary), which the scope check needed first. */
 export function toDeletionEvent(
   seq: number,
   record: DeletionRecord,
   resolved: ResolvedPath,
+  path: TextWithBytes,
   process: ProcessInfo | undefined,
   layout: RecordLayout,
   clock: WallClock,
 ): DeletionEvent {
-  const path = textOf(resolved.bytes);
   const event: DeletionEvent = {
     seq,
     time: clock.toIso(record.startNs),

@@ -3,12 +3,18 @@
 // attaches and detaches them, decodes each batch, keeps command lines, drops
 // what is out of scope before anything is serialised, numbers what is left,
 // and watches the kernel's loss counters.
+//
+// Back-pressure: the face that writes the events pauses this tracer while its
+// output is behind. Records then wait in the kernel's ring buffer, which is
+// bounded; those it has no room for, the kernel counts as lost. So a reader
+// that keeps up loses nothing, and one that does not read costs the helper
+// no memory beyond what its output holds, and never holds up a deleter.
 import * as fs from 'node:fs';
 
 import { WallClock } from './clock';
 import { deletionPath, toDeletionEvent } from './deletionEvents';
 import { loadAddon, type NativeTracer, type RecordLayout, type TracerOptions } from './native';
-import { isInScope, normalizeAbsolute, textOf, type PathScope, type RealDirectory } from './paths';
+import { isInScope, normalizeAbsolute, textOfBinary, type PathScope, type RealDirectory } from './paths';
 import { ProcessCache } from './processes';
 import { DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope, type TraceStats } from './protocol';
 import { decodeBatch, type DeletionRecord, type TraceRecord } from './records';
@@ -22,13 +28,23 @@ export interface DeletionTracerListener {
   onProblem(message: string): void;
 }
 
-/** TraceStats as the kernel side knows them: dropping for a slow client happens later, in the server. */
+/** TraceStats as the kernel side knows them. */
 export type TracerStats = Omit<TraceStats, 'dropped'>;
+
+/** Stopping: detached, while what the ring buffer still holds is reported. */
+export type TracerState = 'idle' | 'tracing' | 'stopping';
 
 export interface StartOptions {
   scope: Scope;
   includeFailed: boolean;
 }
+
+/**
+ * Kernel memory for records on their way to the helper, where the
+ * environment asks for other than the addon's default: a power of two of at
+ * least a page. A storm waits there while the output is behind.
+ */
+export const RING_BUFFER_BYTES_VARIABLE = 'SYSCALL_TRACE_RING_BUFFER_BYTES';
 
 /** The kernel's own bound on process keys it remembers (bpf/deletions.bpf.c). */
 const PROCESS_CACHE_CAPACITY = 16384;
@@ -56,10 +72,13 @@ export class DeletionTracer {
   private lostReported = 0;
   private lossTimer: NodeJS.Timeout | undefined;
   private mode: AttachMode = DEFAULT_ATTACH_MODE;
+  private paused = false;
+  /** While stopping: resolves stop()'s promise once the ring buffer is empty. */
+  private stopping: { done: Promise<void>; finish: () => void } | undefined;
 
   constructor(
     private readonly listener: DeletionTracerListener,
-    private readonly nativeOptions: Omit<TracerOptions, 'attachMode'> = {},
+    private readonly nativeOptions: Omit<TracerOptions, 'attachMode'> = ringBufferFromEnvironment(),
   ) {
     this.layout = loadAddon().layout;
     this.processes = new ProcessCache(PROCESS_CACHE_CAPACITY, (key) =>
@@ -71,8 +90,13 @@ export class DeletionTracer {
     return this.native !== undefined;
   }
 
+  get state(): TracerState {
+    if (this.stopping) return 'stopping';
+    return this.lossTimer !== undefined ? 'tracing' : 'idle';
+  }
+
   get tracing(): boolean {
-    return this.lossTimer !== undefined;
+    return this.state === 'tracing';
   }
 
   /** Which programs this tracer loads, or has loaded. */
@@ -93,9 +117,11 @@ export class DeletionTracer {
     if (this.native) return;
     const { Tracer } = loadAddon();
     this.native = new Tracer((batch) => this.onBatch(batch), { ...this.nativeOptions, attachMode: this.mode });
+    if (this.paused) this.native.pause();
   }
 
   start(options: StartOptions): void {
+    if (this.stopping) throw new Error('the previous trace is still being stopped');
     this.load();
     const native = this.native!;
     this.setScope(options.scope);
@@ -110,14 +136,39 @@ export class DeletionTracer {
     this.scope = scope === 'system' ? undefined : compileScope(scope.paths);
   }
 
-  /** Detaches; the records still in the ring buffer are reported before it returns. */
-  stop(): TracerStats {
-    if (this.native && this.tracing) {
+  /**
+   * Takes no more records from the kernel until resume(): the face calls it
+   * while its output is behind. The ring buffer holds what comes meanwhile.
+   */
+  pause(): void {
+    this.paused = true;
+    this.native?.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.native?.resume();
+    // Not from inside resume(): the face calls it from its output's events,
+    // and would be handed more events in the middle of handling one.
+    if (this.stopping) setImmediate(() => this.deliverRest());
+  }
+
+  /**
+   * Detaches; the records still in the ring buffer are reported, at the pace
+   * the output takes them (see pause()), before the promise resolves.
+   */
+  async stop(): Promise<TracerStats> {
+    if (this.native && this.lossTimer !== undefined) {
       clearInterval(this.lossTimer);
       this.lossTimer = undefined;
+      let finish = (): void => undefined;
+      const done = new Promise<void>((resolve) => (finish = resolve));
+      this.stopping = { done, finish };
       this.native.detach();
-      this.checkLost();
+      this.deliverRest();
     }
+    if (this.stopping) await this.stopping.done;
     return this.stats();
   }
 
@@ -137,6 +188,21 @@ export class DeletionTracer {
     this.lossTimer = undefined;
     this.native?.close();
     this.native = undefined;
+    this.finishStopping();
+  }
+
+  private deliverRest(): void {
+    if (!this.stopping || this.paused) return;
+    if (!this.native || this.native.deliverWaiting()) {
+      this.checkLost();
+      this.finishStopping();
+    }
+  }
+
+  private finishStopping(): void {
+    const stopping = this.stopping;
+    this.stopping = undefined;
+    stopping?.finish();
   }
 
   private onBatch(batch: Buffer): void {
@@ -168,12 +234,18 @@ export class DeletionTracer {
     }
     const resolved = deletionPath(record, this.layout, realDirectory);
     // An incomplete path cannot be placed under a directory, so a scoped trace leaves it out.
-    if (this.scope !== undefined && (!resolved.complete || !isInScope(textOf(resolved.bytes).text, this.scope))) {
+    if (this.scope !== undefined && !resolved.complete) {
+      this.filtered++;
+      return undefined;
+    }
+    const path = textOfBinary(resolved.binary);
+    if (!isInScope(path.text, this.scope)) {
       this.filtered++;
       return undefined;
     }
     this.reported++;
-    return toDeletionEvent(++this.seq, record, resolved, this.processes.lookup(record.process), this.layout, this.clock);
+    const process = this.processes.lookup(record.process);
+    return toDeletionEvent(++this.seq, record, resolved, path, process, this.layout, this.clock);
   }
 
   private checkLost(): void {
@@ -185,6 +257,11 @@ export class DeletionTracer {
       this.listener.onLost(total);
     }
   }
+}
+
+function ringBufferFromEnvironment(): Omit<TracerOptions, 'attachMode'> {
+  const given = process.env[RING_BUFFER_BYTES_VARIABLE];
+  return given === undefined || given === '' ? {} : { ringBufferBytes: Number(given) };
 }
 
 /**

@@ -15,10 +15,20 @@ export interface LostCounts {
 }
 
 export interface NativeTracer {
-  /** Attaches the programs of its attach mode, exits first, and starts delivering records. */
+  /** Attaches the programs of its attach mode, exits first, and starts delivering records (unless paused). */
   attach(): void;
-  /** Detaches, then delivers what was still in the ring buffer. */
+  /** Detaches and stops delivering by itself: what is still in the ring buffer is taken with deliverWaiting(). */
   detach(): void;
+  /**
+   * Takes no more records from the ring buffer until resume(), even between
+   * the batches of a delivery under way. The kernel holds them meanwhile, and
+   * counts those it has no room for as lost.
+   */
+  pause(): void;
+  /** Delivers what came while paused, then goes on delivering as records come. */
+  resume(): void;
+  /** Delivers the records waiting now: true once none waits, false where pause() came first. */
+  deliverWaiting(): boolean;
   setReportFailed(report: boolean): void;
   lost(): LostCounts;
   /** The kernel sends this process's command line again with its next deletion. */

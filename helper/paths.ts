@@ -10,8 +10,8 @@ import * as path from 'node:path';
 export const UNKNOWN_START = '…';
 
 export interface ResolvedPath {
-  /** The path's bytes: absolute, or starting with "…/" where incomplete. */
-  bytes: Buffer;
+  /** The path's bytes as a binary string: absolute, or starting with "…/" where incomplete. */
+  binary: string;
   /** False where the path could not be resolved all the way to the root. */
   complete: boolean;
 }
@@ -41,19 +41,25 @@ export function resolveDeletionPath(parts: DeletionPathParts, realDirectory: Rea
   if (relative && (!parts.directoryNames || !parts.directoryComplete)) {
     const knownTail = [...(parts.directoryNames ?? [])].reverse().map((name) => name.toString('latin1'));
     const tail = path.posix.normalize([...knownTail, argument].join('/'));
-    return { bytes: withUnknownStart(trimTrailingSlashes(tail)), complete: false };
+    return { binary: UNKNOWN_START_BINARY + trimTrailingSlashes(tail), complete: false };
   }
   const base = relative ? directoryFromNames(parts.directoryNames ?? []) : '';
+  // What rm -r, find -delete and most deleters pass: one name in a directory
+  // the kernel named, neither of which can hold "." or ".." parts.
+  if (relative && isPlainName(argument)) return { binary: base === '/' ? `/${argument}` : `${base}/${argument}`, complete: true };
   const joined = relative ? `${base}/${argument}` : argument;
   if (climbsOutOfOwnName(argument)) {
     const { directory, lastName } = splitLastName(joined);
     const real = realDirectory(directory);
-    if (real !== undefined) {
-      return { bytes: Buffer.from(normalizeAbsolute(`${real}/${lastName}`), 'latin1'), complete: true };
-    }
-    return { bytes: Buffer.from(normalizeAbsolute(joined), 'latin1'), complete: false };
+    if (real !== undefined) return { binary: normalizeAbsolute(`${real}/${lastName}`), complete: true };
+    return { binary: normalizeAbsolute(joined), complete: false };
   }
-  return { bytes: Buffer.from(normalizeAbsolute(joined), 'latin1'), complete: true };
+  return { binary: normalizeAbsolute(joined), complete: true };
+}
+
+/** A name without "/" that is neither "." nor "..". */
+function isPlainName(argument: string): boolean {
+  return argument !== '' && argument !== '.' && argument !== '..' && !argument.includes('/');
 }
 
 /** "/a/b" from the innermost-first names ["b", "a"]. */
@@ -94,8 +100,12 @@ function trimTrailingSlashes(text: string): string {
   return text.slice(0, end);
 }
 
-function withUnknownStart(binaryTail: string): Buffer {
-  return Buffer.concat([Buffer.from(`${UNKNOWN_START}/`, 'utf8'), Buffer.from(binaryTail, 'latin1')]);
+/** "…/" as the binary string of its UTF-8 bytes. */
+const UNKNOWN_START_BINARY = Buffer.from(`${UNKNOWN_START}/`, 'utf8').toString('latin1');
+
+/** The binary string of a text's UTF-8 bytes. */
+export function binaryOf(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
 }
 
 export interface TextWithBytes {
@@ -108,6 +118,14 @@ export interface TextWithBytes {
 export function textOf(bytes: Buffer): TextWithBytes {
   const text = bytes.toString('utf8');
   return isUtf8(bytes) ? { text } : { text, base64: bytes.toString('base64') };
+}
+
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+/** textOf() for the bytes of a binary string. */
+export function textOfBinary(binary: string): TextWithBytes {
+  // Most paths are ASCII, whose binary string is already their text: no bytes to decode.
+  return NOT_ASCII.test(binary) ? textOf(Buffer.from(binary, 'latin1')) : { text: binary };
 }
 
 /** Directories whose deletions are wanted, or undefined for the whole system. */

@@ -17,6 +17,10 @@ export class ProcessCache {
   // A Map iterates in insertion order; re-inserting on each use makes its
   // first key the least recently used one.
   private readonly entries = new Map<string, { key: ProcessKey; info: ProcessInfo }>();
+  // The deletions of a storm come from one process after another, so most
+  // lookups ask for the process the previous one found: that one is already
+  // the most recently used, and needs neither its id nor a move in the map.
+  private last: { key: ProcessKey; info: ProcessInfo } | undefined;
 
   constructor(
     private readonly capacity: number,
@@ -28,6 +32,7 @@ export class ProcessCache {
   }
 
   remember(record: ProcessRecord): void {
+    this.last = undefined;
     const id = processKeyId(record.process);
     this.entries.delete(id);
     this.entries.set(id, {
@@ -45,11 +50,18 @@ export class ProcessCache {
   }
 
   lookup(key: ProcessKey): ProcessInfo | undefined {
+    const last = this.last;
+    if (last !== undefined && sameProcess(last.key, key)) return last.info;
     const id = processKeyId(key);
     const entry = this.entries.get(id);
     if (entry === undefined) return undefined;
     this.entries.delete(id);
     this.entries.set(id, entry);
+    this.last = entry;
     return entry.info;
   }
+}
+
+function sameProcess(a: ProcessKey, b: ProcessKey): boolean {
+  return a.tgid === b.tgid && a.execId === b.execId && a.startTime === b.startTime;
 }

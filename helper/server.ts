@@ -9,10 +9,15 @@
 // descriptors and the BPF links die with them.
 //
 // Back-pressure: a client that stops reading must neither make the helper
-// grow without bound nor hold up the kernel side. Deletions beyond
-// MAX_QUEUED_EVENTS waiting for the client are dropped and counted (trace/lost,
-// TraceStats.dropped); and while more than MAX_QUEUED_MESSAGES wait, the
-// helper stops reading requests, whose answers would only queue up too.
+// grow without bound nor hold up the kernel side. While more than
+// PAUSE_ABOVE_EVENTS deletions wait for the client, the helper takes no more
+// records from the kernel's ring buffer, until the client has read all but
+// RESUME_AT_EVENTS: the ring buffer holds the storm meanwhile, and where it
+// overflows the kernel counts the loss (trace/lost, TraceStats.lost). So a
+// client that reads gets every deletion, however fast they come, and the
+// helper drops none itself (TraceStats.dropped stays 0). While more than
+// MAX_QUEUED_MESSAGES wait, the helper also stops reading requests, whose
+// answers would only queue up too.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,6 +30,7 @@ import {
   type ResponseMessage,
 } from 'vscode-jsonrpc/node';
 
+import { BacklogValve } from './backlogValve';
 import { DeletionBatcher } from './deletionBatcher';
 import { DeletionTracer } from './deletionTracer';
 import { FramedMessageReader } from './framedMessageReader';
@@ -49,11 +55,13 @@ import {
 import { describe, validateInitialize, validateNoParams, validateSetScope, validateStart } from './validation';
 
 /**
- * Several seconds of a deletion storm for a client that is merely slow. Queued
- * as JavaScript objects they take about 55 MB, on top of the 80 MB of a
- * helper that traces: the helper stays under 200 MB.
+ * Ten trace/deletions notifications of 1,000: enough that the client always
+ * has the next one at hand, while the helper holds about 25 MB of events for
+ * it (beside the 80 MB of a helper that traces). A pause may overshoot by
+ * one batch of records from the addon (a few thousand events).
  */
-export const MAX_QUEUED_EVENTS = 25_000;
+export const PAUSE_ABOVE_EVENTS = 10_000;
+export const RESUME_AT_EVENTS = 2_000;
 export const MAX_QUEUED_MESSAGES = 1024;
 /** How long `shutdown` waits for its answer to be read before exiting anyway. */
 const SHUTDOWN_FLUSH_MS = 1000;
@@ -84,17 +92,14 @@ class HelperServer {
   private privilegesGivenUp = false;
   /** Set when giving up privileges failed: the helper will not trace again. */
   private privilegeFailure: string | undefined;
-  private dropped = 0;
+  private readonly kernelPace: BacklogValve;
+  private readonly inputPace: BacklogValve;
   private kernelLost = 0;
   private lostAnnounced = 0;
   private lostNotificationPending = false;
-  private inputPaused = false;
   private exiting = false;
 
-  constructor(
-    private readonly input: NodeJS.ReadableStream,
-    output: NodeJS.WritableStream,
-  ) {
+  constructor(input: NodeJS.ReadableStream, output: NodeJS.WritableStream) {
     this.reader = new FramedMessageReader(input);
     this.writer = new MeteredMessageWriter(output);
     this.connection = createMessageConnection(this.reader, this.writer, logger);
@@ -107,6 +112,11 @@ class HelperServer {
       },
       onProblem: log,
     });
+    this.kernelPace = new BacklogValve({ pauseAbove: PAUSE_ABOVE_EVENTS, resumeAtOrBelow: RESUME_AT_EVENTS }, this.tracer);
+    this.inputPace = new BacklogValve(
+      { pauseAbove: MAX_QUEUED_MESSAGES, resumeAtOrBelow: MAX_QUEUED_MESSAGES / 2 },
+      { pause: () => input.pause(), resume: () => input.resume() },
+    );
   }
 
   listen(): void {
@@ -117,7 +127,7 @@ class HelperServer {
       const answer: ResponseMessage = { jsonrpc: '2.0', id, error: { code, message } };
       this.writer.write(answer).catch(() => undefined);
     });
-    this.writer.onBacklogChanged(() => this.regulateInput());
+    this.writer.onBacklogChanged(() => this.regulate());
     this.writer.onError(() => this.exit());
     connection.onClose(() => this.exit());
     // One handler for every method, given the params exactly as they came:
@@ -173,6 +183,7 @@ class HelperServer {
     if (this.tracer.tracing) {
       throw wrongState('trace/start: already tracing; send trace/stop first, or trace/setScope to change the scope');
     }
+    if (this.tracer.state === 'stopping') throw wrongState('trace/start: the previous trace is still stopping; wait for its trace/stop answer');
     if (this.privilegeFailure !== undefined) throw new ResponseError(HelperErrorCodes.TracingFailed, this.privilegeFailure);
     if (!this.tracer.loaded) {
       const missing = missingTracingPrivileges(ownCredentials());
@@ -211,11 +222,12 @@ class HelperServer {
     return {};
   }
 
-  private stop(params: unknown): TraceStats {
+  private async stop(params: unknown): Promise<TraceStats> {
     this.requireInitialized('trace/stop');
     validateNoParams('trace/stop', params);
+    if (this.tracer.state === 'stopping') throw wrongState('trace/stop: already stopping');
     if (!this.tracer.tracing) throw wrongState('trace/stop: not tracing; send trace/start first');
-    this.tracer.stop();
+    await this.tracer.stop();
     // The last deletions go out before the answer: the client sees them all before the totals.
     this.batcher.flush();
     return this.currentStats();
@@ -227,10 +239,10 @@ class HelperServer {
     return this.currentStats();
   }
 
-  private shutdown(params: unknown): null {
+  private async shutdown(params: unknown): Promise<null> {
     validateNoParams('shutdown', params);
     this.shuttingDown = true;
-    if (this.tracer.tracing) this.tracer.stop();
+    await this.tracer.stop();
     this.batcher.flush();
     this.tracer.close();
     // The answer is queued once this handler returns; exit once it is written.
@@ -247,24 +259,13 @@ class HelperServer {
   }
 
   private currentStats(): TraceStats {
-    const stats = this.tracer.stats();
-    return {
-      events: stats.events - this.dropped,
-      lost: stats.lost + this.dropped,
-      dropped: this.dropped,
-      filtered: stats.filtered,
-      lostCommandLines: stats.lostCommandLines,
-    };
+    // Back-pressure leaves all loss to the kernel, which counts it: the helper drops nothing itself.
+    return { ...this.tracer.stats(), dropped: 0 };
   }
 
   private queueDeletions(events: DeletionEvent[]): void {
-    const room = Math.max(0, MAX_QUEUED_EVENTS - this.writer.pendingEvents - this.batcher.size);
-    if (events.length > room) {
-      this.dropped += events.length - room;
-      this.announceLost();
-      events = events.slice(0, room);
-    }
     this.batcher.add(events);
+    this.regulate();
   }
 
   private sendDeletions(events: DeletionEvent[]): void {
@@ -273,7 +274,7 @@ class HelperServer {
 
   /** One trace/lost at a time in the queue, with the latest total: a client that does not read gets no pile of them. */
   private announceLost(): void {
-    const total = this.kernelLost + this.dropped;
+    const total = this.kernelLost;
     if (total <= this.lostAnnounced || this.lostNotificationPending) return;
     this.lostAnnounced = total;
     this.lostNotificationPending = true;
@@ -286,15 +287,9 @@ class HelperServer {
       });
   }
 
-  private regulateInput(): void {
-    const waiting = this.writer.pendingMessages;
-    if (!this.inputPaused && waiting > MAX_QUEUED_MESSAGES) {
-      this.inputPaused = true;
-      this.input.pause();
-    } else if (this.inputPaused && waiting <= MAX_QUEUED_MESSAGES / 2) {
-      this.inputPaused = false;
-      this.input.resume();
-    }
+  private regulate(): void {
+    this.kernelPace.update(this.writer.pendingEvents + this.batcher.size);
+    this.inputPace.update(this.writer.pendingMessages);
   }
 }
 

@@ -34,7 +34,8 @@ const names = (...innermostFirst: string[]): Buffer[] => innermostFirst.map((nam
 function resolve(pathArg: string | Buffer, directoryNames?: Buffer[], directoryComplete = true, real = fileSystemNotAsked) {
   const parts: DeletionPathParts = { pathArg: Buffer.from(pathArg), directoryNames, directoryComplete };
   const resolved = resolveDeletionPath(parts, real);
-  return { path: resolved.bytes.toString(), bytes: resolved.bytes, complete: resolved.complete };
+  const bytes = Buffer.from(resolved.binary, 'latin1');
+  return { path: bytes.toString(), bytes, complete: resolved.complete };
 }
 
 describe('normalizeAbsolute', () => {
