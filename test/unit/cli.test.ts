@@ -1,7 +1,7 @@
 // The terminal command's arguments and its human-readable lines (helper/cli.ts).
 import { describe, expect, it } from 'vitest';
 
-import { formatDeletionLine, parseTraceArguments } from '../../helper/cli';
+import { formatDeletionJson, formatDeletionLine, parseTraceArguments } from '../../helper/cli';
 import type { DeletionEvent } from '../../helper/protocol';
 
 describe('parseTraceArguments', () => {
@@ -91,5 +91,41 @@ describe('formatDeletionLine', () => {
     const bytes = Buffer.from([0x2f, 0x74, 0x6d, 0x70, 0x2f, 0x63, 0xe9]);
     const line = formatDeletionLine({ ...event, path: bytes.toString(), pathBytes: bytes.toString('base64') });
     expect(line.endsWith(' /tmp/c\\xe9')).toBe(true);
+  });
+});
+
+describe('formatDeletionJson', () => {
+  const event: DeletionEvent = {
+    seq: 7,
+    time: '2025-01-02T03:04:05.678Z',
+    syscall: 'unlinkat',
+    abi: 'x86_64',
+    directory: false,
+    path: '/home/alice/"quoted"\n.txt',
+    pathArg: '"quoted"\n.txt',
+    complete: true,
+    result: -13,
+    error: 'EACCES',
+    pid: 4242,
+    tid: 4243,
+    ppid: 1,
+    uid: 1000,
+    cgroupId: 1,
+    comm: 'rm',
+    cmdline: ['rm', '-r', 'a "b"'],
+    ancestors: [{ pid: 1, comm: 'init' }],
+  };
+
+  it('is one line of JSON: the type, then every field of the event', () => {
+    const line = formatDeletionJson(event);
+    expect(line).not.toContain('\n');
+    expect(JSON.parse(line)).toEqual({ type: 'deletion', ...event });
+  });
+
+  it('gives each event its own process, however many events share one', () => {
+    const other = { ...event, pid: 99, cmdline: ['find', '-delete'], ancestors: [] };
+    expect(JSON.parse(formatDeletionJson(event)).cmdline).toEqual(['rm', '-r', 'a "b"']);
+    expect(JSON.parse(formatDeletionJson(other))).toMatchObject({ pid: 99, cmdline: ['find', '-delete'], ancestors: [] });
+    expect(JSON.parse(formatDeletionJson({ ...event, seq: 8 }))).toMatchObject({ seq: 8, cmdline: ['rm', '-r', 'a "b"'] });
   });
 });

@@ -11,6 +11,7 @@ import {
   normalizeAbsolute,
   resolveDeletionPath,
   textOf,
+  textOfBinary,
   type DeletionPathParts,
   type RealDirectory,
 } from '../../helper/paths';
@@ -103,6 +104,11 @@ describe('resolveDeletionPath', () => {
     expect(resolve('file', []).path).toBe('/file');
   });
 
+  it('treats "." and ".." as the directories they name, not as file names', () => {
+    expect(resolve('.', names('b', 'a')).path).toBe('/a/b');
+    expect(resolve('..', names('b', 'a')).path).toBe('/a');
+  });
+
   it('drops a trailing slash from a directory argument', () => {
     expect(resolve('build/', names('project')).path).toBe('/project/build');
   });
@@ -162,6 +168,21 @@ describe('textOf', () => {
     const text = textOf(bytes);
     expect(Buffer.from(text.base64!, 'base64')).toEqual(bytes);
     expect(text.text).toBe('/x\ufffd\ufffd\ufffd');
+  });
+});
+
+describe('textOfBinary', () => {
+  it('gives an ASCII path as it is', () => {
+    expect(textOfBinary('/tmp/build/out.o')).toEqual({ text: '/tmp/build/out.o' });
+  });
+
+  it('decodes the UTF-8 bytes of a binary string', () => {
+    expect(textOfBinary(Buffer.from('/tmp/café ✓').toString('latin1'))).toEqual({ text: '/tmp/café ✓' });
+  });
+
+  it('adds base64 of the exact bytes where they are not UTF-8', () => {
+    const bytes = Buffer.from([0x2f, 0x78, 0xff]);
+    expect(textOfBinary(bytes.toString('latin1'))).toEqual({ text: '/x\ufffd', base64: bytes.toString('base64') });
   });
 });
 
