@@ -69,9 +69,18 @@ export type Scope = { paths: string[] } | 'system';
 export interface TraceStats {
   /** Deletions reported. */
   events: number;
-  /** Deletions that never reached the client: the kernel's ring buffer was full, or the client did not read (`dropped`). */
+  /**
+   * Deletions that never reached the client: the kernel's ring buffer was
+   * full. While the client is behind, the helper stops taking records from
+   * that buffer rather than dropping any, so this is where a client that
+   * reads too slowly sees its loss.
+   */
   lost: number;
-  /** The part of `lost` that the helper dropped because the client did not read its output fast enough. */
+  /**
+   * Deletions the helper itself dropped for a client that fell behind: always
+   * 0 since back-pressure leaves all loss to the kernel (`lost`). Kept so that
+   * clients of protocol version 1 find the field they know.
+   */
   dropped: number;
   /** Deletions seen but not reported: outside the scope, or failed while failures are not wanted. */
   filtered: number;
@@ -132,7 +141,7 @@ export interface DeletionsParams {
 }
 
 export interface LostParams {
-  /** Everything lost so far in this helper: kernel losses plus events dropped because the client did not read. */
+  /** Everything lost so far in this helper: deletions the kernel's ring buffer had no room for. */
   lost: number;
 }
 
