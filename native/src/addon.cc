@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -36,6 +37,11 @@ constexpr size_t kBatchBytes = 256 << 10;
 // deleting process most of the wakeups (the kernel wakes no one while the
 // reader is behind).
 constexpr uint64_t kGatherMs = 2;
+
+// While a deleter fills the ring buffer as fast as it is read, one turn of
+// the loop delivers at most this many batches before it lets the loop see to
+// its other work (signals, output, requests) and comes back.
+constexpr size_t kMaxBatchesPerTurn = 4;
 
 Napi::Error ToJsError(Napi::Env env, const TracerError& error) {
   Napi::Error js_error = Napi::Error::New(env, error.what());
@@ -171,7 +177,7 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
   Napi::Value DeliverWaiting(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Open(env);
-    return Napi::Boolean::New(env, DeliverWaitingRecords(Caller::kJavaScript));
+    return Napi::Boolean::New(env, DeliverWaitingRecords(Caller::kJavaScript) == Delivery::kAllDelivered);
   }
 
   void SetReportFailed(const Napi::CallbackInfo& info) {
@@ -247,9 +253,14 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
 
   static void OnGathered(uv_timer_t* handle) {
     auto* self = static_cast<Tracer*>(handle->data);
-    self->DeliverWaitingRecords(Caller::kLoop);
+    Delivery delivery = self->DeliverWaitingRecords(Caller::kLoop, kMaxBatchesPerTurn);
     // The callback may have paused, detached or closed this tracer.
-    if (!self->paused_ && self->poll_ != nullptr) uv_poll_start(self->poll_, UV_READABLE, OnReadable);
+    if (self->paused_ || self->poll_ == nullptr) return;
+    if (delivery == Delivery::kTurnOver) {
+      uv_timer_start(self->gather_timer_, OnGathered, 0, 0);
+    } else {
+      uv_poll_start(self->poll_, UV_READABLE, OnReadable);
+    }
   }
 
   // Who asked for a delivery, and so who hears of an error in it: a caller
@@ -257,25 +268,31 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
   // error becomes an uncaught exception.
   enum class Caller { kJavaScript, kLoop };
 
-  // Drains the ring buffer into batches and hands each to JavaScript, until
-  // none waits (returns true) or the callback pauses the tracer (false). The
+  enum class Delivery {
+    kAllDelivered,  // none waits (or the tracer was closed)
+    kPaused,        // the callback paused the tracer
+    kTurnOver,      // max_batches were delivered; more may wait
+  };
+
+  // Drains the ring buffer into batches and hands each to JavaScript. The
   // callback may close this tracer, so the tracer is looked up again after it.
-  bool DeliverWaitingRecords(Caller caller) {
+  Delivery DeliverWaitingRecords(Caller caller, size_t max_batches = SIZE_MAX) {
     Napi::Env env = Env();
-    bool more = true;
-    while (more) {
-      if (paused_) return false;
-      if (!tracer_) return true;
+    for (size_t batches = 0;; batches++) {
+      if (paused_) return Delivery::kPaused;
+      if (!tracer_) return Delivery::kAllDelivered;
+      if (batches == max_batches) return Delivery::kTurnOver;
       batch_.clear();
+      bool more = false;
       try {
         more = tracer_->Drain(&batch_, kBatchBytes);
       } catch (const TracerError& error) {
         if (caller == Caller::kJavaScript) throw ToJsError(env, error);
         Napi::HandleScope scope(env);
         napi_fatal_exception(env, ToJsError(env, error).Value());
-        return true;
+        return Delivery::kAllDelivered;
       }
-      if (batch_.empty()) return true;
+      if (batch_.empty()) return Delivery::kAllDelivered;
       Napi::HandleScope scope(env);
       Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, batch_.data(), batch_.size());
       try {
@@ -283,10 +300,10 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
       } catch (const Napi::Error& error) {
         if (caller == Caller::kJavaScript) throw;
         napi_fatal_exception(env, error.Value());
-        return true;
+        return Delivery::kAllDelivered;
       }
+      if (!more) return paused_ ? Delivery::kPaused : Delivery::kAllDelivered;
     }
-    return true;
   }
 
   std::unique_ptr<DeletionTracer> tracer_;
