@@ -244,8 +244,8 @@ export class DeletionTracer {
       return undefined;
     }
     this.reported++;
-    const process = this.processes.lookup(record.process);
-    return toDeletionEvent(++this.seq, record, resolved, path, process, this.layout, this.clock);
+    const processInfo = this.processes.lookup(record.process);
+    return toDeletionEvent(++this.seq, record, resolved, path, processInfo, this.layout, this.clock);
   }
 
   private checkLost(): void {
