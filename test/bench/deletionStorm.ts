@@ -6,30 +6,29 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import type { Benchmark } from './benchmark';
-import { readProcessUsage, runMeasured, waitUntilFileStopsGrowing, type ProcessUsage } from './childProcesses';
 import { makeDeletionTree } from './deletionTree';
 import { code, shellCommand, table } from './markdown';
+import { finishedCommands, runTogetherArgv } from './runTogether';
 import { formatMebibytes, formatNumber, formatRatio, maximum, median, minimum } from './stats';
 import { fileSystemAt } from './settings';
-import { bpftrace, strace, syscallTrace, untraced, type TraceTarget, type Tracer } from './tracers';
+import {
+  completeness,
+  describeRun,
+  everyDeletionRecorded,
+  lossSentence,
+  lostText,
+  maxOrNull,
+  measureStormRun,
+  medianOrNull,
+  totalLost,
+  valuesOf,
+  type StormRun,
+} from './stormRuns';
+import { bpftrace, inotifywait, strace, syscallTrace, untraced, type TraceTarget, type Tracer } from './tracers';
 
 /** The targets: ours at most 1.3× the untraced deletion, the helper at most 100 MB resident. */
 const TARGET_RATIO_TO_UNTRACED = 1.3;
 const TARGET_PEAK_RSS_BYTES = 100_000_000;
-
-interface StormRun {
-  wallSeconds: number;
-  /** rm's own CPU time (with strace: strace's and rm's together). */
-  deleterCpuSeconds: number;
-  expected: number;
-  recorded: number | null;
-  lost: number | null;
-  /** The tracer's own CPU time from just before the deletion to its last output. */
-  tracerCpuSeconds: number | null;
-  tracerPeakRssBytes: number | null;
-  /** How long after the deletion ended the tracer was still writing. */
-  catchUpSeconds: number | null;
-}
 
 export const deletionStorm: Benchmark = {
   id: 'deletion-storm',
@@ -42,45 +41,28 @@ export const deletionStorm: Benchmark = {
     const root = path.join(stormDirectory, 'tree');
     const target: TraceTarget = { directory: root, outputFile: path.join(stormDirectory, 'trace.out') };
     const workload = ['rm', '-rf', root];
+    // Through run_together, which names rm's pid even where strace runs it as its own child.
+    const argv = runTogetherArgv(fixtures.runTogether, [workload]);
 
     const ourModes = [syscallTrace(context.helperScript, 'raw'), syscallTrace(context.helperScript, 'tracepoint')];
-    const tracers = [untraced, ...ourModes, strace, bpftrace];
+    const tracers = [untraced, ...ourModes, strace, bpftrace, inotifywait];
     const runs = new Map<Tracer, StormRun[]>(tracers.map((tracer) => [tracer, []]));
 
     for (let repetition = 1; repetition <= repetitions; repetition++) {
       for (const tracer of tracers) {
         const tree = makeDeletionTree(fixtures, root, directories, filesPerDirectory);
-        fs.rmSync(target.outputFile, { force: true });
-        const trace = await tracer.start(target);
         let run: StormRun;
         try {
-          const before = trace.pid === undefined ? undefined : readProcessUsage(trace.pid);
-          const deletion = await runMeasured(fixtures.measureCommand, trace.wrap(workload));
-          const catchUpMs = fs.existsSync(target.outputFile) ? await waitUntilFileStopsGrowing(target.outputFile) : null;
-          const after = trace.pid === undefined ? undefined : readProcessUsage(trace.pid);
-          const outcome = await trace.stop({ pid: deletion.pid, directory: root });
-          run = {
-            wallSeconds: deletion.seconds,
-            deleterCpuSeconds: deletion.cpuSeconds,
+          run = await measureStormRun(context, tracer, target, {
+            argv,
             expected: tree.entries,
-            recorded: outcome.recorded,
-            lost: outcome.lost,
-            tracerCpuSeconds: cpuBetween(before, after),
-            tracerPeakRssBytes: after?.peakRssBytes ?? null,
-            catchUpSeconds: catchUpMs === null ? null : catchUpMs / 1000,
-          };
-        } catch (error) {
-          await trace.stop().catch(() => {});
-          throw error;
+            deleters: (deletion) => ({ pids: finishedCommands(deletion.stdout).map((command) => command.pid), directory: root }),
+          });
         } finally {
-          fs.rmSync(target.outputFile, { force: true });
           fs.rmSync(root, { recursive: true, force: true });
         }
         runs.get(tracer)!.push(run);
-        context.log(
-          `deletion storm ${repetition}/${repetitions} ${tracer.name}: ${run.wallSeconds.toFixed(2)} s, ` +
-            `recorded ${run.recorded ?? '–'}/${run.expected}, lost ${run.lost ?? '–'}`,
-        );
+        context.log(`deletion storm ${repetition}/${repetitions} ${tracer.name}: ${describeRun(run)}`);
       }
     }
 
@@ -100,6 +82,7 @@ export const deletionStorm: Benchmark = {
         `${formatNumber(minimum(walls), 2)}–${formatNumber(maximum(walls), 2)}`,
         formatRatio(median(walls), base),
         formatNumber(median(all.map((run) => run.deleterCpuSeconds)), 2),
+        tracer === untraced ? '–' : formatNumber(median(all.map((run) => run.readySeconds)), 2),
         completeness(all),
         lostText(all),
         formatNumber(medianCpu, 2),
@@ -113,16 +96,15 @@ export const deletionStorm: Benchmark = {
     const best = ourModes.reduce((fastest, mode) => (medianWall(mode) < medianWall(fastest) ? mode : fastest));
     const ourRuns = ourModes.flatMap((mode) => runs.get(mode)!);
     const ourPeak = maximum(valuesOf(ourRuns, (run) => run.tracerPeakRssBytes));
-    const everyDeletion = ourRuns.every((run) => run.recorded === run.expected);
-    const ourLost = ourRuns.reduce((sum, run) => sum + (run.lost ?? 0), 0);
+    const everyDeletion = everyDeletionRecorded(ourRuns);
+    const ourLost = totalLost(ourRuns);
     const helperCpu = (mode: Tracer): string => formatNumber(medianOrNull(valuesOf(runs.get(mode)!, (run) => run.tracerCpuSeconds)), 2);
     const reading = [
       `- Target: ours at most 1.3× the untraced deletion in the best mode. Measured: ${formatRatio(medianWall(best), base)} (${best.name}) — ` +
         (medianWall(best) / base <= TARGET_RATIO_TO_UNTRACED ? '**met**.' : '**not met**.') +
         ` ${ourModes.map((mode) => `${mode.name}: ${formatRatio(medianWall(mode), base)}`).join('; ')}.`,
       `- Completeness: ours recorded ${everyDeletion ? 'every deletion in every run, in both modes' : 'fewer deletions than were made in some runs (see the table)'}, ` +
-        `with absolute paths and the deleting process; ${ourLost === 0 ? 'no event was lost' : `${formatNumber(ourLost)} events were lost in all`} ` +
-        `(the loss count is the kernel's, from the helper's stats line).`,
+        `with absolute paths and the deleting process (a deletion counts only with both right); ${lossSentence(ourLost)}.`,
       `- Where ours' time goes: rm's own CPU time grows from ${formatNumber(medianDeleterCpu(untraced), 2)} s untraced to ` +
         `${ourModes.map((mode) => `${formatNumber(medianDeleterCpu(mode), 2)} s (${mode.name})`).join(' and ')}: the BPF programs run inside its syscalls. ` +
         `The rest of its wall time is waiting for a core: the helper, which spends ${ourModes.map((mode) => `${helperCpu(mode)} s`).join(' and ')} of CPU ` +
@@ -130,25 +112,34 @@ export const deletionStorm: Benchmark = {
         `towards rm's CPU-time ratio, ${ourModes.map((mode) => `${formatRatio(medianDeleterCpu(mode), medianDeleterCpu(untraced))} (${mode.name})`).join(' and ')}, ` +
         'and no lower while the programs cost what they do per deletion.',
       `- Cost: the helper peaked at ${formatMebibytes(ourPeak)} resident (the most of any run); target at most 100 MB (${formatMebibytes(TARGET_PEAK_RSS_BYTES)}) — ` +
-        (ourPeak <= TARGET_PEAK_RSS_BYTES ? '**met**.' : '**not met**.'),
+        (ourPeak <= TARGET_PEAK_RSS_BYTES ? '**met**.' : '**not met**.') +
+        ' "Helper cost" below says where that memory is.',
       `- strace -f is ${formatRatio(medianWall(strace), base)} untraced; bpftrace ${formatRatio(medianWall(bpftrace), base)}. ` +
         'Both record only the path argument as passed: rm -rf passes names relative to a directory file descriptor, ' +
         'so neither says which directory a name was in; bpftrace also records calls as they begin, not their results.',
+      `- inotifywait -m -r is ${formatRatio(medianWall(inotifywait), base)} untraced and recorded ${completeness(runs.get(inotifywait)!)} in its worst run ` +
+        `: it must set up a watch on every directory before the deletion (${formatNumber(median(runs.get(inotifywait)!.map((run) => run.readySeconds)), 2)} s here, ` +
+        'growing with the directories, and a tree made after it started is seen only once it has added watches there), it sees a deletion only as a name in a watched directory, ' +
+        'never the process that deleted it, and it reports no loss: where its output misses deletions, the likely cause is the kernel\'s inotify queue ' +
+        `overflowing (more than fs.inotify.max_queued_events events waiting), which inotifywait does not report (its manual: "It is assumed the inotify event queue will never overflow"). ` +
+        'Its count here is of the paths it reported, whoever deleted them.',
       '- "tracer CPU" is the tracer process\'s own user + system time (/proc/PID/stat) from just before the deletion until its output stopped growing; ' +
         'the kernel-side cost of the BPF programs is charged to the deleting process and shows in its wall time. ' +
         '"deleter CPU" is the user + system time of rm (with strace: of strace and rm together), from wait4. ' +
-        '"peak RSS" is the tracer process\'s VmHWM over its whole life; "caught up" is how long after rm ended it was still writing.',
+        '"peak RSS" is the tracer process\'s VmHWM over its whole life; "caught up" is how long after rm ended it was still writing; ' +
+        '"ready after" is from starting the tracer to its being able to see deletions (programs attached, watches set up), outside the timed part.',
     ];
 
     return [
       `A tree of ${formatNumber(directories)} directories × ${formatNumber(filesPerDirectory)} empty files ` +
         `(${formatNumber(expected)} entries with the directories and the root) is made fresh and flushed (${code('sync')}) before each run, ` +
         `outside the timed part, in ${code(root)} (${fileSystemAt(root)}; the tracers write their output beside it). The timed part is ` +
-        `${code(shellCommand(workload))}, timed by ${code('build/bench/measure_command')} from fork to exit. The tracers run interleaved ` +
+        `${code(shellCommand(workload))}, started by ${code('build/bench/run_together')} (which names rm's pid to the tracers that name processes, even where strace runs it) ` +
+        `and timed by ${code('build/bench/measure_command')} from fork to exit. The tracers run interleaved ` +
         `(${repetitions} rounds); times are medians, completeness and loss the worst and the total over all runs.`,
       '',
       table(
-        ['tracer', 'wall s', 'range', '× untraced', 'deleter CPU s', 'recorded / deleted (worst run)', 'lost (all runs)', 'tracer CPU s', 'CPU s per 100,000', 'peak RSS', 'caught up after s'],
+        ['tracer', 'wall s', 'range', '× untraced', 'deleter CPU s', 'ready after s', 'recorded / deleted (worst run)', 'lost (all runs)', 'tracer CPU s', 'CPU s per 100,000', 'peak RSS', 'caught up after s'],
         rows,
       ),
       '',
@@ -163,31 +154,3 @@ export const deletionStorm: Benchmark = {
     ].join('\n');
   },
 };
-
-function cpuBetween(before: ProcessUsage | undefined, after: ProcessUsage | undefined): number | null {
-  return before && after ? after.cpuSeconds - before.cpuSeconds : null;
-}
-
-function valuesOf(runs: StormRun[], value: (run: StormRun) => number | null): number[] {
-  return runs.map(value).filter((entry): entry is number => entry !== null);
-}
-
-function medianOrNull(values: number[]): number | null {
-  return values.length ? median(values) : null;
-}
-
-function maxOrNull(values: number[]): number | null {
-  return values.length ? maximum(values) : null;
-}
-
-function completeness(runs: StormRun[]): string {
-  const recorded = valuesOf(runs, (run) => run.recorded);
-  if (recorded.length === 0) return '–';
-  const worst = runs.reduce((low, run) => (run.recorded !== null && run.recorded / run.expected < low.recorded! / low.expected ? run : low));
-  return `${formatNumber(worst.recorded)} / ${formatNumber(worst.expected)} (${formatNumber((worst.recorded! / worst.expected) * 100, 1)}%)`;
-}
-
-function lostText(runs: StormRun[]): string {
-  const lost = valuesOf(runs, (run) => run.lost);
-  return lost.length ? formatNumber(lost.reduce((sum, value) => sum + value, 0)) : '–';
-}

@@ -13,6 +13,8 @@ export interface Fixtures {
   makeTree: string;
   /** delete_paced DIRECTORY COUNT INTERVAL_MS: creates and deletes COUNT files, one deletion per interval. */
   deletePaced: string;
+  /** run_together -- COMMAND... -- COMMAND...: starts them at once, then prints each one's pid, wall and CPU time. */
+  runTogether: string;
   /** attach_bpf_object OBJECT: keeps OBJECT's programs attached while its stdin is open. */
   attachBpfObject: string;
   /** BPF objects whose programs return at once, by what they attach to. */
@@ -46,6 +48,7 @@ export function buildFixtures(repositoryRoot: string, workDirectory: string): Fi
     getppidLoop: program('getppid_loop'),
     makeTree: program('make_tree'),
     deletePaced: program('delete_paced'),
+    runTogether: program('run_together'),
     attachBpfObject: program('attach_bpf_object', ['-lbpf']),
     emptyRawSysEnter: bpfObject('empty_raw_sys_enter'),
     emptyRawSysEnterExit: bpfObject('empty_raw_sys_enter_exit'),

@@ -18,18 +18,20 @@ export interface TraceTarget {
   outputFile: string;
 }
 
-/** The process whose deletions a tracer should have recorded. */
+/** The processes whose deletions a tracer should have recorded. */
 export interface Deleter {
-  pid: number;
+  pids: readonly number[];
   /** Every deletion at or below it. */
   directory: string;
 }
 
 export interface TraceOutcome {
-  /** The deleter's successful deletions it recorded; null where none was asked for or it records none. */
+  /** The deleters' successful deletions it recorded; null where none was asked for or it records none. */
   recorded: number | null;
   /** Events it says it lost; null where it cannot lose any or does not say. */
   lost: number | null;
+  /** True where it can lose events without saying so (inotifywait); then only the count of what it recorded shows a loss. */
+  lossUnreported?: boolean;
 }
 
 export interface ActiveTrace {
@@ -114,10 +116,19 @@ export function syscallTrace(helperScript: string, mode: AttachMode): Tracer {
 async function countSyscallTraceOutput(file: string, deleter: Deleter | undefined): Promise<TraceOutcome> {
   let recorded = 0;
   let lost: number | null = null;
+  const deleterPids = new Set(deleter?.pids);
   for await (const line of readLines(file)) {
-    const record = JSON.parse(line) as { type: string; path?: string; result?: number; lost?: number };
+    const record = JSON.parse(line) as { type: string; path?: string; result?: number; lost?: number; pid?: number };
     if (record.type === 'stats') lost = record.lost ?? null;
-    else if (record.type === 'deletion' && deleter && record.result === 0 && isAtOrBelow(record.path ?? '', deleter.directory)) recorded++;
+    else if (
+      record.type === 'deletion' &&
+      deleter &&
+      record.result === 0 &&
+      // Counted only with the right path and the right process: a deletion put down to another process is not recorded.
+      deleterPids.has(record.pid ?? -1) &&
+      isAtOrBelow(record.path ?? '', deleter.directory)
+    )
+      recorded++;
   }
   return { recorded: deleter ? recorded : null, lost };
 }
@@ -136,15 +147,21 @@ export const strace: Tracer = {
       async stop(deleter) {
         if (!deleter) return { recorded: null, lost: null };
         let recorded = 0;
+        const deleterPids = new Set(deleter.pids.map(String));
         for await (const line of readLines(target.outputFile)) {
-          // "1234  unlinkat(4, "f000001", 0)   = 0" (strace pads before "="); ptrace stops each call, so nothing is lost.
-          if (/\b(unlink|unlinkat|rmdir)\(.*\)\s+= 0$/.test(line)) recorded++;
+          // ptrace stops each call, so nothing is lost. Calls of the deleters that succeeded, whole or finished
+          // after another process's line came between ("<... unlinkat resumed>").
+          const call = STRACE_DELETION.exec(line);
+          if (call && deleterPids.has(call[1])) recorded++;
         }
         return { recorded, lost: null };
       },
     };
   },
 };
+
+/** "1234  unlinkat(4, "f000001", 0)   = 0" or "1234  <... unlinkat resumed>) = 0" (strace -f pads before "="). */
+const STRACE_DELETION = /^(\d+)\s+(?:(?:unlink|unlinkat|rmdir)\(.*\)|<\.\.\. (?:unlink|unlinkat|rmdir) resumed>.*)\s+= 0$/;
 
 function straceArguments(outputFile: string): string[] {
   return ['strace', '-f', '-e', `trace=${DELETION_SYSCALLS}`, '-o', outputFile];
@@ -172,11 +189,11 @@ export const bpftrace: Tracer = {
         await stopProcess(tracer, 'SIGINT', 'bpftrace');
         let recorded = 0;
         let lost: number | null = 0;
-        const deleterPid = String(deleter?.pid);
+        const deleterPids = new Set(deleter?.pids.map(String));
         for await (const line of readLines(target.outputFile)) {
           const lostEvents = /^Lost (\d+) events/.exec(line);
           if (lostEvents) lost += Number(lostEvents[1]);
-          else if (line.split(' ', 1)[0] === deleterPid) recorded++;
+          else if (deleterPids.has(line.split(' ', 1)[0])) recorded++;
         }
         // It prints the calls it saw begin (not their results), with the path as passed.
         return { recorded: deleter ? recorded : null, lost };
@@ -187,6 +204,47 @@ export const bpftrace: Tracer = {
 
 function bpftraceArguments(outputFile: string): string[] {
   return ['bpftrace', '-o', outputFile, '-e', BPFTRACE_PROGRAM];
+}
+
+/**
+ * What a user without BPF would reach for: inotify watches on every directory
+ * of the tree, set up (one per directory) before anything is deleted. It
+ * reports names within the watched directories, never which process deleted
+ * them; a deleted directory is reported twice (DELETE,ISDIR in its parent,
+ * DELETE_SELF on its own watch), so paths are counted once each. It reports
+ * no loss ("It is assumed the inotify event queue will never overflow", its
+ * manual): a loss shows only as deletions missing from its output.
+ */
+export const inotifywait: Tracer = {
+  name: 'inotifywait -m -r',
+  attaches: 'an inotify watch on each directory of the tree',
+  command: (target) => shellCommand(inotifywaitArguments(target)),
+  async start(target) {
+    const watcher = startProcess(inotifywaitArguments(target), 'text');
+    await waitUntilReady(watcher, 'inotifywait', () => watcher.stderrTail().includes('Watches established.'));
+    return {
+      pid: watcher.pid,
+      wrap: (workload) => [...workload],
+      async stop(deleter) {
+        await stopProcess(watcher, 'SIGINT', 'inotifywait');
+        const deleted = new Set<string>();
+        for await (const line of readLines(target.outputFile)) {
+          // "DELETE /root/d0001/f000001", "DELETE,ISDIR /root/d0001", "DELETE_SELF /root/d0001/"
+          const space = line.indexOf(' ');
+          const events = line.slice(0, space).split(',');
+          if (deleter && (events.includes('DELETE') || events.includes('DELETE_SELF'))) {
+            const file = line.slice(space + 1).replace(/\/$/, '');
+            if (isAtOrBelow(file, deleter.directory)) deleted.add(file);
+          }
+        }
+        return { recorded: deleter ? deleted.size : null, lost: null, lossUnreported: true };
+      },
+    };
+  },
+};
+
+function inotifywaitArguments(target: TraceTarget): string[] {
+  return ['inotifywait', '-m', '-r', '-e', 'delete', '-e', 'delete_self', '--format', '%e %w%f', '-o', target.outputFile, target.directory];
 }
 
 /** How many tracepoints have a BPF program attached by process `pid` (bpftool perf show). */

@@ -1,0 +1,24 @@
+// The command line of build/bench/run_together (test/bench/run_together.c),
+// which starts several commands at the same moment, and its report of each.
+
+export interface FinishedCommand {
+  pid: number;
+  /** From the common start to its exit. */
+  seconds: number;
+  /** CPU time it and the children it waited for used. */
+  cpuSeconds: number;
+}
+
+/** `run_together -- A... -- B...`: every command in `commands` started at once. */
+export function runTogetherArgv(runTogether: string, commands: readonly (readonly string[])[]): string[] {
+  return [runTogether, ...commands.flatMap((command) => ['--', ...command])];
+}
+
+/** Its "finished INDEX PID WALL_S USER_S SYSTEM_S" lines, in the order the commands were given. */
+export function finishedCommands(output: string): FinishedCommand[] {
+  const finished: FinishedCommand[] = [];
+  for (const [, index, pid, wall, user, system] of output.matchAll(/^finished (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)$/gm)) {
+    finished[Number(index)] = { pid: Number(pid), seconds: Number(wall), cpuSeconds: Number(user) + Number(system) };
+  }
+  return finished;
+}
