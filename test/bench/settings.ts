@@ -1,7 +1,9 @@
 // How much the suite measures. The full suite is sized to finish within about
 // fifteen minutes on a 2-core machine; BENCH_QUICK=1 is for trying changes.
 //   BENCH_QUICK=1          fewer repetitions, a smaller storm, report to build/bench/
-//   BENCH_ONLY=a,b         only these benchmarks (ids: syscall-overhead, deletion-storm, jsonrpc-latency, event-store)
+//   BENCH_ONLY=a,b         only these benchmarks (ids: syscall-overhead, deletion-storm, parallel-deleters,
+//                          mixed-workload, helper-cost, jsonrpc-latency, event-store)
+//   BENCH_DELETERS=N       parallel deleters in parallel-deleters (default 4; 16 on a 16-core machine)
 //   BENCH_REPORT=FILE      where the report goes (default BENCHMARKS.md, or build/bench/ when quick)
 //   BENCH_TREE_DIR=DIR     where the deleted trees are made (default: a tmpfs, /dev/shm, where there is one)
 import * as fs from 'node:fs';
@@ -26,6 +28,23 @@ export interface BenchSettings {
   deletionStorm: {
     directories: number;
     filesPerDirectory: number;
+    repetitions: number;
+  };
+  /** Each deleter removes its own tree of directoriesPerDeleter × filesPerDirectory files; all start at once. */
+  parallelDeleters: {
+    deleters: number;
+    directoriesPerDeleter: number;
+    filesPerDirectory: number;
+    repetitions: number;
+  };
+  /** A build's output tree deleted while a compiler loop runs. */
+  mixedWorkload: {
+    directories: number;
+    filesPerDirectory: number;
+    /** gcc -O2 runs of the generated unit, one after the other. */
+    compiles: number;
+    /** Functions in the generated unit: sized for about half a second of gcc -O2. */
+    functionsPerUnit: number;
     repetitions: number;
   };
   /** The storm's tree is deletionStorm's. */
@@ -57,11 +76,25 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     deletionStorm: quick
       ? { directories: 10, filesPerDirectory: 1000, repetitions: 2 }
       : { directories: 100, filesPerDirectory: 1000, repetitions: 5 },
+    parallelDeleters: {
+      deleters: positiveInteger(env.BENCH_DELETERS, 'BENCH_DELETERS') ?? 4,
+      ...(quick ? { directoriesPerDeleter: 3, filesPerDirectory: 1000, repetitions: 2 } : { directoriesPerDeleter: 25, filesPerDirectory: 1000, repetitions: 5 }),
+    },
+    mixedWorkload: quick
+      ? { directories: 200, filesPerDirectory: 50, compiles: 2, functionsPerUnit: 120, repetitions: 2 }
+      : { directories: 2000, filesPerDirectory: 50, compiles: 4, functionsPerUnit: 120, repetitions: 5 },
     jsonRpcLatency: quick
       ? { lightDeletions: 100, lightIntervalMs: 10, stormRepetitions: 1 }
       : { lightDeletions: 1000, lightIntervalMs: 10, stormRepetitions: 3 },
     eventStore: quick ? { eventCount: 10_000, treeRepetitions: 5 } : { eventCount: 100_000, treeRepetitions: 7 },
   };
+}
+
+function positiveInteger(text: string | undefined, name: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number above 0, not ${JSON.stringify(text)}`);
+  return value;
 }
 
 /**
