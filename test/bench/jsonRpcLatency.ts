@@ -68,10 +68,11 @@ export const jsonRpcLatency: Benchmark = {
       `- Target: no loss in the storm. Measured: ${formatNumber(stormLost)} lost, ${formatNumber(stormMissing)} not received over ${storms.length} storm(s) — ` +
         (stormLost === 0 && stormMissing === 0 ? '**met**.' : '**not met**.') +
         (stormDropped > 0
-          ? ` Of those, ${formatNumber(stormDropped)} were dropped by the helper, not lost in the kernel: the client read the notifications ` +
-            'more slowly than the storm made them, and the helper keeps at most MAX_QUEUED_EVENTS (helper/server.ts) waiting for a client. ' +
-            'The client here does nothing but note arrival times, so a real extension host would fall behind at least as far.'
-          : ''),
+          ? ` Of those, ${formatNumber(stormDropped)} were dropped by the helper itself for a client that fell behind.`
+          : ' While the client is behind, the helper takes no more records from the kernel\'s ring buffer (back-pressure, helper/server.ts) and drops none itself, ' +
+            (stormLost > 0
+              ? 'so the loss is the ring buffer overflowing meanwhile: the kernel counts it and the client hears it as trace/lost.'
+              : 'and the ring buffer held the storm meanwhile.')),
       '- A latency is the arrival of the notification at the client (Date.now() as vscode-jsonrpc hands it over) minus the event\'s `time` ' +
         '(the kernel\'s timestamp of the call, made wall-clock time by the helper, to the millisecond, rounded down); ' +
         `it includes the helper's batching (a batch goes out when ${DELETIONS_FLUSH_MS} ms old or ${formatNumber(DELETIONS_FLUSH_COUNT)} events long) ` +

@@ -1,0 +1,181 @@
+// What the helper holds, in each attach mode: the kernel memory of its BPF
+// maps (the ring buffer above all), and its resident memory at rest and
+// through an rm -rf storm, split into what it can and cannot shrink.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { ATTACH_MODES, type AttachMode } from '../../helper/protocol';
+import type { BenchContext, Benchmark } from './benchmark';
+import { bpfMapsHeldBy, residentBpfMapBytes, type BpfMapMemory } from './bpfMaps';
+import { readProcessUsage, runMeasured, waitUntilFileStopsGrowing } from './childProcesses';
+import { makeDeletionTree } from './deletionTree';
+import { code, table } from './markdown';
+import { formatMebibytes, formatNumber } from './stats';
+import { syscallTrace } from './tracers';
+
+/** The issue's target for the helper's resident memory. */
+const TARGET_PEAK_RSS_BYTES = 100_000_000;
+/** How often the helper's memory is sampled through the storm. */
+const SAMPLE_MS = 20;
+
+interface ModeCost {
+  mode: AttachMode;
+  maps: BpfMapMemory[];
+  restingRssBytes: number;
+  restingAnonymousBytes: number;
+  restingFileBytes: number;
+  /** Of the resting RSS: the pages of BPF maps mapped into the helper (the ring buffer). */
+  ringBufferRssBytes: number;
+  peakRssBytes: number;
+  /** The most anonymous memory (JavaScript heap, buffers) seen in the samples. */
+  peakAnonymousBytes: number;
+  /** The most file-backed memory seen: the node binary and libraries, and the mapped maps. */
+  peakFileBytes: number;
+  cpuSeconds: number;
+  deletions: number;
+}
+
+export const helperCost: Benchmark = {
+  id: 'helper-cost',
+  title: 'Helper cost: kernel maps and memory',
+  async run(context) {
+    const costs: ModeCost[] = [];
+    for (const mode of ATTACH_MODES) {
+      costs.push(await measureMode(context, mode));
+      context.log(`helper cost ${mode}: ${formatMebibytes(costs.at(-1)!.peakRssBytes)} peak RSS`);
+    }
+
+    const mapNames = [...new Set(costs.flatMap((cost) => cost.maps.map((map) => map.name)))];
+    const mapRows = mapNames.map((name) => {
+      const first = costs.flatMap((cost) => cost.maps).find((map) => map.name === name)!;
+      return [
+        name,
+        first.type,
+        formatNumber(first.maxEntries),
+        ...costs.map((cost) => {
+          const map = cost.maps.find((entry) => entry.name === name);
+          return map ? formatBytes(map.memlockBytes) : '–';
+        }),
+      ];
+    });
+    const total = (cost: ModeCost): number => cost.maps.reduce((sum, map) => sum + map.memlockBytes, 0);
+    mapRows.push(['**all maps**', '', '', ...costs.map((cost) => `**${formatBytes(total(cost))}**`)]);
+
+    const ringBuffer = costs[0].maps.find((map) => map.type === 'ringbuf');
+    const sameMaps = new Set(costs.map((cost) => cost.maps.map((map) => `${map.name} ${map.memlockBytes}`).join(','))).size === 1;
+    const worstPeak = Math.max(...costs.map((cost) => cost.peakRssBytes));
+    const atRest = costs[0];
+    const reading = [
+      `- Kernel memory: ${costs.map((cost) => `${formatMebibytes(total(cost))} (${cost.mode} mode)`).join(', ')}` +
+        (ringBuffer
+          ? `, of which the ring buffer of ${formatMebibytes(ringBuffer.maxEntries)} holds ${formatMebibytes(ringBuffer.memlockBytes)} ` +
+            `(${formatNumber((ringBuffer.memlockBytes / total(costs[0])) * 100)}%; ring_buffer_bytes of DeletionTracer, native/src/deletion_tracer.h: ` +
+            'the terminal command and the JSON-RPC server leave it at its default)'
+          : '') +
+        (sameMaps ? '. Both modes load the same maps; only the programs differ.' : '. The modes load different maps (see the table).'),
+      `- Target: the helper at most 100 MB (${formatMebibytes(TARGET_PEAK_RSS_BYTES)}) resident. Measured: ${formatMebibytes(worstPeak)} at the peak of the storm — ` +
+        `${worstPeak <= TARGET_PEAK_RSS_BYTES ? '**met**' : '**not met**'}.`,
+      `- Where the resident memory is (${atRest.mode} mode): at rest ${formatMebibytes(atRest.restingRssBytes)}, of which ${formatMebibytes(atRest.ringBufferRssBytes)} are the ring buffer's pages ` +
+        'mapped into the helper to be read: libbpf maps its data pages twice in a row, so that a record that wraps around the end reads as one, and RSS counts both, ' +
+        `though the kernel holds them once (the memlock above). The rest at rest: ${formatMebibytes(atRest.restingFileBytes - atRest.ringBufferRssBytes)} of file pages ` +
+        `(node's binary and libraries, shared with every other node process) and ${formatMebibytes(atRest.restingAnonymousBytes)} anonymous. ` +
+        `Through the storm, anonymous memory (the JavaScript heap and the output's buffers) peaked at ${costs.map((cost) => `${formatMebibytes(cost.peakAnonymousBytes)} (${cost.mode})`).join(' and ')}: ` +
+        'that is the part the helper\'s own code decides.',
+      '- memlock is the kernel\'s own account of each map (/proc/PID/fdinfo of the helper\'s map descriptors; bpftool map show prints it as bytes_memlock); ' +
+        'the kernel keeps only the first 15 characters of a map\'s name. The memory columns of the second table come from /proc/PID/status ' +
+        `(VmRSS, RssAnon and RssFile at rest and sampled every ${SAMPLE_MS} ms through the storm; VmHWM) and /proc/PID/smaps (the bpf-map mappings).`,
+    ];
+
+    const { directories, filesPerDirectory } = context.settings.deletionStorm;
+    return [
+      `The terminal command (${code('node dist/helper.js trace --jsonl --mode MODE --path TREE')}) in each mode: its maps read once its programs are attached, ` +
+        `then an ${code('rm -rf')} of the storm's tree (${formatNumber(directories)} × ${formatNumber(filesPerDirectory)} files) while its memory is sampled. One run per mode.`,
+      '',
+      table(['map', 'type', 'max entries', ...costs.map((cost) => `kernel memory, ${cost.mode} mode`)], mapRows),
+      '',
+      table(
+        ['mode', 'RSS at rest', 'of which the ring buffer mapping', 'peak RSS (VmHWM)', 'peak anonymous', 'peak file-backed', 'helper CPU s', 'CPU s per 100,000'],
+        costs.map((cost) => [
+          cost.mode,
+          formatMebibytes(cost.restingRssBytes),
+          formatMebibytes(cost.ringBufferRssBytes),
+          formatMebibytes(cost.peakRssBytes),
+          formatMebibytes(cost.peakAnonymousBytes),
+          formatMebibytes(cost.peakFileBytes),
+          formatNumber(cost.cpuSeconds, 2),
+          formatNumber((cost.cpuSeconds / cost.deletions) * 100_000, 2),
+        ]),
+      ),
+      '',
+      '**Reading**',
+      '',
+      ...reading,
+    ].join('\n');
+  },
+};
+
+async function measureMode(context: BenchContext, mode: AttachMode): Promise<ModeCost> {
+  const { fixtures, settings } = context;
+  const workDirectory = path.join(settings.treeDirectory, 'cost');
+  fs.rmSync(workDirectory, { recursive: true, force: true });
+  fs.mkdirSync(workDirectory, { recursive: true });
+  const target = { directory: path.join(workDirectory, 'tree'), outputFile: path.join(workDirectory, 'trace.out') };
+  const { directories, filesPerDirectory } = settings.deletionStorm;
+  const tree = makeDeletionTree(fixtures, target.directory, directories, filesPerDirectory);
+  const trace = await syscallTrace(context.helperScript, mode).start(target);
+  try {
+    const pid = trace.pid!;
+    const maps = bpfMapsHeldBy(pid);
+    const resting = memoryOf(pid);
+    const ringBufferRssBytes = residentBpfMapBytes(pid);
+    const before = readProcessUsage(pid);
+
+    let peakAnonymousBytes = resting.anonymousBytes;
+    let peakFileBytes = resting.fileBytes;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const now = memoryOf(pid);
+        peakAnonymousBytes = Math.max(peakAnonymousBytes, now.anonymousBytes);
+        peakFileBytes = Math.max(peakFileBytes, now.fileBytes);
+        await sleep(SAMPLE_MS);
+      }
+    })();
+    try {
+      await runMeasured(fixtures.measureCommand, ['rm', '-rf', target.directory]);
+      await waitUntilFileStopsGrowing(target.outputFile);
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    const after = readProcessUsage(pid);
+    return {
+      mode,
+      maps,
+      restingRssBytes: resting.rssBytes,
+      restingAnonymousBytes: resting.anonymousBytes,
+      restingFileBytes: resting.fileBytes,
+      ringBufferRssBytes,
+      peakRssBytes: after.peakRssBytes,
+      peakAnonymousBytes,
+      peakFileBytes,
+      cpuSeconds: after.cpuSeconds - before.cpuSeconds,
+      deletions: tree.entries,
+    };
+  } finally {
+    await trace.stop();
+    fs.rmSync(workDirectory, { recursive: true, force: true });
+  }
+}
+
+function memoryOf(pid: number): { rssBytes: number; anonymousBytes: number; fileBytes: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  return { rssBytes: kib('VmRSS'), anonymousBytes: kib('RssAnon'), fileBytes: kib('RssFile') };
+}
+
+/** "16.1 MiB" for the large, "17.0 KiB" for the small: map sizes span both. */
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? formatMebibytes(bytes) : `${(bytes / 1024).toFixed(1)} KiB`;
+}
