@@ -47,10 +47,15 @@ const STDERR_KEPT = 4096;
 /**
  * Starts argv with stdin a pipe and stderr kept. Its stdout is kept as text
  * ('text'), left to the caller to read ('stream'), or written to a file.
+ * `environment` is added to this process's own.
  */
-export function startProcess(argv: readonly string[], stdout: 'text' | 'stream' | { file: string }): StartedProcess {
+export function startProcess(
+  argv: readonly string[],
+  stdout: 'text' | 'stream' | { file: string },
+  environment: Record<string, string> = {},
+): StartedProcess {
   const stdoutFd = typeof stdout === 'string' ? 'pipe' : fs.openSync(stdout.file, 'w');
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', stdoutFd, 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', stdoutFd, 'pipe'], env: { ...process.env, ...environment } });
   if (typeof stdoutFd === 'number') fs.closeSync(stdoutFd);
   running.add(child);
 

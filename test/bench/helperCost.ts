@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
 import { ATTACH_MODES, type AttachMode } from '../../helper/protocol';
 import type { BenchContext, Benchmark } from './benchmark';
 import { bpfMapsHeldBy, residentBpfMapBytes, type BpfMapMemory } from './bpfMaps';
@@ -70,8 +71,8 @@ export const helperCost: Benchmark = {
       `- Kernel memory: ${costs.map((cost) => `${formatMebibytes(total(cost))} (${cost.mode} mode)`).join(', ')}` +
         (ringBuffer
           ? `, of which the ring buffer of ${formatMebibytes(ringBuffer.maxEntries)} holds ${formatMebibytes(ringBuffer.memlockBytes)} ` +
-            `(${formatNumber((ringBuffer.memlockBytes / total(costs[0])) * 100)}%; ring_buffer_bytes of DeletionTracer, native/src/deletion_tracer.h: ` +
-            'the terminal command and the JSON-RPC server leave it at its default)'
+            `(${formatNumber((ringBuffer.memlockBytes / total(costs[0])) * 100)}%; the default size, which ${RING_BUFFER_BYTES_VARIABLE} changes: ` +
+            'see "Ring-buffer size against loss")'
           : '') +
         (sameMaps ? '. Both modes load the same maps; only the programs differ.' : '. The modes load different maps (see the table).'),
       `- Target: the helper at most 100 MB (${formatMebibytes(TARGET_PEAK_RSS_BYTES)}) resident. Measured: ${formatMebibytes(worstPeak)} at the peak of the storm — ` +

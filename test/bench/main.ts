@@ -17,11 +17,12 @@ import { describeMachine, type MachineDescription } from './machine';
 import { code, table } from './markdown';
 import { mixedWorkload } from './mixedWorkload';
 import { parallelDeleters } from './parallelDeleters';
+import { ringBuffer } from './ringBuffer';
 import { scaleSection } from './scale';
 import { benchSettings, type BenchSettings } from './settings';
 import { syscallOverhead } from './syscallOverhead';
 
-const BENCHMARKS: Benchmark[] = [syscallOverhead, deletionStorm, parallelDeleters, mixedWorkload, helperCost, jsonRpcLatency, eventStore];
+const BENCHMARKS: Benchmark[] = [syscallOverhead, deletionStorm, parallelDeleters, ringBuffer, mixedWorkload, helperCost, jsonRpcLatency, eventStore];
 
 /** What the suite does not measure yet, and why, so that the report says so. */
 const NOT_MEASURED = [

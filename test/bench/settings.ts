@@ -2,7 +2,7 @@
 // fifteen minutes on a 2-core machine; BENCH_QUICK=1 is for trying changes.
 //   BENCH_QUICK=1          fewer repetitions, a smaller storm, report to build/bench/
 //   BENCH_ONLY=a,b         only these benchmarks (ids: syscall-overhead, deletion-storm, parallel-deleters,
-//                          mixed-workload, helper-cost, jsonrpc-latency, event-store)
+//                          ring-buffer, mixed-workload, helper-cost, jsonrpc-latency, event-store)
 //   BENCH_DELETERS=N       parallel deleters in parallel-deleters (default 4; 16 on a 16-core machine)
 //   BENCH_REPORT=FILE      where the report goes (default BENCHMARKS.md, or build/bench/ when quick)
 //   BENCH_TREE_DIR=DIR     where the deleted trees are made (default: a tmpfs, /dev/shm, where there is one)
@@ -35,6 +35,11 @@ export interface BenchSettings {
     deleters: number;
     directoriesPerDeleter: number;
     filesPerDirectory: number;
+    repetitions: number;
+  };
+  /** The parallel deleters' storm with the ring buffer at each of these sizes (bytes, powers of two). */
+  ringBuffer: {
+    sizes: number[];
     repetitions: number;
   };
   /** A build's output tree deleted while a compiler loop runs. */
@@ -80,6 +85,9 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
       deleters: positiveInteger(env.BENCH_DELETERS, 'BENCH_DELETERS') ?? 4,
       ...(quick ? { directoriesPerDeleter: 3, filesPerDirectory: 1000, repetitions: 2 } : { directoriesPerDeleter: 25, filesPerDirectory: 1000, repetitions: 5 }),
     },
+    ringBuffer: quick
+      ? { sizes: [64 << 10, 1 << 20], repetitions: 1 }
+      : { sizes: [64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20], repetitions: 2 },
     mixedWorkload: quick
       ? { directories: 200, filesPerDirectory: 50, compiles: 2, functionsPerUnit: 120, repetitions: 2 }
       : { directories: 2000, filesPerDirectory: 50, compiles: 4, functionsPerUnit: 120, repetitions: 5 },

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 
+import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
 import type { AttachMode } from '../../helper/protocol';
 import { startProcess, stopProcess, waitUntilReady } from './childProcesses';
 import type { Fixtures } from './fixtures';
@@ -91,15 +92,20 @@ const ATTACHED_IN_MODE: Record<AttachMode, string> = {
   tracepoint: 'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir} (6)',
 };
 
-/** The terminal command of this project: `node dist/helper.js trace --jsonl --mode MODE --path DIR`. */
-export function syscallTrace(helperScript: string, mode: AttachMode): Tracer {
+/**
+ * The terminal command of this project: `node dist/helper.js trace --jsonl --mode MODE --path DIR`,
+ * with the ring buffer at its default size unless `ringBufferBytes` is given.
+ */
+export function syscallTrace(helperScript: string, mode: AttachMode, ringBufferBytes?: number): Tracer {
   const argv = (target: TraceTarget): string[] => ['node', helperScript, 'trace', '--jsonl', '--mode', mode, '--path', target.directory];
+  const environment: Record<string, string> = ringBufferBytes === undefined ? {} : { [RING_BUFFER_BYTES_VARIABLE]: String(ringBufferBytes) };
+  const environmentText = Object.entries(environment).map(([name, value]) => `${name}=${value} `).join('');
   return {
     name: `Syscall Trace (ours, ${mode} mode)`,
     attaches: ATTACHED_IN_MODE[mode],
-    command: (target) => `${shellCommand(argv(target))} > ${shellCommand([target.outputFile])}`,
+    command: (target) => `${environmentText}${shellCommand(argv(target))} > ${shellCommand([target.outputFile])}`,
     async start(target) {
-      const helper = startProcess(argv(target), { file: target.outputFile });
+      const helper = startProcess(argv(target), { file: target.outputFile }, environment);
       await waitUntilReady(helper, 'the helper', () => firstLines(target.outputFile).startsWith('{"type":"ready"'));
       return {
         pid: helper.pid,
