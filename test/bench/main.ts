@@ -5,6 +5,7 @@
 // builds first). See settings.ts for BENCH_QUICK, BENCH_ONLY, BENCH_REPORT
 // and BENCH_TREE_DIR.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import type { BenchContext, Benchmark } from './benchmark';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   const machine = describeMachine();
 
   const started = Date.now();
+  const loadAtStart = os.loadavg()[0];
   const sections: Section[] = [];
   for (const benchmark of BENCHMARKS.filter((entry) => !settings.only || settings.only.has(entry.id))) {
     log(`${benchmark.title}…`);
@@ -66,9 +68,10 @@ async function main(): Promise<void> {
     sections.push({ benchmark, body, seconds: (Date.now() - sectionStarted) / 1000 });
   }
   const totalSeconds = (Date.now() - started) / 1000;
+  const load = { atStart: loadAtStart, atEnd: os.loadavg()[0] };
 
   fs.mkdirSync(path.dirname(settings.reportFile), { recursive: true });
-  fs.writeFileSync(settings.reportFile, report(settings, machine, sections, totalSeconds));
+  fs.writeFileSync(settings.reportFile, report(settings, machine, sections, totalSeconds, load));
   try {
     // Each benchmark removes what it made; the directory goes only if nothing else is in it.
     fs.rmdirSync(settings.treeDirectory);
@@ -78,7 +81,13 @@ async function main(): Promise<void> {
   log(`wrote ${path.relative(process.cwd(), settings.reportFile)} in ${(totalSeconds / 60).toFixed(1)} min`);
 }
 
-function report(settings: BenchSettings, machine: MachineDescription, sections: Section[], totalSeconds: number): string {
+/** The machine's 1-minute load average as the suite began (other work alone) and as it ended (its last benchmark with the rest). */
+interface Load {
+  atStart: number;
+  atEnd: number;
+}
+
+function report(settings: BenchSettings, machine: MachineDescription, sections: Section[], totalSeconds: number, load: Load): string {
   const lines = [
     '# Benchmarks',
     '',
@@ -98,7 +107,8 @@ function report(settings: BenchSettings, machine: MachineDescription, sections: 
       ],
     ),
     '',
-    `The suite took ${(totalSeconds / 60).toFixed(1)} minutes (${sections.map((section) => `${section.benchmark.title}: ${Math.round(section.seconds)} s`).join('; ')}).`,
+    `The machine's 1-minute load average was ${load.atStart.toFixed(2)} as the suite began (other work alone) and ${load.atEnd.toFixed(2)} as it ended. ` +
+      `The suite took ${(totalSeconds / 60).toFixed(1)} minutes (${sections.map((section) => `${section.benchmark.title}: ${Math.round(section.seconds)} s`).join('; ')}).`,
   ];
   for (const section of sections) lines.push('', `## ${section.benchmark.title}`, '', section.body);
   lines.push('', '## Scale beyond this machine', '', scaleSection(settings, machine));
