@@ -117,8 +117,8 @@ export const deletionStorm: Benchmark = {
       `- strace -f is ${formatRatio(medianWall(strace), base)} untraced; bpftrace ${formatRatio(medianWall(bpftrace), base)}. ` +
         'Both record only the path argument as passed: rm -rf passes names relative to a directory file descriptor, ' +
         'so neither says which directory a name was in; bpftrace also records calls as they begin, not their results.',
-      `- inotifywait -m -r is ${formatRatio(medianWall(inotifywait), base)} untraced and recorded ${completeness(runs.get(inotifywait)!)} in its worst run ` +
-        `: it must set up a watch on every directory before the deletion (${formatNumber(median(runs.get(inotifywait)!.map((run) => run.readySeconds)), 2)} s here, ` +
+      `- inotifywait -m -r is ${formatRatio(medianWall(inotifywait), base)} untraced and recorded ${completeness(runs.get(inotifywait)!)} in its worst run: ` +
+        `it must set up a watch on every directory before the deletion (${formatNumber(median(runs.get(inotifywait)!.map((run) => run.readySeconds)), 2)} s here, ` +
         'growing with the directories, and a tree made after it started is seen only once it has added watches there), it sees a deletion only as a name in a watched directory, ' +
         'never the process that deleted it, and it reports no loss: where its output misses deletions, the likely cause is the kernel\'s inotify queue ' +
         `overflowing (more than fs.inotify.max_queued_events events waiting), which inotifywait does not report (its manual: "It is assumed the inotify event queue will never overflow"). ` +
