@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   log(`wrote ${path.relative(process.cwd(), settings.reportFile)} in ${(totalSeconds / 60).toFixed(1)} min`);
 }
 
-/** The machine's 1-minute load average as the suite began (other work alone) and as it ended (its last benchmark with the rest). */
+/** The machine's 1-minute load average as the first benchmark began (the build before it and other work) and as the last ended. */
 interface Load {
   atStart: number;
   atEnd: number;
@@ -107,7 +107,8 @@ function report(settings: BenchSettings, machine: MachineDescription, sections: 
       ],
     ),
     '',
-    `The machine's 1-minute load average was ${load.atStart.toFixed(2)} as the suite began (other work alone) and ${load.atEnd.toFixed(2)} as it ended. ` +
+    `The machine's 1-minute load average was ${load.atStart.toFixed(2)} as the first benchmark began (the build of ${code('npm run bench')} and any other work in the minute before) ` +
+        `and ${load.atEnd.toFixed(2)} as the last ended. ` +
       `The suite took ${(totalSeconds / 60).toFixed(1)} minutes (${sections.map((section) => `${section.benchmark.title}: ${Math.round(section.seconds)} s`).join('; ')}).`,
   ];
   for (const section of sections) lines.push('', `## ${section.benchmark.title}`, '', section.body);
