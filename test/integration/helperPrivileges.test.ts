@@ -4,14 +4,13 @@
 // who asked for it through sudo becomes its user; otherwise it keeps uid 0
 // with no capability at all. Stopping and starting again still works.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { CAP_BPF, CAP_PERFMON, hasCapability } from '../../helper/privileges';
 import { HelperErrorCodes, StartRequest, StopRequest } from '../../helper/protocol';
 import { initialize, spawnHelper, threadStatuses, type HelperUnderTest, type SpawnOptions } from './support/helperServer';
-import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+import { deleteFiles, makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 
 const NOBODY = 65534;
 
@@ -33,13 +32,6 @@ async function startedHelper(options: SpawnOptions = {}): Promise<HelperUnderTes
   await initialize(helper, 'raw');
   await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
   return helper;
-}
-
-function deleteFiles(count: number): string[] {
-  const files = Array.from({ length: count }, (_, i) => path.join(scratch, `file-${i}`));
-  for (const file of files) fs.writeFileSync(file, '');
-  for (const file of files) fs.unlinkSync(file);
-  return files;
 }
 
 describe('without the privileges to trace', () => {
@@ -92,7 +84,7 @@ describe('started by root', () => {
     const started = await startedHelper();
     await started.connection.sendRequest(StopRequest, {});
     await started.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-    const files = deleteFiles(3);
+    const files = deleteFiles(scratch, 3);
     await started.connection.sendRequest(StopRequest, {});
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
   });
@@ -123,7 +115,7 @@ describe('started through sudo (SUDO_UID and SUDO_GID)', () => {
     const started = await startedHelper(sudo);
     await started.connection.sendRequest(StopRequest, {});
     await started.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-    const files = deleteFiles(3);
+    const files = deleteFiles(scratch, 3);
     const stats = await started.connection.sendRequest(StopRequest, {});
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
     expect(stats).toMatchObject({ events: 3, lost: 0 });

@@ -17,7 +17,7 @@ import {
   StopRequest,
 } from '../../helper/protocol';
 import { initialize, spawnHelper, type HelperUnderTest } from './support/helperServer';
-import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+import { deleteFiles, makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 
 let helper: HelperUnderTest;
 let scratch: string;
@@ -31,13 +31,6 @@ afterEach(async () => {
   await helper.dispose();
   removeScratchDirectory(scratch);
 });
-
-function deleteFiles(directory: string, count: number): string[] {
-  const files = Array.from({ length: count }, (_, i) => path.join(directory, `file-${i}`));
-  for (const file of files) fs.writeFileSync(file, '');
-  for (const file of files) fs.unlinkSync(file);
-  return files;
-}
 
 async function errorOf(request: Promise<unknown>): Promise<ResponseError<unknown>> {
   const error = await request.then(

@@ -6,8 +6,6 @@
 // again after it has given up its privileges. Where tracefs, which numbers
 // the tracepoints, is not mounted, the helper mounts it or says how to.
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -24,7 +22,7 @@ import {
   type HelperUnderTest,
   type SpawnOptions,
 } from './support/helperServer';
-import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+import { deleteFiles, makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 import { HELPER_SCRIPT } from './support/traceCommand';
 
 const NOBODY = 65534;
@@ -49,13 +47,6 @@ async function tracingHelper(options: SpawnOptions = {}): Promise<HelperUnderTes
   await initialize(helper, 'tracepoint');
   await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
   return helper;
-}
-
-function deleteFiles(count: number): string[] {
-  const files = Array.from({ length: count }, (_, i) => path.join(scratch, `file-${i}`));
-  for (const file of files) fs.writeFileSync(file, '');
-  for (const file of files) fs.unlinkSync(file);
-  return files;
 }
 
 describe('initialize', () => {
@@ -125,7 +116,7 @@ describe('privileges in tracepoint mode', () => {
     const started = await tracingHelper();
     await started.connection.sendRequest(StopRequest, {});
     await started.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-    const files = deleteFiles(3);
+    const files = deleteFiles(scratch, 3);
     const stats = await started.connection.sendRequest(StopRequest, {});
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
     expect(stats).toMatchObject({ events: 3, lost: 0 });
@@ -143,7 +134,7 @@ describe('privileges in tracepoint mode', () => {
     }
     await started.connection.sendRequest(StopRequest, {});
     await started.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-    const files = deleteFiles(3);
+    const files = deleteFiles(scratch, 3);
     const stats = await started.connection.sendRequest(StopRequest, {});
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
     expect(stats).toMatchObject({ events: 3, lost: 0 });

@@ -25,3 +25,11 @@ export function makeTree(root: string, files: string[]): void {
 export function listTree(root: string): string[] {
   return fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).map((entry) => path.join(root, entry));
 }
+
+/** Creates `count` empty files in `directory` and deletes them again, in this process; returns their paths. */
+export function deleteFiles(directory: string, count: number): string[] {
+  const files = Array.from({ length: count }, (_, i) => path.join(directory, `file-${i}`));
+  for (const file of files) fs.writeFileSync(file, '');
+  for (const file of files) fs.unlinkSync(file);
+  return files;
+}
