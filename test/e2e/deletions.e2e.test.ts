@@ -4,10 +4,10 @@
 // each one checks what the page shows.
 import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CodeServer } from './codeServer';
+import { CodeServer } from '../../tools/codeServer';
 import { bpfProgramsHeldBy, helpersOf, isRunning, loadedBpfPrograms } from './helperProcesses';
-import { packagedExtension } from './packagedExtension';
-import { findRepoRoot } from './repoRoot';
+import { packagedExtension } from '../../tools/packagedExtension';
+import { findRepoRoot } from '../../tools/repoRoot';
 import { TwoFolderWorkspace } from './twoFolderWorkspace';
 import { Workbench } from './workbench';
 

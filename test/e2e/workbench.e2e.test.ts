@@ -2,7 +2,7 @@
 // extension's scenario cannot say anything either.
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodeServer } from './codeServer';
+import { CodeServer } from '../../tools/codeServer';
 import { TwoFolderWorkspace } from './twoFolderWorkspace';
 import { Workbench } from './workbench';
 

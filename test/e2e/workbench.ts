@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { findRepoRoot } from './repoRoot';
+import { findRepoRoot } from '../../tools/repoRoot';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Headless, offline, and nothing that would phone home or wait for a GPU. */

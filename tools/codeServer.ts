@@ -52,7 +52,7 @@ export class CodeServer {
   }
 
   static async start(options: CodeServerOptions): Promise<CodeServer> {
-    if (!isCodeServerInstalled()) throw new Error('code-server is not installed: run `npm run setup:e2e`');
+    if (!isCodeServerInstalled()) throw new Error('code-server is not installed: run `npm run setup:code-server`');
     const temporaryState = options.stateDir ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'syscall-trace-code-server-'));
     const stateDir = options.stateDir ?? temporaryState!;
     const userDataDir = path.join(stateDir, 'user-data');

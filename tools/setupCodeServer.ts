@@ -1,4 +1,4 @@
-// `npm run setup:e2e`: installs the pinned code-server into the cache, once.
+// `npm run setup:code-server`: installs the pinned code-server into the cache, once.
 import { CODE_SERVER_VERSION, elapsed, installCodeServer, isCodeServerInstalled } from './installCodeServer';
 
 const started = Date.now();

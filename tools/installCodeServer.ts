@@ -8,7 +8,8 @@
 // Needs (Debian): libkrb5-dev (the kerberos module), ripgrep, and a C++
 // toolchain with Python for node-gyp.
 //
-// `npm run setup:e2e` runs it (setupCodeServer.ts); the e2e tests call it too.
+// `npm run setup:code-server` runs it (setupCodeServer.ts); `npm start` and
+// the e2e tests call it too.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
