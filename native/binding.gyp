@@ -4,10 +4,13 @@
       "target_name": "syscall_trace",
       "sources": [
         "src/addon.cc",
-        "src/deletion_tracer.cc",
+        "src/deletion_programs.cc",
+        "src/deletion_programs_binding.cc",
         "src/libbpf_errors.cc",
         "src/privileges.cc",
-        "src/syscall_tracepoints.cc"
+        "src/record_layout.cc",
+        "src/syscall_tracepoints.cc",
+        "src/system_error.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <vector>
 
-#include "deletion_tracer.h"
+#include "system_error.h"
 
 namespace {
 
@@ -49,10 +49,6 @@ std::string LastLibbpfLine(const std::string& libbpf_output) {
   return lines.empty() ? "" : lines.back();
 }
 
-std::string ErrnoText(int error_number) {
-  return std::string(strerror(error_number)) + " (" + (strerrorname_np(error_number) ?: "?") + ")";
-}
-
 }  // namespace
 
 LibbpfLogCapture::LibbpfLogCapture() {
@@ -80,20 +76,20 @@ std::string VerifierLogTail(const std::string& libbpf_output, size_t count) {
 void ThrowLoadError(int error_number, const std::string& libbpf_output) {
   std::string verifier = VerifierLogTail(libbpf_output, 8);
   if (!verifier.empty()) {
-    throw TracerError(error_number, "the kernel's verifier rejected the BPF program (" + ErrnoText(error_number) +
+    throw SystemError(error_number, "the kernel's verifier rejected the BPF program (" + ErrnoText(error_number) +
                                         "); its last words:\n" + verifier);
   }
   if (error_number == EPERM || error_number == EACCES) {
-    throw TracerError(error_number, "loading BPF needs root, or the CAP_BPF and CAP_PERFMON capabilities");
+    throw SystemError(error_number, "loading BPF needs root, or the CAP_BPF and CAP_PERFMON capabilities");
   }
   std::string detail = LastLibbpfLine(libbpf_output);
-  throw TracerError(error_number, "loading the BPF program failed: " + ErrnoText(error_number) +
+  throw SystemError(error_number, "loading the BPF program failed: " + ErrnoText(error_number) +
                                       (detail.empty() ? "" : "; libbpf said: " + detail));
 }
 
 void ThrowStepError(int error_number, const std::string& step) {
   if (error_number == EPERM || error_number == EACCES) {
-    throw TracerError(error_number, step + " needs root, or the CAP_BPF and CAP_PERFMON capabilities");
+    throw SystemError(error_number, step + " needs root, or the CAP_BPF and CAP_PERFMON capabilities");
   }
-  throw TracerError(error_number, step + " failed: " + ErrnoText(error_number));
+  throw SystemError(error_number, step + " failed: " + ErrnoText(error_number));
 }

@@ -23,8 +23,8 @@ class LibbpfLogCapture {
 // when the output holds no verifier log.
 std::string VerifierLogTail(const std::string& libbpf_output, size_t count);
 
-// Throws a TracerError that explains why loading failed.
+// Throws a SystemError that explains why loading failed.
 [[noreturn]] void ThrowLoadError(int error_number, const std::string& libbpf_output);
 
-// Throws a TracerError for any other failing step ("attaching to sys_enter").
+// Throws a SystemError for any other failing step ("attaching to sys_enter").
 [[noreturn]] void ThrowStepError(int error_number, const std::string& step);

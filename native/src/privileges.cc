@@ -147,17 +147,17 @@ KernelSigaction InstallBroadcastHandler() {
   glibc_form.sa_flags = SA_SIGINFO | SA_RESTART;
   sigfillset(&glibc_form.sa_mask);
   if (sigaction(kSpareSignal, &glibc_form, &spare_before) != 0) {
-    throw PrivilegeError(errno, "giving up privileges: installing a signal handler failed");
+    throw SystemError(errno, "giving up privileges: installing a signal handler failed");
   }
   KernelSigaction kernel_form = {};
   long read_back = syscall(SYS_rt_sigaction, kSpareSignal, nullptr, &kernel_form, sizeof(uint64_t));
   int read_error = errno;
   sigaction(kSpareSignal, &spare_before, nullptr);
-  if (read_back != 0) throw PrivilegeError(read_error, "giving up privileges: reading a signal handler back failed");
+  if (read_back != 0) throw SystemError(read_error, "giving up privileges: reading a signal handler back failed");
 
   KernelSigaction previous = {};
   if (syscall(SYS_rt_sigaction, kBroadcastSignal, &kernel_form, &previous, sizeof(uint64_t)) != 0) {
-    throw PrivilegeError(errno, "giving up privileges: installing the broadcast signal handler failed");
+    throw SystemError(errno, "giving up privileges: installing the broadcast signal handler failed");
   }
   return previous;
 }
@@ -169,7 +169,7 @@ void RestoreBroadcastHandler(const KernelSigaction& previous) {
 std::vector<pid_t> ThreadsOfThisProcess() {
   std::vector<pid_t> threads;
   DIR* tasks = opendir("/proc/self/task");
-  if (tasks == nullptr) throw PrivilegeError(errno, "giving up privileges: /proc/self/task cannot be read");
+  if (tasks == nullptr) throw SystemError(errno, "giving up privileges: /proc/self/task cannot be read");
   while (dirent* entry = readdir(tasks)) {
     if (entry->d_name[0] == '.') continue;
     threads.push_back(static_cast<pid_t>(std::strtol(entry->d_name, nullptr, 10)));
@@ -228,7 +228,7 @@ void DropPrivilegesInEveryThread(const PrivilegeDrop& drop) {
     if (!WaitForAnswers(expected)) {
       // A thread has yet to run the handler: leave it installed, since the
       // default action of this signal would end the process.
-      throw PrivilegeError(ETIMEDOUT, "giving up privileges: a thread did not answer within 2 seconds");
+      throw SystemError(ETIMEDOUT, "giving up privileges: a thread did not answer within 2 seconds");
     }
   }
   RestoreBroadcastHandler(previous);
@@ -236,7 +236,7 @@ void DropPrivilegesInEveryThread(const PrivilegeDrop& drop) {
 
   int error_number = first_error.load();
   if (error_number != 0) {
-    throw PrivilegeError(error_number, std::string(StepText(static_cast<Step>(failed_step.load()))) +
-                                           " failed: " + std::strerror(error_number));
+    throw SystemError(error_number, std::string(StepText(static_cast<Step>(failed_step.load()))) +
+                                           " failed: " + ErrnoText(error_number));
   }
 }

@@ -14,8 +14,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <stdexcept>
-#include <string>
+
+#include "system_error.h"
 
 // What every thread keeps, and whom it becomes.
 struct PrivilegeDrop {
@@ -30,18 +30,8 @@ struct PrivilegeDrop {
   gid_t gid = 0;
 };
 
-class PrivilegeError : public std::runtime_error {
- public:
-  PrivilegeError(int error_number, const std::string& message)
-      : std::runtime_error(message), error_number_(error_number) {}
-  int error_number() const { return error_number_; }
-
- private:
-  int error_number_;
-};
-
 // Applies `drop` to every thread of this process, the caller's last, and sets
 // no_new_privs so that no later execve can regain anything. Call it from one
-// thread at a time. Throws PrivilegeError if any thread could not be
+// thread at a time. Throws SystemError if any thread could not be
 // restricted.
 void DropPrivilegesInEveryThread(const PrivilegeDrop& drop);

@@ -9,14 +9,12 @@
 #include <cstring>
 #include <fstream>
 
-#include "deletion_tracer.h"
+#include "system_error.h"
 
 namespace {
 
 constexpr const char* kTracefs = "/sys/kernel/tracing";
 constexpr const char* kUseRawMode = "or use the raw attach mode";
-
-std::string ErrnoText(int error_number) { return std::string(strerror(error_number)); }
 
 // An empty /sys/kernel/tracing is where tracefs is not mounted (a minimal
 // system, some containers); the kernel itself always has it.
@@ -26,7 +24,7 @@ void MountTracefsIfMissing() {
   int error_number = errno;
   if (error_number == ENOENT && mount("nodev", kTracefs, "tracefs", 0, nullptr) == 0) return;
   if (error_number == ENOENT) error_number = errno;
-  throw TracerError(error_number, std::string("the syscall tracepoints need tracefs at ") + kTracefs +
+  throw SystemError(error_number, std::string("the syscall tracepoints need tracefs at ") + kTracefs +
                                       ", which could not be reached or mounted (" + ErrnoText(error_number) +
                                       "): mount it as root with `mount -t tracefs nodev " + kTracefs + "`, " +
                                       kUseRawMode);
@@ -43,14 +41,14 @@ int TracepointId(const std::string& event) {
   if (input >> id) return id;
   int error_number = errno != 0 ? errno : EINVAL;
   if (error_number == ENOENT) {
-    throw TracerError(ENOENT, "this kernel has no tracepoint " + event +
+    throw SystemError(ENOENT, "this kernel has no tracepoint " + event +
                                   " (it needs CONFIG_FTRACE_SYSCALLS=y): " + kUseRawMode);
   }
   if (error_number == EACCES) {
-    throw TracerError(EACCES, std::string("the syscall tracepoints are numbered in tracefs (") + kTracefs +
+    throw SystemError(EACCES, std::string("the syscall tracepoints are numbered in tracefs (") + kTracefs +
                                   "), which only root may read: start the helper as root, " + kUseRawMode);
   }
-  throw TracerError(error_number, "reading " + file + " failed: " + ErrnoText(error_number));
+  throw SystemError(error_number, "reading " + file + " failed: " + ErrnoText(error_number));
 }
 
 int OpenTracepointEvent(int id) {

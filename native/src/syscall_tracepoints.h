@@ -13,7 +13,7 @@
 
 // The number of tracepoint `event`, e.g. "syscalls/sys_enter_unlinkat".
 // Mounts tracefs at /sys/kernel/tracing where nothing is mounted there (root
-// only). Throws TracerError with a sentence that says what to do.
+// only). Throws SystemError with a sentence that says what to do.
 int TracepointId(const std::string& event);
 
 // A perf event for tracepoint `id` in every task, to attach a BPF program to.

@@ -10,7 +10,7 @@ import { ResponseError } from 'vscode-jsonrpc/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { CAP_PERFMON } from '../../helper/privileges';
-import { DEFAULT_ATTACH_MODE, HelperErrorCodes, InitializeRequest, PROTOCOL_VERSION, StartRequest, StopRequest } from '../../helper/protocol';
+import { DEFAULT_ATTACH_MODE, HelperErrorCodes, InitializeRequest, PROTOCOL_VERSION, StartRequest, StopRequest } from '../../common/protocol';
 import {
   attachedLinksOf,
   initialize,
@@ -171,7 +171,7 @@ describe('where tracefs is not mounted', () => {
     expect(status).toBe(1);
     expect(stderr).toBe(
       'syscall-trace: the syscall tracepoints need tracefs at /sys/kernel/tracing, which could not be reached or mounted ' +
-        '(Operation not permitted): mount it as root with `mount -t tracefs nodev /sys/kernel/tracing`, or use the raw attach mode\n',
+        '(Operation not permitted (EPERM)): mount it as root with `mount -t tracefs nodev /sys/kernel/tracing`, or use the raw attach mode\n',
     );
   });
 });

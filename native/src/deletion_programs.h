@@ -1,30 +1,22 @@
-// The kernel side of Syscall Trace as a plain C++ class: it opens, loads and
-// attaches the BPF skeleton and drains its ring buffer. It knows nothing of
-// N-API; addon.cc converts between it and JavaScript.
+// The BPF programs of bpf/deletions.bpf.c as a plain C++ class: it opens,
+// loads and attaches the bpftool skeleton of one attach mode, and drains its
+// ring buffer into batches. It knows nothing of N-API;
+// deletion_programs_binding.cc converts between it and JavaScript, where
+// helper/deletionTracer.ts turns its records into deletions.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "system_error.h"
 
 struct deletions;    // the bpftool skeleton (deletions.skel.h)
 struct bpf_link;
 struct bpf_program;
 struct ring_buffer;
 struct process_key;  // bpf/deletions.h
-
-// A failure told in words a user can act on, with the errno behind it.
-class TracerError : public std::runtime_error {
- public:
-  TracerError(int error_number, const std::string& message)
-      : std::runtime_error(message), error_number_(error_number) {}
-  int error_number() const { return error_number_; }
-
- private:
-  int error_number_;
-};
 
 // Which of the two sets of programs in bpf/deletions.bpf.c carries the
 // deletions; only that set is loaded.
@@ -38,7 +30,7 @@ enum class AttachMode {
   kTracepoint,
 };
 
-struct TracerOptions {
+struct ProgramOptions {
   AttachMode attach_mode = AttachMode::kRaw;
   // BTF describing the running kernel; empty means /sys/kernel/btf/vmlinux.
   std::string btf_path;
@@ -58,13 +50,13 @@ struct LostCounts {
   uint64_t in_flight = 0;  // calls that found no task storage at entry
 };
 
-class DeletionTracer {
+class DeletionPrograms {
  public:
   // Opens and loads the BPF object: this is the step that needs privileges.
-  explicit DeletionTracer(const TracerOptions& options);
-  ~DeletionTracer();
-  DeletionTracer(const DeletionTracer&) = delete;
-  DeletionTracer& operator=(const DeletionTracer&) = delete;
+  explicit DeletionPrograms(const ProgramOptions& options);
+  ~DeletionPrograms();
+  DeletionPrograms(const DeletionPrograms&) = delete;
+  DeletionPrograms& operator=(const DeletionPrograms&) = delete;
 
   // Attaching starts a new generation: calls caught half-way by an earlier
   // detach are forgotten rather than reported with a later call's result.

@@ -1,4 +1,4 @@
-#include "deletion_tracer.h"
+#include "deletion_programs.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -22,26 +22,26 @@ constexpr int kBatchFull = -E2BIG;
 
 bool IsPowerOfTwo(uint32_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
-void CheckOptions(const TracerOptions& options) {
+void CheckOptions(const ProgramOptions& options) {
   const std::string& btf = options.btf_path.empty() ? kKernelBtf : options.btf_path;
   if (access(btf.c_str(), R_OK) != 0) {
     int error_number = errno;
     if (options.btf_path.empty() && error_number == ENOENT) {
-      throw TracerError(ENOENT, std::string("this kernel has no BTF (") + kKernelBtf +
+      throw SystemError(ENOENT, std::string("this kernel has no BTF (") + kKernelBtf +
                                     " is missing): Syscall Trace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
     }
-    throw TracerError(error_number, "cannot read the kernel's BTF at " + btf + ": " + strerror(error_number));
+    throw SystemError(error_number, "cannot read the kernel's BTF at " + btf + ": " + ErrnoText(error_number));
   }
   uint32_t page = static_cast<uint32_t>(sysconf(_SC_PAGESIZE));
   if (!IsPowerOfTwo(options.ring_buffer_bytes) || options.ring_buffer_bytes < page) {
-    throw TracerError(EINVAL, "the ring buffer size must be a power of two of at least one page (" +
+    throw SystemError(EINVAL, "the ring buffer size must be a power of two of at least one page (" +
                                   std::to_string(page) + " bytes), not " + std::to_string(options.ring_buffer_bytes));
   }
 }
 
 }  // namespace
 
-DeletionTracer::DeletionTracer(const TracerOptions& options) : attach_mode_(options.attach_mode) {
+DeletionPrograms::DeletionPrograms(const ProgramOptions& options) : attach_mode_(options.attach_mode) {
   CheckOptions(options);
   LibbpfLogCapture log;
 
@@ -64,7 +64,7 @@ DeletionTracer::DeletionTracer(const TracerOptions& options) : attach_mode_(opti
   // those first, rather than of tracefs.
   try {
     NumberTracepoints();
-  } catch (const TracerError&) {
+  } catch (const SystemError&) {
     deletions__destroy(skeleton_);
     skeleton_ = nullptr;
     throw;
@@ -79,7 +79,7 @@ DeletionTracer::DeletionTracer(const TracerOptions& options) : attach_mode_(opti
   }
 }
 
-DeletionTracer::~DeletionTracer() {
+DeletionPrograms::~DeletionPrograms() {
   Detach();
   ring_buffer__free(ring_);
   deletions__destroy(skeleton_);
@@ -88,7 +88,7 @@ DeletionTracer::~DeletionTracer() {
 // Every program of the object belongs to one attach mode: raw_tp programs to
 // the raw mode, tracepoint programs to the tracepoint mode. Those of the other
 // mode are not loaded at all.
-void DeletionTracer::ChooseHooks(AttachMode mode) {
+void DeletionPrograms::ChooseHooks(AttachMode mode) {
   bpf_program* program = nullptr;
   bpf_object__for_each_program(program, skeleton_->obj) {
     AttachMode program_mode =
@@ -104,12 +104,12 @@ void DeletionTracer::ChooseHooks(AttachMode mode) {
   }
 }
 
-void DeletionTracer::NumberTracepoints() {
+void DeletionPrograms::NumberTracepoints() {
   if (attach_mode_ != AttachMode::kTracepoint) return;
   for (Hook& hook : hooks_) hook.tracepoint_id = TracepointId(hook.tracepoint);
 }
 
-bpf_link* DeletionTracer::AttachHook(const Hook& hook) const {
+bpf_link* DeletionPrograms::AttachHook(const Hook& hook) const {
   if (attach_mode_ == AttachMode::kRaw) return bpf_program__attach(hook.program);
   int perf_event = OpenTracepointEvent(hook.tracepoint_id);
   if (perf_event < 0) return nullptr;
@@ -123,7 +123,7 @@ bpf_link* DeletionTracer::AttachHook(const Hook& hook) const {
   return link;
 }
 
-void DeletionTracer::Attach() {
+void DeletionPrograms::Attach() {
   if (attached()) return;
   skeleton_->data->generation++;
   skeleton_->bss->deletions_in_flight = 0;
@@ -145,18 +145,18 @@ void DeletionTracer::Attach() {
   }
 }
 
-void DeletionTracer::Detach() {
+void DeletionPrograms::Detach() {
   // Entries first, so that no call starts whose exit would go unseen.
   for (auto link = links_.rbegin(); link != links_.rend(); ++link) bpf_link__destroy(*link);
   links_.clear();
 }
 
-void DeletionTracer::SetReportFailed(bool report_failed) { skeleton_->bss->report_failed = report_failed; }
+void DeletionPrograms::SetReportFailed(bool report_failed) { skeleton_->bss->report_failed = report_failed; }
 
-int DeletionTracer::poll_fd() const { return ring_buffer__epoll_fd(ring_); }
+int DeletionPrograms::poll_fd() const { return ring_buffer__epoll_fd(ring_); }
 
-int DeletionTracer::OnRecord(void* context, void* data, size_t size) {
-  auto* self = static_cast<DeletionTracer*>(context);
+int DeletionPrograms::OnRecord(void* context, void* data, size_t size) {
+  auto* self = static_cast<DeletionPrograms*>(context);
   std::vector<uint8_t>& batch = *self->batch_;
   uint32_t length = static_cast<uint32_t>(size);
   const auto* length_bytes = reinterpret_cast<const uint8_t*>(&length);
@@ -165,7 +165,7 @@ int DeletionTracer::OnRecord(void* context, void* data, size_t size) {
   return batch.size() >= self->batch_limit_ ? kBatchFull : 0;
 }
 
-bool DeletionTracer::Drain(std::vector<uint8_t>* batch, size_t max_bytes) {
+bool DeletionPrograms::Drain(std::vector<uint8_t>* batch, size_t max_bytes) {
   batch_ = batch;
   batch_limit_ = max_bytes;
   int result = ring_buffer__consume(ring_);
@@ -175,7 +175,7 @@ bool DeletionTracer::Drain(std::vector<uint8_t>* batch, size_t max_bytes) {
   return false;
 }
 
-LostCounts DeletionTracer::Lost() const {
+LostCounts DeletionPrograms::Lost() const {
   int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) ThrowStepError(-cpus, "counting CPUs");
   std::vector<uint64_t> per_cpu(cpus);
@@ -193,7 +193,7 @@ LostCounts DeletionTracer::Lost() const {
   return lost;
 }
 
-void DeletionTracer::ForgetProcess(const process_key& key) {
+void DeletionPrograms::ForgetProcess(const process_key& key) {
   int error = bpf_map__delete_elem(skeleton_->maps.processes_reported, &key, sizeof(key), 0);
   if (error != 0 && error != -ENOENT) ThrowStepError(-error, "forgetting a process");
 }

@@ -1,0 +1,75 @@
+// The addon's `layout`: where each field of the records in bpf/deletions.h
+// lies and what its constants are, read off the header by the compiler, so
+// that helper/records.ts decodes records without a second copy of the layout.
+#include <linux/types.h>  // the __u32 and friends of bpf/deletions.h
+#include <napi.h>
+
+#include <cstddef>
+#include <initializer_list>
+#include <utility>
+
+#include "bindings.h"
+#include "deletions.h"
+
+namespace {
+
+using Named = std::pair<const char*, double>;
+
+// {"size": sizeof(type), "<field>": offsetof(type, field), ...}
+#define OFFSET(type, field) Named{#field, offsetof(type, field)}
+
+Napi::Object Struct(Napi::Env env, size_t size, std::initializer_list<Named> fields) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("size", Napi::Number::New(env, static_cast<double>(size)));
+  for (const auto& [name, offset] : fields) object.Set(name, Napi::Number::New(env, offset));
+  return object;
+}
+
+// {"<name>": value, ...}: flags and kinds, by the name JavaScript gives them.
+Napi::Object Constants(Napi::Env env, std::initializer_list<Named> constants) {
+  Napi::Object object = Napi::Object::New(env);
+  for (const auto& [name, value] : constants) object.Set(name, Napi::Number::New(env, value));
+  return object;
+}
+
+// {value: "<name>", ...}: enums whose names reach the user ("unlinkat", "ia32").
+Napi::Object NamesByValue(Napi::Env env, std::initializer_list<Named> names) {
+  Napi::Object object = Napi::Object::New(env);
+  for (const auto& [name, value] : names) object.Set(Napi::Number::New(env, value), name);
+  return object;
+}
+
+}  // namespace
+
+Napi::Object RecordLayout(Napi::Env env) {
+  Napi::Object layout = Napi::Object::New(env);
+  layout.Set("deletion", Struct(env, sizeof(deletion_record),
+                                {OFFSET(deletion_record, kind), OFFSET(deletion_record, syscall), OFFSET(deletion_record, abi),
+                                 OFFSET(deletion_record, flags), OFFSET(deletion_record, dirfd), OFFSET(deletion_record, result),
+                                 OFFSET(deletion_record, start_ns), OFFSET(deletion_record, cgroup_id),
+                                 OFFSET(deletion_record, process), OFFSET(deletion_record, tid), OFFSET(deletion_record, ppid),
+                                 OFFSET(deletion_record, uid), OFFSET(deletion_record, path_len),
+                                 OFFSET(deletion_record, directory_names_len), OFFSET(deletion_record, comm),
+                                 OFFSET(deletion_record, data)}));
+  layout.Set("process", Struct(env, sizeof(process_record),
+                               {OFFSET(process_record, kind), OFFSET(process_record, flags), OFFSET(process_record, ancestor_count),
+                                OFFSET(process_record, cmdline_len), OFFSET(process_record, process),
+                                OFFSET(process_record, ancestors), OFFSET(process_record, cmdline)}));
+  layout.Set("processKey", Struct(env, sizeof(process_key),
+                                  {OFFSET(process_key, tgid), OFFSET(process_key, exec_id), OFFSET(process_key, start_time)}));
+  layout.Set("ancestor", Struct(env, sizeof(struct ancestor), {OFFSET(struct ancestor, pid), OFFSET(struct ancestor, comm)}));
+  layout.Set("recordKinds", Constants(env, {{"deletion", RECORD_DELETION}, {"process", RECORD_PROCESS}}));
+  layout.Set("syscalls", NamesByValue(env, {{"unlink", DELETION_UNLINK}, {"unlinkat", DELETION_UNLINKAT}, {"rmdir", DELETION_RMDIR}}));
+  layout.Set("abis", NamesByValue(env, {{"x86_64", ABI_X86_64}, {"ia32", ABI_IA32}, {"arm64", ABI_ARM64}, {"aarch32", ABI_AARCH32}}));
+  layout.Set("deletionFlags", Constants(env, {{"directory", DELETION_DIRECTORY},
+                                              {"relative", DELETION_RELATIVE},
+                                              {"directoryIncomplete", DELETION_DIRECTORY_INCOMPLETE},
+                                              {"pathUnreadable", DELETION_PATH_UNREADABLE},
+                                              {"pathTruncated", DELETION_PATH_TRUNCATED}}));
+  layout.Set("processFlags", Constants(env, {{"cmdlineTruncated", PROCESS_CMDLINE_TRUNCATED}, {"cmdlineUnreadable", PROCESS_CMDLINE_UNREADABLE}}));
+  layout.Set("taskCommLen", Napi::Number::New(env, TASK_COMM_LEN));
+  layout.Set("directoryWalkMaxSteps", Napi::Number::New(env, DIRECTORY_WALK_MAX_STEPS));
+  return layout;
+}
+
+#undef OFFSET
