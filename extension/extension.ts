@@ -3,6 +3,7 @@
 // modules named here.
 import * as vscode from 'vscode';
 
+import { normalizeAbsolute } from '../common/directories';
 import { DeletionsView } from './deletionsView';
 import { DeletionStore } from './deletionStore';
 import { registerItemCommands } from './itemCommands';
@@ -26,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   // The extension runs on the machine that holds the files (extensionKind "workspace"), so a
   // folder's path is a path on the machine the helper traces, in a remote window too.
-  const folders = (): WorkspaceFolderInfo[] => (vscode.workspace.workspaceFolders ?? []).map((folder) => ({ name: folder.name, path: folder.uri.fsPath }));
+  const folders = (): WorkspaceFolderInfo[] => (vscode.workspace.workspaceFolders ?? []).map((folder) => ({ name: folder.name, path: normalizeAbsolute(folder.uri.fsPath) }));
   // The choice made with *Filter by Workspace Folder…* holds for this workspace; until then, the setting.
   const scopeChoice = (): ScopeChoice => context.workspaceState.get<ScopeChoice>(SCOPE_CHOICE_KEY) ?? readSettings().scope;
 

@@ -4,6 +4,7 @@
 // Levels are built when they are asked for, from the deletions below them,
 // so that the first levels answer quickly however many deletions are held,
 // and a burst under one directory stays one node.
+import { isAtOrBelow } from '../common/directories';
 import type { DeletionStore, StoredDeletion } from './deletionStore';
 
 export type Grouping = 'folder' | 'process' | 'time';
@@ -121,12 +122,6 @@ function isShown(deletion: StoredDeletion, folders: readonly WorkspaceFolderInfo
     case 'folder':
       return isAtOrBelow(event.path, options.filter.path);
   }
-}
-
-/** Whether `path` is `directory` or lies below it. */
-export function isAtOrBelow(path: string, directory: string): boolean {
-  if (directory === '/') return path.startsWith('/');
-  return path.startsWith(directory) && (path.length === directory.length || path[directory.length] === '/');
 }
 
 /** The innermost workspace folder holding `path`; `folders` sorted innermost first. */

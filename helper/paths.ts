@@ -6,6 +6,8 @@
 import { isUtf8 } from 'node:buffer';
 import * as path from 'node:path';
 
+import { normalizeAbsolute, trimTrailingSlashes } from '../common/directories';
+
 /** Starts a path whose beginning the kernel's walk did not reach. */
 export const UNKNOWN_START = '…';
 
@@ -69,11 +71,6 @@ export function directoryFromNames(innermostFirst: Buffer[]): string {
   return directory || '/';
 }
 
-/** An absolute path without ".", "..", empty parts or a trailing slash. */
-export function normalizeAbsolute(absolute: string): string {
-  return trimTrailingSlashes(path.posix.normalize(absolute));
-}
-
 /** True where a ".." follows one of the argument's own names ("a/..", not "../a"). */
 export function climbsOutOfOwnName(argument: string): boolean {
   let names = 0;
@@ -92,12 +89,6 @@ function splitLastName(joined: string): { directory: string; lastName: string } 
   const trimmed = trimTrailingSlashes(joined);
   const slash = trimmed.lastIndexOf('/');
   return { directory: trimmed.slice(0, slash) || '/', lastName: trimmed.slice(slash + 1) };
-}
-
-function trimTrailingSlashes(text: string): string {
-  let end = text.length;
-  while (end > 1 && text[end - 1] === '/') end--;
-  return text.slice(0, end);
 }
 
 /** "…/" as the binary string of its UTF-8 bytes. */
@@ -126,17 +117,4 @@ const NOT_ASCII = /[^\x00-\x7f]/;
 export function textOfBinary(binary: string): TextWithBytes {
   // Most paths are ASCII, whose binary string is already their text: no bytes to decode.
   return NOT_ASCII.test(binary) ? textOf(Buffer.from(binary, 'latin1')) : { text: binary };
-}
-
-/** Directories whose deletions are wanted, or undefined for the whole system. */
-export type PathScope = readonly string[] | undefined;
-
-/** Whether `absolute` is one of the scope's directories or lies below one. */
-export function isInScope(absolute: string, scope: PathScope): boolean {
-  if (scope === undefined) return true;
-  for (const directory of scope) {
-    if (directory === '/') return absolute.startsWith('/');
-    if (absolute === directory || (absolute.startsWith(directory) && absolute[directory.length] === '/')) return true;
-  }
-  return false;
 }

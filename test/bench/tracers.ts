@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 
 import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
-import type { AttachMode } from '../../helper/protocol';
+import { isAtOrBelow } from '../../common/directories';
+import type { AttachMode } from '../../common/protocol';
 import { startProcess, stopProcess, waitUntilReady } from './childProcesses';
 import type { Fixtures } from './fixtures';
 import { shellCommand } from './markdown';
@@ -257,10 +258,6 @@ function inotifywaitArguments(target: TraceTarget): string[] {
 function tracepointsAttachedBy(pid: number): number {
   const attachments = JSON.parse(execFileSync('bpftool', ['-j', 'perf', 'show'], { encoding: 'utf8' })) as { pid: number; fd_type: string }[];
   return attachments.filter((attachment) => attachment.pid === pid && attachment.fd_type === 'tracepoint').length;
-}
-
-function isAtOrBelow(file: string, directory: string): boolean {
-  return file === directory || file.startsWith(directory.endsWith('/') ? directory : `${directory}/`);
 }
 
 /** The first few hundred bytes of a file that may not exist yet. */

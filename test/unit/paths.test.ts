@@ -7,8 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   climbsOutOfOwnName,
   directoryFromNames,
-  isInScope,
-  normalizeAbsolute,
   resolveDeletionPath,
   textOf,
   textOfBinary,
@@ -38,25 +36,6 @@ function resolve(pathArg: string | Buffer, directoryNames?: Buffer[], directoryC
   const bytes = Buffer.from(resolved.binary, 'latin1');
   return { path: bytes.toString(), bytes, complete: resolved.complete };
 }
-
-describe('normalizeAbsolute', () => {
-  it('removes ".", ".." and empty parts', () => {
-    expect(normalizeAbsolute('/a/./b//c/../d')).toBe('/a/b/d');
-  });
-
-  it('removes a trailing slash', () => {
-    expect(normalizeAbsolute('/a/b/')).toBe('/a/b');
-  });
-
-  it('keeps the root as "/"', () => {
-    expect(normalizeAbsolute('/')).toBe('/');
-    expect(normalizeAbsolute('//')).toBe('/');
-  });
-
-  it('stops ".." at the root', () => {
-    expect(normalizeAbsolute('/../../etc')).toBe('/etc');
-  });
-});
 
 describe('directoryFromNames', () => {
   it('joins innermost-first names into an absolute directory', () => {
@@ -183,43 +162,5 @@ describe('textOfBinary', () => {
   it('adds base64 of the exact bytes where they are not UTF-8', () => {
     const bytes = Buffer.from([0x2f, 0x78, 0xff]);
     expect(textOfBinary(bytes.toString('latin1'))).toEqual({ text: '/x\ufffd', base64: bytes.toString('base64') });
-  });
-});
-
-describe('isInScope', () => {
-  it('takes everything when there is no scope', () => {
-    expect(isInScope('/anything', undefined)).toBe(true);
-  });
-
-  it('takes the directory itself and what lies below it', () => {
-    expect(isInScope('/a', ['/a'])).toBe(true);
-    expect(isInScope('/a/b/c', ['/a'])).toBe(true);
-  });
-
-  it('leaves out a sibling whose name starts with the directory\'s', () => {
-    expect(isInScope('/ab', ['/a'])).toBe(false);
-    expect(isInScope('/ab/c', ['/a'])).toBe(false);
-  });
-
-  it('leaves out the directory\'s parent', () => {
-    expect(isInScope('/', ['/a'])).toBe(false);
-  });
-
-  it('takes every absolute path for the root', () => {
-    expect(isInScope('/', ['/'])).toBe(true);
-    expect(isInScope('/etc/passwd', ['/'])).toBe(true);
-  });
-
-  it('leaves out an incomplete path even for the root', () => {
-    expect(isInScope('…/b/file', ['/'])).toBe(false);
-  });
-
-  it('takes a path below any of several directories', () => {
-    expect(isInScope('/two/file', ['/one', '/two'])).toBe(true);
-    expect(isInScope('/three/file', ['/one', '/two'])).toBe(false);
-  });
-
-  it('leaves out everything for an empty list', () => {
-    expect(isInScope('/a', [])).toBe(false);
   });
 });
