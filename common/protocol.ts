@@ -72,16 +72,10 @@ export interface TraceStats {
   /**
    * Deletions that never reached the client: the kernel's ring buffer was
    * full. While the client is behind, the helper stops taking records from
-   * that buffer rather than dropping any, so this is where a client that
-   * reads too slowly sees its loss.
+   * that buffer rather than dropping any, so this is all the loss there is,
+   * a slow client's included.
    */
   lost: number;
-  /**
-   * Deletions the helper itself dropped for a client that fell behind: always
-   * 0 since back-pressure leaves all loss to the kernel (`lost`). Kept so that
-   * clients of protocol version 1 find the field they know.
-   */
-  dropped: number;
   /** Deletions seen but not reported: outside the scope, or failed while failures are not wanted. */
   filtered: number;
   /** Command lines the kernel could not deliver; their deletions carry an empty cmdline. */

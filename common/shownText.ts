@@ -1,8 +1,10 @@
-// File names and command lines made safe to print on a terminal, one event to
-// a line. A name may hold newlines, escape sequences that a terminal would
-// obey, bidirectional-override characters that reorder what is shown, and
-// bytes that are not UTF-8 at all; like `ls -b`, each becomes a visible
-// escape, and a backslash is doubled so that escapes stay unambiguous.
+// File names and command lines as a person reads them, the same on the
+// terminal command's lines (helper/cli.ts) and in the Deletions view
+// (extension/displayText.ts). A name may hold newlines, escape sequences that
+// a terminal would obey, bidirectional-override characters that reorder what
+// is shown, and bytes that are not UTF-8 at all; like `ls -b`, each becomes a
+// visible escape, and a backslash is doubled so that escapes stay unambiguous.
+import type { DeletionEvent } from './protocol';
 
 const NAMED_ESCAPES: Record<number, string> = {
   0x07: '\\a',
@@ -85,4 +87,9 @@ export function escapeBytes(bytes: Buffer): string {
     }
   }
   return out;
+}
+
+/** The event's path as the user should read it: escaped, and exact even where it is not UTF-8. */
+export function shownPath(event: Pick<DeletionEvent, 'path' | 'pathBytes'>): string {
+  return event.pathBytes !== undefined ? escapeBytes(Buffer.from(event.pathBytes, 'base64')) : escapeText(event.path);
 }

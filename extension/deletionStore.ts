@@ -1,7 +1,7 @@
 // The deletions the view holds: the newest `maxEvents` of them, plus how many
 // older ones were dropped to stay within that limit and how many the kernel
 // lost. Knows nothing of VS Code, so that it can be tested and measured alone.
-import type { Ancestor, DeletionEvent } from '../helper/protocol';
+import type { Ancestor, DeletionEvent } from '../common/protocol';
 
 /** A deletion as the store keeps it: `id` is unique for the store's whole life, across helpers. */
 export interface StoredDeletion {

@@ -1,13 +1,8 @@
 // How a deletion's path, command line and time read in the view. Names are
 // data: control characters, bidirectional overrides and bytes that are not
 // UTF-8 become visible escapes, exactly as the terminal command shows them.
-import { escapeBytes, escapeText } from '../helper/terminalText';
-import type { DeletionEvent } from '../helper/protocol';
-
-/** The event's path as the user should read it: escaped, and exact even where it is not UTF-8. */
-export function shownPath(event: Pick<DeletionEvent, 'path' | 'pathBytes'>): string {
-  return event.pathBytes !== undefined ? escapeBytes(Buffer.from(event.pathBytes, 'base64')) : escapeText(event.path);
-}
+import type { DeletionEvent } from '../common/protocol';
+import { escapeBytes, escapeText } from '../common/shownText';
 
 /** The path's components (the first one empty for an absolute path), each escaped for reading. */
 export function shownComponents(event: Pick<DeletionEvent, 'path' | 'pathBytes'>): string[] {

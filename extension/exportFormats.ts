@@ -1,7 +1,7 @@
 // What the view holds, written out for other tools: JSON keeps every event
 // exactly as the helper sent it; CSV gives one row per deletion for a
 // spreadsheet.
-import type { DeletionEvent } from '../helper/protocol';
+import type { DeletionEvent } from '../common/protocol';
 import { shellCommandLine } from './displayText';
 
 export type ExportFormat = 'json' | 'csv';

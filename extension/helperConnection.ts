@@ -19,7 +19,7 @@ import {
   type Scope,
   type StartResult,
   type TraceStats,
-} from '../helper/protocol';
+} from '../common/protocol';
 import type { HelperProcess } from './helperProcess';
 
 export interface HelperListener {

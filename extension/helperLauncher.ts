@@ -3,7 +3,7 @@
 // Code password box), written once to sudo's stdin and kept nowhere.
 import { execFile } from 'node:child_process';
 
-import type { AttachMode } from '../helper/protocol';
+import type { AttachMode } from '../common/protocol';
 import { elevationMethods, NO_ELEVATION_MESSAGE, type ElevationFacts, type ElevationMethod, type ElevationSetting } from './elevation';
 import { HelperConnection, HelperEndedError, type HelperListener } from './helperConnection';
 import { helperCommandLine, HelperProcess, type HelperRuntime } from './helperProcess';

@@ -3,8 +3,9 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 
-import type { DeletionEvent } from '../helper/protocol';
-import { parentDirectory, shellCommandLine, shownPath } from './displayText';
+import type { DeletionEvent } from '../common/protocol';
+import { shownPath } from '../common/shownText';
+import { parentDirectory, shellCommandLine } from './displayText';
 import { committedFile, restoreFromHead } from './gitRestore';
 import { Commands } from './names';
 import { openDirectory, revealInFileManager } from './openDirectory';

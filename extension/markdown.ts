@@ -4,7 +4,7 @@
 // all of them, and it keeps "[x](command:…)", "<b>", "&amp;", "https://" and
 // "a@b.c" from being recognised), control characters are shown as escapes so
 // that a newline cannot start a new block, and runs of spaces are kept.
-import { escapeText } from '../helper/terminalText';
+import { escapeText } from '../common/shownText';
 
 const ASCII_PUNCTUATION = /[!-/:-@[-`{-~]/g;
 

@@ -1,6 +1,6 @@
 // What the helper is asked to trace and what the view shows, from the user's
 // choice and the workspace folders.
-import type { Scope } from '../helper/protocol';
+import type { Scope } from '../common/protocol';
 import type { FolderFilter, WorkspaceFolderInfo } from './treeModel';
 
 /** The user's choice in *Filter by Workspace Folder…* (or the `syscallTrace.scope` setting). */

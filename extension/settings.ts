@@ -1,7 +1,7 @@
 // The `syscallTrace.*` settings, read with their defaults.
 import * as vscode from 'vscode';
 
-import { ATTACH_MODES, type AttachMode } from '../helper/protocol';
+import { ATTACH_MODES, type AttachMode } from '../common/protocol';
 import type { ElevationSetting } from './elevation';
 import { CONFIGURATION } from './names';
 import type { ScopeChoice } from './scope';

@@ -3,7 +3,7 @@
 // to its terminal without waiting on each terminal's processId.
 import * as vscode from 'vscode';
 
-import type { DeletionEvent } from '../helper/protocol';
+import type { DeletionEvent } from '../common/protocol';
 import { terminalOf, type TerminalInfo } from './terminals';
 
 interface KnownTerminal extends TerminalInfo {

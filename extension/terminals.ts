@@ -1,6 +1,6 @@
 // Which integrated terminal (or task, which runs in one) a deletion came from:
 // the terminal's shell is the deleting process or one of its ancestors.
-import type { DeletionEvent } from '../helper/protocol';
+import type { DeletionEvent } from '../common/protocol';
 
 export interface TerminalInfo {
   name: string;

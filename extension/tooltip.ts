@@ -4,7 +4,7 @@
 // here, to the command named by the caller.
 import { isUtf8 } from 'node:buffer';
 
-import type { DeletionEvent } from '../helper/protocol';
+import type { DeletionEvent } from '../common/protocol';
 import { shellCommandLine, shownComponents } from './displayText';
 import { commandLink, markdownOfShownText, markdownText } from './markdown';
 

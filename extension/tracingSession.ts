@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
-import type { AttachMode, DeletionEvent, Scope } from '../helper/protocol';
+import type { AttachMode, DeletionEvent, Scope } from '../common/protocol';
 import type { DeletionsView } from './deletionsView';
 import type { DeletionStore } from './deletionStore';
 import { countText } from './displayText';

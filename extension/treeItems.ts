@@ -1,8 +1,8 @@
 // How each node of the tree model looks in the Deletions view.
 import * as vscode from 'vscode';
 
-import { escapeText } from '../helper/terminalText';
-import type { DeletionEvent } from '../helper/protocol';
+import { escapeText } from '../common/shownText';
+import type { DeletionEvent } from '../common/protocol';
 import { countText, parentDirectory, processLabel, relativeTime, shownName } from './displayText';
 import { Commands, TOOLTIP_COMMANDS } from './names';
 import type { TerminalRegistry } from './terminalRegistry';

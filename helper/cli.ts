@@ -18,8 +18,8 @@ import { parseArgs } from 'node:util';
 
 import { BacklogValve } from './backlogValve';
 import { DeletionTracer } from './deletionTracer';
-import { ATTACH_MODES, DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope } from './protocol';
-import { escapeBytes, escapeText } from './terminalText';
+import { ATTACH_MODES, DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope } from '../common/protocol';
+import { escapeText, shownPath } from '../common/shownText';
 
 const USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode raw|tracepoint]
   --jsonl       one JSON object per line
@@ -72,8 +72,7 @@ export function parseTraceArguments(args: string[], cwd: string): TraceCommandOp
 
 export function formatDeletionLine(event: DeletionEvent): string {
   const status = event.result === 0 ? 'ok' : (event.error ?? String(event.result));
-  const shownPath = event.pathBytes !== undefined ? escapeBytes(Buffer.from(event.pathBytes, 'base64')) : escapeText(event.path);
-  return `${event.time} ${String(event.pid).padStart(7)} ${escapeText(event.comm).padEnd(15)} ${status.padEnd(7)} ${shownPath}${event.directory ? '/' : ''}`;
+  return `${event.time} ${String(event.pid).padStart(7)} ${escapeText(event.comm).padEnd(15)} ${status.padEnd(7)} ${shownPath(event)}${event.directory ? '/' : ''}`;
 }
 
 // Every event of one process shares its cmdline and ancestors arrays

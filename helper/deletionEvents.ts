@@ -4,7 +4,7 @@ import { errnoName } from './errno';
 import type { RecordLayout } from './native';
 import { binaryOf, resolveDeletionPath, UNKNOWN_START, type RealDirectory, type ResolvedPath, type TextWithBytes } from './paths';
 import type { ProcessInfo } from './processes';
-import type { DeletionEvent, DeletionSyscall } from './protocol';
+import type { DeletionEvent, DeletionSyscall } from '../common/protocol';
 import type { DeletionRecord } from './records';
 
 const UNREADABLE_PATH = binaryOf(UNKNOWN_START);

@@ -13,10 +13,11 @@ import * as fs from 'node:fs';
 
 import { WallClock } from './clock';
 import { deletionPath, toDeletionEvent } from './deletionEvents';
-import { loadAddon, type NativeTracer, type RecordLayout, type TracerOptions } from './native';
-import { isInScope, normalizeAbsolute, textOfBinary, type PathScope, type RealDirectory } from './paths';
+import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type RecordLayout } from './native';
+import { isInScope, normalizeAbsolute, type PathScope } from '../common/directories';
+import { textOfBinary, type RealDirectory } from './paths';
 import { ProcessCache } from './processes';
-import { DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope, type TraceStats } from './protocol';
+import { DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope, type TraceStats } from '../common/protocol';
 import { decodeBatch, type DeletionRecord, type TraceRecord } from './records';
 
 export interface DeletionTracerListener {
@@ -27,9 +28,6 @@ export interface DeletionTracerListener {
   /** Something went wrong that the user should hear of, without stopping the trace. */
   onProblem(message: string): void;
 }
-
-/** TraceStats as the kernel side knows them. */
-export type TracerStats = Omit<TraceStats, 'dropped'>;
 
 /** Stopping: detached, while what the ring buffer still holds is reported. */
 export type TracerState = 'idle' | 'tracing' | 'stopping';
@@ -60,7 +58,7 @@ const realDirectory: RealDirectory = (binaryPath) => {
 };
 
 export class DeletionTracer {
-  private native: NativeTracer | undefined;
+  private programs: DeletionPrograms | undefined;
   private readonly layout: RecordLayout;
   private readonly processes: ProcessCache;
   private readonly clock = new WallClock();
@@ -78,16 +76,16 @@ export class DeletionTracer {
 
   constructor(
     private readonly listener: DeletionTracerListener,
-    private readonly nativeOptions: Omit<TracerOptions, 'attachMode'> = ringBufferFromEnvironment(),
+    private readonly programOptions: Omit<DeletionProgramsOptions, 'attachMode'> = ringBufferFromEnvironment(),
   ) {
     this.layout = loadAddon().layout;
     this.processes = new ProcessCache(PROCESS_CACHE_CAPACITY, (key) =>
-      this.native?.forgetProcess(key.tgid, key.execId, key.startTime),
+      this.programs?.forgetProcess(key.tgid, key.execId, key.startTime),
     );
   }
 
   get loaded(): boolean {
-    return this.native !== undefined;
+    return this.programs !== undefined;
   }
 
   get state(): TracerState {
@@ -106,7 +104,7 @@ export class DeletionTracer {
 
   /** Chooses the programs to load; once they are loaded, the mode stays what it is. */
   useAttachMode(mode: AttachMode): void {
-    if (this.native && mode !== this.mode) {
+    if (this.programs && mode !== this.mode) {
       throw new Error(`the BPF programs are already loaded in ${this.mode} mode; a new helper can trace in ${mode} mode`);
     }
     this.mode = mode;
@@ -114,20 +112,20 @@ export class DeletionTracer {
 
   /** Loads the BPF programs: the one step that needs privileges. */
   load(): void {
-    if (this.native) return;
-    const { Tracer } = loadAddon();
-    this.native = new Tracer((batch) => this.onBatch(batch), { ...this.nativeOptions, attachMode: this.mode });
-    if (this.paused) this.native.pause();
+    if (this.programs) return;
+    const { DeletionPrograms } = loadAddon();
+    this.programs = new DeletionPrograms((batch) => this.onBatch(batch), { ...this.programOptions, attachMode: this.mode });
+    if (this.paused) this.programs.pause();
   }
 
   start(options: StartOptions): void {
     if (this.stopping) throw new Error('the previous trace is still being stopped');
     this.load();
-    const native = this.native!;
+    const programs = this.programs!;
     this.setScope(options.scope);
     this.includeFailed = options.includeFailed;
-    native.setReportFailed(options.includeFailed);
-    native.attach();
+    programs.setReportFailed(options.includeFailed);
+    programs.attach();
     this.lossTimer = setInterval(() => this.checkLost(), LOSS_CHECK_MS);
     this.lossTimer.unref();
   }
@@ -142,13 +140,13 @@ export class DeletionTracer {
    */
   pause(): void {
     this.paused = true;
-    this.native?.pause();
+    this.programs?.pause();
   }
 
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.native?.resume();
+    this.programs?.resume();
     // Not from inside resume(): the face calls it from its output's events,
     // and would be handed more events in the middle of handling one.
     if (this.stopping) setImmediate(() => this.deliverRest());
@@ -158,22 +156,22 @@ export class DeletionTracer {
    * Detaches; the records still in the ring buffer are reported, at the pace
    * the output takes them (see pause()), before the promise resolves.
    */
-  async stop(): Promise<TracerStats> {
-    if (this.native && this.lossTimer !== undefined) {
+  async stop(): Promise<TraceStats> {
+    if (this.programs && this.lossTimer !== undefined) {
       clearInterval(this.lossTimer);
       this.lossTimer = undefined;
       let finish = (): void => undefined;
       const done = new Promise<void>((resolve) => (finish = resolve));
       this.stopping = { done, finish };
-      this.native.detach();
+      this.programs.detach();
       this.deliverRest();
     }
     if (this.stopping) await this.stopping.done;
     return this.stats();
   }
 
-  stats(): TracerStats {
-    const lost = this.native?.lost() ?? { deletions: 0, processes: 0, inFlight: 0 };
+  stats(): TraceStats {
+    const lost = this.programs?.lost() ?? { deletions: 0, processes: 0, inFlight: 0 };
     return {
       events: this.reported,
       lost: lost.deletions + lost.inFlight,
@@ -186,14 +184,14 @@ export class DeletionTracer {
   close(): void {
     clearInterval(this.lossTimer);
     this.lossTimer = undefined;
-    this.native?.close();
-    this.native = undefined;
+    this.programs?.close();
+    this.programs = undefined;
     this.finishStopping();
   }
 
   private deliverRest(): void {
     if (!this.stopping || this.paused) return;
-    if (!this.native || this.native.deliverWaiting()) {
+    if (!this.programs || this.programs.deliverWaiting()) {
       this.checkLost();
       this.finishStopping();
     }
@@ -249,8 +247,8 @@ export class DeletionTracer {
   }
 
   private checkLost(): void {
-    if (!this.native) return;
-    const lost = this.native.lost();
+    if (!this.programs) return;
+    const lost = this.programs.lost();
     const total = lost.deletions + lost.inFlight;
     if (total > this.lostReported) {
       this.lostReported = total;
@@ -259,7 +257,7 @@ export class DeletionTracer {
   }
 }
 
-function ringBufferFromEnvironment(): Omit<TracerOptions, 'attachMode'> {
+function ringBufferFromEnvironment(): Omit<DeletionProgramsOptions, 'attachMode'> {
   const given = process.env[RING_BUFFER_BYTES_VARIABLE];
   return given === undefined || given === '' ? {} : { ringBufferBytes: Number(given) };
 }

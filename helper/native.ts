@@ -3,7 +3,7 @@
 // offsets and constants so that records.ts decodes them without a second copy.
 import * as path from 'node:path';
 
-import type { AttachMode } from './protocol';
+import type { AttachMode } from '../common/protocol';
 
 export interface LostCounts {
   /** Deletion records that found the ring buffer full. */
@@ -14,7 +14,8 @@ export interface LostCounts {
   inFlight: number;
 }
 
-export interface NativeTracer {
+/** The BPF programs of bpf/deletions.bpf.c, loaded (native/src/deletion_programs.h). */
+export interface DeletionPrograms {
   /** Attaches the programs of its attach mode, exits first, and starts delivering records (unless paused). */
   attach(): void;
   /** Detaches and stops delivering by itself: what is still in the ring buffer is taken with deliverWaiting(). */
@@ -33,11 +34,11 @@ export interface NativeTracer {
   lost(): LostCounts;
   /** The kernel sends this process's command line again with its next deletion. */
   forgetProcess(tgid: number, execId: number, startTime: bigint): void;
-  /** Detaches and frees everything; the tracer cannot be used again. */
+  /** Detaches and frees everything; the programs cannot be used again. */
   close(): void;
 }
 
-export interface TracerOptions {
+export interface DeletionProgramsOptions {
   /** Which programs are loaded; raw where absent. */
   attachMode?: AttachMode;
   /** BTF for the running kernel, where /sys/kernel/btf/vmlinux is missing. */
@@ -78,7 +79,8 @@ export interface PrivilegeDropOptions {
 }
 
 export interface Addon {
-  Tracer: new (onRecords: (batch: Buffer) => void, options?: TracerOptions) => NativeTracer;
+  /** Loads the programs (the step that needs privileges); records reach `onRecords` in batches once attached. */
+  DeletionPrograms: new (onRecords: (batch: Buffer) => void, options?: DeletionProgramsOptions) => DeletionPrograms;
   layout: RecordLayout;
   /** Applies to every thread of the process (native/src/privileges.h), and sets no_new_privs. */
   dropPrivileges(options: PrivilegeDropOptions): void;

@@ -2,7 +2,7 @@
 // taken. vscode-jsonrpc writes one message at a time and queues the rest in
 // memory, unbounded, while the client does not read; this writer counts that
 // queue (in messages, and in deletion events) so that the server can bound it.
-import { DeletionsNotification } from './protocol';
+import { DeletionsNotification } from '../common/protocol';
 import {
   Emitter,
   StreamMessageWriter,

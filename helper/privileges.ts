@@ -36,7 +36,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 
 import { loadAddon } from './native';
-import type { AttachMode } from './protocol';
+import type { AttachMode } from '../common/protocol';
 
 export const CAP_SETGID = 6;
 export const CAP_SETUID = 7;

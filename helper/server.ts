@@ -15,7 +15,7 @@
 // RESUME_AT_EVENTS: the ring buffer holds the storm meanwhile, and where it
 // overflows the kernel counts the loss (trace/lost, TraceStats.lost). So a
 // client that reads gets every deletion, however fast they come, and the
-// helper drops none itself (TraceStats.dropped stays 0). While more than
+// helper drops none itself. While more than
 // MAX_QUEUED_MESSAGES wait, the helper also stops reading requests, whose
 // answers would only queue up too.
 import * as fs from 'node:fs';
@@ -51,7 +51,7 @@ import {
   type InitializeResult,
   type StartResult,
   type TraceStats,
-} from './protocol';
+} from '../common/protocol';
 import { describe, validateInitialize, validateNoParams, validateSetScope, validateStart } from './validation';
 
 /**
@@ -259,8 +259,7 @@ class HelperServer {
   }
 
   private currentStats(): TraceStats {
-    // Back-pressure leaves all loss to the kernel, which counts it: the helper drops nothing itself.
-    return { ...this.tracer.stats(), dropped: 0 };
+    return this.tracer.stats();
   }
 
   private queueDeletions(events: DeletionEvent[]): void {

@@ -13,7 +13,7 @@ import {
   type Scope,
   type SetScopeParams,
   type StartParams,
-} from './protocol';
+} from '../common/protocol';
 
 /** More directories than any window has workspace folders. */
 export const MAX_SCOPE_PATHS = 256;

@@ -9,7 +9,7 @@ import * as readline from 'node:readline';
 
 import { DeletionStore } from '../../extension/deletionStore';
 import { buildTree, children, type Grouping, type TreeOptions } from '../../extension/treeModel';
-import { DEFAULT_ATTACH_MODE, DELETIONS_FLUSH_COUNT, type DeletionEvent } from '../../helper/protocol';
+import { DEFAULT_ATTACH_MODE, DELETIONS_FLUSH_COUNT, type DeletionEvent } from '../../common/protocol';
 import type { BenchContext, Benchmark } from './benchmark';
 import { runMeasured, waitUntilFileStopsGrowing } from './childProcesses';
 import { makeDeletionTree } from './deletionTree';

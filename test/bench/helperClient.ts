@@ -15,7 +15,7 @@ import {
   type DeletionEvent,
   type Scope,
   type TraceStats,
-} from '../../helper/protocol';
+} from '../../common/protocol';
 import { startProcess, stopProcess, type StartedProcess } from './childProcesses';
 
 /** The helper exits within a second of `shutdown`; this is a generous bound. */

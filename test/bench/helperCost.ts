@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
-import { ATTACH_MODES, type AttachMode } from '../../helper/protocol';
+import { ATTACH_MODES, type AttachMode } from '../../common/protocol';
 import type { BenchContext, Benchmark } from './benchmark';
 import { bpfMapsHeldBy, residentBpfMapBytes, type BpfMapMemory } from './bpfMaps';
 import { readProcessUsage, runMeasured, waitUntilFileStopsGrowing } from './childProcesses';

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { DEFAULT_ATTACH_MODE, DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS, type DeletionEvent } from '../../helper/protocol';
+import { DEFAULT_ATTACH_MODE, DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS, type DeletionEvent } from '../../common/protocol';
 import type { BenchContext, Benchmark } from './benchmark';
 import { readProcessUsage, runMeasured } from './childProcesses';
 import { makeDeletionTree } from './deletionTree';
@@ -22,10 +22,8 @@ const DELIVERY_QUIET_MS = 2000;
 interface LoadRun {
   made: number;
   received: number;
-  /** Lost in the kernel (the ring buffer was full). */
-  lostInKernel: number;
-  /** Dropped by the helper because the client had not yet read what it was sent. */
-  dropped: number;
+  /** Lost in the kernel (the ring buffer was full): the only loss there is. */
+  lost: number;
   /** Per deletion received: arrival at the client minus the time of the call. */
   latenciesMs: number[];
   helperCpuSeconds: number;
@@ -59,20 +57,17 @@ export const jsonRpcLatency: Benchmark = {
     fs.rmSync(workDirectory, { recursive: true, force: true });
 
     const lightP99 = percentile(light.latenciesMs, 99);
-    const stormLost = storms.reduce((sum, run) => sum + run.lostInKernel + run.dropped, 0);
-    const stormDropped = storms.reduce((sum, run) => sum + run.dropped, 0);
+    const stormLost = storms.reduce((sum, run) => sum + run.lost, 0);
     const stormMissing = storms.reduce((sum, run) => sum + run.made - run.received, 0);
     const reading = [
       `- Target: p99 at most ${TARGET_P99_MS} ms under the light load. Measured: ${formatNumber(lightP99, 1)} ms — ` +
         (lightP99 <= TARGET_P99_MS ? '**met**.' : '**not met**.'),
       `- Target: no loss in the storm. Measured: ${formatNumber(stormLost)} lost, ${formatNumber(stormMissing)} not received over ${storms.length} storm(s) — ` +
         (stormLost === 0 && stormMissing === 0 ? '**met**.' : '**not met**.') +
-        (stormDropped > 0
-          ? ` Of those, ${formatNumber(stormDropped)} were dropped by the helper itself for a client that fell behind.`
-          : ' While the client is behind, the helper takes no more records from the kernel\'s ring buffer (back-pressure, helper/server.ts) and drops none itself, ' +
-            (stormLost > 0
-              ? 'so the loss is the ring buffer overflowing meanwhile: the kernel counts it and the client hears it as trace/lost.'
-              : 'and the ring buffer held the storm meanwhile.')),
+        ' While the client is behind, the helper takes no more records from the kernel\'s ring buffer (back-pressure, helper/server.ts) and drops none itself, ' +
+        (stormLost > 0
+          ? 'so the loss is the ring buffer overflowing meanwhile: the kernel counts it and the client hears it as trace/lost.'
+          : 'and the ring buffer held the storm meanwhile.'),
       '- A latency is the arrival of the notification at the client (Date.now() as vscode-jsonrpc hands it over) minus the event\'s `time` ' +
         '(the kernel\'s timestamp of the call, made wall-clock time by the helper, to the millisecond, rounded down); ' +
         `it includes the helper's batching (a batch goes out when ${DELETIONS_FLUSH_MS} ms old or ${formatNumber(DELETIONS_FLUSH_COUNT)} events long) ` +
@@ -88,8 +83,7 @@ export const jsonRpcLatency: Benchmark = {
         String(runs.length),
         formatNumber(made),
         formatNumber(runs.reduce((sum, run) => sum + run.received, 0)),
-        formatNumber(runs.reduce((sum, run) => sum + run.lostInKernel, 0)),
-        formatNumber(runs.reduce((sum, run) => sum + run.dropped, 0)),
+        formatNumber(runs.reduce((sum, run) => sum + run.lost, 0)),
         formatNumber(percentile(latencies, 50), 1),
         formatNumber(percentile(latencies, 99), 1),
         formatNumber(maximum(latencies), 1),
@@ -110,7 +104,7 @@ export const jsonRpcLatency: Benchmark = {
         'helper CPU is its user + system time from trace/start to the last notification (median of the runs), peak RSS its VmHWM.',
       '',
       table(
-        ['load', 'runs', 'deletions', 'received', 'lost in kernel', 'dropped (client behind)', 'p50 ms', 'p99 ms', 'max ms', 'helper CPU s', 'CPU s per 100,000', 'helper peak RSS'],
+        ['load', 'runs', 'deletions', 'received', 'lost in kernel', 'p50 ms', 'p99 ms', 'max ms', 'helper CPU s', 'CPU s per 100,000', 'helper peak RSS'],
         [row(`light (1 per ${lightIntervalMs} ms)`, [light]), row('storm (rm -rf)', storms)],
       ),
       '',
@@ -142,8 +136,7 @@ async function measureLoad(context: BenchContext, directory: string, made: numbe
     return {
       made,
       received: latenciesMs.length,
-      lostInKernel: stats.lost - stats.dropped,
-      dropped: stats.dropped,
+      lost: stats.lost,
       latenciesMs,
       helperCpuSeconds: after.cpuSeconds - before.cpuSeconds,
       helperPeakRssBytes: after.peakRssBytes,

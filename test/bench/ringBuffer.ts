@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
-import { DEFAULT_ATTACH_MODE } from '../../helper/protocol';
+import { DEFAULT_ATTACH_MODE } from '../../common/protocol';
 import type { Benchmark } from './benchmark';
 import { makeDeletionTree } from './deletionTree';
 import { code, shellCommand, table } from './markdown';

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { DEFAULT_ATTACH_MODE } from '../../helper/protocol';
+import { DEFAULT_ATTACH_MODE } from '../../common/protocol';
 import type { Benchmark } from './benchmark';
 import { runMeasured } from './childProcesses';
 import { code, shellCommand, table } from './markdown';

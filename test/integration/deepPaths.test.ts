@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { loadAddon } from '../../helper/native';
-import type { DeletionEvent } from '../../helper/protocol';
+import type { DeletionEvent } from '../../common/protocol';
 import { run } from './support/programs';
 import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';

@@ -9,7 +9,7 @@ import { DeletionStore } from '../../extension/deletionStore';
 import type { HelperConnection } from '../../extension/helperConnection';
 import { launchHelper } from '../../extension/helperLauncher';
 import { buildTree, children } from '../../extension/treeModel';
-import type { AttachMode } from '../../helper/protocol';
+import type { AttachMode } from '../../common/protocol';
 import { HELPER_BUNDLE } from './support/helperServer';
 import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 

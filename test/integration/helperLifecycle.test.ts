@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { ShutdownRequest, StartRequest, StopRequest } from '../../helper/protocol';
+import { ShutdownRequest, StartRequest, StopRequest } from '../../common/protocol';
 import {
   attachedLinksOf,
   initialize,

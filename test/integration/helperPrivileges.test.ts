@@ -8,7 +8,7 @@ import { ResponseError } from 'vscode-jsonrpc/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { CAP_BPF, CAP_PERFMON, hasCapability } from '../../helper/privileges';
-import { HelperErrorCodes, StartRequest, StopRequest } from '../../helper/protocol';
+import { HelperErrorCodes, StartRequest, StopRequest } from '../../common/protocol';
 import { initialize, spawnHelper, threadStatuses, type HelperUnderTest, type SpawnOptions } from './support/helperServer';
 import { deleteFiles, makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ShutdownRequest, StartRequest, StatsRequest, StopRequest } from '../../helper/protocol';
+import { ShutdownRequest, StartRequest, StatsRequest, StopRequest } from '../../common/protocol';
 import { initialize, residentBytes, spawnHelper, type HelperUnderTest } from './support/helperServer';
 import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 

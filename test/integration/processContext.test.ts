@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { ATTACH_MODES } from '../../helper/protocol';
+import { ATTACH_MODES } from '../../common/protocol';
 import { buildFixture, run } from './support/programs';
 import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';

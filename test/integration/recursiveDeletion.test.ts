@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { ATTACH_MODES } from '../../helper/protocol';
+import { ATTACH_MODES } from '../../common/protocol';
 import { run } from './support/programs';
 import { listTree, makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';

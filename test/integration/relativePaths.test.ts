@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { ATTACH_MODES } from '../../helper/protocol';
+import { ATTACH_MODES } from '../../common/protocol';
 import { run } from './support/programs';
 import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';

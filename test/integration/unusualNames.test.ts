@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ATTACH_MODES, type DeletionEvent } from '../../helper/protocol';
+import { ATTACH_MODES, type DeletionEvent } from '../../common/protocol';
 import { run } from './support/programs';
 import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 import { killRunningTraces, traceWhile } from './support/traceCommand';

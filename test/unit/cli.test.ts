@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { formatDeletionJson, formatDeletionLine, parseTraceArguments } from '../../helper/cli';
-import type { DeletionEvent } from '../../helper/protocol';
+import type { DeletionEvent } from '../../common/protocol';
 
 describe('parseTraceArguments', () => {
   it('traces the whole system, successful deletions only, as text by default', () => {

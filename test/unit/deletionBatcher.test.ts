@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { DeletionBatcher, PROTOCOL_BATCH_LIMITS } from '../../helper/deletionBatcher';
-import type { DeletionEvent } from '../../helper/protocol';
+import type { DeletionEvent } from '../../common/protocol';
 
 function events(count: number, from = 1): DeletionEvent[] {
   return Array.from({ length: count }, (_, i) => ({ seq: from + i }) as DeletionEvent);

@@ -1,8 +1,8 @@
 // Names and command lines made safe to print on a terminal, one event to a
-// line (helper/terminalText.ts).
+// line and in the view (common/shownText.ts).
 import { describe, expect, it } from 'vitest';
 
-import { escapeBytes, escapeText } from '../../helper/terminalText';
+import { escapeBytes, escapeText } from '../../common/shownText';
 
 describe('escapeText', () => {
   it('leaves printable text, accents and symbols included, as it is', () => {

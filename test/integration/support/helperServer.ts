@@ -22,7 +22,7 @@ import {
   type AttachMode,
   type DeletionEvent,
   type InitializeResult,
-} from '../../../helper/protocol';
+} from '../../../common/protocol';
 
 export const HELPER_BUNDLE = path.resolve(__dirname, '../../../dist/helper.js');
 

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 
-import type { AttachMode, DeletionEvent, TraceStats } from '../../../helper/protocol';
+import type { AttachMode, DeletionEvent, TraceStats } from '../../../common/protocol';
 
 export const HELPER_SCRIPT = path.resolve(__dirname, '../../../dist/helper.js');
 

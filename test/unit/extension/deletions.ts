@@ -1,6 +1,6 @@
 // DeletionEvents for the tests, complete with what the helper sends, so that
 // each test states only what it is about.
-import type { DeletionEvent } from '../../../helper/protocol';
+import type { DeletionEvent } from '../../../common/protocol';
 
 let seq = 0;
 

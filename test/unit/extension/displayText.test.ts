@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { parentDirectory, relativeTime, shellCommandLine, shownName, shownPath } from '../../../extension/displayText';
+import { shownPath } from '../../../common/shownText';
+import { parentDirectory, relativeTime, shellCommandLine, shownName } from '../../../extension/displayText';
 
 describe('display text', () => {
   it('shows a name that is not UTF-8 byte for byte', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { DeletionEvent } from '../../../helper/protocol';
+import type { DeletionEvent } from '../../../common/protocol';
 import { DeletionStore } from '../../../extension/deletionStore';
 import { buildTree, children, FLAT_PAGE_SIZE, type TreeNode, type TreeOptions } from '../../../extension/treeModel';
 import { deletion, deletions } from './deletions';
