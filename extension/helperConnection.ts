@@ -3,27 +3,11 @@
 // writes to the helper's stdin once the connection exists.
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 
-import {
-  DeletionsNotification,
-  InitializeRequest,
-  LostNotification,
-  PROTOCOL_VERSION,
-  SetScopeRequest,
-  ShutdownRequest,
-  StartRequest,
-  StatsRequest,
-  StopRequest,
-  type AttachMode,
-  type DeletionEvent,
-  type InitializeResult,
-  type Scope,
-  type StartResult,
-  type TraceStats,
-} from '../common/protocol';
+import * as protocol from '../common/protocol';
 import type { HelperProcess } from './helperProcess';
 
 export interface HelperListener {
-  onDeletions(events: DeletionEvent[]): void;
+  onDeletions(events: protocol.DeletionEvent[]): void;
   /** `lost`: everything this helper has lost so far. */
   onLost(lost: number): void;
 }
@@ -32,7 +16,7 @@ export class HelperConnection {
   private constructor(
     private readonly connection: MessageConnection,
     readonly helper: HelperProcess,
-    readonly info: InitializeResult,
+    readonly info: protocol.InitializeResult,
   ) {}
 
   /**
@@ -40,19 +24,19 @@ export class HelperConnection {
    * (undefined: the helper's default). Rejects if the helper ends first (a
    * refused password, a missing privilege): its stderr says why.
    */
-  static async open(helper: HelperProcess, listener: HelperListener, attachMode?: AttachMode): Promise<HelperConnection> {
+  static async open(helper: HelperProcess, listener: HelperListener, attachMode?: protocol.AttachMode): Promise<HelperConnection> {
     const connection = createMessageConnection(new StreamMessageReader(helper.child.stdout), new StreamMessageWriter(helper.child.stdin));
-    connection.onNotification(DeletionsNotification, (params) => listener.onDeletions(params.events));
-    connection.onNotification(LostNotification, (params) => listener.onLost(params.lost));
+    connection.onNotification(protocol.DeletionsNotification, (params) => listener.onDeletions(params.events));
+    connection.onNotification(protocol.LostNotification, (params) => listener.onLost(params.lost));
     connection.listen();
     void helper.exited.then(() => connection.dispose());
     try {
       const info = await Promise.race([
-        connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, ...(attachMode && { attachMode }) }),
+        connection.sendRequest(protocol.InitializeRequest, { protocolVersion: protocol.PROTOCOL_VERSION, ...(attachMode && { attachMode }) }),
         helper.exited.then((exit) => Promise.reject(new HelperEndedError(exit.code, helper.lastStderrLines))),
       ]);
-      if (info.protocolVersion !== PROTOCOL_VERSION) {
-        throw new Error(`the helper speaks protocol ${info.protocolVersion}, this extension ${PROTOCOL_VERSION}: rebuild both`);
+      if (info.protocolVersion !== protocol.PROTOCOL_VERSION) {
+        throw new Error(`the helper speaks protocol ${info.protocolVersion}, this extension ${protocol.PROTOCOL_VERSION}: rebuild both`);
       }
       return new HelperConnection(connection, helper, info);
     } catch (error) {
@@ -61,25 +45,25 @@ export class HelperConnection {
     }
   }
 
-  start(scope: Scope, includeFailed: boolean): Promise<StartResult> {
-    return this.connection.sendRequest(StartRequest, { scope, includeFailed });
+  start(scope: protocol.Scope, includeFailed: boolean): Promise<protocol.StartResult> {
+    return this.connection.sendRequest(protocol.StartRequest, { scope, includeFailed });
   }
 
-  async setScope(scope: Scope): Promise<void> {
-    await this.connection.sendRequest(SetScopeRequest, { scope });
+  async setScope(scope: protocol.Scope): Promise<void> {
+    await this.connection.sendRequest(protocol.SetScopeRequest, { scope });
   }
 
-  stats(): Promise<TraceStats> {
-    return this.connection.sendRequest(StatsRequest, {});
+  stats(): Promise<protocol.TraceStats> {
+    return this.connection.sendRequest(protocol.StatsRequest, {});
   }
 
   /** Stops tracing, asks the helper to exit, and waits until it has. */
-  async close(): Promise<TraceStats | undefined> {
-    let stats: TraceStats | undefined;
+  async close(): Promise<protocol.TraceStats | undefined> {
+    let stats: protocol.TraceStats | undefined;
     if (!this.helper.hasExited) {
       try {
-        stats = await withTimeout(this.connection.sendRequest(StopRequest, {}), 2000);
-        await withTimeout(this.connection.sendRequest(ShutdownRequest, {}), 1000);
+        stats = await withTimeout(this.connection.sendRequest(protocol.StopRequest, {}), 2000);
+        await withTimeout(this.connection.sendRequest(protocol.ShutdownRequest, {}), 1000);
       } catch {
         // It is ending anyway: closing its stdin below is what counts.
       }

@@ -21,37 +21,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  ErrorCodes,
-  ResponseError,
-  createMessageConnection,
-  type Logger,
-  type MessageConnection,
-  type ResponseMessage,
-} from 'vscode-jsonrpc/node';
+import { ErrorCodes, ResponseError, createMessageConnection, type Logger, type MessageConnection, type ResponseMessage } from 'vscode-jsonrpc/node';
 
+import * as protocol from '../common/protocol';
 import { BacklogValve } from './backlogValve';
 import { DeletionBatcher } from './deletionBatcher';
 import { DeletionTracer } from './deletionTracer';
 import { FramedMessageReader } from './framedMessageReader';
 import { MeteredMessageWriter } from './outputBacklog';
 import { giveUpPrivileges, missingTracingPrivileges, ownCredentials } from './privileges';
-import {
-  DeletionsNotification,
-  HelperErrorCodes,
-  InitializeRequest,
-  LostNotification,
-  PROTOCOL_VERSION,
-  SetScopeRequest,
-  ShutdownRequest,
-  StartRequest,
-  StatsRequest,
-  StopRequest,
-  type DeletionEvent,
-  type InitializeResult,
-  type StartResult,
-  type TraceStats,
-} from '../common/protocol';
 import { describe, validateInitialize, validateNoParams, validateSetScope, validateStart } from './validation';
 
 /**
@@ -134,12 +112,12 @@ class HelperServer {
     // the typed registration would reject a missing params object that this
     // protocol allows, and spread an array over the handler's arguments.
     const handlers = new Map<string, (params: unknown) => unknown>([
-      [InitializeRequest.method, (params) => this.initialize(params)],
-      [StartRequest.method, (params) => this.start(params)],
-      [SetScopeRequest.method, (params) => this.setScope(params)],
-      [StopRequest.method, (params) => this.stop(params)],
-      [StatsRequest.method, (params) => this.stats(params)],
-      [ShutdownRequest.method, (params) => this.shutdown(params)],
+      [protocol.InitializeRequest.method, (params) => this.initialize(params)],
+      [protocol.StartRequest.method, (params) => this.start(params)],
+      [protocol.SetScopeRequest.method, (params) => this.setScope(params)],
+      [protocol.StopRequest.method, (params) => this.stop(params)],
+      [protocol.StatsRequest.method, (params) => this.stats(params)],
+      [protocol.ShutdownRequest.method, (params) => this.shutdown(params)],
     ]);
     connection.onRequest((method, params) => {
       const handler = handlers.get(method);
@@ -158,7 +136,7 @@ class HelperServer {
     process.exit(0);
   }
 
-  private initialize(params: unknown): InitializeResult {
+  private initialize(params: unknown): protocol.InitializeResult {
     if (this.shuttingDown) throw wrongState('initialize: the helper is shutting down');
     const { attachMode } = validateInitialize(params);
     try {
@@ -168,7 +146,7 @@ class HelperServer {
     }
     this.initialized = true;
     return {
-      protocolVersion: PROTOCOL_VERSION,
+      protocolVersion: protocol.PROTOCOL_VERSION,
       helperVersion: helperVersion(),
       kernelRelease: os.release(),
       arch: os.machine(),
@@ -177,22 +155,22 @@ class HelperServer {
     };
   }
 
-  private start(params: unknown): StartResult {
+  private start(params: unknown): protocol.StartResult {
     this.requireInitialized('trace/start');
     const options = validateStart(params);
     if (this.tracer.tracing) {
       throw wrongState('trace/start: already tracing; send trace/stop first, or trace/setScope to change the scope');
     }
     if (this.tracer.state === 'stopping') throw wrongState('trace/start: the previous trace is still stopping; wait for its trace/stop answer');
-    if (this.privilegeFailure !== undefined) throw new ResponseError(HelperErrorCodes.TracingFailed, this.privilegeFailure);
+    if (this.privilegeFailure !== undefined) throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, this.privilegeFailure);
     if (!this.tracer.loaded) {
       const missing = missingTracingPrivileges(ownCredentials());
-      if (missing !== undefined) throw new ResponseError(HelperErrorCodes.NotPermitted, missing);
+      if (missing !== undefined) throw new ResponseError(protocol.HelperErrorCodes.NotPermitted, missing);
     }
     try {
       this.tracer.start(options);
     } catch (error) {
-      throw new ResponseError(HelperErrorCodes.TracingFailed, `trace/start: ${(error as Error).message.trimEnd()}`);
+      throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, `trace/start: ${(error as Error).message.trimEnd()}`);
     }
     if (!this.privilegesGivenUp) this.giveUpPrivileges();
     return { startedAt: new Date().toISOString() };
@@ -210,7 +188,7 @@ class HelperServer {
       this.batcher.dispose();
       this.tracer.close();
       this.privilegeFailure = `trace/start: the helper could not give up its privileges after attaching, so it stopped tracing: ${(error as Error).message}`;
-      throw new ResponseError(HelperErrorCodes.TracingFailed, this.privilegeFailure);
+      throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, this.privilegeFailure);
     }
   }
 
@@ -222,7 +200,7 @@ class HelperServer {
     return {};
   }
 
-  private async stop(params: unknown): Promise<TraceStats> {
+  private async stop(params: unknown): Promise<protocol.TraceStats> {
     this.requireInitialized('trace/stop');
     validateNoParams('trace/stop', params);
     if (this.tracer.state === 'stopping') throw wrongState('trace/stop: already stopping');
@@ -233,7 +211,7 @@ class HelperServer {
     return this.currentStats();
   }
 
-  private stats(params: unknown): TraceStats {
+  private stats(params: unknown): protocol.TraceStats {
     this.requireInitialized('trace/stats');
     validateNoParams('trace/stats', params);
     return this.currentStats();
@@ -258,17 +236,17 @@ class HelperServer {
     if (!this.initialized) throw wrongState(`${method}: send initialize first`);
   }
 
-  private currentStats(): TraceStats {
+  private currentStats(): protocol.TraceStats {
     return this.tracer.stats();
   }
 
-  private queueDeletions(events: DeletionEvent[]): void {
+  private queueDeletions(events: protocol.DeletionEvent[]): void {
     this.batcher.add(events);
     this.regulate();
   }
 
-  private sendDeletions(events: DeletionEvent[]): void {
-    this.connection.sendNotification(DeletionsNotification, { events }).catch(() => undefined);
+  private sendDeletions(events: protocol.DeletionEvent[]): void {
+    this.connection.sendNotification(protocol.DeletionsNotification, { events }).catch(() => undefined);
   }
 
   /** One trace/lost at a time in the queue, with the latest total: a client that does not read gets no pile of them. */
@@ -278,7 +256,7 @@ class HelperServer {
     this.lostAnnounced = total;
     this.lostNotificationPending = true;
     this.connection
-      .sendNotification(LostNotification, { lost: total })
+      .sendNotification(protocol.LostNotification, { lost: total })
       .catch(() => undefined)
       .finally(() => {
         this.lostNotificationPending = false;
@@ -293,7 +271,7 @@ class HelperServer {
 }
 
 function wrongState(message: string): ResponseError<void> {
-  return new ResponseError(HelperErrorCodes.WrongState, message);
+  return new ResponseError(protocol.HelperErrorCodes.WrongState, message);
 }
 
 function helperVersion(): string {
