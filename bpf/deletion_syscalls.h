@@ -26,10 +26,7 @@
 
 /* arch/x86/entry/syscalls/syscall_32.tbl */
 #define COMPAT_ABI ABI_IA32
-#define COMPAT_DELETION_SYSCALLS(X) \
-	X(10, DELETION_UNLINK, unlink)       \
-	X(301, DELETION_UNLINKAT, unlinkat)  \
-	X(40, DELETION_RMDIR, rmdir)
+#define COMPAT_UNLINKAT_NR 301
 
 /* The 32-bit convention passes arguments in ebx, ecx, edx; the kernel saves
  * them in pt_regs as they were, without moving them to the 64-bit places. */
@@ -56,10 +53,7 @@ static __always_inline bool in_compat_syscall(struct task_struct *task)
 
 /* arch/arm64/include/asm/unistd32.h */
 #define COMPAT_ABI ABI_AARCH32
-#define COMPAT_DELETION_SYSCALLS(X) \
-	X(10, DELETION_UNLINK, unlink)       \
-	X(328, DELETION_UNLINKAT, unlinkat)  \
-	X(40, DELETION_RMDIR, rmdir)
+#define COMPAT_UNLINKAT_NR 328
 
 /* AArch32 passes arguments in r0-r2, saved where x0-x2 would be. */
 #define COMPAT_ARG1(regs) PT_REGS_PARM1_CORE(regs)
@@ -77,5 +71,12 @@ static __always_inline bool in_compat_syscall(struct task_struct *task)
 #else
 #error "deletion syscalls are tabled for x86 and arm64 only"
 #endif
+
+/* Both 32-bit ABIs number unlink and rmdir as i386 did; unlinkat came later
+ * and has a number of its own in each (COMPAT_UNLINKAT_NR above). */
+#define COMPAT_DELETION_SYSCALLS(X)                        \
+	X(10, DELETION_UNLINK, unlink)                     \
+	X(COMPAT_UNLINKAT_NR, DELETION_UNLINKAT, unlinkat) \
+	X(40, DELETION_RMDIR, rmdir)
 
 #endif /* SYSCALL_TRACE_DELETION_SYSCALLS_H */
