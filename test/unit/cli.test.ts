@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { formatDeletionJson, formatDeletionLine, parseTraceArguments } from '../../helper/cli';
-import type { DeletionEvent } from '../../common/protocol';
+import { deletion } from './extension/deletions';
 
 describe('parseTraceArguments', () => {
   it('traces the whole system, successful deletions only, as text by default', () => {
@@ -48,25 +48,7 @@ describe('parseTraceArguments', () => {
 });
 
 describe('formatDeletionLine', () => {
-  const event: DeletionEvent = {
-    seq: 1,
-    time: '2025-01-02T03:04:05.678Z',
-    syscall: 'unlinkat',
-    abi: 'x86_64',
-    directory: false,
-    path: '/home/alice/notes.txt',
-    pathArg: 'notes.txt',
-    complete: true,
-    result: 0,
-    pid: 4242,
-    tid: 4242,
-    ppid: 1,
-    uid: 1000,
-    cgroupId: 1,
-    comm: 'rm',
-    cmdline: ['rm', 'notes.txt'],
-    ancestors: [],
-  };
+  const event = deletion({ time: '2025-01-02T03:04:05.678Z', pid: 4242, comm: 'rm', result: 0, path: '/home/alice/notes.txt' });
 
   it('shows time, pid, comm, result and path', () => {
     expect(formatDeletionLine(event)).toBe('2025-01-02T03:04:05.678Z    4242 rm              ok      /home/alice/notes.txt');
@@ -95,26 +77,13 @@ describe('formatDeletionLine', () => {
 });
 
 describe('formatDeletionJson', () => {
-  const event: DeletionEvent = {
-    seq: 7,
-    time: '2025-01-02T03:04:05.678Z',
-    syscall: 'unlinkat',
-    abi: 'x86_64',
-    directory: false,
+  const event = deletion({
     path: '/home/alice/"quoted"\n.txt',
-    pathArg: '"quoted"\n.txt',
-    complete: true,
     result: -13,
     error: 'EACCES',
-    pid: 4242,
-    tid: 4243,
-    ppid: 1,
-    uid: 1000,
-    cgroupId: 1,
-    comm: 'rm',
     cmdline: ['rm', '-r', 'a "b"'],
     ancestors: [{ pid: 1, comm: 'init' }],
-  };
+  });
 
   it('is one line of JSON: the type, then every field of the event', () => {
     const line = formatDeletionJson(event);

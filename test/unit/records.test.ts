@@ -14,19 +14,24 @@ const AT_FDCWD = -100;
 
 const key = { tgid: 4242, execId: 3, startTime: 123_456_789_000n };
 
+/** The header fields that decode to the very values written (syscall, abi and comm decode to names and bytes). */
+const headerReadAsWritten = {
+  flags: layout.deletionFlags.relative,
+  dirfd: 7,
+  result: 0,
+  startNs: 5_000_000_123n,
+  cgroupId: 9876n,
+  process: key,
+  tid: 4243,
+  ppid: 1,
+  uid: 1000,
+};
+
 function deletion(overrides: Partial<DeletionFields> = {}): DeletionFields {
   return {
     syscall: UNLINKAT,
     abi: X86_64,
-    flags: layout.deletionFlags.relative,
-    dirfd: 7,
-    result: 0,
-    startNs: 5_000_000_123n,
-    cgroupId: 9876n,
-    process: key,
-    tid: 4243,
-    ppid: 1,
-    uid: 1000,
+    ...headerReadAsWritten,
     comm: 'rm',
     pathArg: Buffer.from('notes.txt'),
     directoryNames: [Buffer.from('docs'), Buffer.from('alice'), Buffer.from('home')],
@@ -53,20 +58,7 @@ describe('decoding a deletion record', () => {
   it('reads every field of the header', () => {
     const record = decodeRecord(deletionRecord(deletion(), layout), layout) as DeletionRecord;
 
-    expect(record).toMatchObject({
-      kind: 'deletion',
-      syscall: 'unlinkat',
-      abi: 'x86_64',
-      flags: layout.deletionFlags.relative,
-      dirfd: 7,
-      result: 0,
-      startNs: 5_000_000_123n,
-      cgroupId: 9876n,
-      process: key,
-      tid: 4243,
-      ppid: 1,
-      uid: 1000,
-    });
+    expect(record).toMatchObject({ kind: 'deletion', syscall: 'unlinkat', abi: 'x86_64', ...headerReadAsWritten });
     expect(record.comm.toString()).toBe('rm');
   });
 

@@ -8,6 +8,9 @@ import { deletion, deletions } from './deletions';
 const project = { name: 'project', path: '/home/ada/project' };
 const notes = { name: 'notes', path: '/home/ada/notes' };
 
+/** Paths of files in the project workspace folder, by their names relative to it. */
+const inProject = (...names: string[]): string[] => names.map((name) => `${project.path}/${name}`);
+
 const byFolder: TreeOptions = { grouping: 'folder', folders: [project], filter: { show: 'everything' }, showFailed: false };
 
 function storeOf(events: DeletionEvent[], maxEvents = 1000): DeletionStore {
@@ -46,32 +49,15 @@ const shown = (events: DeletionEvent[], options: TreeOptions = byFolder) => outl
 
 describe('grouping by workspace folder', () => {
   it('groups files under their workspace folder and directories, with counts', () => {
-    expect(shown(deletions(['/home/ada/project/a.txt', '/home/ada/project/src/b.ts', '/home/ada/project/src/c.ts']))).toEqual([
-      'project (3)',
-      '  src/ (2)',
-      '    b.ts',
-      '    c.ts',
-      '  a.txt',
-    ]);
+    expect(shown(deletions(inProject('a.txt', 'src/b.ts', 'src/c.ts')))).toEqual(['project (3)', '  src/ (2)', '    b.ts', '    c.ts', '  a.txt']);
   });
 
   it('joins single-child directories into one node, as the Explorer’s compact folders do', () => {
-    expect(shown(deletions(['/home/ada/project/src/main/java/App.java', '/home/ada/project/src/main/java/Util.java']))).toEqual([
-      'project (2)',
-      '  src/main/java/ (2)',
-      '    App.java',
-      '    Util.java',
-    ]);
+    expect(shown(deletions(inProject('src/main/java/App.java', 'src/main/java/Util.java')))).toEqual(['project (2)', '  src/main/java/ (2)', '    App.java', '    Util.java']);
   });
 
   it('stops joining where a directory holds more than one thing', () => {
-    expect(shown(deletions(['/home/ada/project/src/main/a.ts', '/home/ada/project/src/main/sub/b.ts']))).toEqual([
-      'project (2)',
-      '  src/main/ (2)',
-      '    sub/ (1)',
-      '      b.ts',
-      '    a.ts',
-    ]);
+    expect(shown(deletions(inProject('src/main/a.ts', 'src/main/sub/b.ts')))).toEqual(['project (2)', '  src/main/ (2)', '    sub/ (1)', '      b.ts', '    a.ts']);
   });
 
   it('keeps a burst of deletions under one directory as one expandable node', () => {
@@ -84,7 +70,7 @@ describe('grouping by workspace folder', () => {
 
   it('shows a deleted directory as the node of its contents, not as a second sibling', () => {
     const events = [
-      ...deletions(['/home/ada/project/build/out.o', '/home/ada/project/build/app']),
+      ...deletions(inProject('build/out.o', 'build/app')),
       deletion({ path: '/home/ada/project/build', directory: true, syscall: 'unlinkat' }),
     ];
     const tree = buildTree(storeOf(events), byFolder);
@@ -138,7 +124,7 @@ describe('grouping by workspace folder', () => {
   });
 
   it('lists the same file deleted again and again newest first', () => {
-    const tree = buildTree(storeOf(deletions(['/home/ada/project/f', '/home/ada/project/f'])), byFolder);
+    const tree = buildTree(storeOf(deletions(inProject('f', 'f'))), byFolder);
     const [newer, older] = children(tree.roots[0]);
     expect(newer.kind === 'deletion' && older.kind === 'deletion' && newer.deletion.id > older.deletion.id).toBe(true);
   });
@@ -198,7 +184,7 @@ describe('filters', () => {
 
 describe('notices', () => {
   it('shows how many older deletions were dropped, above everything else', () => {
-    const roots = buildTree(storeOf(deletions(['/home/ada/project/1', '/home/ada/project/2', '/home/ada/project/3']), 2), byFolder).roots;
+    const roots = buildTree(storeOf(deletions(inProject('1', '2', '3')), 2), byFolder).roots;
     expect(roots[0]).toMatchObject({ kind: 'dropped', count: 1, limit: 2 });
     expect(roots[1]).toMatchObject({ kind: 'workspaceFolder', count: 2 });
   });
