@@ -11,23 +11,23 @@ export function toJson(events: readonly DeletionEvent[]): string {
   return `${JSON.stringify(events, null, 2)}\n`;
 }
 
-const CSV_COLUMNS: readonly [string, (event: DeletionEvent) => string | number | boolean | undefined][] = [
-  ['seq', (e) => e.seq],
-  ['time', (e) => e.time],
-  ['syscall', (e) => e.syscall],
-  ['directory', (e) => e.directory],
-  ['path', (e) => e.path],
-  ['pathBytes', (e) => e.pathBytes],
-  ['complete', (e) => e.complete],
-  ['result', (e) => e.result],
-  ['error', (e) => e.error],
-  ['pid', (e) => e.pid],
-  ['tid', (e) => e.tid],
-  ['ppid', (e) => e.ppid],
-  ['uid', (e) => e.uid],
-  ['comm', (e) => e.comm],
+type CsvValue = string | number | boolean | undefined;
+
+/** Fields of a DeletionEvent that go into a cell as they are, in this order. */
+const PLAIN_COLUMNS = [
+  'seq', 'time', 'syscall', 'abi', 'directory', 'path', 'pathBytes', 'pathArg', 'complete', 'result', 'error',
+  'pid', 'tid', 'ppid', 'uid', 'cgroupId', 'comm',
+] as const satisfies readonly (keyof DeletionEvent)[];
+
+/** The lists, as one cell each. */
+const LIST_COLUMNS: readonly [string, (event: DeletionEvent) => CsvValue][] = [
   ['cmdline', (e) => shellCommandLine(e.cmdline)],
   ['ancestors', (e) => e.ancestors.map((ancestor) => `${ancestor.comm}(${ancestor.pid})`).join(' < ')],
+];
+
+const CSV_COLUMNS: readonly [string, (event: DeletionEvent) => CsvValue][] = [
+  ...PLAIN_COLUMNS.map((field): [string, (event: DeletionEvent) => CsvValue] => [field, (e) => e[field]]),
+  ...LIST_COLUMNS,
 ];
 
 /** RFC 4180 CSV with a header row, oldest first. */
@@ -37,7 +37,7 @@ export function toCsv(events: readonly DeletionEvent[]): string {
   return `${rows.join('\r\n')}\r\n`;
 }
 
-function csvField(value: string | number | boolean | undefined): string {
+function csvField(value: CsvValue): string {
   if (value === undefined) return '';
   if (typeof value !== 'string') return String(value);
   // A spreadsheet would run a text cell starting with = + - @ as a formula: a

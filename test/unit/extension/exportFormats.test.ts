@@ -16,8 +16,11 @@ describe('export to CSV', () => {
   it('writes a header and one row per deletion', () => {
     const csv = toCsv([deletion({ path: '/tmp/a', pid: 12, comm: 'rm', cmdline: ['rm', '/tmp/a'] })]);
     const [header, row] = rows(csv);
-    expect(header.split(',')).toEqual(['seq', 'time', 'syscall', 'directory', 'path', 'pathBytes', 'complete', 'result', 'error', 'pid', 'tid', 'ppid', 'uid', 'comm', 'cmdline', 'ancestors']);
-    expect(row).toContain(',/tmp/a,,true,0,,12,');
+    expect(header.split(',')).toEqual([
+      'seq', 'time', 'syscall', 'abi', 'directory', 'path', 'pathBytes', 'pathArg', 'complete', 'result', 'error',
+      'pid', 'tid', 'ppid', 'uid', 'cgroupId', 'comm', 'cmdline', 'ancestors',
+    ]);
+    expect(row).toContain(',x86_64,false,/tmp/a,,a,true,0,,12,');
     expect(row).toContain(',rm,rm /tmp/a,');
   });
 
