@@ -19,6 +19,9 @@
  *     for a program. The kernel does not report 32-bit calls on a 64-bit
  *     kernel through these tracepoints (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS), so
  *     this set cannot see them.
+ *
+ * ARCHITECTURE.md, "Kernel programs (bpf/)" and "Path resolution", tells the
+ * whole story and what each mode costs.
  */
 #include "kernel_types.h"
 #include <bpf/bpf_helpers.h>

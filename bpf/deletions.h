@@ -5,7 +5,8 @@
  * This header is the contract between bpf/deletions.bpf.c, which writes the
  * records into a BPF ring buffer, and native/, which reads them; nothing else
  * is shared. Plain fixed-width types only, so that clang's BPF target and the
- * host compiler lay every struct out identically.
+ * host compiler lay every struct out identically. ARCHITECTURE.md, "Record
+ * layout", describes each field.
  */
 #ifndef SYSCALL_TRACE_DELETIONS_H
 #define SYSCALL_TRACE_DELETIONS_H

@@ -1,6 +1,7 @@
 // What the helper says about deletions, in the one shape that both its faces
 // (the JSON-RPC server and the terminal command's --jsonl) and the extension
-// use. See DESIGN.md, "DeletionEvent" and "Wire protocol".
+// use. ARCHITECTURE.md, "Wire protocol", describes every message, field and
+// error code.
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 
 export type DeletionSyscall = 'unlink' | 'unlinkat' | 'rmdir';

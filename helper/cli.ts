@@ -6,7 +6,7 @@
 // per deletion, {"type":"lost"} whenever the kernel's loss count grows, and a
 // last {"type":"stats"} when SIGINT or SIGTERM ends the trace (exit status 0).
 // When tracing cannot start (no privileges, no BTF), one line on stderr and
-// exit status 1.
+// exit status 1. ARCHITECTURE.md, "Terminal command", is the contract.
 //
 // A reader that falls behind (a pipe, unlike a file or a terminal, takes
 // writes without waiting) pauses the tracer while more than PAUSE_ABOVE_BYTES

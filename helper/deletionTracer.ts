@@ -4,11 +4,12 @@
 // what is out of scope before anything is serialised, numbers what is left,
 // and watches the kernel's loss counters.
 //
-// Back-pressure: the face that writes the events pauses this tracer while its
-// output is behind. Records then wait in the kernel's ring buffer, which is
-// bounded; those it has no room for, the kernel counts as lost. So a reader
-// that keeps up loses nothing, and one that does not read costs the helper
-// no memory beyond what its output holds, and never holds up a deleter.
+// Back-pressure (ARCHITECTURE.md, "Back-pressure and loss"): the face that
+// writes the events pauses this tracer while its output is behind. Records
+// then wait in the kernel's ring buffer, which is bounded; those it has no
+// room for, the kernel counts as lost. So a reader that keeps up loses
+// nothing, and one that does not read costs the helper no memory beyond what
+// its output holds, and never holds up a deleter.
 import * as fs from 'node:fs';
 
 import { WallClock } from './clock';

@@ -3,6 +3,8 @@
 // Linux paths are bytes. The arithmetic here works on "binary" strings (one
 // character per byte, Node's 'latin1' encoding), so that no byte sequence is
 // ever split or replaced; only the finished path is decoded as UTF-8.
+// ARCHITECTURE.md, "Path resolution", says what a path is and when it is
+// known only in part.
 import { isUtf8 } from 'node:buffer';
 import * as path from 'node:path';
 

@@ -1,4 +1,5 @@
-// What the helper may do, before and after it attaches.
+// What the helper may do, before and after it attaches (ARCHITECTURE.md,
+// "Privileges").
 //
 // Before: loading the BPF programs needs CAP_BPF and CAP_PERFMON (or
 // CAP_SYS_ADMIN, which covers both); without them the helper refuses to start

@@ -1,6 +1,6 @@
 // `node dist/helper.js --stdio`: the JSON-RPC face of the helper, for the
 // extension. Requests come only from stdin, and only JSON-RPC goes to stdout
-// (DESIGN.md, "Wire protocol"). It drives the same DeletionTracer as the
+// (ARCHITECTURE.md, "Wire protocol"). It drives the same DeletionTracer as the
 // terminal command.
 //
 // Lifecycle: the end of stdin means the client is gone, and so does a

@@ -2,7 +2,8 @@
 // loads and attaches the bpftool skeleton of one attach mode, and drains its
 // ring buffer into batches. It knows nothing of N-API;
 // deletion_programs_binding.cc converts between it and JavaScript, where
-// helper/deletionTracer.ts turns its records into deletions.
+// helper/deletionTracer.ts turns its records into deletions (ARCHITECTURE.md,
+// "The addon (native/)").
 #pragma once
 
 #include <cstddef>
