@@ -3,50 +3,28 @@
 // Only the raw attach mode sees those calls (compatSyscallsByMode.test.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 
 import { buildFixture, run } from './support/programs';
-import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
-import { killRunningTraces, traceWhile } from './support/traceCommand';
+import { makeTree } from './support/scratch';
+import { traceProgram, traceWhile } from './support/traceCommand';
+import { traceTest as it } from './support/traceTest';
 
 describe('32-bit programs', () => {
-  let deleter32: string;
-  let scratch: string;
-  beforeAll(() => {
-    deleter32 = buildFixture('deleter', { bits32: true });
-  });
-  beforeEach(() => {
-    scratch = makeScratchDirectory();
-  });
-  afterEach(() => {
-    killRunningTraces();
-    removeScratchDirectory(scratch);
-  });
-
-  it('reports a 32-bit unlink(2) as unlink through the ia32 table', async () => {
+  it('reports a 32-bit unlink(2) as unlink through the ia32 table', async ({ scratch, deleter32 }) => {
     const file = path.join(scratch, 'file');
     makeTree(scratch, ['file']);
 
-    let program = { pid: 0 };
-    const { events } = await traceWhile({ paths: [scratch], mode: 'raw' }, async () => {
-      program = await run(deleter32, ['unlink', file]);
-    });
+    const { events, program } = await traceProgram({ paths: [scratch], mode: 'raw' }, deleter32, ['unlink', file]);
 
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({
-      syscall: 'unlink',
-      abi: 'ia32',
-      directory: false,
-      path: file,
-      pathArg: file,
-      result: 0,
-      pid: program.pid,
-      comm: 'deleter-32',
-      cmdline: [deleter32, 'unlink', file],
-    });
+    // The call, as read from the ia32 table's numbers and registers...
+    expect(events[0]).toMatchObject({ syscall: 'unlink', abi: 'ia32', directory: false, path: file, pathArg: file, result: 0 });
+    // ...and the 32-bit program that made it.
+    expect(events[0]).toMatchObject({ pid: program.pid, comm: 'deleter-32', cmdline: [deleter32, 'unlink', file] });
   });
 
-  it('reports a 32-bit rmdir(2) as rmdir, a directory', async () => {
+  it('reports a 32-bit rmdir(2) as rmdir, a directory', async ({ scratch, deleter32 }) => {
     const directory = path.join(scratch, 'empty');
     fs.mkdirSync(directory);
 
@@ -56,7 +34,7 @@ describe('32-bit programs', () => {
     expect(events[0]).toMatchObject({ syscall: 'rmdir', abi: 'ia32', directory: true, path: directory });
   });
 
-  it('reports a 32-bit unlinkat(2) with its directory descriptor and flags', async () => {
+  it('reports a 32-bit unlinkat(2) with its directory descriptor and flags', async ({ scratch, deleter32 }) => {
     makeTree(scratch, ['dir/file', 'dir/sub/.keep']);
     fs.rmSync(path.join(scratch, 'dir/sub/.keep'));
     const dir = path.join(scratch, 'dir');
@@ -71,7 +49,7 @@ describe('32-bit programs', () => {
     expect(events[1]).toMatchObject({ syscall: 'unlinkat', abi: 'ia32', directory: true, path: `${dir}/sub`, pathArg: 'sub' });
   });
 
-  it('reports a 32-bit unlink that a 64-bit program makes with int $0x80 as ia32', async () => {
+  it('reports a 32-bit unlink that a 64-bit program makes with int $0x80 as ia32', async ({ scratch }) => {
     const file = path.join(scratch, 'file');
     makeTree(scratch, ['file']);
     const int80Unlink = buildFixture('int80_unlink');
@@ -82,7 +60,7 @@ describe('32-bit programs', () => {
     expect(events[0]).toMatchObject({ syscall: 'unlink', abi: 'ia32', path: file, result: 0 });
   });
 
-  it('does not take a 64-bit mprotect(2), number 10 like the 32-bit unlink, for a deletion', async () => {
+  it('does not take a 64-bit mprotect(2), number 10 like the 32-bit unlink, for a deletion', async ({ scratch }) => {
     const notAPath = path.join(scratch, 'not-deleted');
     makeTree(scratch, ['not-deleted']);
     const notADeletion = buildFixture('not_a_deletion');

@@ -5,34 +5,26 @@
 // tracepoint mode does not see their deletions.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 
-import { buildFixture, run } from './support/programs';
-import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
-import { killRunningTraces, traceWhile } from './support/traceCommand';
+import { run } from './support/programs';
+import { makeTree } from './support/scratch';
+import { traceWhile } from './support/traceCommand';
+import { traceTest as it } from './support/traceTest';
 
 describe('a 32-bit program deleting a file, in each attach mode', () => {
-  let deleter32: string;
-  let scratch: string;
-  beforeAll(() => {
-    deleter32 = buildFixture('deleter', { bits32: true });
-  });
-  beforeEach(() => {
-    scratch = makeScratchDirectory();
+  it.beforeEach(({ scratch }) => {
     makeTree(scratch, ['by-32-bit', 'by-64-bit']);
   });
-  afterEach(() => {
-    killRunningTraces();
-    removeScratchDirectory(scratch);
-  });
 
-  async function deleteBoth(): Promise<void> {
+  /** Deletes one file with the 32-bit deleter, then the other from this 64-bit process. */
+  async function deleteBoth(scratch: string, deleter32: string): Promise<void> {
     await run(deleter32, ['unlink', path.join(scratch, 'by-32-bit')]);
     fs.unlinkSync(path.join(scratch, 'by-64-bit'));
   }
 
-  it('is reported in raw mode', async () => {
-    const { events } = await traceWhile({ mode: 'raw', paths: [scratch] }, deleteBoth);
+  it('is reported in raw mode', async ({ scratch, deleter32 }) => {
+    const { events } = await traceWhile({ mode: 'raw', paths: [scratch] }, () => deleteBoth(scratch, deleter32));
 
     expect(events.map((event) => [event.abi, event.path])).toEqual([
       ['ia32', path.join(scratch, 'by-32-bit')],
@@ -40,8 +32,8 @@ describe('a 32-bit program deleting a file, in each attach mode', () => {
     ]);
   });
 
-  it('goes unseen in tracepoint mode, while a 64-bit deletion beside it is reported', async () => {
-    const { events, stats } = await traceWhile({ mode: 'tracepoint', paths: [scratch] }, deleteBoth);
+  it('goes unseen in tracepoint mode, while a 64-bit deletion beside it is reported', async ({ scratch, deleter32 }) => {
+    const { events, stats } = await traceWhile({ mode: 'tracepoint', paths: [scratch] }, () => deleteBoth(scratch, deleter32));
 
     expect(fs.existsSync(path.join(scratch, 'by-32-bit'))).toBe(false);
     expect(events.map((event) => [event.abi, event.path])).toEqual([['x86_64', path.join(scratch, 'by-64-bit')]]);

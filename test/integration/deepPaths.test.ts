@@ -4,53 +4,45 @@
 // incomplete and begun with "…/", never as a wrong path that looks whole.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 
 import { loadAddon } from '../../helper/native';
 import type { DeletionEvent } from '../../common/protocol';
 import { run } from './support/programs';
-import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
-import { killRunningTraces, traceWhile } from './support/traceCommand';
+import { traceProgram, traceWhile } from './support/traceCommand';
+import { traceTest } from './support/traceTest';
 
 const WALK_MAX_STEPS = loadAddon().layout.directoryWalkMaxSteps;
 const DEPTH = WALK_MAX_STEPS + 12;
 
-describe('a path deeper than the kernel walks', () => {
-  let scratch: string;
-  let deepest: string;
-  beforeEach(() => {
-    scratch = makeScratchDirectory();
-    // Each level named for its depth, so that a tail cut at the wrong level cannot match.
-    const levels = Array.from({ length: DEPTH }, (_, depth) => `d${String(depth).padStart(3, '0')}`);
-    deepest = path.join(scratch, ...levels);
-    fs.mkdirSync(deepest, { recursive: true });
-    fs.writeFileSync(path.join(deepest, 'victim'), '');
-  });
-  afterEach(() => {
-    killRunningTraces();
-    removeScratchDirectory(scratch);
-  });
+/** Every test gets `deepest`: the directory DEPTH levels below its scratch directory, which holds a file `victim`. */
+const it = traceTest.extend('deepest', ({ scratch }) => {
+  // Each level named for its depth, so that a tail cut at the wrong level cannot match.
+  const levels = Array.from({ length: DEPTH }, (_, depth) => `d${String(depth).padStart(3, '0')}`);
+  const deepest = path.join(scratch, ...levels);
+  fs.mkdirSync(deepest, { recursive: true });
+  fs.writeFileSync(path.join(deepest, 'victim'), '');
+  return deepest;
+});
 
+describe('a path deeper than the kernel walks', () => {
   /** The deletion of `victim` by rm, traced over the whole system: a scoped trace leaves incomplete paths out. */
-  async function deleteVictim(): Promise<DeletionEvent> {
-    let rm = { pid: 0 };
-    const { events } = await traceWhile({}, async () => {
-      rm = await run('rm', ['victim'], { cwd: deepest });
-    });
+  async function deleteVictim(deepest: string): Promise<DeletionEvent> {
+    const { events, program: rm } = await traceProgram({}, 'rm', ['victim'], { cwd: deepest });
     const ours = events.filter((event) => event.pid === rm.pid);
     expect(ours).toHaveLength(1);
     return ours[0];
   }
 
-  it('marks the path incomplete and starts it with "…/"', async () => {
-    const event = await deleteVictim();
+  it('marks the path incomplete and starts it with "…/"', async ({ deepest }) => {
+    const event = await deleteVictim(deepest);
 
     expect(event.complete).toBe(false);
     expect(event.path.startsWith('…/')).toBe(true);
   });
 
-  it('reports the true end of the path, as far as the walk reached', async () => {
-    const event = await deleteVictim();
+  it('reports the true end of the path, as far as the walk reached', async ({ deepest }) => {
+    const event = await deleteVictim(deepest);
 
     const knownTail = event.path.slice('…'.length);
     expect(`${deepest}/victim`.endsWith(knownTail)).toBe(true);
@@ -58,7 +50,7 @@ describe('a path deeper than the kernel walks', () => {
     expect(knownTail.split('/').filter(Boolean)).toHaveLength(WALK_MAX_STEPS + 1);
   });
 
-  it('leaves the path out of a trace scoped to a directory, which it cannot be placed under', async () => {
+  it('leaves the path out of a trace scoped to a directory, which it cannot be placed under', async ({ scratch, deepest }) => {
     const { events, stats } = await traceWhile({ paths: [scratch] }, () => run('rm', ['victim'], { cwd: deepest }));
 
     expect(events).toEqual([]);

@@ -2,35 +2,20 @@
 // syscall it was, with what it was given.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 
 import { ATTACH_MODES } from '../../common/protocol';
-import { buildFixture, run } from './support/programs';
-import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
-import { killRunningTraces, traceWhile } from './support/traceCommand';
+import { run } from './support/programs';
+import { makeTree } from './support/scratch';
+import { traceProgram, traceWhile } from './support/traceCommand';
+import { traceTest as it } from './support/traceTest';
 
 describe.each(ATTACH_MODES)('deletion syscalls made directly (%s mode)', (mode) => {
-  let deleter: string;
-  let scratch: string;
-  beforeAll(() => {
-    deleter = buildFixture('deleter');
-  });
-  beforeEach(() => {
-    scratch = makeScratchDirectory();
-  });
-  afterEach(() => {
-    killRunningTraces();
-    removeScratchDirectory(scratch);
-  });
-
-  it('reports unlink(2) of a file as unlink', async () => {
+  it('reports unlink(2) of a file as unlink', async ({ scratch, deleter }) => {
     const file = path.join(scratch, 'file.txt');
     makeTree(scratch, ['file.txt']);
 
-    let program = { pid: 0 };
-    const { events } = await traceWhile({ mode, paths: [scratch] }, async () => {
-      program = await run(deleter, ['unlink', file]);
-    });
+    const { events, program } = await traceProgram({ mode, paths: [scratch] }, deleter, ['unlink', file]);
 
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
@@ -49,7 +34,7 @@ describe.each(ATTACH_MODES)('deletion syscalls made directly (%s mode)', (mode) 
     expect(fs.existsSync(file)).toBe(false);
   });
 
-  it('reports rmdir(2) of a directory as rmdir, a directory', async () => {
+  it('reports rmdir(2) of a directory as rmdir, a directory', async ({ scratch, deleter }) => {
     const directory = path.join(scratch, 'empty');
     fs.mkdirSync(directory);
 
@@ -59,7 +44,7 @@ describe.each(ATTACH_MODES)('deletion syscalls made directly (%s mode)', (mode) 
     expect(events[0]).toMatchObject({ syscall: 'rmdir', directory: true, path: directory, pathArg: directory, result: 0 });
   });
 
-  it('reports unlinkat(2) of a file relative to a directory descriptor', async () => {
+  it('reports unlinkat(2) of a file relative to a directory descriptor', async ({ scratch, deleter }) => {
     makeTree(scratch, ['dir/file']);
 
     const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
@@ -76,7 +61,7 @@ describe.each(ATTACH_MODES)('deletion syscalls made directly (%s mode)', (mode) 
     });
   });
 
-  it('reports unlinkat(2) with AT_REMOVEDIR as a directory', async () => {
+  it('reports unlinkat(2) with AT_REMOVEDIR as a directory', async ({ scratch, deleter }) => {
     makeTree(scratch, ['dir/sub/.keep']);
     fs.rmSync(path.join(scratch, 'dir/sub/.keep'));
 

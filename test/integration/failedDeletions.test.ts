@@ -1,28 +1,16 @@
 // A deletion that fails is reported only when asked for with --failed, and
 // then with its result and errno name.
 import * as path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 
 import { ATTACH_MODES } from '../../common/protocol';
-import { buildFixture, run } from './support/programs';
-import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
-import { killRunningTraces, traceWhile } from './support/traceCommand';
+import { run } from './support/programs';
+import { makeTree } from './support/scratch';
+import { traceProgram, traceWhile } from './support/traceCommand';
+import { traceTest as it } from './support/traceTest';
 
 describe.each(ATTACH_MODES)('failed deletions (%s mode)', (mode) => {
-  let deleter: string;
-  let scratch: string;
-  beforeAll(() => {
-    deleter = buildFixture('deleter');
-  });
-  beforeEach(() => {
-    scratch = makeScratchDirectory();
-  });
-  afterEach(() => {
-    killRunningTraces();
-    removeScratchDirectory(scratch);
-  });
-
-  it('leaves out an attempt to delete a missing file by default', async () => {
+  it('leaves out an attempt to delete a missing file by default', async ({ scratch, deleter }) => {
     const missing = path.join(scratch, 'missing');
 
     const { events } = await traceWhile({ mode, paths: [scratch] }, () => run(deleter, ['unlink', missing], { mayFail: true }));
@@ -30,13 +18,10 @@ describe.each(ATTACH_MODES)('failed deletions (%s mode)', (mode) => {
     expect(events).toEqual([]);
   });
 
-  it('reports an attempt to delete a missing file with --failed, as ENOENT', async () => {
+  it('reports an attempt to delete a missing file with --failed, as ENOENT', async ({ scratch, deleter }) => {
     const missing = path.join(scratch, 'missing');
 
-    let program = { pid: 0, status: 0 as number | null };
-    const { events } = await traceWhile({ mode, paths: [scratch], failed: true }, async () => {
-      program = await run(deleter, ['unlink', missing], { mayFail: true });
-    });
+    const { events, program } = await traceProgram({ mode, paths: [scratch], failed: true }, deleter, ['unlink', missing], { mayFail: true });
 
     expect(program.status).toBe(1);
     expect(events).toHaveLength(1);
@@ -49,7 +34,7 @@ describe.each(ATTACH_MODES)('failed deletions (%s mode)', (mode) => {
     });
   });
 
-  it('reports an rmdir(2) of a directory that is not empty with --failed, as ENOTEMPTY', async () => {
+  it('reports an rmdir(2) of a directory that is not empty with --failed, as ENOTEMPTY', async ({ scratch, deleter }) => {
     makeTree(scratch, ['full/file']);
     const full = path.join(scratch, 'full');
 
@@ -59,7 +44,7 @@ describe.each(ATTACH_MODES)('failed deletions (%s mode)', (mode) => {
     expect(events[0]).toMatchObject({ syscall: 'rmdir', directory: true, path: full, result: -39, error: 'ENOTEMPTY' });
   });
 
-  it('gives a deletion that succeeds no error with --failed', async () => {
+  it('gives a deletion that succeeds no error with --failed', async ({ scratch, deleter }) => {
     const { events } = await traceWhile({ mode, paths: [scratch], failed: true }, async () => {
       await run('touch', ['present'], { cwd: scratch });
       await run(deleter, ['unlink', path.join(scratch, 'present')]);

@@ -4,16 +4,16 @@
 // leaves the helper's memory bounded, never holds up a deleting process, and
 // the deletions the ring buffer had no room for are counted by the kernel and
 // reported as lost.
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
-import { StartRequest, StatsRequest, StopRequest, type TraceStats } from '../../common/protocol';
-import { initialize, residentBytes, spawnHelper, type HelperUnderTest } from './support/helperServer';
+import { StatsRequest, StopRequest, type TraceStats } from '../../common/protocol';
+import { residentBytes, spawnHelper, startTracing, type HelperUnderTest } from './support/helperServer';
 import { run } from './support/programs';
 import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+import { makeStormTree, removeStormTree, type StormTree } from './support/stormTree';
 
 describe('a client that does not read', () => {
   /** Far more than the helper holds for a client and a 1 MiB ring buffer together (about 7,000 records). */
@@ -33,8 +33,7 @@ describe('a client that does not read', () => {
     scratch = makeScratchDirectory();
     // A small ring buffer, so that it overflows within a test's worth of deletions.
     helper = spawnHelper({ env: { [RING_BUFFER_BYTES_VARIABLE]: String(1 << 20) } });
-    await initialize(helper);
-    await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
+    await startTracing(helper, scratch);
 
     helper.child.stdout.pause();
     for (let i = 0; i < DELETIONS; i++) fs.writeFileSync(path.join(scratch, `f${i}`), '');
@@ -92,46 +91,25 @@ describe('a client that does not read', () => {
 });
 
 describe('a client that reads, during rm -rf of 100,000 files', () => {
-  const DIRECTORIES = 100;
-  const FILES_PER_DIRECTORY = 1000;
-
   let helper: HelperUnderTest;
-  let scratch: string;
-  const deleted = new Set<string>();
+  let storm: StormTree;
   let stopped: TraceStats;
 
   beforeAll(async () => {
-    scratch = makeScratchDirectory();
-    // On a tmpfs of its own: making 100,000 files on a disk can take a minute.
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256m', 'syscall-trace-test', scratch]);
-    const tree = path.join(scratch, 'tree');
-    fs.mkdirSync(tree);
-    deleted.add(tree);
-    for (let d = 0; d < DIRECTORIES; d++) {
-      const directory = path.join(tree, `dir${d}`);
-      fs.mkdirSync(directory);
-      deleted.add(directory);
-      for (let f = 0; f < FILES_PER_DIRECTORY; f++) {
-        const file = path.join(directory, `file${f}`);
-        fs.closeSync(fs.openSync(file, 'w'));
-        deleted.add(file);
-      }
-    }
-
+    storm = makeStormTree();
     helper = spawnHelper();
-    await initialize(helper);
-    await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-    await run('rm', ['-rf', 'tree'], { cwd: scratch });
+    await startTracing(helper, storm.directory);
+    await run('rm', ['-rf', 'tree'], { cwd: storm.directory });
     stopped = await helper.connection.sendRequest(StopRequest, {});
   });
 
   afterAll(async () => {
     await helper?.dispose();
-    execFileSync('umount', [scratch]);
-    removeScratchDirectory(scratch);
+    removeStormTree(storm);
   });
 
   it('receives every deletion, each once, and none is lost', () => {
+    const deleted = storm.paths;
     expect(stopped.lost).toBe(0);
     expect(helper.deletions).toHaveLength(deleted.size);
     const paths = new Set(helper.deletions.map((event) => event.path));
@@ -140,6 +118,6 @@ describe('a client that reads, during rm -rf of 100,000 files', () => {
   });
 
   it('counts the same deletions in the answer to trace/stop', () => {
-    expect(stopped).toMatchObject({ events: deleted.size, lost: 0 });
+    expect(stopped).toMatchObject({ events: storm.paths.size, lost: 0 });
   });
 });

@@ -3,80 +3,61 @@
 // And two helpers on one machine do not disturb each other.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 
-import { ShutdownRequest, StartRequest, StopRequest } from '../../common/protocol';
-import {
-  attachedLinksOf,
-  initialize,
-  spawnHelper,
-  tracerProgramsOf,
-  waitUntilUnloaded,
-  type HelperUnderTest,
-} from './support/helperServer';
+import { ShutdownRequest, StopRequest } from '../../common/protocol';
+import { attachedLinksOf, tracerProgramsOf, waitUntilUnloaded, type HelperUnderTest } from './support/helperServer';
+import { helperTest, type TracingHelperOptions } from './support/helperTest';
 import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 
-let scratch: string;
-const helpers: HelperUnderTest[] = [];
-
-beforeEach(() => {
-  scratch = makeScratchDirectory();
+/** A helper tracing in raw mode (tracingHelper), and the ids of its two programs: the raw tracepoints at syscall entry and exit. */
+const it = helperTest.extend('rawTracer', ({ tracingHelper }) => {
+  return async (options: TracingHelperOptions = {}): Promise<{ helper: HelperUnderTest; programs: number[] }> => {
+    const helper = await tracingHelper({ attachMode: 'raw', ...options });
+    const programs = tracerProgramsOf(helper.pid);
+    expect(programs).toHaveLength(2);
+    return { helper, programs };
+  };
 });
-
-afterEach(async () => {
-  await Promise.all(helpers.splice(0).map((helper) => helper.dispose()));
-  removeScratchDirectory(scratch);
-});
-
-/** A helper that is tracing `scope`, and the ids of the programs it holds. */
-async function tracingHelper(scope: string): Promise<{ helper: HelperUnderTest; programs: number[] }> {
-  const helper = spawnHelper();
-  helpers.push(helper);
-  await initialize(helper, 'raw');
-  await helper.connection.sendRequest(StartRequest, { scope: { paths: [scope] } });
-  const programs = tracerProgramsOf(helper.pid);
-  expect(programs).toHaveLength(2);
-  return { helper, programs };
-}
 
 describe('when the helper ends, no BPF program of it stays loaded', () => {
-  it('after the end of its stdin, and it exits with status 0', async () => {
-    const { helper, programs } = await tracingHelper(scratch);
+  it('after the end of its stdin, and it exits with status 0', async ({ rawTracer }) => {
+    const { helper, programs } = await rawTracer();
     helper.child.stdin.end();
     expect(await helper.exited).toEqual({ code: 0, signal: null });
     expect(await waitUntilUnloaded(programs)).toEqual([]);
   });
 
-  it('after shutdown, which it answers with null before exiting', async () => {
-    const { helper, programs } = await tracingHelper(scratch);
+  it('after shutdown, which it answers with null before exiting', async ({ rawTracer }) => {
+    const { helper, programs } = await rawTracer();
     expect(await helper.connection.sendRequest(ShutdownRequest, {})).toBeNull();
     expect(await helper.exited).toEqual({ code: 0, signal: null });
     expect(await waitUntilUnloaded(programs)).toEqual([]);
   });
 
-  it('after SIGTERM', async () => {
-    const { helper, programs } = await tracingHelper(scratch);
+  it('after SIGTERM', async ({ rawTracer }) => {
+    const { helper, programs } = await rawTracer();
     helper.child.kill('SIGTERM');
     expect(await helper.exited).toEqual({ code: 0, signal: null });
     expect(await waitUntilUnloaded(programs)).toEqual([]);
   });
 
-  it('after SIGINT', async () => {
-    const { helper, programs } = await tracingHelper(scratch);
+  it('after SIGINT', async ({ rawTracer }) => {
+    const { helper, programs } = await rawTracer();
     helper.child.kill('SIGINT');
     expect(await helper.exited).toEqual({ code: 0, signal: null });
     expect(await waitUntilUnloaded(programs)).toEqual([]);
   });
 
-  it('after SIGKILL, which it cannot even see', async () => {
-    const { helper, programs } = await tracingHelper(scratch);
+  it('after SIGKILL, which it cannot even see', async ({ rawTracer }) => {
+    const { helper, programs } = await rawTracer();
     helper.child.kill('SIGKILL');
     expect(await helper.exited).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await waitUntilUnloaded(programs)).toEqual([]);
   });
 
-  it('after trace/stop, while the helper goes on running', async () => {
-    const { helper, programs } = await tracingHelper(scratch);
+  it('after trace/stop, while the helper goes on running', async ({ rawTracer }) => {
+    const { helper, programs } = await rawTracer();
     expect(attachedLinksOf(helper.pid)).toBe(2);
     await helper.connection.sendRequest(StopRequest, {});
     // The programs stay loaded for the next start, but nothing is attached.
@@ -86,11 +67,11 @@ describe('when the helper ends, no BPF program of it stays loaded', () => {
 });
 
 describe('two helpers on one machine', () => {
-  it('each report their own scope, and one killed leaves the other tracing', async () => {
+  it('each report their own scope, and one killed leaves the other tracing', async ({ scratch, rawTracer }) => {
     const otherScratch = makeScratchDirectory();
     try {
-      const first = await tracingHelper(scratch);
-      const second = await tracingHelper(otherScratch);
+      const first = await rawTracer();
+      const second = await rawTracer({ directory: otherScratch });
       fs.writeFileSync(path.join(scratch, 'a'), '');
       fs.unlinkSync(path.join(scratch, 'a'));
 

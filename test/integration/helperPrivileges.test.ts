@@ -4,63 +4,37 @@
 // who asked for it through sudo becomes its user; otherwise it keeps uid 0
 // with no capability at all. Stopping and starting again still works.
 import * as fs from 'node:fs';
-import { ResponseError } from 'vscode-jsonrpc/node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 
 import { CAP_BPF, CAP_PERFMON, hasCapability } from '../../helper/privileges';
-import { HelperErrorCodes, StartRequest, StopRequest } from '../../common/protocol';
-import { initialize, spawnHelper, threadStatuses, type HelperUnderTest, type SpawnOptions } from './support/helperServer';
-import { deleteFiles, makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+import { HelperErrorCodes, StartRequest } from '../../common/protocol';
+import { initialize, restartAndDeleteFiles, threadStatuses, type SpawnOptions } from './support/helperServer';
+import { errorOf, helperTest as it } from './support/helperTest';
 
 const NOBODY = 65534;
 
-let scratch: string;
-let helper: HelperUnderTest | undefined;
-
-beforeEach(() => {
-  scratch = makeScratchDirectory();
-});
-
-afterEach(async () => {
-  await helper?.dispose();
-  helper = undefined;
-  removeScratchDirectory(scratch);
-});
-
-async function startedHelper(options: SpawnOptions = {}): Promise<HelperUnderTest> {
-  helper = spawnHelper(options);
-  await initialize(helper, 'raw');
-  await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-  return helper;
-}
-
 describe('without the privileges to trace', () => {
-  it('refuses trace/start in one sentence that says what is missing', async () => {
-    helper = spawnHelper({ prefix: ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'] });
+  it('refuses trace/start in one sentence that says what is missing', async ({ scratch, spawnHelper }) => {
+    const helper = spawnHelper({ prefix: ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'] });
     await initialize(helper, 'raw');
-    const error = await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } }).then(
-      () => undefined,
-      (failure: unknown) => failure,
-    );
-    expect(error).toBeInstanceOf(ResponseError);
-    expect((error as ResponseError<void>).code).toBe(HelperErrorCodes.NotPermitted);
-    expect((error as ResponseError<void>).message).toBe(
+    const error = await errorOf(helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } }));
+    expect(error.code).toBe(HelperErrorCodes.NotPermitted);
+    expect(error.message).toBe(
       `Tracing deletions needs root, or the CAP_BPF and CAP_PERFMON capabilities, and this helper (uid ${NOBODY}) has neither.`,
     );
   });
 });
 
 describe('started by root', () => {
-  it('holds the capabilities to trace before trace/start', async () => {
-    helper = spawnHelper();
+  it('holds the capabilities to trace before trace/start', async ({ helper }) => {
     await initialize(helper, 'raw');
     for (const thread of threadStatuses(helper.pid)) {
       expect(hasCapability(thread.effective, CAP_BPF) && hasCapability(thread.effective, CAP_PERFMON)).toBe(true);
     }
   });
 
-  it('keeps uid 0 but no capability in any set of any thread once attached', async () => {
-    const { pid } = await startedHelper();
+  it('keeps uid 0 but no capability in any set of any thread once attached', async ({ tracingHelper }) => {
+    const { pid } = await tracingHelper({ attachMode: 'raw' });
     const threads = threadStatuses(pid);
     expect(threads.length).toBeGreaterThan(1);
     for (const thread of threads) {
@@ -80,12 +54,9 @@ describe('started by root', () => {
     }
   });
 
-  it('stops and starts again without its privileges, and still reports deletions', async () => {
-    const started = await startedHelper();
-    await started.connection.sendRequest(StopRequest, {});
-    await started.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-    const files = deleteFiles(scratch, 3);
-    await started.connection.sendRequest(StopRequest, {});
+  it('stops and starts again without its privileges, and still reports deletions', async ({ scratch, tracingHelper }) => {
+    const started = await tracingHelper({ attachMode: 'raw' });
+    const { files } = await restartAndDeleteFiles(started, scratch, 3);
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
   });
 });
@@ -93,8 +64,8 @@ describe('started by root', () => {
 describe('started through sudo (SUDO_UID and SUDO_GID)', () => {
   const sudo: SpawnOptions = { env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } };
 
-  it('becomes that user, with that group alone and no capability, in every thread once attached', async () => {
-    const { pid } = await startedHelper(sudo);
+  it('becomes that user, with that group alone and no capability, in every thread once attached', async ({ tracingHelper }) => {
+    const { pid } = await tracingHelper({ attachMode: 'raw', ...sudo });
     const threads = threadStatuses(pid);
     expect(threads.length).toBeGreaterThan(1);
     for (const thread of threads) {
@@ -111,12 +82,9 @@ describe('started through sudo (SUDO_UID and SUDO_GID)', () => {
     expect(/^Groups:\s*(.*)$/m.exec(status)![1].trim()).toBe(String(NOBODY));
   });
 
-  it('stops and starts again as that user, and still reports deletions', async () => {
-    const started = await startedHelper(sudo);
-    await started.connection.sendRequest(StopRequest, {});
-    await started.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-    const files = deleteFiles(scratch, 3);
-    const stats = await started.connection.sendRequest(StopRequest, {});
+  it('stops and starts again as that user, and still reports deletions', async ({ scratch, tracingHelper }) => {
+    const started = await tracingHelper({ attachMode: 'raw', ...sudo });
+    const { files, stats } = await restartAndDeleteFiles(started, scratch, 3);
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
     expect(stats).toMatchObject({ events: 3, lost: 0 });
   });

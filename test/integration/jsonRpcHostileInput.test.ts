@@ -3,14 +3,12 @@
 // huge strings, JSON that is not JSON-RPC, and a wrong type for every field
 // of every method) leave it answering trace/stats, with its memory back under
 // its bound and its state intact.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ShutdownRequest, StartRequest, StatsRequest, StopRequest } from '../../common/protocol';
 import { initialize, residentBytes, spawnHelper, type HelperUnderTest } from './support/helperServer';
-import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+import { deleteFiles, makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 
 /** The helper's bound: Node and V8 (about 50 MiB), the addon, and at most a few 1 MiB frames in flight. */
 const MEMORY_BOUND_BYTES = 200 * 1024 * 1024;
@@ -185,8 +183,7 @@ describe('10,000 hostile messages', () => {
 
   it('leave its state intact: it still traces, stops and shuts down', async () => {
     await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-    for (let i = 0; i < 10; i++) fs.writeFileSync(path.join(scratch, `f${i}`), '');
-    for (let i = 0; i < 10; i++) fs.unlinkSync(path.join(scratch, `f${i}`));
+    deleteFiles(scratch, 10);
     expect(await helper.connection.sendRequest(StopRequest, {})).toMatchObject({ events: 10, lost: 0 });
     expect(helper.deletions).toHaveLength(10);
     await helper.connection.sendRequest(ShutdownRequest, {});

@@ -4,51 +4,21 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ResponseError } from 'vscode-jsonrpc/node';
-import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, onTestFinished } from 'vitest';
 
-import {
-  HelperErrorCodes,
-  PROTOCOL_VERSION,
-  SetScopeRequest,
-  ShutdownRequest,
-  StartRequest,
-  StatsRequest,
-  StopRequest,
-} from '../../common/protocol';
-import { initialize, spawnHelper, type HelperUnderTest } from './support/helperServer';
+import { HelperErrorCodes, PROTOCOL_VERSION, SetScopeRequest, ShutdownRequest, StartRequest, StatsRequest, StopRequest } from '../../common/protocol';
+import { initialize } from './support/helperServer';
+import { errorOf, helperTest as it } from './support/helperTest';
 import { deleteFiles, makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 
-let helper: HelperUnderTest;
-let scratch: string;
-
-beforeEach(() => {
-  scratch = makeScratchDirectory();
-  helper = spawnHelper();
-});
-
-afterEach(async () => {
-  await helper.dispose();
-  removeScratchDirectory(scratch);
-});
-
-async function errorOf(request: Promise<unknown>): Promise<ResponseError<unknown>> {
-  const error = await request.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(ResponseError);
-  return error as ResponseError<unknown>;
-}
-
 describe('a client speaking JSON-RPC to the helper', () => {
-  it('learns the protocol version, the kernel and the helper process from initialize', async () => {
+  it('learns the protocol version, the kernel and the helper process from initialize', async ({ helper }) => {
     const result = await initialize(helper);
     expect(result).toMatchObject({ protocolVersion: PROTOCOL_VERSION, kernelRelease: os.release(), arch: os.machine(), pid: helper.pid });
     expect(result.helperVersion).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('receives every one of 1,000 deletions in its scope, then the same count in stats and stop', async () => {
+  it('receives every one of 1,000 deletions in its scope, then the same count in stats and stop', async ({ helper, scratch }) => {
     await initialize(helper);
     const { startedAt } = await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
     expect(Number.isNaN(Date.parse(startedAt))).toBe(false);
@@ -67,7 +37,7 @@ describe('a client speaking JSON-RPC to the helper', () => {
     expect(await helper.exited).toEqual({ code: 0, signal: null });
   });
 
-  it('numbers the deletions it sends in strictly increasing order', async () => {
+  it('numbers the deletions it sends in strictly increasing order', async ({ helper, scratch }) => {
     await initialize(helper);
     await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
     deleteFiles(scratch, 50);
@@ -77,7 +47,7 @@ describe('a client speaking JSON-RPC to the helper', () => {
     expect(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1])).toBe(true);
   });
 
-  it('reports only the new scope after trace/setScope', async () => {
+  it('reports only the new scope after trace/setScope', async ({ helper, scratch }) => {
     const other = fs.mkdtempSync(path.join(scratch, 'other-'));
     await initialize(helper);
     await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
@@ -88,14 +58,14 @@ describe('a client speaking JSON-RPC to the helper', () => {
     expect(helper.deletions.map((event) => event.path).sort()).toEqual(inOther.sort());
   });
 
-  it('accepts the methods without parameters with no params at all', async () => {
+  it('accepts the methods without parameters with no params at all', async ({ helper }) => {
     await initialize(helper);
     expect(await helper.connection.sendRequest(StatsRequest.method)).toMatchObject({ events: 0, lost: 0 });
   });
 });
 
 describe('requests in the wrong order', () => {
-  it('refuses trace/start before initialize, and works once initialized', async () => {
+  it('refuses trace/start before initialize, and works once initialized', async ({ helper, scratch }) => {
     const error = await errorOf(helper.connection.sendRequest(StartRequest, { scope: 'system' }));
     expect(error.code).toBe(HelperErrorCodes.WrongState);
     expect(error.message).toMatch(/initialize first/);
@@ -103,21 +73,21 @@ describe('requests in the wrong order', () => {
     await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
   });
 
-  it('refuses trace/stop before trace/start with a clear error', async () => {
+  it('refuses trace/stop before trace/start with a clear error', async ({ helper }) => {
     await initialize(helper);
     const error = await errorOf(helper.connection.sendRequest(StopRequest, {}));
     expect(error.code).toBe(HelperErrorCodes.WrongState);
     expect(error.message).toBe('trace/stop: not tracing; send trace/start first');
   });
 
-  it('refuses trace/setScope before trace/start with a clear error', async () => {
+  it('refuses trace/setScope before trace/start with a clear error', async ({ helper }) => {
     await initialize(helper);
     const error = await errorOf(helper.connection.sendRequest(SetScopeRequest, { scope: 'system' }));
     expect(error.code).toBe(HelperErrorCodes.WrongState);
     expect(error.message).toMatch(/^trace\/setScope: not tracing/);
   });
 
-  it('refuses a second trace/start and keeps tracing with the first one', async () => {
+  it('refuses a second trace/start and keeps tracing with the first one', async ({ helper, scratch }) => {
     const other = makeScratchDirectory();
     onTestFinished(() => removeScratchDirectory(other));
     await initialize(helper);
@@ -132,7 +102,7 @@ describe('requests in the wrong order', () => {
     expect(helper.deletions.map((event) => event.path).sort()).toEqual(first.sort());
   });
 
-  it('refuses a second trace/stop, and starts again after it', async () => {
+  it('refuses a second trace/stop, and starts again after it', async ({ helper, scratch }) => {
     await initialize(helper);
     await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
     await helper.connection.sendRequest(StopRequest, {});
@@ -145,19 +115,19 @@ describe('requests in the wrong order', () => {
 });
 
 describe('parameters checked at the boundary', () => {
-  it('answers a relative scope path with invalid params (-32602) naming the path', async () => {
+  it('answers a relative scope path with invalid params (-32602) naming the path', async ({ helper }) => {
     await initialize(helper);
     const error = await errorOf(helper.connection.sendRequest(StartRequest, { scope: { paths: ['src/app'] } }));
     expect(error.code).toBe(-32602);
     expect(error.message).toBe('trace/start: params.scope.paths[0] must be an absolute path (starting with "/"), got "src/app"');
   });
 
-  it('answers an unknown method with method not found (-32601)', async () => {
+  it('answers an unknown method with method not found (-32601)', async ({ helper }) => {
     const error = await errorOf(helper.connection.sendRequest('trace/rewind', {}));
     expect(error.code).toBe(-32601);
   });
 
-  it('answers another protocol version with invalid params saying which one it speaks', async () => {
+  it('answers another protocol version with invalid params saying which one it speaks', async ({ helper }) => {
     const error = await errorOf(helper.connection.sendRequest('initialize', { protocolVersion: 2 }));
     expect(error.code).toBe(-32602);
     expect(error.message).toBe('initialize: this helper speaks protocol version 1, not 2');

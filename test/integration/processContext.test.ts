@@ -1,39 +1,28 @@
 // Who deleted: the process and thread, as the kernel knew them at the call,
 // even where the thread is not the main one or the process is gone at once.
 import * as path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 
 import { ATTACH_MODES } from '../../common/protocol';
 import { buildFixture, run } from './support/programs';
-import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
-import { killRunningTraces, traceWhile } from './support/traceCommand';
+import { makeTree } from './support/scratch';
+import { traceProgram, traceWhile } from './support/traceCommand';
+import { traceTest as it } from './support/traceTest';
 
 describe.each(ATTACH_MODES)('the deleting process (%s mode)', (mode) => {
-  let scratch: string;
-  beforeEach(() => {
-    scratch = makeScratchDirectory();
-  });
-  afterEach(() => {
-    killRunningTraces();
-    removeScratchDirectory(scratch);
-  });
-
   describe('a deletion from a thread other than the main one', () => {
     let deleteInThread: string;
     beforeAll(() => {
       deleteInThread = buildFixture('delete_in_thread', { pthread: true });
     });
 
-    it('reports the process id as pid and the deleting thread id as tid', async () => {
+    it('reports the process id as pid and the deleting thread id as tid', async ({ scratch }) => {
       const file = path.join(scratch, 'file');
       makeTree(scratch, ['file']);
 
-      let output = '';
-      const { events } = await traceWhile({ mode, paths: [scratch] }, async () => {
-        output = (await run(deleteInThread, [file])).stdout;
-      });
+      const { events, program } = await traceProgram({ mode, paths: [scratch] }, deleteInThread, [file]);
 
-      const [pid, tid] = output.trim().split(' ').map(Number);
+      const [pid, tid] = program.stdout.trim().split(' ').map(Number);
       expect(tid).not.toBe(pid);
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ path: file, pid, tid, cmdline: [deleteInThread, file] });
@@ -46,15 +35,12 @@ describe.each(ATTACH_MODES)('the deleting process (%s mode)', (mode) => {
       deleteAndExit = buildFixture('delete_and_exit');
     });
 
-    it('still reports its command line exactly, argument by argument', async () => {
+    it('still reports its command line exactly, argument by argument', async ({ scratch }) => {
       const file = path.join(scratch, 'file');
       makeTree(scratch, ['file']);
       const args = [file, 'two words', '', '--flag=value', 'ünïcödé ✓', '"quoted"'];
 
-      let program = { pid: 0 };
-      const { events } = await traceWhile({ mode, paths: [scratch] }, async () => {
-        program = await run(deleteAndExit, args);
-      });
+      const { events, program } = await traceProgram({ mode, paths: [scratch] }, deleteAndExit, args);
 
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({
@@ -64,7 +50,7 @@ describe.each(ATTACH_MODES)('the deleting process (%s mode)', (mode) => {
       });
     });
 
-    it('reports its parent and ancestors', async () => {
+    it('reports its parent and ancestors', async ({ scratch }) => {
       const file = path.join(scratch, 'file');
       makeTree(scratch, ['file']);
 
@@ -77,7 +63,7 @@ describe.each(ATTACH_MODES)('the deleting process (%s mode)', (mode) => {
     });
   });
 
-  it('reports the user id of the process', async () => {
+  it('reports the user id of the process', async ({ scratch }) => {
     makeTree(scratch, ['file']);
     // Owned by nobody, so that nobody may delete it.
     await run('chown', ['65534:65534', scratch, path.join(scratch, 'file')]);

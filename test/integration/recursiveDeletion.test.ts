@@ -1,24 +1,16 @@
 // `rm -r`: the way most trees are deleted, by names relative to a directory
 // file descriptor (unlinkat(dirfd, name)), which the kernel must resolve.
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 
 import { ATTACH_MODES } from '../../common/protocol';
 import { run } from './support/programs';
-import { listTree, makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
-import { killRunningTraces, traceWhile } from './support/traceCommand';
+import { listTree, makeTree } from './support/scratch';
+import { traceProgram, traceWhile } from './support/traceCommand';
+import { traceTest as it } from './support/traceTest';
 
 describe.each(ATTACH_MODES)('rm -r of a tree (%s mode)', (mode) => {
-  let scratch: string;
-  beforeEach(() => {
-    scratch = makeScratchDirectory();
-  });
-  afterEach(() => {
-    killRunningTraces();
-    removeScratchDirectory(scratch);
-  });
-
-  it('reports every file and directory of the tree by its absolute path', async () => {
+  it('reports every file and directory of the tree by its absolute path', async ({ scratch }) => {
     const tree = path.join(scratch, 'tree');
     makeTree(tree, ['top.txt', 'src/main.c', 'src/lib/util.c', 'src/lib/util.h', 'docs/guide/intro.md', 'empty/.keep']);
     const expected = [tree, ...listTree(tree)];
@@ -29,7 +21,7 @@ describe.each(ATTACH_MODES)('rm -r of a tree (%s mode)', (mode) => {
     expect(events.every((event) => event.complete && event.result === 0)).toBe(true);
   });
 
-  it('marks the directories, and only them, as directories', async () => {
+  it('marks the directories, and only them, as directories', async ({ scratch }) => {
     const tree = path.join(scratch, 'tree');
     makeTree(tree, ['a/b/file', 'a/other', 'c/file']);
 
@@ -41,7 +33,7 @@ describe.each(ATTACH_MODES)('rm -r of a tree (%s mode)', (mode) => {
     expect(files.sort()).toEqual([`${tree}/a/b/file`, `${tree}/a/other`, `${tree}/c/file`].sort());
   });
 
-  it('resolves names that rm passes relative to a directory it holds open', async () => {
+  it('resolves names that rm passes relative to a directory it holds open', async ({ scratch }) => {
     const tree = path.join(scratch, 'tree');
     makeTree(tree, ['deep/er/file']);
 
@@ -53,13 +45,10 @@ describe.each(ATTACH_MODES)('rm -r of a tree (%s mode)', (mode) => {
     expect(file).toMatchObject({ syscall: 'unlinkat', pathArg: 'file', directory: false, complete: true });
   });
 
-  it('names rm as the process that deleted, with its command line', async () => {
+  it('names rm as the process that deleted, with its command line', async ({ scratch }) => {
     makeTree(path.join(scratch, 'tree'), ['file']);
 
-    let rm = { pid: 0 };
-    const { events } = await traceWhile({ mode, paths: [scratch] }, async () => {
-      rm = await run('rm', ['-r', 'tree'], { cwd: scratch });
-    });
+    const { events, program: rm } = await traceProgram({ mode, paths: [scratch] }, 'rm', ['-r', 'tree'], { cwd: scratch });
 
     expect(events).toHaveLength(2);
     for (const event of events) {

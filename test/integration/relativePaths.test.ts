@@ -3,24 +3,16 @@
 // argument exactly as the process passed it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 
 import { ATTACH_MODES } from '../../common/protocol';
 import { run } from './support/programs';
-import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
-import { killRunningTraces, traceWhile } from './support/traceCommand';
+import { makeTree } from './support/scratch';
+import { traceWhile } from './support/traceCommand';
+import { traceTest as it } from './support/traceTest';
 
 describe.each(ATTACH_MODES)('relative paths (%s mode)', (mode) => {
-  let scratch: string;
-  beforeEach(() => {
-    scratch = makeScratchDirectory();
-  });
-  afterEach(() => {
-    killRunningTraces();
-    removeScratchDirectory(scratch);
-  });
-
-  it('resolves a path that climbs out of the working directory with ".."', async () => {
+  it('resolves a path that climbs out of the working directory with ".."', async ({ scratch }) => {
     makeTree(scratch, ['project/src/.keep', 'victim.txt']);
 
     const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
@@ -36,7 +28,7 @@ describe.each(ATTACH_MODES)('relative paths (%s mode)', (mode) => {
     });
   });
 
-  it('drops "." parts and repeated slashes', async () => {
+  it('drops "." parts and repeated slashes', async ({ scratch }) => {
     makeTree(scratch, ['work/notes/todo.txt']);
 
     const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
@@ -47,7 +39,7 @@ describe.each(ATTACH_MODES)('relative paths (%s mode)', (mode) => {
     expect(events[0]).toMatchObject({ path: `${scratch}/work/notes/todo.txt`, pathArg: './notes//./todo.txt' });
   });
 
-  it('follows a symbolic link before ".." the way the kernel did', async () => {
+  it('follows a symbolic link before ".." the way the kernel did', async ({ scratch }) => {
     // link/.. is the directory that holds the link's target, not the one that holds the link.
     makeTree(scratch, ['real/parent/target/.keep', 'real/parent/victim.txt', 'work/.keep']);
     fs.symlinkSync(path.join(scratch, 'real/parent/target'), path.join(scratch, 'work/link'));
@@ -60,7 +52,7 @@ describe.each(ATTACH_MODES)('relative paths (%s mode)', (mode) => {
     expect(events[0]).toMatchObject({ path: `${scratch}/real/parent/victim.txt`, complete: true });
   });
 
-  it('resolves a bare name against the working directory', async () => {
+  it('resolves a bare name against the working directory', async ({ scratch }) => {
     makeTree(scratch, ['here/file']);
 
     const { events } = await traceWhile({ mode, paths: [scratch] }, () => run('rm', ['file'], { cwd: path.join(scratch, 'here') }));

@@ -1,23 +1,15 @@
 // --path DIR: only deletions at or below DIR are reported; the rest are
 // counted as filtered in the stats line.
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 
 import { run } from './support/programs';
-import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
-import { killRunningTraces, traceWhile } from './support/traceCommand';
+import { makeTree } from './support/scratch';
+import { traceWhile } from './support/traceCommand';
+import { traceTest as it } from './support/traceTest';
 
 describe('scoping with --path', () => {
-  let scratch: string;
-  beforeEach(() => {
-    scratch = makeScratchDirectory();
-  });
-  afterEach(() => {
-    killRunningTraces();
-    removeScratchDirectory(scratch);
-  });
-
-  it('reports a deletion below the directory and not one outside it', async () => {
+  it('reports a deletion below the directory and not one outside it', async ({ scratch }) => {
     makeTree(scratch, ['inside/file', 'outside/file']);
 
     const { events, stats } = await traceWhile({ paths: [path.join(scratch, 'inside')] }, async () => {
@@ -30,7 +22,7 @@ describe('scoping with --path', () => {
     expect(stats.filtered).toBeGreaterThanOrEqual(1);
   });
 
-  it('does not take a sibling that shares the directory\'s name as its start for a part of it', async () => {
+  it('does not take a sibling that shares the directory\'s name as its start for a part of it', async ({ scratch }) => {
     makeTree(scratch, ['data/file', 'database/file']);
 
     const { events } = await traceWhile({ paths: [path.join(scratch, 'data')] }, () =>
@@ -40,7 +32,7 @@ describe('scoping with --path', () => {
     expect(events.map((event) => event.path)).toEqual([`${scratch}/data/file`]);
   });
 
-  it('reports the deletion of the directory itself', async () => {
+  it('reports the deletion of the directory itself', async ({ scratch }) => {
     makeTree(scratch, ['gone/file']);
 
     const { events } = await traceWhile({ paths: [path.join(scratch, 'gone')] }, () =>
@@ -50,7 +42,7 @@ describe('scoping with --path', () => {
     expect(events.map((event) => event.path).sort()).toEqual([`${scratch}/gone`, `${scratch}/gone/file`]);
   });
 
-  it('reports deletions below any of several directories', async () => {
+  it('reports deletions below any of several directories', async ({ scratch }) => {
     makeTree(scratch, ['one/file', 'two/file', 'three/file']);
 
     const { events } = await traceWhile({ paths: [path.join(scratch, 'one'), path.join(scratch, 'two')] }, () =>
@@ -60,7 +52,7 @@ describe('scoping with --path', () => {
     expect(events.map((event) => event.path)).toEqual([`${scratch}/one/file`, `${scratch}/two/file`]);
   });
 
-  it('matches a directory reached through a symbolic link by the directory it names', async () => {
+  it('matches a directory reached through a symbolic link by the directory it names', async ({ scratch }) => {
     makeTree(scratch, ['real/file', 'other/.keep']);
     await run('ln', ['-s', path.join(scratch, 'real'), path.join(scratch, 'other/link')]);
 

@@ -6,87 +6,59 @@
 // again after it has given up its privileges. Where tracefs, which numbers
 // the tracepoints, is not mounted, the helper mounts it or says how to.
 import { spawn } from 'node:child_process';
-import { ResponseError } from 'vscode-jsonrpc/node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 
 import { CAP_PERFMON } from '../../helper/privileges';
-import { DEFAULT_ATTACH_MODE, HelperErrorCodes, InitializeRequest, PROTOCOL_VERSION, StartRequest, StopRequest } from '../../common/protocol';
+import { DEFAULT_ATTACH_MODE, HelperErrorCodes, InitializeRequest, PROTOCOL_VERSION, StopRequest } from '../../common/protocol';
 import {
   attachedLinksOf,
   initialize,
-  spawnHelper,
+  restartAndDeleteFiles,
   threadStatuses,
   tracerProgramKindsOf,
   tracerProgramsOf,
   waitUntilUnloaded,
-  type HelperUnderTest,
-  type SpawnOptions,
 } from './support/helperServer';
-import { deleteFiles, makeScratchDirectory, removeScratchDirectory } from './support/scratch';
+import { errorOf, helperTest as it } from './support/helperTest';
 import { HELPER_SCRIPT } from './support/traceCommand';
 
 const NOBODY = 65534;
 const PERFMON_ONLY = 1n << BigInt(CAP_PERFMON);
 const TRACEPOINT_PROGRAMS = ['unlink', 'unlinkat', 'rmdir'].flatMap((syscall) => [`tracepoint enter_${syscall}`, `tracepoint exit_${syscall}`]).sort();
 
-let scratch: string;
-let helper: HelperUnderTest | undefined;
-
-beforeEach(() => {
-  scratch = makeScratchDirectory();
-});
-
-afterEach(async () => {
-  await helper?.dispose();
-  helper = undefined;
-  removeScratchDirectory(scratch);
-});
-
-async function tracingHelper(options: SpawnOptions = {}): Promise<HelperUnderTest> {
-  helper = spawnHelper(options);
-  await initialize(helper, 'tracepoint');
-  await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-  return helper;
-}
-
 describe('initialize', () => {
-  it('names the mode the helper traces in', async () => {
-    helper = spawnHelper();
+  it('names the mode the helper traces in', async ({ helper }) => {
     expect(await initialize(helper)).toMatchObject({ attachMode: DEFAULT_ATTACH_MODE });
     expect(await initialize(helper, 'tracepoint')).toMatchObject({ attachMode: 'tracepoint' });
   });
 
-  it('refuses another mode once the programs of one are loaded', async () => {
-    const { connection } = await tracingHelper();
-    const error = await connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, attachMode: 'raw' }).then(
-      () => undefined,
-      (failure: unknown) => failure,
-    );
-    expect(error).toBeInstanceOf(ResponseError);
-    expect((error as ResponseError<void>).code).toBe(HelperErrorCodes.WrongState);
-    expect((error as ResponseError<void>).message).toBe(
+  it('refuses another mode once the programs of one are loaded', async ({ tracingHelper }) => {
+    const { connection } = await tracingHelper({ attachMode: 'tracepoint' });
+    const error = await errorOf(connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, attachMode: 'raw' }));
+    expect(error.code).toBe(HelperErrorCodes.WrongState);
+    expect(error.message).toBe(
       'initialize: the BPF programs are already loaded in tracepoint mode; a new helper can trace in raw mode',
     );
   });
 });
 
 describe('the programs of the tracepoint mode', () => {
-  it('are one on the entry and one on the exit of each deletion syscall, and no raw tracepoint', async () => {
-    const { pid } = await tracingHelper();
+  it('are one on the entry and one on the exit of each deletion syscall, and no raw tracepoint', async ({ tracingHelper }) => {
+    const { pid } = await tracingHelper({ attachMode: 'tracepoint' });
     expect(tracerProgramKindsOf(pid)).toEqual(TRACEPOINT_PROGRAMS);
     expect(attachedLinksOf(pid)).toBe(TRACEPOINT_PROGRAMS.length);
   });
 
-  it('are all detached by trace/stop, and stay loaded for the next start', async () => {
-    const { pid, connection } = await tracingHelper();
+  it('are all detached by trace/stop, and stay loaded for the next start', async ({ tracingHelper }) => {
+    const { pid, connection } = await tracingHelper({ attachMode: 'tracepoint' });
     const programs = tracerProgramsOf(pid);
     await connection.sendRequest(StopRequest, {});
     expect(tracerProgramsOf(pid)).toEqual(programs);
     expect(attachedLinksOf(pid)).toBe(0);
   });
 
-  it('are unloaded once the helper exits', async () => {
-    const started = await tracingHelper();
+  it('are unloaded once the helper exits', async ({ tracingHelper }) => {
+    const started = await tracingHelper({ attachMode: 'tracepoint' });
     const programs = tracerProgramsOf(started.pid);
     started.child.stdin.end();
     expect(await started.exited).toEqual({ code: 0, signal: null });
@@ -95,8 +67,8 @@ describe('the programs of the tracepoint mode', () => {
 });
 
 describe('privileges in tracepoint mode', () => {
-  it('keeps CAP_PERFMON alone, in every thread, once attached', async () => {
-    const { pid } = await tracingHelper();
+  it('keeps CAP_PERFMON alone, in every thread, once attached', async ({ tracingHelper }) => {
+    const { pid } = await tracingHelper({ attachMode: 'tracepoint' });
     const threads = threadStatuses(pid);
     expect(threads.length).toBeGreaterThan(1);
     for (const thread of threads) {
@@ -112,18 +84,15 @@ describe('privileges in tracepoint mode', () => {
     }
   });
 
-  it('stops and starts again without asking for privileges, and still reports deletions', async () => {
-    const started = await tracingHelper();
-    await started.connection.sendRequest(StopRequest, {});
-    await started.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-    const files = deleteFiles(scratch, 3);
-    const stats = await started.connection.sendRequest(StopRequest, {});
+  it('stops and starts again without asking for privileges, and still reports deletions', async ({ scratch, tracingHelper }) => {
+    const started = await tracingHelper({ attachMode: 'tracepoint' });
+    const { files, stats } = await restartAndDeleteFiles(started, scratch, 3);
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
     expect(stats).toMatchObject({ events: 3, lost: 0 });
   });
 
-  it('started through sudo, becomes that user with CAP_PERFMON alone, and still starts again', async () => {
-    const started = await tracingHelper({ env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } });
+  it('started through sudo, becomes that user with CAP_PERFMON alone, and still starts again', async ({ scratch, tracingHelper }) => {
+    const started = await tracingHelper({ attachMode: 'tracepoint', env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } });
     for (const thread of threadStatuses(started.pid)) {
       expect({ tid: thread.tid, uid: thread.uid, gid: thread.gid, effective: thread.effective }).toEqual({
         tid: thread.tid,
@@ -132,10 +101,7 @@ describe('privileges in tracepoint mode', () => {
         effective: PERFMON_ONLY,
       });
     }
-    await started.connection.sendRequest(StopRequest, {});
-    await started.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-    const files = deleteFiles(scratch, 3);
-    const stats = await started.connection.sendRequest(StopRequest, {});
+    const { files, stats } = await restartAndDeleteFiles(started, scratch, 3);
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
     expect(stats).toMatchObject({ events: 3, lost: 0 });
   });

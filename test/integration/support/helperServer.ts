@@ -19,10 +19,14 @@ import {
   InitializeRequest,
   LostNotification,
   PROTOCOL_VERSION,
+  StartRequest,
+  StopRequest,
   type AttachMode,
   type DeletionEvent,
   type InitializeResult,
+  type TraceStats,
 } from '../../../common/protocol';
+import { deleteFiles } from './scratch';
 
 export const HELPER_BUNDLE = path.resolve(__dirname, '../../../dist/helper.js');
 
@@ -103,6 +107,29 @@ export function spawnHelper(options: SpawnOptions = {}): HelperUnderTest {
 /** Without `attachMode`, the helper traces in its default mode. */
 export function initialize(helper: HelperUnderTest, attachMode?: AttachMode): Promise<InitializeResult> {
   return helper.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, ...(attachMode && { attachMode }) });
+}
+
+/** Initializes the helper (in its default mode without `attachMode`) and starts it tracing below `directory`. */
+export async function startTracing(helper: HelperUnderTest, directory: string, attachMode?: AttachMode): Promise<void> {
+  await initialize(helper, attachMode);
+  await helper.connection.sendRequest(StartRequest, { scope: { paths: [directory] } });
+}
+
+/**
+ * Stops a tracing helper and starts it again below `directory`, which it can
+ * only do if it kept the privileges it needs; then deletes `count` files
+ * there and stops once more. Returns their paths and trace/stop's answer.
+ */
+export async function restartAndDeleteFiles(
+  helper: HelperUnderTest,
+  directory: string,
+  count: number,
+): Promise<{ files: string[]; stats: TraceStats }> {
+  await helper.connection.sendRequest(StopRequest, {});
+  await helper.connection.sendRequest(StartRequest, { scope: { paths: [directory] } });
+  const files = deleteFiles(directory, count);
+  const stats = await helper.connection.sendRequest(StopRequest, {});
+  return { files, stats };
 }
 
 interface BpftoolProgram {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 
 import type { AttachMode, DeletionEvent, TraceStats } from '../../../common/protocol';
+import { run, type Finished, type RunOptions } from './programs';
 
 export const HELPER_SCRIPT = path.resolve(__dirname, '../../../dist/helper.js');
 
@@ -98,6 +99,21 @@ export async function traceWhile(options: TraceOptions, act: () => Promise<unkno
   const trace = await startTrace(options);
   await act();
   return trace.stop();
+}
+
+/** What the trace reported while one program ran, and how that program ran. */
+export interface TracedProgram extends TraceOutput {
+  /** Its pid, status and output, for the test to find it in the events. */
+  program: Finished;
+}
+
+/** Traces while one program runs, as traceWhile does. */
+export async function traceProgram(options: TraceOptions, file: string, args: string[], runOptions: RunOptions = {}): Promise<TracedProgram> {
+  let program: Finished | undefined;
+  const output = await traceWhile(options, async () => {
+    program = await run(file, args, runOptions);
+  });
+  return { ...output, program: program! };
 }
 
 /** Kills every trace a test left running, whether it passed or not. */
