@@ -10,12 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture_errors.h"
+
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: attach_bpf_object OBJECT.bpf.o\n");
-		return 2;
-	}
+	expect_arguments(argc, 1, "attach_bpf_object OBJECT.bpf.o");
 	struct bpf_object *object = bpf_object__open_file(argv[1], NULL);
 
 	if (!object) {

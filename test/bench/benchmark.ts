@@ -1,5 +1,6 @@
-// What every benchmark of the suite is: something that measures and returns
-// its section of BENCHMARKS.md.
+// What every benchmark of the suite is: a function (one module each) that
+// measures and returns its section of BENCHMARKS.md, listed with its id and
+// title in main.ts's table of the suite.
 import type { Fixtures } from './fixtures';
 import type { BenchSettings } from './settings';
 

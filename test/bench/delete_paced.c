@@ -8,12 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture_errors.h"
+
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: delete_paced DIRECTORY COUNT INTERVAL_MS\n");
-		return 2;
-	}
+	expect_arguments(argc, 3, "delete_paced DIRECTORY COUNT INTERVAL_MS");
 	const char *directory = argv[1];
 	long count = atol(argv[2]);
 	long interval_ms = atol(argv[3]);
@@ -24,10 +23,8 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof path, "%s/paced%06ld", directory, i);
 		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-		if (fd < 0 || close(fd) != 0 || unlink(path) != 0) {
-			perror(path);
-			return 1;
-		}
+		if (fd < 0 || close(fd) != 0 || unlink(path) != 0)
+			exit_with_error(path);
 		nanosleep(&interval, NULL);
 	}
 	return 0;

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture_errors.h"
+
 static double now_ns(void)
 {
 	struct timespec t;
@@ -23,10 +25,8 @@ int main(int argc, char **argv)
 	long chunks = argc > 2 ? atol(argv[2]) : 1;
 	volatile pid_t sink;
 
-	if (calls <= 0 || chunks <= 0 || calls < chunks) {
-		fprintf(stderr, "usage: getppid_loop N CHUNKS\n");
-		return 2;
-	}
+	if (calls <= 0 || chunks <= 0 || calls < chunks)
+		exit_with_usage("getppid_loop N CHUNKS");
 	long per_chunk = calls / chunks;
 
 	/* Warm the caches and the branch predictors before the clock starts. */

@@ -7,13 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
 import { ATTACH_MODES, type AttachMode } from '../../common/protocol';
-import type { BenchContext, Benchmark } from './benchmark';
+import type { BenchContext } from './benchmark';
 import { bpfMapsHeldBy, residentBpfMapBytes, type BpfMapMemory } from './bpfMaps';
-import { readProcessUsage, runMeasured, waitUntilFileStopsGrowing } from './childProcesses';
-import { makeDeletionTree } from './deletionTree';
-import { code, table } from './markdown';
+import { readProcessUsage } from './childProcesses';
+import { makeStormTree } from './deletionTree';
+import { code, section, table } from './markdown';
 import { formatMebibytes, formatNumber } from './stats';
+import { deleteTraced } from './stormRuns';
 import { syscallTrace } from './tracers';
+import { freshWorkDirectory, traceTarget } from './workDirectory';
 
 /** The issue's target for the helper's resident memory. */
 const TARGET_PEAK_RSS_BYTES = 100_000_000;
@@ -37,64 +39,61 @@ interface ModeCost {
   deletions: number;
 }
 
-export const helperCost: Benchmark = {
-  id: 'helper-cost',
-  title: 'Helper cost: kernel maps and memory',
-  async run(context) {
-    const costs: ModeCost[] = [];
-    for (const mode of ATTACH_MODES) {
-      costs.push(await measureMode(context, mode));
-      context.log(`helper cost ${mode}: ${formatMebibytes(costs.at(-1)!.peakRssBytes)} peak RSS`);
-    }
+export async function helperCost(context: BenchContext): Promise<string> {
+  const costs: ModeCost[] = [];
+  for (const mode of ATTACH_MODES) {
+    costs.push(await measureMode(context, mode));
+    context.log(`helper cost ${mode}: ${formatMebibytes(costs.at(-1)!.peakRssBytes)} peak RSS`);
+  }
 
-    const mapNames = [...new Set(costs.flatMap((cost) => cost.maps.map((map) => map.name)))];
-    const mapRows = mapNames.map((name) => {
-      const first = costs.flatMap((cost) => cost.maps).find((map) => map.name === name)!;
-      return [
-        name,
-        first.type,
-        formatNumber(first.maxEntries),
-        ...costs.map((cost) => {
-          const map = cost.maps.find((entry) => entry.name === name);
-          return map ? formatBytes(map.memlockBytes) : '–';
-        }),
-      ];
-    });
-    const total = (cost: ModeCost): number => cost.maps.reduce((sum, map) => sum + map.memlockBytes, 0);
-    mapRows.push(['**all maps**', '', '', ...costs.map((cost) => `**${formatBytes(total(cost))}**`)]);
-
-    const ringBuffer = costs[0].maps.find((map) => map.type === 'ringbuf');
-    const sameMaps = new Set(costs.map((cost) => cost.maps.map((map) => `${map.name} ${map.memlockBytes}`).join(','))).size === 1;
-    const worstPeak = Math.max(...costs.map((cost) => cost.peakRssBytes));
-    const atRest = costs[0];
-    const reading = [
-      `- Kernel memory: ${costs.map((cost) => `${formatMebibytes(total(cost))} (${cost.mode} mode)`).join(', ')}` +
-        (ringBuffer
-          ? `, of which the ring buffer of ${formatMebibytes(ringBuffer.maxEntries)} holds ${formatMebibytes(ringBuffer.memlockBytes)} ` +
-            `(${formatNumber((ringBuffer.memlockBytes / total(costs[0])) * 100)}%; the default size, which ${RING_BUFFER_BYTES_VARIABLE} changes: ` +
-            'see "Ring-buffer size against loss")'
-          : '') +
-        (sameMaps ? '. Both modes load the same maps; only the programs differ.' : '. The modes load different maps (see the table).'),
-      `- Target: the helper at most 100 MB (${formatMebibytes(TARGET_PEAK_RSS_BYTES)}) resident. Measured: ${formatMebibytes(worstPeak)} at the peak of the storm — ` +
-        `${worstPeak <= TARGET_PEAK_RSS_BYTES ? '**met**' : '**not met**'}.`,
-      `- Where the resident memory is (${atRest.mode} mode): at rest ${formatMebibytes(atRest.restingRssBytes)}, of which ${formatMebibytes(atRest.ringBufferRssBytes)} are the ring buffer's pages ` +
-        'mapped into the helper to be read: libbpf maps its data pages twice in a row, so that a record that wraps around the end reads as one, and RSS counts both, ' +
-        `though the kernel holds them once (the memlock above). The rest at rest: ${formatMebibytes(atRest.restingFileBytes - atRest.ringBufferRssBytes)} of file pages ` +
-        `(node's binary and libraries, shared with every other node process) and ${formatMebibytes(atRest.restingAnonymousBytes)} anonymous. ` +
-        `Through the storm, anonymous memory (the JavaScript heap and the output's buffers) peaked at ${costs.map((cost) => `${formatMebibytes(cost.peakAnonymousBytes)} (${cost.mode})`).join(' and ')}: ` +
-        'that is the part the helper\'s own code decides.',
-      '- memlock is the kernel\'s own account of each map (/proc/PID/fdinfo of the helper\'s map descriptors; bpftool map show prints it as bytes_memlock); ' +
-        'the kernel keeps only the first 15 characters of a map\'s name. The memory columns of the second table come from /proc/PID/status ' +
-        `(VmRSS, RssAnon and RssFile at rest and sampled every ${SAMPLE_MS} ms through the storm; VmHWM) and /proc/PID/smaps (the bpf-map mappings).`,
-    ];
-
-    const { directories, filesPerDirectory } = context.settings.deletionStorm;
+  const mapNames = [...new Set(costs.flatMap((cost) => cost.maps.map((map) => map.name)))];
+  const mapRows = mapNames.map((name) => {
+    const first = costs.flatMap((cost) => cost.maps).find((map) => map.name === name)!;
     return [
+      name,
+      first.type,
+      formatNumber(first.maxEntries),
+      ...costs.map((cost) => {
+        const map = cost.maps.find((entry) => entry.name === name);
+        return map ? formatBytes(map.memlockBytes) : '–';
+      }),
+    ];
+  });
+  const total = (cost: ModeCost): number => cost.maps.reduce((sum, map) => sum + map.memlockBytes, 0);
+  mapRows.push(['**all maps**', '', '', ...costs.map((cost) => `**${formatBytes(total(cost))}**`)]);
+
+  const ringBuffer = costs[0].maps.find((map) => map.type === 'ringbuf');
+  const sameMaps = new Set(costs.map((cost) => cost.maps.map((map) => `${map.name} ${map.memlockBytes}`).join(','))).size === 1;
+  const worstPeak = Math.max(...costs.map((cost) => cost.peakRssBytes));
+  const atRest = costs[0];
+  const reading = [
+    `- Kernel memory: ${costs.map((cost) => `${formatMebibytes(total(cost))} (${cost.mode} mode)`).join(', ')}` +
+      (ringBuffer
+        ? `, of which the ring buffer of ${formatMebibytes(ringBuffer.maxEntries)} holds ${formatMebibytes(ringBuffer.memlockBytes)} ` +
+          `(${formatNumber((ringBuffer.memlockBytes / total(costs[0])) * 100)}%; the default size, which ${RING_BUFFER_BYTES_VARIABLE} changes: ` +
+          'see "Ring-buffer size against loss")'
+        : '') +
+      (sameMaps ? '. Both modes load the same maps; only the programs differ.' : '. The modes load different maps (see the table).'),
+    `- Target: the helper at most 100 MB (${formatMebibytes(TARGET_PEAK_RSS_BYTES)}) resident. Measured: ${formatMebibytes(worstPeak)} at the peak of the storm — ` +
+      `${worstPeak <= TARGET_PEAK_RSS_BYTES ? '**met**' : '**not met**'}.`,
+    `- Where the resident memory is (${atRest.mode} mode): at rest ${formatMebibytes(atRest.restingRssBytes)}, of which ${formatMebibytes(atRest.ringBufferRssBytes)} are the ring buffer's pages ` +
+      'mapped into the helper to be read: libbpf maps its data pages twice in a row, so that a record that wraps around the end reads as one, and RSS counts both, ' +
+      `though the kernel holds them once (the memlock above). The rest at rest: ${formatMebibytes(atRest.restingFileBytes - atRest.ringBufferRssBytes)} of file pages ` +
+      `(node's binary and libraries, shared with every other node process) and ${formatMebibytes(atRest.restingAnonymousBytes)} anonymous. ` +
+      `Through the storm, anonymous memory (the JavaScript heap and the output's buffers) peaked at ${costs.map((cost) => `${formatMebibytes(cost.peakAnonymousBytes)} (${cost.mode})`).join(' and ')}: ` +
+      'that is the part the helper\'s own code decides.',
+    '- memlock is the kernel\'s own account of each map (/proc/PID/fdinfo of the helper\'s map descriptors; bpftool map show prints it as bytes_memlock); ' +
+      'the kernel keeps only the first 15 characters of a map\'s name. The memory columns of the second table come from /proc/PID/status ' +
+      `(VmRSS, RssAnon and RssFile at rest and sampled every ${SAMPLE_MS} ms through the storm; VmHWM) and /proc/PID/smaps (the bpf-map mappings).`,
+  ];
+
+  const { directories, filesPerDirectory } = context.settings.deletionStorm;
+  return section({
+    description:
       `The terminal command (${code('node dist/helper.js trace --jsonl --mode MODE --path TREE')}) in each mode: its maps read once its programs are attached, ` +
-        `then an ${code('rm -rf')} of the storm's tree (${formatNumber(directories)} × ${formatNumber(filesPerDirectory)} files) while its memory is sampled. One run per mode.`,
-      '',
+      `then an ${code('rm -rf')} of the storm's tree (${formatNumber(directories)} × ${formatNumber(filesPerDirectory)} files) while its memory is sampled. One run per mode.`,
+    tables: [
       table(['map', 'type', 'max entries', ...costs.map((cost) => `kernel memory, ${cost.mode} mode`)], mapRows),
-      '',
       table(
         ['mode', 'RSS at rest', 'of which the ring buffer mapping', 'peak RSS (VmHWM)', 'peak anonymous', 'peak file-backed', 'helper CPU s', 'CPU s per 100,000'],
         costs.map((cost) => [
@@ -108,22 +107,15 @@ export const helperCost: Benchmark = {
           formatNumber((cost.cpuSeconds / cost.deletions) * 100_000, 2),
         ]),
       ),
-      '',
-      '**Reading**',
-      '',
-      ...reading,
-    ].join('\n');
-  },
-};
+    ],
+    reading,
+  });
+}
 
 async function measureMode(context: BenchContext, mode: AttachMode): Promise<ModeCost> {
-  const { fixtures, settings } = context;
-  const workDirectory = path.join(settings.treeDirectory, 'cost');
-  fs.rmSync(workDirectory, { recursive: true, force: true });
-  fs.mkdirSync(workDirectory, { recursive: true });
-  const target = { directory: path.join(workDirectory, 'tree'), outputFile: path.join(workDirectory, 'trace.out') };
-  const { directories, filesPerDirectory } = settings.deletionStorm;
-  const tree = makeDeletionTree(fixtures, target.directory, directories, filesPerDirectory);
+  const workDirectory = freshWorkDirectory(context.settings, 'cost');
+  const target = traceTarget(workDirectory, path.join(workDirectory, 'tree'));
+  const tree = makeStormTree(context, target.directory);
   const trace = await syscallTrace(context.helperScript, mode).start(target);
   try {
     const pid = trace.pid!;
@@ -144,8 +136,7 @@ async function measureMode(context: BenchContext, mode: AttachMode): Promise<Mod
       }
     })();
     try {
-      await runMeasured(fixtures.measureCommand, ['rm', '-rf', target.directory]);
-      await waitUntilFileStopsGrowing(target.outputFile);
+      await deleteTraced(context, target);
     } finally {
       sampling = false;
       await sampler;

@@ -7,12 +7,13 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { DEFAULT_ATTACH_MODE, DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS, type DeletionEvent } from '../../common/protocol';
-import type { BenchContext, Benchmark } from './benchmark';
+import type { BenchContext } from './benchmark';
 import { readProcessUsage, runMeasured } from './childProcesses';
-import { makeDeletionTree } from './deletionTree';
+import { makeStormTree } from './deletionTree';
 import { HelperClient } from './helperClient';
-import { code, shellCommand, table } from './markdown';
+import { code, section, shellCommand, table } from './markdown';
 import { formatMebibytes, formatNumber, maximum, median, percentile } from './stats';
+import { freshWorkDirectory } from './workDirectory';
 
 /** The issue's target for the light load. */
 const TARGET_P99_MS = 100;
@@ -30,90 +31,84 @@ interface LoadRun {
   helperPeakRssBytes: number;
 }
 
-export const jsonRpcLatency: Benchmark = {
-  id: 'jsonrpc-latency',
-  title: 'Latency to a JSON-RPC client',
-  async run(context) {
-    const { fixtures, settings } = context;
-    const { lightDeletions, lightIntervalMs, stormRepetitions } = settings.jsonRpcLatency;
-    const { directories, filesPerDirectory } = settings.deletionStorm;
-    const workDirectory = path.join(settings.treeDirectory, 'latency');
-    const lightDirectory = path.join(workDirectory, 'light');
-    const stormRoot = path.join(workDirectory, 'tree');
-    fs.rmSync(workDirectory, { recursive: true, force: true });
-    fs.mkdirSync(lightDirectory, { recursive: true });
+export async function jsonRpcLatency(context: BenchContext): Promise<string> {
+  const { fixtures, settings } = context;
+  const { lightDeletions, lightIntervalMs, stormRepetitions } = settings.jsonRpcLatency;
+  const { directories, filesPerDirectory } = settings.deletionStorm;
+  const workDirectory = freshWorkDirectory(settings, 'latency');
+  const lightDirectory = path.join(workDirectory, 'light');
+  fs.mkdirSync(lightDirectory);
+  const stormRoot = path.join(workDirectory, 'tree');
 
-    const paced = [fixtures.deletePaced, lightDirectory, String(lightDeletions), String(lightIntervalMs)];
-    const light = await measureLoad(context, lightDirectory, lightDeletions, () => runMeasured(fixtures.measureCommand, paced));
-    context.log(`latency light: p99 ${percentile(light.latenciesMs, 99)} ms, received ${light.received}/${light.made}`);
+  const paced = [fixtures.deletePaced, lightDirectory, String(lightDeletions), String(lightIntervalMs)];
+  const light = await measureLoad(context, lightDirectory, lightDeletions, () => runMeasured(fixtures.measureCommand, paced));
+  context.log(`latency light: p99 ${percentile(light.latenciesMs, 99)} ms, received ${light.received}/${light.made}`);
 
-    const storms: LoadRun[] = [];
-    for (let repetition = 1; repetition <= stormRepetitions; repetition++) {
-      const tree = makeDeletionTree(fixtures, stormRoot, directories, filesPerDirectory);
-      const storm = await measureLoad(context, stormRoot, tree.entries, () => runMeasured(fixtures.measureCommand, ['rm', '-rf', stormRoot]));
-      storms.push(storm);
-      context.log(`latency storm ${repetition}/${stormRepetitions}: p99 ${percentile(storm.latenciesMs, 99)} ms, received ${storm.received}/${storm.made}`);
-    }
-    fs.rmSync(workDirectory, { recursive: true, force: true });
+  const storms: LoadRun[] = [];
+  for (let repetition = 1; repetition <= stormRepetitions; repetition++) {
+    const tree = makeStormTree(context, stormRoot);
+    const storm = await measureLoad(context, stormRoot, tree.entries, () => runMeasured(fixtures.measureCommand, ['rm', '-rf', stormRoot]));
+    storms.push(storm);
+    context.log(`latency storm ${repetition}/${stormRepetitions}: p99 ${percentile(storm.latenciesMs, 99)} ms, received ${storm.received}/${storm.made}`);
+  }
+  fs.rmSync(workDirectory, { recursive: true, force: true });
 
-    const lightP99 = percentile(light.latenciesMs, 99);
-    const stormLost = storms.reduce((sum, run) => sum + run.lost, 0);
-    const stormMissing = storms.reduce((sum, run) => sum + run.made - run.received, 0);
-    const reading = [
-      `- Target: p99 at most ${TARGET_P99_MS} ms under the light load. Measured: ${formatNumber(lightP99, 1)} ms — ` +
-        (lightP99 <= TARGET_P99_MS ? '**met**.' : '**not met**.'),
-      `- Target: no loss in the storm. Measured: ${formatNumber(stormLost)} lost, ${formatNumber(stormMissing)} not received over ${storms.length} storm(s) — ` +
-        (stormLost === 0 && stormMissing === 0 ? '**met**.' : '**not met**.') +
-        ' While the client is behind, the helper takes no more records from the kernel\'s ring buffer (back-pressure, helper/server.ts) and drops none itself, ' +
-        (stormLost > 0
-          ? 'so the loss is the ring buffer overflowing meanwhile: the kernel counts it and the client hears it as trace/lost.'
-          : 'and the ring buffer held the storm meanwhile.'),
-      '- A latency is the arrival of the notification at the client (Date.now() as vscode-jsonrpc hands it over) minus the event\'s `time` ' +
-        '(the kernel\'s timestamp of the call, made wall-clock time by the helper, to the millisecond, rounded down); ' +
-        `it includes the helper's batching (a batch goes out when ${DELETIONS_FLUSH_MS} ms old or ${formatNumber(DELETIONS_FLUSH_COUNT)} events long) ` +
-        "and, in the storm, the wait behind rm for the machine's cores.",
-    ];
+  const lightP99 = percentile(light.latenciesMs, 99);
+  const stormLost = storms.reduce((sum, run) => sum + run.lost, 0);
+  const stormMissing = storms.reduce((sum, run) => sum + run.made - run.received, 0);
+  const reading = [
+    `- Target: p99 at most ${TARGET_P99_MS} ms under the light load. Measured: ${formatNumber(lightP99, 1)} ms — ` +
+      (lightP99 <= TARGET_P99_MS ? '**met**.' : '**not met**.'),
+    `- Target: no loss in the storm. Measured: ${formatNumber(stormLost)} lost, ${formatNumber(stormMissing)} not received over ${storms.length} storm(s) — ` +
+      (stormLost === 0 && stormMissing === 0 ? '**met**.' : '**not met**.') +
+      ' While the client is behind, the helper takes no more records from the kernel\'s ring buffer (back-pressure, helper/server.ts) and drops none itself, ' +
+      (stormLost > 0
+        ? 'so the loss is the ring buffer overflowing meanwhile: the kernel counts it and the client hears it as trace/lost.'
+        : 'and the ring buffer held the storm meanwhile.'),
+    '- A latency is the arrival of the notification at the client (Date.now() as vscode-jsonrpc hands it over) minus the event\'s `time` ' +
+      '(the kernel\'s timestamp of the call, made wall-clock time by the helper, to the millisecond, rounded down); ' +
+      `it includes the helper's batching (a batch goes out when ${DELETIONS_FLUSH_MS} ms old or ${formatNumber(DELETIONS_FLUSH_COUNT)} events long) ` +
+      "and, in the storm, the wait behind rm for the machine's cores.",
+  ];
 
-    const row = (load: string, runs: LoadRun[]): string[] => {
-      const latencies = runs.flatMap((run) => run.latenciesMs);
-      const cpu = median(runs.map((run) => run.helperCpuSeconds));
-      const made = runs.reduce((sum, run) => sum + run.made, 0);
-      return [
-        load,
-        String(runs.length),
-        formatNumber(made),
-        formatNumber(runs.reduce((sum, run) => sum + run.received, 0)),
-        formatNumber(runs.reduce((sum, run) => sum + run.lost, 0)),
-        formatNumber(percentile(latencies, 50), 1),
-        formatNumber(percentile(latencies, 99), 1),
-        formatNumber(maximum(latencies), 1),
-        formatNumber(cpu, 2),
-        formatNumber((cpu / (made / runs.length)) * 100_000, 2),
-        formatMebibytes(maximum(runs.map((run) => run.helperPeakRssBytes))),
-      ];
-    };
-
+  const row = (load: string, runs: LoadRun[]): string[] => {
+    const latencies = runs.flatMap((run) => run.latenciesMs);
+    const cpu = median(runs.map((run) => run.helperCpuSeconds));
+    const made = runs.reduce((sum, run) => sum + run.made, 0);
     return [
+      load,
+      String(runs.length),
+      formatNumber(made),
+      formatNumber(runs.reduce((sum, run) => sum + run.received, 0)),
+      formatNumber(runs.reduce((sum, run) => sum + run.lost, 0)),
+      formatNumber(percentile(latencies, 50), 1),
+      formatNumber(percentile(latencies, 99), 1),
+      formatNumber(maximum(latencies), 1),
+      formatNumber(cpu, 2),
+      formatNumber((cpu / (made / runs.length)) * 100_000, 2),
+      formatMebibytes(maximum(runs.map((run) => run.helperPeakRssBytes))),
+    ];
+  };
+
+  return section({
+    description:
       `The client starts ${code('node dist/helper.js --stdio')}, sends initialize and trace/start with the workload's directory as scope ` +
-        `(the default attach mode, ${DEFAULT_ATTACH_MODE}), ` +
-        'and notes when each trace/deletions notification arrives. Light load: ' +
-        `${code(shellCommand([path.relative(settings.repositoryRoot, fixtures.deletePaced), 'DIR', String(lightDeletions), String(lightIntervalMs)]))} ` +
-        `(creates and deletes ${formatNumber(lightDeletions)} files, one deletion every ${lightIntervalMs} ms). ` +
-        `Storm: ${code('rm -rf')} of the tree of the deletion storm above (${formatNumber(directories)} × ${formatNumber(filesPerDirectory)} files), ` +
-        `${stormRepetitions} time(s), a fresh helper each time. Percentiles are over every deletion received in the load's runs; ` +
-        'helper CPU is its user + system time from trace/start to the last notification (median of the runs), peak RSS its VmHWM.',
-      '',
+      `(the default attach mode, ${DEFAULT_ATTACH_MODE}), ` +
+      'and notes when each trace/deletions notification arrives. Light load: ' +
+      `${code(shellCommand([path.relative(settings.repositoryRoot, fixtures.deletePaced), 'DIR', String(lightDeletions), String(lightIntervalMs)]))} ` +
+      `(creates and deletes ${formatNumber(lightDeletions)} files, one deletion every ${lightIntervalMs} ms). ` +
+      `Storm: ${code('rm -rf')} of the tree of the deletion storm above (${formatNumber(directories)} × ${formatNumber(filesPerDirectory)} files), ` +
+      `${stormRepetitions} time(s), a fresh helper each time. Percentiles are over every deletion received in the load's runs; ` +
+      'helper CPU is its user + system time from trace/start to the last notification (median of the runs), peak RSS its VmHWM.',
+    tables: [
       table(
         ['load', 'runs', 'deletions', 'received', 'lost in kernel', 'p50 ms', 'p99 ms', 'max ms', 'helper CPU s', 'CPU s per 100,000', 'helper peak RSS'],
         [row(`light (1 per ${lightIntervalMs} ms)`, [light]), row('storm (rm -rf)', storms)],
       ),
-      '',
-      '**Reading**',
-      '',
-      ...reading,
-    ].join('\n');
-  },
-};
+    ],
+    reading,
+  });
+}
 
 async function measureLoad(context: BenchContext, directory: string, made: number, workload: () => Promise<unknown>): Promise<LoadRun> {
   // The client only notes what arrived when, so that it reads as fast as a client can.

@@ -23,7 +23,17 @@ import { scaleSection } from './scale';
 import { benchSettings, type BenchSettings } from './settings';
 import { syscallOverhead } from './syscallOverhead';
 
-const BENCHMARKS: Benchmark[] = [syscallOverhead, deletionStorm, parallelDeleters, ringBuffer, mixedWorkload, helperCost, jsonRpcLatency, eventStore];
+/** The suite in the order it runs: each benchmark's id (for BENCH_ONLY), the title of its section of the report, and what measures it. */
+const BENCHMARKS: Benchmark[] = [
+  { id: 'syscall-overhead', title: 'Added cost per syscall (getppid loop)', run: syscallOverhead },
+  { id: 'deletion-storm', title: 'Deletion storm (rm -rf)', run: deletionStorm },
+  { id: 'parallel-deleters', title: 'Parallel deleters', run: parallelDeleters },
+  { id: 'ring-buffer', title: 'Ring-buffer size against loss', run: ringBuffer },
+  { id: 'mixed-workload', title: 'Mixed workload (a build tree deleted while a compiler runs)', run: mixedWorkload },
+  { id: 'helper-cost', title: 'Helper cost: kernel maps and memory', run: helperCost },
+  { id: 'jsonrpc-latency', title: 'Latency to a JSON-RPC client', run: jsonRpcLatency },
+  { id: 'event-store', title: 'Event store and tree view (extension)', run: eventStore },
+];
 
 /** What the suite does not measure yet, and why, so that the report says so. */
 const NOT_MEASURED = [

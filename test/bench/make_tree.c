@@ -9,38 +9,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture_errors.h"
+
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: make_tree ROOT DIRECTORIES FILES\n");
-		return 2;
-	}
+	expect_arguments(argc, 3, "make_tree ROOT DIRECTORIES FILES");
 	const char *root = argv[1];
 	long directories = atol(argv[2]);
 	long files = atol(argv[3]);
 	long entries = 0;
 	char path[4096];
 
-	if (mkdir(root, 0755) != 0) {
-		perror(root);
-		return 1;
-	}
+	if (mkdir(root, 0755) != 0)
+		exit_with_error(root);
 	entries++;
 	for (long d = 0; d < directories; d++) {
 		snprintf(path, sizeof path, "%s/d%04ld", root, d);
-		if (mkdir(path, 0755) != 0) {
-			perror(path);
-			return 1;
-		}
+		if (mkdir(path, 0755) != 0)
+			exit_with_error(path);
 		entries++;
 		for (long f = 0; f < files; f++) {
 			snprintf(path, sizeof path, "%s/d%04ld/f%06ld", root, d, f);
 			int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 
-			if (fd < 0) {
-				perror(path);
-				return 1;
-			}
+			if (fd < 0)
+				exit_with_error(path);
 			close(fd);
 			entries++;
 		}

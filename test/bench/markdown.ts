@@ -25,3 +25,19 @@ export function shellCommand(argv: readonly string[]): string {
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
+
+/** A benchmark's section of the report, below its title. */
+export interface SectionParts {
+  /** What was measured, and how. */
+  description: string;
+  tables: readonly string[];
+  /** The reading of the tables: a bullet list, one item a string. */
+  reading: readonly string[];
+  /** After the reading: the commands that reproduce the measurement. */
+  commands?: readonly string[];
+}
+
+/** The parts of a section in the order every benchmark's section has them, a blank line between each. */
+export function section({ description, tables, reading, commands = [] }: SectionParts): string {
+  return [description, ...tables.flatMap((part) => ['', part]), '', '**Reading**', '', ...reading, ...(commands.length ? ['', ...commands] : [])].join('\n');
+}

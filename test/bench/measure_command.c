@@ -8,30 +8,21 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-static double seconds(struct timeval t)
-{
-	return (double)t.tv_sec + (double)t.tv_usec / 1e6;
-}
+#include "fixture_clock.h"
+#include "fixture_errors.h"
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: measure_command COMMAND [ARG]...\n");
-		return 2;
-	}
-	struct timespec start, end;
-
+	if (argc < 2)
+		exit_with_usage("measure_command COMMAND [ARG]...");
 	fflush(stdout);
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	double start = monotonic_seconds();
 	pid_t pid = fork();
 
-	if (pid < 0) {
-		perror("fork");
-		return 1;
-	}
+	if (pid < 0)
+		exit_with_error("fork");
 	if (pid == 0) {
 		execvp(argv[1], argv + 1);
 		perror(argv[1]);
@@ -40,14 +31,11 @@ int main(int argc, char **argv)
 	int status;
 	struct rusage usage;
 
-	if (wait4(pid, &status, 0, &usage) < 0) {
-		perror("wait4");
-		return 1;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	double wall = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+	if (wait4(pid, &status, 0, &usage) < 0)
+		exit_with_error("wait4");
+	double wall = monotonic_seconds() - start;
 
-	printf("measured %d %.6f %.6f %.6f\n", (int)pid, wall, seconds(usage.ru_utime), seconds(usage.ru_stime));
+	printf("measured %d %.6f %.6f %.6f\n", (int)pid, wall, timeval_seconds(usage.ru_utime), timeval_seconds(usage.ru_stime));
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);

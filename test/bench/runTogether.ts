@@ -1,5 +1,7 @@
 // The command line of build/bench/run_together (test/bench/run_together.c),
 // which starts several commands at the same moment, and its report of each.
+import type { MeasuredRun } from './childProcesses';
+import type { Deleter } from './tracers';
 
 export interface FinishedCommand {
   pid: number;
@@ -21,4 +23,17 @@ export function finishedCommands(output: string): FinishedCommand[] {
     finished[Number(index)] = { pid: Number(pid), seconds: Number(wall), cpuSeconds: Number(user) + Number(system) };
   }
   return finished;
+}
+
+/**
+ * Who deleted in a run of a run_together workload, for the tracers that name
+ * processes: the commands at `indices` (every command where none are given),
+ * each deleting at or below `directory`.
+ */
+export function commandsDeleting(directory: string, indices?: readonly number[]): (run: MeasuredRun) => Deleter {
+  return (run) => {
+    const finished = finishedCommands(run.stdout);
+    const deleting = indices === undefined ? finished : indices.map((index) => finished[index]);
+    return { pids: deleting.map((command) => command.pid), directory };
+  };
 }

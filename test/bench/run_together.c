@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "fixture_clock.h"
+#include "fixture_errors.h"
 
 #define MAX_COMMANDS 256
 
@@ -25,28 +27,13 @@ struct command {
 	int status;
 };
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static double seconds(struct timeval t)
-{
-	return (double)t.tv_sec + (double)t.tv_usec / 1e6;
-}
-
 int main(int argc, char **argv)
 {
 	static struct command commands[MAX_COMMANDS];
 	int count = 0;
 
-	if (argc < 3 || strcmp(argv[1], "--") != 0) {
-		fprintf(stderr, "usage: run_together -- COMMAND [ARG]... [-- COMMAND [ARG]...]...\n");
-		return 2;
-	}
+	if (argc < 3 || strcmp(argv[1], "--") != 0)
+		exit_with_usage("run_together -- COMMAND [ARG]... [-- COMMAND [ARG]...]...");
 	/* Each "--" ends the previous command's argv in place and starts the next. */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") != 0)
@@ -65,18 +52,14 @@ int main(int argc, char **argv)
 
 	int start[2];
 
-	if (pipe(start) != 0) {
-		perror("pipe");
-		return 1;
-	}
+	if (pipe(start) != 0)
+		exit_with_error("pipe");
 	fflush(stdout);
 	for (int c = 0; c < count; c++) {
 		pid_t pid = fork();
 
-		if (pid < 0) {
-			perror("fork");
-			return 1;
-		}
+		if (pid < 0)
+			exit_with_error("fork");
 		if (pid == 0) {
 			char byte;
 
@@ -92,7 +75,7 @@ int main(int argc, char **argv)
 		commands[c].pid = pid;
 	}
 	close(start[0]);
-	double started = now();
+	double started = monotonic_seconds();
 
 	close(start[1]);
 
@@ -103,14 +86,12 @@ int main(int argc, char **argv)
 		struct rusage usage;
 		pid_t pid = wait4(-1, &status, 0, &usage);
 
-		if (pid < 0) {
-			perror("wait4");
-			return 1;
-		}
+		if (pid < 0)
+			exit_with_error("wait4");
 		for (int c = 0; c < count; c++) {
 			if (commands[c].pid != pid)
 				continue;
-			commands[c].wall = now() - started;
+			commands[c].wall = monotonic_seconds() - started;
 			commands[c].usage = usage;
 			commands[c].status = status;
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -121,6 +102,6 @@ int main(int argc, char **argv)
 	}
 	for (int c = 0; c < count; c++)
 		printf("finished %d %d %.6f %.6f %.6f\n", c, (int)commands[c].pid, commands[c].wall,
-		       seconds(commands[c].usage.ru_utime), seconds(commands[c].usage.ru_stime));
+		       timeval_seconds(commands[c].usage.ru_utime), timeval_seconds(commands[c].usage.ru_stime));
 	return failed;
 }

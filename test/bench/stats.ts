@@ -25,6 +25,11 @@ export function maximum(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((most, value) => (value > most ? value : most));
 }
 
+/** "1.23–1.45": the least and the most of the values. */
+export function formatRange(values: readonly number[], decimals = 0): string {
+  return `${formatNumber(minimum(values), decimals)}–${formatNumber(maximum(values), decimals)}`;
+}
+
 /** "1.48×"; a dash where either side is missing. */
 export function formatRatio(value: number, baseline: number): string {
   if (!Number.isFinite(value) || !Number.isFinite(baseline) || baseline === 0) return '–';

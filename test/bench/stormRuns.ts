@@ -1,12 +1,14 @@
 // One traced run of a deletion storm, as every storm benchmark measures it:
 // the tracer started and ready, the workload timed from fork to exit, the
 // tracer given time to catch up, then stopped and asked what it recorded of
-// the deleters' deletions. And the figures the storms' tables share.
+// the deleters' deletions; and the rounds of such runs a storm benchmark
+// interleaves. The figures the storms' tables take from the runs are in
+// stormFigures.ts.
 import * as fs from 'node:fs';
 
 import type { BenchContext } from './benchmark';
 import { readProcessUsage, runMeasured, waitUntilFileStopsGrowing, type MeasuredRun } from './childProcesses';
-import { formatNumber, maximum, median } from './stats';
+import type { DeletionTrees } from './deletionTree';
 import type { Deleter, TraceTarget, Tracer } from './tracers';
 
 export interface StormRun {
@@ -76,45 +78,53 @@ export function describeRun(run: StormRun): string {
   return `${run.wallSeconds.toFixed(2)} s, recorded ${run.recorded ?? '–'}/${run.expected}, lost ${run.lossUnreported ? 'not reported' : (run.lost ?? '–')}`;
 }
 
-export function valuesOf(runs: readonly StormRun[], value: (run: StormRun) => number | null): number[] {
-  return runs.map(value).filter((entry): entry is number => entry !== null);
+/** A storm's workload with the trees it deletes, and where the tracers are pointed. */
+export interface StormSetup extends Omit<StormWorkload, 'expected'> {
+  target: TraceTarget;
+  /** Made afresh before each run: their entries are the run's `expected`. */
+  trees: DeletionTrees;
 }
 
-export function medianOrNull(values: readonly number[]): number | null {
-  return values.length ? median(values) : null;
+/** A storm benchmark's runs: `repetitions` rounds, each running the workload once under every entry. */
+export interface StormRounds<Entry> extends StormSetup {
+  /** What the rounds compare: tracers, or the sizes of our ring buffer. */
+  entries: readonly Entry[];
+  repetitions: number;
+  tracer(entry: Entry): Tracer;
+  /** First in each round (the mixed workload times its compiler loop alone there). */
+  beforeRound?(): Promise<void>;
+  /** The progress lines: "LABEL 2/5 ENTRY: RUN", the entry by its tracer's name and the run by describeRun unless told otherwise. */
+  label: string;
+  entryName?(entry: Entry): string;
+  describe?(run: StormRun): string;
 }
 
-export function maxOrNull(values: readonly number[]): number | null {
-  return values.length ? maximum(values) : null;
+/**
+ * Every entry's runs, in the order of the rounds. The entries run interleaved
+ * (A B C … A B C …) so that whatever else the machine does falls on each alike.
+ */
+export async function measureStormRounds<Entry>(context: BenchContext, rounds: StormRounds<Entry>): Promise<Map<Entry, StormRun[]>> {
+  const { entries, repetitions, trees } = rounds;
+  const runs = new Map<Entry, StormRun[]>(entries.map((entry) => [entry, []]));
+  for (let repetition = 1; repetition <= repetitions; repetition++) {
+    await rounds.beforeRound?.();
+    for (const entry of entries) {
+      const tracer = rounds.tracer(entry);
+      const workload = { argv: rounds.argv, expected: trees.make(), deleters: rounds.deleters };
+      const run = await measureStormRun(context, tracer, rounds.target, workload).finally(() => trees.remove());
+      runs.get(entry)!.push(run);
+      context.log(`${rounds.label} ${repetition}/${repetitions} ${rounds.entryName?.(entry) ?? tracer.name}: ${(rounds.describe ?? describeRun)(run)}`);
+    }
+  }
+  return runs;
 }
 
-/** The worst run's recorded / deleted, or a dash for a tracer that records nothing. */
-export function completeness(runs: readonly StormRun[]): string {
-  const counted = runs.filter((run) => run.recorded !== null);
-  if (counted.length === 0) return '–';
-  const worst = counted.reduce((low, run) => (run.recorded! / run.expected < low.recorded! / low.expected ? run : low));
-  return `${formatNumber(worst.recorded)} / ${formatNumber(worst.expected)} (${formatNumber((worst.recorded! / worst.expected) * 100, 1)}%)`;
-}
-
-export function everyDeletionRecorded(runs: readonly StormRun[]): boolean {
-  return runs.every((run) => run.recorded === run.expected);
-}
-
-/** The total lost over all runs, as the tracer reported it. */
-export function lostText(runs: readonly StormRun[]): string {
-  if (runs.some((run) => run.lossUnreported)) return 'not reported';
-  const lost = valuesOf(runs, (run) => run.lost);
-  return lost.length ? formatNumber(lost.reduce((sum, value) => sum + value, 0)) : '–';
-}
-
-export function totalLost(runs: readonly StormRun[]): number {
-  return runs.reduce((sum, run) => sum + (run.lost ?? 0), 0);
-}
-
-/** The sentence on ours' losses every storm's reading ends with. */
-export function lossSentence(lost: number): string {
-  return lost === 0
-    ? 'no event was lost (the count is the kernel\'s, from the helper\'s stats line)'
-    : `${formatNumber(lost)} events were lost in all (the kernel's count, from the helper's stats line); the extension hears the same count ` +
-        'as trace/lost notifications whenever it grows, and the Deletions view shows "N deletions lost by the kernel"';
+/**
+ * `rm -rf` of the target's tree under a tracer already started, untimed,
+ * then the wait until the tracer has written all it will: for what a storm
+ * leaves in the tracer rather than how long it takes.
+ */
+export async function deleteTraced(context: BenchContext, target: TraceTarget): Promise<void> {
+  await runMeasured(context.fixtures.measureCommand, ['rm', '-rf', target.directory]);
+  await waitUntilFileStopsGrowing(target.outputFile);
 }

@@ -6,11 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { DEFAULT_ATTACH_MODE } from '../../common/protocol';
-import type { Benchmark } from './benchmark';
+import type { BenchContext } from './benchmark';
 import { runMeasured } from './childProcesses';
-import { code, shellCommand, table } from './markdown';
-import { formatDifference, formatNumber, formatRatio, maximum, median, minimum } from './stats';
-import { bpftrace, emptyPrograms, syscallTrace, untraced, type TraceTarget, type Tracer } from './tracers';
+import { code, section, shellCommand, table } from './markdown';
+import { formatDifference, formatNumber, formatRange, formatRatio, median } from './stats';
+import { bpftrace, emptyPrograms, syscallTrace, tracerCommands, untraced, type Tracer } from './tracers';
+import { freshWorkDirectory, traceTarget } from './workDirectory';
 
 /** The issue's target: ours within 5% of the empty raw_tp/sys_enter program. */
 const TARGET_RATIO_TO_EMPTY_PROGRAM = 1.05;
@@ -23,140 +24,129 @@ interface Measured {
   meanNanosecondsPerCall: number[];
 }
 
-export const syscallOverhead: Benchmark = {
-  id: 'syscall-overhead',
-  title: 'Added cost per syscall (getppid loop)',
-  async run(context) {
-    const { fixtures, settings } = context;
-    const { callsPerRun, chunksPerRun, repetitions } = settings.syscallOverhead;
-    const workDirectory = path.join(settings.treeDirectory, 'overhead');
-    const emptyDirectory = path.join(workDirectory, 'empty');
-    fs.mkdirSync(emptyDirectory, { recursive: true });
-    const target: TraceTarget = { directory: emptyDirectory, outputFile: path.join(workDirectory, 'trace.out') };
+export async function syscallOverhead(context: BenchContext): Promise<string> {
+  const { fixtures, settings } = context;
+  const { callsPerRun, chunksPerRun, repetitions } = settings.syscallOverhead;
+  const workDirectory = freshWorkDirectory(settings, 'overhead');
+  const emptyDirectory = path.join(workDirectory, 'empty');
+  fs.mkdirSync(emptyDirectory);
+  const target = traceTarget(workDirectory, emptyDirectory);
 
-    const emptyRawSysEnter = emptyPrograms(fixtures, 'empty raw_tp program', 'raw_tp/sys_enter', fixtures.emptyRawSysEnter);
-    const emptyRawPair = emptyPrograms(fixtures, 'empty raw_tp pair', 'raw_tp/sys_enter + raw_tp/sys_exit', fixtures.emptyRawSysEnterExit);
-    const emptyRawEnterTracepointExits = emptyPrograms(
-      fixtures,
-      'empty raw_tp + exit tracepoints',
-      'raw_tp/sys_enter + tracepoint/syscalls/sys_exit_{unlink,unlinkat,rmdir}',
-      fixtures.emptyRawSysEnterExitTracepoints,
-    );
-    const emptyUnlinkat = emptyPrograms(fixtures, 'empty unlinkat tracepoint', 'tracepoint/syscalls/sys_enter_unlinkat', fixtures.emptyUnlinkatTracepoint);
-    const emptyDeletionTracepoints = emptyPrograms(
-      fixtures,
-      'empty deletion tracepoints',
-      'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir} (6)',
-      fixtures.emptyDeletionTracepoints,
-    );
-    const ours = syscallTrace(context.helperScript, 'raw');
-    const oursOnTracepoints = syscallTrace(context.helperScript, 'tracepoint');
-    const tracers = [
-      untraced,
-      emptyRawSysEnter,
-      emptyRawPair,
-      emptyRawEnterTracepointExits,
-      emptyUnlinkat,
-      emptyDeletionTracepoints,
-      ours,
-      oursOnTracepoints,
-      bpftrace,
-    ];
-    const measured: Measured[] = tracers.map((tracer) => ({ tracer, nanosecondsPerCall: [], meanNanosecondsPerCall: [] }));
-    const workload = [fixtures.getppidLoop, String(callsPerRun), String(chunksPerRun)];
+  // The floors: BPF objects whose programs return at once (test/bench/empty_*.bpf.c), by what they attach to.
+  const [emptyRawSysEnter, emptyRawPair, emptyRawEnterTracepointExits, emptyUnlinkat, emptyDeletionTracepoints] = (
+    [
+      ['empty raw_tp program', 'raw_tp/sys_enter', fixtures.emptyRawSysEnter],
+      ['empty raw_tp pair', 'raw_tp/sys_enter + raw_tp/sys_exit', fixtures.emptyRawSysEnterExit],
+      ['empty raw_tp + exit tracepoints', 'raw_tp/sys_enter + tracepoint/syscalls/sys_exit_{unlink,unlinkat,rmdir}', fixtures.emptyRawSysEnterExitTracepoints],
+      ['empty unlinkat tracepoint', 'tracepoint/syscalls/sys_enter_unlinkat', fixtures.emptyUnlinkatTracepoint],
+      ['empty deletion tracepoints', 'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir} (6)', fixtures.emptyDeletionTracepoints],
+    ] as const
+  ).map(([name, attaches, objectFile]) => emptyPrograms(fixtures, name, attaches, objectFile));
+  const ours = syscallTrace(context.helperScript, 'raw');
+  const oursOnTracepoints = syscallTrace(context.helperScript, 'tracepoint');
+  const tracers = [
+    untraced,
+    emptyRawSysEnter,
+    emptyRawPair,
+    emptyRawEnterTracepointExits,
+    emptyUnlinkat,
+    emptyDeletionTracepoints,
+    ours,
+    oursOnTracepoints,
+    bpftrace,
+  ];
+  const measured: Measured[] = tracers.map((tracer) => ({ tracer, nanosecondsPerCall: [], meanNanosecondsPerCall: [] }));
+  const workload = [fixtures.getppidLoop, String(callsPerRun), String(chunksPerRun)];
 
-    // Interleaved (A B C … A B C …) so that whatever else the machine does
-    // falls on every tracer alike.
-    for (let repetition = 1; repetition <= repetitions; repetition++) {
-      for (const entry of measured) {
-        const trace = await entry.tracer.start(target);
-        try {
-          const run = await runMeasured(fixtures.measureCommand, trace.wrap(workload));
-          const [mean, fastestChunk] = run.stdout.trim().split(' ').map(Number);
-          entry.meanNanosecondsPerCall.push(mean);
-          entry.nanosecondsPerCall.push(fastestChunk);
-        } finally {
-          await trace.stop();
-        }
-        context.log(
-          `syscall overhead ${repetition}/${repetitions} ${entry.tracer.name}: ${entry.nanosecondsPerCall.at(-1)} ns ` +
-            `(whole run ${entry.meanNanosecondsPerCall.at(-1)} ns)`,
-        );
+  // Interleaved (A B C … A B C …) so that whatever else the machine does
+  // falls on every tracer alike.
+  for (let repetition = 1; repetition <= repetitions; repetition++) {
+    for (const entry of measured) {
+      const trace = await entry.tracer.start(target);
+      try {
+        const run = await runMeasured(fixtures.measureCommand, trace.wrap(workload));
+        const [mean, fastestChunk] = run.stdout.trim().split(' ').map(Number);
+        entry.meanNanosecondsPerCall.push(mean);
+        entry.nanosecondsPerCall.push(fastestChunk);
+      } finally {
+        await trace.stop();
       }
+      context.log(
+        `syscall overhead ${repetition}/${repetitions} ${entry.tracer.name}: ${entry.nanosecondsPerCall.at(-1)} ns ` +
+          `(whole run ${entry.meanNanosecondsPerCall.at(-1)} ns)`,
+      );
     }
+  }
 
-    fs.rmSync(workDirectory, { recursive: true, force: true });
+  fs.rmSync(workDirectory, { recursive: true, force: true });
 
-    const medianOf = (tracer: Tracer): number => median(measured.find((entry) => entry.tracer === tracer)!.nanosecondsPerCall);
-    const base = medianOf(untraced);
-    const floor = medianOf(emptyRawSysEnter);
-    const rows = measured.map(({ tracer, nanosecondsPerCall, meanNanosecondsPerCall }) => {
-      const value = median(nanosecondsPerCall);
-      return [
-        tracer.name,
-        tracer.attaches,
-        formatNumber(value, 1),
-        `${formatNumber(minimum(nanosecondsPerCall), 1)}–${formatNumber(maximum(nanosecondsPerCall), 1)}`,
-        tracer === untraced ? '–' : formatDifference(value - base),
-        formatRatio(value, base),
-        formatRatio(value, floor),
-        formatNumber(median(meanNanosecondsPerCall), 1),
-      ];
-    });
-
-    const added = (tracer: Tracer): number => medianOf(tracer) - base;
-    const cheaperMode = medianOf(oursOnTracepoints) < medianOf(ours) ? 'tracepoint' : 'raw';
-    const secondProgram = added(emptyRawPair) - added(emptyRawSysEnter);
-    const ownWork = added(ours) - added(emptyRawPair);
-    const reading = [
-      `- Target: ours within 5% of the empty raw_tp/sys_enter program. Measured: ${formatRatio(medianOf(ours), floor)} of it in raw mode — ` +
-        (medianOf(ours) / floor <= TARGET_RATIO_TO_EMPTY_PROGRAM ? '**met**' : '**not met**') +
-        `; ${formatRatio(medianOf(oursOnTracepoints), floor)} in tracepoint mode — ` +
-        (medianOf(oursOnTracepoints) / floor <= TARGET_RATIO_TO_EMPTY_PROGRAM ? '**met**.' : '**not met**.') +
-        ` The cheaper mode on this kernel: **${cheaperMode}** ` +
-        `(${formatDifference(added(oursOnTracepoints))} against ${formatDifference(added(ours))} ns per syscall).`,
-      `- The helper's default attach mode (DEFAULT_ATTACH_MODE, helper/protocol.ts) is **${DEFAULT_ATTACH_MODE}**: ` +
-        (cheaperMode === DEFAULT_ATTACH_MODE
-          ? 'it follows from this table, the mode that adds least to every syscall of the machine. '
-          : `**this run found ${cheaperMode} cheaper**, so the default no longer follows from this table and should be looked at again. `) +
-        'Its price is a blind spot of tracepoint mode: on a 64-bit kernel the syscall tracepoints are not told of the syscalls of 32-bit (ia32) programs, ' +
-        `so their deletions go unseen; raw mode (${code('trace --mode raw')}, the syscallTrace.attachMode setting) sees them.`,
-      `- In raw mode ours attaches two programs, so every syscall of the machine pays for two program calls. Of ours' ${formatDifference(added(ours))} ns: ` +
-        `${formatDifference(added(emptyRawSysEnter))} ns is the floor of one raw_tp/sys_enter program, ` +
-        `${formatDifference(secondProgram)} ns the second (raw_tp/sys_exit) program, ` +
-        `and ${formatDifference(ownWork)} ns the work our two programs do before returning.` +
-        (Math.abs(ownWork) < secondProgram / 2
-          ? ' **The second program is the cost above the floor**: ours costs what two empty programs cost, so it cannot come within 5% of one ' +
-            'while it attaches raw_tp/sys_exit; what its programs do on a non-deletion syscall is lost in the noise.'
-          : ''),
-      `- In tracepoint mode ours adds ${formatDifference(added(oursOnTracepoints))} ns, against ${formatDifference(added(emptyDeletionTracepoints))} ns ` +
-        'for the same six tracepoints with empty programs: on a syscall that is not a deletion, none of its programs runs.',
-      `- Taking each call's result from the exit tracepoints of the three deletion syscalls instead of from raw_tp/sys_exit ` +
-        `(empty raw_tp/sys_enter + tracepoint/syscalls/sys_exit_{unlink,unlinkat,rmdir}) costs ${formatDifference(added(emptyRawEnterTracepointExits))} ns ` +
-        `(${formatRatio(medianOf(emptyRawEnterTracepointExits), floor)} the floor), ` +
-        `against ${formatDifference(added(emptyRawPair))} ns for the empty raw_tp pair.`,
-      `- The syscall tracepoints cost ${formatDifference(added(emptyUnlinkat))} ns for sys_enter_unlinkat alone and ` +
-        `${formatDifference(added(emptyDeletionTracepoints))} ns (${formatRatio(medianOf(emptyDeletionTracepoints), floor)} the floor) ` +
-        'for the enter and exit tracepoints of all three deletion syscalls, everything a tracer that reports results needs: ' +
-        'the kernel runs these programs only for those syscalls, and every other syscall pays only the tracepoint slow path.',
-      `- bpftrace with the one-liner below (enter tracepoints only, no results) adds ${formatDifference(added(bpftrace))} ns.`,
-    ];
-
+  const medianOf = (tracer: Tracer): number => median(measured.find((entry) => entry.tracer === tracer)!.nanosecondsPerCall);
+  const base = medianOf(untraced);
+  const floor = medianOf(emptyRawSysEnter);
+  const rows = measured.map(({ tracer, nanosecondsPerCall, meanNanosecondsPerCall }) => {
+    const value = median(nanosecondsPerCall);
     return [
+      tracer.name,
+      tracer.attaches,
+      formatNumber(value, 1),
+      formatRange(nanosecondsPerCall, 1),
+      tracer === untraced ? '–' : formatDifference(value - base),
+      formatRatio(value, base),
+      formatRatio(value, floor),
+      formatNumber(median(meanNanosecondsPerCall), 1),
+    ];
+  });
+
+  const added = (tracer: Tracer): number => medianOf(tracer) - base;
+  const cheaperMode = medianOf(oursOnTracepoints) < medianOf(ours) ? 'tracepoint' : 'raw';
+  const secondProgram = added(emptyRawPair) - added(emptyRawSysEnter);
+  const ownWork = added(ours) - added(emptyRawPair);
+  const reading = [
+    `- Target: ours within 5% of the empty raw_tp/sys_enter program. Measured: ${formatRatio(medianOf(ours), floor)} of it in raw mode — ` +
+      (medianOf(ours) / floor <= TARGET_RATIO_TO_EMPTY_PROGRAM ? '**met**' : '**not met**') +
+      `; ${formatRatio(medianOf(oursOnTracepoints), floor)} in tracepoint mode — ` +
+      (medianOf(oursOnTracepoints) / floor <= TARGET_RATIO_TO_EMPTY_PROGRAM ? '**met**.' : '**not met**.') +
+      ` The cheaper mode on this kernel: **${cheaperMode}** ` +
+      `(${formatDifference(added(oursOnTracepoints))} against ${formatDifference(added(ours))} ns per syscall).`,
+    `- The helper's default attach mode (DEFAULT_ATTACH_MODE, common/protocol.ts) is **${DEFAULT_ATTACH_MODE}**: ` +
+      (cheaperMode === DEFAULT_ATTACH_MODE
+        ? 'it follows from this table, the mode that adds least to every syscall of the machine. '
+        : `**this run found ${cheaperMode} cheaper**, so the default no longer follows from this table and should be looked at again. `) +
+      'Its price is a blind spot of tracepoint mode: on a 64-bit kernel the syscall tracepoints are not told of the syscalls of 32-bit (ia32) programs, ' +
+      `so their deletions go unseen; raw mode (${code('trace --mode raw')}, the syscallTrace.attachMode setting) sees them.`,
+    `- In raw mode ours attaches two programs, so every syscall of the machine pays for two program calls. Of ours' ${formatDifference(added(ours))} ns: ` +
+      `${formatDifference(added(emptyRawSysEnter))} ns is the floor of one raw_tp/sys_enter program, ` +
+      `${formatDifference(secondProgram)} ns the second (raw_tp/sys_exit) program, ` +
+      `and ${formatDifference(ownWork)} ns the work our two programs do before returning.` +
+      (Math.abs(ownWork) < secondProgram / 2
+        ? ' **The second program is the cost above the floor**: ours costs what two empty programs cost, so it cannot come within 5% of one ' +
+          'while it attaches raw_tp/sys_exit; what its programs do on a non-deletion syscall is lost in the noise.'
+        : ''),
+    `- In tracepoint mode ours adds ${formatDifference(added(oursOnTracepoints))} ns, against ${formatDifference(added(emptyDeletionTracepoints))} ns ` +
+      'for the same six tracepoints with empty programs: on a syscall that is not a deletion, none of its programs runs.',
+    `- Taking each call's result from the exit tracepoints of the three deletion syscalls instead of from raw_tp/sys_exit ` +
+      `(empty raw_tp/sys_enter + tracepoint/syscalls/sys_exit_{unlink,unlinkat,rmdir}) costs ${formatDifference(added(emptyRawEnterTracepointExits))} ns ` +
+      `(${formatRatio(medianOf(emptyRawEnterTracepointExits), floor)} the floor), ` +
+      `against ${formatDifference(added(emptyRawPair))} ns for the empty raw_tp pair.`,
+    `- The syscall tracepoints cost ${formatDifference(added(emptyUnlinkat))} ns for sys_enter_unlinkat alone and ` +
+      `${formatDifference(added(emptyDeletionTracepoints))} ns (${formatRatio(medianOf(emptyDeletionTracepoints), floor)} the floor) ` +
+      'for the enter and exit tracepoints of all three deletion syscalls, everything a tracer that reports results needs: ' +
+      'the kernel runs these programs only for those syscalls, and every other syscall pays only the tracepoint slow path.',
+    `- bpftrace with the one-liner below (enter tracepoints only, no results) adds ${formatDifference(added(bpftrace))} ns.`,
+  ];
+
+  return section({
+    description:
       `Each run is ${code(shellCommand(workload))}: ${formatNumber(callsPerRun)} calls of getppid(2) in ${chunksPerRun} chunks, ` +
-        `timed by the program itself (CLOCK_MONOTONIC), with one tracer attached. A run's figure is the mean time of a call in its fastest chunk, ` +
-        `the one least disturbed by other work on the machine (the mean over the whole run is in the last column). ` +
-        `The tracers run interleaved (each in turn, ${repetitions} rounds); the table gives the median of the ${repetitions} runs, the range their minimum and maximum.`,
-      '',
-      table(['tracer', 'attached to', 'ns per syscall', 'range', 'added ns', '× untraced', '× empty raw_tp', 'whole-run mean ns'], rows),
-      '',
-      '**Reading**',
-      '',
-      ...reading,
-      '',
+      `timed by the program itself (CLOCK_MONOTONIC), with one tracer attached. A run's figure is the mean time of a call in its fastest chunk, ` +
+      `the one least disturbed by other work on the machine (the mean over the whole run is in the last column). ` +
+      `The tracers run interleaved (each in turn, ${repetitions} rounds); the table gives the median of the ${repetitions} runs, the range their minimum and maximum.`,
+    tables: [table(['tracer', 'attached to', 'ns per syscall', 'range', 'added ns', '× untraced', '× empty raw_tp', 'whole-run mean ns'], rows)],
+    reading,
+    commands: [
       '**Commands** (the empty programs are in test/bench/*.bpf.c; attach_bpf_object keeps them attached while its stdin is open)',
       '',
-      ...tracers.filter((tracer) => tracer !== untraced).map((tracer) => `- ${tracer.name}: ${code(tracer.command(target))}`),
-    ].join('\n');
-  },
-};
+      ...tracerCommands(tracers, target),
+    ],
+  });
+}

@@ -7,10 +7,10 @@ import * as readline from 'node:readline';
 
 import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
 import { isAtOrBelow } from '../../common/directories';
-import type { AttachMode } from '../../common/protocol';
+import { ATTACH_MODES, type AttachMode } from '../../common/protocol';
 import { startProcess, stopProcess, waitUntilReady } from './childProcesses';
 import type { Fixtures } from './fixtures';
-import { shellCommand } from './markdown';
+import { code, shellCommand } from './markdown';
 
 /** What a tracer is pointed at. */
 export interface TraceTarget {
@@ -138,6 +138,21 @@ async function countSyscallTraceOutput(file: string, deleter: Deleter | undefine
       recorded++;
   }
   return { recorded: deleter ? recorded : null, lost };
+}
+
+/** Ours in each attach mode, for the benchmarks that compare the modes. */
+export function oursInEachMode(helperScript: string): Tracer[] {
+  return ATTACH_MODES.map((mode) => syscallTrace(helperScript, mode));
+}
+
+/** What the storms compare, in this order: the untraced baseline, ours in each mode, and what a user might reach for instead. */
+export function stormTracers(ourModes: readonly Tracer[]): Tracer[] {
+  return [untraced, ...ourModes, strace, bpftrace, inotifywait];
+}
+
+/** The report's list of the commands that reproduce each tracer pointed at `target`. */
+export function tracerCommands(tracers: readonly Tracer[], target: TraceTarget): string[] {
+  return tracers.filter((tracer) => tracer !== untraced).map((tracer) => `- ${tracer.name}: ${code(tracer.command(target))}`);
 }
 
 const DELETION_SYSCALLS = 'unlink,unlinkat,rmdir';
