@@ -16,10 +16,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { BacklogValve } from './backlogValve';
-import { DeletionTracer } from './deletionTracer';
 import { ATTACH_MODES, DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope } from '../common/protocol';
 import { escapeText, shownPath } from '../common/shownText';
+import { BacklogValve } from './backlogValve';
+import { DeletionTracer } from './deletionTracer';
 
 const USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode raw|tracepoint]
   --jsonl       one JSON object per line

@@ -1,10 +1,10 @@
 // A kernel deletion record, made into the DeletionEvent users see.
+import type { DeletionEvent, DeletionSyscall } from '../common/protocol';
 import type { WallClock } from './clock';
 import { errnoName } from './errno';
 import type { RecordLayout } from './native';
 import { binaryOf, resolveDeletionPath, UNKNOWN_START, type RealDirectory, type ResolvedPath, type TextWithBytes } from './paths';
 import type { ProcessInfo } from './processes';
-import type { DeletionEvent, DeletionSyscall } from '../common/protocol';
 import type { DeletionRecord } from './records';
 
 const UNREADABLE_PATH = binaryOf(UNKNOWN_START);

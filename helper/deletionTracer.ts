@@ -12,13 +12,13 @@
 // its output holds, and never holds up a deleter.
 import * as fs from 'node:fs';
 
+import { isInScope, normalizeAbsolute, type PathScope } from '../common/directories';
+import { DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope, type TraceStats } from '../common/protocol';
 import { WallClock } from './clock';
 import { deletionPath, toDeletionEvent } from './deletionEvents';
 import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type RecordLayout } from './native';
-import { isInScope, normalizeAbsolute, type PathScope } from '../common/directories';
 import { textOfBinary, type RealDirectory } from './paths';
 import { ProcessCache } from './processes';
-import { DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope, type TraceStats } from '../common/protocol';
 import { decodeBatch, type DeletionRecord, type TraceRecord } from './records';
 
 export interface DeletionTracerListener {

@@ -36,8 +36,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
-import { loadAddon } from './native';
 import type { AttachMode } from '../common/protocol';
+import { loadAddon } from './native';
 
 export const CAP_SETGID = 6;
 export const CAP_SETUID = 7;
