@@ -21,7 +21,7 @@ import { escapeText, shownPath } from '../common/shownText';
 import { BacklogValve } from './backlogValve';
 import { DeletionTracer } from './deletionTracer';
 
-const USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode raw|tracepoint]
+export const TRACE_USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode raw|tracepoint]
   --jsonl       one JSON object per line
   --path DIR    only deletions at or below DIR (repeatable); default: the whole system
   --failed      also deletions that failed
@@ -97,7 +97,7 @@ export function runTraceCommand(args: string[]): void {
   try {
     options = parseTraceArguments(args, process.cwd());
   } catch (error) {
-    process.stderr.write(`syscall-trace: ${(error as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`syscall-trace: ${(error as Error).message}\n${TRACE_USAGE}\n`);
     process.exitCode = 2;
     return;
   }

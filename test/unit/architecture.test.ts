@@ -1,0 +1,78 @@
+// ARCHITECTURE.md is the one source for the contracts between the parts. These
+// tests fail when the protocol module, the helper's limits or the terminal
+// command gain something that the document does not describe.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ErrorCodes, NotificationType, RequestType } from 'vscode-jsonrpc';
+import { describe, expect, it } from 'vitest';
+
+import * as protocol from '../../common/protocol';
+import { TRACE_USAGE } from '../../helper/cli';
+import { INVALID_REQUEST, MAX_NESTING, PARSE_ERROR } from '../../helper/framedMessageReader';
+import { MAX_QUEUED_MESSAGES, PAUSE_ABOVE_EVENTS, RESUME_AT_EVENTS } from '../../helper/server';
+import { MAX_PATH_LENGTH, MAX_SCOPE_PATHS } from '../../helper/validation';
+
+const architecture = fs.readFileSync(path.join(__dirname, '..', '..', 'ARCHITECTURE.md'), 'utf8');
+
+/** The text under a heading, up to the next heading of the same level or above. */
+function section(heading: string): string {
+  const lines = architecture.split('\n');
+  const start = lines.findIndex((line) => /^#{2,4} /.test(line) && line.replace(/^#+ /, '') === heading);
+  if (start < 0) throw new Error(`ARCHITECTURE.md has no section "${heading}"`);
+  const level = lines[start].indexOf(' ');
+  const end = lines.findIndex((line, i) => i > start && /^#+ /.test(line) && line.indexOf(' ') <= level);
+  return lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
+}
+
+const figure = (n: number): string => n.toLocaleString('en-US');
+
+/** Every field, so that a field added to DeletionEvent fails to compile here until it is listed. */
+const everyDeletionField: Required<protocol.DeletionEvent> = {
+  seq: 1, time: '', syscall: 'unlink', abi: 'x86_64', directory: false, path: '/', pathBytes: '', pathArg: '', complete: true,
+  result: 0, error: '', pid: 1, tid: 1, ppid: 0, uid: 0, cgroupId: 1, comm: '', cmdline: [], ancestors: [],
+};
+const everyStatsField: Required<protocol.TraceStats> = { events: 0, lost: 0, filtered: 0, lostCommandLines: 0 };
+
+describe('ARCHITECTURE.md', () => {
+  it('describes every method and notification of the wire protocol', () => {
+    const methods = Object.values(protocol as Record<string, unknown>)
+      .filter((value): value is RequestType<unknown, unknown, unknown> | NotificationType<unknown> => value instanceof RequestType || value instanceof NotificationType)
+      .map((message) => message.method);
+    expect(methods.length).toBeGreaterThan(0);
+    for (const method of methods) expect(section('Methods')).toContain(`\`${method}\``);
+  });
+
+  it('describes every field of a deletion', () => {
+    const fields = section('Types');
+    for (const field of Object.keys(everyDeletionField)) expect(fields).toMatch(new RegExp(`\`${field}\``));
+  });
+
+  it('describes every figure of the trace statistics', () => {
+    for (const field of Object.keys(everyStatsField)) expect(section('Types')).toContain(`\`${field}\``);
+  });
+
+  it('describes every error code the helper answers with', () => {
+    const codes = [PARSE_ERROR, INVALID_REQUEST, ErrorCodes.MethodNotFound, ErrorCodes.InvalidParams, ...Object.values(protocol.HelperErrorCodes)];
+    for (const code of codes) expect(section('Errors')).toContain(`| ${code} |`);
+  });
+
+  it('names the protocol version, the default attach mode and the limits the helper enforces', () => {
+    const protocolText = section('Wire protocol') + section('Types') + section('Methods') + section('Errors');
+    expect(protocolText).toContain(`\`PROTOCOL_VERSION\` is ${protocol.PROTOCOL_VERSION}`);
+    expect(section('Two attach modes, one code path')).toContain(`| \`${protocol.DEFAULT_ATTACH_MODE}\` (the default`);
+    expect(section('Methods')).toContain(`${figure(protocol.DELETIONS_FLUSH_MS)} ms old or when it holds ${figure(protocol.DELETIONS_FLUSH_COUNT)} events`);
+    expect(section('Types')).toContain(`1 to ${figure(MAX_SCOPE_PATHS)} absolute paths, each at most ${figure(MAX_PATH_LENGTH)} characters`);
+    expect(section('Errors')).toContain(`nests more than ${MAX_NESTING} deep`);
+    const backPressure = section('Back-pressure and loss');
+    expect(backPressure).toContain(`more than ${figure(PAUSE_ABOVE_EVENTS)} deletions waiting`);
+    expect(backPressure).toContain(`${figure(RESUME_AT_EVENTS)} or fewer`);
+    expect(backPressure).toContain(`more than ${figure(MAX_QUEUED_MESSAGES)} messages wait`);
+  });
+
+  it('describes every option of the terminal command', () => {
+    // The usage's lines that explain an option each start with it.
+    const options = [...TRACE_USAGE.matchAll(/^ +(--[a-z]+)/gm)].map((match) => match[1]);
+    expect(options.length).toBeGreaterThan(0);
+    for (const option of options) expect(section('Terminal command')).toContain(`\`${option}`);
+  });
+});
