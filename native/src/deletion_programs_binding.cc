@@ -262,13 +262,13 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
   enum class Caller { kJavaScript, kLoop };
 
   enum class Delivery {
-    kAllDelivered,  // none waits (or the tracer was closed)
-    kPaused,        // the callback paused the tracer
+    kAllDelivered,  // none waits (or the programs were closed)
+    kPaused,        // the callback paused delivery
     kTurnOver,      // max_batches were delivered; more may wait
   };
 
   // Drains the ring buffer into batches and hands each to JavaScript. The
-  // callback may close this tracer, so the tracer is looked up again after it.
+  // callback may close the programs, so they are looked up again after it.
   Delivery DeliverWaitingRecords(Caller caller, size_t max_batches = SIZE_MAX) {
     Napi::Env env = Env();
     for (size_t batches = 0;; batches++) {
