@@ -91,14 +91,26 @@ export interface TraceStats {
 // without the build failing on one side.
 
 /** Raised when a change to this file would break a client built against an older one. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/**
+ * Starting the helper: `node dist/helper.js --stdio [--mode raw|tracepoint]`.
+ * It loads its programs in that mode (DEFAULT_ATTACH_MODE where absent),
+ * gives up its privileges in every thread, and only then writes this line,
+ * alone, on stderr and begins to read stdin. A client writes nothing to the
+ * helper's stdin before it has read this line: until then stdin belongs to
+ * whatever started the helper (sudo reads the password from it), and a
+ * helper that runs as root never reads a byte of JSON-RPC. A helper that
+ * could not load its programs (no privileges, no BTF) still announces itself
+ * and serves: its trace/start answers why it cannot trace.
+ */
+export const HELPER_READY_LINE = `syscall-trace: ready for JSON-RPC on stdin, protocol ${PROTOCOL_VERSION}`;
 
 export interface InitializeParams {
   protocolVersion: number;
   /**
-   * The mode to trace in; absent: the one already chosen, at first
-   * DEFAULT_ATTACH_MODE. Refused (WrongState) once the helper has loaded its
-   * programs in another mode.
+   * The mode the client expects: refused (WrongState) when the helper was
+   * started in another (its `--mode`). Absent: whichever it was started in.
    */
   attachMode?: AttachMode;
 }

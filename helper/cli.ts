@@ -6,7 +6,10 @@
 // per deletion, {"type":"lost"} whenever the kernel's loss count grows, and a
 // last {"type":"stats"} when SIGINT or SIGTERM ends the trace (exit status 0).
 // When tracing cannot start (no privileges, no BTF), one line on stderr and
-// exit status 1. ARCHITECTURE.md, "Terminal command", is the contract.
+// exit status 1. The programs are loaded and the privileges given up (in
+// every thread; a drop that fails ends the command with a line on stderr)
+// before anything is attached. ARCHITECTURE.md, "Terminal command", is the
+// contract.
 //
 // A reader that falls behind (a pipe, unlike a file or a terminal, takes
 // writes without waiting) pauses the tracer while more than PAUSE_ABOVE_BYTES
@@ -20,6 +23,7 @@ import { ATTACH_MODES, DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent,
 import { escapeText, shownPath } from '../common/shownText';
 import { BacklogValve } from './backlogValve';
 import { DeletionTracer } from './deletionTracer';
+import { loadThenGiveUpPrivileges } from './loadThenDrop';
 
 export const TRACE_USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode raw|tracepoint]
   --jsonl       one JSON object per line
@@ -129,8 +133,10 @@ export function runTraceCommand(args: string[]): void {
 
   const stdoutPace = new BacklogValve({ pauseAbove: PAUSE_ABOVE_BYTES, resumeAtOrBelow: RESUME_AT_BYTES }, tracer);
 
+  tracer.useAttachMode(options.attachMode ?? DEFAULT_ATTACH_MODE);
   try {
-    tracer.useAttachMode(options.attachMode ?? DEFAULT_ATTACH_MODE);
+    const { loadFailure } = loadThenGiveUpPrivileges(tracer);
+    if (loadFailure !== undefined) throw new Error(loadFailure.message);
     tracer.start({ scope: options.scope, includeFailed: options.includeFailed });
   } catch (error) {
     process.stderr.write(`syscall-trace: ${(error as Error).message.trimEnd()}\n`);

@@ -1,19 +1,21 @@
-// What the helper may do, before and after it attaches (ARCHITECTURE.md,
-// "Privileges").
+// What the helper may do, before and after it gives up its privileges
+// (ARCHITECTURE.md, "Privileges").
 //
-// Before: loading the BPF programs needs CAP_BPF and CAP_PERFMON (or
-// CAP_SYS_ADMIN, which covers both); without them the helper refuses to start
-// tracing, in one sentence.
+// Loading the BPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN,
+// which covers both); without them the helper refuses to trace, in one
+// sentence. It is the only step that does: the helper gives up its
+// privileges right after it, before it reads a single request, and attaches
+// and detaches from then on with what it kept.
 //
-// After the programs are loaded, attached and their maps open, the helper
-// needs no privilege at all on Linux 6.5 and later in the raw attach mode:
-// attaching an already loaded raw_tp program again (BPF_RAW_TRACEPOINT_OPEN),
-// reading and updating its maps and consuming its ring buffer are checked
-// against the file descriptors it holds, not against capabilities (the
-// capability checks sit in BPF_PROG_LOAD and BPF_MAP_CREATE). So trace/stop
-// followed by trace/start works without asking for privileges again. Before
-// 6.5, the bpf() system call checked CAP_BPF for every command whenever
-// kernel.unprivileged_bpf_disabled was set, so there CAP_BPF alone is kept.
+// Once the programs are loaded and their maps open, the raw attach mode needs
+// no privilege at all on Linux 6.5 and later: attaching a loaded raw_tp
+// program (BPF_RAW_TRACEPOINT_OPEN), reading and updating its maps and
+// consuming its ring buffer are checked against the file descriptors the
+// helper holds, not against capabilities (the capability checks sit in
+// BPF_PROG_LOAD and BPF_MAP_CREATE). So trace/start, trace/stop and
+// trace/start again all work unprivileged. Before 6.5, the bpf() system call
+// checked CAP_BPF for every command whenever kernel.unprivileged_bpf_disabled
+// was set, so there CAP_BPF alone is kept.
 //
 // The tracepoint attach mode attaches each program to a perf event that
 // perf_event_open(2) creates anew at every attach (the link owns it and
@@ -21,18 +23,20 @@
 // needs CAP_PERFMON whenever kernel.perf_event_paranoid is above 0. So in that
 // mode exactly CAP_PERFMON is kept: it lets the helper watch performance
 // events, not load programs or create maps. (Keeping the perf events open
-// across trace/stop instead would need nothing, but would leave the kernel's
-// syscall tracepoints switched on, at a cost to every syscall, while nothing
-// is traced.) The tracepoints' numbers are read from tracefs before the drop.
+// while nothing is traced instead would need nothing, but would leave the
+// kernel's syscall tracepoints switched on, at a cost to every syscall.) The
+// tracepoints' numbers are read from tracefs while loading.
 //
 // So every thread of the helper (see native/src/privileges.h for why every
 // thread) gives up:
 //   - started through sudo (SUDO_UID/SUDO_GID) or pkexec (PKEXEC_UID): root
 //     itself. It becomes the user who asked, with that user's primary group as
-//     its only group, and no capability in any set;
-//   - otherwise: every capability (permitted, effective, inheritable, ambient
-//     and, where it may, the bounding set), keeping its uid.
-// and gets no_new_privs, so that no execve could give anything back.
+//     its only group, and no capability beyond those above;
+//   - otherwise: every capability beyond those above (permitted, effective,
+//     inheritable, ambient and, where it may, the bounding set), keeping its uid.
+// and gets no_new_privs, so that no execve could give anything back. Then
+// every thread is checked in /proc/self/task; one that kept anything more
+// ends the helper.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
@@ -40,33 +44,87 @@ import type { AttachMode } from '../common/protocol';
 import { loadAddon } from './native';
 
 export const CAP_SETGID = 6;
+export const CAP_SETPCAP = 8;
 export const CAP_SETUID = 7;
 export const CAP_SYS_ADMIN = 21;
 export const CAP_PERFMON = 38;
 export const CAP_BPF = 39;
 
 export interface ThreadCredentials {
+  /** Real uid and gid. */
   uid: number;
   gid: number;
+  /** Real, effective, saved and filesystem ids. */
+  uids: number[];
+  gids: number[];
+  /** Supplementary groups. */
+  groups: number[];
   permitted: bigint;
   effective: bigint;
+  inheritable: bigint;
   bounding: bigint;
+  ambient: bigint;
+  noNewPrivileges: boolean;
 }
 
 /** The credentials that /proc/<pid>/status or /proc/<pid>/task/<tid>/status shows. */
 export function parseStatus(status: string): ThreadCredentials {
   const field = (name: string): string => {
-    const match = new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status);
+    const match = new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(status);
     if (!match) throw new Error(`/proc status has no ${name} line`);
-    return match[1];
+    return match[1].trim();
   };
+  const numbers = (name: string): number[] => (field(name) === '' ? [] : field(name).split(/\s+/).map(Number));
+  const set = (name: string): bigint => BigInt(`0x${field(name)}`);
+  const uids = numbers('Uid');
+  const gids = numbers('Gid');
   return {
-    uid: Number(field('Uid').split(/\s+/)[0]),
-    gid: Number(field('Gid').split(/\s+/)[0]),
-    permitted: BigInt(`0x${field('CapPrm')}`),
-    effective: BigInt(`0x${field('CapEff')}`),
-    bounding: BigInt(`0x${field('CapBnd')}`),
+    uid: uids[0],
+    gid: gids[0],
+    uids,
+    gids,
+    groups: numbers('Groups'),
+    permitted: set('CapPrm'),
+    effective: set('CapEff'),
+    inheritable: set('CapInh'),
+    bounding: set('CapBnd'),
+    ambient: set('CapAmb'),
+    noNewPrivileges: field('NoNewPrivs') === '1',
   };
+}
+
+/** What every thread must show once the privileges are given up. */
+export interface ExpectedAfterDrop {
+  /** The capabilities kept, as a set. */
+  kept: bigint;
+  /** The user (and only group) every thread became; absent: its ids stay as they were. */
+  user?: User;
+  /**
+   * Whether the bounding set must hold no more than `kept`: only a thread
+   * with CAP_SETPCAP can shrink it, and one without any capability and with
+   * no_new_privs can gain nothing from it.
+   */
+  boundingShrunk: boolean;
+}
+
+/** What a thread kept beyond `expected`, in words; undefined when nothing. */
+export function privilegesLeftOver(thread: ThreadCredentials, expected: ExpectedAfterDrop): string | undefined {
+  const extra = (set: bigint): bigint => set & ~expected.kept;
+  const problems: string[] = [];
+  if (extra(thread.permitted) !== 0n) problems.push(`permitted capabilities 0x${extra(thread.permitted).toString(16)}`);
+  if (extra(thread.effective) !== 0n) problems.push(`effective capabilities 0x${extra(thread.effective).toString(16)}`);
+  // Nothing is passed on to programs it could run, not even what it kept.
+  if (thread.inheritable !== 0n) problems.push(`inheritable capabilities 0x${thread.inheritable.toString(16)}`);
+  if (thread.ambient !== 0n) problems.push(`ambient capabilities 0x${thread.ambient.toString(16)}`);
+  if (expected.boundingShrunk && extra(thread.bounding) !== 0n) problems.push(`bounding set 0x${extra(thread.bounding).toString(16)}`);
+  if (expected.user !== undefined) {
+    const { uid, gid } = expected.user;
+    if (thread.uids.some((id) => id !== uid)) problems.push(`uids ${thread.uids.join(' ')} (expected ${uid})`);
+    if (thread.gids.some((id) => id !== gid)) problems.push(`gids ${thread.gids.join(' ')} (expected ${gid})`);
+    if (thread.groups.some((group) => group !== gid)) problems.push(`groups ${thread.groups.join(' ')} (expected ${gid} alone)`);
+  }
+  if (!thread.noNewPrivileges) problems.push('no no_new_privs');
+  return problems.length === 0 ? undefined : problems.join(', ');
 }
 
 export function hasCapability(set: bigint, capability: number): boolean {
@@ -140,18 +198,26 @@ export interface PrivilegesGivenUp {
 }
 
 /**
- * Gives up, in every thread, everything the helper no longer needs once it is
- * attached, then checks every thread in /proc/self/task. Throws if any thread
- * kept more.
+ * Gives up, in every thread, everything the helper does not need to attach
+ * and detach in `mode` (everything, where no programs are loaded), then
+ * checks every thread in /proc/self/task. Throws, naming the thread and what
+ * it kept, if any kept more.
  */
-export function giveUpPrivileges(mode: AttachMode): PrivilegesGivenUp {
-  const kept = [
-    ...capabilitiesNeededAfterAttach(os.release(), readOptional('/proc/sys/kernel/unprivileged_bpf_disabled')),
-    ...capabilitiesToAttachAgain(mode),
-  ];
-  const user = process.geteuid?.() === 0 ? userWhoAsked(process.env, () => fs.readFileSync('/etc/passwd', 'utf8')) : undefined;
+export function giveUpPrivileges(mode: AttachMode | 'nothing loaded'): PrivilegesGivenUp {
+  const before = ownCredentials();
+  const needed =
+    mode === 'nothing loaded'
+      ? []
+      : [...capabilitiesNeededAfterAttach(os.release(), readOptional('/proc/sys/kernel/unprivileged_bpf_disabled')), ...capabilitiesToAttachAgain(mode)];
+  // What it does not have, it cannot keep (capset would refuse).
+  const kept = needed.filter((capability) => hasCapability(before.permitted, capability));
+  const user = before.uids[1] === 0 ? userWhoAsked(process.env, () => fs.readFileSync('/etc/passwd', 'utf8')) : undefined;
   loadAddon().dropPrivileges({ keepCapabilities: kept, ...(user ?? {}) });
-  const allowed = kept.reduce((set, capability) => set | (1n << BigInt(capability)), 0n);
+  const expected: ExpectedAfterDrop = {
+    kept: kept.reduce((set, capability) => set | (1n << BigInt(capability)), 0n),
+    user,
+    boundingShrunk: hasCapability(before.effective, CAP_SETPCAP),
+  };
   for (const thread of fs.readdirSync('/proc/self/task')) {
     let credentials: ThreadCredentials;
     try {
@@ -159,12 +225,10 @@ export function giveUpPrivileges(mode: AttachMode): PrivilegesGivenUp {
     } catch {
       continue; // the thread has ended
     }
-    if ((credentials.permitted | credentials.effective) & ~allowed) {
-      throw new Error(`thread ${thread} kept capabilities it should have given up`);
-    }
-    if (user !== undefined && credentials.uid !== user.uid) throw new Error(`thread ${thread} is still uid ${credentials.uid}`);
+    const leftOver = privilegesLeftOver(credentials, expected);
+    if (leftOver !== undefined) throw new Error(`thread ${thread} still has ${leftOver}`);
   }
-  return { uid: user?.uid ?? process.getuid?.() ?? -1, kept };
+  return { uid: user?.uid ?? before.uid, kept };
 }
 
 function readOptional(path: string): string | undefined {

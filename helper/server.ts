@@ -1,7 +1,12 @@
-// `node dist/helper.js --stdio`: the JSON-RPC face of the helper, for the
-// extension. Requests come only from stdin, and only JSON-RPC goes to stdout
-// (ARCHITECTURE.md, "Wire protocol"). It drives the same DeletionTracer as the
-// terminal command.
+// `node dist/helper.js --stdio [--mode raw|tracepoint]`: the JSON-RPC face of
+// the helper, for the extension. Requests come only from stdin, and only
+// JSON-RPC goes to stdout (ARCHITECTURE.md, "Wire protocol"). It drives the
+// same DeletionTracer as the terminal command.
+//
+// Start: it loads its programs in its mode and gives up its privileges
+// before it reads stdin, then says so in HELPER_READY_LINE on stderr: stdin
+// may hold the rest of what sudo was given until then, and a root helper
+// never reads a request.
 //
 // Lifecycle: the end of stdin means the client is gone, and so does a
 // closed stdout; either, `shutdown`, SIGTERM, SIGINT or SIGHUP detaches and
@@ -29,7 +34,7 @@ import { DeletionBatcher } from './deletionBatcher';
 import { DeletionTracer } from './deletionTracer';
 import { FramedMessageReader } from './framedMessageReader';
 import { MeteredMessageWriter } from './outputBacklog';
-import { giveUpPrivileges, missingTracingPrivileges, ownCredentials } from './privileges';
+import { describePrivileges, loadThenGiveUpPrivileges, PrivilegeDropError, type LoadFailure } from './loadThenDrop';
 import { describe, validateInitialize, validateNoParams, validateSetScope, validateStart } from './validation';
 
 /**
@@ -46,9 +51,17 @@ const SHUTDOWN_FLUSH_MS = 1000;
 /** Log lines are dropped while stderr holds this much unread: a client that never reads it cannot make the helper grow. */
 const MAX_UNREAD_LOG_BYTES = 64 * 1024;
 
-export function serveOverStdio(output: NodeJS.WritableStream): void {
-  const server = new HelperServer(process.stdin, output);
+export function serveOverStdio(output: NodeJS.WritableStream, attachMode: protocol.AttachMode): void {
+  const server = new HelperServer(process.stdin, output, attachMode);
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => server.exit());
+  try {
+    server.loadThenGiveUpPrivileges();
+  } catch (error) {
+    if (!(error instanceof PrivilegeDropError)) throw error;
+    process.stderr.write(`syscall-trace: ${error.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`${protocol.HELPER_READY_LINE}\n`);
   server.listen();
 }
 
@@ -67,9 +80,8 @@ class HelperServer {
   private readonly batcher: DeletionBatcher;
   private initialized = false;
   private shuttingDown = false;
-  private privilegesGivenUp = false;
-  /** Set when giving up privileges failed: the helper will not trace again. */
-  private privilegeFailure: string | undefined;
+  /** Why the programs could not be loaded: trace/start answers with it. */
+  private loadFailure: LoadFailure | undefined;
   private readonly kernelPace: BacklogValve;
   private readonly inputPace: BacklogValve;
   private kernelLost = 0;
@@ -77,7 +89,7 @@ class HelperServer {
   private lostNotificationPending = false;
   private exiting = false;
 
-  constructor(input: NodeJS.ReadableStream, output: NodeJS.WritableStream) {
+  constructor(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, attachMode: protocol.AttachMode) {
     this.reader = new FramedMessageReader(input);
     this.writer = new MeteredMessageWriter(output);
     this.connection = createMessageConnection(this.reader, this.writer, logger);
@@ -90,11 +102,20 @@ class HelperServer {
       },
       onProblem: log,
     });
+    this.tracer.useAttachMode(attachMode);
     this.kernelPace = new BacklogValve({ pauseAbove: PAUSE_ABOVE_EVENTS, resumeAtOrBelow: RESUME_AT_EVENTS }, this.tracer);
     this.inputPace = new BacklogValve(
       { pauseAbove: MAX_QUEUED_MESSAGES, resumeAtOrBelow: MAX_QUEUED_MESSAGES / 2 },
       { pause: () => input.pause(), resume: () => input.resume() },
     );
+  }
+
+  /** Loads the programs where it may, then gives up privileges in every thread; throws PrivilegeDropError if that fails. */
+  loadThenGiveUpPrivileges(): void {
+    const { loadFailure, privileges } = loadThenGiveUpPrivileges(this.tracer);
+    this.loadFailure = loadFailure;
+    if (loadFailure === undefined) log(`loaded in ${this.tracer.attachMode} mode; ${describePrivileges(privileges)}`);
+    else log(`could not load the BPF programs (${loadFailure.message}); ${describePrivileges(privileges)}`);
   }
 
   listen(): void {
@@ -139,10 +160,8 @@ class HelperServer {
   private initialize(params: unknown): protocol.InitializeResult {
     if (this.shuttingDown) throw wrongState('initialize: the helper is shutting down');
     const { attachMode } = validateInitialize(params);
-    try {
-      if (attachMode !== undefined) this.tracer.useAttachMode(attachMode);
-    } catch (error) {
-      throw wrongState(`initialize: ${(error as Error).message}`);
+    if (attachMode !== undefined && attachMode !== this.tracer.attachMode) {
+      throw wrongState(`initialize: this helper was started in ${this.tracer.attachMode} mode (--mode); start another with --mode ${attachMode}`);
     }
     this.initialized = true;
     return {
@@ -162,34 +181,17 @@ class HelperServer {
       throw wrongState('trace/start: already tracing; send trace/stop first, or trace/setScope to change the scope');
     }
     if (this.tracer.state === 'stopping') throw wrongState('trace/start: the previous trace is still stopping; wait for its trace/stop answer');
-    if (this.privilegeFailure !== undefined) throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, this.privilegeFailure);
-    if (!this.tracer.loaded) {
-      const missing = missingTracingPrivileges(ownCredentials());
-      if (missing !== undefined) throw new ResponseError(protocol.HelperErrorCodes.NotPermitted, missing);
+    const failure = this.loadFailure;
+    if (failure !== undefined) {
+      if (failure.notPermitted) throw new ResponseError(protocol.HelperErrorCodes.NotPermitted, failure.message);
+      throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, `trace/start: ${failure.message}`);
     }
     try {
       this.tracer.start(options);
     } catch (error) {
       throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, `trace/start: ${(error as Error).message.trimEnd()}`);
     }
-    if (!this.privilegesGivenUp) this.giveUpPrivileges();
     return { startedAt: new Date().toISOString() };
-  }
-
-  /** Once, after the first attach: everything after that works without privileges. */
-  private giveUpPrivileges(): void {
-    try {
-      const { uid, kept } = giveUpPrivileges(this.tracer.attachMode);
-      this.privilegesGivenUp = true;
-      log(
-        `attached in ${this.tracer.attachMode} mode; now running as uid ${uid} with ${kept.length === 0 ? 'no capabilities' : `capabilities ${kept.join(', ')}`}`,
-      );
-    } catch (error) {
-      this.batcher.dispose();
-      this.tracer.close();
-      this.privilegeFailure = `trace/start: the helper could not give up its privileges after attaching, so it stopped tracing: ${(error as Error).message}`;
-      throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, this.privilegeFailure);
-    }
   }
 
   private setScope(params: unknown): Record<string, never> {

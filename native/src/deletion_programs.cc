@@ -70,6 +70,8 @@ DeletionPrograms::DeletionPrograms(const ProgramOptions& options) : attach_mode_
     throw;
   }
 
+  SettleAttachmentKind();
+
   ring_ = ring_buffer__new(bpf_map__fd(skeleton_->maps.records), OnRecord, this, nullptr);
   if (ring_ == nullptr) {
     int error_number = errno;
@@ -107,6 +109,29 @@ void DeletionPrograms::ChooseHooks(AttachMode mode) {
 void DeletionPrograms::NumberTracepoints() {
   if (attach_mode_ != AttachMode::kTracepoint) return;
   for (Hook& hook : hooks_) hook.tracepoint_id = TracepointId(hook.tracepoint);
+}
+
+// libbpf finds out at the first attach to a perf event whether the kernel
+// offers BPF links for them, by loading a probe program: a step that needs
+// CAP_BPF, which the helper gives up right after loading. Without it, libbpf
+// would quietly fall back to the older ioctl attachment. So one exit program
+// (which does nothing without its entry) is attached and detached at once,
+// while the helper may still load, and libbpf keeps the answer for every
+// later attach.
+void DeletionPrograms::SettleAttachmentKind() {
+  if (attach_mode_ != AttachMode::kTracepoint) return;
+  for (const Hook& hook : hooks_) {
+    if (!hook.at_exit) continue;
+    bpf_link* link = AttachHook(hook);
+    if (link == nullptr) {
+      int error_number = errno;
+      deletions__destroy(skeleton_);
+      skeleton_ = nullptr;
+      ThrowStepError(error_number, "attaching to the tracepoint " + hook.tracepoint);
+    }
+    bpf_link__destroy(link);
+    return;
+  }
 }
 
 bpf_link* DeletionPrograms::AttachHook(const Hook& hook) const {

@@ -95,6 +95,9 @@ class DeletionPrograms {
   // Tracepoint mode: reads each tracepoint's number while tracefs may still
   // be read (see syscall_tracepoints.h).
   void NumberTracepoints();
+  // Tracepoint mode: has libbpf choose how it attaches to perf events while
+  // the helper may still load programs.
+  void SettleAttachmentKind();
   bpf_link* AttachHook(const Hook& hook) const;
 
   AttachMode attach_mode_;

@@ -1,11 +1,13 @@
 // The helper's JSON-RPC face as the extension sees it: `node dist/helper.js
 // --stdio` spoken to with vscode-jsonrpc through the project's one protocol
-// module, noting when each trace/deletions notification arrives.
+// module, once it has said it is ready, noting when each trace/deletions
+// notification arrives.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StreamMessageReader, StreamMessageWriter, createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
 
 import {
   DeletionsNotification,
+  HELPER_READY_LINE,
   InitializeRequest,
   LostNotification,
   PROTOCOL_VERSION,
@@ -16,7 +18,7 @@ import {
   type Scope,
   type TraceStats,
 } from '../../common/protocol';
-import { startProcess, stopProcess, type StartedProcess } from './childProcesses';
+import { startProcess, stopProcess, waitUntilReady, type StartedProcess } from './childProcesses';
 
 /** The helper exits within a second of `shutdown`; this is a generous bound. */
 const SHUTDOWN_WAIT_MS = 5000;
@@ -35,6 +37,7 @@ export class HelperClient {
 
   static async start(helperScript: string, onDeletions: DeletionsListener): Promise<HelperClient> {
     const helper = startProcess(['node', helperScript, '--stdio'], 'stream');
+    await waitUntilReady(helper, 'the helper', () => helper.stderrTail().split('\n').includes(HELPER_READY_LINE));
     const connection = createMessageConnection(new StreamMessageReader(helper.stdout!), new StreamMessageWriter(helper.stdin));
     const client = new HelperClient(helper, connection);
     // The arrival time is taken before anything else is done with the batch.

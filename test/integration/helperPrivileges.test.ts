@@ -1,22 +1,25 @@
 // The helper is the only part that runs as root. It refuses to trace without
-// the privileges to, and once its programs are attached it gives up what it
-// no longer needs in every one of its threads, as /proc shows them: the user
-// who asked for it through sudo becomes its user; otherwise it keeps uid 0
-// with no capability at all. Stopping and starting again still works.
+// the privileges to, and once its programs are loaded, before it reads a
+// single request, it gives up what it no longer needs in every one of its
+// threads, as /proc shows them: the user who asked for it through sudo
+// becomes its user; otherwise it keeps uid 0 with no capability at all.
+// Attaching, stopping and starting again still work. A drop that fails ends
+// the helper.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { describe, expect } from 'vitest';
 
-import { CAP_BPF, CAP_PERFMON, hasCapability } from '../../helper/privileges';
 import { HelperErrorCodes, StartRequest } from '../../common/protocol';
 import { initialize, restartAndDeleteFiles, threadStatuses, type SpawnOptions } from './support/helperServer';
 import { errorOf, helperTest as it } from './support/helperTest';
+import { HELPER_SCRIPT } from './support/traceCommand';
 
 const NOBODY = 65534;
 
 describe('without the privileges to trace', () => {
   it('refuses trace/start in one sentence that says what is missing', async ({ scratch, spawnHelper }) => {
-    const helper = spawnHelper({ prefix: ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'] });
-    await initialize(helper, 'raw');
+    const helper = spawnHelper({ attachMode: 'raw', prefix: ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'] });
+    await initialize(helper);
     const error = await errorOf(helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } }));
     expect(error.code).toBe(HelperErrorCodes.NotPermitted);
     expect(error.message).toBe(
@@ -26,10 +29,12 @@ describe('without the privileges to trace', () => {
 });
 
 describe('started by root', () => {
-  it('holds the capabilities to trace before trace/start', async ({ helper }) => {
-    await initialize(helper, 'raw');
+  it('has given up every capability in every thread once it says it is ready, before any request', async ({ spawnHelper }) => {
+    const helper = spawnHelper({ attachMode: 'raw' });
+    await helper.ready;
+    expect(helper.stderr()).toContain('syscall-trace: loaded in raw mode; now running as uid 0 with no capabilities\n');
     for (const thread of threadStatuses(helper.pid)) {
-      expect(hasCapability(thread.effective, CAP_BPF) && hasCapability(thread.effective, CAP_PERFMON)).toBe(true);
+      expect({ tid: thread.tid, effective: thread.effective, permitted: thread.permitted }).toEqual({ tid: thread.tid, effective: 0n, permitted: 0n });
     }
   });
 
@@ -87,5 +92,32 @@ describe('started through sudo (SUDO_UID and SUDO_GID)', () => {
     const { files, stats } = await restartAndDeleteFiles(started, scratch, 3);
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
     expect(stats).toMatchObject({ events: 3, lost: 0 });
+  });
+});
+
+describe('where giving up its privileges fails', () => {
+  // Root without CAP_SETUID (gone from the bounding set, so from every set
+  // after execve) loads the programs, then cannot become the user who asked.
+  const withoutSetuid = ['setpriv', '--bounding-set=-setuid', '--inh-caps=-setuid', '--'];
+  const sudo = { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) };
+
+  it('the JSON-RPC helper ends with a message, before it is ready', async ({ spawnHelper }) => {
+    const helper = spawnHelper({ attachMode: 'raw', prefix: withoutSetuid, env: sudo });
+    await expect(helper.ready).rejects.toThrow(/before it was ready/);
+    expect(await helper.exited).toEqual({ code: 1, signal: null });
+    expect(helper.stderr()).toMatch(
+      /^syscall-trace: the helper could not give up its privileges, so it ends: switching user failed: Operation not permitted \(EPERM\)\n$/m,
+    );
+  });
+
+  it('the terminal command ends with a message and attaches nothing', () => {
+    const result = spawnSync(withoutSetuid[0], [...withoutSetuid.slice(1), process.execPath, HELPER_SCRIPT, 'trace', '--mode', 'raw'], {
+      env: { ...process.env, ...sudo },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^syscall-trace: the helper could not give up its privileges, so it ends: .*switching user.*EPERM/m);
+    expect(result.stderr).not.toContain('Tracing deletions');
   });
 });

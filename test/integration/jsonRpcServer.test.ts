@@ -128,8 +128,8 @@ describe('parameters checked at the boundary', () => {
   });
 
   it('answers another protocol version with invalid params saying which one it speaks', async ({ helper }) => {
-    const error = await errorOf(helper.connection.sendRequest('initialize', { protocolVersion: 2 }));
+    const error = await errorOf(helper.connection.sendRequest('initialize', { protocolVersion: PROTOCOL_VERSION + 1 }));
     expect(error.code).toBe(-32602);
-    expect(error.message).toBe('initialize: this helper speaks protocol version 1, not 2');
+    expect(error.message).toBe(`initialize: this helper speaks protocol version ${PROTOCOL_VERSION}, not ${PROTOCOL_VERSION + 1}`);
   });
 });

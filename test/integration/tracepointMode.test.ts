@@ -27,18 +27,18 @@ const PERFMON_ONLY = 1n << BigInt(CAP_PERFMON);
 const TRACEPOINT_PROGRAMS = ['unlink', 'unlinkat', 'rmdir'].flatMap((syscall) => [`tracepoint enter_${syscall}`, `tracepoint exit_${syscall}`]).sort();
 
 describe('initialize', () => {
-  it('names the mode the helper traces in', async ({ helper }) => {
-    expect(await initialize(helper)).toMatchObject({ attachMode: DEFAULT_ATTACH_MODE });
-    expect(await initialize(helper, 'tracepoint')).toMatchObject({ attachMode: 'tracepoint' });
+  it('names the mode the helper was started in', async ({ spawnHelper }) => {
+    expect(await initialize(spawnHelper())).toMatchObject({ attachMode: DEFAULT_ATTACH_MODE });
+    expect(await initialize(spawnHelper({ attachMode: 'raw' }))).toMatchObject({ attachMode: 'raw' });
+    expect(await initialize(spawnHelper({ attachMode: 'tracepoint' }), 'tracepoint')).toMatchObject({ attachMode: 'tracepoint' });
   });
 
-  it('refuses another mode once the programs of one are loaded', async ({ tracingHelper }) => {
-    const { connection } = await tracingHelper({ attachMode: 'tracepoint' });
-    const error = await errorOf(connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, attachMode: 'raw' }));
+  it('refuses a client that expects another mode', async ({ spawnHelper }) => {
+    const helper = spawnHelper({ attachMode: 'tracepoint' });
+    await helper.ready;
+    const error = await errorOf(helper.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, attachMode: 'raw' }));
     expect(error.code).toBe(HelperErrorCodes.WrongState);
-    expect(error.message).toBe(
-      'initialize: the BPF programs are already loaded in tracepoint mode; a new helper can trace in raw mode',
-    );
+    expect(error.message).toBe('initialize: this helper was started in tracepoint mode (--mode); start another with --mode raw');
   });
 });
 
@@ -67,8 +67,9 @@ describe('the programs of the tracepoint mode', () => {
 });
 
 describe('privileges in tracepoint mode', () => {
-  it('keeps CAP_PERFMON alone, in every thread, once attached', async ({ tracingHelper }) => {
-    const { pid } = await tracingHelper({ attachMode: 'tracepoint' });
+  it('keeps CAP_PERFMON alone, in every thread, from before the first request', async ({ spawnHelper }) => {
+    const { pid, ready } = spawnHelper({ attachMode: 'tracepoint' });
+    await ready;
     const threads = threadStatuses(pid);
     expect(threads.length).toBeGreaterThan(1);
     for (const thread of threads) {

@@ -8,6 +8,7 @@ import {
   capabilitiesToAttachAgain,
   missingTracingPrivileges,
   parseStatus,
+  privilegesLeftOver,
   userWhoAsked,
   type ThreadCredentials,
 } from '../../helper/privileges';
@@ -15,6 +16,8 @@ import {
 const STATUS = `Name:\tnode
 Uid:\t1000\t1000\t1000\t1000
 Gid:\t100\t100\t100\t100
+Groups:\t100 27 
+NoNewPrivs:\t0
 CapInh:\t0000000000000000
 CapPrm:\t000000c000000000
 CapEff:\t000000c000000000
@@ -24,19 +27,77 @@ CapAmb:\t0000000000000000
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/bash\nann:x:1000:1001:Ann:/home/ann:/bin/bash\n';
 
+/** A thread that gave up everything and became uid 1000, group 1000. */
+const DROPPED: ThreadCredentials = {
+  uid: 1000,
+  gid: 1000,
+  uids: [1000, 1000, 1000, 1000],
+  gids: [1000, 1000, 1000, 1000],
+  groups: [1000],
+  permitted: 0n,
+  effective: 0n,
+  inheritable: 0n,
+  bounding: 0n,
+  ambient: 0n,
+  noNewPrivileges: true,
+};
+
 function withEffective(effective: bigint): ThreadCredentials {
-  return { uid: 1000, gid: 1000, permitted: effective, effective, bounding: 0n };
+  return { ...DROPPED, permitted: effective, effective };
 }
 
 describe('parseStatus', () => {
-  it('reads the real uid and gid and the capability sets of /proc/<pid>/status', () => {
+  it('reads the ids, groups, capability sets and no_new_privs of /proc/<pid>/status', () => {
     expect(parseStatus(STATUS)).toEqual({
       uid: 1000,
       gid: 100,
+      uids: [1000, 1000, 1000, 1000],
+      gids: [100, 100, 100, 100],
+      groups: [100, 27],
       permitted: 0xc000000000n,
       effective: 0xc000000000n,
+      inheritable: 0n,
       bounding: 0x1ffffffffffn,
+      ambient: 0n,
+      noNewPrivileges: false,
     });
+  });
+
+  it('reads an empty Groups line as no group', () => {
+    expect(parseStatus(STATUS.replace('Groups:\t100 27 ', 'Groups:\t')).groups).toEqual([]);
+  });
+});
+
+describe('privilegesLeftOver', () => {
+  const asUser = { kept: 0n, user: { uid: 1000, gid: 1000 }, boundingShrunk: true };
+  const perfmon = 1n << 38n;
+
+  it('finds nothing in a thread that gave up everything', () => {
+    expect(privilegesLeftOver(DROPPED, asUser)).toBeUndefined();
+  });
+
+  it('allows exactly the kept capabilities in the permitted, effective and bounding sets', () => {
+    const keeping = { ...DROPPED, permitted: perfmon, effective: perfmon, bounding: perfmon };
+    expect(privilegesLeftOver(keeping, { ...asUser, kept: perfmon })).toBeUndefined();
+    expect(privilegesLeftOver(keeping, asUser)).toBe('permitted capabilities 0x4000000000, effective capabilities 0x4000000000, bounding set 0x4000000000');
+  });
+
+  it('allows no inheritable or ambient capability, not even a kept one', () => {
+    expect(privilegesLeftOver({ ...DROPPED, inheritable: perfmon, ambient: perfmon }, { ...asUser, kept: perfmon })).toBe(
+      'inheritable capabilities 0x4000000000, ambient capabilities 0x4000000000',
+    );
+  });
+
+  it('names any id, group or missing no_new_privs that differs from the user it became', () => {
+    const halfway = { ...DROPPED, uids: [1000, 1000, 0, 1000], gids: [1000, 0, 1000, 1000], groups: [1000, 27], noNewPrivileges: false };
+    expect(privilegesLeftOver(halfway, asUser)).toBe(
+      'uids 1000 1000 0 1000 (expected 1000), gids 1000 0 1000 1000 (expected 1000), groups 1000 27 (expected 1000 alone), no no_new_privs',
+    );
+  });
+
+  it('ignores the ids of a thread that kept its user, and a bounding set it could not shrink', () => {
+    const unprivileged = { ...DROPPED, uids: [7, 7, 7, 7], groups: [7, 27], bounding: 0x1ffffffffffn };
+    expect(privilegesLeftOver(unprivileged, { kept: 0n, boundingShrunk: false })).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
-// The real helper in --stdio mode (`node dist/helper.js --stdio`), spoken to
-// through vscode-jsonrpc as the extension speaks to it, plus what tests need
+// The real helper in --stdio mode (`node dist/helper.js --stdio --mode M`),
+// spoken to through vscode-jsonrpc as the extension speaks to it (nothing is
+// written before its HELPER_READY_LINE), plus what tests need
 // to look at it from outside: its BPF programs, its threads' credentials, its
 // memory. Benchmarks may use it too.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -16,6 +17,7 @@ import {
 import { parseStatus, type ThreadCredentials } from '../../../helper/privileges';
 import {
   DeletionsNotification,
+  HELPER_READY_LINE,
   InitializeRequest,
   LostNotification,
   PROTOCOL_VERSION,
@@ -40,6 +42,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Runs the helper through another program first (e.g. setpriv ... --). */
   prefix?: string[];
+  /** Its `--mode`; absent: none given, so its default. */
+  attachMode?: AttachMode;
 }
 
 export interface HelperUnderTest {
@@ -53,13 +57,16 @@ export interface HelperUnderTest {
   /** What the client connection logged: e.g. error answers to malformed frames, which carry no id. */
   clientLog: string[];
   stderr(): string;
+  /** Resolves once it has written HELPER_READY_LINE; rejects if it exits first. */
+  ready: Promise<void>;
   exited: Promise<Exit>;
   /** Ends it with SIGKILL if it still runs. */
   dispose(): Promise<void>;
 }
 
 export function spawnHelper(options: SpawnOptions = {}): HelperUnderTest {
-  const command = [...(options.prefix ?? []), process.execPath, HELPER_BUNDLE, '--stdio'];
+  const mode = options.attachMode === undefined ? [] : ['--mode', options.attachMode];
+  const command = [...(options.prefix ?? []), process.execPath, HELPER_BUNDLE, '--stdio', ...mode];
   const child = spawn(command[0], command.slice(1), {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
@@ -67,6 +74,13 @@ export function spawnHelper(options: SpawnOptions = {}): HelperUnderTest {
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', () => {
+      if (stderr.split('\n').includes(HELPER_READY_LINE)) resolve();
+    });
+    void exited.then((exit) => reject(new Error(`the helper exited (${JSON.stringify(exit)}) before it was ready:\n${stderr}`)));
+  });
+  ready.catch(() => undefined);
   const clientLog: string[] = [];
   const log = (message: string): void => {
     clientLog.push(message);
@@ -95,6 +109,7 @@ export function spawnHelper(options: SpawnOptions = {}): HelperUnderTest {
     lostTotals,
     clientLog,
     stderr: () => stderr,
+    ready,
     exited,
     async dispose() {
       if (running) child.kill('SIGKILL');
@@ -104,14 +119,15 @@ export function spawnHelper(options: SpawnOptions = {}): HelperUnderTest {
   };
 }
 
-/** Without `attachMode`, the helper traces in its default mode. */
-export function initialize(helper: HelperUnderTest, attachMode?: AttachMode): Promise<InitializeResult> {
+/** Waits for the helper's ready line, then initializes it; `attachMode`: the mode the client expects. */
+export async function initialize(helper: HelperUnderTest, attachMode?: AttachMode): Promise<InitializeResult> {
+  await helper.ready;
   return helper.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, ...(attachMode && { attachMode }) });
 }
 
-/** Initializes the helper (in its default mode without `attachMode`) and starts it tracing below `directory`. */
-export async function startTracing(helper: HelperUnderTest, directory: string, attachMode?: AttachMode): Promise<void> {
-  await initialize(helper, attachMode);
+/** Initializes the helper and starts it tracing below `directory`. */
+export async function startTracing(helper: HelperUnderTest, directory: string): Promise<void> {
+  await initialize(helper);
   await helper.connection.sendRequest(StartRequest, { scope: { paths: [directory] } });
 }
 
@@ -229,9 +245,6 @@ export async function waitUntilUnloaded(ids: number[], patienceMs = 10_000): Pro
 
 export interface ThreadStatus extends ThreadCredentials {
   tid: number;
-  inheritable: bigint;
-  ambient: bigint;
-  noNewPrivileges: boolean;
 }
 
 /** Every thread of the process, as /proc/<pid>/task/<tid>/status shows it. */
@@ -244,14 +257,7 @@ export function threadStatuses(pid: number): ThreadStatus[] {
     } catch {
       continue; // the thread ended
     }
-    const hex = (name: string): bigint => BigInt(`0x${new RegExp(`^${name}:\\s*(\\S+)`, 'm').exec(text)![1]}`);
-    statuses.push({
-      tid: Number(tid),
-      ...parseStatus(text),
-      inheritable: hex('CapInh'),
-      ambient: hex('CapAmb'),
-      noNewPrivileges: /^NoNewPrivs:\s*1$/m.test(text),
-    });
+    statuses.push({ tid: Number(tid), ...parseStatus(text) });
   }
   return statuses;
 }

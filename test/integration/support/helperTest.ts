@@ -3,19 +3,16 @@
 // - scratch: a directory of its own, removed after the test;
 // - spawnHelper(options): spawns a helper; every helper the test spawned is
 //   ended after it, passed or failed, so that none goes on tracing;
-// - helper: one helper spawned with no options, not yet initialized;
+// - helper: one helper spawned with no options, ready but not yet initialized;
 // - tracingHelper(options): a helper spawned with `options` that is already
 //   tracing (startTracing in helperServer.ts).
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { expect, test } from 'vitest';
 
-import type { AttachMode } from '../../../common/protocol';
 import { spawnHelper as spawnHelperProcess, startTracing, type HelperUnderTest, type SpawnOptions } from './helperServer';
 import { makeScratchDirectory, removeScratchDirectory } from './scratch';
 
 export interface TracingHelperOptions extends SpawnOptions {
-  /** The helper's default mode where none is given. */
-  attachMode?: AttachMode;
   /** What it traces below: the test's scratch directory where none is given. */
   directory?: string;
 }
@@ -37,11 +34,15 @@ export const helperTest = test
       return helper;
     };
   })
-  .extend('helper', ({ spawnHelper }) => spawnHelper())
+  .extend('helper', async ({ spawnHelper }) => {
+    const helper = spawnHelper();
+    await helper.ready;
+    return helper;
+  })
   .extend('tracingHelper', ({ scratch, spawnHelper }) => {
-    return async ({ attachMode, directory = scratch, ...spawnOptions }: TracingHelperOptions = {}): Promise<HelperUnderTest> => {
+    return async ({ directory = scratch, ...spawnOptions }: TracingHelperOptions = {}): Promise<HelperUnderTest> => {
       const helper = spawnHelper(spawnOptions);
-      await startTracing(helper, directory, attachMode);
+      await startTracing(helper, directory);
       return helper;
     };
   });
