@@ -12,6 +12,7 @@ import {
   validateSetScope,
   validateStart,
 } from '../../helper/validation';
+import { PROTOCOL_VERSION } from '../../common/protocol';
 
 function refusal(check: () => unknown): ResponseError<void> {
   try {
@@ -25,8 +26,8 @@ function refusal(check: () => unknown): ResponseError<void> {
 }
 
 describe('initialize', () => {
-  it('accepts protocol version 1', () => {
-    expect(validateInitialize({ protocolVersion: 1 })).toEqual({ protocolVersion: 1 });
+  it(`accepts protocol version ${PROTOCOL_VERSION}`, () => {
+    expect(validateInitialize({ protocolVersion: PROTOCOL_VERSION })).toEqual({ protocolVersion: PROTOCOL_VERSION });
   });
 
   it.each([[undefined], [{}], [{ protocolVersion: '1' }], [{ protocolVersion: 1.5 }], [{ protocolVersion: null }]])(
@@ -37,19 +38,19 @@ describe('initialize', () => {
   );
 
   it('accepts either attach mode', () => {
-    expect(validateInitialize({ protocolVersion: 1, attachMode: 'raw' })).toEqual({ protocolVersion: 1, attachMode: 'raw' });
-    expect(validateInitialize({ protocolVersion: 1, attachMode: 'tracepoint' })).toEqual({ protocolVersion: 1, attachMode: 'tracepoint' });
+    expect(validateInitialize({ protocolVersion: PROTOCOL_VERSION, attachMode: 'raw' })).toEqual({ protocolVersion: PROTOCOL_VERSION, attachMode: 'raw' });
+    expect(validateInitialize({ protocolVersion: PROTOCOL_VERSION, attachMode: 'tracepoint' })).toEqual({ protocolVersion: PROTOCOL_VERSION, attachMode: 'tracepoint' });
   });
 
   it.each([['kprobe'], [null], [1], [['raw']]])('refuses the attach mode %j, naming the ones there are', (attachMode) => {
-    expect(refusal(() => validateInitialize({ protocolVersion: 1, attachMode })).message).toMatch(
+    expect(refusal(() => validateInitialize({ protocolVersion: PROTOCOL_VERSION, attachMode })).message).toMatch(
       /^initialize: params.attachMode must be "raw" or "tracepoint", got /,
     );
   });
 
   it('refuses another version, saying which one it speaks', () => {
-    expect(refusal(() => validateInitialize({ protocolVersion: 2 })).message).toBe(
-      'initialize: this helper speaks protocol version 1, not 2',
+    expect(refusal(() => validateInitialize({ protocolVersion: PROTOCOL_VERSION + 1 })).message).toBe(
+      `initialize: this helper speaks protocol version ${PROTOCOL_VERSION}, not ${PROTOCOL_VERSION + 1}`,
     );
   });
 });
