@@ -57,6 +57,29 @@ export function relativeTime(iso: string, now: number): string {
   return `${Math.floor(hours / 24)} d ago`;
 }
 
+/**
+ * Where a time is shown, in the person's own terms: the host's locale and
+ * time zone unless these name others (the tests do, to be exact). Exports
+ * keep the ISO time, which every tool reads the same.
+ */
+export interface TimeFormat {
+  locale?: string;
+  timeZone?: string;
+}
+
+/** The time of day, local; with the date in front where it is not today's. */
+export function localTime(iso: string, now: number, format: TimeFormat = {}): string {
+  const time = new Date(iso);
+  const options = { timeZone: format.timeZone };
+  const sameDay = time.toLocaleDateString(format.locale, options) === new Date(now).toLocaleDateString(format.locale, options);
+  return sameDay ? time.toLocaleTimeString(format.locale, options) : time.toLocaleString(format.locale, options);
+}
+
+/** Date and time, local. */
+export function localDateTime(iso: string, format: TimeFormat = {}): string {
+  return new Date(iso).toLocaleString(format.locale, { timeZone: format.timeZone });
+}
+
 /** "comm (pid)", escaped. */
 export function processLabel(event: Pick<DeletionEvent, 'comm' | 'pid'>): string {
   return `${escapeText(event.comm)} (${event.pid})`;

@@ -10,11 +10,20 @@ import * as path from 'node:path';
 export type ElevationSetting = 'auto' | 'direct' | 'pkexec' | 'sudo';
 export type ElevationMethod = 'direct' | 'pkexec' | 'sudo';
 
+/**
+ * The programs that run as root or make root, by absolute path only: a PATH
+ * search could find a program anyone can replace. Each must be root's and
+ * writable by root alone (trustedFiles.ts, fixedProgramProblem).
+ */
+export const SUDO = '/usr/bin/sudo';
+export const PKEXEC = '/usr/bin/pkexec';
+export const ENV = '/usr/bin/env';
+
 export interface ElevationFacts {
   isRoot: boolean;
-  /** Absolute paths of the programs found on PATH. */
-  pkexec?: string;
-  sudo?: string;
+  /** Whether pkexec and sudo exist at their fixed paths (whether they may be run is checked when they are). */
+  pkexecInstalled?: boolean;
+  sudoInstalled?: boolean;
   polkitAgentRunning: boolean;
 }
 
@@ -23,38 +32,24 @@ export function elevationMethods(setting: ElevationSetting, facts: ElevationFact
   if (setting !== 'auto') return [setting];
   if (facts.isRoot) return ['direct'];
   const methods: ElevationMethod[] = [];
-  if (facts.pkexec !== undefined && facts.polkitAgentRunning) methods.push('pkexec');
-  if (facts.sudo !== undefined) methods.push('sudo');
+  if (facts.pkexecInstalled === true && facts.polkitAgentRunning) methods.push('pkexec');
+  if (facts.sudoInstalled === true) methods.push('sudo');
   return methods;
 }
 
 export const NO_ELEVATION_MESSAGE =
   'Tracing deletions needs root, and there is no way to ask for it here: the extension host is not root, ' +
-  'no polkit authentication agent is running for pkexec, and sudo is not installed. ' +
+  `no polkit authentication agent is running for pkexec, and there is no ${SUDO}. ` +
   'Install sudo (and add your user to the sudoers), run a polkit agent, or start VS Code as root; ' +
   'or run the terminal command instead: sudo node <extension>/dist/helper.js trace.';
 
 export function elevationFacts(): ElevationFacts {
   return {
     isRoot: process.getuid?.() === 0,
-    pkexec: executableOnPath('pkexec'),
-    sudo: executableOnPath('sudo'),
+    pkexecInstalled: fs.existsSync(PKEXEC),
+    sudoInstalled: fs.existsSync(SUDO),
     polkitAgentRunning: polkitAgentRunning(),
   };
-}
-
-export function executableOnPath(name: string, searchPath = process.env.PATH ?? ''): string | undefined {
-  for (const directory of searchPath.split(path.delimiter)) {
-    if (directory === '') continue;
-    const candidate = path.join(directory, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 // Polkit agents register on the system bus, which a plain process cannot

@@ -20,11 +20,12 @@ export class HelperConnection {
   ) {}
 
   /**
-   * Opens the connection and agrees on the protocol and the attach mode
-   * (undefined: the helper's default). Rejects if the helper ends first (a
-   * refused password, a missing privilege): its stderr says why.
+   * Opens the connection to a helper that has said it is ready
+   * (helperStartup.ts) and agrees on the protocol; the helper names the
+   * attach mode it was started in. Rejects if the helper ends first: its
+   * stderr says why.
    */
-  static async open(helper: HelperProcess, listener: HelperListener, attachMode?: protocol.AttachMode): Promise<HelperConnection> {
+  static async open(helper: HelperProcess, listener: HelperListener): Promise<HelperConnection> {
     const connection = createMessageConnection(new StreamMessageReader(helper.child.stdout), new StreamMessageWriter(helper.child.stdin));
     connection.onNotification(protocol.DeletionsNotification, (params) => listener.onDeletions(params.events));
     connection.onNotification(protocol.LostNotification, (params) => listener.onLost(params.lost));
@@ -32,7 +33,7 @@ export class HelperConnection {
     void helper.exited.then(() => connection.dispose());
     try {
       const info = await Promise.race([
-        connection.sendRequest(protocol.InitializeRequest, { protocolVersion: protocol.PROTOCOL_VERSION, ...(attachMode && { attachMode }) }),
+        connection.sendRequest(protocol.InitializeRequest, { protocolVersion: protocol.PROTOCOL_VERSION }),
         helper.exited.then((exit) => Promise.reject(new HelperEndedError(exit.code, helper.lastStderrLines))),
       ]);
       if (info.protocolVersion !== protocol.PROTOCOL_VERSION) {
@@ -57,12 +58,25 @@ export class HelperConnection {
     return this.connection.sendRequest(protocol.StatsRequest, {});
   }
 
-  /** Stops tracing, asks the helper to exit, and waits until it has. */
+  /**
+   * Stops tracing; the helper stays, ready to start again without asking for
+   * privileges. The deletions still in the ring buffer arrive first, so the
+   * answer may take a moment; one that never comes is an error.
+   */
+  async stop(timeoutMs = 10_000): Promise<protocol.TraceStats> {
+    return withTimeout(this.connection.sendRequest(protocol.StopRequest, {}), timeoutMs);
+  }
+
+  /** Stops tracing if it traces (the totals, if it did), asks the helper to exit, and waits until it has. */
   async close(): Promise<protocol.TraceStats | undefined> {
     let stats: protocol.TraceStats | undefined;
     if (!this.helper.hasExited) {
       try {
-        stats = await withTimeout(this.connection.sendRequest(protocol.StopRequest, {}), 2000);
+        stats = await this.stop(2000);
+      } catch {
+        // Not tracing (WrongState), or not answering: shutdown, or closing its stdin, ends it all the same.
+      }
+      try {
         await withTimeout(this.connection.sendRequest(protocol.ShutdownRequest, {}), 1000);
       } catch {
         // It is ending anyway: closing its stdin below is what counts.

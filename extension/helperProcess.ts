@@ -5,17 +5,15 @@
 // needed. pkexec and sudo clear the environment, so `env` sets it again.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
-import type { ElevationMethod } from './elevation';
+import type { AttachMode } from '../common/protocol';
+import { ENV, PKEXEC, SUDO, type ElevationMethod } from './elevation';
+import { SUDO_PROMPT_MARKER } from './startupConversation';
 
 export interface HelperRuntime {
   /** The JavaScript runtime: the extension host's own (process.execPath). */
   execPath: string;
   /** Absolute path of dist/helper.js. */
   helperScript: string;
-  /** Absolute paths of the elevation programs and of env, where found. */
-  pkexec?: string;
-  sudo?: string;
-  env?: string;
 }
 
 export interface HelperCommandLine {
@@ -24,24 +22,32 @@ export interface HelperCommandLine {
 }
 
 /**
- * `password` is for sudo only: with one, sudo is told to forget any cached
- * credentials and read the password from stdin (so that the password line is
- * always consumed by sudo, never by the helper); without one, sudo must not ask.
+ * The helper loads its programs in `mode` before it reads anything. sudo reads
+ * the password from stdin (-S), one byte at a time up to the newline, so it
+ * never takes what follows; its prompt is our marker, so that the extension
+ * sees when it asks (startupConversation.ts). Without -k, credentials sudo has
+ * cached are used.
  */
-export function helperCommandLine(method: ElevationMethod, runtime: HelperRuntime, withPassword = false): HelperCommandLine {
-  const node = [runtime.execPath, runtime.helperScript, '--stdio'];
-  const asNode = [runtime.env ?? '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', ...node];
+export function helperCommandLine(method: ElevationMethod, runtime: HelperRuntime, mode: AttachMode): HelperCommandLine {
+  const node = [runtime.execPath, runtime.helperScript, '--stdio', '--mode', mode];
+  const asNode = [ENV, 'ELECTRON_RUN_AS_NODE=1', ...node];
   switch (method) {
     case 'direct':
       return { command: runtime.execPath, args: node.slice(1) };
     case 'pkexec':
-      return { command: runtime.pkexec ?? 'pkexec', args: asNode };
+      return { command: PKEXEC, args: asNode };
     case 'sudo':
-      return {
-        command: runtime.sudo ?? 'sudo',
-        args: [...(withPassword ? ['-k', '-S', '-p', ''] : ['-n']), '--', ...asNode],
-      };
+      return { command: SUDO, args: ['-S', '-p', SUDO_PROMPT_MARKER, '--', ...asNode] };
   }
+}
+
+export interface StderrListeners {
+  /** Each complete line, with `quietText` taken out; for the log. */
+  onLine(line: string): void;
+  /** Every piece of stderr as it arrives, untouched. */
+  onChunk?(chunk: string): void;
+  /** Text that carries nothing for a reader (sudo's prompt, our marker), left out of the lines. */
+  quietText?: string;
 }
 
 export interface HelperExit {
@@ -59,24 +65,25 @@ export class HelperProcess {
 
   private constructor(
     readonly child: ChildProcessWithoutNullStreams,
-    onStderrLine: (line: string) => void,
+    private readonly listeners: StderrListeners,
   ) {
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
+      listeners.onChunk?.(chunk);
       const lines = (this.partialLine + chunk).split('\n');
       this.partialLine = lines.pop()!;
-      for (const line of lines) this.keep(line, onStderrLine);
+      for (const line of lines) this.keep(line);
     });
     // A helper that dies mid-write must not take the extension host down with an EPIPE.
     child.stdin.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
       child.on('error', (error) => {
-        this.keep(`could not start ${child.spawnfile}: ${error.message}`, onStderrLine);
+        this.keep(`could not start ${child.spawnfile}: ${error.message}`);
         this.exit ??= { code: null, signal: null };
         resolve(this.exit);
       });
       child.on('close', (code, signal) => {
-        if (this.partialLine !== '') this.keep(this.partialLine, onStderrLine);
+        if (this.partialLine !== '') this.keep(this.partialLine);
         this.partialLine = '';
         this.exit ??= { code, signal };
         resolve(this.exit);
@@ -84,12 +91,12 @@ export class HelperProcess {
     });
   }
 
-  static spawn(commandLine: HelperCommandLine, onStderrLine: (line: string) => void): HelperProcess {
+  static spawn(commandLine: HelperCommandLine, listeners: StderrListeners): HelperProcess {
     const child = spawn(commandLine.command, commandLine.args, {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    return new HelperProcess(child, onStderrLine);
+    return new HelperProcess(child, listeners);
   }
 
   get hasExited(): boolean {
@@ -119,10 +126,14 @@ export class HelperProcess {
     return this.exited;
   }
 
-  private keep(line: string, onStderrLine: (line: string) => void): void {
+  private keep(rawLine: string): void {
+    const quiet = this.listeners.quietText;
+    const line = quiet === undefined ? rawLine : rawLine.split(quiet).join('');
+    // A prompt alone at the end, say, leaves nothing to read.
+    if (line === '' && rawLine !== '') return;
     this.stderrLines.push(line);
     if (this.stderrLines.length > KEPT_STDERR_LINES) this.stderrLines.shift();
-    onStderrLine(line);
+    this.listeners.onLine(line);
   }
 }
 

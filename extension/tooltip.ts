@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 
 import type { DeletionEvent } from '../common/protocol';
-import { shellCommandLine, shownComponents } from './displayText';
+import { localDateTime, shellCommandLine, shownComponents, type TimeFormat } from './displayText';
 import { commandLink, markdownOfShownText, markdownText } from './markdown';
 
 export interface TooltipOptions {
@@ -13,6 +13,8 @@ export interface TooltipOptions {
   openDirectoryCommand: string;
   /** The integrated terminal or task the deleting process runs in, if any. */
   terminalName?: string;
+  /** Absent: the host's locale and time zone. */
+  timeFormat?: TimeFormat;
 }
 
 export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): string {
@@ -29,7 +31,8 @@ export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): 
     lines.push(`Started by: ${event.ancestors.map((ancestor) => `${markdownText(ancestor.comm)} (${ancestor.pid})`).join(' ← ')}`);
   }
   lines.push(`System call: ${markdownText(event.syscall)} (${markdownText(event.abi)}), argument ${markdownText(event.pathArg)}`);
-  lines.push(`Time: ${markdownText(event.time)}`);
+  lines.push(`Time: ${markdownText(localDateTime(event.time, options.timeFormat))}`);
+  lines.push(`ISO time: ${markdownText(event.time)}`);
   return lines.join('\n\n');
 }
 

@@ -1,24 +1,28 @@
-// One helper's life as the user sees it: *Start* (with progress while it
+// The helper's life as the user sees it: *Start* (with progress while it
 // elevates and loads), deletions flowing into the store, the status-bar
 // count, the scope following the workspace folders, *Stop*, and a helper
-// that dies being reported with its last stderr lines.
+// that dies being reported with its last stderr lines. One helper serves the
+// window: *Stop* leaves it waiting, without privileges, and the next *Start*
+// traces with it again, so the password is asked once per window.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
-import type { AttachMode, DeletionEvent, Scope } from '../common/protocol';
+import { DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope } from '../common/protocol';
 import type { DeletionsView } from './deletionsView';
 import type { DeletionStore } from './deletionStore';
 import { countText } from './displayText';
 import { elevationFacts } from './elevation';
 import { HelperEndedError, type HelperConnection } from './helperConnection';
-import { LaunchError, launchHelper } from './helperLauncher';
+import { launchHelper } from './helperLauncher';
 import { describeExit } from './helperProcess';
+import { LaunchError } from './launchError';
 import { Commands, TRACING_CONTEXT_KEY, VIEW_ID } from './names';
 import { helperScope, sameScope, type ScopeChoice } from './scope';
 import { readSettings } from './settings';
 import type { WorkspaceFolderInfo } from './treeModel';
 
 type State = 'stopped' | 'starting' | 'tracing' | 'stopping';
+type Progress = vscode.Progress<{ message?: string }>;
 
 export interface SessionContext {
   extensionPath: string;
@@ -32,11 +36,14 @@ export interface SessionContext {
 
 export class TracingSession implements vscode.Disposable {
   private state: State = 'stopped';
+  /** This window's helper, tracing or waiting for the next Start; undefined until one is started, and after it ends. */
   private helper: HelperConnection | undefined;
   private scope: Scope | undefined;
+  /** trace/lost counts everything one helper has lost, over all its traces. */
   private lostByThisHelper = 0;
   /** The mode of the latest helper, as its initialize reply named it. */
   private attachMode: AttachMode | undefined;
+  private disposed = false;
   private readonly statusBar: vscode.StatusBarItem;
 
   constructor(private readonly context: SessionContext) {
@@ -50,61 +57,54 @@ export class TracingSession implements vscode.Disposable {
   }
 
   async start(): Promise<void> {
+    // As Run and Debug shows its own view: what Start fills is in sight.
+    void vscode.commands.executeCommand(`${VIEW_ID}.focus`);
     if (this.state !== 'stopped') {
       void vscode.window.showInformationMessage(this.state === 'tracing' ? 'Syscall Trace is already tracing deletions.' : 'Syscall Trace is busy: try again in a moment.');
       return;
     }
     this.state = 'starting';
     this.context.treeView.message = undefined;
+    this.update();
     const { log } = this.context;
     try {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Syscall Trace', cancellable: false },
         async (progress) => {
-          progress.report({ message: 'Starting the helper…' });
-          const settings = readSettings();
-          const helper = await launchHelper({
-            setting: settings.elevation,
-            facts: elevationFacts(),
-            runtime: { execPath: process.execPath, helperScript: path.join(this.context.extensionPath, 'dist', 'helper.js') },
-            askSudoPassword: () => askSudoPassword(),
-            listener: { onDeletions: (events) => this.onDeletions(events), onLost: (lost) => this.onLost(lost) },
-            attachMode: settings.attachMode,
-            log: (line) => log.appendLine(line),
-          });
-          this.helper = helper;
-          this.attachMode = helper.info.attachMode;
-          log.appendLine(
-            `helper ${helper.info.helperVersion} (pid ${helper.info.pid}) on Linux ${helper.info.kernelRelease} ${helper.info.arch}, ${describeAttachMode(helper.info.attachMode)}`,
-          );
-          progress.report({ message: 'Loading the BPF programs…' });
-          this.lostByThisHelper = 0;
+          const helper = await this.helperInMode(readSettings().attachMode ?? DEFAULT_ATTACH_MODE, progress);
+          progress.report({ message: 'Attaching the BPF programs…' });
           this.scope = helperScope(this.context.scopeChoice(), this.context.folders());
           // Failed attempts are always asked for, and hidden in the view unless syscallTrace.showFailed:
           // turning the setting on then shows them from the start.
           const started = await helper.start(this.scope, true);
           log.appendLine(`tracing ${describeScope(this.scope)} since ${started.startedAt}`);
-          void helper.helper.exited.then((exit) => this.onHelperExit(helper, describeExit(exit)));
         },
       );
       this.state = 'tracing';
     } catch (error) {
       this.state = 'stopped';
-      await this.helper?.close();
-      this.helper = undefined;
+      // A helper that could not start tracing would fail the same way next time: the next Start begins afresh.
+      await this.endHelper();
       this.reportStartFailure(error);
     }
     this.update();
   }
 
+  /** Stops tracing; the helper stays for the next Start. */
   async stop(): Promise<void> {
     const helper = this.helper;
     if (this.state !== 'tracing' || helper === undefined) return;
     this.state = 'stopping';
-    this.helper = undefined;
     this.update();
-    const stats = await helper.close();
-    if (stats !== undefined) this.context.log.appendLine(`stopped: ${stats.events} deletions reported, ${stats.lost} lost, ${stats.filtered} outside the scope`);
+    const { log } = this.context;
+    try {
+      const stats = await helper.stop();
+      log.appendLine(`stopped: ${stats.events} deletions reported, ${stats.lost} lost, ${stats.filtered} outside the scope`);
+      if (this.helper === helper) log.appendLine(`the helper (pid ${helper.info.pid}) stays, without privileges, for the next Start`);
+    } catch (error) {
+      log.appendLine(`could not stop tracing (${error instanceof Error ? error.message : String(error)}): ending the helper`);
+      if (this.helper === helper) await this.endHelper();
+    }
     this.state = 'stopped';
     this.update();
   }
@@ -140,9 +140,60 @@ export class TracingSession implements vscode.Disposable {
     this.statusBar.show();
   }
 
+  /** The window closes, or the extension is disabled: the helper ends with it. */
   async dispose(): Promise<void> {
-    await this.stop();
+    this.disposed = true;
+    this.state = 'stopped';
     this.statusBar.dispose();
+    await this.endHelper();
+  }
+
+  /** The helper to trace with: this window's, unless it traces in another mode than the setting asks; else a new one. */
+  private async helperInMode(mode: AttachMode, progress: Progress): Promise<HelperConnection> {
+    const { log } = this.context;
+    const current = this.helper;
+    if (current !== undefined) {
+      if (current.info.attachMode === mode) {
+        log.appendLine(`starting again with the helper already running (pid ${current.info.pid})`);
+        return current;
+      }
+      log.appendLine(
+        `syscallTrace.attachMode now asks for ${mode} mode, and the helper (pid ${current.info.pid}) loaded its programs in ${current.info.attachMode} mode: ending it and starting another`,
+      );
+      progress.report({ message: 'Ending the helper of the other attach mode…' });
+      await this.endHelper();
+    }
+    progress.report({ message: 'Starting the helper…' });
+    const helper = await launchHelper({
+      setting: readSettings().elevation,
+      facts: elevationFacts(),
+      runtime: { execPath: process.execPath, helperScript: path.join(this.context.extensionPath, 'dist', 'helper.js') },
+      askSudoPassword: () => askSudoPassword(),
+      offerSudoRetry: () => offerSudoRetry(),
+      listener: { onDeletions: (events) => this.onDeletions(events), onLost: (lost) => this.onLost(lost) },
+      attachMode: mode,
+      log: (line) => log.appendLine(line),
+      progress: (message) => progress.report({ message }),
+    });
+    if (this.disposed) {
+      await helper.close();
+      throw new LaunchError('The window is closing: tracing did not start.');
+    }
+    this.helper = helper;
+    this.lostByThisHelper = 0;
+    this.attachMode = helper.info.attachMode;
+    log.appendLine(
+      `helper ${helper.info.helperVersion} (pid ${helper.info.pid}) on Linux ${helper.info.kernelRelease} ${helper.info.arch}, ${describeAttachMode(helper.info.attachMode)}`,
+    );
+    void helper.helper.exited.then((exit) => this.onHelperExit(helper, describeExit(exit)));
+    return helper;
+  }
+
+  /** Ends this window's helper, if there is one: shutdown, then its stdin closed. */
+  private async endHelper(): Promise<void> {
+    const helper = this.helper;
+    this.helper = undefined;
+    await helper?.close();
   }
 
   private onDeletions(events: DeletionEvent[]): void {
@@ -158,11 +209,17 @@ export class TracingSession implements vscode.Disposable {
   }
 
   private onHelperExit(helper: HelperConnection, how: string): void {
-    // Only a helper that was tracing and was not asked to stop has died.
+    // A helper that was asked to end is no longer this.helper.
     if (this.helper !== helper) return;
     this.helper = undefined;
-    this.state = 'stopped';
     const { log, treeView } = this.context;
+    if (this.state !== 'tracing') {
+      // Idle (or between requests, whose failure is reported where they were made): nothing was lost.
+      log.appendLine(`the helper (pid ${helper.info.pid}) ${how} while not tracing; the next Start starts another`);
+      for (const line of helper.helper.lastStderrLines.slice(-10)) log.appendLine(`  ${line}`);
+      return;
+    }
+    this.state = 'stopped';
     log.appendLine(`the helper ${how}; its last lines on stderr:`);
     for (const line of helper.helper.lastStderrLines.slice(-10)) log.appendLine(`  ${line}`);
     treeView.message = `Tracing stopped: the helper ${how}. Its last lines are in the log (Syscall Trace: Show Log).`;
@@ -196,6 +253,11 @@ function describeAttachMode(mode: AttachMode): string {
 
 function describeScope(scope: Scope): string {
   return scope === 'system' ? 'the whole system' : scope.paths.join(', ');
+}
+
+/** Shown at once, while sudo waits at its next prompt: Try Again types into the same sudo. */
+async function offerSudoRetry(): Promise<boolean> {
+  return (await vscode.window.showWarningMessage('Syscall Trace: sudo did not accept the password.', 'Try Again')) === 'Try Again';
 }
 
 async function askSudoPassword(): Promise<string | undefined> {

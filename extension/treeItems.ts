@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 
 import { escapeText } from '../common/shownText';
 import type { DeletionEvent } from '../common/protocol';
-import { countText, parentDirectory, processLabel, relativeTime, shownName } from './displayText';
+import { countText, localTime, parentDirectory, processLabel, relativeTime, shownName } from './displayText';
 import { Commands, TOOLTIP_COMMANDS } from './names';
 import type { TerminalRegistry } from './terminalRegistry';
 import { deletionTooltip } from './tooltip';
@@ -86,7 +86,7 @@ export class TreeItems {
     if (inList) parts.push(escapeText(parentDirectory(event.path)));
     parts.push(processLabel(event));
     if (terminal !== undefined) parts.push(`terminal “${escapeText(terminal.name)}”`);
-    parts.push(relativeTime(event.time, now));
+    parts.push(`${localTime(event.time, now)} (${relativeTime(event.time, now)})`);
     item.description = parts.join(' · ');
     if (event.complete && event.pathBytes === undefined) item.resourceUri = vscode.Uri.file(event.path);
     if (event.result < 0) item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));

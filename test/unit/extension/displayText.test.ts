@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { shownPath } from '../../../common/shownText';
-import { parentDirectory, relativeTime, shellCommandLine, shownName } from '../../../extension/displayText';
+import { localDateTime, localTime, parentDirectory, relativeTime, shellCommandLine, shownName } from '../../../extension/displayText';
 
 describe('display text', () => {
   it('shows a name that is not UTF-8 byte for byte', () => {
@@ -30,5 +30,25 @@ describe('display text', () => {
     expect(relativeTime('2026-11-24T11:59:18.000Z', now)).toBe('42 s ago');
     expect(relativeTime('2026-11-24T11:55:00.000Z', now)).toBe('5 min ago');
     expect(relativeTime('2026-11-24T09:00:00.000Z', now)).toBe('3 h ago');
+  });
+
+  it('shows a time in the person’s time zone and locale: the time of day for today, the date too for another day', () => {
+    const berlin = { locale: 'en-GB', timeZone: 'Europe/Berlin' };
+    const iso = '2026-11-24T12:00:00.000Z';
+    expect(localTime(iso, Date.parse('2026-11-24T18:00:00.000Z'), berlin)).toBe('13:00:00');
+    expect(localTime(iso, Date.parse('2026-11-25T18:00:00.000Z'), berlin)).toBe('24/11/2026, 13:00:00');
+    expect(localDateTime(iso, berlin)).toBe('24/11/2026, 13:00:00');
+  });
+
+  it('takes the local date for “today”, not the UTC one', () => {
+    const newYork = { locale: 'en-US', timeZone: 'America/New_York' };
+    // 03:00 UTC on the 24th is the evening of the 23rd in New York, the same evening as 04:00 UTC.
+    expect(localTime('2026-11-24T03:00:00.000Z', Date.parse('2026-11-24T04:00:00.000Z'), newYork)).toBe('10:00:00 PM');
+    expect(localDateTime('2026-11-24T03:00:00.000Z', newYork)).toBe('11/23/2026, 10:00:00 PM');
+  });
+
+  it('uses the host’s locale and time zone unless told otherwise', () => {
+    const iso = '2026-11-24T12:00:00.000Z';
+    expect(localDateTime(iso)).toBe(new Date(iso).toLocaleString());
   });
 });

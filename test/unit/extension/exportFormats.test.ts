@@ -32,6 +32,10 @@ describe('export to CSV', () => {
     expect(toCsv([deletion({ path: '/tmp/x', comm: '=HYPERLINK("http://x")' })])).toContain(`"'=HYPERLINK(""http://x"")"`);
   });
 
+  it('keeps the exact ISO time, whatever the view shows', () => {
+    expect(rows(toCsv([deletion({ path: '/tmp/x', time: '2026-11-24T12:00:00.123Z' })]))[1]).toContain(',2026-11-24T12:00:00.123Z,');
+  });
+
   it('leaves a negative result a number', () => {
     expect(rows(toCsv([deletion({ path: '/tmp/x', result: -2, error: 'ENOENT' })]))[1]).toContain(',-2,ENOENT,');
   });

@@ -72,4 +72,11 @@ describe('deletionTooltip', () => {
     const text = rendered(deletionTooltip(deletion({ path: '/tmp/f' }), { openDirectoryCommand: OPEN, terminalName: 'bash [1]' })).text;
     expect(text).toContain('in terminal “bash [1]”');
   });
+
+  it('shows the time in the person’s time zone, and the exact ISO time below it', () => {
+    const event = deletion({ path: '/tmp/f', time: '2026-11-24T12:00:00.123Z' });
+    const text = rendered(deletionTooltip(event, { openDirectoryCommand: OPEN, timeFormat: { locale: 'en-GB', timeZone: 'Asia/Tokyo' } })).text;
+    expect(text).toContain('Time: 24/11/2026, 21:00:00');
+    expect(text).toContain('ISO time: 2026-11-24T12:00:00.123Z');
+  });
 });
