@@ -28,11 +28,24 @@ export function codeServerDir(version = CODE_SERVER_VERSION): string {
 
 /** The script that starts code-server: `node <entry> [options] [folder]`. */
 export function codeServerEntry(version = CODE_SERVER_VERSION): string {
-  return path.join(codeServerDir(version), 'package', 'out', 'node', 'entry.js');
+  return entryScriptIn(codeServerDir(version));
 }
 
 export function isCodeServerInstalled(version = CODE_SERVER_VERSION): boolean {
-  return fs.existsSync(path.join(codeServerDir(version), FINISHED_MARKER));
+  return isInstalledIn(codeServerDir(version));
+}
+
+/**
+ * The entry script of the install in `installDir` — the cache directory, or
+ * the same files seen elsewhere (a test that runs code-server as another user
+ * mounts the cache where that user can read it).
+ */
+export function entryScriptIn(installDir: string): string {
+  return path.join(installDir, 'package', 'out', 'node', 'entry.js');
+}
+
+export function isInstalledIn(installDir: string): boolean {
+  return fs.existsSync(path.join(installDir, FINISHED_MARKER));
 }
 
 /**

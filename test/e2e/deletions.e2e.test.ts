@@ -46,7 +46,7 @@ describe('tracing deletions in VS Code', () => {
     for (const name of ['notes.txt', QUIT_LINK_NAME, NEWLINE_NAME]) workspace.writeFile('b', `docs/${name}`, 'text\n');
     workspace.writeFile('b', 'again.txt', 'text\n');
     server = await CodeServer.start({ open: workspace.file, vsix: packagedExtension(findRepoRoot()) });
-    workbench = await Workbench.open(server.url);
+    workbench = await Workbench.open(server.url, server.password);
     await workbench.runCommand('Syscall Trace: Focus on Deletions View');
   });
 

@@ -1,7 +1,7 @@
 // The tracing helper as the test sees it from outside VS Code: its process
 // (found by the script it runs, which lies in this test's own extensions
-// directory, so that other helpers on the machine are never mistaken for it)
-// and the BPF programs it holds.
+// directory, so that other helpers on the machine are never mistaken for it),
+// the BPF programs it holds, and the ids and capabilities it runs with.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 
@@ -29,6 +29,54 @@ export function helpersOf(extensionsDir: string): number[] {
       return false;
     }
   });
+}
+
+/**
+ * The helpers that sudo started for the extension installed in
+ * `extensionsDir`: sudo's own command line names the script too, so the
+ * helper is the process whose parent is sudo.
+ */
+export function helpersUnderSudo(extensionsDir: string): number[] {
+  return helpersOf(extensionsDir).filter((pid) => commandName(pid) !== 'sudo' && commandName(parentOf(pid)) === 'sudo');
+}
+
+/** A thread's user and group ids (real, effective, saved, filesystem) and capability sets. */
+export interface ThreadCredentials {
+  uids: number[];
+  gids: number[];
+  permitted: bigint;
+  effective: bigint;
+}
+
+/** The credentials of every thread of `pid`: privileges are per thread, and a helper must have dropped them in each. */
+export function threadCredentials(pid: number): ThreadCredentials[] {
+  return fs.readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)![1];
+    return {
+      uids: field('Uid').split(/\s+/).map(Number),
+      gids: field('Gid').split(/\s+/).map(Number),
+      permitted: BigInt(`0x${field('CapPrm')}`),
+      effective: BigInt(`0x${field('CapEff')}`),
+    };
+  });
+}
+
+function commandName(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function parentOf(pid: number): number {
+  try {
+    // The fields after the command name, which is in parentheses and may hold anything.
+    return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+  } catch {
+    return 0;
+  }
 }
 
 export function isRunning(pid: number): boolean {

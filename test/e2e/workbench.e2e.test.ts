@@ -16,7 +16,7 @@ describe('a real VS Code workbench in Chromium', () => {
     workspace.writeFile('a', 'docs/notes.txt', 'notes\n');
     workspace.writeFile('b', 'readme.txt', 'readme\n');
     server = await CodeServer.start({ open: workspace.file });
-    workbench = await Workbench.open(server.url);
+    workbench = await Workbench.open(server.url, server.password);
   });
 
   afterAll(async () => {

@@ -27,12 +27,16 @@ export class Workbench {
     readonly page: Page,
   ) {}
 
-  /** Opens the workbench at `url` and waits until it has laid itself out. */
-  static async open(url: string): Promise<Workbench> {
+  /**
+   * Opens the workbench at `url`, logging in to code-server with `password`
+   * on the way as a person would, and waits until it has laid itself out.
+   */
+  static async open(url: string, password: string): Promise<Workbench> {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       await page.goto(url);
+      await logIn(page, password);
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       // The Explorer is drawn once the workspace's folders are resolved.
       await page.locator('.part.sidebar .composite').first().waitFor({ timeout: 60_000 });
@@ -154,6 +158,27 @@ export class Workbench {
     return this.page.locator('#workbench\\.parts\\.statusbar .statusbar-item').filter({ hasText: text });
   }
 
+  /** The quick input (an input box, a pick) titled `title`, while it is shown. */
+  quickInputTitled(title: string): Locator {
+    return this.quickInput.filter({ visible: true }).filter({ has: this.page.locator('.quick-input-title', { hasText: title }) });
+  }
+
+  /** The notification shown in the corner whose message contains `text`. */
+  notification(text: string | RegExp): Locator {
+    return this.page
+      .locator('.notifications-toasts .notification-toast')
+      .filter({ visible: true })
+      .filter({ has: this.page.locator('.notification-list-item-message', { hasText: text }) });
+  }
+
+  /** Closes a notification with its × (Clear Notification), as a person dismisses it. */
+  async closeNotification(notification: Locator): Promise<void> {
+    // Its toolbar shows while the pointer is over it.
+    await notification.hover();
+    await notification.locator('.codicon-notifications-clear').click();
+    await notification.waitFor({ state: 'detached' });
+  }
+
   /** The page, as a person would see it now: test-results/e2e/<name>.png. */
   async screenshot(name: string): Promise<string> {
     fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
@@ -171,6 +196,22 @@ export class Workbench {
     await focused.filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) }).waitFor({ timeout: timeoutMs });
     await this.page.keyboard.press('Enter');
   }
+}
+
+/**
+ * code-server sends a browser without its session cookie to its login page,
+ * which returns to the page asked for once the password is accepted. A wrong
+ * password keeps the login page, with the reason in `.error`.
+ */
+async function logIn(page: Page, password: string): Promise<void> {
+  const passwordBox = page.locator('input[type="password"]');
+  await passwordBox.waitFor({ timeout: 30_000 });
+  await passwordBox.fill(password);
+  await page.locator('input[type="submit"]').click();
+  const refused = page.locator('.login-form .error');
+  const workbench = page.locator('.monaco-workbench');
+  await refused.or(workbench).first().waitFor({ timeout: 60_000 });
+  if (await refused.isVisible()) throw new Error(`code-server refused the login: ${await refused.innerText()}`);
 }
 
 function escapeRegExp(text: string): string {
