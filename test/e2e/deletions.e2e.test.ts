@@ -1,11 +1,13 @@
 // Syscall Trace as a person uses it, in a real VS Code with the packaged
 // extension (the .vsix, not the source tree) and a multi-root workspace of two
 // folders. The steps run in order and build on each other, as a session does;
-// each one checks what the page shows.
+// each one checks what the page shows. The extension host is root here, so no
+// password is asked (sudoElevation.e2e.test.ts is the ordinary user's side).
 import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CodeServer } from '../../tools/codeServer';
-import { bpfProgramsHeldBy, helpersOf, isRunning, loadedBpfPrograms } from './helperProcesses';
+import { attachedLinksOf } from '../integration/support/helperServer';
+import { bpfProgramsHeldBy, helpersOf, isRunning, loadedBpfPrograms, parentOf } from './helperProcesses';
 import { packagedExtension } from '../../tools/packagedExtension';
 import { findRepoRoot } from '../../tools/repoRoot';
 import { TwoFolderWorkspace } from './twoFolderWorkspace';
@@ -60,12 +62,16 @@ describe('tracing deletions in VS Code', () => {
     workspace?.remove();
   });
 
-  it('1. shows the welcome content, and the count in the status bar once tracing starts from the palette', async () => {
+  it('1. shows the welcome content; Start from the palette, with the Explorer in front, reveals the view and the count', async () => {
     const welcome = workbench.page.locator('.pane').filter({ has: deletions() }).locator('.welcome-view-content');
     await welcome.waitFor();
     expect(await welcome.innerText()).toContain('Start Tracing Deletions');
 
+    await workbench.runCommand('View: Show Explorer');
+    await welcome.waitFor({ state: 'hidden' });
     await workbench.runCommand('Syscall Trace: Start Tracing Deletions');
+    // No deletion yet: the view shows its welcome content for a tracing session.
+    await welcome.filter({ hasText: 'no deletions yet' }).waitFor();
     await waitUntilTracing();
     expect((await countInStatusBar().innerText()).trim()).toBe('0');
   });
@@ -133,7 +139,7 @@ describe('tracing deletions in VS Code', () => {
     await row('folder-b').waitFor();
   });
 
-  it('6. Group By… process shows rm with its pid; Stop Tracing ends the helper and leaves no BPF program', async () => {
+  it('6. Group By… process shows rm with its pid; Stop Tracing detaches, and the helper waits for the next Start', async () => {
     await workbench.runCommand('Syscall Trace: Group By…');
     await workbench.pickQuickItem('Process');
     await row(`rm (${rmInA})`).waitFor();
@@ -144,14 +150,15 @@ describe('tracing deletions in VS Code', () => {
     const programs = bpfProgramsHeldBy(helper);
     expect(programs.length).toBeGreaterThan(0);
 
+    expect(attachedLinksOf(helper)).toBeGreaterThan(0);
     await workbench.runCommand('Syscall Trace: Stop Tracing');
-    await expect.poll(() => isRunning(helper)).toBe(false);
     await countInStatusBar().locator('.codicon-debug-pause').waitFor();
-    // The kernel frees a program shortly after its last reference is gone.
-    await expect.poll(() => loadedBpfPrograms().filter((id) => programs.includes(id))).toEqual([]);
+    await expect.poll(() => attachedLinksOf(helper)).toBe(0);
+    expect(isRunning(helper)).toBe(true);
+    expect(bpfProgramsHeldBy(helper)).toEqual(programs);
   });
 
-  it('7. a helper killed from outside is reported in the view, and Start works again', async () => {
+  it('7. a helper killed from outside is reported in the view, and Start works again with a new one', async () => {
     await workbench.runCommand('Syscall Trace: Start Tracing Deletions');
     await waitUntilTracing();
     const helper = theHelper();
@@ -162,10 +169,22 @@ describe('tracing deletions in VS Code', () => {
 
     await workbench.runCommand('Syscall Trace: Start Tracing Deletions');
     await waitUntilTracing();
+    expect(theHelper()).not.toBe(helper);
     const rmAgain = await run('rm', [workspace.path('b', 'again.txt')]);
     await row(`rm (${rmAgain})`).waitFor();
-    await workbench.runCommand('Syscall Trace: Stop Tracing');
-    await expect.poll(helpers).toEqual([]);
+  });
+
+  it('8. the extension host dying ends the helper within a second, and its BPF programs with it', async () => {
+    const helper = theHelper();
+    const programs = bpfProgramsHeldBy(helper);
+    // The extension host runs as root here, so it starts the helper itself: it is the helper's parent.
+    const extensionHost = parentOf(helper);
+    process.kill(extensionHost, 'SIGKILL');
+    const killedAt = Date.now();
+    await expect.poll(() => isRunning(helper), { interval: 20, timeout: 5_000 }).toBe(false);
+    expect(Date.now() - killedAt).toBeLessThan(1_000);
+    // The kernel frees a program shortly after its last reference is gone.
+    await expect.poll(() => loadedBpfPrograms().filter((id) => programs.includes(id))).toEqual([]);
   });
 });
 

@@ -70,7 +70,8 @@ function commandName(pid: number): string | undefined {
   }
 }
 
-function parentOf(pid: number): number {
+/** The parent of `pid`; 0 when it is gone. */
+export function parentOf(pid: number): number {
   try {
     // The fields after the command name, which is in parentheses and may hold anything.
     return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
@@ -79,10 +80,12 @@ function parentOf(pid: number): number {
   }
 }
 
+/** Whether `pid` still runs: a process that has ended but waits to be reaped (a zombie) does not. */
 export function isRunning(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    // The state follows the command name, which is in parentheses and may hold anything.
+    const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+    return state !== 'Z' && state !== 'X';
   } catch {
     return false;
   }
