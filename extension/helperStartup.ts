@@ -47,14 +47,24 @@ const SUDO_ENDING_MS = 15_000;
 /** The helper, or what started it, ran out of the patience it was given. */
 export class StartupTimeoutError extends Error {}
 
-/** Spawns the helper and resolves once it reads JSON-RPC; a failure ends it first. */
+/**
+ * How long a failed start waits for sudo to end before the person is told:
+ * sudo holds SIGTERM while it is inside PAM (a module waiting on a directory
+ * server, say), and the person must not wait on that. It ends once PAM
+ * returns, at its prompt, whose stdin is closed by then.
+ */
+const ENDING_BEFORE_REPORT_MS = 2_000;
+
+/** Spawns the helper and resolves once it reads JSON-RPC; a failure starts ending it first. */
 export async function startHelper(commandLine: HelperCommandLine, options: StartupOptions): Promise<HelperProcess> {
   const startup = new HelperStartup(commandLine, options);
   try {
     await startup.ready;
     return startup.helper;
   } catch (error) {
-    await startup.helper.end();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([startup.helper.end(), new Promise((resolve) => (timer = setTimeout(resolve, ENDING_BEFORE_REPORT_MS)))]);
+    clearTimeout(timer);
     throw error;
   }
 }

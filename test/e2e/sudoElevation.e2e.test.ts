@@ -15,11 +15,11 @@ import { CodeServer } from '../../tools/codeServer';
 import { codeServerDir } from '../../tools/installCodeServer';
 import { packagedExtension } from '../../tools/packagedExtension';
 import { findRepoRoot } from '../../tools/repoRoot';
+import { OrdinaryUser } from '../support/ordinaryUser';
+import { SudoWithFaillock } from '../support/sudoWithFaillock';
+import { UndoStack } from '../support/undoStack';
 import { bindMountReadOnly, unmount } from './bindMount';
 import { helpersOf, helpersUnderSudo, isRunning, threadCredentials } from './helperProcesses';
-import { OrdinaryUser } from './ordinaryUser';
-import { SudoWithFaillock } from './sudoWithFaillock';
-import { UndoStack } from './undoStack';
 import { Workbench } from './workbench';
 
 const USER_NAME = 'st-e2e-user';
@@ -81,7 +81,7 @@ describe('tracing as an ordinary user who gives sudo their password', () => {
     user = OrdinaryUser.create(USER_NAME);
     undo.push(`removing the user ${USER_NAME}`, () => user.remove());
 
-    sudo = SudoWithFaillock.install(user.name, MACHINE_DIR);
+    sudo = SudoWithFaillock.install(user.name, MACHINE_DIR, 'syscall-trace-e2e');
     undo.push('restoring sudo', () => sudo.remove());
 
     // In the user's home: every directory above the extension must be

@@ -75,6 +75,38 @@ export class OrdinaryUser implements CodeServerUser {
     });
   }
 
+  /**
+   * Runs `command` as this user (runuser) with `input` on its stdin and an
+   * environment of PATH alone (none of root's), to its end, and returns what
+   * it wrote; its exit status is the caller's to judge.
+   */
+  runWithInput(command: string, args: string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('runuser', ['-u', this.name, '--', command, ...args], {
+        cwd: this.home,
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('error', reject);
+      child.once('close', (status) => resolve({ status, stdout, stderr }));
+      child.stdin.end(input);
+    });
+  }
+
+  /** The live processes that have this user's uid as any of their user ids (sudo, and a helper that dropped to the user, among them). */
+  processes(): number[] {
+    return processesOf(this.uid);
+  }
+
+  /** Ends (SIGKILL) every process that has this user's uid as any of its user ids: what sudo or a helper left. */
+  endProcesses(): void {
+    endProcessesOf(this.name, this.uid);
+  }
+
   remove(): void {
     removeAccount(this.name);
   }
@@ -90,7 +122,14 @@ function passwdEntry(name: string): string | undefined {
 
 /** Ends the user's processes (userdel refuses while any runs), then removes the account, its home and sudo's records of it. */
 function removeAccount(name: string): void {
-  const uid = Number(passwdEntry(name)!.split(':')[2]);
+  endProcessesOf(name, Number(passwdEntry(name)!.split(':')[2]));
+  execFileSync('userdel', ['--remove', name], { stdio: 'pipe' });
+  // Whether sudo has shown its lecture, and its cached credentials.
+  fs.rmSync(`/var/lib/sudo/lectured/${name}`, { force: true });
+  fs.rmSync(`/run/sudo/ts/${name}`, { force: true });
+}
+
+function endProcessesOf(name: string, uid: number): void {
   const deadline = Date.now() + 10_000;
   for (let running = processesOf(uid); running.length > 0; running = processesOf(uid)) {
     if (Date.now() > deadline) throw new Error(`processes of ${name} do not end: ${running.join(', ')}`);
@@ -103,10 +142,6 @@ function removeAccount(name: string): void {
     }
     execFileSync('sleep', ['0.1']);
   }
-  execFileSync('userdel', ['--remove', name], { stdio: 'pipe' });
-  // Whether sudo has shown its lecture, and its cached credentials.
-  fs.rmSync(`/var/lib/sudo/lectured/${name}`, { force: true });
-  fs.rmSync(`/run/sudo/ts/${name}`, { force: true });
 }
 
 /** Live processes with `uid` as any of their user ids. */
