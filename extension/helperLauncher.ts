@@ -45,8 +45,7 @@ const SUDO_PATIENCE: Patience = {
     afterPassword
       ? 'The helper did not say it was ready within 60 s of the password going to sudo: tracing did not start. Its lines so far are in the log.'
       : 'sudo neither asked for the password nor started the helper within 60 s: tracing did not start. ' +
-        'A sudoers file that sets passprompt_override makes sudo show its own prompt, which Syscall Trace does not answer; ' +
-        'otherwise the log may say more.',
+        'An authentication module may be waiting for a server that does not answer; the log may say more.',
 };
 const PKEXEC_PATIENCE: Patience = {
   ms: 10 * 60_000,
