@@ -5,6 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 
+import { parseStatus, type ThreadCredentials } from '../../helper/privileges';
+
 /** Pids of the processes whose command line contains `text`. */
 export function processesWith(text: string): number[] {
   const pids: number[] = [];
@@ -40,26 +42,9 @@ export function helpersUnderSudo(extensionsDir: string): number[] {
   return helpersOf(extensionsDir).filter((pid) => commandName(pid) !== 'sudo' && commandName(parentOf(pid)) === 'sudo');
 }
 
-/** A thread's user and group ids (real, effective, saved, filesystem) and capability sets. */
-export interface ThreadCredentials {
-  uids: number[];
-  gids: number[];
-  permitted: bigint;
-  effective: bigint;
-}
-
 /** The credentials of every thread of `pid`: privileges are per thread, and a helper must have dropped them in each. */
 export function threadCredentials(pid: number): ThreadCredentials[] {
-  return fs.readdirSync(`/proc/${pid}/task`).map((tid) => {
-    const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)![1];
-    return {
-      uids: field('Uid').split(/\s+/).map(Number),
-      gids: field('Gid').split(/\s+/).map(Number),
-      permitted: BigInt(`0x${field('CapPrm')}`),
-      effective: BigInt(`0x${field('CapEff')}`),
-    };
-  });
+  return fs.readdirSync(`/proc/${pid}/task`).map((tid) => parseStatus(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')));
 }
 
 function commandName(pid: number): string | undefined {

@@ -146,12 +146,14 @@ describe('tracing as an ordinary user who gives sudo their password', () => {
     await workbench.screenshot('sudo-b-tracing');
   });
 
-  it('c. the helper runs as the user, keeping at most CAP_PERFMON (tracepoint mode)', () => {
+  it('c. the helper runs as the user in every thread, with the user\'s group alone, no_new_privs, and at most CAP_PERFMON (tracepoint mode)', () => {
     expect(helper, 'no helper: tracing did not start in step b').toBeDefined();
     const allowed = DEFAULT_ATTACH_MODE === 'tracepoint' ? [0n, 1n << CAP_PERFMON] : [0n];
     for (const thread of threadCredentials(helper)) {
       expect(thread.uids).toEqual([user.uid, user.uid, user.uid, user.uid]);
       expect(thread.gids).toEqual([user.gid, user.gid, user.gid, user.gid]);
+      expect(thread.groups).toEqual([user.gid]);
+      expect(thread.noNewPrivileges).toBe(true);
       expect(allowed).toContain(thread.effective);
       expect(allowed).toContain(thread.permitted);
     }
