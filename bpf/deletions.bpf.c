@@ -34,10 +34,6 @@
 #define AT_REMOVEDIR 0x200
 #define ENAMETOOLONG 36
 
-/* data[] indexes are masked with this so the verifier can bound every write. */
-#define DATA_INDEX_MASK (PATH_ARG_MAX + DIRECTORY_NAMES_MAX - 1)
-_Static_assert((DATA_INDEX_MASK & (DATA_INDEX_MASK + 1)) == 0, "mask must be 2^n - 1");
-
 char LICENSE[] SEC("license") = "GPL";
 
 /*
@@ -50,10 +46,14 @@ char LICENSE[] SEC("license") = "GPL";
  * runs after every syscall of the machine and returns at once while it is 0;
  * user space zeroes it with each new generation.
  * report_failed: whether calls that failed are reported too.
+ * host_mount_namespace: set once, before load.
  */
 __u32 generation = 1;
 __u64 deletions_in_flight;
 bool report_failed;
+/* The helper's own mount namespace (its inode number): a deletion in any
+ * other is named on the host through its file system (see walk_to_root()). */
+__u32 host_mount_namespace;
 
 struct call_in_flight {
 	__u64 start_ns;
@@ -211,74 +211,9 @@ int trace_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* struct mount embeds the vfsmount that paths point to (fs/mount.h). */
-static __always_inline struct mount *real_mount(struct vfsmount *vfsmnt)
-{
-	return (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
-}
-
-static __always_inline struct vfsmount *vfs_mount(struct mount *mnt)
-{
-	return (void *)mnt + bpf_core_field_offset(struct mount, mnt);
-}
-
-/*
- * Write the names of the directories from (dentry, vfsmnt) up to the task's
- * root into rec->data at names_off, innermost first, each ended by a NUL, and
- * their length into rec->directory_names_len. The walk is prepend_path()'s
- * (fs/d_path.c): up d_parent within a mount; at a mount's root, over to the
- * dentry it is mounted on in the parent mount. Returns whether the task's root
- * was reached: not when the walk ran out of steps or room, or met a top it
- * could not get past (a disconnected dentry, a mount outside the task's root).
- */
-static __always_inline bool walk_to_root(struct deletion_record *rec, __u32 names_off,
-					 struct dentry *dentry, struct vfsmount *vfsmnt,
-					 struct task_struct *task)
-{
-	struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
-	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
-	struct mount *mnt = real_mount(vfsmnt);
-	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-
-	/*
-	 * The running length lives in the record, not in a local: the verifier
-	 * does not track what map memory holds, so at every step it knows only
-	 * the bound tested below. Every step then looks the same to it and the
-	 * loop verifies in linear time; an exact local length would make each
-	 * mix of mount crossings and names a state of its own.
-	 */
-	rec->directory_names_len = 0;
-	for (int step = 0; step < DIRECTORY_WALK_MAX_STEPS; step++) {
-		if (dentry == root_dentry && vfsmnt == root_mnt)
-			return true;
-		if (dentry == mnt_root) {
-			struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
-
-			if (parent_mnt == mnt)
-				return false;
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = parent_mnt;
-			vfsmnt = vfs_mount(mnt);
-			mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-			continue;
-		}
-
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-		__u32 len = rec->directory_names_len;
-
-		if (parent == dentry || len > DIRECTORY_NAMES_MAX - (FILE_NAME_MAX + 1))
-			return false;
-
-		const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
-		long n = bpf_probe_read_kernel_str(&rec->data[(names_off + len) & DATA_INDEX_MASK],
-						   FILE_NAME_MAX + 1, name);
-		if (n <= 0)
-			return false;
-		rec->directory_names_len = len + n;
-		dentry = parent;
-	}
-	return false;
-}
+#include "directory_walk.bpf.h"
+#include "directory_lookup.bpf.h"
+#include "proc_links.bpf.h"
 
 /* The directory a relative path is relative to: the working directory, or
  * the file open at dirfd. False where dirfd names no open file. */
@@ -290,18 +225,47 @@ static __always_inline bool directory_of(struct task_struct *task, int dirfd,
 		*vfsmnt = BPF_CORE_READ(task, fs, pwd.mnt);
 		return *dentry && *vfsmnt;
 	}
+	return file_of(task, dirfd, dentry, vfsmnt);
+}
 
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
+struct name_scan {
+	const char *data;
+	__u32 end;     /* moves back over trailing slashes, then over the name */
+	__u32 name_end;
+	bool in_name;
+};
 
-	if (dirfd < 0 || (unsigned int)dirfd >= BPF_CORE_READ(fdt, max_fds))
-		return false;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[dirfd]) || !file)
-		return false;
-	*dentry = BPF_CORE_READ(file, f_path.dentry);
-	*vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-	return *dentry && *vfsmnt;
+static long scan_back(__u32 index, struct name_scan *scan)
+{
+	if (scan->end == 0)
+		return 1;
+	bool slash = scan->data[(scan->end - 1) & (PATH_ARG_MAX - 1)] == '/';
+
+	if (!scan->in_name) {
+		if (slash && scan->end > 1) {
+			scan->end--;
+			return 0;
+		}
+		scan->in_name = true;
+		scan->name_end = scan->end;
+	}
+	if (slash)
+		return 1;
+	scan->end--;
+	return 0;
+}
+
+/*
+ * Where the deleted entry's own name starts in the path argument: after the
+ * last '/' that is followed by something other than slashes ("a/b/" names
+ * b). Written to rec->name_at.
+ */
+static __always_inline void find_own_name(struct deletion_record *rec, __u32 path_len)
+{
+	struct name_scan scan = { .data = rec->data, .end = path_len };
+
+	bpf_loop(PATH_ARG_MAX, scan_back, &scan, 0);
+	rec->name_at = scan.end;
 }
 
 static __always_inline void report_process(struct task_struct *task, struct process_key *key)
@@ -335,6 +299,20 @@ static __always_inline void report_process(struct task_struct *task, struct proc
 	}
 	rec->ancestor_count = count;
 
+	struct kernfs_node *cgroup = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn);
+	struct kernfs_node *cgroup_parent;
+
+	if (bpf_core_field_exists(cgroup->__parent))
+		cgroup_parent = BPF_CORE_READ(cgroup, __parent);
+	else
+		cgroup_parent = BPF_CORE_READ((struct kernfs_node___old *)cgroup, parent);
+	rec->cgroup_name[0] = 0;
+	rec->cgroup_parent_name[0] = 0;
+	if (cgroup)
+		bpf_probe_read_kernel_str(rec->cgroup_name, CGROUP_NAME_MAX, BPF_CORE_READ(cgroup, name));
+	if (cgroup_parent)
+		bpf_probe_read_kernel_str(rec->cgroup_parent_name, CGROUP_NAME_MAX, BPF_CORE_READ(cgroup_parent, name));
+
 	struct mm_struct *mm = task->mm;
 	unsigned long arg_start = mm->arg_start;
 	unsigned long len = mm->arg_end - arg_start;
@@ -354,6 +332,117 @@ static __always_inline void report_process(struct task_struct *task, struct proc
 		return; /* not marked as reported: the next deletion tries again */
 	}
 	bpf_map_update_elem(&processes_reported, key, &reported, BPF_ANY);
+}
+
+/*
+ * Writes the names of the directory (dentry, vfsmnt) into the record, after
+ * the path argument: see walk_to_root(). A global function of its own, for
+ * the reason resolve_directory() is one: the verifier then checks the walks
+ * once, not once for every way the lookup before them can end. Pointers
+ * travel as integers, which is what a global function may take.
+ */
+__noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64 directory, __u64 directory_mnt)
+{
+	if (!rec)
+		return 0;
+
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct dentry *dentry = (struct dentry *)directory;
+	struct vfsmount *vfsmnt = (struct vfsmount *)directory_mnt;
+	struct walk_ends ends = {
+		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),
+		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),
+		.namespace_root = BPF_CORE_READ(task, nsproxy, mnt_ns, root),
+		.foreign = (rec->flags & DELETION_FOREIGN_NAMESPACE) != 0,
+	};
+
+	if (!walk_to_root(rec, path_len, dentry, vfsmnt, &ends))
+		rec->flags |= DELETION_DIRECTORY_INCOMPLETE;
+	if (ends.foreign) {
+		/* Where the walk left the directory's mount, or stopped inside it. */
+		struct dentry *mount_top = rec->directory_names_at_root == rec->directory_names_at_mount_root &&
+						   rec->directory_names_at_root != ROOT_NOT_PASSED
+					   ? ends.root_dentry
+					   : BPF_CORE_READ(vfsmnt, mnt_root);
+
+		rec->filesystem_dev = BPF_CORE_READ(vfsmnt, mnt_sb, s_dev);
+		if (!walk_to_filesystem_root(rec, path_len, mount_top))
+			rec->flags |= DELETION_FILESYSTEM_PATH_INCOMPLETE;
+	}
+	return 0;
+}
+
+/*
+ * Finds the directory that held the deleted name and writes its names: see
+ * ARCHITECTURE.md, "Path resolution". The path argument is in rec->data.
+ *
+ * A global function, so that the verifier checks it once, on its own, rather
+ * than once for every state the caller reaches it in: the lookup's and the
+ * walks' loops would otherwise multiply the states past the verifier's limit.
+ */
+__noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, int dirfd)
+{
+	if (!rec)
+		return 0;
+
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct walk_ends ends = {
+		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),
+		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),
+		.namespace_root = BPF_CORE_READ(task, nsproxy, mnt_ns, root),
+	};
+	struct dentry *dentry = NULL;
+	struct vfsmount *vfsmnt = NULL;
+	__u32 lookup_from = 0;
+	bool base_found;
+
+	rec->mount_namespace = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	ends.foreign = host_mount_namespace && rec->mount_namespace != host_mount_namespace;
+	if (ends.foreign)
+		rec->flags |= DELETION_FOREIGN_NAMESPACE;
+
+	if (rec->data[0] != '/') {
+		base_found = directory_of(task, dirfd, &dentry, &vfsmnt);
+	} else {
+		enum proc_link_kind link = proc_link_base(task, rec->data, path_len, &lookup_from, &dentry, &vfsmnt);
+
+		if (link == PROC_LINK_UNRESOLVED)
+			rec->flags |= DELETION_PROC_LINK_UNRESOLVED;
+		if (link == PROC_LINK_NONE) {
+			dentry = ends.root_dentry;
+			vfsmnt = ends.root_mnt;
+		}
+		base_found = link != PROC_LINK_UNRESOLVED && dentry && vfsmnt;
+	}
+
+	/* Both go through the record, whose contents the verifier does not
+	 * track, so that it need not follow each possible value on its own. */
+	rec->lookup_from = lookup_from;
+	find_own_name(rec, path_len);
+	if (rec->name_at < rec->lookup_from)
+		rec->name_at = rec->lookup_from;
+	lookup_from = rec->lookup_from;
+
+	__u32 name_at = rec->name_at;
+	if (!base_found) {
+		rec->flags |= DELETION_LOOKUP_FAILED | DELETION_DIRECTORY_INCOMPLETE;
+		return 0;
+	}
+	if (name_at > lookup_from) {
+		struct dentry *directory = dentry;
+		struct vfsmount *directory_mnt = vfsmnt;
+
+		if (lookup_directory(rec, lookup_from, name_at, &directory, &directory_mnt,
+				     ends.root_dentry, ends.root_mnt)) {
+			dentry = directory;
+			vfsmnt = directory_mnt;
+		} else {
+			rec->flags |= DELETION_LOOKUP_FAILED;
+		}
+	}
+
+	name_directory(rec, path_len, (__u64)dentry, (__u64)vfsmnt);
+	return 0;
 }
 
 static __always_inline void report_deletion(struct task_struct *task, struct call_in_flight *call,
@@ -378,7 +467,15 @@ static __always_inline void report_deletion(struct task_struct *task, struct cal
 	rec->ppid = task->real_parent->tgid;
 	rec->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	rec->mount_namespace = 0;
+	rec->filesystem_dev = 0;
+	rec->name_at = 0;
+	rec->lookup_from = 0;
 	rec->directory_names_len = 0;
+	rec->directory_names_at_root = ROOT_NOT_PASSED;
+	rec->directory_names_at_mount_root = ROOT_NOT_PASSED;
+	rec->filesystem_names_len = 0;
+	rec->reserved = 0;
 
 	long n = bpf_probe_read_user_str(rec->data, PATH_ARG_MAX, (void *)call->path);
 	__u32 path_len = 0;
@@ -389,19 +486,11 @@ static __always_inline void report_deletion(struct task_struct *task, struct cal
 		path_len = (n - 1) & (PATH_ARG_MAX - 1);
 		if (n == PATH_ARG_MAX && result == -ENAMETOOLONG)
 			rec->flags |= DELETION_PATH_TRUNCATED;
-		if (rec->data[0] != '/') {
-			struct dentry *dentry;
-			struct vfsmount *vfsmnt;
-
-			rec->flags |= DELETION_RELATIVE;
-			if (!directory_of(task, call->dirfd, &dentry, &vfsmnt) ||
-			    !walk_to_root(rec, path_len, dentry, vfsmnt, task))
-				rec->flags |= DELETION_DIRECTORY_INCOMPLETE;
-		}
+		resolve_directory(rec, path_len, call->dirfd);
 	}
 	rec->path_len = path_len;
 
-	__u32 names_len = rec->directory_names_len;
+	__u32 names_len = rec->directory_names_len + rec->filesystem_names_len;
 	__u32 size = offsetof(struct deletion_record, data) + path_len + names_len;
 
 	if (size > sizeof(*rec))

@@ -22,6 +22,11 @@
 #define DIRECTORY_WALK_MAX_STEPS 128
 #define CMDLINE_MAX 4096
 #define ANCESTORS_MAX 8
+/* Bytes of a cgroup's directory name that a process record carries
+ * ("docker-<64 hex digits>.scope" is 77). */
+#define CGROUP_NAME_MAX 128
+/* directory_names_at_root when the walk never passed the process's root. */
+#define ROOT_NOT_PASSED 0xffff
 
 enum record_kind {
 	RECORD_DELETION = 1,
@@ -46,16 +51,25 @@ enum syscall_abi {
 enum deletion_flags {
 	/* rmdir, or unlinkat with AT_REMOVEDIR */
 	DELETION_DIRECTORY = 1 << 0,
-	/* The path argument is relative: directory_names holds the directory it
-	 * is relative to (the working directory, or the one open at dirfd). */
-	DELETION_RELATIVE = 1 << 1,
-	/* The walk from that directory towards the root stopped before reaching
-	 * the process's root: directory_names is only the innermost part. */
+	/* The directory that holds the deleted name could not be found from the
+	 * base directory: directory_names name the base, and the path argument
+	 * from lookup_from on must be joined to it as text. */
+	DELETION_LOOKUP_FAILED = 1 << 1,
+	/* The walk up from the directory stopped before the top it was after
+	 * (the host's root, or the process's own in another mount namespace). */
 	DELETION_DIRECTORY_INCOMPLETE = 1 << 2,
 	/* The path argument could not be read from the process's memory. */
 	DELETION_PATH_UNREADABLE = 1 << 3,
 	/* The path argument filled PATH_ARG_MAX: it may be cut short. */
 	DELETION_PATH_TRUNCATED = 1 << 4,
+	/* The process is in another mount namespace than the helper's: the host's
+	 * path comes from filesystem_dev and the filesystem names. */
+	DELETION_FOREIGN_NAMESPACE = 1 << 5,
+	/* The walk from the directory's mount root to its filesystem's root stopped short. */
+	DELETION_FILESYSTEM_PATH_INCOMPLETE = 1 << 6,
+	/* The argument went through /proc/<pid>/... of a process that is neither the
+	 * caller nor one of its ancestors: its base directory is unknown. */
+	DELETION_PROC_LINK_UNRESOLVED = 1 << 7,
 };
 
 /* process_record.flags */
@@ -96,15 +110,35 @@ struct deletion_record {
 	__u32 tid;
 	__u32 ppid;
 	__u32 uid;
-	__u16 path_len;            /* bytes of the path argument in data[] */
-	__u16 directory_names_len; /* bytes of directory names after it */
+	__u32 mount_namespace; /* inode number of the task's mount namespace */
+	__u32 filesystem_dev;  /* the directory's file system, as the kernel encodes a dev_t */
+	__u16 path_len;        /* bytes of the path argument in data[] */
+	/* Where, in the path argument, the deleted entry's own name starts. */
+	__u16 name_at;
+	/* Where the part of the path argument that is relative to the lookup's
+	 * base starts: 0, or past a /proc link ("/proc/self/fd/3/"). What is
+	 * joined to the base as text when the lookup failed. */
+	__u16 lookup_from;
+	/* Bytes of directory names: from the directory holding the deleted entry
+	 * up to the host's root (or, for another mount namespace, the process's). */
+	__u16 directory_names_len;
+	/* Bytes of those names below the process's root; ROOT_NOT_PASSED if the
+	 * walk never passed it. */
+	__u16 directory_names_at_root;
+	/* Bytes of those names below the directory's mount root, or below the
+	 * process's root where the walk stopped there first; ROOT_NOT_PASSED
+	 * where it reached neither. Read for another mount namespace only. */
+	__u16 directory_names_at_mount_root;
+	/* Bytes of names, after the directory names, from that mount root up to
+	 * its file system's root. Another mount namespace only. */
+	__u16 filesystem_names_len;
+	__u16 reserved;
 	char comm[TASK_COMM_LEN];
 	/*
-	 * The path argument exactly as passed (path_len bytes, no NUL), then,
-	 * for a relative one, the names of the directories from the one it is
-	 * relative to up to the process's root, innermost first, each ended by
-	 * a NUL (a name can hold any byte but '/' and NUL). Records are sent
-	 * with only the used part of data[].
+	 * The path argument exactly as passed (path_len bytes, no NUL), then the
+	 * directory names, then the file system names: innermost first, each
+	 * ended by a NUL (a name can hold any byte but '/' and NUL). Records are
+	 * sent with only the used part of data[].
 	 */
 	char data[PATH_ARG_MAX + DIRECTORY_NAMES_MAX + FILE_NAME_MAX + 1];
 };
@@ -122,6 +156,10 @@ struct process_record {
 	__u32 cmdline_len;    /* bytes in cmdline[] */
 	struct process_key process;
 	struct ancestor ancestors[ANCESTORS_MAX]; /* parent first */
+	/* The names of the process's cgroup (v2) directory and of the one above
+	 * it, NUL-terminated: where a container engine names its container. */
+	char cgroup_name[CGROUP_NAME_MAX];
+	char cgroup_parent_name[CGROUP_NAME_MAX];
 	/* argv as the process holds it: NUL-separated arguments. Records are
 	 * sent with only the used part of cmdline[]. */
 	char cmdline[CMDLINE_MAX];

@@ -71,13 +71,52 @@ struct qstr {
 	const unsigned char *name;
 };
 
+struct hlist_node {
+	struct hlist_node *next;
+};
+
+struct hlist_head {
+	struct hlist_node *first;
+};
+
+struct hlist_bl_node {
+	struct hlist_bl_node *next, **pprev;
+};
+
+struct list_head {
+	struct list_head *next;
+};
+
+struct inode {
+	unsigned short i_mode;
+	char *i_link; /* a symlink's target, where the file system keeps it in memory */
+};
+
+struct super_block {
+	u32 s_dev;
+	unsigned long s_magic;
+};
+
+/* Children are an hlist (d_children, linked through d_sib) since Linux 6.8. */
 struct dentry {
+	unsigned int d_flags;
+	struct hlist_bl_node d_hash;
 	struct dentry *d_parent;
 	struct qstr d_name;
+	struct inode *d_inode;
+	struct super_block *d_sb;
+	struct hlist_node d_sib;
+	struct hlist_head d_children;
+};
+
+/* include/linux/dcache.h: a bit of d_flags, an enum member since Linux 6.15. */
+enum dentry_flags {
+	DCACHE_MOUNTED = 1 << 15,
 };
 
 struct vfsmount {
 	struct dentry *mnt_root;
+	struct super_block *mnt_sb;
 };
 
 /* fs/mount.h: the vfsmount that paths point to is embedded in a mount. */
@@ -85,6 +124,47 @@ struct mount {
 	struct mount *mnt_parent;
 	struct dentry *mnt_mountpoint;
 	struct vfsmount mnt;
+	struct list_head mnt_mounts; /* mounts on this one's dentries, linked through their mnt_child */
+	struct list_head mnt_child;
+};
+
+struct ns_common {
+	unsigned int inum;
+};
+
+struct mnt_namespace {
+	struct ns_common ns;
+	struct mount *root;
+};
+
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
+};
+
+struct upid {
+	int nr;
+};
+
+struct pid {
+	unsigned int level;
+	struct upid numbers[1];
+};
+
+struct kernfs_node {
+	const char *name;
+	struct kernfs_node *__parent; /* "parent" before Linux 6.15 */
+};
+
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
 };
 
 struct path {
@@ -126,6 +206,10 @@ struct task_struct {
 	struct fs_struct *fs;
 	struct files_struct *files;
 	struct mm_struct *mm;
+	struct nsproxy *nsproxy;
+	struct pid *thread_pid;
+	struct task_struct *group_leader;
+	struct css_set *cgroups;
 };
 
 #pragma clang attribute pop

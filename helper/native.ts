@@ -60,13 +60,19 @@ export interface RecordLayout {
   abis: Record<number, string>;
   deletionFlags: {
     directory: number;
-    relative: number;
+    lookupFailed: number;
     directoryIncomplete: number;
     pathUnreadable: number;
     pathTruncated: number;
+    foreignNamespace: number;
+    filesystemPathIncomplete: number;
+    procLinkUnresolved: number;
   };
   processFlags: { cmdlineTruncated: number; cmdlineUnreadable: number };
   taskCommLen: number;
+  cgroupNameMax: number;
+  /** directory_names_at_root when the walk never passed the process's root. */
+  rootNotPassed: number;
   directoryWalkMaxSteps: number;
 }
 

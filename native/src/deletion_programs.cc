@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,6 +52,13 @@ DeletionPrograms::DeletionPrograms(const ProgramOptions& options) : attach_mode_
   if (skeleton_ == nullptr) ThrowLoadError(errno, log.text());
 
   ChooseHooks(options.attach_mode);
+
+  // The namespace whose paths are the host's: the one this process is in.
+  // A deletion in any other is named through its file system instead.
+  struct stat mount_namespace;
+  if (stat("/proc/self/ns/mnt", &mount_namespace) == 0) {
+    skeleton_->bss->host_mount_namespace = static_cast<__u32>(mount_namespace.st_ino);
+  }
 
   int error = bpf_map__set_max_entries(skeleton_->maps.records, options.ring_buffer_bytes);
   if (error == 0) error = deletions__load(skeleton_);

@@ -48,13 +48,19 @@ Napi::Object RecordLayout(Napi::Env env) {
                                  OFFSET(deletion_record, flags), OFFSET(deletion_record, dirfd), OFFSET(deletion_record, result),
                                  OFFSET(deletion_record, start_ns), OFFSET(deletion_record, cgroup_id),
                                  OFFSET(deletion_record, process), OFFSET(deletion_record, tid), OFFSET(deletion_record, ppid),
-                                 OFFSET(deletion_record, uid), OFFSET(deletion_record, path_len),
-                                 OFFSET(deletion_record, directory_names_len), OFFSET(deletion_record, comm),
+                                 OFFSET(deletion_record, uid), OFFSET(deletion_record, mount_namespace),
+                                 OFFSET(deletion_record, filesystem_dev), OFFSET(deletion_record, path_len),
+                                 OFFSET(deletion_record, name_at), OFFSET(deletion_record, lookup_from),
+                                 OFFSET(deletion_record, directory_names_len),
+                                 OFFSET(deletion_record, directory_names_at_root),
+                                 OFFSET(deletion_record, directory_names_at_mount_root),
+                                 OFFSET(deletion_record, filesystem_names_len), OFFSET(deletion_record, comm),
                                  OFFSET(deletion_record, data)}));
   layout.Set("process", Struct(env, sizeof(process_record),
                                {OFFSET(process_record, kind), OFFSET(process_record, flags), OFFSET(process_record, ancestor_count),
                                 OFFSET(process_record, cmdline_len), OFFSET(process_record, process),
-                                OFFSET(process_record, ancestors), OFFSET(process_record, cmdline)}));
+                                OFFSET(process_record, ancestors), OFFSET(process_record, cgroup_name),
+                                OFFSET(process_record, cgroup_parent_name), OFFSET(process_record, cmdline)}));
   layout.Set("processKey", Struct(env, sizeof(process_key),
                                   {OFFSET(process_key, tgid), OFFSET(process_key, exec_id), OFFSET(process_key, start_time)}));
   layout.Set("ancestor", Struct(env, sizeof(struct ancestor), {OFFSET(struct ancestor, pid), OFFSET(struct ancestor, comm)}));
@@ -62,12 +68,17 @@ Napi::Object RecordLayout(Napi::Env env) {
   layout.Set("syscalls", NamesByValue(env, {{"unlink", DELETION_UNLINK}, {"unlinkat", DELETION_UNLINKAT}, {"rmdir", DELETION_RMDIR}}));
   layout.Set("abis", NamesByValue(env, {{"x86_64", ABI_X86_64}, {"ia32", ABI_IA32}, {"arm64", ABI_ARM64}, {"aarch32", ABI_AARCH32}}));
   layout.Set("deletionFlags", Constants(env, {{"directory", DELETION_DIRECTORY},
-                                              {"relative", DELETION_RELATIVE},
+                                              {"lookupFailed", DELETION_LOOKUP_FAILED},
                                               {"directoryIncomplete", DELETION_DIRECTORY_INCOMPLETE},
                                               {"pathUnreadable", DELETION_PATH_UNREADABLE},
-                                              {"pathTruncated", DELETION_PATH_TRUNCATED}}));
+                                              {"pathTruncated", DELETION_PATH_TRUNCATED},
+                                              {"foreignNamespace", DELETION_FOREIGN_NAMESPACE},
+                                              {"filesystemPathIncomplete", DELETION_FILESYSTEM_PATH_INCOMPLETE},
+                                              {"procLinkUnresolved", DELETION_PROC_LINK_UNRESOLVED}}));
   layout.Set("processFlags", Constants(env, {{"cmdlineTruncated", PROCESS_CMDLINE_TRUNCATED}, {"cmdlineUnreadable", PROCESS_CMDLINE_UNREADABLE}}));
   layout.Set("taskCommLen", Napi::Number::New(env, TASK_COMM_LEN));
+  layout.Set("cgroupNameMax", Napi::Number::New(env, CGROUP_NAME_MAX));
+  layout.Set("rootNotPassed", Napi::Number::New(env, ROOT_NOT_PASSED));
   layout.Set("directoryWalkMaxSteps", Napi::Number::New(env, DIRECTORY_WALK_MAX_STEPS));
   return layout;
 }

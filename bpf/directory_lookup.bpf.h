@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Finding the directory that held a deleted name, from the path argument's
+ * text, the way the kernel's own lookup did a moment before: from a base
+ * directory (the process's root for an absolute argument, its working
+ * directory or dirfd for a relative one), name by name through the dentry
+ * cache, into mounts of the process's own mount namespace, out of them at
+ * "..", and through symbolic links whose target the file system keeps in
+ * memory. What it finds is a dentry and a mount, which the walk up
+ * (directory_walk.bpf.h) then names physically.
+ *
+ * Each name was looked up by the syscall that just returned, so its dentry
+ * is in the cache. Where a step cannot be taken (a name the cache no longer
+ * holds, a directory with more children than the search looks at, a symbolic
+ * link kept on disk only, too many links) the lookup says so, and the record
+ * is marked DELETION_LOOKUP_FAILED: never a guess.
+ *
+ * Included by deletions.bpf.c only.
+ */
+#ifndef SYSCALL_TRACE_DIRECTORY_LOOKUP_BPF_H
+#define SYSCALL_TRACE_DIRECTORY_LOOKUP_BPF_H
+
+#define S_IFMT 00170000
+#define S_IFDIR 0040000
+#define S_IFLNK 0120000
+
+/* Steps of a lookup: names, ".", "..", and restarts at symbolic links. */
+#define LOOKUP_MAX_STEPS 128
+/* Children of one directory compared against a name. */
+#define LOOKUP_MAX_CHILDREN 16384
+/* Mounts on one mount's dentries searched for the one on a given dentry,
+ * and mounts stacked on one dentry. */
+#define LOOKUP_MAX_CHILD_MOUNTS 1024
+#define LOOKUP_MAX_STACKED_MOUNTS 8
+#define LOOKUP_MAX_SYMLINKS 8
+/* The text still to resolve: the directory part of the argument, or after a
+ * symbolic link its target followed by what was left. */
+#define LOOKUP_TEXT_MAX (2 * PATH_ARG_MAX)
+#define LOOKUP_TEXT_MASK (LOOKUP_TEXT_MAX - 1)
+
+struct lookup_scratch {
+	char text[2][LOOKUP_TEXT_MAX + FILE_NAME_MAX + 1];
+	/* The name looked for and a candidate's name, as 8-byte words. */
+	__u64 name[(FILE_NAME_MAX + 1) / 8];
+	__u64 candidate[(FILE_NAME_MAX + 1) / 8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lookup_scratch);
+} lookup_scratch SEC(".maps");
+
+enum lookup_outcome {
+	LOOKUP_GOING = 0,
+	LOOKUP_FOUND = 1,
+	LOOKUP_FAILED = 2,
+};
+
+struct lookup {
+	struct dentry *dentry;   /* the directory reached so far */
+	struct vfsmount *vfsmnt;
+	struct dentry *root_dentry; /* the process's root: ".." stops there, absolute links start there */
+	struct vfsmount *root_mnt;
+	__u32 text;     /* which scratch text holds what is left */
+	__u32 pos;      /* its next byte */
+	__u32 len;      /* its length */
+	__u32 name_len; /* the name being looked up, in scratch->name */
+	__u32 symlinks;
+	__u32 outcome;  /* enum lookup_outcome */
+};
+
+struct child_search {
+	struct hlist_node *node; /* the next child to compare */
+	__u32 name_len;
+	struct dentry *found;
+};
+
+struct mount_search {
+	struct list_head *node;  /* the next mount on the parent mount */
+	struct list_head *head;
+	struct dentry *mountpoint;
+	struct mount *found;
+};
+
+static __always_inline __u32 mounted_flag(void)
+{
+	/* BIT(15) since Linux 6.15; 0x10000 before, when it was a #define. */
+	if (bpf_core_enum_value_exists(enum dentry_flags, DCACHE_MOUNTED))
+		return bpf_core_enum_value(enum dentry_flags, DCACHE_MOUNTED);
+	return 0x10000;
+}
+
+static __always_inline struct dentry *dentry_of_sibling(struct hlist_node *node)
+{
+	return (void *)node - bpf_core_field_offset(struct dentry, d_sib);
+}
+
+static __always_inline struct mount *mount_of_child_link(struct list_head *node)
+{
+	return (void *)node - bpf_core_field_offset(struct mount, mnt_child);
+}
+
+/* Whether a candidate's name, len bytes at `name`, is scratch->name. */
+static __always_inline bool same_name(struct lookup_scratch *scratch, const unsigned char *name, __u32 len)
+{
+	len &= FILE_NAME_MAX;
+	if (len == 0 || bpf_probe_read_kernel(scratch->candidate, len, name))
+		return false;
+	for (__u32 word = 0; word < (FILE_NAME_MAX + 1) / 8; word++) {
+		__u32 start = word * 8;
+
+		if (start >= len)
+			return true;
+		__u64 difference = scratch->name[word] ^ scratch->candidate[word];
+		/* Bytes past the name's end hold anything: little-endian, they are the high ones. */
+		if (len - start < 8)
+			difference &= (1ULL << ((len - start) * 8)) - 1;
+		if (difference)
+			return false;
+	}
+	return true;
+}
+
+static long compare_child(__u32 index, struct child_search *search)
+{
+	__u32 zero = 0;
+	struct lookup_scratch *scratch = bpf_map_lookup_elem(&lookup_scratch, &zero);
+	struct hlist_node *node = search->node;
+
+	if (!scratch || !node)
+		return 1;
+	search->node = BPF_CORE_READ(node, next);
+
+	struct dentry *child = dentry_of_sibling(node);
+
+	if (BPF_CORE_READ(child, d_name.len) != search->name_len)
+		return 0;
+	/* A dentry being killed is unhashed; a negative one names nothing. */
+	if (!BPF_CORE_READ(child, d_hash.pprev) || !BPF_CORE_READ(child, d_inode))
+		return 0;
+	if (!same_name(scratch, BPF_CORE_READ(child, d_name.name), search->name_len))
+		return 0;
+	search->found = child;
+	return 1;
+}
+
+static long compare_mount(__u32 index, struct mount_search *search)
+{
+	struct list_head *node = search->node;
+
+	if (!node || node == search->head)
+		return 1;
+	search->node = BPF_CORE_READ(node, next);
+
+	struct mount *child = mount_of_child_link(node);
+
+	if (BPF_CORE_READ(child, mnt_mountpoint) != search->mountpoint)
+		return 0;
+	search->found = child;
+	return 1;
+}
+
+/* Into whatever is mounted on the directory reached, as path lookup's
+ * traverse_mounts() does; mounts stacked on one dentry are entered in turn. */
+static __always_inline void enter_mounts(struct lookup *l)
+{
+	for (int i = 0; i < LOOKUP_MAX_STACKED_MOUNTS; i++) {
+		struct dentry *dentry = l->dentry;
+
+		if (!(BPF_CORE_READ(dentry, d_flags) & mounted_flag()))
+			return;
+
+		struct mount *mnt = real_mount(l->vfsmnt);
+		struct mount_search search = {
+			.node = BPF_CORE_READ(mnt, mnt_mounts.next),
+			.head = (void *)mnt + bpf_core_field_offset(struct mount, mnt_mounts),
+			.mountpoint = dentry,
+		};
+
+		bpf_loop(LOOKUP_MAX_CHILD_MOUNTS, compare_mount, &search, 0);
+		if (!search.found)
+			return; /* mounted in some other namespace only */
+
+		struct vfsmount *vfsmnt = vfs_mount(search.found);
+
+		l->vfsmnt = vfsmnt;
+		l->dentry = BPF_CORE_READ(vfsmnt, mnt_root);
+	}
+}
+
+/* "..": follow_dotdot() (fs/namei.c). Not above the process's root; out of
+ * a mount's root to the dentry it is mounted on first. */
+static __always_inline void go_up(struct lookup *l)
+{
+	for (int i = 0; i < LOOKUP_MAX_STACKED_MOUNTS; i++) {
+		struct dentry *dentry = l->dentry;
+		struct vfsmount *vfsmnt = l->vfsmnt;
+
+		if (dentry == l->root_dentry && vfsmnt == l->root_mnt)
+			return;
+		if (dentry != BPF_CORE_READ(vfsmnt, mnt_root))
+			break;
+
+		struct mount *mnt = real_mount(vfsmnt);
+		struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (parent == mnt)
+			return; /* the top: ".." of the root is the root */
+		l->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		l->vfsmnt = vfs_mount(parent);
+	}
+
+	struct dentry *dentry = l->dentry;
+
+	l->dentry = BPF_CORE_READ(dentry, d_parent);
+	enter_mounts(l);
+}
+
+/*
+ * Continues at a symbolic link: what is left of the text is appended to the
+ * link's target, in the other scratch text. An absolute target starts again
+ * at the process's root, a relative one in the directory holding the link.
+ */
+static __always_inline bool follow_link(struct lookup *l, struct lookup_scratch *scratch,
+					struct dentry *link)
+{
+	const char *target = BPF_CORE_READ(link, d_inode, i_link);
+
+	if (!target || ++l->symlinks > LOOKUP_MAX_SYMLINKS)
+		return false;
+
+	char *to = scratch->text[(l->text + 1) & 1];
+	char *from = scratch->text[l->text & 1];
+	long n = bpf_probe_read_kernel_str(to, PATH_ARG_MAX, target);
+
+	if (n <= 1)
+		return false;
+
+	__u32 target_len = (n - 1) & (PATH_ARG_MAX - 1);
+	__u32 rest = l->pos < l->len ? l->len - l->pos : 0;
+
+	if (rest > PATH_ARG_MAX)
+		return false;
+	to[target_len] = '/';
+	if (rest && bpf_probe_read_kernel(&to[target_len + 1], rest & (PATH_ARG_MAX - 1),
+					  &from[l->pos & LOOKUP_TEXT_MASK]))
+		return false;
+	if (to[0] == '/') {
+		l->dentry = l->root_dentry;
+		l->vfsmnt = l->root_mnt;
+	}
+	l->text = (l->text + 1) & 1;
+	l->pos = 0;
+	l->len = target_len + 1 + rest;
+	return true;
+}
+
+struct text_scan {
+	const char *text;
+	__u32 pos;  /* moves while the byte there is (skip_slashes) or is not (find end) a '/' */
+	__u32 len;
+	bool skip_slashes;
+};
+
+static long scan_byte(__u32 index, struct text_scan *scan)
+{
+	if (scan->pos >= scan->len)
+		return 1;
+	bool slash = scan->text[scan->pos & LOOKUP_TEXT_MASK] == '/';
+
+	if (slash != scan->skip_slashes)
+		return 1;
+	scan->pos++;
+	return 0;
+}
+
+/* Copies the next name of the text into scratch->name; false where none is left. */
+static __always_inline bool next_name(struct lookup *l, struct lookup_scratch *scratch)
+{
+	struct text_scan scan = {
+		.text = scratch->text[l->text & 1],
+		.pos = l->pos,
+		.len = l->len,
+		.skip_slashes = true,
+	};
+
+	bpf_loop(LOOKUP_TEXT_MAX, scan_byte, &scan, 0);
+	if (scan.pos >= l->len) {
+		l->pos = scan.pos;
+		return false;
+	}
+
+	__u32 start = scan.pos;
+
+	scan.skip_slashes = false;
+	bpf_loop(FILE_NAME_MAX + 1, scan_byte, &scan, 0);
+
+	__u32 len = scan.pos - start;
+	__u32 copied = len;
+
+	/* Keeps the compiler from folding the mask into the test above, which
+	 * would leave the verifier without a bound on the size. */
+	barrier_var(copied);
+	if (len == 0 || len > FILE_NAME_MAX ||
+	    bpf_probe_read_kernel(scratch->name, copied & FILE_NAME_MAX, &scan.text[start & LOOKUP_TEXT_MASK])) {
+		/* A name too long to exist. */
+		l->outcome = LOOKUP_FAILED;
+		return false;
+	}
+	l->name_len = len;
+	l->pos = scan.pos;
+	return true;
+}
+
+/* One step of the lookup: the next name of the text. */
+static long lookup_step(__u32 index, struct lookup *l)
+{
+	__u32 zero = 0;
+	struct lookup_scratch *scratch = bpf_map_lookup_elem(&lookup_scratch, &zero);
+
+	if (!scratch) {
+		l->outcome = LOOKUP_FAILED;
+		return 1;
+	}
+	if (!next_name(l, scratch)) {
+		if (l->outcome == LOOKUP_GOING)
+			l->outcome = LOOKUP_FOUND;
+		return 1;
+	}
+
+	char *name = (char *)scratch->name;
+
+	if (l->name_len == 1 && name[0] == '.')
+		return 0;
+	if (l->name_len == 2 && name[0] == '.' && name[1] == '.') {
+		go_up(l);
+		return 0;
+	}
+
+	struct dentry *directory = l->dentry;
+
+	/* Before Linux 6.8 the children were a list_head (d_subdirs), not read here. */
+	if (!bpf_core_field_exists(directory->d_children)) {
+		l->outcome = LOOKUP_FAILED;
+		return 1;
+	}
+
+	struct child_search search = {
+		.node = BPF_CORE_READ(directory, d_children.first),
+		.name_len = l->name_len,
+	};
+
+	bpf_loop(LOOKUP_MAX_CHILDREN, compare_child, &search, 0);
+	if (!search.found) {
+		l->outcome = LOOKUP_FAILED;
+		return 1;
+	}
+
+	struct lookup next = *l;
+
+	next.dentry = search.found;
+	enter_mounts(&next);
+
+	struct dentry *found = next.dentry;
+	__u16 mode = BPF_CORE_READ(found, d_inode, i_mode);
+
+	if ((mode & S_IFMT) == S_IFLNK) {
+		if (!follow_link(l, scratch, found))
+			l->outcome = LOOKUP_FAILED;
+		return l->outcome != LOOKUP_GOING;
+	}
+	if ((mode & S_IFMT) != S_IFDIR) {
+		l->outcome = LOOKUP_FAILED; /* the call failed with ENOTDIR */
+		return 1;
+	}
+	l->dentry = next.dentry;
+	l->vfsmnt = next.vfsmnt;
+	return 0;
+}
+
+/*
+ * Resolves data[from, to) of the record (directory names only: the deleted
+ * entry's own name is not part of it) from (*dentry, *vfsmnt); on success
+ * they are the directory found.
+ */
+static __always_inline bool lookup_directory(struct deletion_record *rec, __u32 from, __u32 to,
+					     struct dentry **dentry, struct vfsmount **vfsmnt,
+					     struct dentry *root_dentry, struct vfsmount *root_mnt)
+{
+	__u32 zero = 0;
+	struct lookup_scratch *scratch = bpf_map_lookup_elem(&lookup_scratch, &zero);
+
+	if (!scratch || from >= to || to > PATH_ARG_MAX)
+		return false;
+	if (bpf_probe_read_kernel(scratch->text[0], (to - from) & (PATH_ARG_MAX - 1),
+				  &rec->data[from & (PATH_ARG_MAX - 1)]))
+		return false;
+
+	struct lookup l = {
+		.dentry = *dentry,
+		.vfsmnt = *vfsmnt,
+		.root_dentry = root_dentry,
+		.root_mnt = root_mnt,
+		.len = to - from,
+	};
+
+	bpf_loop(LOOKUP_MAX_STEPS, lookup_step, &l, 0);
+	if (l.outcome != LOOKUP_FOUND)
+		return false;
+	*dentry = l.dentry;
+	*vfsmnt = l.vfsmnt;
+	return true;
+}
+
+#endif /* SYSCALL_TRACE_DIRECTORY_LOOKUP_BPF_H */
