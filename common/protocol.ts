@@ -21,14 +21,32 @@ export interface DeletionEvent {
   abi: string;
   /** rmdir, or unlinkat with AT_REMOVEDIR. */
   directory: boolean;
-  /** Absolute and normalised; where `complete` is false, it starts with "…/" and holds what is known. */
+  /**
+   * The file's path on the host: as the helper's own root and mount namespace
+   * see it, absolute, normalised, with every directory's symlinks resolved,
+   * whatever mount namespace or root the deleting process had and however it
+   * named the directory. Where `complete` is false, it starts with "…/" and
+   * holds what is known. ARCHITECTURE.md, "Path resolution", says how.
+   */
   path: string;
   /** base64 of the path's bytes, present only where they are not valid UTF-8. */
   pathBytes?: string;
   /** Exactly what the process passed. */
   pathArg: string;
-  /** False where the path could not be resolved to the root. */
+  /** False where the host's path could not be known in full. */
   complete: boolean;
+  /**
+   * The path as the deleting process saw it, in its own root and mount
+   * namespace (a container's `/app/x` for the host's `/srv/app/x`); present
+   * only where it differs from `path` and is known.
+   */
+  processPath?: string;
+  /** base64 of processPath's bytes, present only where they are not valid UTF-8. */
+  processPathBytes?: string;
+  /** The inode number of the deleting process's mount namespace (as in /proc/PID/ns/mnt). */
+  mountNamespace: number;
+  /** The container the process ran in, where its cgroup names one. */
+  container?: Container;
   /** 0, or -errno. */
   result: number;
   /** The errno name, where result < 0. */
@@ -43,6 +61,17 @@ export interface DeletionEvent {
   cmdline: string[];
   /** Parent first. */
   ancestors: Ancestor[];
+}
+
+/**
+ * A container, as the deleting process's cgroup names it: `docker-<id>.scope`
+ * or `/docker/<id>` (docker), `libpod-<id>.scope` (podman),
+ * `cri-containerd-<id>.scope` (containerd), `crio-<id>.scope` (cri-o).
+ */
+export interface Container {
+  engine: 'docker' | 'podman' | 'containerd' | 'cri-o';
+  /** The full id, as the cgroup holds it. */
+  id: string;
 }
 
 /**
@@ -123,6 +152,8 @@ export interface InitializeResult {
   pid: number;
   /** The mode this helper traces in. */
   attachMode: AttachMode;
+  /** The helper's own mount namespace, the host's: a DeletionEvent.mountNamespace other than this one is a container's or some other process's own. */
+  mountNamespace: number;
 }
 
 export interface StartParams {

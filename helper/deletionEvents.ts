@@ -3,26 +3,38 @@ import type { DeletionEvent, DeletionSyscall } from '../common/protocol';
 import type { WallClock } from './clock';
 import { errnoName } from './errno';
 import type { RecordLayout } from './native';
-import { binaryOf, resolveDeletionPath, UNKNOWN_START, type RealDirectory, type ResolvedPath, type TextWithBytes } from './paths';
+import { binaryOf, resolveDeletionPath, textOfBinary, UNKNOWN_START, type HostPathOf, type ResolvedPath, type TextWithBytes } from './paths';
 import type { ProcessInfo } from './processes';
 import type { DeletionRecord } from './records';
 
 const UNREADABLE_PATH = binaryOf(UNKNOWN_START);
 
-export function deletionPath(record: DeletionRecord, layout: RecordLayout, realDirectory: RealDirectory): ResolvedPath {
+export function deletionPath(record: DeletionRecord, layout: RecordLayout, hostPathOf: HostPathOf): ResolvedPath {
   const flags = layout.deletionFlags;
   if (record.flags & flags.pathUnreadable) {
     // The argument is unknown: nothing about the path is.
     return { binary: UNREADABLE_PATH, complete: false };
   }
-  const relative = (record.flags & flags.relative) !== 0;
   const resolved = resolveDeletionPath(
     {
       pathArg: record.pathArg,
-      directoryNames: relative ? record.directoryNames : undefined,
+      nameAt: record.nameAt,
+      lookupFrom: record.lookupFrom,
+      lookupFailed: (record.flags & flags.lookupFailed) !== 0,
+      directoryNames: record.directoryNames,
       directoryComplete: (record.flags & flags.directoryIncomplete) === 0,
+      namesBelowRoot: record.namesBelowRoot,
+      foreign:
+        (record.flags & flags.foreignNamespace) === 0
+          ? undefined
+          : {
+              filesystemDev: record.filesystemDev,
+              namesBelowMountRoot: record.namesBelowMountRoot,
+              filesystemNames: record.filesystemNames,
+              filesystemComplete: (record.flags & flags.filesystemPathIncomplete) === 0,
+            },
     },
-    realDirectory,
+    hostPathOf,
   );
   if (record.flags & flags.pathTruncated) resolved.complete = false;
   return resolved;
@@ -47,6 +59,7 @@ export function toDeletionEvent(
     path: path.text,
     pathArg: record.pathArg.toString('utf8'),
     complete: resolved.complete,
+    mountNamespace: record.mountNamespace,
     result: record.result,
     pid: record.process.tgid,
     tid: record.tid,
@@ -58,6 +71,12 @@ export function toDeletionEvent(
     ancestors: process?.ancestors ?? [],
   };
   if (path.base64 !== undefined) event.pathBytes = path.base64;
+  if (resolved.processBinary !== undefined) {
+    const processPath = textOfBinary(resolved.processBinary);
+    event.processPath = processPath.text;
+    if (processPath.base64 !== undefined) event.processPathBytes = processPath.base64;
+  }
+  if (process?.container !== undefined) event.container = process.container;
   if (record.result < 0) event.error = errnoName(record.result);
   return event;
 }

@@ -10,14 +10,14 @@
 // room for, the kernel counts as lost. So a reader that keeps up loses
 // nothing, and one that does not read costs the helper no memory beyond what
 // its output holds, and never holds up a deleter.
-import * as fs from 'node:fs';
-
-import { isInScope, normalizeAbsolute, type PathScope } from '../common/directories';
+import { isInScope, type PathScope } from '../common/directories';
 import { DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope, type TraceStats } from '../common/protocol';
+import { withRealPathAliases } from '../common/scopeAliases';
 import { WallClock } from './clock';
 import { deletionPath, toDeletionEvent } from './deletionEvents';
 import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type RecordLayout } from './native';
-import { textOfBinary, type RealDirectory } from './paths';
+import { HostMounts } from './hostMounts';
+import { textOfBinary } from './paths';
 import { ProcessCache } from './processes';
 import { decodeBatch, type DeletionRecord, type TraceRecord } from './records';
 
@@ -50,19 +50,12 @@ const PROCESS_CACHE_CAPACITY = 16384;
 /** Losses are also checked this often, in case no batch comes to check them. */
 const LOSS_CHECK_MS = 1000;
 
-const realDirectory: RealDirectory = (binaryPath) => {
-  try {
-    return fs.realpathSync.native(Buffer.from(binaryPath, 'latin1'), { encoding: 'buffer' }).toString('latin1');
-  } catch {
-    return undefined;
-  }
-};
-
 export class DeletionTracer {
   private programs: DeletionPrograms | undefined;
   private readonly layout: RecordLayout;
   private readonly processes: ProcessCache;
   private readonly clock = new WallClock();
+  private readonly hostMounts = new HostMounts();
   private scope: PathScope = undefined;
   private includeFailed = false;
   private seq = 0;
@@ -231,7 +224,7 @@ export class DeletionTracer {
       this.filtered++;
       return undefined;
     }
-    const resolved = deletionPath(record, this.layout, realDirectory);
+    const resolved = deletionPath(record, this.layout, (dev, filesystemPath) => this.hostPath(dev, filesystemPath));
     // An incomplete path cannot be placed under a directory, so a scoped trace leaves it out.
     if (this.scope !== undefined && !resolved.complete) {
       this.filtered++;
@@ -245,6 +238,16 @@ export class DeletionTracer {
     this.reported++;
     const processInfo = this.processes.lookup(record.process);
     return toDeletionEvent(++this.seq, record, resolved, path, processInfo, this.layout, this.clock);
+  }
+
+  private hostPath(dev: number, filesystemPath: string): string | undefined {
+    try {
+      return this.hostMounts.hostPath(dev, filesystemPath);
+    } catch (error) {
+      // Without the host's mounts no path of another namespace is known: each is reported incomplete.
+      this.listener.onProblem(`the host's mount table could not be read: ${(error as Error).message}`);
+      return undefined;
+    }
   }
 
   private checkLost(): void {
@@ -265,19 +268,10 @@ function ringBufferFromEnvironment(): Omit<DeletionProgramsOptions, 'attachMode'
 
 /**
  * Scope directories as given, normalised, and also as the file system
- * resolves them: the kernel reports a relative path's directory with its
- * symlinks resolved, while an absolute argument keeps whatever it named.
+ * resolves them: the same rule the view's folder filter uses
+ * (common/scopeAliases.ts). Paths are reported physically, with symlinks
+ * resolved, so a folder opened through a symlink matches by its real path.
  */
 export function compileScope(paths: readonly string[]): string[] {
-  const compiled = new Set<string>();
-  for (const given of paths) {
-    const normalized = normalizeAbsolute(given);
-    compiled.add(normalized);
-    try {
-      compiled.add(fs.realpathSync.native(normalized));
-    } catch {
-      // Not there (yet): its given form is all there is to match.
-    }
-  }
-  return [...compiled];
+  return withRealPathAliases(paths);
 }

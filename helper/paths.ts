@@ -10,60 +10,119 @@ import * as path from 'node:path';
 
 import { normalizeAbsolute, trimTrailingSlashes } from '../common/directories';
 
-/** Starts a path whose beginning the kernel's walk did not reach. */
+/** Starts a path whose beginning is not known. */
 export const UNKNOWN_START = '…';
 
 export interface ResolvedPath {
-  /** The path's bytes as a binary string: absolute, or starting with "…/" where incomplete. */
+  /** The host's path, as a binary string: absolute, or starting with "…/" where incomplete. */
   binary: string;
-  /** False where the path could not be resolved all the way to the root. */
+  /** False where the host's path is not known in full. */
   complete: boolean;
+  /** The path the process saw, in its own root and mount namespace, where known. */
+  processBinary?: string;
 }
 
+/** What the kernel found for one deletion (bpf/deletions.h, struct deletion_record). */
 export interface DeletionPathParts {
   pathArg: Buffer;
-  /** For a relative pathArg: the directories it is relative to, innermost first. */
-  directoryNames: Buffer[] | undefined;
-  /** Whether those names reach the root. */
+  /** Where the deleted entry's own name starts in pathArg. */
+  nameAt: number;
+  /** Where the part of pathArg that is relative to the lookup's base starts. */
+  lookupFrom: number;
+  /** The kernel could not find the directory: directoryNames name the base, and pathArg[lookupFrom, nameAt) is joined as text. */
+  lookupFailed: boolean;
+  /** The directory's names, innermost first. */
+  directoryNames: Buffer[];
+  /** Whether the walk up reached its end. */
   directoryComplete: boolean;
+  /** How many of directoryNames lie below the process's root; undefined where the walk never passed it. */
+  namesBelowRoot: number | undefined;
+  /** Present where the process is in another mount namespace than the helper. */
+  foreign?: {
+    filesystemDev: number;
+    namesBelowMountRoot: number | undefined;
+    filesystemNames: Buffer[];
+    filesystemComplete: boolean;
+  };
 }
 
-/** Resolves a directory that still exists, symlinks and all; undefined if it cannot. */
-export type RealDirectory = (binaryPath: string) => string | undefined;
+/** The host's path of a directory given by its file system and its path inside it (HostMounts.hostPath). */
+export type HostPathOf = (dev: number, filesystemPath: string) => string | undefined;
 
 /**
- * The absolute path that a deletion named. A relative argument is joined to
- * the directory the kernel resolved at the time of the call; "." and ".."
- * are then removed. Removing ".." by text is only right when the name before
- * it is not a symbolic link, so where the argument itself climbs out of one
- * of its own names ("a/../b"), the directory holding the last name is asked
- * of the file system instead; if it is gone, the path is marked incomplete.
+ * The host's path of a deletion, and the path the process saw. The kernel
+ * found the directory that held the deleted name and named it physically
+ * (ARCHITECTURE.md, "Path resolution"); the name is joined to it. For the
+ * helper's own mount namespace those names already reach the host's root;
+ * for another, they reach the process's root, and the host's path comes from
+ * the directory's path inside its file system, through the host's mounts.
  */
-export function resolveDeletionPath(parts: DeletionPathParts, realDirectory: RealDirectory): ResolvedPath {
+export function resolveDeletionPath(parts: DeletionPathParts, hostPathOf: HostPathOf): ResolvedPath {
   const argument = parts.pathArg.toString('latin1');
-  const relative = !argument.startsWith('/');
-  if (relative && (!parts.directoryNames || !parts.directoryComplete)) {
-    const knownTail = [...(parts.directoryNames ?? [])].reverse().map((name) => name.toString('latin1'));
-    const tail = path.posix.normalize([...knownTail, argument].join('/'));
-    return { binary: UNKNOWN_START_BINARY + trimTrailingSlashes(tail), complete: false };
+  const ownName = trimTrailingSlashes(argument.slice(parts.nameAt)).replace(/^\/+/, '');
+  // Only where the lookup failed is any of the argument's directory part left as text.
+  const tail = joinRelative(parts.lookupFailed ? argument.slice(parts.lookupFrom, parts.nameAt) : '', ownName);
+  const names = parts.directoryNames;
+  const below = parts.namesBelowRoot;
+  // Normalised from the process's root, as the kernel reads "..": never above it.
+  const processBinary = below === undefined ? undefined : normalizeAbsolute(`${directoryFromNames(names.slice(0, below))}/${tail}`);
+  // Text after a failed lookup names the file correctly only where it is
+  // read as the process read it: from the host's own root, without a ".."
+  // that could climb out of a symbolic link.
+  const textIsExact = !parts.lookupFailed || (parts.foreign === undefined && below === names.length && !climbsOutOfOwnName(tail));
+
+  let resolved: ResolvedPath;
+  if (parts.foreign === undefined) {
+    if (!parts.directoryComplete) {
+      resolved = unknownStart(outermostFirst(names), tail);
+    } else {
+      const aboveRoot = below === undefined ? '' : directoryFromNames(names.slice(below));
+      const binary = processBinary === undefined ? normalizeAbsolute(`${directoryFromNames(names)}/${tail}`) : joinAbsolute(aboveRoot, processBinary);
+      resolved = { binary, complete: textIsExact };
+    }
+  } else {
+    const foreign = parts.foreign;
+    // Without the mount root's place among the names, the file system's own names cannot be set beside them.
+    const filesystemNames = foreign.namesBelowMountRoot === undefined ? [] : [...names.slice(0, foreign.namesBelowMountRoot), ...foreign.filesystemNames];
+    const filesystemPath = directoryFromNames(filesystemNames);
+    const host = foreign.namesBelowMountRoot !== undefined && foreign.filesystemComplete ? hostPathOf(foreign.filesystemDev, filesystemPath) : undefined;
+    if (host === undefined) {
+      resolved = unknownStart(foreign.namesBelowMountRoot === undefined ? outermostFirst(names) : outermostFirst(filesystemNames), tail);
+    } else if (parts.lookupFailed) {
+      // The text was read in the process's own mounts, which are not the host's.
+      resolved = unknownStart(outermostFirst(filesystemNames), tail);
+    } else {
+      resolved = { binary: normalizeAbsolute(`${host}/${tail}`), complete: true };
+    }
   }
-  const base = relative ? directoryFromNames(parts.directoryNames ?? []) : '';
-  // What rm -r, find -delete and most deleters pass: one name in a directory
-  // the kernel named, neither of which can hold "." or ".." parts.
-  if (relative && isPlainName(argument)) return { binary: base === '/' ? `/${argument}` : `${base}/${argument}`, complete: true };
-  const joined = relative ? `${base}/${argument}` : argument;
-  if (climbsOutOfOwnName(argument)) {
-    const { directory, lastName } = splitLastName(joined);
-    const real = realDirectory(directory);
-    if (real !== undefined) return { binary: normalizeAbsolute(`${real}/${lastName}`), complete: true };
-    return { binary: normalizeAbsolute(joined), complete: false };
-  }
-  return { binary: normalizeAbsolute(joined), complete: true };
+  if (processBinary !== undefined && processBinary !== resolved.binary) resolved.processBinary = processBinary;
+  return resolved;
 }
 
-/** A name without "/" that is neither "." nor "..". */
-function isPlainName(argument: string): boolean {
-  return argument !== '' && argument !== '.' && argument !== '..' && !argument.includes('/');
+/** "…/a/b/tail": a path whose start is unknown, with what is known of its end. */
+function unknownStart(knownOutermostFirst: string[], tail: string): ResolvedPath {
+  const parts = [...knownOutermostFirst, tail.replace(/^\/+/, '')].filter((part) => part !== '');
+  const known = parts.length === 0 ? '.' : path.posix.normalize(parts.join('/'));
+  return { binary: UNKNOWN_START_BINARY + trimTrailingSlashes(known === '.' ? '' : known), complete: false };
+}
+
+function outermostFirst(innermostFirst: Buffer[]): string[] {
+  return [...innermostFirst].reverse().map(latin1);
+}
+
+/** "/a" + "/b/c"; either may be "/" or "" (nothing above the root). */
+function joinAbsolute(above: string, absolute: string): string {
+  if (above === '' || above === '/') return absolute;
+  return absolute === '/' ? above : above + absolute;
+}
+
+function joinRelative(directoryPart: string, name: string): string {
+  if (directoryPart === '') return name;
+  return name === '' ? directoryPart : `${directoryPart}/${name}`;
+}
+
+function latin1(name: Buffer): string {
+  return name.toString('latin1');
 }
 
 /** "/a/b" from the innermost-first names ["b", "a"]. */
@@ -85,12 +144,6 @@ export function climbsOutOfOwnName(argument: string): boolean {
     }
   }
   return false;
-}
-
-function splitLastName(joined: string): { directory: string; lastName: string } {
-  const trimmed = trimTrailingSlashes(joined);
-  const slash = trimmed.lastIndexOf('/');
-  return { directory: trimmed.slice(0, slash) || '/', lastName: trimmed.slice(slash + 1) };
 }
 
 /** "…/" as the binary string of its UTF-8 bytes. */

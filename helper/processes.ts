@@ -2,11 +2,15 @@
 // ahead of a process's first deletion; this cache keeps them for the events
 // that follow, up to a bound. A key it drops is handed to `onForget`, which
 // tells the kernel to send that process again should it delete once more.
+import type { Container } from '../common/protocol';
+import { containerOfCgroup } from './containers';
 import type { ProcessKey, ProcessRecord } from './records';
 
 export interface ProcessInfo {
   cmdline: string[];
   ancestors: { pid: number; comm: string }[];
+  /** The container its cgroup names, if any. */
+  container?: Container;
 }
 
 export function processKeyId(key: ProcessKey): string {
@@ -40,6 +44,7 @@ export class ProcessCache {
       info: {
         cmdline: record.cmdline.map((argument) => argument.toString('utf8')),
         ancestors: record.ancestors.map((ancestor) => ({ pid: ancestor.pid, comm: ancestor.comm.toString('utf8') })),
+        container: containerOfCgroup(record.cgroupName.toString('latin1'), record.cgroupParentName.toString('latin1')),
       },
     });
     while (this.entries.size > this.capacity) {

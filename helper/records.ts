@@ -24,10 +24,24 @@ export interface DeletionRecord {
   tid: number;
   ppid: number;
   uid: number;
+  /** Inode number of the process's mount namespace. */
+  mountNamespace: number;
+  /** The directory's file system (kernel dev_t encoding), for another mount namespace. */
+  filesystemDev: number;
   comm: Buffer;
   pathArg: Buffer;
-  /** Names of the directories a relative path is relative to, innermost first. */
+  /** Where the deleted entry's own name starts in pathArg. */
+  nameAt: number;
+  /** Where the part of pathArg relative to the lookup's base starts. */
+  lookupFrom: number;
+  /** The directory's names, innermost first, up to where the kernel's walk ended. */
   directoryNames: Buffer[];
+  /** How many of directoryNames lie below the process's root; undefined if the walk never passed it. */
+  namesBelowRoot: number | undefined;
+  /** How many lie below the directory's mount root (read for another mount namespace only). */
+  namesBelowMountRoot: number | undefined;
+  /** From that mount root up to its file system's root, innermost first (another mount namespace only). */
+  filesystemNames: Buffer[];
 }
 
 export interface Ancestor {
@@ -43,6 +57,9 @@ export interface ProcessRecord {
   ancestors: Ancestor[];
   /** argv, each argument as it ended at its NUL. */
   cmdline: Buffer[];
+  /** The names of the process's cgroup directory and the one above it. */
+  cgroupName: Buffer;
+  cgroupParentName: Buffer;
 }
 
 export type TraceRecord = DeletionRecord | ProcessRecord;
@@ -82,12 +99,20 @@ function decodeDeletion(record: Buffer, layout: RecordLayout): DeletionRecord {
   requireLength(record, at.data, 'deletion');
   const pathLength = record.readUInt16LE(at.path_len);
   const namesLength = record.readUInt16LE(at.directory_names_len);
+  const filesystemNamesLength = record.readUInt16LE(at.filesystem_names_len);
   const pathEnd = at.data + pathLength;
-  if (pathEnd + namesLength > record.length) {
+  const namesEnd = pathEnd + namesLength;
+  if (namesEnd + filesystemNamesLength > record.length) {
     throw new MalformedRecordError(
-      `deletion record of ${record.length} bytes says it holds ${pathLength} + ${namesLength} bytes of names`,
+      `deletion record of ${record.length} bytes says it holds ${pathLength} + ${namesLength} + ${filesystemNamesLength} bytes of names`,
     );
   }
+  const nameAt = record.readUInt16LE(at.name_at);
+  const lookupFrom = record.readUInt16LE(at.lookup_from);
+  if (nameAt > pathLength || lookupFrom > nameAt) {
+    throw new MalformedRecordError(`deletion record puts the name at ${nameAt} and the lookup at ${lookupFrom} of ${pathLength} bytes`);
+  }
+  const names = record.subarray(pathEnd, namesEnd);
   return {
     kind: 'deletion',
     syscall: layout.syscalls[record[at.syscall]] ?? `syscall ${record[at.syscall]}`,
@@ -101,10 +126,26 @@ function decodeDeletion(record: Buffer, layout: RecordLayout): DeletionRecord {
     tid: record.readUInt32LE(at.tid),
     ppid: record.readUInt32LE(at.ppid),
     uid: record.readUInt32LE(at.uid),
+    mountNamespace: record.readUInt32LE(at.mount_namespace),
+    filesystemDev: record.readUInt32LE(at.filesystem_dev),
     comm: cString(record.subarray(at.comm, at.comm + layout.taskCommLen)),
     pathArg: record.subarray(at.data, pathEnd),
-    directoryNames: splitAtNul(record.subarray(pathEnd, pathEnd + namesLength)),
+    nameAt,
+    lookupFrom,
+    directoryNames: splitAtNul(names),
+    namesBelowRoot: namesBelow(names, record.readUInt16LE(at.directory_names_at_root), layout),
+    namesBelowMountRoot: namesBelow(names, record.readUInt16LE(at.directory_names_at_mount_root), layout),
+    filesystemNames: splitAtNul(record.subarray(namesEnd, namesEnd + filesystemNamesLength)),
   };
+}
+
+/** How many NUL-ended names the first `bytes` of `names` hold; undefined for the kernel's "not passed". */
+function namesBelow(names: Buffer, bytes: number, layout: RecordLayout): number | undefined {
+  if (bytes === layout.rootNotPassed) return undefined;
+  if (bytes > names.length) throw new MalformedRecordError(`deletion record marks byte ${bytes} of ${names.length} bytes of names`);
+  let count = 0;
+  for (let i = 0; i < bytes; i++) if (names[i] === 0) count++;
+  return count;
 }
 
 function decodeProcess(record: Buffer, layout: RecordLayout): ProcessRecord {
@@ -132,6 +173,8 @@ function decodeProcess(record: Buffer, layout: RecordLayout): ProcessRecord {
     flags: record[at.flags],
     ancestors,
     cmdline: splitAtNul(record.subarray(at.cmdline, at.cmdline + cmdlineLength)),
+    cgroupName: cString(record.subarray(at.cgroup_name, at.cgroup_name + layout.cgroupNameMax)),
+    cgroupParentName: cString(record.subarray(at.cgroup_parent_name, at.cgroup_parent_name + layout.cgroupNameMax)),
   };
 }
 

@@ -171,6 +171,7 @@ class HelperServer {
       arch: os.machine(),
       pid: process.pid,
       attachMode: this.tracer.attachMode,
+      mountNamespace: ownMountNamespace(),
     };
   }
 
@@ -283,4 +284,9 @@ function helperVersion(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** The inode number of the helper's own mount namespace: the host's. */
+function ownMountNamespace(): number {
+  return fs.statSync('/proc/self/ns/mnt').ino;
 }

@@ -29,7 +29,11 @@ const figure = (n: number): string => n.toLocaleString('en-US');
 /** Every field, so that a field added to DeletionEvent fails to compile here until it is listed. */
 const everyDeletionField: Required<protocol.DeletionEvent> = {
   seq: 1, time: '', syscall: 'unlink', abi: 'x86_64', directory: false, path: '/', pathBytes: '', pathArg: '', complete: true,
+  processPath: '/', processPathBytes: '', mountNamespace: 0, container: { engine: 'docker', id: '' },
   result: 0, error: '', pid: 1, tid: 1, ppid: 0, uid: 0, cgroupId: 1, comm: '', cmdline: [], ancestors: [],
+};
+const everyInitializeResultField: Required<protocol.InitializeResult> = {
+  protocolVersion: 0, helperVersion: '', kernelRelease: '', arch: '', pid: 1, attachMode: 'raw', mountNamespace: 0,
 };
 const everyStatsField: Required<protocol.TraceStats> = { events: 0, lost: 0, filtered: 0, lostCommandLines: 0 };
 
@@ -45,6 +49,12 @@ describe('ARCHITECTURE.md', () => {
   it('describes every field of a deletion', () => {
     const fields = section('Types');
     for (const field of Object.keys(everyDeletionField)) expect(fields).toMatch(new RegExp(`\`${field}\``));
+  });
+
+  it('describes every field of the initialize result', () => {
+    const line = section('Types').split('\n').find((text) => text.startsWith('InitializeResult '));
+    expect(line).toBeDefined();
+    for (const field of Object.keys(everyInitializeResultField)) expect(line).toMatch(new RegExp(`\\b${field}\\b`));
   });
 
   it('describes every figure of the trace statistics', () => {

@@ -6,6 +6,7 @@ import type { ProcessKey, ProcessRecord } from '../../helper/records';
 
 const key = (tgid: number, execId = 1, startTime = 1000n): ProcessKey => ({ tgid, execId, startTime });
 
+/** A process in a login session's cgroup, not a container's. */
 function processRecord(process: ProcessKey, ...cmdline: string[]): ProcessRecord {
   return {
     kind: 'process',
@@ -13,6 +14,8 @@ function processRecord(process: ProcessKey, ...cmdline: string[]): ProcessRecord
     flags: 0,
     ancestors: [{ pid: 1, comm: Buffer.from('init') }],
     cmdline: cmdline.map((argument) => Buffer.from(argument)),
+    cgroupName: Buffer.from('session-2.scope'),
+    cgroupParentName: Buffer.from('user-1000.slice'),
   };
 }
 
@@ -21,6 +24,19 @@ describe('ProcessCache', () => {
     const cache = new ProcessCache(8, () => undefined);
     cache.remember(processRecord(key(10), 'rm', '-rf', 'tree'));
     expect(cache.lookup(key(10))).toEqual({ cmdline: ['rm', '-rf', 'tree'], ancestors: [{ pid: 1, comm: 'init' }] });
+  });
+
+  it('gives no container for a process whose cgroup is not a container\'s', () => {
+    const cache = new ProcessCache(8, () => undefined);
+    cache.remember(processRecord(key(10), 'rm'));
+    expect(cache.lookup(key(10))?.container).toBeUndefined();
+  });
+
+  it('gives the container that the process\'s cgroup names', () => {
+    const id = '3f4e'.repeat(16);
+    const cache = new ProcessCache(8, () => undefined);
+    cache.remember({ ...processRecord(key(10), 'rm'), cgroupName: Buffer.from(`docker-${id}.scope`), cgroupParentName: Buffer.from('system.slice') });
+    expect(cache.lookup(key(10))?.container).toEqual({ engine: 'docker', id });
   });
 
   it('tells a process apart from an earlier program image or an earlier process with its pid', () => {

@@ -14,9 +14,13 @@ const AT_FDCWD = -100;
 
 const key = { tgid: 4242, execId: 3, startTime: 123_456_789_000n };
 
+/** The kernel's dev_t: major in the top 12 bits, minor in the low 20. */
+const dev = (major: number, minor: number): number => major * 2 ** 20 + minor;
+
 /** The header fields that decode to the very values written (syscall, abi and comm decode to names and bytes). */
 const headerReadAsWritten = {
-  flags: layout.deletionFlags.relative,
+  // The highest flag too, so that a sign or width mistake would show.
+  flags: layout.deletionFlags.foreignNamespace | layout.deletionFlags.procLinkUnresolved,
   dirfd: 7,
   result: 0,
   startNs: 5_000_000_123n,
@@ -25,7 +29,12 @@ const headerReadAsWritten = {
   tid: 4243,
   ppid: 1,
   uid: 1000,
+  // Mount namespaces are numbered from 0xf0000000 up: above the largest int32.
+  mountNamespace: 4_026_532_301,
+  filesystemDev: dev(8, 1),
 };
+
+const names = (...innermostFirst: string[]): Buffer[] => innermostFirst.map((name) => Buffer.from(name));
 
 function deletion(overrides: Partial<DeletionFields> = {}): DeletionFields {
   return {
@@ -34,9 +43,19 @@ function deletion(overrides: Partial<DeletionFields> = {}): DeletionFields {
     ...headerReadAsWritten,
     comm: 'rm',
     pathArg: Buffer.from('notes.txt'),
-    directoryNames: [Buffer.from('docs'), Buffer.from('alice'), Buffer.from('home')],
+    nameAt: 0,
+    lookupFrom: 0,
+    directoryNames: names('docs', 'alice', 'home'),
+    namesBelowRoot: 3,
+    namesBelowMountRoot: 2,
+    filesystemNames: [],
     ...overrides,
   };
+}
+
+/** The deletion record those fields make, decoded. */
+function decodedDeletion(overrides: Partial<DeletionFields> = {}): DeletionRecord {
+  return decodeRecord(deletionRecord(deletion(overrides), layout), layout) as DeletionRecord;
 }
 
 function processFields(overrides: Partial<ProcessFields> = {}): ProcessFields {
@@ -48,6 +67,8 @@ function processFields(overrides: Partial<ProcessFields> = {}): ProcessFields {
       { pid: 1, comm: 'systemd' },
     ],
     cmdline: ['rm', '-r', 'docs'],
+    cgroupName: 'session-2.scope',
+    cgroupParentName: 'user-1000.slice',
     ...overrides,
   };
 }
@@ -56,54 +77,121 @@ const text = (bytes: Buffer[]): string[] => bytes.map((bytes) => bytes.toString(
 
 describe('decoding a deletion record', () => {
   it('reads every field of the header', () => {
-    const record = decodeRecord(deletionRecord(deletion(), layout), layout) as DeletionRecord;
+    const record = decodedDeletion();
 
     expect(record).toMatchObject({ kind: 'deletion', syscall: 'unlinkat', abi: 'x86_64', ...headerReadAsWritten });
     expect(record.comm.toString()).toBe('rm');
   });
 
   it('reads the path argument and the directory names, innermost first', () => {
-    const record = decodeRecord(deletionRecord(deletion(), layout), layout) as DeletionRecord;
+    const record = decodedDeletion();
 
     expect(record.pathArg.toString()).toBe('notes.txt');
     expect(text(record.directoryNames)).toEqual(['docs', 'alice', 'home']);
   });
 
+  it('reads where the deleted entry\'s own name starts and where the text relative to the lookup\'s base starts', () => {
+    const record = decodedDeletion({ pathArg: Buffer.from('/proc/self/fd/3/sub/notes.txt'), lookupFrom: 16, nameAt: 20 });
+
+    expect(record.lookupFrom).toBe(16);
+    expect(record.nameAt).toBe(20);
+  });
+
+  it('reads an own name that starts at the argument\'s very end, as for "/proc/self/cwd/"', () => {
+    // The kernel moves the own name up to the lookup's start: past the link, which names the directory itself.
+    const record = decodedDeletion({ pathArg: Buffer.from('/proc/self/cwd/'), lookupFrom: 15, nameAt: 15 });
+
+    expect(record).toMatchObject({ lookupFrom: 15, nameAt: 15 });
+  });
+
   it('reads a failed call\'s negative result and a negative dirfd', () => {
-    const record = decodeRecord(deletionRecord(deletion({ result: -2, dirfd: AT_FDCWD }), layout), layout) as DeletionRecord;
+    const record = decodedDeletion({ result: -2, dirfd: AT_FDCWD });
 
     expect(record.result).toBe(-2);
     expect(record.dirfd).toBe(AT_FDCWD);
   });
 
   it('names the 32-bit ABI', () => {
-    const record = decodeRecord(deletionRecord(deletion({ abi: IA32 }), layout), layout) as DeletionRecord;
-
-    expect(record.abi).toBe('ia32');
+    expect(decodedDeletion({ abi: IA32 }).abi).toBe('ia32');
   });
 
   it('keeps path bytes that are not UTF-8 as they are', () => {
     const bytes = Buffer.from([0x66, 0xff, 0x0a, 0x1b]);
-    const record = decodeRecord(deletionRecord(deletion({ pathArg: bytes, directoryNames: [bytes] }), layout), layout) as DeletionRecord;
+    const record = decodedDeletion({ pathArg: bytes, directoryNames: [bytes], namesBelowRoot: 1, namesBelowMountRoot: 1, filesystemNames: [bytes] });
 
     expect(record.pathArg).toEqual(bytes);
     expect(record.directoryNames).toEqual([bytes]);
+    expect(record.filesystemNames).toEqual([bytes]);
   });
 
-  it('reads an absolute path with no directory names', () => {
-    const record = decodeRecord(
-      deletionRecord(deletion({ flags: 0, pathArg: Buffer.from('/tmp/file'), directoryNames: [] }), layout),
-      layout,
-    ) as DeletionRecord;
+  it('reads a deletion in the root directory, which has no directory names', () => {
+    const record = decodedDeletion({ pathArg: Buffer.from('/file'), nameAt: 1, directoryNames: [], namesBelowRoot: 0, namesBelowMountRoot: 0 });
 
-    expect(record.pathArg.toString()).toBe('/tmp/file');
+    expect(record.pathArg.toString()).toBe('/file');
     expect(record.directoryNames).toEqual([]);
+    expect(record).toMatchObject({ namesBelowRoot: 0, namesBelowMountRoot: 0 });
   });
 
   it('reads a comm that fills its field without a NUL', () => {
-    const record = decodeRecord(deletionRecord(deletion({ comm: 'sixteen-bytes-xx' }), layout), layout) as DeletionRecord;
+    expect(decodedDeletion({ comm: 'sixteen-bytes-xx' }).comm.toString()).toBe('sixteen-bytes-xx');
+  });
+});
 
-    expect(record.comm.toString()).toBe('sixteen-bytes-xx');
+describe('decoding where the directory names end', () => {
+  it('counts the names below the process\'s root: all of them where its root is the host\'s', () => {
+    expect(decodedDeletion({ namesBelowRoot: 3 }).namesBelowRoot).toBe(3);
+  });
+
+  it('counts only the names below a chroot\'s root', () => {
+    const record = decodedDeletion({ directoryNames: names('docs', 'alice', 'home', 'jail', 'srv'), namesBelowRoot: 3 });
+
+    expect(record.namesBelowRoot).toBe(3);
+  });
+
+  it('counts none where the directory is the process\'s root itself', () => {
+    expect(decodedDeletion({ directoryNames: names('jail'), namesBelowRoot: 0 }).namesBelowRoot).toBe(0);
+  });
+
+  it('gives no count where the walk never passed the process\'s root (the kernel\'s 0xffff)', () => {
+    const record = deletionRecord(deletion(), layout);
+    record.writeUInt16LE(0xffff, layout.deletion.directory_names_at_root);
+
+    expect((decodeRecord(record, layout) as DeletionRecord).namesBelowRoot).toBeUndefined();
+  });
+
+  it('counts the names below the directory\'s mount root', () => {
+    expect(decodedDeletion({ namesBelowMountRoot: 1 }).namesBelowMountRoot).toBe(1);
+  });
+
+  it('gives no mount-root count where the walk never reached one', () => {
+    expect(decodedDeletion({ namesBelowMountRoot: undefined }).namesBelowMountRoot).toBeUndefined();
+  });
+
+  it('counts whole names, even long ones', () => {
+    const long = 'x'.repeat(255);
+    const record = decodedDeletion({ directoryNames: names(long, 'b', long), namesBelowRoot: 2, namesBelowMountRoot: 1 });
+
+    expect(record).toMatchObject({ namesBelowRoot: 2, namesBelowMountRoot: 1 });
+  });
+});
+
+describe('decoding the file system names of another mount namespace', () => {
+  it('reads them after the directory names, innermost first', () => {
+    const record = decodedDeletion({ filesystemNames: names('project', 'alice') });
+
+    expect(text(record.directoryNames)).toEqual(['docs', 'alice', 'home']);
+    expect(text(record.filesystemNames)).toEqual(['project', 'alice']);
+  });
+
+  it('reads them where there are no directory names', () => {
+    const record = decodedDeletion({ directoryNames: [], namesBelowRoot: 0, namesBelowMountRoot: 0, filesystemNames: names('merged', 'c1') });
+
+    expect(record.directoryNames).toEqual([]);
+    expect(text(record.filesystemNames)).toEqual(['merged', 'c1']);
+  });
+
+  it('reads none where the record has none', () => {
+    expect(decodedDeletion().filesystemNames).toEqual([]);
   });
 });
 
@@ -134,6 +222,29 @@ describe('decoding a process record', () => {
     const record = decodeRecord(cut, layout) as ProcessRecord;
 
     expect(text(record.cmdline)).toEqual(['cat', 'long-argum']);
+  });
+
+  it('reads the names of its cgroup and of the one above it', () => {
+    const id = 'ab'.repeat(32);
+    const record = decodeRecord(processRecord(processFields({ cgroupName: `docker-${id}.scope`, cgroupParentName: 'system.slice' }), layout), layout) as ProcessRecord;
+
+    expect(record.cgroupName.toString()).toBe(`docker-${id}.scope`);
+    expect(record.cgroupParentName.toString()).toBe('system.slice');
+  });
+
+  it('reads empty cgroup names where the kernel found none', () => {
+    const record = decodeRecord(processRecord(processFields({ cgroupName: '', cgroupParentName: '' }), layout), layout) as ProcessRecord;
+
+    expect(record.cgroupName).toEqual(Buffer.alloc(0));
+    expect(record.cgroupParentName).toEqual(Buffer.alloc(0));
+  });
+
+  it('reads a cgroup name that fills its field without a NUL, and no further', () => {
+    const full = 'c'.repeat(layout.cgroupNameMax);
+    const record = decodeRecord(processRecord(processFields({ cgroupName: full, cgroupParentName: 'parent' }), layout), layout) as ProcessRecord;
+
+    expect(record.cgroupName.toString()).toBe(full);
+    expect(record.cgroupParentName.toString()).toBe('parent');
   });
 });
 
@@ -185,6 +296,42 @@ describe('malformed input', () => {
   it('is refused where a deletion record claims more name bytes than it holds', () => {
     const record = deletionRecord(deletion(), layout);
     record.writeUInt16LE(record.readUInt16LE(layout.deletion.directory_names_len) + 1, layout.deletion.directory_names_len);
+
+    expect(() => decodeRecord(record, layout)).toThrow(MalformedRecordError);
+  });
+
+  it('is refused where a deletion record claims more file system name bytes than it holds', () => {
+    const record = deletionRecord(deletion({ filesystemNames: names('project') }), layout);
+    record.writeUInt16LE(record.readUInt16LE(layout.deletion.filesystem_names_len) + 1, layout.deletion.filesystem_names_len);
+
+    expect(() => decodeRecord(record, layout)).toThrow(MalformedRecordError);
+  });
+
+  it('is refused where a deletion record puts the own name past the end of the path argument', () => {
+    const record = deletionRecord(deletion({ pathArg: Buffer.from('notes.txt') }), layout);
+    record.writeUInt16LE('notes.txt'.length + 1, layout.deletion.name_at);
+
+    expect(() => decodeRecord(record, layout)).toThrow(MalformedRecordError);
+  });
+
+  it('is refused where a deletion record starts the lookup\'s text after the own name', () => {
+    const record = deletionRecord(deletion({ pathArg: Buffer.from('a/b/notes.txt'), nameAt: 4, lookupFrom: 4 }), layout);
+    record.writeUInt16LE(5, layout.deletion.lookup_from);
+
+    expect(() => decodeRecord(record, layout)).toThrow(MalformedRecordError);
+  });
+
+  it('is refused where a deletion record marks the process\'s root beyond its directory names', () => {
+    const record = deletionRecord(deletion(), layout);
+    record.writeUInt16LE(record.readUInt16LE(layout.deletion.directory_names_len) + 1, layout.deletion.directory_names_at_root);
+
+    expect(() => decodeRecord(record, layout)).toThrow(MalformedRecordError);
+  });
+
+  it('is refused where a deletion record marks the mount root beyond its directory names', () => {
+    // Into the file system names that follow: they are not directory names.
+    const record = deletionRecord(deletion({ filesystemNames: names('project') }), layout);
+    record.writeUInt16LE(record.readUInt16LE(layout.deletion.directory_names_len) + 1, layout.deletion.directory_names_at_mount_root);
 
     expect(() => decodeRecord(record, layout)).toThrow(MalformedRecordError);
   });

@@ -20,10 +20,22 @@ export interface DeletionFields {
   tid: number;
   ppid: number;
   uid: number;
+  mountNamespace: number;
+  filesystemDev: number;
   comm: string;
   pathArg: Buffer;
+  /** Where the own name starts in pathArg. */
+  nameAt: number;
+  /** Where the text relative to the lookup's base starts in pathArg. */
+  lookupFrom: number;
   /** Innermost first; each is written with its NUL. */
   directoryNames: Buffer[];
+  /** How many of directoryNames lie below the process's root, written as their bytes; undefined: ROOT_NOT_PASSED. */
+  namesBelowRoot: number | undefined;
+  /** How many lie below the directory's mount root, written the same way. */
+  namesBelowMountRoot: number | undefined;
+  /** Innermost first, after the directory names; each is written with its NUL. */
+  filesystemNames: Buffer[];
 }
 
 export interface ProcessFields {
@@ -32,6 +44,9 @@ export interface ProcessFields {
   ancestors: { pid: number; comm: string }[];
   /** Each is written with its NUL, as argv lies in memory. */
   cmdline: string[];
+  /** Written with a NUL where shorter than the field. */
+  cgroupName: string;
+  cgroupParentName: string;
 }
 
 function writeProcessKey(record: Buffer, offset: number, key: ProcessKeyFields, layout: RecordLayout): void {
@@ -40,11 +55,22 @@ function writeProcessKey(record: Buffer, offset: number, key: ProcessKeyFields, 
   record.writeBigUInt64LE(key.startTime, offset + layout.processKey.start_time);
 }
 
+/** Names each ended by a NUL, as the kernel writes them. */
+function nulEnded(names: Buffer[]): Buffer {
+  return Buffer.concat(names.flatMap((name) => [name, Buffer.of(0)]));
+}
+
+/** The kernel's marker for the first `count` names: their bytes, or ROOT_NOT_PASSED. */
+function bytesOfFirst(names: Buffer[], count: number | undefined, layout: RecordLayout): number {
+  return count === undefined ? layout.rootNotPassed : nulEnded(names.slice(0, count)).length;
+}
+
 /** A deletion record as sent: its header, then only the used part of data[]. */
 export function deletionRecord(fields: DeletionFields, layout: RecordLayout): Buffer {
   const at = layout.deletion;
-  const names = Buffer.concat(fields.directoryNames.flatMap((name) => [name, Buffer.of(0)]));
-  const record = Buffer.alloc(at.data + fields.pathArg.length + names.length);
+  const names = nulEnded(fields.directoryNames);
+  const filesystemNames = nulEnded(fields.filesystemNames);
+  const record = Buffer.alloc(at.data + fields.pathArg.length + names.length + filesystemNames.length);
   record[at.kind] = layout.recordKinds.deletion;
   record[at.syscall] = fields.syscall;
   record[at.abi] = fields.abi;
@@ -57,18 +83,26 @@ export function deletionRecord(fields: DeletionFields, layout: RecordLayout): Bu
   record.writeUInt32LE(fields.tid, at.tid);
   record.writeUInt32LE(fields.ppid, at.ppid);
   record.writeUInt32LE(fields.uid, at.uid);
+  record.writeUInt32LE(fields.mountNamespace, at.mount_namespace);
+  record.writeUInt32LE(fields.filesystemDev, at.filesystem_dev);
   record.writeUInt16LE(fields.pathArg.length, at.path_len);
+  record.writeUInt16LE(fields.nameAt, at.name_at);
+  record.writeUInt16LE(fields.lookupFrom, at.lookup_from);
   record.writeUInt16LE(names.length, at.directory_names_len);
+  record.writeUInt16LE(bytesOfFirst(fields.directoryNames, fields.namesBelowRoot, layout), at.directory_names_at_root);
+  record.writeUInt16LE(bytesOfFirst(fields.directoryNames, fields.namesBelowMountRoot, layout), at.directory_names_at_mount_root);
+  record.writeUInt16LE(filesystemNames.length, at.filesystem_names_len);
   record.write(fields.comm, at.comm, layout.taskCommLen, 'utf8');
   fields.pathArg.copy(record, at.data);
   names.copy(record, at.data + fields.pathArg.length);
+  filesystemNames.copy(record, at.data + fields.pathArg.length + names.length);
   return record;
 }
 
 /** A process record as sent: its header, then only the used part of cmdline[]. */
 export function processRecord(fields: ProcessFields, layout: RecordLayout): Buffer {
   const at = layout.process;
-  const cmdline = Buffer.concat(fields.cmdline.flatMap((argument) => [Buffer.from(argument), Buffer.of(0)]));
+  const cmdline = nulEnded(fields.cmdline.map((argument) => Buffer.from(argument)));
   const record = Buffer.alloc(at.cmdline + cmdline.length);
   record[at.kind] = layout.recordKinds.process;
   record[at.flags] = fields.flags;
@@ -80,6 +114,8 @@ export function processRecord(fields: ProcessFields, layout: RecordLayout): Buff
     record.writeUInt32LE(ancestor.pid, start + layout.ancestor.pid);
     record.write(ancestor.comm, start + layout.ancestor.comm, layout.taskCommLen, 'utf8');
   });
+  record.write(fields.cgroupName, at.cgroup_name, layout.cgroupNameMax, 'utf8');
+  record.write(fields.cgroupParentName, at.cgroup_parent_name, layout.cgroupNameMax, 'utf8');
   cmdline.copy(record, at.cmdline);
   return record;
 }
