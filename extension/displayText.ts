@@ -1,7 +1,7 @@
 // How a deletion's path, command line and time read in the view. Names are
 // data: control characters, bidirectional overrides and bytes that are not
 // UTF-8 become visible escapes, exactly as the terminal command shows them.
-import type { DeletionEvent } from '../common/protocol';
+import type { Container, DeletionEvent } from '../common/protocol';
 import { escapeBytes, escapeText } from '../common/shownText';
 
 /** The path's components (the first one empty for an absolute path), each escaped for reading. */
@@ -83,6 +83,19 @@ export function localDateTime(iso: string, format: TimeFormat = {}): string {
 /** "comm (pid)", escaped. */
 export function processLabel(event: Pick<DeletionEvent, 'comm' | 'pid'>): string {
   return `${escapeText(event.comm)} (${event.pid})`;
+}
+
+/** As `docker ps` shortens an id: long enough to tell containers apart, short enough to read. */
+export const SHORT_CONTAINER_ID_LENGTH = 12;
+
+/** "docker 0123456789ab": the engine and the short id, escaped. */
+export function containerLabel(container: Container): string {
+  return `${escapeText(container.engine)} ${escapeText(container.id.slice(0, SHORT_CONTAINER_ID_LENGTH))}`;
+}
+
+/** "comm (pid)", and " · docker 0123456789ab" where the process ran in a container; escaped. */
+export function processGroupLabel(process: Pick<DeletionEvent, 'comm' | 'pid' | 'container'>): string {
+  return processLabel(process) + (process.container === undefined ? '' : ` · ${containerLabel(process.container)}`);
 }
 
 /** "1,234" */

@@ -15,19 +15,21 @@ type CsvValue = string | number | boolean | undefined;
 
 /** Fields of a DeletionEvent that go into a cell as they are, in this order. */
 const PLAIN_COLUMNS = [
-  'seq', 'time', 'syscall', 'abi', 'directory', 'path', 'pathBytes', 'pathArg', 'complete', 'result', 'error',
-  'pid', 'tid', 'ppid', 'uid', 'cgroupId', 'comm',
+  'seq', 'time', 'syscall', 'abi', 'directory', 'path', 'pathBytes', 'pathArg', 'complete', 'processPath', 'processPathBytes',
+  'result', 'error', 'pid', 'tid', 'ppid', 'uid', 'cgroupId', 'mountNamespace', 'comm',
 ] as const satisfies readonly (keyof DeletionEvent)[];
 
-/** The lists, as one cell each. */
-const LIST_COLUMNS: readonly [string, (event: DeletionEvent) => CsvValue][] = [
+/** The container's fields, and the lists as one cell each. */
+const NESTED_COLUMNS: readonly [string, (event: DeletionEvent) => CsvValue][] = [
+  ['containerEngine', (e) => e.container?.engine],
+  ['containerId', (e) => e.container?.id],
   ['cmdline', (e) => shellCommandLine(e.cmdline)],
   ['ancestors', (e) => e.ancestors.map((ancestor) => `${ancestor.comm}(${ancestor.pid})`).join(' < ')],
 ];
 
 const CSV_COLUMNS: readonly [string, (event: DeletionEvent) => CsvValue][] = [
   ...PLAIN_COLUMNS.map((field): [string, (event: DeletionEvent) => CsvValue] => [field, (e) => e[field]]),
-  ...LIST_COLUMNS,
+  ...NESTED_COLUMNS,
 ];
 
 /** RFC 4180 CSV with a header row, oldest first. */

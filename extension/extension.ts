@@ -3,7 +3,6 @@
 // modules named here.
 import * as vscode from 'vscode';
 
-import { normalizeAbsolute } from '../common/directories';
 import { DeletionsView } from './deletionsView';
 import { DeletionStore } from './deletionStore';
 import { registerItemCommands } from './itemCommands';
@@ -15,6 +14,7 @@ import { TracingSession } from './tracingSession';
 import { TreeItems } from './treeItems';
 import type { TreeNode, WorkspaceFolderInfo } from './treeModel';
 import { registerViewCommands } from './viewCommands';
+import { workspaceFolderInfos } from './workspaceFolders';
 
 const SCOPE_CHOICE_KEY = 'syscallTrace.scopeChoice';
 
@@ -25,13 +25,14 @@ export function activate(context: vscode.ExtensionContext): void {
   const store = new DeletionStore({ maxEvents: readSettings().maxEvents });
   const terminals = new TerminalRegistry();
 
-  // The extension runs on the machine that holds the files (extensionKind "workspace"), so a
-  // folder's path is a path on the machine the helper traces, in a remote window too.
-  const folders = (): WorkspaceFolderInfo[] => (vscode.workspace.workspaceFolders ?? []).map((folder) => ({ name: folder.name, path: normalizeAbsolute(folder.uri.fsPath) }));
+  // With their aliases, taken anew when the folders change (below), before the view and the scope follow them.
+  let currentFolders = workspaceFolderInfos(vscode.workspace.workspaceFolders ?? []);
+  const folders = (): WorkspaceFolderInfo[] => currentFolders;
   // The choice made with *Filter by Workspace Folder…* holds for this workspace; until then, the setting.
   const scopeChoice = (): ScopeChoice => context.workspaceState.get<ScopeChoice>(SCOPE_CHOICE_KEY) ?? readSettings().scope;
 
-  const items = new TreeItems(terminals, folders);
+  // The session that knows the host's mount namespace is made below, once the view exists.
+  const items = new TreeItems(terminals, folders, () => session?.hostMountNamespace);
   const view = new DeletionsView(
     store,
     () => {
@@ -52,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
     { dispose: () => void tracing.dispose() },
     vscode.commands.registerCommand(Commands.start, () => tracing.start()),
     vscode.commands.registerCommand(Commands.stop, () => tracing.stop()),
-    ...registerItemCommands(treeView, terminals),
+    ...registerItemCommands(treeView, terminals, folders),
     ...registerViewCommands({
       store,
       view,
@@ -67,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): void {
       afterClear: () => tracing.update(),
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      currentFolders = workspaceFolderInfos(vscode.workspace.workspaceFolders ?? []);
       view.refreshNow();
       void tracing.followScope();
     }),

@@ -10,7 +10,8 @@ import { committedFile, restoreFromHead } from './gitRestore';
 import { Commands } from './names';
 import { openDirectory, revealInFileManager } from './openDirectory';
 import type { TerminalRegistry } from './terminalRegistry';
-import type { TreeNode } from './treeModel';
+import { folderOf, type TreeNode, type WorkspaceFolderInfo } from './treeModel';
+import { workspacePathOf } from './workspaceFolders';
 
 /** The deletion a node stands for: a deleted entry, or a directory that was deleted itself. */
 function deletionOf(node: TreeNode | undefined): DeletionEvent | undefined {
@@ -27,8 +28,14 @@ function directoryOf(node: TreeNode | undefined): string | undefined {
   return event?.complete ? parentDirectory(event.path) : undefined;
 }
 
-export function registerItemCommands(treeView: vscode.TreeView<TreeNode>, terminals: TerminalRegistry): vscode.Disposable[] {
+export function registerItemCommands(
+  treeView: vscode.TreeView<TreeNode>,
+  terminals: TerminalRegistry,
+  folders: () => readonly WorkspaceFolderInfo[],
+): vscode.Disposable[] {
   // From a context menu the node comes as the argument; from the palette or a key, the selection is meant.
+  // Paths are the real ones the helper reports; a directory is opened by the name its workspace folder
+  // was opened by, where it has one, as that is the name the Explorer can reveal.
   const target = (node: TreeNode | undefined): TreeNode | undefined => node ?? treeView.selection[0];
   const withDeletion = (action: (event: DeletionEvent) => unknown) => (node?: TreeNode) => {
     const event = deletionOf(target(node));
@@ -39,7 +46,7 @@ export function registerItemCommands(treeView: vscode.TreeView<TreeNode>, termin
     vscode.commands.registerCommand(Commands.openParentDirectory, (node?: TreeNode) => {
       const directory = directoryOf(target(node));
       if (directory === undefined) return vscode.window.showInformationMessage('Only the end of this path is known: its directory cannot be opened.');
-      return openDirectory(directory);
+      return openDirectory(workspacePathOf(directory, folders()));
     }),
     vscode.commands.registerCommand(Commands.revealInFileManager, (node?: TreeNode) => {
       // A directory node is shown itself, selected in its parent; a deleted entry by its parent.
@@ -51,7 +58,7 @@ export function registerItemCommands(treeView: vscode.TreeView<TreeNode>, termin
     vscode.commands.registerCommand(Commands.openDirectory, (directory: unknown) => {
       // The target of the tooltips' links: anything but an absolute path is refused.
       if (typeof directory !== 'string' || !directory.startsWith('/')) return undefined;
-      return openDirectory(directory);
+      return openDirectory(workspacePathOf(directory, folders()));
     }),
     vscode.commands.registerCommand(
       Commands.copyPath,
@@ -62,7 +69,7 @@ export function registerItemCommands(treeView: vscode.TreeView<TreeNode>, termin
       Commands.copyCommandLine,
       withDeletion((event) => vscode.env.clipboard.writeText(shellCommandLine(event.cmdline))),
     ),
-    vscode.commands.registerCommand(Commands.restoreFromGit, withDeletion(restoreFromGit)),
+    vscode.commands.registerCommand(Commands.restoreFromGit, withDeletion((event) => restoreFromGit(event, folders()))),
     vscode.commands.registerCommand(
       Commands.focusTerminal,
       withDeletion((event) => {
@@ -75,9 +82,10 @@ export function registerItemCommands(treeView: vscode.TreeView<TreeNode>, termin
   ];
 }
 
-async function restoreFromGit(event: DeletionEvent): Promise<void> {
-  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(event.path));
-  const file = folder === undefined ? undefined : await committedFile(folder.uri.fsPath, event.path);
+async function restoreFromGit(event: DeletionEvent, folders: readonly WorkspaceFolderInfo[]): Promise<void> {
+  // By the view's rule, not VS Code's: the path is the real one, and the folder may be opened through a symlink.
+  const folder = folderOf(event.path, folders);
+  const file = folder === undefined ? undefined : await committedFile(folder.path, event.path);
   if (file === undefined) {
     void vscode.window.showInformationMessage(`${shownPath(event)} is not in the last commit of its workspace folder's repository: git cannot restore it.`);
     return;

@@ -9,7 +9,9 @@ export type ScopeChoice = { kind: 'workspaceFolders' } | { kind: 'folder'; path:
 /**
  * What the helper traces: the whole system when chosen, or when no folder is
  * open (there would be nothing to trace); else every workspace folder, so
- * that switching the view between folders loses nothing.
+ * that switching the view between folders loses nothing. The folders go as
+ * the workspace names them: the helper adds their real paths itself, by the
+ * same withRealPathAliases() that gives the view its folders' aliases.
  */
 export function helperScope(choice: ScopeChoice, folders: readonly WorkspaceFolderInfo[]): Scope {
   if (choice.kind === 'system' || folders.length === 0) return 'system';
@@ -22,9 +24,11 @@ export function viewFilter(choice: ScopeChoice, folders: readonly WorkspaceFolde
       return { show: 'everything' };
     case 'workspaceFolders':
       return folders.length === 0 ? { show: 'everything' } : { show: 'workspaceFolders' };
-    case 'folder':
+    case 'folder': {
       // A folder removed from the workspace no longer narrows the view.
-      return folders.some((folder) => folder.path === choice.path) ? { show: 'folder', path: choice.path } : { show: 'workspaceFolders' };
+      const chosen = folders.find((folder) => folder.path === choice.path);
+      return chosen === undefined ? { show: 'workspaceFolders' } : { show: 'folder', path: chosen.path, aliases: chosen.aliases };
+    }
   }
 }
 

@@ -1,11 +1,13 @@
 // The Markdown of a deletion's tooltip: the full path with each ancestor
-// directory as a link that opens it, then who deleted it and how. Every piece
-// of the event goes through markdown.ts; the only links are the ones built
-// here, to the command named by the caller.
+// directory as a link that opens it, the path as the process saw it where
+// that differs, then who deleted it and how. Every piece of the event goes
+// through markdown.ts; the only links are the ones built here, to the
+// command named by the caller.
 import { isUtf8 } from 'node:buffer';
 
 import type { DeletionEvent } from '../common/protocol';
-import { localDateTime, shellCommandLine, shownComponents, type TimeFormat } from './displayText';
+import { shownPath } from '../common/shownText';
+import { containerLabel, localDateTime, shellCommandLine, shownComponents, type TimeFormat } from './displayText';
 import { commandLink, markdownOfShownText, markdownText } from './markdown';
 
 export interface TooltipOptions {
@@ -15,6 +17,8 @@ export interface TooltipOptions {
   terminalName?: string;
   /** Absent: the host's locale and time zone. */
   timeFormat?: TimeFormat;
+  /** The helper's own mount namespace, the host's; absent: not known, and nothing is said of the event's. */
+  hostMountNamespace?: number;
 }
 
 export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): string {
@@ -23,10 +27,22 @@ export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): 
   const lines = [
     `**${what} ${outcome}**`,
     linkedPath(event, options.openDirectoryCommand) + (event.complete ? '' : ' *(only the end of the path is known)*'),
+  ];
+  // Text only: the process's path names a file in its own mount namespace or root, which a link here would not open.
+  if (event.processPath !== undefined) {
+    lines.push(`Seen by the process as: ${markdownOfShownText(shownPath({ path: event.processPath, pathBytes: event.processPathBytes }))}`);
+  }
+  lines.push(
     `Process: ${markdownText(event.comm)} (pid ${event.pid}, thread ${event.tid}, uid ${event.uid})` +
       (options.terminalName === undefined ? '' : ` in terminal ${markdownText(`“${options.terminalName}”`)}`),
-    `Command line: ${event.cmdline.length > 0 ? markdownText(shellCommandLine(event.cmdline)) : '*unknown*'}`,
-  ];
+  );
+  if (event.container !== undefined) {
+    lines.push(`Container: ${markdownOfShownText(containerLabel(event.container))} (id ${markdownText(event.container.id)})`);
+  }
+  if (options.hostMountNamespace !== undefined && event.mountNamespace !== options.hostMountNamespace) {
+    lines.push(`Mount namespace: ${markdownText(String(event.mountNamespace))} (not the host’s)`);
+  }
+  lines.push(`Command line: ${event.cmdline.length > 0 ? markdownText(shellCommandLine(event.cmdline)) : '*unknown*'}`);
   if (event.ancestors.length > 0) {
     lines.push(`Started by: ${event.ancestors.map((ancestor) => `${markdownText(ancestor.comm)} (${ancestor.pid})`).join(' ← ')}`);
   }

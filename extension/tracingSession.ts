@@ -43,6 +43,8 @@ export class TracingSession implements vscode.Disposable {
   private lostByThisHelper = 0;
   /** The mode of the latest helper, as its initialize reply named it. */
   private attachMode: AttachMode | undefined;
+  /** The latest helper's own mount namespace, the host's: it stays the host's when that helper ends. */
+  private hostMountNamespaceOfHelper: number | undefined;
   private disposed = false;
   private readonly statusBar: vscode.StatusBarItem;
 
@@ -54,6 +56,11 @@ export class TracingSession implements vscode.Disposable {
 
   get isTracing(): boolean {
     return this.state === 'tracing';
+  }
+
+  /** The host's mount namespace, once a helper has said it: a deletion in another one came from a container or the like. */
+  get hostMountNamespace(): number | undefined {
+    return this.hostMountNamespaceOfHelper;
   }
 
   async start(): Promise<void> {
@@ -182,6 +189,7 @@ export class TracingSession implements vscode.Disposable {
     this.helper = helper;
     this.lostByThisHelper = 0;
     this.attachMode = helper.info.attachMode;
+    this.hostMountNamespaceOfHelper = helper.info.mountNamespace;
     log.appendLine(
       `helper ${helper.info.helperVersion} (pid ${helper.info.pid}) on Linux ${helper.info.kernelRelease} ${helper.info.arch}, ${describeAttachMode(helper.info.attachMode)}`,
     );

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 
 import { escapeText } from '../common/shownText';
 import type { DeletionEvent } from '../common/protocol';
-import { countText, localTime, parentDirectory, processLabel, relativeTime, shownName } from './displayText';
+import { countText, localTime, parentDirectory, processGroupLabel, processLabel, relativeTime, shownName } from './displayText';
 import { Commands, TOOLTIP_COMMANDS } from './names';
 import type { TerminalRegistry } from './terminalRegistry';
 import { deletionTooltip } from './tooltip';
@@ -25,6 +25,8 @@ export class TreeItems {
   constructor(
     private readonly terminals: TerminalRegistry,
     private readonly folders: () => readonly WorkspaceFolderInfo[],
+    /** The host's mount namespace, once a helper has named it. */
+    private readonly hostMountNamespace: () => number | undefined,
   ) {}
 
   treeItem(node: TreeNode, now = Date.now()): vscode.TreeItem {
@@ -45,7 +47,7 @@ export class TreeItems {
         return item;
       }
       case 'process':
-        return groupItem(node.id, `${escapeText(node.comm)} (${node.pid})`, node.count, new vscode.ThemeIcon('server-process'), vscode.TreeItemCollapsibleState.Collapsed);
+        return groupItem(node.id, processGroupLabel(node), node.count, new vscode.ThemeIcon('server-process'), vscode.TreeItemCollapsibleState.Collapsed);
       case 'older':
         return groupItem(node.id, `${countText(node.count)} older deletions`, undefined, new vscode.ThemeIcon('history'), vscode.TreeItemCollapsibleState.Collapsed);
       case 'dropped': {
@@ -69,7 +71,11 @@ export class TreeItems {
     if (node.kind === 'directory' && node.own.length > 0) event = node.own[node.own.length - 1].event;
     if (event === undefined) return undefined;
     const markdown = new vscode.MarkdownString(
-      deletionTooltip(event, { openDirectoryCommand: Commands.openDirectory, terminalName: this.terminals.terminalOf(event)?.name }),
+      deletionTooltip(event, {
+        openDirectoryCommand: Commands.openDirectory,
+        terminalName: this.terminals.terminalOf(event)?.name,
+        hostMountNamespace: this.hostMountNamespace(),
+      }),
     );
     markdown.isTrusted = { enabledCommands: [...TOOLTIP_COMMANDS] };
     markdown.supportHtml = false;

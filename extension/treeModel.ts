@@ -4,19 +4,30 @@
 // Levels are built when they are asked for, from the deletions below them,
 // so that the first levels answer quickly however many deletions are held,
 // and a burst under one directory stays one node.
-import { isAtOrBelow } from '../common/directories';
+import { isAtOrBelow, isInScope } from '../common/directories';
+import type { Container } from '../common/protocol';
+import { aliasHolding } from '../common/scopeAliases';
 import type { DeletionStore, StoredDeletion } from './deletionStore';
 
 export type Grouping = 'folder' | 'process' | 'time';
 
 export interface WorkspaceFolderInfo {
   name: string;
-  /** Absolute file-system path, without a trailing slash (except "/"). */
+  /** Absolute file-system path, as the workspace names it, without a trailing slash (except "/"). */
   path: string;
+  /**
+   * `path`, and its real path where a symlink on the way leads elsewhere: the
+   * helper reports deletions by their real path, so a folder opened through
+   * a symlink holds those below either (common/scopeAliases.ts).
+   */
+  aliases: readonly string[];
 }
 
-/** Which deletions the view shows: everything held, those in any workspace folder, or those in one. */
-export type FolderFilter = { show: 'everything' } | { show: 'workspaceFolders' } | { show: 'folder'; path: string };
+/** Which deletions the view shows: everything held, those in any workspace folder, or those in one (below any of its aliases). */
+export type FolderFilter =
+  | { show: 'everything' }
+  | { show: 'workspaceFolders' }
+  | { show: 'folder'; path: string; aliases: readonly string[] };
 
 export interface TreeOptions {
   grouping: Grouping;
@@ -46,7 +57,7 @@ export type TreeNode =
       own: StoredDeletion[];
     }
   | { kind: 'deletion'; id: string; deletion: StoredDeletion; context: DeletionContext }
-  | { kind: 'process'; id: string; pid: number; comm: string; count: number; deletions: StoredDeletion[] }
+  | { kind: 'process'; id: string; pid: number; comm: string; container?: Container; count: number; deletions: StoredDeletion[] }
   | { kind: 'older'; id: string; page: number; count: number; deletions: StoredDeletion[] }
   | { kind: 'dropped'; id: string; count: number; limit: number }
   | { kind: 'lost'; id: string; count: number };
@@ -64,14 +75,12 @@ export interface DeletionTree {
 }
 
 export function buildTree(store: DeletionStore, options: TreeOptions): DeletionTree {
-  // Innermost first, so that a folder nested in another claims its own deletions.
-  const innermostFirst = [...options.folders].sort((a, b) => b.path.length - a.path.length);
-  const visible = store.newestFirst().filter((deletion) => isShown(deletion, innermostFirst, options));
+  const visible = store.newestFirst().filter((deletion) => isShown(deletion, options));
   const notices: TreeNode[] = [];
   if (store.dropped > 0) notices.push({ kind: 'dropped', id: 'dropped', count: store.dropped, limit: store.limit });
   if (store.lost > 0) notices.push({ kind: 'lost', id: 'lost', count: store.lost });
   return {
-    roots: [...notices, ...topLevel(visible, options.folders, innermostFirst, options.grouping)],
+    roots: [...notices, ...topLevel(visible, options.folders, options.grouping)],
     shown: visible,
     children,
   };
@@ -81,7 +90,7 @@ export function buildTree(store: DeletionStore, options: TreeOptions): DeletionT
 export function children(node: TreeNode): TreeNode[] {
   switch (node.kind) {
     case 'workspaceFolder':
-      return childrenOfDirectory(node.folder.path, node.deletions, '');
+      return childrenOfFolder(node.folder, node.deletions);
     case 'elsewhere':
       return childrenOfDirectory('/', node.deletions, '/');
     case 'directory':
@@ -95,15 +104,10 @@ export function children(node: TreeNode): TreeNode[] {
   }
 }
 
-function topLevel(
-  visible: StoredDeletion[],
-  folders: readonly WorkspaceFolderInfo[],
-  innermostFirst: readonly WorkspaceFolderInfo[],
-  grouping: Grouping,
-): TreeNode[] {
+function topLevel(visible: StoredDeletion[], folders: readonly WorkspaceFolderInfo[], grouping: Grouping): TreeNode[] {
   switch (grouping) {
     case 'folder':
-      return byWorkspaceFolder(visible, folders, innermostFirst);
+      return byWorkspaceFolder(visible, folders);
     case 'process':
       return byProcess(visible);
     case 'time':
@@ -111,35 +115,47 @@ function topLevel(
   }
 }
 
-function isShown(deletion: StoredDeletion, folders: readonly WorkspaceFolderInfo[], options: TreeOptions): boolean {
+function isShown(deletion: StoredDeletion, options: TreeOptions): boolean {
   const { event } = deletion;
   if (event.result < 0 && !options.showFailed) return false;
   switch (options.filter.show) {
     case 'everything':
       return true;
     case 'workspaceFolders':
-      return folderOf(event.path, folders) !== undefined;
+      return options.folders.some((folder) => isInScope(event.path, folder.aliases));
     case 'folder':
-      return isAtOrBelow(event.path, options.filter.path);
+      return isInScope(event.path, options.filter.aliases);
   }
 }
 
-/** The innermost workspace folder holding `path`; `folders` sorted innermost first. */
+/**
+ * The innermost workspace folder holding `path`, below its own path or one of
+ * its aliases, so that a folder nested in another claims its own deletions.
+ * Where two folders hold it equally (one directory opened twice, once through
+ * a symlink), the one that names it as the workspace does, then the first.
+ */
 export function folderOf(path: string, folders: readonly WorkspaceFolderInfo[]): WorkspaceFolderInfo | undefined {
-  return folders.find((folder) => isAtOrBelow(path, folder.path));
+  let innermost: WorkspaceFolderInfo | undefined;
+  let innermostRoot = '';
+  for (const folder of folders) {
+    const root = aliasHolding(path, folder.aliases);
+    if (root === undefined) continue;
+    const namesItAsTheWorkspaceDoes = root === innermostRoot && root === folder.path && innermost?.path !== root;
+    if (innermost === undefined || root.length > innermostRoot.length || namesItAsTheWorkspaceDoes) {
+      innermost = folder;
+      innermostRoot = root;
+    }
+  }
+  return innermost;
 }
 
-function byWorkspaceFolder(
-  visible: StoredDeletion[],
-  folders: readonly WorkspaceFolderInfo[],
-  innermostFirst: readonly WorkspaceFolderInfo[],
-): TreeNode[] {
+function byWorkspaceFolder(visible: StoredDeletion[], folders: readonly WorkspaceFolderInfo[]): TreeNode[] {
   // With no folder open there is nothing to group by: the file system itself is the top.
   if (folders.length === 0) return childrenOfDirectory('/', visible, '/');
   const perFolder = new Map<WorkspaceFolderInfo, StoredDeletion[]>();
   const elsewhere: StoredDeletion[] = [];
   for (const deletion of visible) {
-    const folder = folderOf(deletion.event.path, innermostFirst);
+    const folder = folderOf(deletion.event.path, folders);
     if (folder === undefined) elsewhere.push(deletion);
     else {
       let list = perFolder.get(folder);
@@ -155,6 +171,28 @@ function byWorkspaceFolder(
   }
   if (elsewhere.length > 0) nodes.push({ kind: 'elsewhere', id: 'elsewhere', count: elsewhere.length, deletions: elsewhere });
   return nodes;
+}
+
+/**
+ * What lies directly below a workspace folder. Each deletion is placed
+ * relative to the alias it lies below: /real/ws/a/b.txt shows as a/b.txt
+ * under the folder /ws-link whose real path is /real/ws.
+ */
+function childrenOfFolder(folder: WorkspaceFolderInfo, deletions: readonly StoredDeletion[]): TreeNode[] {
+  if (folder.aliases.length <= 1) return childrenOfDirectory(folder.path, deletions, '');
+  const byRoot = new Map<string, StoredDeletion[]>();
+  for (const deletion of deletions) {
+    const root = aliasHolding(deletion.event.path, folder.aliases) ?? folder.path;
+    let list = byRoot.get(root);
+    if (list === undefined) byRoot.set(root, (list = []));
+    list.push(deletion);
+  }
+  const nodes = [...byRoot].map(([root, below]) => childrenOfDirectory(root, below, ''));
+  if (nodes.length === 1) return nodes[0];
+  // Seen under more than one of the folder's names (a helper that reported the name it was given):
+  // one level, directories first, as each root's own children are.
+  const all = nodes.flat();
+  return [...all.filter((node) => node.kind === 'directory'), ...all.filter((node) => node.kind !== 'directory')];
 }
 
 interface DirectoryGroup {
@@ -252,13 +290,19 @@ function byProcess(visible: StoredDeletion[]): TreeNode[] {
   const processes = new Map<string, ProcessNode>();
   let last: ProcessNode | undefined;
   for (const deletion of visible) {
-    const { pid, comm } = deletion.event;
+    const { pid, comm, container } = deletion.event;
     // A process deletes in bursts: most deletions belong to the same one as the one before.
-    let node = last !== undefined && last.pid === pid && last.comm === comm ? last : undefined;
+    let node = last !== undefined && last.pid === pid && last.comm === comm && sameContainer(last.container, container) ? last : undefined;
     if (node === undefined) {
-      const key = `${pid}\0${comm}`;
+      // The container is part of who deleted: a process shows it, so one that shows none is another process.
+      const inContainer = container === undefined ? '' : `:${container.engine}:${container.id}`;
+      const key = `${pid}\0${comm}\0${inContainer}`;
       node = processes.get(key);
-      if (node === undefined) processes.set(key, (node = { kind: 'process', id: `process:${pid}:${comm}`, pid, comm, count: 0, deletions: [] }));
+      if (node === undefined) {
+        node = { kind: 'process', id: `process:${pid}:${comm}${inContainer}`, pid, comm, count: 0, deletions: [] };
+        if (container !== undefined) node.container = container;
+        processes.set(key, node);
+      }
       last = node;
     }
     node.count++;
@@ -266,6 +310,10 @@ function byProcess(visible: StoredDeletion[]): TreeNode[] {
   }
   // `visible` is newest first, so the processes are in order of their latest deletion.
   return [...processes.values()];
+}
+
+function sameContainer(a: Container | undefined, b: Container | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.engine === b.engine && a.id === b.id);
 }
 
 function flatPage(newestFirst: StoredDeletion[], page: number): TreeNode[] {

@@ -48,7 +48,7 @@ export async function eventStore(context: BenchContext): Promise<string> {
   const retainedBytes = heapUsedAfterGc() - baseline;
 
   // The tree was deleted inside the workspace, as a build's output is.
-  const workspaceFolder = { name: path.basename(settings.treeDirectory), path: settings.treeDirectory };
+  const workspaceFolder = { name: path.basename(settings.treeDirectory), path: settings.treeDirectory, aliases: [settings.treeDirectory] };
   const levels = (['folder', 'process', 'time'] as Grouping[]).map((grouping) => {
     const options: TreeOptions = { grouping, folders: [workspaceFolder], filter: { show: 'everything' }, showFailed: false };
     const firstLevel: number[] = [];

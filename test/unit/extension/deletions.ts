@@ -2,6 +2,9 @@
 // each test states only what it is about.
 import type { DeletionEvent } from '../../../common/protocol';
 
+/** The helper's own mount namespace in the tests: the deletions are the host's unless a test says otherwise. */
+export const HOST_MOUNT_NAMESPACE = 4026531841;
+
 let seq = 0;
 
 export function deletion(fields: Partial<DeletionEvent> & { path: string }): DeletionEvent {
@@ -20,6 +23,7 @@ export function deletion(fields: Partial<DeletionEvent> & { path: string }): Del
     ppid: 4000,
     uid: 1000,
     cgroupId: 1,
+    mountNamespace: HOST_MOUNT_NAMESPACE,
     comm: 'rm',
     cmdline: ['rm', '-rf', 'build'],
     ancestors: [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { shownPath } from '../../../common/shownText';
-import { localDateTime, localTime, parentDirectory, relativeTime, shellCommandLine, shownName } from '../../../extension/displayText';
+import { localDateTime, localTime, parentDirectory, processGroupLabel, relativeTime, shellCommandLine, shownName } from '../../../extension/displayText';
 
 describe('display text', () => {
   it('shows a name that is not UTF-8 byte for byte', () => {
@@ -50,5 +50,14 @@ describe('display text', () => {
   it('uses the host’s locale and time zone unless told otherwise', () => {
     const iso = '2026-11-24T12:00:00.000Z';
     expect(localDateTime(iso)).toBe(new Date(iso).toLocaleString());
+  });
+
+  it('names a process by command and pid, and by the container it ran in, with the id as short as docker ps shows it', () => {
+    expect(processGroupLabel({ comm: 'rm', pid: 10 })).toBe('rm (10)');
+    expect(processGroupLabel({ comm: 'rm', pid: 10, container: { engine: 'docker', id: '0123456789abcdef0123' } })).toBe('rm (10) · docker 0123456789ab');
+  });
+
+  it('shows control characters in a container id as escapes', () => {
+    expect(processGroupLabel({ comm: 'rm', pid: 10, container: { engine: 'cri-o', id: 'a\nb' } })).toBe('rm (10) · cri-o a\\nb');
   });
 });

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 
 import { toCsv, toJson } from '../../../extension/exportFormats';
-import { deletion } from './deletions';
+import { deletion, HOST_MOUNT_NAMESPACE } from './deletions';
 
 describe('export to JSON', () => {
   it('writes every event exactly as it arrived', () => {
     const events = [deletion({ path: '/tmp/a' }), deletion({ path: '/tmp/b\nc', pathBytes: 'L3RtcC9i/w==' })];
+    expect(JSON.parse(toJson(events))).toEqual(events);
+  });
+
+  it('keeps where a container’s process saw the file, its mount namespace and its container', () => {
+    const events = [deletion({ path: '/srv/app/x', processPath: '/app/x', mountNamespace: 4026532999, container: { engine: 'docker', id: '0123456789abcdef' } })];
     expect(JSON.parse(toJson(events))).toEqual(events);
   });
 });
@@ -17,11 +22,17 @@ describe('export to CSV', () => {
     const csv = toCsv([deletion({ path: '/tmp/a', pid: 12, comm: 'rm', cmdline: ['rm', '/tmp/a'] })]);
     const [header, row] = rows(csv);
     expect(header.split(',')).toEqual([
-      'seq', 'time', 'syscall', 'abi', 'directory', 'path', 'pathBytes', 'pathArg', 'complete', 'result', 'error',
-      'pid', 'tid', 'ppid', 'uid', 'cgroupId', 'comm', 'cmdline', 'ancestors',
+      'seq', 'time', 'syscall', 'abi', 'directory', 'path', 'pathBytes', 'pathArg', 'complete', 'processPath', 'processPathBytes',
+      'result', 'error', 'pid', 'tid', 'ppid', 'uid', 'cgroupId', 'mountNamespace', 'comm', 'containerEngine', 'containerId', 'cmdline', 'ancestors',
     ]);
-    expect(row).toContain(',x86_64,false,/tmp/a,,a,true,0,,12,');
-    expect(row).toContain(',rm,rm /tmp/a,');
+    expect(row).toContain(',x86_64,false,/tmp/a,,a,true,,,0,,12,');
+    expect(row).toContain(`,1,${HOST_MOUNT_NAMESPACE},rm,,,rm /tmp/a,`);
+  });
+
+  it('gives the path as the process saw it, its mount namespace and its container, one field each', () => {
+    const event = deletion({ path: '/srv/app/x', processPath: '/app/x', mountNamespace: 4026532999, container: { engine: 'podman', id: 'fedcba9876543210' } });
+    expect(rows(toCsv([event]))[1]).toContain(',/srv/app/x,,x,true,/app/x,,0,');
+    expect(rows(toCsv([event]))[1]).toContain(',4026532999,rm,podman,fedcba9876543210,');
   });
 
   it('quotes a field with commas, quotes or newlines, doubling its quotes', () => {

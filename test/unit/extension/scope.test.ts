@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { helperScope, viewFilter } from '../../../extension/scope';
 
 const folders = [
-  { name: 'a', path: '/w/a' },
-  { name: 'b', path: '/w/b' },
+  { name: 'a', path: '/w/a', aliases: ['/w/a'] },
+  { name: 'b', path: '/w/b', aliases: ['/w/b', '/real/b'] },
 ];
 
 describe('what the helper traces', () => {
-  it('traces every workspace folder, whichever one the view shows', () => {
+  it('traces every workspace folder as the workspace names it, whichever one the view shows', () => {
     expect(helperScope({ kind: 'workspaceFolders' }, folders)).toEqual({ paths: ['/w/a', '/w/b'] });
     expect(helperScope({ kind: 'folder', path: '/w/b' }, folders)).toEqual({ paths: ['/w/a', '/w/b'] });
   });
@@ -23,8 +23,8 @@ describe('what the helper traces', () => {
 });
 
 describe('what the view shows', () => {
-  it('shows the chosen folder only', () => {
-    expect(viewFilter({ kind: 'folder', path: '/w/b' }, folders)).toEqual({ show: 'folder', path: '/w/b' });
+  it('shows the chosen folder only, below its own path or its real path', () => {
+    expect(viewFilter({ kind: 'folder', path: '/w/b' }, folders)).toEqual({ show: 'folder', path: '/w/b', aliases: ['/w/b', '/real/b'] });
   });
 
   it('shows all workspace folders again once the chosen folder leaves the workspace', () => {

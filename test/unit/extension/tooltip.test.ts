@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { deletionTooltip } from '../../../extension/tooltip';
-import { deletion } from './deletions';
+import { deletion, HOST_MOUNT_NAMESPACE } from './deletions';
 import { rendered } from './renderedMarkdown';
 
 const OPEN = 'syscallTrace.openDirectory';
@@ -71,6 +71,58 @@ describe('deletionTooltip', () => {
   it('names the terminal the deletion came from', () => {
     const text = rendered(deletionTooltip(deletion({ path: '/tmp/f' }), { openDirectoryCommand: OPEN, terminalName: 'bash [1]' })).text;
     expect(text).toContain('in terminal “bash [1]”');
+  });
+
+  it('says where the process saw the file, when it saw it under another path than the host’s', () => {
+    const text = rendered(deletionTooltip(deletion({ path: '/srv/app/x', processPath: '/app/x' }), { openDirectoryCommand: OPEN })).text;
+    expect(text).toContain('Seen by the process as: /app/x');
+  });
+
+  it('says nothing of the process’s path when it is the host’s', () => {
+    expect(rendered(deletionTooltip(deletion({ path: '/srv/app/x' }), { openDirectoryCommand: OPEN })).text).not.toContain('Seen by the process');
+  });
+
+  it('shows the process’s path as text, with no link, whatever it holds', () => {
+    const processPath = '/app/[x](command:workbench.action.quit) <img src=x onerror=alert(1)> **b**';
+    const shown = rendered(deletionTooltip(deletion({ path: '/srv/app/x', processPath }), { openDirectoryCommand: OPEN }));
+    expect(shown.structure).toEqual([]);
+    expect(shown.links.map((link) => link.text)).toEqual(['/', 'srv', 'app']);
+    expect(shown.text).toContain(`Seen by the process as: ${processPath}`);
+  });
+
+  it('shows the bytes of a process’s path that is not UTF-8 as \\x escapes, and its newlines as \\n', () => {
+    const bytes = Buffer.concat([Buffer.from('/app/bad'), Buffer.from([0xff]), Buffer.from('\n# x')]);
+    const event = deletion({ path: '/srv/app/x', processPath: bytes.toString('utf8'), processPathBytes: bytes.toString('base64') });
+    const shown = rendered(deletionTooltip(event, { openDirectoryCommand: OPEN }));
+    expect(shown.structure).toEqual([]);
+    expect(shown.text).toContain('Seen by the process as: /app/bad\\xff\\n# x');
+  });
+
+  it('names a mount namespace that is not the host’s', () => {
+    const event = deletion({ path: '/srv/app/x', mountNamespace: 4026532999 });
+    const text = rendered(deletionTooltip(event, { openDirectoryCommand: OPEN, hostMountNamespace: HOST_MOUNT_NAMESPACE })).text;
+    expect(text).toContain('Mount namespace: 4026532999 (not the host’s)');
+  });
+
+  it('says nothing of the host’s own mount namespace, nor of any while the host’s is not known', () => {
+    const host = rendered(deletionTooltip(deletion({ path: '/tmp/f' }), { openDirectoryCommand: OPEN, hostMountNamespace: HOST_MOUNT_NAMESPACE })).text;
+    const unknown = rendered(deletionTooltip(deletion({ path: '/tmp/f', mountNamespace: 4026532999 }), { openDirectoryCommand: OPEN })).text;
+    expect(host).not.toContain('Mount namespace');
+    expect(unknown).not.toContain('Mount namespace');
+  });
+
+  it('names the container by engine and short id, and gives its full id', () => {
+    const id = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+    const text = rendered(deletionTooltip(deletion({ path: '/srv/app/x', container: { engine: 'docker', id } }), { openDirectoryCommand: OPEN })).text;
+    expect(text).toContain(`Container: docker 0123456789ab (id ${id})`);
+  });
+
+  it('shows a container id as text, whatever it holds', () => {
+    const id = '[x](command:foo)<b>';
+    const shown = rendered(deletionTooltip(deletion({ path: '/tmp/f', container: { engine: 'podman', id } }), { openDirectoryCommand: OPEN }));
+    expect(shown.structure).toEqual([]);
+    expect(shown.links.map((link) => link.text)).toEqual(['/', 'tmp']);
+    expect(shown.text).toContain(`(id ${id})`);
   });
 
   it('shows the time in the person’s time zone, and the exact ISO time below it', () => {

@@ -2,11 +2,16 @@ import { describe, expect, it } from 'vitest';
 
 import type { DeletionEvent } from '../../../common/protocol';
 import { DeletionStore } from '../../../extension/deletionStore';
-import { buildTree, children, FLAT_PAGE_SIZE, type TreeNode, type TreeOptions } from '../../../extension/treeModel';
+import { buildTree, children, FLAT_PAGE_SIZE, type TreeNode, type TreeOptions, type WorkspaceFolderInfo } from '../../../extension/treeModel';
 import { deletion, deletions } from './deletions';
 
-const project = { name: 'project', path: '/home/ada/project' };
-const notes = { name: 'notes', path: '/home/ada/notes' };
+/** A workspace folder; `realPaths` are where symlinks on its path lead, as withRealPathAliases() finds them. */
+const folder = (name: string, path: string, ...realPaths: string[]): WorkspaceFolderInfo => ({ name, path, aliases: [path, ...realPaths] });
+
+const project = folder('project', '/home/ada/project');
+const notes = folder('notes', '/home/ada/notes');
+/** Opened through a symlink: the helper reports its deletions at /real/ws. */
+const linked = folder('ws', '/ws-link', '/real/ws');
 
 /** Paths of files in the project workspace folder, by their names relative to it. */
 const inProject = (...names: string[]): string[] => names.map((name) => `${project.path}/${name}`);
@@ -28,7 +33,7 @@ function title(node: TreeNode): string {
     case 'directory':
       return `${node.label}/ (${node.count})`;
     case 'process':
-      return `${node.comm} ${node.pid} (${node.count})`;
+      return `${node.comm} ${node.pid}${node.container === undefined ? '' : ` in ${node.container.engine} ${node.container.id}`} (${node.count})`;
     case 'older':
       return `older (${node.count})`;
     case 'deletion':
@@ -106,9 +111,30 @@ describe('grouping by workspace folder', () => {
   });
 
   it('gives a deletion in a folder nested in another to the inner folder', () => {
-    const inner = { name: 'inner', path: '/home/ada/project/packages/inner' };
+    const inner = folder('inner', '/home/ada/project/packages/inner');
     const options = { ...byFolder, folders: [project, inner] };
     expect(shown(deletions(['/home/ada/project/packages/inner/x.ts']), options)).toEqual(['inner (1)', '  x.ts']);
+  });
+
+  it('shows a deletion at the real path of a folder opened through a symlink under that folder, relative to it', () => {
+    const tree = buildTree(storeOf(deletions(['/real/ws/a/b.txt'])), { ...byFolder, folders: [linked] });
+    expect(outline(tree.roots)).toEqual(['ws (1)', '  a/ (1)', '    b.txt']);
+    expect(children(tree.roots[0])[0]).toMatchObject({ kind: 'directory', label: 'a', path: '/real/ws/a' });
+  });
+
+  it('places deletions under either name of a folder side by side, each relative to its own', () => {
+    expect(shown(deletions(['/real/ws/a/b.txt', '/ws-link/c']), { ...byFolder, folders: [linked] })).toEqual(['ws (2)', '  a/ (1)', '    b.txt', '  c']);
+  });
+
+  it('gives a deletion to the innermost folder by the real path, however short the name it was opened by', () => {
+    const inner = folder('inner', '/i', '/home/ada/project/packages/inner');
+    const options = { ...byFolder, folders: [project, inner] };
+    expect(shown(deletions(['/home/ada/project/packages/inner/x.ts', '/home/ada/project/y.ts']), options)).toEqual(['project (1)', '  y.ts', 'inner (1)', '  x.ts']);
+  });
+
+  it('gives a directory opened twice, directly and through a symlink, to the folder that names it directly', () => {
+    const direct = folder('direct', '/real/ws');
+    expect(shown(deletions(['/real/ws/f']), { ...byFolder, folders: [linked, direct] })).toEqual(['direct (1)', '  f']);
   });
 
   it('starts from the file system’s root when no folder is open', () => {
@@ -141,6 +167,26 @@ describe('grouping by process', () => {
     ];
     expect(shown(events, options)).toEqual(['rm 10 (2)', '  c', '  a', 'git 20 (1)', '  b']);
   });
+
+  it('tells apart the same command and pid in different containers, and names the container', () => {
+    const docker = { engine: 'docker', id: '0123456789abcdef' } as const;
+    const podman = { engine: 'podman', id: 'fedcba9876543210' } as const;
+    const events = [
+      deletion({ path: '/srv/a', comm: 'rm', pid: 10, container: docker }),
+      deletion({ path: '/srv/b', comm: 'rm', pid: 10, container: podman }),
+      deletion({ path: '/srv/c', comm: 'rm', pid: 10 }),
+      deletion({ path: '/srv/d', comm: 'rm', pid: 10, container: { ...docker } }),
+    ];
+    expect(shown(events, { ...options, folders: [] })).toEqual([
+      'rm 10 in docker 0123456789abcdef (2)',
+      '  d',
+      '  a',
+      'rm 10 (1)',
+      '  c',
+      'rm 10 in podman fedcba9876543210 (1)',
+      '  b',
+    ]);
+  });
 });
 
 describe('one list by time', () => {
@@ -167,8 +213,18 @@ describe('filters', () => {
   });
 
   it('shows one workspace folder when that folder is chosen', () => {
-    const options: TreeOptions = { ...byFolder, folders: [project, notes], filter: { show: 'folder', path: notes.path } };
+    const options: TreeOptions = { ...byFolder, folders: [project, notes], filter: { show: 'folder', path: notes.path, aliases: notes.aliases } };
     expect(shown(deletions(['/home/ada/project/p', '/home/ada/notes/n', '/tmp/t']), options)).toEqual(['notes (1)', '  n']);
+  });
+
+  it('shows the deletions at the real path of the chosen folder when it was opened through a symlink', () => {
+    const options: TreeOptions = { ...byFolder, folders: [project, linked], filter: { show: 'folder', path: linked.path, aliases: linked.aliases } };
+    expect(shown(deletions(['/real/ws/a/b.txt', '/home/ada/project/p', '/tmp/t']), options)).toEqual(['ws (1)', '  a/ (1)', '    b.txt']);
+  });
+
+  it('counts the real path of a folder opened through a symlink as inside the workspace', () => {
+    const options: TreeOptions = { ...byFolder, folders: [linked], filter: { show: 'workspaceFolders' } };
+    expect(shown(deletions(['/real/ws/a', '/real/ws-old/b', '/tmp/t']), options)).toEqual(['ws (1)', '  a']);
   });
 
   it('shows only the workspace folders when they are chosen, not the rest of the system', () => {
