@@ -47,14 +47,17 @@ export interface FixtureBuild {
   /** gcc -m32: a 32-bit x86 program. */
   bits32?: boolean;
   pthread?: boolean;
+  /** -static: a program that runs in a root holding nothing else (a chroot). */
+  static?: boolean;
 }
 
 /** Compiles test/fixtures/NAME.c into build/test-fixtures/ and returns the program's path. */
 export function buildFixture(name: string, build: FixtureBuild = {}): string {
-  const output = path.join(FIXTURE_BUILDS, build.bits32 ? `${name}-32` : name);
+  const output = path.join(FIXTURE_BUILDS, `${name}${build.bits32 ? '-32' : ''}${build.static ? '-static' : ''}`);
   const flags = ['-O2', '-Wall', '-Werror'];
   if (build.bits32) flags.push('-m32');
   if (build.pthread) flags.push('-pthread');
+  if (build.static) flags.push('-static');
   fs.mkdirSync(FIXTURE_BUILDS, { recursive: true });
   // Built under a name of its own and renamed, so that a run that reads the
   // program never sees it half written.
