@@ -59,6 +59,19 @@ export type HostPathOf = (dev: number, filesystemPath: string) => string | undef
  */
 export function resolveDeletionPath(parts: DeletionPathParts, hostPathOf: HostPathOf): ResolvedPath {
   const argument = parts.pathArg.toString('latin1');
+  // What rm -r, find -delete and most deleters pass, on the host: one name in
+  // a directory the kernel named to the host's root, which the process shares.
+  if (
+    parts.nameAt === 0 &&
+    parts.foreign === undefined &&
+    parts.directoryComplete &&
+    !parts.lookupFailed &&
+    parts.namesBelowRoot === parts.directoryNames.length &&
+    isPlainName(argument)
+  ) {
+    const directory = directoryFromNames(parts.directoryNames);
+    return { binary: directory === '/' ? `/${argument}` : `${directory}/${argument}`, complete: true };
+  }
   const ownName = trimTrailingSlashes(argument.slice(parts.nameAt)).replace(/^\/+/, '');
   // Only where the lookup failed is any of the argument's directory part left as text.
   const tail = joinRelative(parts.lookupFailed ? argument.slice(parts.lookupFrom, parts.nameAt) : '', ownName);
@@ -114,6 +127,11 @@ function outermostFirst(innermostFirst: Buffer[]): string[] {
 function joinAbsolute(above: string, absolute: string): string {
   if (above === '' || above === '/') return absolute;
   return absolute === '/' ? above : above + absolute;
+}
+
+/** A name without "/" that is neither "." nor "..". */
+function isPlainName(argument: string): boolean {
+  return argument !== '' && argument !== '.' && argument !== '..' && !argument.includes('/');
 }
 
 function joinRelative(directoryPart: string, name: string): string {

@@ -113,6 +113,7 @@ function decodeDeletion(record: Buffer, layout: RecordLayout): DeletionRecord {
     throw new MalformedRecordError(`deletion record puts the name at ${nameAt} and the lookup at ${lookupFrom} of ${pathLength} bytes`);
   }
   const names = record.subarray(pathEnd, namesEnd);
+  const directoryNames = splitAtNul(names);
   return {
     kind: 'deletion',
     syscall: layout.syscalls[record[at.syscall]] ?? `syscall ${record[at.syscall]}`,
@@ -132,16 +133,18 @@ function decodeDeletion(record: Buffer, layout: RecordLayout): DeletionRecord {
     pathArg: record.subarray(at.data, pathEnd),
     nameAt,
     lookupFrom,
-    directoryNames: splitAtNul(names),
-    namesBelowRoot: namesBelow(names, record.readUInt16LE(at.directory_names_at_root), layout),
-    namesBelowMountRoot: namesBelow(names, record.readUInt16LE(at.directory_names_at_mount_root), layout),
+    directoryNames,
+    namesBelowRoot: namesBelow(names, directoryNames.length, record.readUInt16LE(at.directory_names_at_root), layout),
+    namesBelowMountRoot: namesBelow(names, directoryNames.length, record.readUInt16LE(at.directory_names_at_mount_root), layout),
     filesystemNames: splitAtNul(record.subarray(namesEnd, namesEnd + filesystemNamesLength)),
   };
 }
 
 /** How many NUL-ended names the first `bytes` of `names` hold; undefined for the kernel's "not passed". */
-function namesBelow(names: Buffer, bytes: number, layout: RecordLayout): number | undefined {
+function namesBelow(names: Buffer, total: number, bytes: number, layout: RecordLayout): number | undefined {
   if (bytes === layout.rootNotPassed) return undefined;
+  // The usual answer, for a process whose root is the host's: all of them.
+  if (bytes === names.length) return total;
   if (bytes > names.length) throw new MalformedRecordError(`deletion record marks byte ${bytes} of ${names.length} bytes of names`);
   let count = 0;
   for (let i = 0; i < bytes; i++) if (names[i] === 0) count++;
