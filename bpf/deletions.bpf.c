@@ -228,44 +228,35 @@ static __always_inline bool directory_of(struct task_struct *task, int dirfd,
 	return file_of(task, dirfd, dentry, vfsmnt);
 }
 
-struct name_scan {
-	const char *data;
-	__u32 end;     /* moves back over trailing slashes, then over the name */
-	__u32 name_end;
-	bool in_name;
-};
-
-static long scan_back(__u32 index, struct name_scan *scan)
-{
-	if (scan->end == 0)
-		return 1;
-	bool slash = scan->data[(scan->end - 1) & (PATH_ARG_MAX - 1)] == '/';
-
-	if (!scan->in_name) {
-		if (slash && scan->end > 1) {
-			scan->end--;
-			return 0;
-		}
-		scan->in_name = true;
-		scan->name_end = scan->end;
-	}
-	if (slash)
-		return 1;
-	scan->end--;
-	return 0;
-}
-
 /*
  * Where the deleted entry's own name starts in the path argument: after the
  * last '/' that is followed by something other than slashes ("a/b/" names
- * b). Written to rec->name_at.
+ * b). A name longer than a name can be, or after more trailing slashes than
+ * are looked at, gives 0: the whole argument is then joined as text.
+ *
+ * Plain loops, far cheaper per byte than bpf_loop()'s indirect calls; a
+ * global function, so that the verifier follows each of their ends once,
+ * here, and the caller sees only a number.
  */
-static __always_inline void find_own_name(struct deletion_record *rec, __u32 path_len)
-{
-	struct name_scan scan = { .data = rec->data, .end = path_len };
+#define TRAILING_SLASHES_MAX 64
 
-	bpf_loop(PATH_ARG_MAX, scan_back, &scan, 0);
-	rec->name_at = scan.end;
+__noinline int own_name_start(struct deletion_record *rec, __u32 path_len)
+{
+	if (!rec || path_len > PATH_ARG_MAX)
+		return 0;
+
+	__u32 end = path_len;
+
+	for (int i = 0; i < TRAILING_SLASHES_MAX && end > 1 && rec->data[(end - 1) & (PATH_ARG_MAX - 1)] == '/'; i++)
+		end--;
+	if (end > 1 && rec->data[(end - 1) & (PATH_ARG_MAX - 1)] == '/')
+		return 0;
+	for (int i = 0; i < FILE_NAME_MAX + 1; i++) {
+		if (end == 0 || rec->data[(end - 1) & (PATH_ARG_MAX - 1)] == '/')
+			return end;
+		end--;
+	}
+	return 0;
 }
 
 static __always_inline void report_process(struct task_struct *task, struct process_key *key)
@@ -418,7 +409,7 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
 	/* Both go through the record, whose contents the verifier does not
 	 * track, so that it need not follow each possible value on its own. */
 	rec->lookup_from = lookup_from;
-	find_own_name(rec, path_len);
+	rec->name_at = own_name_start(rec, path_len);
 	if (rec->name_at < rec->lookup_from)
 		rec->name_at = rec->lookup_from;
 	lookup_from = rec->lookup_from;
