@@ -20,6 +20,11 @@
  *     kernel through these tracepoints (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS), so
  *     this set cannot see them.
  *
+ * Both sets are joined by the io_uring programs, which see IORING_OP_UNLINKAT
+ * requests: the record is built when the request is submitted (the path
+ * argument is then the kernel's copy, which the request frees as it runs) and
+ * sent with the result at its completion.
+ *
  * ARCHITECTURE.md, "Kernel programs (bpf/)" and "Path resolution", tells the
  * whole story and what each mode costs.
  */
@@ -57,12 +62,13 @@ __u32 host_mount_namespace;
 
 struct call_in_flight {
 	__u64 start_ns;
-	__u64 path;       /* user address of the path argument */
+	__u64 path;       /* address of the path argument: the process's, or the kernel's where path_in_kernel */
 	__s32 dirfd;
 	__u32 generation; /* 0 once the call has been reported */
 	__u8 syscall;
 	__u8 abi;
 	bool directory;
+	bool path_in_kernel;
 };
 
 /* Task storage dies with its task, so a thread that dies inside a deletion
@@ -114,8 +120,10 @@ static __always_inline void count_lost(__u32 counter)
 {
 	__u64 *count = bpf_map_lookup_elem(&lost, &counter);
 
+	/* Atomic although per-CPU: a program on an io_uring tracepoint can run
+	 * inside another's interrupted increment on the same CPU. */
 	if (count)
-		*count += 1; /* per-CPU: no other writer */
+		__sync_fetch_and_add(count, 1);
 }
 
 #define CANDIDATE_NUMBER(nr, syscall, name) case nr:
@@ -181,6 +189,7 @@ static __always_inline void remember_call(struct task_struct *task, __u8 syscall
 	call->syscall = syscall;
 	call->abi = compat ? COMPAT_ABI : NATIVE_ABI;
 	call->directory = syscall == DELETION_RMDIR || (at && ((int)arg3 & AT_REMOVEDIR));
+	call->path_in_kernel = false;
 	call->generation = generation;
 }
 
@@ -275,6 +284,8 @@ static __always_inline void report_process(struct task_struct *task, struct proc
 	rec->flags = 0;
 	rec->process = *key;
 
+	/* A parent is the thread that forked, which may have a name of its own:
+	 * each ancestor is named by its process's main thread. */
 	struct task_struct *ancestor = task->real_parent;
 	__u8 count = 0;
 
@@ -284,9 +295,9 @@ static __always_inline void report_process(struct task_struct *task, struct proc
 		if (pid <= 0)
 			break; /* past init, at the idle task */
 		rec->ancestors[i].pid = pid;
-		bpf_probe_read_kernel_str(rec->ancestors[i].comm, TASK_COMM_LEN, ancestor->comm);
+		bpf_probe_read_kernel_str(rec->ancestors[i].comm, TASK_COMM_LEN, ancestor->group_leader->comm);
 		count++;
-		ancestor = ancestor->real_parent;
+		ancestor = ancestor->group_leader->real_parent;
 	}
 	rec->ancestor_count = count;
 
@@ -322,7 +333,10 @@ static __always_inline void report_process(struct task_struct *task, struct proc
 		count_lost(LOST_PROCESSES);
 		return; /* not marked as reported: the next deletion tries again */
 	}
-	bpf_map_update_elem(&processes_reported, key, &reported, BPF_ANY);
+	/* A command line whose pages were out of memory is not marked either:
+	 * the next deletion tries again (reads here cannot fault pages in). */
+	if (!(rec->flags & PROCESS_CMDLINE_UNREADABLE))
+		bpf_map_update_elem(&processes_reported, key, &reported, BPF_ANY);
 }
 
 /*
@@ -436,15 +450,14 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
 	return 0;
 }
 
-static __always_inline void report_deletion(struct task_struct *task, struct call_in_flight *call,
-					    long result, struct process_key *key)
+/*
+ * Builds the record of the call in rec, as the current task made it, with
+ * `result`: the part of a deletion's report that the syscalls and io_uring
+ * share.
+ */
+static __always_inline void build_deletion(struct deletion_record *rec, struct task_struct *task,
+					   struct call_in_flight *call, long result, struct process_key *key)
 {
-	__u32 zero = 0;
-	struct deletion_record *rec = bpf_map_lookup_elem(&deletion_scratch, &zero);
-
-	if (!rec)
-		return;
-
 	rec->kind = RECORD_DELETION;
 	rec->syscall = call->syscall;
 	rec->abi = call->abi;
@@ -457,7 +470,8 @@ static __always_inline void report_deletion(struct task_struct *task, struct cal
 	rec->tid = task->pid;
 	rec->ppid = task->real_parent->tgid;
 	rec->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	bpf_probe_read_kernel_str(rec->comm, sizeof(rec->comm), task->group_leader->comm);
+	bpf_get_current_comm(rec->thread_name, sizeof(rec->thread_name));
 	rec->mount_namespace = 0;
 	rec->filesystem_dev = 0;
 	rec->name_at = 0;
@@ -468,7 +482,8 @@ static __always_inline void report_deletion(struct task_struct *task, struct cal
 	rec->filesystem_names_len = 0;
 	rec->reserved = 0;
 
-	long n = bpf_probe_read_user_str(rec->data, PATH_ARG_MAX, (void *)call->path);
+	long n = call->path_in_kernel ? bpf_probe_read_kernel_str(rec->data, PATH_ARG_MAX, (void *)call->path)
+				      : bpf_probe_read_user_str(rec->data, PATH_ARG_MAX, (void *)call->path);
 	__u32 path_len = 0;
 
 	if (n <= 0) {
@@ -480,14 +495,29 @@ static __always_inline void report_deletion(struct task_struct *task, struct cal
 		resolve_directory(rec, path_len, call->dirfd);
 	}
 	rec->path_len = path_len;
+}
 
-	__u32 names_len = rec->directory_names_len + rec->filesystem_names_len;
-	__u32 size = offsetof(struct deletion_record, data) + path_len + names_len;
+/* Sends a built record with only its used bytes. */
+static __always_inline void send_deletion(struct deletion_record *rec)
+{
+	__u32 size = offsetof(struct deletion_record, data) + rec->path_len + rec->directory_names_len +
+		     rec->filesystem_names_len;
 
 	if (size > sizeof(*rec))
 		return; /* cannot happen; tells the verifier the size is bounded */
 	if (bpf_ringbuf_output(&records, rec, size, 0))
 		count_lost(LOST_DELETIONS);
+}
+
+static __always_inline struct process_key process_key_of(struct task_struct *task)
+{
+	struct task_struct *leader = task->group_leader;
+	struct process_key key = {
+		.tgid = task->tgid,
+		.exec_id = (__u32)leader->self_exec_id,
+		.start_time = leader->start_boottime,
+	};
+	return key;
 }
 
 /* Reports the deletion call that the current task remembered at its entry,
@@ -505,14 +535,15 @@ static __always_inline void report_call(long result)
 	if (result < 0 && !report_failed)
 		return;
 
-	struct process_key key = {
-		.tgid = task->tgid,
-		.exec_id = (__u32)task->self_exec_id,
-		.start_time = task->start_time,
-	};
+	__u32 zero = 0;
+	struct deletion_record *rec = bpf_map_lookup_elem(&deletion_scratch, &zero);
+	struct process_key key = process_key_of(task);
 
+	if (!rec)
+		return;
 	report_process(task, &key);
-	report_deletion(task, call, result, &key);
+	build_deletion(rec, task, call, result, &key);
+	send_deletion(rec);
 }
 
 SEC("raw_tp/sys_exit")
@@ -558,3 +589,5 @@ static __always_inline void remember_native_call(__u8 syscall, struct syscall_en
 	}
 
 NATIVE_DELETION_SYSCALLS(SYSCALL_TRACEPOINT_PROGRAMS)
+
+#include "io_uring_requests.bpf.h"

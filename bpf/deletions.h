@@ -39,12 +39,15 @@ enum deletion_syscall {
 	DELETION_RMDIR = 3,
 };
 
-/* Which syscall table the call came through. */
+/* Which syscall table the call came through, or io_uring's queue. */
 enum syscall_abi {
 	ABI_X86_64 = 1,
 	ABI_IA32 = 2,    /* 32-bit x86 code on an x86_64 kernel */
 	ABI_ARM64 = 3,
 	ABI_AARCH32 = 4, /* 32-bit Arm code on an arm64 kernel */
+	/* An IORING_OP_UNLINKAT request, submitted through an io_uring (by the
+	 * process, or by its ring's SQ-poll thread): syscall is DELETION_UNLINKAT. */
+	ABI_IO_URING = 5,
 };
 
 /* deletion_record.flags */
@@ -70,11 +73,18 @@ enum deletion_flags {
 	/* The argument went through /proc/<pid>/... of a process that is neither the
 	 * caller nor one of its ancestors: its base directory is unknown. */
 	DELETION_PROC_LINK_UNRESOLVED = 1 << 7,
+	/* An io_uring request that io_uring posted no completion entry for
+	 * (IOSQE_CQE_SKIP_SUCCESS: the kernel's unlinkat then posts none, failed
+	 * or not; or a completion queue that overflowed): its result is not
+	 * known, and result is 0. */
+	DELETION_RESULT_NOT_POSTED = 1 << 8,
 };
 
 /* process_record.flags */
 enum process_flags {
 	PROCESS_CMDLINE_TRUNCATED = 1 << 0,
+	/* Its pages were not in memory: the kernel sends the process again with
+	 * its next deletion, and user space may read /proc meanwhile. */
 	PROCESS_CMDLINE_UNREADABLE = 1 << 1,
 };
 
@@ -82,14 +92,18 @@ enum process_flags {
 enum lost_counter {
 	LOST_DELETIONS = 0,  /* a deletion record found the ring buffer full */
 	LOST_PROCESSES = 1,  /* a process record found the ring buffer full */
-	LOST_IN_FLIGHT = 2,  /* no task storage to remember a call between enter and exit */
+	/* no task storage to remember a call between enter and exit, or no room
+	 * to remember an io_uring request between submission and completion */
+	LOST_IN_FLIGHT = 2,
 	LOST_COUNTERS,
 };
 
 /*
  * A process as it was when it deleted something: pid reuse gives a new
  * start_time, and every execve a new exec_id, so the key names one program
- * image of one process. The command line is sent once per key.
+ * image of one process, whichever of its threads deleted. The command line is
+ * sent once per key. Both come from the process's main thread; start_time is
+ * its start_boottime, as /proc/PID/stat gives it (in clock ticks there).
  */
 struct process_key {
 	__u32 tgid;
@@ -100,8 +114,7 @@ struct process_key {
 struct deletion_record {
 	__u8 kind;     /* RECORD_DELETION */
 	__u8 syscall;  /* enum deletion_syscall */
-	__u8 abi;      /* enum syscall_abi */
-	__u8 flags;    /* enum deletion_flags */
+	__u16 flags;   /* enum deletion_flags */
 	__s32 dirfd;   /* as passed to unlinkat; AT_FDCWD for unlink and rmdir */
 	__s64 result;  /* the syscall's return value: 0 or -errno */
 	__u64 start_ns;   /* CLOCK_MONOTONIC at syscall entry */
@@ -132,8 +145,12 @@ struct deletion_record {
 	/* Bytes of names, after the directory names, from that mount root up to
 	 * its file system's root. Another mount namespace only. */
 	__u16 filesystem_names_len;
-	__u16 reserved;
+	__u8 abi;      /* enum syscall_abi */
+	__u8 reserved;
+	/* The process's name (its main thread's), and the name of the thread
+	 * that deleted, which a thread may set for itself (PR_SET_NAME). */
 	char comm[TASK_COMM_LEN];
+	char thread_name[TASK_COMM_LEN];
 	/*
 	 * The path argument exactly as passed (path_len bytes, no NUL), then the
 	 * directory names, then the file system names: innermost first, each
@@ -143,6 +160,7 @@ struct deletion_record {
 	char data[PATH_ARG_MAX + DIRECTORY_NAMES_MAX + FILE_NAME_MAX + 1];
 };
 
+/* A process above the deleting one: its pid and its name (its main thread's). */
 struct ancestor {
 	__u32 pid;
 	char comm[TASK_COMM_LEN];

@@ -202,6 +202,7 @@ struct task_struct {
 	struct task_struct *real_parent;
 	char comm[16];
 	u64 start_time;
+	u64 start_boottime;
 	u64 self_exec_id;
 	struct fs_struct *fs;
 	struct files_struct *files;
@@ -210,6 +211,28 @@ struct task_struct {
 	struct pid *thread_pid;
 	struct task_struct *group_leader;
 	struct css_set *cgroups;
+};
+
+/* io_uring (io_uring/io_uring.h, io_uring/fs.c): a request, and the command
+ * an IORING_OP_UNLINKAT request carries at its start (io_kiocb_to_cmd()). */
+struct filename {
+	const char *name; /* the kernel's copy of the path argument */
+};
+
+struct io_unlink {
+	int dfd;
+	int flags;
+	struct filename *filename;
+};
+
+struct io_cqe {
+	s32 res;
+};
+
+struct io_kiocb {
+	u8 opcode;
+	u64 flags;
+	struct io_cqe cqe;
 };
 
 #pragma clang attribute pop

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Deletions made through io_uring: IORING_OP_UNLINKAT requests, files and
+ * AT_REMOVEDIR alike. Included by deletions.bpf.c, whose build_deletion() and
+ * send_deletion() these programs share with the syscalls'.
+ *
+ * Such a request makes no deletion syscall: the process (or its ring's SQ-poll
+ * thread) submits it, an io-wq worker thread runs it, and its result comes
+ * back as a completion entry. Two of io_uring's tracepoints see it:
+ *   io_uring_submit_req, in the task that submitted it, once the request is
+ *     prepared: the kernel has copied the path argument (struct filename) and
+ *     still holds it, and the directory that holds the name still has it. The
+ *     record is built here, in the submitter's context (its working directory,
+ *     files, root and mount namespace, which io_uring's threads share), and
+ *     kept by request until
+ *   io_uring_complete, as the completion entry is posted: the result is put
+ *     into the kept record, which is sent.
+ * Raw tracepoints (args are the tracepoint's arguments, read through CO-RE),
+ * so that attaching them again needs no capability, in either attach mode.
+ *
+ * A request is known to io_uring by its io_kiocb, whose memory is reused once
+ * the request is done. A request that posts no completion entry (submitted
+ * with IOSQE_CQE_SKIP_SUCCESS; or whose entry went to the
+ * overflow list of a full completion queue) leaves nothing to wait for: the
+ * first is sent at submission, and the second when its io_kiocb is submitted
+ * again, both marked DELETION_RESULT_NOT_POSTED. (With
+ * IOSQE_CQE_SKIP_SUCCESS the kernel's unlinkat posts no entry even when it
+ * fails: it does not mark its request failed.)
+ */
+#ifndef SYSCALL_TRACE_IO_URING_REQUESTS_BPF_H
+#define SYSCALL_TRACE_IO_URING_REQUESTS_BPF_H
+
+/* include/uapi/linux/io_uring.h: part of the user-space interface, so fixed. */
+#define IORING_OP_UNLINKAT 36
+#define IOSQE_CQE_SKIP_SUCCESS_BIT 6
+/* io_uring/io_uring.h: a request's first flags mirror its IOSQE_* flags bit for bit. */
+#define REQ_F_CQE_SKIP (1ULL << IOSQE_CQE_SKIP_SUCCESS_BIT)
+
+/* Requests kept between submission and completion: io_uring_complete returns
+ * at once while it is 0. Exact across attaches (the kept requests of an
+ * earlier one are counted until their completion or their io_kiocb's reuse),
+ * so user space never resets it. */
+__u64 io_uring_unlinks_in_flight;
+
+struct io_uring_unlink {
+	__u32 generation; /* of the attach that saw it submitted */
+	__u32 reserved;
+	struct deletion_record record;
+};
+
+/* Kept by the request's address. Not preallocated: memory is taken only for
+ * requests in flight; a ring with more in flight than this loses the rest to
+ * LOST_IN_FLIGHT, counted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct io_uring_unlink);
+} io_uring_unlinks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct io_uring_unlink);
+} io_uring_scratch SEC(".maps");
+
+/* Sends a kept request that will never see its completion. */
+static __always_inline void send_unposted(struct io_uring_unlink *kept)
+{
+	if (kept->generation != generation)
+		return; /* submitted before a detach: its completion may have come unseen */
+	kept->record.flags |= DELETION_RESULT_NOT_POSTED;
+	kept->record.result = 0;
+	send_deletion(&kept->record);
+}
+
+/* Sends and forgets a kept request whose io_kiocb is in use again. */
+static __always_inline void forget_stale(__u64 request)
+{
+	struct io_uring_unlink *stale = bpf_map_lookup_elem(&io_uring_unlinks, &request);
+
+	if (!stale)
+		return;
+	send_unposted(stale);
+	if (!bpf_map_delete_elem(&io_uring_unlinks, &request))
+		__sync_fetch_and_add(&io_uring_unlinks_in_flight, -1);
+}
+
+/* Keeps, or sends at once, the unlink request `req` that the current task submits. */
+static __always_inline void submit_request(struct io_kiocb *req)
+{
+	/* The common path: a request of any other kind ends here, after a look
+	 * for a kept unlink whose io_kiocb it now is, while any is kept. */
+	if (BPF_CORE_READ(req, opcode) != IORING_OP_UNLINKAT) {
+		if (io_uring_unlinks_in_flight)
+			forget_stale((__u64)req);
+		return;
+	}
+
+	/* The unlink command lies at the start of the request (io_kiocb_to_cmd()). */
+	struct io_unlink *unlink = (struct io_unlink *)req;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct call_in_flight call = {
+		.start_ns = bpf_ktime_get_ns(),
+		.path = (__u64)BPF_CORE_READ(unlink, filename, name),
+		.dirfd = BPF_CORE_READ(unlink, dfd),
+		.syscall = DELETION_UNLINKAT,
+		.abi = ABI_IO_URING,
+		.directory = (BPF_CORE_READ(unlink, flags) & AT_REMOVEDIR) != 0,
+		.path_in_kernel = true,
+	};
+	__u64 request = (__u64)req;
+	__u32 zero = 0;
+	struct io_uring_unlink *scratch = bpf_map_lookup_elem(&io_uring_scratch, &zero);
+	struct process_key key = process_key_of(task);
+
+	if (!scratch)
+		return;
+	scratch->generation = generation;
+	scratch->reserved = 0;
+	report_process(task, &key);
+	build_deletion(&scratch->record, task, &call, 0, &key);
+
+	if (BPF_CORE_READ(req, flags) & REQ_F_CQE_SKIP) {
+		/* No completion will come: the kernel's unlinkat does not mark a
+		 * failed request as failed, so even a failure posts none. */
+		send_unposted(scratch);
+		return;
+	}
+
+	struct io_uring_unlink *stale = bpf_map_lookup_elem(&io_uring_unlinks, &request);
+
+	if (stale) {
+		/* This io_kiocb finished without a completion entry we saw: its
+		 * place in the map (and in the count) passes to the new request. */
+		send_unposted(stale);
+	} else {
+		__sync_fetch_and_add(&io_uring_unlinks_in_flight, 1);
+	}
+	if (bpf_map_update_elem(&io_uring_unlinks, &request, scratch, BPF_ANY)) {
+		if (stale)
+			bpf_map_delete_elem(&io_uring_unlinks, &request); /* already sent */
+		__sync_fetch_and_add(&io_uring_unlinks_in_flight, -1);
+		count_lost(LOST_IN_FLIGHT);
+	}
+}
+
+/* raw_tp/io_uring_submit_req (Linux 6.4 and later): TP_PROTO(struct io_kiocb *req) */
+SEC("raw_tp/io_uring_submit_req")
+int uring_submit(struct bpf_raw_tracepoint_args *ctx)
+{
+	submit_request((struct io_kiocb *)ctx->args[0]);
+	return 0;
+}
+
+/* raw_tp/io_uring_submit_sqe, its name before 6.4, with the request first too.
+ * User space loads whichever of the two the kernel has. */
+SEC("raw_tp/io_uring_submit_sqe")
+int uring_submit_sqe(struct bpf_raw_tracepoint_args *ctx)
+{
+	submit_request((struct io_kiocb *)ctx->args[0]);
+	return 0;
+}
+
+/* raw_tp/io_uring_complete: TP_PROTO(struct io_ring_ctx *ctx, void *req, ...);
+ * the request is the second argument in every version of it. */
+SEC("raw_tp/io_uring_complete")
+int uring_complete(struct bpf_raw_tracepoint_args *ctx)
+{
+	/* The common path: no unlink request is in flight anywhere. */
+	if (!io_uring_unlinks_in_flight)
+		return 0;
+
+	__u64 request = ctx->args[1];
+	struct io_uring_unlink *kept = bpf_map_lookup_elem(&io_uring_unlinks, &request);
+
+	if (!kept)
+		return 0;
+	__sync_fetch_and_add(&io_uring_unlinks_in_flight, -1);
+
+	/* The request's own copy of its completion (Linux 5.19 and later); the
+	 * tracepoint's fourth argument before that. */
+	long result = bpf_core_field_exists(((struct io_kiocb *)request)->cqe)
+			      ? BPF_CORE_READ((struct io_kiocb *)request, cqe.res)
+			      : (int)ctx->args[3];
+
+	if (kept->generation == generation && (result >= 0 || report_failed)) {
+		kept->record.result = result;
+		send_deletion(&kept->record);
+	}
+	bpf_map_delete_elem(&io_uring_unlinks, &request);
+	return 0;
+}
+
+#endif /* SYSCALL_TRACE_IO_URING_REQUESTS_BPF_H */
