@@ -1,6 +1,7 @@
 #include "deletion_programs.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,27 @@ constexpr const char* kKernelBtf = "/sys/kernel/btf/vmlinux";
 // Stops ring_buffer__consume once a batch is full; the record that filled it
 // is already in the batch.
 constexpr int kBatchFull = -E2BIG;
+
+// The tracepoints of the kernel described by `btf_path` (the running one
+// where empty): every tracepoint has a BTF typedef btf_trace_<name>, which
+// is what a raw tracepoint program is attached by.
+class KernelTracepoints {
+ public:
+  explicit KernelTracepoints(const std::string& btf_path)
+      : btf_(btf_path.empty() ? btf__load_vmlinux_btf() : btf__parse(btf_path.c_str(), nullptr)) {}
+  ~KernelTracepoints() { btf__free(btf_); }
+  KernelTracepoints(const KernelTracepoints&) = delete;
+  KernelTracepoints& operator=(const KernelTracepoints&) = delete;
+
+  bool Has(const std::string& name) const {
+    return btf_ != nullptr && btf__find_by_name_kind(btf_, ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF) > 0;
+  }
+
+ private:
+  btf* btf_;
+};
+
+bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
 
 bool IsPowerOfTwo(uint32_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
@@ -46,22 +68,18 @@ DeletionPrograms::DeletionPrograms(const ProgramOptions& options) : attach_mode_
   CheckOptions(options);
   LibbpfLogCapture log;
 
-  LIBBPF_OPTS(bpf_object_open_opts, open_options,
-              .btf_custom_path = options.btf_path.empty() ? nullptr : options.btf_path.c_str());
-  skeleton_ = deletions__open_opts(&open_options);
-  if (skeleton_ == nullptr) ThrowLoadError(errno, log.text());
-
-  ChooseHooks(options.attach_mode);
-
-  // The namespace whose paths are the host's: the one this process is in.
-  // A deletion in any other is named through its file system instead.
-  struct stat mount_namespace;
-  if (stat("/proc/self/ns/mnt", &mount_namespace) == 0) {
-    skeleton_->bss->host_mount_namespace = static_cast<__u32>(mount_namespace.st_ino);
+  Open(options, true);
+  int error = deletions__load(skeleton_);
+  // io_uring's internals are no interface: where its programs do not load on
+  // some kernel, the syscalls are still traced, and the blind spot is named.
+  if (error != 0 && traces_io_uring_ && error != -EPERM && error != -EACCES) {
+    io_uring_problem_ = "its programs did not load on this kernel (" + ErrnoText(-error) + ")";
+    deletions__destroy(skeleton_);
+    skeleton_ = nullptr;
+    hooks_.clear();
+    Open(options, false);
+    error = deletions__load(skeleton_);
   }
-
-  int error = bpf_map__set_max_entries(skeleton_->maps.records, options.ring_buffer_bytes);
-  if (error == 0) error = deletions__load(skeleton_);
   if (error != 0) {
     deletions__destroy(skeleton_);
     skeleton_ = nullptr;
@@ -95,28 +113,70 @@ DeletionPrograms::~DeletionPrograms() {
   deletions__destroy(skeleton_);
 }
 
-// Every program of the object belongs to one attach mode: raw_tp programs to
-// the raw mode, tracepoint programs to the tracepoint mode. Those of the other
-// mode are not loaded at all.
-void DeletionPrograms::ChooseHooks(AttachMode mode) {
-  bpf_program* program = nullptr;
-  bpf_object__for_each_program(program, skeleton_->obj) {
-    AttachMode program_mode =
-        bpf_program__type(program) == BPF_PROG_TYPE_TRACEPOINT ? AttachMode::kTracepoint : AttachMode::kRaw;
-    bool wanted = program_mode == mode;
-    bpf_program__set_autoload(program, wanted);
-    if (!wanted) continue;
-    // "raw_tp/sys_exit" → "sys_exit"; "tracepoint/syscalls/sys_exit_rmdir" → "syscalls/sys_exit_rmdir"
-    std::string section = bpf_program__section_name(program);
-    std::string tracepoint = section.substr(section.find('/') + 1);
-    bool at_exit = tracepoint.find("sys_exit") != std::string::npos;
-    hooks_.push_back({program, tracepoint, at_exit, -1});
+void DeletionPrograms::Open(const ProgramOptions& options, bool io_uring) {
+  LIBBPF_OPTS(bpf_object_open_opts, open_options,
+              .btf_custom_path = options.btf_path.empty() ? nullptr : options.btf_path.c_str());
+  skeleton_ = deletions__open_opts(&open_options);
+  if (skeleton_ == nullptr) ThrowStepError(errno, "opening the BPF object");
+
+  ChooseHooks(options.attach_mode, options.btf_path, io_uring);
+
+  // The namespace whose paths are the host's: the one this process is in.
+  // A deletion in any other is named through its file system instead.
+  struct stat mount_namespace;
+  if (stat("/proc/self/ns/mnt", &mount_namespace) == 0) {
+    skeleton_->bss->host_mount_namespace = static_cast<__u32>(mount_namespace.st_ino);
+  }
+
+  int error = bpf_map__set_max_entries(skeleton_->maps.records, options.ring_buffer_bytes);
+  if (error != 0) {
+    deletions__destroy(skeleton_);
+    skeleton_ = nullptr;
+    ThrowStepError(-error, "sizing the ring buffer");
   }
 }
 
+// The syscall programs of the object belong to one attach mode each: raw_tp
+// programs on sys_enter and sys_exit to the raw mode, tracepoint programs to
+// the tracepoint mode; those of the other mode are not loaded at all. The
+// io_uring programs (raw_tp/io_uring_*) serve both, where the kernel has
+// their tracepoints.
+void DeletionPrograms::ChooseHooks(AttachMode mode, const std::string& btf_path, bool io_uring) {
+  KernelTracepoints kernel(btf_path);
+  // The submission tracepoint was io_uring_submit_sqe before Linux 6.4.
+  std::string io_uring_submit = kernel.Has("io_uring_submit_req")   ? "io_uring_submit_req"
+                                : kernel.Has("io_uring_submit_sqe") ? "io_uring_submit_sqe"
+                                                                    : "";
+  traces_io_uring_ = io_uring && !io_uring_submit.empty() && kernel.Has("io_uring_complete");
+  bpf_program* program = nullptr;
+  bpf_object__for_each_program(program, skeleton_->obj) {
+    // "raw_tp/sys_exit" → "sys_exit"; "tracepoint/syscalls/sys_exit_rmdir" → "syscalls/sys_exit_rmdir"
+    std::string section = bpf_program__section_name(program);
+    std::string tracepoint = section.substr(section.find('/') + 1);
+    bool perf_event = bpf_program__type(program) == BPF_PROG_TYPE_TRACEPOINT;
+    bool wanted = StartsWith(tracepoint, "io_uring_")
+                      ? traces_io_uring_ && (tracepoint == "io_uring_complete" || tracepoint == io_uring_submit)
+                      : (perf_event ? AttachMode::kTracepoint : AttachMode::kRaw) == mode;
+    bpf_program__set_autoload(program, wanted);
+    if (!wanted) continue;
+    bool at_exit = tracepoint.find("sys_exit") != std::string::npos || tracepoint == "io_uring_complete";
+    hooks_.push_back({program, tracepoint, at_exit, perf_event, -1});
+  }
+}
+
+bool DeletionPrograms::HasPerfEventHooks() const {
+  for (const Hook& hook : hooks_) {
+    if (hook.perf_event) return true;
+  }
+  return false;
+}
+
 void DeletionPrograms::NumberTracepoints() {
-  if (attach_mode_ != AttachMode::kTracepoint) return;
-  for (Hook& hook : hooks_) hook.tracepoint_id = TracepointId(hook.tracepoint);
+  if (!HasPerfEventHooks()) return;
+  Tracefs tracefs;
+  for (Hook& hook : hooks_) {
+    if (hook.perf_event) hook.tracepoint_id = tracefs.TracepointId(hook.tracepoint);
+  }
 }
 
 // libbpf finds out at the first attach to a perf event whether the kernel
@@ -127,9 +187,8 @@ void DeletionPrograms::NumberTracepoints() {
 // while the helper may still load, and libbpf keeps the answer for every
 // later attach.
 void DeletionPrograms::SettleAttachmentKind() {
-  if (attach_mode_ != AttachMode::kTracepoint) return;
   for (const Hook& hook : hooks_) {
-    if (!hook.at_exit) continue;
+    if (!hook.perf_event || !hook.at_exit) continue;
     bpf_link* link = AttachHook(hook);
     if (link == nullptr) {
       int error_number = errno;
@@ -143,7 +202,7 @@ void DeletionPrograms::SettleAttachmentKind() {
 }
 
 bpf_link* DeletionPrograms::AttachHook(const Hook& hook) const {
-  if (attach_mode_ == AttachMode::kRaw) return bpf_program__attach(hook.program);
+  if (!hook.perf_event) return bpf_program__attach(hook.program);
   int perf_event = OpenTracepointEvent(hook.tracepoint_id);
   if (perf_event < 0) return nullptr;
   // From here the link owns the perf event, and closes it when destroyed.
@@ -169,9 +228,8 @@ void DeletionPrograms::Attach() {
       if (link == nullptr) {
         int error_number = errno;
         Detach();
-        ThrowStepError(error_number, attach_mode_ == AttachMode::kRaw
-                                         ? "attaching to the " + hook.tracepoint + " raw tracepoint"
-                                         : "attaching to the tracepoint " + hook.tracepoint);
+        ThrowStepError(error_number, hook.perf_event ? "attaching to the tracepoint " + hook.tracepoint
+                                                     : "attaching to the " + hook.tracepoint + " raw tracepoint");
       }
       links_.push_back(link);
     }

@@ -67,6 +67,12 @@ class DeletionPrograms {
 
   void SetReportFailed(bool report_failed);
 
+  // Whether io_uring's unlink requests are traced: false on a kernel without
+  // io_uring's submission and completion tracepoints, or where its programs
+  // could not be loaded (io_uring_problem() says why).
+  bool traces_io_uring() const { return traces_io_uring_; }
+  const std::string& io_uring_problem() const { return io_uring_problem_; }
+
   // Readable (epoll) whenever records wait in the ring buffer.
   int poll_fd() const;
 
@@ -85,22 +91,29 @@ class DeletionPrograms {
   // One program of the attach mode in use, and where it attaches.
   struct Hook {
     bpf_program* program;
-    std::string tracepoint;  // "sys_exit" (raw), "syscalls/sys_exit_unlinkat"
-    bool at_exit;
-    int tracepoint_id;  // tracepoint mode: the perf event number
+    std::string tracepoint;  // "sys_exit", "io_uring_complete" (raw), "syscalls/sys_exit_unlinkat" (perf)
+    bool at_exit;            // where a call or request ends: attached first, detached last
+    bool perf_event;         // a tracepoint attached through a perf event, not a raw tracepoint
+    int tracepoint_id;       // perf events: the tracepoint's number
   };
 
   static int OnRecord(void* context, void* data, size_t size);
-  void ChooseHooks(AttachMode mode);
+  // Opens the skeleton and chooses the programs to load: those of `mode`, and
+  // io_uring's where `io_uring` and the kernel has their tracepoints.
+  void Open(const ProgramOptions& options, bool io_uring);
+  void ChooseHooks(AttachMode mode, const std::string& btf_path, bool io_uring);
   // Tracepoint mode: reads each tracepoint's number while tracefs may still
   // be read (see syscall_tracepoints.h).
   void NumberTracepoints();
+  bool HasPerfEventHooks() const;
   // Tracepoint mode: has libbpf choose how it attaches to perf events while
   // the helper may still load programs.
   void SettleAttachmentKind();
   bpf_link* AttachHook(const Hook& hook) const;
 
   AttachMode attach_mode_;
+  bool traces_io_uring_ = false;
+  std::string io_uring_problem_;
   deletions* skeleton_ = nullptr;
   ring_buffer* ring_ = nullptr;
   std::vector<Hook> hooks_;

@@ -44,6 +44,14 @@ constexpr uint64_t kGatherMs = 2;
 // its other work (signals, output, requests) and comes back.
 constexpr size_t kMaxBatchesPerTurn = 4;
 
+// How long delivery waits after the poll reported an error before it drains
+// the ring buffer and polls again. libuv has stopped the handle by then
+// (unix/poll.c, on POLLERR) and would not call it again: without the retry
+// no record would be delivered any more. Draining needs no poll
+// (ring_buffer__consume reads the buffer itself), so an error that persists
+// still lets records through, at most 50 ms late, for 20 wakeups a second.
+constexpr uint64_t kPollRetryMs = 50;
+
 class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -58,6 +66,8 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
                            InstanceMethod<&DeletionProgramsBinding::Lost>("lost"),
                            InstanceMethod<&DeletionProgramsBinding::ForgetProcess>("forgetProcess"),
                            InstanceMethod<&DeletionProgramsBinding::Close>("close"),
+                           InstanceAccessor<&DeletionProgramsBinding::TracesIoUring>("tracesIoUring"),
+                           InstanceAccessor<&DeletionProgramsBinding::IoUringProblem>("ioUringProblem"),
                        });
   }
 
@@ -173,6 +183,14 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
     return Napi::Boolean::New(env, DeliverWaitingRecords(Caller::kJavaScript) == Delivery::kAllDelivered);
   }
 
+  Napi::Value TracesIoUring(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), Open(info.Env()).traces_io_uring());
+  }
+
+  Napi::Value IoUringProblem(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), Open(info.Env()).io_uring_problem());
+  }
+
   void SetReportFailed(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!info[0].IsBoolean()) throw Napi::TypeError::New(env, "setReportFailed: expects a boolean");
@@ -237,11 +255,15 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
     gather_timer_ = nullptr;
   }
 
+  // The gather timer also retries after an error: it is stopped by pause()
+  // and closed with the poll handle, and never runs while the poll does, so
+  // a retry cannot come after detach(), close() or pause(). Nothing is
+  // reported: the loop's only way to JavaScript, an uncaught exception,
+  // would end the helper that the retry keeps delivering.
   static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
     auto* self = static_cast<DeletionProgramsBinding*>(handle->data);
-    if (status < 0) return;  // the fd reported an error; the next readable event retries
     uv_poll_stop(self->poll_);
-    uv_timer_start(self->gather_timer_, OnGathered, kGatherMs, 0);
+    uv_timer_start(self->gather_timer_, OnGathered, status < 0 ? kPollRetryMs : kGatherMs, 0);
   }
 
   static void OnGathered(uv_timer_t* handle) {

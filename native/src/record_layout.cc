@@ -55,6 +55,7 @@ Napi::Object RecordLayout(Napi::Env env) {
                                  OFFSET(deletion_record, directory_names_at_root),
                                  OFFSET(deletion_record, directory_names_at_mount_root),
                                  OFFSET(deletion_record, filesystem_names_len), OFFSET(deletion_record, comm),
+                                 OFFSET(deletion_record, thread_name),
                                  OFFSET(deletion_record, data)}));
   layout.Set("process", Struct(env, sizeof(process_record),
                                {OFFSET(process_record, kind), OFFSET(process_record, flags), OFFSET(process_record, ancestor_count),
@@ -66,7 +67,8 @@ Napi::Object RecordLayout(Napi::Env env) {
   layout.Set("ancestor", Struct(env, sizeof(struct ancestor), {OFFSET(struct ancestor, pid), OFFSET(struct ancestor, comm)}));
   layout.Set("recordKinds", Constants(env, {{"deletion", RECORD_DELETION}, {"process", RECORD_PROCESS}}));
   layout.Set("syscalls", NamesByValue(env, {{"unlink", DELETION_UNLINK}, {"unlinkat", DELETION_UNLINKAT}, {"rmdir", DELETION_RMDIR}}));
-  layout.Set("abis", NamesByValue(env, {{"x86_64", ABI_X86_64}, {"ia32", ABI_IA32}, {"arm64", ABI_ARM64}, {"aarch32", ABI_AARCH32}}));
+  layout.Set("abis", NamesByValue(env, {{"x86_64", ABI_X86_64}, {"ia32", ABI_IA32}, {"arm64", ABI_ARM64}, {"aarch32", ABI_AARCH32},
+                                       {"io_uring", ABI_IO_URING}}));
   layout.Set("deletionFlags", Constants(env, {{"directory", DELETION_DIRECTORY},
                                               {"lookupFailed", DELETION_LOOKUP_FAILED},
                                               {"directoryIncomplete", DELETION_DIRECTORY_INCOMPLETE},
@@ -74,7 +76,8 @@ Napi::Object RecordLayout(Napi::Env env) {
                                               {"pathTruncated", DELETION_PATH_TRUNCATED},
                                               {"foreignNamespace", DELETION_FOREIGN_NAMESPACE},
                                               {"filesystemPathIncomplete", DELETION_FILESYSTEM_PATH_INCOMPLETE},
-                                              {"procLinkUnresolved", DELETION_PROC_LINK_UNRESOLVED}}));
+                                              {"procLinkUnresolved", DELETION_PROC_LINK_UNRESOLVED},
+                                              {"resultNotPosted", DELETION_RESULT_NOT_POSTED}}));
   layout.Set("processFlags", Constants(env, {{"cmdlineTruncated", PROCESS_CMDLINE_TRUNCATED}, {"cmdlineUnreadable", PROCESS_CMDLINE_UNREADABLE}}));
   layout.Set("taskCommLen", Napi::Number::New(env, TASK_COMM_LEN));
   layout.Set("cgroupNameMax", Napi::Number::New(env, CGROUP_NAME_MAX));

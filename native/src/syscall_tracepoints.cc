@@ -16,13 +16,18 @@ namespace {
 constexpr const char* kTracefs = "/sys/kernel/tracing";
 constexpr const char* kUseRawMode = "or use the raw attach mode";
 
+}  // namespace
+
 // An empty /sys/kernel/tracing is where tracefs is not mounted (a minimal
 // system, some containers); the kernel itself always has it.
-void MountTracefsIfMissing() {
+Tracefs::Tracefs() {
   std::string events = std::string(kTracefs) + "/events";
   if (access(events.c_str(), F_OK) == 0) return;
   int error_number = errno;
-  if (error_number == ENOENT && mount("nodev", kTracefs, "tracefs", 0, nullptr) == 0) return;
+  if (error_number == ENOENT && mount("nodev", kTracefs, "tracefs", 0, nullptr) == 0) {
+    mounted_here_ = true;
+    return;
+  }
   if (error_number == ENOENT) error_number = errno;
   throw SystemError(error_number, std::string("the syscall tracepoints need tracefs at ") + kTracefs +
                                       ", which could not be reached or mounted (" + ErrnoText(error_number) +
@@ -30,10 +35,13 @@ void MountTracefsIfMissing() {
                                       kUseRawMode);
 }
 
-}  // namespace
+// Detached lazily: a perf event opened on a tracepoint does not hold tracefs,
+// and nothing else of the helper's does either.
+Tracefs::~Tracefs() {
+  if (mounted_here_) umount2(kTracefs, MNT_DETACH);
+}
 
-int TracepointId(const std::string& event) {
-  MountTracefsIfMissing();
+int Tracefs::TracepointId(const std::string& event) const {
   std::string file = std::string(kTracefs) + "/events/" + event + "/id";
   errno = 0;
   std::ifstream input(file);

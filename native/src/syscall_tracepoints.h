@@ -11,10 +11,24 @@
 
 #include <string>
 
-// The number of tracepoint `event`, e.g. "syscalls/sys_enter_unlinkat".
-// Mounts tracefs at /sys/kernel/tracing where nothing is mounted there (root
-// only). Throws SystemError with a sentence that says what to do.
-int TracepointId(const std::string& event);
+// tracefs, for as long as the numbers are read. Where nothing is mounted at
+// /sys/kernel/tracing (a minimal system, some containers), it mounts tracefs
+// there (root only), and unmounts it again when destroyed: the helper leaves
+// the machine's mounts as it found them.
+class Tracefs {
+ public:
+  Tracefs();
+  ~Tracefs();
+  Tracefs(const Tracefs&) = delete;
+  Tracefs& operator=(const Tracefs&) = delete;
+
+  // The number of tracepoint `event`, e.g. "syscalls/sys_enter_unlinkat".
+  // Throws SystemError with a sentence that says what to do.
+  int TracepointId(const std::string& event) const;
+
+ private:
+  bool mounted_here_ = false;
+};
 
 // A perf event for tracepoint `id` in every task, to attach a BPF program to.
 // Returns its file descriptor, or -1 with errno set.
