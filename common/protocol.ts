@@ -17,7 +17,11 @@ export interface DeletionEvent {
   /** ISO-8601 wall-clock time at which the call began. */
   time: string;
   syscall: DeletionSyscall;
-  /** Which syscall table the call came through: "x86_64", "ia32", "arm64", "aarch32". */
+  /**
+   * Which syscall table the call came through: "x86_64", "ia32", "arm64",
+   * "aarch32"; or "io_uring" for an IORING_OP_UNLINKAT request submitted
+   * through an io_uring (syscall is then "unlinkat").
+   */
   abi: string;
   /** rmdir, or unlinkat with AT_REMOVEDIR. */
   directory: boolean;
@@ -49,6 +53,14 @@ export interface DeletionEvent {
   container?: Container;
   /** 0, or -errno. */
   result: number;
+  /**
+   * True where the result is not known: an io_uring request that posted no
+   * completion (IOSQE_CQE_SKIP_SUCCESS, with which the kernel's unlinkat
+   * posts none whether it succeeds or fails; or a completion queue that
+   * overflowed). `result` is then 0, and the deletion is reported whether or
+   * not failures are asked for.
+   */
+  resultUnknown?: true;
   /** The errno name, where result < 0. */
   error?: string;
   pid: number;
@@ -56,7 +68,10 @@ export interface DeletionEvent {
   ppid: number;
   uid: number;
   cgroupId: number;
+  /** The process's name: its main thread's. */
   comm: string;
+  /** The name of the thread that deleted (or submitted the io_uring request), where it is not `comm`. */
+  threadName?: string;
   /** argv of the deleting process; empty where it could not be had. */
   cmdline: string[];
   /** Parent first. */
@@ -81,17 +96,29 @@ export interface Container {
  *   syscall of the machine; deletions by 32-bit programs are seen too.
  * - "tracepoint": the syscall tracepoints of unlink, unlinkat and rmdir. A
  *   program runs at those syscalls only, but the kernel does not show them
- *   deletions by 32-bit (ia32) programs on a 64-bit kernel: those go unseen.
+ *   deletions by 32-bit (ia32) programs on a 64-bit kernel.
+ * Both also carry io_uring's unlink requests (io_uring's own tracepoints).
  */
 export type AttachMode = 'raw' | 'tracepoint';
 export const ATTACH_MODES: readonly AttachMode[] = ['raw', 'tracepoint'];
+
 /**
- * The mode a helper uses unless it is asked for another (initialize, `trace --mode`).
- * `npm run bench` decides: on Linux 6.18 the six syscall tracepoints add 68 ns
- * to every syscall of the machine, the raw tracepoint pair 121 ns (an empty
- * raw_tp/sys_enter alone: 75 ns). BENCHMARKS.md has the figures.
+ * What a client or the terminal command asks for (`--mode`, the
+ * syscallTrace.attachMode setting):
+ * - "complete", the default: every deletion the kernel makes, at the least
+ *   cost per syscall that sees them all. That is "tracepoint" where the kernel
+ *   cannot run 32-bit programs (no IA32 emulation, or ia32_emulation=0), and
+ *   "raw" wherever it can: the syscall tracepoints cost less (BENCHMARKS.md
+ *   has the figures) but do not see 32-bit programs.
+ * - "raw": the raw tracepoints, always.
+ * - "tracepoint-without-32-bit": the syscall tracepoints, always: cheaper per
+ *   syscall, blind to the deletions of 32-bit programs where the kernel runs them.
  */
-export const DEFAULT_ATTACH_MODE: AttachMode = 'tracepoint';
+export type ModeChoice = 'complete' | 'raw' | 'tracepoint-without-32-bit';
+export const MODE_CHOICES: readonly ModeChoice[] = ['complete', 'raw', 'tracepoint-without-32-bit'];
+export const DEFAULT_MODE_CHOICE: ModeChoice = 'complete';
+/** The choice that takes these programs on every kernel. */
+export const CHOICE_FOR_PROGRAMS: Readonly<Record<AttachMode, ModeChoice>> = { raw: 'raw', tracepoint: 'tracepoint-without-32-bit' };
 
 /** Which deletions to report: those under any of `paths`, or all of them. */
 export type Scope = { paths: string[] } | 'system';
@@ -120,11 +147,11 @@ export interface TraceStats {
 // without the build failing on one side.
 
 /** Raised when a change to this file would break a client built against an older one. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /**
- * Starting the helper: `node dist/helper.js --stdio [--mode raw|tracepoint]`.
- * It loads its programs in that mode (DEFAULT_ATTACH_MODE where absent),
+ * Starting the helper: `node dist/helper.js --stdio [--mode MODE]` (a ModeChoice).
+ * It loads its programs in that mode (DEFAULT_MODE_CHOICE where absent),
  * gives up its privileges in every thread, and only then writes this line,
  * alone, on stderr and begins to read stdin. A client writes nothing to the
  * helper's stdin before it has read this line: until then stdin belongs to
@@ -139,9 +166,9 @@ export interface InitializeParams {
   protocolVersion: number;
   /**
    * The mode the client expects: refused (WrongState) when the helper was
-   * started in another (its `--mode`). Absent: whichever it was started in.
+   * started with another `--mode`. Absent: whichever it was started with.
    */
-  attachMode?: AttachMode;
+  attachMode?: ModeChoice;
 }
 
 export interface InitializeResult {
@@ -150,8 +177,16 @@ export interface InitializeResult {
   kernelRelease: string;
   arch: string;
   pid: number;
-  /** The mode this helper traces in. */
+  /** The mode this helper was started with (`--mode`), and the programs it chose for it. */
+  modeChoice: ModeChoice;
   attachMode: AttachMode;
+  /**
+   * Deletions this helper cannot see, each said in a sentence: empty where
+   * it sees every deletion the kernel makes. 32-bit programs' in
+   * "tracepoint-without-32-bit" mode; io_uring's on a kernel without its
+   * tracepoints.
+   */
+  unseen: string[];
   /** The helper's own mount namespace, the host's: a DeletionEvent.mountNamespace other than this one is a container's or some other process's own. */
   mountNamespace: number;
 }

@@ -19,20 +19,24 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { ATTACH_MODES, DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope } from '../common/protocol';
+import { DEFAULT_MODE_CHOICE, MODE_CHOICES, type DeletionEvent, type ModeChoice, type Scope } from '../common/protocol';
 import { escapeText, shownPath } from '../common/shownText';
 import { BacklogValve } from './backlogValve';
 import { DeletionTracer } from './deletionTracer';
 import { loadThenGiveUpPrivileges } from './loadThenDrop';
 
-export const TRACE_USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode raw|tracepoint]
+export const TRACE_USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode MODE]
   --jsonl       one JSON object per line
   --path DIR    only deletions at or below DIR (repeatable); default: the whole system
   --failed      also deletions that failed
-  --mode MODE   which kernel programs trace (default: ${DEFAULT_ATTACH_MODE}):
-                raw         raw tracepoints on every syscall; sees 32-bit programs too
-                tracepoint  the deletion syscalls' own tracepoints; does not see
-                            deletions by 32-bit programs on a 64-bit kernel`;
+  --mode MODE   which kernel programs trace (default: ${DEFAULT_MODE_CHOICE}):
+                complete   every deletion, at the least cost that sees them all:
+                           raw where the kernel runs 32-bit programs, else the
+                           syscall tracepoints
+                raw        raw tracepoints on every syscall; sees every ABI
+                tracepoint-without-32-bit
+                           the deletion syscalls' own tracepoints: cheaper, but
+                           blind to deletions by 32-bit programs`;
 
 /** About 8,000 JSON lines waiting for the reader, 2,000 once it has caught up enough to go on. */
 const PAUSE_ABOVE_BYTES = 4 << 20;
@@ -42,8 +46,8 @@ interface TraceCommandOptions {
   jsonl: boolean;
   scope: Scope;
   includeFailed: boolean;
-  /** Absent: DEFAULT_ATTACH_MODE. */
-  attachMode?: AttachMode;
+  /** Absent: DEFAULT_MODE_CHOICE. */
+  attachMode?: ModeChoice;
 }
 
 export function parseTraceArguments(args: string[], cwd: string): TraceCommandOptions {
@@ -63,19 +67,19 @@ export function parseTraceArguments(args: string[], cwd: string): TraceCommandOp
     return path.resolve(cwd, directory);
   });
   const mode = values.mode;
-  if (mode !== undefined && !ATTACH_MODES.includes(mode as AttachMode)) {
-    throw new TypeError(`--mode must be ${ATTACH_MODES.join(' or ')}, not ${JSON.stringify(mode)}`);
+  if (mode !== undefined && !MODE_CHOICES.includes(mode as ModeChoice)) {
+    throw new TypeError(`--mode must be ${MODE_CHOICES.join(', ')}, not ${JSON.stringify(mode)}`);
   }
   return {
     jsonl: values.jsonl === true,
     scope: paths.length > 0 ? { paths } : 'system',
     includeFailed: values.failed === true,
-    ...(mode !== undefined ? { attachMode: mode as AttachMode } : {}),
+    ...(mode !== undefined ? { attachMode: mode as ModeChoice } : {}),
   };
 }
 
 export function formatDeletionLine(event: DeletionEvent): string {
-  const status = event.result === 0 ? 'ok' : (event.error ?? String(event.result));
+  const status = event.resultUnknown ? 'unknown' : event.result === 0 ? 'ok' : (event.error ?? String(event.result));
   return `${event.time} ${String(event.pid).padStart(7)} ${escapeText(event.comm).padEnd(15)} ${status.padEnd(7)} ${shownPath(event)}${event.directory ? '/' : ''}`;
 }
 
@@ -133,7 +137,7 @@ export function runTraceCommand(args: string[]): void {
 
   const stdoutPace = new BacklogValve({ pauseAbove: PAUSE_ABOVE_BYTES, resumeAtOrBelow: RESUME_AT_BYTES }, tracer);
 
-  tracer.useAttachMode(options.attachMode ?? DEFAULT_ATTACH_MODE);
+  tracer.useAttachMode(options.attachMode ?? DEFAULT_MODE_CHOICE);
   try {
     const { loadFailure } = loadThenGiveUpPrivileges(tracer);
     if (loadFailure !== undefined) throw new Error(loadFailure.message);
@@ -176,12 +180,15 @@ export function runTraceCommand(args: string[]): void {
         arch: os.machine(),
         scope: options.scope,
         includeFailed: options.includeFailed,
+        modeChoice: tracer.modeChoice,
         attachMode: tracer.attachMode,
+        unseen: tracer.unseen,
       }) + '\n',
     );
   } else {
-    process.stderr.write(`Tracing deletions in ${escapeText(scopeText)} (${tracer.attachMode} mode); Ctrl-C stops.\n`);
+    process.stderr.write(`Tracing deletions in ${escapeText(scopeText)} (${tracer.modeChoice} mode: ${tracer.attachMode} programs); Ctrl-C stops.\n`);
   }
+  for (const blindSpot of tracer.unseen) process.stderr.write(`syscall-trace: not seen: ${blindSpot}\n`);
 
   // A reader that goes away (`| head`) ends the trace like Ctrl-C would.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {

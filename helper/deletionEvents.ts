@@ -78,5 +78,7 @@ export function toDeletionEvent(
   }
   if (process?.container !== undefined) event.container = process.container;
   if (record.result < 0) event.error = errnoName(record.result);
+  if (record.flags & layout.deletionFlags.resultNotPosted) event.resultUnknown = true;
+  if (!record.threadName.equals(record.comm)) event.threadName = record.threadName.toString('utf8');
   return event;
 }

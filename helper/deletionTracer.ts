@@ -11,8 +11,9 @@
 // nothing, and one that does not read costs the helper no memory beyond what
 // its output holds, and never holds up a deleter.
 import { isInScope, type PathScope } from '../common/directories';
-import { DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope, type TraceStats } from '../common/protocol';
+import { DEFAULT_MODE_CHOICE, type AttachMode, type DeletionEvent, type ModeChoice, type Scope, type TraceStats } from '../common/protocol';
 import { withRealPathAliases } from '../common/scopeAliases';
+import { programsFor, readKernelFacts, unseenBy, type KernelFacts } from './attachModes';
 import { WallClock } from './clock';
 import { deletionPath, toDeletionEvent } from './deletionEvents';
 import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type RecordLayout } from './native';
@@ -63,7 +64,9 @@ export class DeletionTracer {
   private filtered = 0;
   private lostReported = 0;
   private lossTimer: NodeJS.Timeout | undefined;
-  private mode: AttachMode = DEFAULT_ATTACH_MODE;
+  private readonly kernel: KernelFacts = readKernelFacts();
+  private choice: ModeChoice = DEFAULT_MODE_CHOICE;
+  private mode: AttachMode = programsFor(DEFAULT_MODE_CHOICE, this.kernel);
   private paused = false;
   /** While stopping: resolves stop()'s promise once the ring buffer is empty. */
   private stopping: { done: Promise<void>; finish: () => void } | undefined;
@@ -96,11 +99,23 @@ export class DeletionTracer {
     return this.mode;
   }
 
+  /** The mode asked for, which attachMode serves on this kernel. */
+  get modeChoice(): ModeChoice {
+    return this.choice;
+  }
+
+  /** What the loaded programs cannot see, in sentences; empty before they are loaded. */
+  get unseen(): string[] {
+    return this.programs ? unseenBy(this.mode, this.programs.tracesIoUring, this.kernel, this.programs.ioUringProblem) : [];
+  }
+
   /** Chooses the programs to load; once they are loaded, the mode stays what it is. */
-  useAttachMode(mode: AttachMode): void {
+  useAttachMode(choice: ModeChoice): void {
+    const mode = programsFor(choice, this.kernel);
     if (this.programs && mode !== this.mode) {
-      throw new Error(`the BPF programs are already loaded in ${this.mode} mode; a new helper can trace in ${mode} mode`);
+      throw new Error(`the BPF programs are already loaded in ${this.mode} mode; a new helper can trace in ${choice} mode`);
     }
+    this.choice = choice;
     this.mode = mode;
   }
 
@@ -209,7 +224,7 @@ export class DeletionTracer {
     const events: DeletionEvent[] = [];
     for (const record of records) {
       if (record.kind === 'process') {
-        this.processes.remember(record);
+        this.processes.remember(record, (record.flags & this.layout.processFlags.cmdlineUnreadable) !== 0);
       } else {
         const event = this.toReportedEvent(record);
         if (event) events.push(event);

@@ -31,6 +31,10 @@ export interface DeletionPrograms {
   /** Delivers the records waiting now: true once none waits, false where pause() came first. */
   deliverWaiting(): boolean;
   setReportFailed(report: boolean): void;
+  /** Whether io_uring's unlink requests are traced: false on a kernel without io_uring or its tracepoints. */
+  readonly tracesIoUring: boolean;
+  /** Why io_uring's programs were left out although the kernel has its tracepoints; empty where they were not. */
+  readonly ioUringProblem: string;
   lost(): LostCounts;
   /** The kernel sends this process's command line again with its next deletion. */
   forgetProcess(tgid: number, execId: number, startTime: bigint): void;
@@ -67,6 +71,7 @@ export interface RecordLayout {
     foreignNamespace: number;
     filesystemPathIncomplete: number;
     procLinkUnresolved: number;
+    resultNotPosted: number;
   };
   processFlags: { cmdlineTruncated: number; cmdlineUnreadable: number };
   taskCommLen: number;
@@ -103,16 +108,59 @@ const addonLocations = [
 
 let loaded: Addon | undefined;
 
+/** The addon could not be loaded: its message, one line, says what to do. */
+export class AddonLoadError extends Error {}
+
 export function loadAddon(): Addon {
   if (loaded) return loaded;
-  const errors: string[] = [];
+  const attempts: AddonLoadAttempt[] = [];
   for (const location of addonLocations) {
     try {
       loaded = require(location) as Addon;
       return loaded;
     } catch (error) {
-      errors.push(`${location}: ${(error as Error).message}`);
+      attempts.push({ location, code: (error as NodeJS.ErrnoException).code, message: (error as Error).message });
     }
   }
-  throw new Error(`the native addon could not be loaded (run "npm run build"):\n${errors.join('\n')}`);
+  throw new AddonLoadError(addonLoadFailure(attempts));
+}
+
+/** One location tried, and how require() failed there. */
+export interface AddonLoadAttempt {
+  location: string;
+  /** Node's error code: MODULE_NOT_FOUND where no file is there, ERR_DLOPEN_FAILED where dlopen() refused it. */
+  code?: string;
+  message: string;
+}
+
+/**
+ * The Debian and Ubuntu package of each library that the addon, or the
+ * libbpf.so.1 shipped beside it, links to. On Debian 13 and Ubuntu 24.04
+ * libelf.so.1 comes in libelf1t64, which provides libelf1 on 64-bit
+ * machines, so `apt-get install libelf1` installs it there too.
+ */
+const LIBRARY_PACKAGES: Record<string, string> = {
+  'libelf.so.1': 'libelf1',
+  'libz.so.1': 'zlib1g',
+  'libbpf.so.1': 'libbpf1',
+};
+
+/**
+ * What a person reads when no location held an addon that loads, in one
+ * line, since the extension shows the helper's last line on stderr. "npm
+ * run build" helps only where no addon was found (a source checkout not yet
+ * built); where one was found but a library it links is missing, dlopen()
+ * names that library ("libelf.so.1: cannot open shared object file: No such
+ * file or directory"), and its package is what to install.
+ */
+export function addonLoadFailure(attempts: readonly AddonLoadAttempt[]): string {
+  const found = attempts.find((attempt) => attempt.code !== 'MODULE_NOT_FOUND');
+  if (found === undefined) {
+    return `the native addon is not built (looked for ${attempts.map((attempt) => attempt.location).join(' and ')}): run "npm run build"`;
+  }
+  const library = /^([^/\s:]+): cannot open shared object file: No such file or directory/.exec(found.message)?.[1];
+  if (library === undefined) return `the native addon ${found.location} could not be loaded: ${found.message.split('\n')[0]}`;
+  const packageName = LIBRARY_PACKAGES[library];
+  if (packageName === undefined) return `the native addon needs the system library ${library}: install the package that provides it`;
+  return `the native addon needs the system library ${library}: install it (Debian/Ubuntu: \`sudo apt-get install ${packageName}\`)`;
 }

@@ -28,7 +28,10 @@ export interface DeletionRecord {
   mountNamespace: number;
   /** The directory's file system (kernel dev_t encoding), for another mount namespace. */
   filesystemDev: number;
+  /** The process's name (its main thread's). */
   comm: Buffer;
+  /** The deleting (or submitting) thread's name. */
+  threadName: Buffer;
   pathArg: Buffer;
   /** Where the deleted entry's own name starts in pathArg. */
   nameAt: number;
@@ -118,7 +121,7 @@ function decodeDeletion(record: Buffer, layout: RecordLayout): DeletionRecord {
     kind: 'deletion',
     syscall: layout.syscalls[record[at.syscall]] ?? `syscall ${record[at.syscall]}`,
     abi: layout.abis[record[at.abi]] ?? `abi ${record[at.abi]}`,
-    flags: record[at.flags],
+    flags: record.readUInt16LE(at.flags),
     dirfd: record.readInt32LE(at.dirfd),
     result: Number(record.readBigInt64LE(at.result)),
     startNs: record.readBigUInt64LE(at.start_ns),
@@ -130,6 +133,7 @@ function decodeDeletion(record: Buffer, layout: RecordLayout): DeletionRecord {
     mountNamespace: record.readUInt32LE(at.mount_namespace),
     filesystemDev: record.readUInt32LE(at.filesystem_dev),
     comm: cString(record.subarray(at.comm, at.comm + layout.taskCommLen)),
+    threadName: cString(record.subarray(at.thread_name, at.thread_name + layout.taskCommLen)),
     pathArg: record.subarray(at.data, pathEnd),
     nameAt,
     lookupFrom,

@@ -51,7 +51,7 @@ const SHUTDOWN_FLUSH_MS = 1000;
 /** Log lines are dropped while stderr holds this much unread: a client that never reads it cannot make the helper grow. */
 const MAX_UNREAD_LOG_BYTES = 64 * 1024;
 
-export function serveOverStdio(output: NodeJS.WritableStream, attachMode: protocol.AttachMode): void {
+export function serveOverStdio(output: NodeJS.WritableStream, attachMode: protocol.ModeChoice): void {
   const server = new HelperServer(process.stdin, output, attachMode);
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => server.exit());
   try {
@@ -89,7 +89,7 @@ class HelperServer {
   private lostNotificationPending = false;
   private exiting = false;
 
-  constructor(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, attachMode: protocol.AttachMode) {
+  constructor(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, attachMode: protocol.ModeChoice) {
     this.reader = new FramedMessageReader(input);
     this.writer = new MeteredMessageWriter(output);
     this.connection = createMessageConnection(this.reader, this.writer, logger);
@@ -114,7 +114,10 @@ class HelperServer {
   loadThenGiveUpPrivileges(): void {
     const { loadFailure, privileges } = loadThenGiveUpPrivileges(this.tracer);
     this.loadFailure = loadFailure;
-    if (loadFailure === undefined) log(`loaded in ${this.tracer.attachMode} mode; ${describePrivileges(privileges)}`);
+    if (loadFailure === undefined) {
+      log(`loaded in ${this.tracer.modeChoice} mode (${this.tracer.attachMode} programs); ${describePrivileges(privileges)}`);
+      for (const blindSpot of this.tracer.unseen) log(`not seen: ${blindSpot}`);
+    }
     else log(`could not load the BPF programs (${loadFailure.message}); ${describePrivileges(privileges)}`);
   }
 
@@ -160,8 +163,8 @@ class HelperServer {
   private initialize(params: unknown): protocol.InitializeResult {
     if (this.shuttingDown) throw wrongState('initialize: the helper is shutting down');
     const { attachMode } = validateInitialize(params);
-    if (attachMode !== undefined && attachMode !== this.tracer.attachMode) {
-      throw wrongState(`initialize: this helper was started in ${this.tracer.attachMode} mode (--mode); start another with --mode ${attachMode}`);
+    if (attachMode !== undefined && attachMode !== this.tracer.modeChoice) {
+      throw wrongState(`initialize: this helper was started in ${this.tracer.modeChoice} mode (--mode); start another with --mode ${attachMode}`);
     }
     this.initialized = true;
     return {
@@ -170,7 +173,9 @@ class HelperServer {
       kernelRelease: os.release(),
       arch: os.machine(),
       pid: process.pid,
+      modeChoice: this.tracer.modeChoice,
       attachMode: this.tracer.attachMode,
+      unseen: this.tracer.unseen,
       mountNamespace: ownMountNamespace(),
     };
   }

@@ -6,9 +6,9 @@
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc';
 
 import {
-  ATTACH_MODES,
+  MODE_CHOICES,
   PROTOCOL_VERSION,
-  type AttachMode,
+  type ModeChoice,
   type InitializeParams,
   type Scope,
   type SetScopeParams,
@@ -38,10 +38,10 @@ export function validateInitialize(params: unknown): InitializeParams {
   }
   if (!('attachMode' in given)) return { protocolVersion: version };
   const attachMode = given.attachMode;
-  if (!ATTACH_MODES.includes(attachMode as AttachMode)) {
-    throw new InvalidParams(method, `params.attachMode must be ${ATTACH_MODES.map((mode) => `"${mode}"`).join(' or ')}, got ${describe(attachMode)}`);
+  if (!MODE_CHOICES.includes(attachMode as ModeChoice)) {
+    throw new InvalidParams(method, `params.attachMode must be ${MODE_CHOICES.map((mode) => `"${mode}"`).join(', ')}, got ${describe(attachMode)}`);
   }
-  return { protocolVersion: version, attachMode: attachMode as AttachMode };
+  return { protocolVersion: version, attachMode: attachMode as ModeChoice };
 }
 
 export function validateStart(params: unknown): Required<StartParams> {
