@@ -30,6 +30,8 @@ const NESTED_COLUMNS: readonly [string, (event: DeletionEvent) => CsvValue][] = 
 const CSV_COLUMNS: readonly [string, (event: DeletionEvent) => CsvValue][] = [
   ...PLAIN_COLUMNS.map((field): [string, (event: DeletionEvent) => CsvValue] => [field, (e) => e[field]]),
   ...NESTED_COLUMNS,
+  // Added after the others, so that a reader of older exports finds every column where it was.
+  ...(['resultUnknown', 'threadName'] as const).map((field): [string, (event: DeletionEvent) => CsvValue] => [field, (e) => e[field]]),
 ];
 
 /** RFC 4180 CSV with a header row, oldest first. */

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { DEFAULT_ATTACH_MODE, type AttachMode } from '../common/protocol';
+import { DEFAULT_MODE_CHOICE, type ModeChoice } from '../common/protocol';
 import { shellCommandLine } from './displayText';
 import { elevationMethods, ENV, NO_ELEVATION_MESSAGE, PKEXEC, SUDO, type ElevationFacts, type ElevationMethod, type ElevationSetting } from './elevation';
 import { HelperConnection, HelperEndedError, type HelperListener } from './helperConnection';
@@ -27,8 +27,8 @@ export interface LaunchOptions {
   /** Says that sudo did not accept the password; true: ask for it again. Absent: give up at once. */
   offerSudoRetry?(): Promise<boolean>;
   listener: HelperListener;
-  /** Which kernel programs the helper loads at its start; undefined: DEFAULT_ATTACH_MODE. */
-  attachMode?: AttachMode;
+  /** Which kernel programs the helper loads at its start (its --mode); undefined: DEFAULT_MODE_CHOICE. */
+  attachMode?: ModeChoice;
   /** One line for the log: what is tried, and every line the helper writes to stderr. */
   log(line: string): void;
   /** What the person waits for now, for the progress notification. */
@@ -80,7 +80,7 @@ export async function launchHelper(options: LaunchOptions): Promise<HelperConnec
 }
 
 async function launchWith(method: ElevationMethod, options: LaunchOptions): Promise<HelperConnection> {
-  const mode = options.attachMode ?? DEFAULT_ATTACH_MODE;
+  const mode = options.attachMode ?? DEFAULT_MODE_CHOICE;
   const runtime = method === 'direct' ? options.runtime : trustedRuntime(method, options.runtime);
   let password: string | undefined;
   if (method === 'sudo' && !(await sudoNeedsNoPassword())) {

@@ -5,7 +5,7 @@
 // needed. pkexec and sudo clear the environment, so `env` sets it again.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
-import type { AttachMode } from '../common/protocol';
+import type { ModeChoice } from '../common/protocol';
 import { ENV, PKEXEC, SUDO, type ElevationMethod } from './elevation';
 import { SUDO_PROMPT_MARKER } from './startupConversation';
 
@@ -28,7 +28,7 @@ export interface HelperCommandLine {
  * sees when it asks (startupConversation.ts). Without -k, credentials sudo has
  * cached are used.
  */
-export function helperCommandLine(method: ElevationMethod, runtime: HelperRuntime, mode: AttachMode): HelperCommandLine {
+export function helperCommandLine(method: ElevationMethod, runtime: HelperRuntime, mode: ModeChoice): HelperCommandLine {
   const node = [runtime.execPath, runtime.helperScript, '--stdio', '--mode', mode];
   const asNode = [ENV, 'ELECTRON_RUN_AS_NODE=1', ...node];
   switch (method) {

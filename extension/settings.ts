@@ -1,7 +1,7 @@
 // The `syscallTrace.*` settings, read with their defaults.
 import * as vscode from 'vscode';
 
-import { ATTACH_MODES, type AttachMode } from '../common/protocol';
+import { MODE_CHOICES, type ModeChoice } from '../common/protocol';
 import type { ElevationSetting } from './elevation';
 import { CONFIGURATION } from './names';
 import type { ScopeChoice } from './scope';
@@ -13,8 +13,8 @@ export interface Settings {
   groupBy: Grouping;
   maxEvents: number;
   showFailed: boolean;
-  /** Undefined: the helper's default mode. */
-  attachMode: AttachMode | undefined;
+  /** Undefined: the helper's default mode ("complete"). */
+  attachMode: ModeChoice | undefined;
 }
 
 export function readSettings(): Settings {
@@ -25,7 +25,7 @@ export function readSettings(): Settings {
     groupBy: configuration.get<Grouping>('groupBy', 'folder'),
     maxEvents: Math.max(1, Math.floor(configuration.get<number>('maxEvents', 100_000))),
     showFailed: configuration.get<boolean>('showFailed', false),
-    attachMode: ATTACH_MODES.find((mode) => mode === configuration.get<string>('attachMode', 'default')),
+    attachMode: MODE_CHOICES.find((mode) => mode === configuration.get<string>('attachMode', 'complete')),
   };
 }
 

@@ -23,7 +23,11 @@ export interface TooltipOptions {
 
 export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): string {
   const what = event.directory ? 'Directory' : 'File';
-  const outcome = event.result === 0 ? 'deleted' : `not deleted: ${markdownText(event.error ?? String(event.result))}`;
+  const outcome = event.resultUnknown
+    ? 'deletion asked for, result unknown: io_uring posted none (IOSQE_CQE_SKIP_SUCCESS)'
+    : event.result === 0
+      ? 'deleted'
+      : `not deleted: ${markdownText(event.error ?? String(event.result))}`;
   const lines = [
     `**${what} ${outcome}**`,
     linkedPath(event, options.openDirectoryCommand) + (event.complete ? '' : ' *(only the end of the path is known)*'),
@@ -33,7 +37,9 @@ export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): 
     lines.push(`Seen by the process as: ${markdownOfShownText(shownPath({ path: event.processPath, pathBytes: event.processPathBytes }))}`);
   }
   lines.push(
-    `Process: ${markdownText(event.comm)} (pid ${event.pid}, thread ${event.tid}, uid ${event.uid})` +
+    `Process: ${markdownText(event.comm)} (pid ${event.pid}, thread ${event.tid}` +
+      (event.threadName === undefined ? '' : ` named ${markdownText(`“${event.threadName}”`)}`) +
+      `, uid ${event.uid})` +
       (options.terminalName === undefined ? '' : ` in terminal ${markdownText(`“${options.terminalName}”`)}`),
   );
   if (event.container !== undefined) {
@@ -46,7 +52,11 @@ export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): 
   if (event.ancestors.length > 0) {
     lines.push(`Started by: ${event.ancestors.map((ancestor) => `${markdownText(ancestor.comm)} (${ancestor.pid})`).join(' ← ')}`);
   }
-  lines.push(`System call: ${markdownText(event.syscall)} (${markdownText(event.abi)}), argument ${markdownText(event.pathArg)}`);
+  lines.push(
+    event.abi === 'io_uring'
+      ? `io_uring request: ${markdownText(event.syscall)}, argument ${markdownText(event.pathArg)}`
+      : `System call: ${markdownText(event.syscall)} (${markdownText(event.abi)}), argument ${markdownText(event.pathArg)}`,
+  );
   lines.push(`Time: ${markdownText(localDateTime(event.time, options.timeFormat))}`);
   lines.push(`ISO time: ${markdownText(event.time)}`);
   return lines.join('\n\n');

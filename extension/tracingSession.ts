@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
-import { DEFAULT_ATTACH_MODE, type AttachMode, type DeletionEvent, type Scope } from '../common/protocol';
+import { DEFAULT_MODE_CHOICE, type AttachMode, type DeletionEvent, type ModeChoice, type Scope } from '../common/protocol';
 import type { DeletionsView } from './deletionsView';
 import type { DeletionStore } from './deletionStore';
 import { countText } from './displayText';
@@ -78,7 +78,7 @@ export class TracingSession implements vscode.Disposable {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Syscall Trace', cancellable: false },
         async (progress) => {
-          const helper = await this.helperInMode(readSettings().attachMode ?? DEFAULT_ATTACH_MODE, progress);
+          const helper = await this.helperInMode(readSettings().attachMode ?? DEFAULT_MODE_CHOICE, progress);
           progress.report({ message: 'Attaching the BPF programs…' });
           this.scope = helperScope(this.context.scopeChoice(), this.context.folders());
           // Failed attempts are always asked for, and hidden in the view unless syscallTrace.showFailed:
@@ -156,16 +156,16 @@ export class TracingSession implements vscode.Disposable {
   }
 
   /** The helper to trace with: this window's, unless it traces in another mode than the setting asks; else a new one. */
-  private async helperInMode(mode: AttachMode, progress: Progress): Promise<HelperConnection> {
+  private async helperInMode(mode: ModeChoice, progress: Progress): Promise<HelperConnection> {
     const { log } = this.context;
     const current = this.helper;
     if (current !== undefined) {
-      if (current.info.attachMode === mode) {
+      if (current.info.modeChoice === mode) {
         log.appendLine(`starting again with the helper already running (pid ${current.info.pid})`);
         return current;
       }
       log.appendLine(
-        `syscallTrace.attachMode now asks for ${mode} mode, and the helper (pid ${current.info.pid}) loaded its programs in ${current.info.attachMode} mode: ending it and starting another`,
+        `syscallTrace.attachMode now asks for ${mode} mode, and the helper (pid ${current.info.pid}) was started in ${current.info.modeChoice} mode: ending it and starting another`,
       );
       progress.report({ message: 'Ending the helper of the other attach mode…' });
       await this.endHelper();
@@ -191,8 +191,13 @@ export class TracingSession implements vscode.Disposable {
     this.attachMode = helper.info.attachMode;
     this.hostMountNamespaceOfHelper = helper.info.mountNamespace;
     log.appendLine(
-      `helper ${helper.info.helperVersion} (pid ${helper.info.pid}) on Linux ${helper.info.kernelRelease} ${helper.info.arch}, ${describeAttachMode(helper.info.attachMode)}`,
+      `helper ${helper.info.helperVersion} (pid ${helper.info.pid}) on Linux ${helper.info.kernelRelease} ${helper.info.arch}, ${helper.info.modeChoice} mode: ${describeAttachMode(helper.info.attachMode)}`,
     );
+    // What this helper cannot see is said where the user looks, not only in the log.
+    for (const blindSpot of helper.info.unseen) log.appendLine(`not seen: ${blindSpot}`);
+    if (helper.info.unseen.length > 0) {
+      void vscode.window.showWarningMessage(`Syscall Trace does not see ${helper.info.unseen.map((blindSpot) => blindSpot.split(':')[0]).join(', nor ')} (see the log).`);
+    }
     void helper.helper.exited.then((exit) => this.onHelperExit(helper, describeExit(exit)));
     return helper;
   }
@@ -254,9 +259,7 @@ export class TracingSession implements vscode.Disposable {
 }
 
 function describeAttachMode(mode: AttachMode): string {
-  return mode === 'raw'
-    ? 'raw mode (raw tracepoints on every syscall)'
-    : "tracepoint mode (the deletion syscalls' own tracepoints; deletions by 32-bit programs are not seen)";
+  return mode === 'raw' ? 'raw tracepoints on every syscall' : "the deletion syscalls' own tracepoints";
 }
 
 function describeScope(scope: Scope): string {

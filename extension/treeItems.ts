@@ -89,6 +89,7 @@ export class TreeItems {
     const terminal = this.terminals.terminalOf(event);
     const parts: string[] = [];
     if (event.result < 0) parts.push(`failed: ${event.error ?? event.result}`);
+    if (event.resultUnknown) parts.push('result unknown');
     if (inList) parts.push(escapeText(parentDirectory(event.path)));
     parts.push(processLabel(event));
     if (terminal !== undefined) parts.push(`terminal “${escapeText(terminal.name)}”`);
