@@ -10,7 +10,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ATTACH_MODE } from '../../common/protocol';
+import { DEFAULT_MODE_CHOICE } from '../../common/protocol';
+import { programsFor, readKernelFacts } from '../../helper/attachModes';
 import { CodeServer } from '../../tools/codeServer';
 import { codeServerDir } from '../../tools/installCodeServer';
 import { packagedExtension } from '../../tools/packagedExtension';
@@ -148,7 +149,7 @@ describe('tracing as an ordinary user who gives sudo their password', () => {
 
   it('c. the helper runs as the user in every thread, with the user\'s group alone, no_new_privs, and at most CAP_PERFMON (tracepoint mode)', () => {
     expect(helper, 'no helper: tracing did not start in step b').toBeDefined();
-    const allowed = DEFAULT_ATTACH_MODE === 'tracepoint' ? [0n, 1n << CAP_PERFMON] : [0n];
+    const allowed = programsFor(DEFAULT_MODE_CHOICE, readKernelFacts()) === 'tracepoint' ? [0n, 1n << CAP_PERFMON] : [0n];
     for (const thread of threadCredentials(helper)) {
       expect(thread.uids).toEqual([user.uid, user.uid, user.uid, user.uid]);
       expect(thread.gids).toEqual([user.gid, user.gid, user.gid, user.gid]);

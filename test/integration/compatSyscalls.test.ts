@@ -1,6 +1,8 @@
 // A 32-bit x86 program on the 64-bit kernel deletes through the ia32 syscall
 // table, whose numbers and argument registers differ from the 64-bit ones.
-// Only the raw attach mode sees those calls (compatSyscallsByMode.test.ts).
+// The default mode sees them (it takes the raw tracepoints on a kernel that
+// runs 32-bit programs, as this one does); the syscall tracepoints alone do
+// not (compatSyscallsByMode.test.ts). Every trace here is in the default mode.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect } from 'vitest';
@@ -15,7 +17,7 @@ describe('32-bit programs', () => {
     const file = path.join(scratch, 'file');
     makeTree(scratch, ['file']);
 
-    const { events, program } = await traceProgram({ paths: [scratch], mode: 'raw' }, deleter32, ['unlink', file]);
+    const { events, program } = await traceProgram({ paths: [scratch] }, deleter32, ['unlink', file]);
 
     expect(events).toHaveLength(1);
     // The call, as read from the ia32 table's numbers and registers...
@@ -28,7 +30,7 @@ describe('32-bit programs', () => {
     const directory = path.join(scratch, 'empty');
     fs.mkdirSync(directory);
 
-    const { events } = await traceWhile({ paths: [scratch], mode: 'raw' }, () => run(deleter32, ['rmdir', directory]));
+    const { events } = await traceWhile({ paths: [scratch] }, () => run(deleter32, ['rmdir', directory]));
 
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ syscall: 'rmdir', abi: 'ia32', directory: true, path: directory });
@@ -39,7 +41,7 @@ describe('32-bit programs', () => {
     fs.rmSync(path.join(scratch, 'dir/sub/.keep'));
     const dir = path.join(scratch, 'dir');
 
-    const { events } = await traceWhile({ paths: [scratch], mode: 'raw' }, async () => {
+    const { events } = await traceWhile({ paths: [scratch] }, async () => {
       await run(deleter32, ['unlinkat', dir, 'file']);
       await run(deleter32, ['unlinkat-dir', dir, 'sub']);
     });
@@ -54,7 +56,7 @@ describe('32-bit programs', () => {
     makeTree(scratch, ['file']);
     const int80Unlink = buildFixture('int80_unlink');
 
-    const { events } = await traceWhile({ paths: [scratch], mode: 'raw' }, () => run(int80Unlink, [file]));
+    const { events } = await traceWhile({ paths: [scratch] }, () => run(int80Unlink, [file]));
 
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ syscall: 'unlink', abi: 'ia32', path: file, result: 0 });
@@ -65,7 +67,7 @@ describe('32-bit programs', () => {
     makeTree(scratch, ['not-deleted']);
     const notADeletion = buildFixture('not_a_deletion');
 
-    const { events } = await traceWhile({ paths: [scratch], failed: true, mode: 'raw' }, () => run(notADeletion, [notAPath]));
+    const { events } = await traceWhile({ paths: [scratch], failed: true }, () => run(notADeletion, [notAPath]));
 
     expect(events).toEqual([]);
     expect(fs.existsSync(notAPath)).toBe(true);

@@ -2,11 +2,13 @@
 // every syscall; the syscall tracepoints are never shown the calls of a
 // 32-bit task on a 64-bit kernel (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS: the
 // kernel would have to look their numbers up in the 64-bit table), so the
-// tracepoint mode does not see their deletions.
+// "tracepoint-without-32-bit" mode does not see their deletions, and says so;
+// the default, "complete", does.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect } from 'vitest';
 
+import { UNSEEN_32_BIT } from '../../helper/attachModes';
 import { run } from './support/programs';
 import { makeTree } from './support/scratch';
 import { traceWhile } from './support/traceCommand';
@@ -23,20 +25,22 @@ describe('a 32-bit program deleting a file, in each attach mode', () => {
     fs.unlinkSync(path.join(scratch, 'by-64-bit'));
   }
 
-  it('is reported in raw mode', async ({ scratch, deleter32 }) => {
-    const { events } = await traceWhile({ mode: 'raw', paths: [scratch] }, () => deleteBoth(scratch, deleter32));
+  it.for(['raw', 'complete', undefined] as const)('is reported in mode %s (undefined: the default)', async (mode, { scratch, deleter32 }) => {
+    const { events, stderr } = await traceWhile({ mode, paths: [scratch] }, () => deleteBoth(scratch, deleter32));
 
     expect(events.map((event) => [event.abi, event.path])).toEqual([
       ['ia32', path.join(scratch, 'by-32-bit')],
       ['x86_64', path.join(scratch, 'by-64-bit')],
     ]);
+    expect(stderr).not.toContain('not seen');
   });
 
-  it('goes unseen in tracepoint mode, while a 64-bit deletion beside it is reported', async ({ scratch, deleter32 }) => {
-    const { events, stats } = await traceWhile({ mode: 'tracepoint', paths: [scratch] }, () => deleteBoth(scratch, deleter32));
+  it('goes unseen in tracepoint-without-32-bit mode, which says so, while a 64-bit deletion beside it is reported', async ({ scratch, deleter32 }) => {
+    const { events, stats, stderr } = await traceWhile({ mode: 'tracepoint-without-32-bit', paths: [scratch] }, () => deleteBoth(scratch, deleter32));
 
     expect(fs.existsSync(path.join(scratch, 'by-32-bit'))).toBe(false);
     expect(events.map((event) => [event.abi, event.path])).toEqual([['x86_64', path.join(scratch, 'by-64-bit')]]);
     expect(stats.lost).toBe(0);
+    expect(stderr).toContain(`syscall-trace: not seen: ${UNSEEN_32_BIT}`);
   });
 });

@@ -9,8 +9,8 @@ import { DeletionStore } from '../../extension/deletionStore';
 import type { HelperConnection } from '../../extension/helperConnection';
 import { launchHelper } from '../../extension/helperLauncher';
 import { buildTree, children } from '../../extension/treeModel';
-import type { AttachMode } from '../../common/protocol';
-import { HELPER_BUNDLE } from './support/helperServer';
+import type { AttachMode, ModeChoice } from '../../common/protocol';
+import { HELPER_BUNDLE, modeChoiceOf } from './support/helperServer';
 import { makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -26,14 +26,14 @@ describe('the extension’s helper client', () => {
   let helper: HelperConnection | undefined;
   const log: string[] = [];
 
-  const launch = (attachMode?: AttachMode) =>
+  const launch = (attachMode?: ModeChoice | AttachMode) =>
     launchHelper({
       setting: 'auto',
       facts: { isRoot: process.getuid?.() === 0, polkitAgentRunning: false },
       runtime: { execPath: process.execPath, helperScript: HELPER_BUNDLE },
       askSudoPassword: () => Promise.resolve(undefined),
       listener: { onDeletions: (events) => store.add(events), onLost: (lost) => store.addLost(lost) },
-      attachMode,
+      attachMode: attachMode && modeChoiceOf(attachMode),
       log: (line) => log.push(line),
     });
 

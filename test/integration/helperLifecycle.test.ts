@@ -10,12 +10,12 @@ import { attachedLinksOf, tracerProgramsOf, waitUntilUnloaded, type HelperUnderT
 import { helperTest, type TracingHelperOptions } from './support/helperTest';
 import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 
-/** A helper tracing in raw mode (tracingHelper), and the ids of its two programs: the raw tracepoints at syscall entry and exit. */
+/** A helper tracing in raw mode (tracingHelper), and the ids of its four programs: the raw tracepoints at syscall entry and exit, and io_uring's submission and completion. */
 const it = helperTest.extend('rawTracer', ({ tracingHelper }) => {
   return async (options: TracingHelperOptions = {}): Promise<{ helper: HelperUnderTest; programs: number[] }> => {
     const helper = await tracingHelper({ attachMode: 'raw', ...options });
     const programs = tracerProgramsOf(helper.pid);
-    expect(programs).toHaveLength(2);
+    expect(programs).toHaveLength(4);
     return { helper, programs };
   };
 });
@@ -58,7 +58,7 @@ describe('when the helper ends, no BPF program of it stays loaded', () => {
 
   it('after trace/stop, while the helper goes on running', async ({ rawTracer }) => {
     const { helper, programs } = await rawTracer();
-    expect(attachedLinksOf(helper.pid)).toBe(2);
+    expect(attachedLinksOf(helper.pid)).toBe(4);
     await helper.connection.sendRequest(StopRequest, {});
     // The programs stay loaded for the next start, but nothing is attached.
     expect(tracerProgramsOf(helper.pid)).toEqual(programs);

@@ -23,7 +23,8 @@ import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { DEFAULT_ATTACH_MODE } from '../../common/protocol';
+import { DEFAULT_MODE_CHOICE } from '../../common/protocol';
+import { programsFor, readKernelFacts } from '../../helper/attachModes';
 import { PASSWORD_REFUSED_MESSAGE } from '../../extension/helperStartup';
 import { OrdinaryUser } from '../support/ordinaryUser';
 import { SudoWithFaillock } from '../support/sudoWithFaillock';
@@ -64,7 +65,7 @@ describe('starting the helper through the real sudo, as an ordinary user', () =>
     const ids = (line: string | undefined) => line?.split(/\s+/).map(Number);
     expect(ids(result.status?.uid)).toEqual([user.uid, user.uid, user.uid, user.uid]);
     expect(ids(result.status?.gid)).toEqual([user.gid, user.gid, user.gid, user.gid]);
-    const allowed = DEFAULT_ATTACH_MODE === 'tracepoint' ? [0n, 1n << CAP_PERFMON] : [0n];
+    const allowed = programsFor(DEFAULT_MODE_CHOICE, readKernelFacts()) === 'tracepoint' ? [0n, 1n << CAP_PERFMON] : [0n];
     expect(allowed).toContain(BigInt(`0x${result.status?.capEff}`));
   }
 

@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { describe, expect } from 'vitest';
 
 import { CAP_PERFMON } from '../../helper/privileges';
-import { DEFAULT_ATTACH_MODE, HelperErrorCodes, InitializeRequest, PROTOCOL_VERSION, StopRequest } from '../../common/protocol';
+import { DEFAULT_MODE_CHOICE, HelperErrorCodes, InitializeRequest, PROTOCOL_VERSION, StopRequest } from '../../common/protocol';
+import { programsFor, readKernelFacts } from '../../helper/attachModes';
 import {
   attachedLinksOf,
   initialize,
@@ -24,11 +25,13 @@ import { HELPER_SCRIPT } from './support/traceCommand';
 
 const NOBODY = 65534;
 const PERFMON_ONLY = 1n << BigInt(CAP_PERFMON);
-const TRACEPOINT_PROGRAMS = ['unlink', 'unlinkat', 'rmdir'].flatMap((syscall) => [`tracepoint enter_${syscall}`, `tracepoint exit_${syscall}`]).sort();
+const TRACEPOINT_PROGRAMS = ['unlink', 'unlinkat', 'rmdir'].flatMap((syscall) => [`tracepoint enter_${syscall}`, `tracepoint exit_${syscall}`]);
+/** Both modes see io_uring's requests through its own tracepoints, attached as raw tracepoints. */
+const IO_URING_PROGRAMS = ['raw_tracepoint uring_complete', 'raw_tracepoint uring_submit'];
 
 describe('initialize', () => {
   it('names the mode the helper was started in', async ({ spawnHelper }) => {
-    expect(await initialize(spawnHelper())).toMatchObject({ attachMode: DEFAULT_ATTACH_MODE });
+    expect(await initialize(spawnHelper())).toMatchObject({ modeChoice: DEFAULT_MODE_CHOICE, attachMode: programsFor(DEFAULT_MODE_CHOICE, readKernelFacts()) });
     expect(await initialize(spawnHelper({ attachMode: 'raw' }))).toMatchObject({ attachMode: 'raw' });
     expect(await initialize(spawnHelper({ attachMode: 'tracepoint' }), 'tracepoint')).toMatchObject({ attachMode: 'tracepoint' });
   });
@@ -38,15 +41,15 @@ describe('initialize', () => {
     await helper.ready;
     const error = await errorOf(helper.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, attachMode: 'raw' }));
     expect(error.code).toBe(HelperErrorCodes.WrongState);
-    expect(error.message).toBe('initialize: this helper was started in tracepoint mode (--mode); start another with --mode raw');
+    expect(error.message).toBe('initialize: this helper was started in tracepoint-without-32-bit mode (--mode); start another with --mode raw');
   });
 });
 
 describe('the programs of the tracepoint mode', () => {
-  it('are one on the entry and one on the exit of each deletion syscall, and no raw tracepoint', async ({ tracingHelper }) => {
+  it('are one on the entry and one on the exit of each deletion syscall, and no raw tracepoint but io_uring\'s', async ({ tracingHelper }) => {
     const { pid } = await tracingHelper({ attachMode: 'tracepoint' });
-    expect(tracerProgramKindsOf(pid)).toEqual(TRACEPOINT_PROGRAMS);
-    expect(attachedLinksOf(pid)).toBe(TRACEPOINT_PROGRAMS.length);
+    expect(tracerProgramKindsOf(pid)).toEqual([...TRACEPOINT_PROGRAMS, ...IO_URING_PROGRAMS].sort());
+    expect(attachedLinksOf(pid)).toBe(TRACEPOINT_PROGRAMS.length + IO_URING_PROGRAMS.length);
   });
 
   it('are all detached by trace/stop, and stay loaded for the next start', async ({ tracingHelper }) => {
@@ -109,17 +112,25 @@ describe('privileges in tracepoint mode', () => {
 });
 
 describe('where tracefs is not mounted', () => {
-  /** The trace command in a mount namespace of its own, where /sys/kernel/tracing is unmounted first. */
+  /**
+   * The trace command in a mount namespace of its own, where /sys/kernel/tracing
+   * is unmounted first; once it has ended, the shell says on stderr whether
+   * tracefs was left mounted there.
+   */
   function traceWithoutTracefs(prefix: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const command = `umount /sys/kernel/tracing && exec "$@"`;
-    const args = ['-m', '--propagation', 'private', 'sh', '-c', command, 'sh', ...prefix, process.execPath, HELPER_SCRIPT, 'trace', '--jsonl', '--mode', 'tracepoint'];
+    const command = `umount /sys/kernel/tracing && { "$@"; status=$?; if mountpoint -q /sys/kernel/tracing; then echo 'tracefs left mounted' >&2; fi; exit $status; }`;
+    const args = [
+      '-m', '--propagation', 'private', 'sh', '-c', command, 'sh',
+      ...prefix, process.execPath, HELPER_SCRIPT, 'trace', '--jsonl', '--mode', 'tracepoint-without-32-bit',
+    ];
     return new Promise((resolve, reject) => {
       const child = spawn('unshare', args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (text: string) => {
         stdout += text;
-        if (stdout.includes('"type":"ready"')) child.kill('SIGINT');
+        const ready = stdout.split('\n').find((line) => line.startsWith('{"type":"ready"'));
+        if (ready !== undefined && !stdout.includes('"type":"stats"')) process.kill((JSON.parse(ready) as { pid: number }).pid, 'SIGINT');
       });
       child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
       child.on('error', reject);
@@ -127,10 +138,11 @@ describe('where tracefs is not mounted', () => {
     });
   }
 
-  it('mounts it, as root, and traces', async () => {
-    const { status, stdout } = await traceWithoutTracefs([]);
+  it('mounts it, as root, traces, and leaves it unmounted as it found it', async () => {
+    const { status, stdout, stderr } = await traceWithoutTracefs([]);
     expect(status).toBe(0);
     expect(JSON.parse(stdout.split('\n')[0])).toMatchObject({ type: 'ready', attachMode: 'tracepoint' });
+    expect(stderr).not.toContain('tracefs left mounted');
   });
 
   it('says how to mount it where it may not', async () => {

@@ -30,10 +30,10 @@ const figure = (n: number): string => n.toLocaleString('en-US');
 const everyDeletionField: Required<protocol.DeletionEvent> = {
   seq: 1, time: '', syscall: 'unlink', abi: 'x86_64', directory: false, path: '/', pathBytes: '', pathArg: '', complete: true,
   processPath: '/', processPathBytes: '', mountNamespace: 0, container: { engine: 'docker', id: '' },
-  result: 0, error: '', pid: 1, tid: 1, ppid: 0, uid: 0, cgroupId: 1, comm: '', cmdline: [], ancestors: [],
+  result: 0, resultUnknown: true, error: '', pid: 1, tid: 1, ppid: 0, uid: 0, cgroupId: 1, comm: '', threadName: '', cmdline: [], ancestors: [],
 };
 const everyInitializeResultField: Required<protocol.InitializeResult> = {
-  protocolVersion: 0, helperVersion: '', kernelRelease: '', arch: '', pid: 1, attachMode: 'raw', mountNamespace: 0,
+  protocolVersion: 0, helperVersion: '', kernelRelease: '', arch: '', pid: 1, modeChoice: 'complete', attachMode: 'raw', unseen: [], mountNamespace: 0,
 };
 const everyStatsField: Required<protocol.TraceStats> = { events: 0, lost: 0, filtered: 0, lostCommandLines: 0 };
 
@@ -69,7 +69,7 @@ describe('ARCHITECTURE.md', () => {
   it('names the protocol version, the default attach mode and the limits the helper enforces', () => {
     const protocolText = section('Wire protocol') + section('Types') + section('Methods') + section('Errors');
     expect(protocolText).toContain(`\`PROTOCOL_VERSION\` is ${protocol.PROTOCOL_VERSION}`);
-    expect(section('Two attach modes, one code path')).toContain(`| \`${protocol.DEFAULT_ATTACH_MODE}\` (the default`);
+    expect(section('Two attach modes, one code path')).toContain(`| \`${protocol.DEFAULT_MODE_CHOICE}\` (the default`);
     expect(section('Methods')).toContain(`${figure(protocol.DELETIONS_FLUSH_MS)} ms old or when it holds ${figure(protocol.DELETIONS_FLUSH_COUNT)} events`);
     expect(section('Types')).toContain(`1 to ${figure(MAX_SCOPE_PATHS)} absolute paths, each at most ${figure(MAX_PATH_LENGTH)} characters`);
     expect(section('Errors')).toContain(`nests more than ${MAX_NESTING} deep`);

@@ -31,14 +31,15 @@ describe('parseTraceArguments', () => {
     expect(() => parseTraceArguments(['/tmp'], '/work')).toThrow();
   });
 
-  it('takes --mode raw or --mode tracepoint, and leaves the mode to the helper without it', () => {
-    expect(parseTraceArguments(['--mode', 'tracepoint'], '/work').attachMode).toBe('tracepoint');
+  it('takes --mode complete, raw or tracepoint-without-32-bit, and leaves the mode to the helper without it', () => {
+    expect(parseTraceArguments(['--mode', 'tracepoint-without-32-bit'], '/work').attachMode).toBe('tracepoint-without-32-bit');
+    expect(parseTraceArguments(['--mode', 'complete'], '/work').attachMode).toBe('complete');
     expect(parseTraceArguments(['--mode=raw'], '/work').attachMode).toBe('raw');
     expect(parseTraceArguments([], '/work')).not.toHaveProperty('attachMode');
   });
 
   it('refuses a mode it does not have, naming the ones it has', () => {
-    expect(() => parseTraceArguments(['--mode', 'kprobe'], '/work')).toThrow('--mode must be raw or tracepoint, not "kprobe"');
+    expect(() => parseTraceArguments(['--mode', 'kprobe'], '/work')).toThrow('--mode must be complete, raw, tracepoint-without-32-bit, not "kprobe"');
   });
 
   it('refuses --path without a directory', () => {
@@ -56,6 +57,10 @@ describe('formatDeletionLine', () => {
 
   it('shows the errno name of a failed deletion', () => {
     expect(formatDeletionLine({ ...event, result: -2, error: 'ENOENT' })).toContain(' ENOENT  /home/alice/notes.txt');
+  });
+
+  it('says the result is unknown where io_uring posted none, never ok', () => {
+    expect(formatDeletionLine({ ...event, resultUnknown: true })).toContain(' unknown /home/alice/notes.txt');
   });
 
   it('ends a directory with a slash', () => {

@@ -37,14 +37,15 @@ describe('initialize', () => {
     },
   );
 
-  it('accepts either attach mode', () => {
-    expect(validateInitialize({ protocolVersion: PROTOCOL_VERSION, attachMode: 'raw' })).toEqual({ protocolVersion: PROTOCOL_VERSION, attachMode: 'raw' });
-    expect(validateInitialize({ protocolVersion: PROTOCOL_VERSION, attachMode: 'tracepoint' })).toEqual({ protocolVersion: PROTOCOL_VERSION, attachMode: 'tracepoint' });
+  it('accepts every attach mode', () => {
+    for (const attachMode of ['complete', 'raw', 'tracepoint-without-32-bit']) {
+      expect(validateInitialize({ protocolVersion: PROTOCOL_VERSION, attachMode })).toEqual({ protocolVersion: PROTOCOL_VERSION, attachMode });
+    }
   });
 
   it.each([['kprobe'], [null], [1], [['raw']]])('refuses the attach mode %j, naming the ones there are', (attachMode) => {
     expect(refusal(() => validateInitialize({ protocolVersion: PROTOCOL_VERSION, attachMode })).message).toMatch(
-      /^initialize: params.attachMode must be "raw" or "tracepoint", got /,
+      /^initialize: params.attachMode must be "complete", "raw", "tracepoint-without-32-bit", got /,
     );
   });
 

@@ -16,6 +16,7 @@ import {
 
 import { parseStatus, type ThreadCredentials } from '../../../helper/privileges';
 import {
+  CHOICE_FOR_PROGRAMS,
   DeletionsNotification,
   HELPER_READY_LINE,
   InitializeRequest,
@@ -26,6 +27,7 @@ import {
   type AttachMode,
   type DeletionEvent,
   type InitializeResult,
+  type ModeChoice,
   type TraceStats,
 } from '../../../common/protocol';
 import { deleteFiles } from './scratch';
@@ -42,8 +44,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Runs the helper through another program first (e.g. setpriv ... --). */
   prefix?: string[];
-  /** Its `--mode`; absent: none given, so its default. */
-  attachMode?: AttachMode;
+  /** Its `--mode` (a mode, or the programs to take on every kernel); absent: none given, so its default. */
+  attachMode?: ModeChoice | AttachMode;
 }
 
 export interface HelperUnderTest {
@@ -65,7 +67,7 @@ export interface HelperUnderTest {
 }
 
 export function spawnHelper(options: SpawnOptions = {}): HelperUnderTest {
-  const mode = options.attachMode === undefined ? [] : ['--mode', options.attachMode];
+  const mode = options.attachMode === undefined ? [] : ['--mode', modeChoiceOf(options.attachMode)];
   const command = [...(options.prefix ?? []), process.execPath, HELPER_BUNDLE, '--stdio', ...mode];
   const child = spawn(command[0], command.slice(1), {
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -120,9 +122,12 @@ export function spawnHelper(options: SpawnOptions = {}): HelperUnderTest {
 }
 
 /** Waits for the helper's ready line, then initializes it; `attachMode`: the mode the client expects. */
-export async function initialize(helper: HelperUnderTest, attachMode?: AttachMode): Promise<InitializeResult> {
+export async function initialize(helper: HelperUnderTest, attachMode?: ModeChoice | AttachMode): Promise<InitializeResult> {
   await helper.ready;
-  return helper.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, ...(attachMode && { attachMode }) });
+  return helper.connection.sendRequest(InitializeRequest, {
+    protocolVersion: PROTOCOL_VERSION,
+    ...(attachMode && { attachMode: modeChoiceOf(attachMode) }),
+  });
 }
 
 /** Initializes the helper and starts it tracing below `directory`. */
@@ -155,11 +160,13 @@ interface BpftoolProgram {
   name?: string;
 }
 
-/** bpf/deletions.bpf.c: the raw mode's programs, then the tracepoint mode's. */
+/** bpf/deletions.bpf.c: the raw mode's programs, the tracepoint mode's, and io_uring's, which both load. */
 const TRACER_PROGRAMS = new Set([
   'trace_sys_enter',
   'trace_sys_exit',
   ...['unlink', 'unlinkat', 'rmdir'].flatMap((syscall) => [`enter_${syscall}`, `exit_${syscall}`]),
+  'uring_submit',
+  'uring_complete',
 ]);
 
 function bpfPrograms(): BpftoolProgram[] {
@@ -266,4 +273,9 @@ export function threadStatuses(pid: number): ThreadStatus[] {
 export function residentBytes(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s*(\d+) kB$/m.exec(status)![1]) * 1024;
+}
+
+/** The --mode that takes `mode`: itself, or for a program set, the choice that takes it on every kernel. */
+export function modeChoiceOf(mode: ModeChoice | AttachMode): ModeChoice {
+  return mode === 'tracepoint' ? CHOICE_FOR_PROGRAMS.tracepoint : mode;
 }

@@ -49,6 +49,8 @@ export interface FixtureBuild {
   pthread?: boolean;
   /** -static: a program that runs in a root holding nothing else (a chroot). */
   static?: boolean;
+  /** Libraries to link, as gcc -l takes them: ['uring'] for -luring. */
+  libs?: string[];
 }
 
 /** Compiles test/fixtures/NAME.c into build/test-fixtures/ and returns the program's path. */
@@ -62,7 +64,9 @@ export function buildFixture(name: string, build: FixtureBuild = {}): string {
   // Built under a name of its own and renamed, so that a run that reads the
   // program never sees it half written.
   const partial = `${output}.${process.pid}.partial`;
-  execFileSync('gcc', [...flags, '-o', partial, path.join(FIXTURE_SOURCES, `${name}.c`)], { stdio: 'pipe' });
+  // The -l flags after the source, whose undefined symbols they resolve.
+  const libs = (build.libs ?? []).map((lib) => `-l${lib}`);
+  execFileSync('gcc', [...flags, '-o', partial, path.join(FIXTURE_SOURCES, `${name}.c`), ...libs], { stdio: 'pipe' });
   fs.renameSync(partial, output);
   return output;
 }

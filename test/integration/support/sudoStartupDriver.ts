@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 
-import { DEFAULT_ATTACH_MODE, type DeletionEvent } from '../../../common/protocol';
+import { DEFAULT_MODE_CHOICE, type DeletionEvent } from '../../../common/protocol';
 import { HelperConnection, HelperEndedError } from '../../../extension/helperConnection';
 import { launchHelper } from '../../../extension/helperLauncher';
 import { helperCommandLine } from '../../../extension/helperProcess';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     } else {
       const resolved = { execPath: fs.realpathSync(runtime.execPath), helperScript: fs.realpathSync(runtime.helperScript) };
       const password = await askSudoPassword();
-      const helper = await startHelper(helperCommandLine('sudo', resolved, DEFAULT_ATTACH_MODE), {
+      const helper = await startHelper(helperCommandLine('sudo', resolved, DEFAULT_MODE_CHOICE), {
         answersSudo: true,
         password,
         dialogs: { askPassword: askSudoPassword, offerRetry: offerSudoRetry },

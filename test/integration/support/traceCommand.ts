@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 
-import type { AttachMode, DeletionEvent, TraceStats } from '../../../common/protocol';
+import type { AttachMode, DeletionEvent, ModeChoice, TraceStats } from '../../../common/protocol';
+import { modeChoiceOf } from './helperServer';
 import { run, type Finished, type RunOptions } from './programs';
 
 export const HELPER_SCRIPT = path.resolve(__dirname, '../../../dist/helper.js');
@@ -15,8 +16,8 @@ export interface TraceOptions {
   paths?: string[];
   /** --failed */
   failed?: boolean;
-  /** --mode; none traces in the helper's default mode. */
-  mode?: AttachMode;
+  /** --mode: a mode, or the programs to take on every kernel; none traces in the helper's default mode. */
+  mode?: ModeChoice | AttachMode;
 }
 
 export interface TraceOutput {
@@ -30,6 +31,8 @@ export interface TraceOutput {
 }
 
 export interface RunningTrace {
+  /** The trace command's process. */
+  pid: number;
   /** Ends the trace with SIGINT, as Ctrl-C would, once its output is complete. */
   stop(): Promise<TraceOutput>;
 }
@@ -41,7 +44,7 @@ export async function startTrace(options: TraceOptions = {}): Promise<RunningTra
   const args = [HELPER_SCRIPT, 'trace', '--jsonl'];
   for (const directory of options.paths ?? []) args.push('--path', directory);
   if (options.failed) args.push('--failed');
-  if (options.mode) args.push('--mode', options.mode);
+  if (options.mode) args.push('--mode', modeChoiceOf(options.mode));
 
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
@@ -81,6 +84,7 @@ export async function startTrace(options: TraceOptions = {}): Promise<RunningTra
   await ready;
 
   return {
+    pid: child.pid!,
     async stop() {
       child.kill('SIGINT');
       const exitCode = await closed;

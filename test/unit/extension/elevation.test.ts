@@ -41,9 +41,9 @@ describe('the helper’s command line', () => {
   });
 
   it('has /usr/bin/sudo read the password from stdin at our own prompt, keeping cached credentials', () => {
-    expect(helperCommandLine('sudo', runtime, 'tracepoint')).toEqual({
+    expect(helperCommandLine('sudo', runtime, 'tracepoint-without-32-bit')).toEqual({
       command: '/usr/bin/sudo',
-      args: ['-S', '-p', SUDO_PROMPT_MARKER, '--', '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', '/opt/code/code', '/ext/dist/helper.js', '--stdio', '--mode', 'tracepoint'],
+      args: ['-S', '-p', SUDO_PROMPT_MARKER, '--', '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', '/opt/code/code', '/ext/dist/helper.js', '--stdio', '--mode', 'tracepoint-without-32-bit'],
     });
   });
 

@@ -24,6 +24,7 @@ describe('export to CSV', () => {
     expect(header.split(',')).toEqual([
       'seq', 'time', 'syscall', 'abi', 'directory', 'path', 'pathBytes', 'pathArg', 'complete', 'processPath', 'processPathBytes',
       'result', 'error', 'pid', 'tid', 'ppid', 'uid', 'cgroupId', 'mountNamespace', 'comm', 'containerEngine', 'containerId', 'cmdline', 'ancestors',
+      'resultUnknown', 'threadName',
     ]);
     expect(row).toContain(',x86_64,false,/tmp/a,,a,true,,,0,,12,');
     expect(row).toContain(`,1,${HOST_MOUNT_NAMESPACE},rm,,,rm /tmp/a,`);
