@@ -9,14 +9,14 @@ import * as readline from 'node:readline';
 
 import { DeletionStore } from '../../extension/deletionStore';
 import { buildTree, children, type Grouping, type TreeOptions } from '../../extension/treeModel';
-import { DEFAULT_ATTACH_MODE, DELETIONS_FLUSH_COUNT, type DeletionEvent } from '../../common/protocol';
+import { DELETIONS_FLUSH_COUNT, type DeletionEvent } from '../../common/protocol';
 import type { BenchContext } from './benchmark';
 import { makeStormTree } from './deletionTree';
 import { heapUsedAfterGc } from './heap';
 import { code, section, table } from './markdown';
 import { formatNumber, maximum, median } from './stats';
 import { deleteTraced } from './stormRuns';
-import { syscallTrace } from './tracers';
+import { DEFAULT_PROGRAMS, syscallTrace } from './tracers';
 import { freshWorkDirectory, traceTarget } from './workDirectory';
 
 /** The targets. */
@@ -117,7 +117,7 @@ async function captureDeletionLines(context: BenchContext, count: number): Promi
   const workDirectory = freshWorkDirectory(context.settings, 'store');
   const target = traceTarget(workDirectory, path.join(workDirectory, 'tree'));
   makeStormTree(context, target.directory);
-  const trace = await syscallTrace(context.helperScript, DEFAULT_ATTACH_MODE).start(target);
+  const trace = await syscallTrace(context.helperScript, DEFAULT_PROGRAMS).start(target);
   try {
     await deleteTraced(context, target);
   } finally {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { DEFAULT_ATTACH_MODE, DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS, type DeletionEvent } from '../../common/protocol';
+import { DEFAULT_MODE_CHOICE, DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS, type DeletionEvent } from '../../common/protocol';
 import type { BenchContext } from './benchmark';
 import { readProcessUsage, runMeasured } from './childProcesses';
 import { makeStormTree } from './deletionTree';
@@ -14,6 +14,7 @@ import { HelperClient } from './helperClient';
 import { code, section, shellCommand, table } from './markdown';
 import { formatMebibytes, formatNumber, maximum, median, percentile } from './stats';
 import { freshWorkDirectory } from './workDirectory';
+import { DEFAULT_PROGRAMS } from './tracers';
 
 /** The issue's target for the light load. */
 const TARGET_P99_MS = 100;
@@ -93,7 +94,7 @@ export async function jsonRpcLatency(context: BenchContext): Promise<string> {
   return section({
     description:
       `The client starts ${code('node dist/helper.js --stdio')}, sends initialize and trace/start with the workload's directory as scope ` +
-      `(the default attach mode, ${DEFAULT_ATTACH_MODE}), ` +
+      `(the default mode, ${DEFAULT_MODE_CHOICE}: ${DEFAULT_PROGRAMS} programs on this kernel), ` +
       'and notes when each trace/deletions notification arrives. Light load: ' +
       `${code(shellCommand([path.relative(settings.repositoryRoot, fixtures.deletePaced), 'DIR', String(lightDeletions), String(lightIntervalMs)]))} ` +
       `(creates and deletes ${formatNumber(lightDeletions)} files, one deletion every ${lightIntervalMs} ms). ` +

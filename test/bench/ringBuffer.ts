@@ -6,15 +6,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
+import { CHOICE_FOR_PROGRAMS } from '../../common/protocol';
 import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
-import { DEFAULT_ATTACH_MODE } from '../../common/protocol';
 import type { BenchContext } from './benchmark';
 import { code, section, shellCommand, table } from './markdown';
 import { parallelDeletersWorkload } from './parallelDeletersWorkload';
 import { formatMebibytes, formatNumber } from './stats';
 import { completeness, everyDeletionRecorded, medianWall, peakRssText, totalLost } from './stormFigures';
 import { measureStormRounds } from './stormRuns';
-import { syscallTrace } from './tracers';
+import { DEFAULT_PROGRAMS, syscallTrace } from './tracers';
 import { freshWorkDirectory } from './workDirectory';
 
 export async function ringBuffer(context: BenchContext): Promise<string> {
@@ -25,7 +25,7 @@ export async function ringBuffer(context: BenchContext): Promise<string> {
   const runs = await measureStormRounds(context, {
     label: 'ring buffer',
     entries: sizes,
-    tracer: (size) => syscallTrace(context.helperScript, DEFAULT_ATTACH_MODE, size),
+    tracer: (size) => syscallTrace(context.helperScript, DEFAULT_PROGRAMS, size),
     entryName: (size) => formatMebibytes(size),
     repetitions,
     ...workload,
@@ -51,13 +51,13 @@ export async function ringBuffer(context: BenchContext): Promise<string> {
   return section({
     description:
       `The parallel deleters' workload (${deleters} × ${code('rm -rf')} of ${formatNumber(directoriesPerDeleter * filesPerDirectory)} files, started together), ` +
-      `traced by ${code(`${RING_BUFFER_BYTES_VARIABLE}=N node dist/helper.js trace --jsonl --mode ${DEFAULT_ATTACH_MODE} --path DIR`)} (the default mode) ` +
+      `traced by ${code(`${RING_BUFFER_BYTES_VARIABLE}=N node dist/helper.js trace --jsonl --mode ${CHOICE_FOR_PROGRAMS[DEFAULT_PROGRAMS]} --path DIR`)} (the programs of the default mode on this kernel) ` +
       `with its output to a file on tmpfs, so that the helper itself, not a slow reader, is what empties the ring buffer. ` +
       `Sizes interleaved, ${repetitions} round(s).`,
     tables: [table(['ring buffer', 'wall s', 'recorded / deleted (worst run)', 'lost (all runs)', 'helper peak RSS'], rows)],
     reading,
     commands: [
-      `**Command**: ${code(`${RING_BUFFER_BYTES_VARIABLE}=N ${shellCommand(['node', 'dist/helper.js', 'trace', '--jsonl', '--mode', DEFAULT_ATTACH_MODE, '--path', workload.treesDirectory])} > OUT`)} ` +
+      `**Command**: ${code(`${RING_BUFFER_BYTES_VARIABLE}=N ${shellCommand(['node', 'dist/helper.js', 'trace', '--jsonl', '--mode', CHOICE_FOR_PROGRAMS[DEFAULT_PROGRAMS], '--path', workload.treesDirectory])} > OUT`)} ` +
         `while ${code('build/bench/run_together -- rm -rf TREE00 -- …')} runs.`,
     ],
   });

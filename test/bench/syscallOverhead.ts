@@ -5,12 +5,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { DEFAULT_ATTACH_MODE } from '../../common/protocol';
+import { DEFAULT_MODE_CHOICE } from '../../common/protocol';
 import type { BenchContext } from './benchmark';
 import { runMeasured } from './childProcesses';
 import { code, section, shellCommand, table } from './markdown';
 import { formatDifference, formatNumber, formatRange, formatRatio, median } from './stats';
-import { bpftrace, emptyPrograms, syscallTrace, tracerCommands, untraced, type Tracer } from './tracers';
+import { bpftrace, DEFAULT_PROGRAMS, emptyPrograms, syscallTrace, tracerCommands, untraced, type Tracer } from './tracers';
 import { freshWorkDirectory, traceTarget } from './workDirectory';
 
 /** The issue's target: ours within 5% of the empty raw_tp/sys_enter program. */
@@ -108,12 +108,15 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
       (medianOf(oursOnTracepoints) / floor <= TARGET_RATIO_TO_EMPTY_PROGRAM ? '**met**.' : '**not met**.') +
       ` The cheaper mode on this kernel: **${cheaperMode}** ` +
       `(${formatDifference(added(oursOnTracepoints))} against ${formatDifference(added(ours))} ns per syscall).`,
-    `- The helper's default attach mode (DEFAULT_ATTACH_MODE, common/protocol.ts) is **${DEFAULT_ATTACH_MODE}**: ` +
-      (cheaperMode === DEFAULT_ATTACH_MODE
-        ? 'it follows from this table, the mode that adds least to every syscall of the machine. '
-        : `**this run found ${cheaperMode} cheaper**, so the default no longer follows from this table and should be looked at again. `) +
-      'Its price is a blind spot of tracepoint mode: on a 64-bit kernel the syscall tracepoints are not told of the syscalls of 32-bit (ia32) programs, ' +
-      `so their deletions go unseen; raw mode (${code('trace --mode raw')}, the syscallTrace.attachMode setting) sees them.`,
+    `- The helper's default mode, ${code(DEFAULT_MODE_CHOICE)} (DEFAULT_MODE_CHOICE, common/protocol.ts), sees every deletion the kernel makes, ` +
+      `and takes **${DEFAULT_PROGRAMS}** programs on this kernel, which ${DEFAULT_PROGRAMS === 'raw' ? 'can' : 'cannot'} run 32-bit programs: ` +
+      `its price is ${formatDifference(added(DEFAULT_PROGRAMS === 'raw' ? ours : oursOnTracepoints))} ns per syscall of the machine. ` +
+      'It is the cheapest complete choice: the syscall tracepoints are not told of the syscalls of 32-bit (ia32) programs, so where the kernel runs them ' +
+      'only raw_tp/sys_enter sees their calls and only raw_tp/sys_exit their results, and the empty raw_tp pair above is the floor of anything that sees them; ' +
+      `adding the syscall tracepoints to it would only add their ${formatDifference(added(emptyDeletionTracepoints))} ns. ` +
+      `Where the kernel cannot run 32-bit programs (no IA32 emulation, or ia32_emulation=0), the default takes the syscall tracepoints, which then miss nothing. ` +
+      `${code('--mode tracepoint-without-32-bit')} (the syscallTrace.attachMode setting) keeps the tracepoints for those who accept the blind spot: ` +
+      `it adds ${formatDifference(added(oursOnTracepoints))} ns per syscall here, against raw's ${formatDifference(added(ours))}.`,
     `- In raw mode ours attaches two programs, so every syscall of the machine pays for two program calls. Of ours' ${formatDifference(added(ours))} ns: ` +
       `${formatDifference(added(emptyRawSysEnter))} ns is the floor of one raw_tp/sys_enter program, ` +
       `${formatDifference(secondProgram)} ns the second (raw_tp/sys_exit) program, ` +

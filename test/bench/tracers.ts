@@ -7,7 +7,8 @@ import * as readline from 'node:readline';
 
 import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
 import { isAtOrBelow } from '../../common/directories';
-import { ATTACH_MODES, type AttachMode } from '../../common/protocol';
+import { ATTACH_MODES, CHOICE_FOR_PROGRAMS, DEFAULT_MODE_CHOICE, type AttachMode } from '../../common/protocol';
+import { programsFor, readKernelFacts } from '../../helper/attachModes';
 import { startProcess, stopProcess, waitUntilReady } from './childProcesses';
 import type { Fixtures } from './fixtures';
 import { code, shellCommand } from './markdown';
@@ -87,7 +88,10 @@ export function emptyPrograms(fixtures: Fixtures, name: string, attaches: string
   };
 }
 
-/** What each of the helper's attach modes attaches to. */
+/** The programs the helper's default mode ("complete") takes on this kernel. */
+export const DEFAULT_PROGRAMS: AttachMode = programsFor(DEFAULT_MODE_CHOICE, readKernelFacts());
+
+/** What each of the helper's program sets attaches to (the io_uring programs, on io_uring's own tracepoints, in both). */
 const ATTACHED_IN_MODE: Record<AttachMode, string> = {
   raw: 'raw_tp/sys_enter + raw_tp/sys_exit',
   tracepoint: 'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir} (6)',
@@ -95,15 +99,18 @@ const ATTACHED_IN_MODE: Record<AttachMode, string> = {
 
 /**
  * The terminal command of this project: `node dist/helper.js trace --jsonl --mode MODE --path DIR`,
- * with the ring buffer at its default size unless `ringBufferBytes` is given.
+ * with MODE the choice that takes these programs on every kernel ("raw",
+ * "tracepoint-without-32-bit"), and the ring buffer at its default size
+ * unless `ringBufferBytes` is given.
  */
-export function syscallTrace(helperScript: string, mode: AttachMode, ringBufferBytes?: number): Tracer {
+export function syscallTrace(helperScript: string, programs: AttachMode, ringBufferBytes?: number): Tracer {
+  const mode = CHOICE_FOR_PROGRAMS[programs];
   const argv = (target: TraceTarget): string[] => ['node', helperScript, 'trace', '--jsonl', '--mode', mode, '--path', target.directory];
   const environment: Record<string, string> = ringBufferBytes === undefined ? {} : { [RING_BUFFER_BYTES_VARIABLE]: String(ringBufferBytes) };
   const environmentText = Object.entries(environment).map(([name, value]) => `${name}=${value} `).join('');
   return {
     name: `Syscall Trace (ours, ${mode} mode)`,
-    attaches: ATTACHED_IN_MODE[mode],
+    attaches: ATTACHED_IN_MODE[programs],
     command: (target) => `${environmentText}${shellCommand(argv(target))} > ${shellCommand([target.outputFile])}`,
     async start(target) {
       const helper = startProcess(argv(target), { file: target.outputFile }, environment);
