@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { describe, expect } from 'vitest';
 
 import type { DeletionEvent } from '../../common/protocol';
-import { buildFixture } from './support/programs';
+import { buildFixture, run } from './support/programs';
 import { makeTree } from './support/scratch';
-import { traceProgram } from './support/traceCommand';
+import { traceProgram, traceWhile } from './support/traceCommand';
 import { traceTest } from './support/traceTest';
 
 const it = traceTest.extend('ioUringUnlink', { scope: 'file' }, () => buildFixture('io_uring_unlink', { libs: ['uring'] }));
@@ -97,6 +97,28 @@ describe.each(['complete', 'tracepoint-without-32-bit'] as const)('io_uring unli
       [file, missing].map((deleted) => ({ path: deleted, complete: true, abi: 'io_uring', syscall: 'unlinkat', directory: false, result: 0 })),
     );
     expect(events.map((event) => event.resultUnknown)).toEqual([true, true]);
+  });
+
+  it('gives the host\'s path of a request submitted in another mount namespace, through a bind mount, and by an ordinary user', async ({ scratch, ioUringUnlink }) => {
+    const workspace = path.join(scratch, 'workspace');
+    makeTree(workspace, ['absolute', 'relative']);
+    const inside = path.join(scratch, 'inside');
+    fs.mkdirSync(inside);
+    // Nobody's to delete, and reachable by nobody.
+    await run('chown', ['-R', '65534:65534', workspace]);
+    fs.chmodSync(scratch, 0o755);
+    const script = 'mount --bind "$1" "$2" && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$3" --sqpoll "$2/absolute"';
+    const dirfdScript = 'mount --bind "$1" "$2" && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$3" --dirfd "$2" relative';
+
+    const { events } = await traceWhile({ mode, paths: [workspace] }, async () => {
+      await run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', workspace, inside, ioUringUnlink]);
+      await run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', dirfdScript, 'sh', workspace, inside, ioUringUnlink]);
+    });
+
+    expect(events.map((event) => [event.path, event.complete, event.processPath, event.abi, event.uid])).toEqual([
+      [path.join(workspace, 'absolute'), true, path.join(inside, 'absolute'), 'io_uring', 65534],
+      [path.join(workspace, 'relative'), true, path.join(inside, 'relative'), 'io_uring', 65534],
+    ]);
   });
 
   it('reports every request of a ring that keeps many in flight', async ({ scratch, ioUringUnlink }) => {
