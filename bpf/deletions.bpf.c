@@ -59,6 +59,37 @@ bool report_failed;
 /* The helper's own mount namespace (its inode number): a deletion in any
  * other is named on the host through its file system (see walk_to_root()). */
 __u32 host_mount_namespace;
+/* User space moves it to make every task forget the directory it remembers
+ * (user space has forgotten their names). */
+__u32 directory_epoch;
+
+/*
+ * The traced folders, by their dentries (ARCHITECTURE.md, "Scope in the
+ * kernel"). User space holds each folder open, so its dentry cannot be freed
+ * and its address stands for it alone; it shows them to the kernel by
+ * deleting the empty name in each (unlinkat(fd, "", 0) fails with ENOENT)
+ * while scope_learning is set, and report_call() writes down the dentry of
+ * that call's directory in scope_directories. scope_parents are the folders'
+ * own directories, where a folder itself may be deleted. While scope_active
+ * is false every deletion goes to user space; scope_generation moves with
+ * every change, so that no task's memo keeps a verdict from another scope.
+ */
+bool scope_active;
+bool scope_learning;
+__u32 helper_tgid;
+__u32 scope_generation;
+__u32 scope_count;
+__u64 scope_parents[SCOPE_DIRECTORIES_MAX];
+
+/* A hash, not an array searched in a loop: every step of every walk asks
+ * it, and a loop there multiplied what the verifier walks through. User
+ * space empties it with each new scope. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SCOPE_DIRECTORIES_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} scope_directories SEC(".maps");
 
 struct call_in_flight {
 	__u64 start_ns;
@@ -221,6 +252,17 @@ int trace_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 }
 
 #include "directory_walk.bpf.h"
+
+/* The directory each task named last, to name it again by id: see
+ * directory_walk.bpf.h, struct directory_memo. Task storage has one writer,
+ * the task itself, and dies with it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct directory_memo);
+} directory_memos SEC(".maps");
+
 #include "directory_lookup.bpf.h"
 #include "proc_links.bpf.h"
 
@@ -230,8 +272,7 @@ static __always_inline bool directory_of(struct task_struct *task, int dirfd,
 					 struct dentry **dentry, struct vfsmount **vfsmnt)
 {
 	if (dirfd == AT_FDCWD) {
-		*dentry = BPF_CORE_READ(task, fs, pwd.dentry);
-		*vfsmnt = BPF_CORE_READ(task, fs, pwd.mnt);
+		read_path(&task->fs->pwd, dentry, vfsmnt);
 		return *dentry && *vfsmnt;
 	}
 	return file_of(task, dirfd, dentry, vfsmnt);
@@ -266,6 +307,30 @@ __noinline int own_name_start(struct deletion_record *rec, __u32 path_len)
 		end--;
 	}
 	return 0;
+}
+
+/* User space shows the kernel a traced folder with unlinkat(fd, "", 0):
+ * the directory of that call goes into scope_directories. */
+static __always_inline void learn_scope_directory(struct task_struct *task, struct call_in_flight *call)
+{
+	__u32 index = scope_count;
+	char first = 1;
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+
+	if (call->syscall != DELETION_UNLINKAT || call->dirfd < 0 || index >= SCOPE_DIRECTORIES_MAX)
+		return;
+	if (bpf_probe_read_user(&first, 1, (void *)call->path) || first != 0)
+		return;
+	if (!directory_of(task, call->dirfd, &dentry, &vfsmnt))
+		return;
+	static const __u8 traced = 1;
+	__u64 key = (__u64)dentry;
+
+	if (bpf_map_update_elem(&scope_directories, &key, &traced, BPF_ANY))
+		return;
+	scope_parents[index & (SCOPE_DIRECTORIES_MAX - 1)] = (__u64)BPF_CORE_READ(dentry, d_parent);
+	scope_count = index + 1;
 }
 
 static __always_inline void report_process(struct task_struct *task, struct process_key *key)
@@ -340,13 +405,47 @@ static __always_inline void report_process(struct task_struct *task, struct proc
 }
 
 /*
+ * In scope or out, where the kernel can tell (ARCHITECTURE.md, "Scope in the
+ * kernel"): out only where the walk reached the root of the helper's own
+ * mount namespace without meeting a traced folder, and the directory is not
+ * one that holds a traced folder (which may itself be what was deleted).
+ * What the kernel cannot tell (another mount namespace, whose host path
+ * user space finds; a failed lookup, whose text user space joins) is left to
+ * user space. `complete`: whether walk_to_root() reached its end.
+ */
+static __always_inline void decide_scope(struct deletion_record *rec, struct dentry *dentry, struct vfsmount *vfsmnt,
+					 const struct walk_ends *ends, bool complete)
+{
+	if (!scope_active)
+		return;
+	if (rec->flags & DELETION_LOOKUP_FAILED) {
+		/* The text may climb out of what the names name. */
+		rec->flags &= ~DELETION_IN_SCOPE;
+		return;
+	}
+	if ((rec->flags & DELETION_IN_SCOPE) || ends->foreign || scope_set_holds(scope_parents, (__u64)dentry))
+		return;
+	if (!complete) {
+		enum scope_walk_end end = walk_to_scope(dentry, vfsmnt, ends->namespace_root);
+
+		if (end == SCOPE_WALK_MET)
+			rec->flags |= DELETION_IN_SCOPE;
+		else if (end == SCOPE_WALK_TOP)
+			rec->flags |= DELETION_OUT_OF_SCOPE;
+		return;
+	}
+	rec->flags |= DELETION_OUT_OF_SCOPE;
+}
+
+/*
  * Writes the names of the directory (dentry, vfsmnt) into the record, after
  * the path argument: see walk_to_root(). A global function of its own, for
  * the reason resolve_directory() is one: the verifier then checks the walks
  * once, not once for every way the lookup before them can end. Pointers
  * travel as integers, which is what a global function may take.
  */
-__noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64 directory, __u64 directory_mnt)
+__noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64 directory, __u64 directory_mnt,
+			      int memoize)
 {
 	if (!rec)
 		return 0;
@@ -355,13 +454,30 @@ __noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64
 	struct dentry *dentry = (struct dentry *)directory;
 	struct vfsmount *vfsmnt = (struct vfsmount *)directory_mnt;
 	struct walk_ends ends = {
-		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),
-		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),
-		.namespace_root = BPF_CORE_READ(task, nsproxy, mnt_ns, root),
+		.start_mnt = vfsmnt,
 		.foreign = (rec->flags & DELETION_FOREIGN_NAMESPACE) != 0,
 	};
 
-	if (!walk_to_root(rec, path_len, dentry, vfsmnt, &ends))
+	read_walk_ends(task, &ends);
+
+	/* Another mount namespace is named through its file system as well,
+	 * which the memo does not cover: it is always named in full. */
+	struct directory_memo *memo = NULL;
+
+	if (memoize && !ends.foreign)
+		memo = bpf_task_storage_get(&directory_memos, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (memo && memo_matches(memo, directory, directory_mnt, &ends)) {
+		rec->flags |= DELETION_DIRECTORY_KNOWN | memo->scope_verdict;
+		rec->directory_id = memo->id;
+		rec->directory_names_at_root = memo->at_root;
+		return 0;
+	}
+	if (memo)
+		memo->id = 0; /* until the walk below has been remembered in full */
+
+	bool complete = walk_to_root(rec, path_len, dentry, vfsmnt, &ends, memo);
+
+	if (!complete)
 		rec->flags |= DELETION_DIRECTORY_INCOMPLETE;
 	if (ends.foreign) {
 		/* Where the walk left the directory's mount, or stopped inside it. */
@@ -374,6 +490,22 @@ __noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64
 		if (!walk_to_filesystem_root(rec, path_len, mount_top))
 			rec->flags |= DELETION_FILESYSTEM_PATH_INCOMPLETE;
 	}
+	decide_scope(rec, dentry, vfsmnt, &ends, complete);
+
+	if (complete && memo && memo->steps <= DIRECTORY_MEMO_MAX_STEPS) {
+		/* Only the task writes its memo, so its count needs no atomics. */
+		if (++memo->named == 0)
+			memo->named = 1; /* 0 would be no id */
+		memo->id = ((__u64)task->pid << 32) | memo->named;
+		memo->epoch = directory_epoch;
+		memo->root_dentry = (__u64)ends.root_dentry;
+		memo->root_mnt = (__u64)ends.root_mnt;
+		memo->at_root = rec->directory_names_at_root;
+		memo->scope_generation = scope_generation;
+		memo->scope_verdict = rec->flags & (DELETION_IN_SCOPE | DELETION_OUT_OF_SCOPE);
+		rec->directory_id = memo->id;
+		rec->flags |= DELETION_DIRECTORY_NAMED;
+	}
 	return 0;
 }
 
@@ -385,23 +517,20 @@ __noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64
  * than once for every state the caller reaches it in: the lookup's and the
  * walks' loops would otherwise multiply the states past the verifier's limit.
  */
-__noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, int dirfd)
+__noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, int dirfd, int memoize)
 {
 	if (!rec)
 		return 0;
 
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct walk_ends ends = {
-		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),
-		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),
-		.namespace_root = BPF_CORE_READ(task, nsproxy, mnt_ns, root),
-	};
+	struct walk_ends ends = {};
 	struct dentry *dentry = NULL;
 	struct vfsmount *vfsmnt = NULL;
 	__u32 lookup_from = 0;
 	bool base_found;
 
-	rec->mount_namespace = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	read_walk_ends(task, &ends);
+	rec->mount_namespace = task->nsproxy->mnt_ns->ns.inum;
 	ends.foreign = host_mount_namespace && rec->mount_namespace != host_mount_namespace;
 	if (ends.foreign)
 		rec->flags |= DELETION_FOREIGN_NAMESPACE;
@@ -433,6 +562,8 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
 		rec->flags |= DELETION_LOOKUP_FAILED | DELETION_DIRECTORY_INCOMPLETE;
 		return 0;
 	}
+	/* Where the lookup fails, the names are the base's, and the record's
+	 * own text finishes them: only a directory found is remembered. */
 	if (name_at > lookup_from) {
 		struct dentry *directory = dentry;
 		struct vfsmount *directory_mnt = vfsmnt;
@@ -443,10 +574,11 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
 			vfsmnt = directory_mnt;
 		} else {
 			rec->flags |= DELETION_LOOKUP_FAILED;
+			memoize = 0;
 		}
 	}
 
-	name_directory(rec, path_len, (__u64)dentry, (__u64)vfsmnt);
+	name_directory(rec, path_len, (__u64)dentry, (__u64)vfsmnt, memoize);
 	return 0;
 }
 
@@ -456,7 +588,8 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
  * share.
  */
 static __always_inline void build_deletion(struct deletion_record *rec, struct task_struct *task,
-					   struct call_in_flight *call, long result, struct process_key *key)
+					   struct call_in_flight *call, long result, struct process_key *key,
+					   bool memoize)
 {
 	rec->kind = RECORD_DELETION;
 	rec->syscall = call->syscall;
@@ -474,6 +607,7 @@ static __always_inline void build_deletion(struct deletion_record *rec, struct t
 	bpf_get_current_comm(rec->thread_name, sizeof(rec->thread_name));
 	rec->mount_namespace = 0;
 	rec->filesystem_dev = 0;
+	rec->directory_id = 0;
 	rec->name_at = 0;
 	rec->lookup_from = 0;
 	rec->directory_names_len = 0;
@@ -492,21 +626,30 @@ static __always_inline void build_deletion(struct deletion_record *rec, struct t
 		path_len = (n - 1) & (PATH_ARG_MAX - 1);
 		if (n == PATH_ARG_MAX && result == -ENAMETOOLONG)
 			rec->flags |= DELETION_PATH_TRUNCATED;
-		resolve_directory(rec, path_len, call->dirfd);
+		resolve_directory(rec, path_len, call->dirfd, memoize);
 	}
 	rec->path_len = path_len;
 }
 
-/* Sends a built record with only its used bytes. */
-static __always_inline void send_deletion(struct deletion_record *rec)
+/* Sends a built record with only its used bytes; false where it was lost.
+ * One out of scope is counted and not sent. */
+static __always_inline bool send_deletion(struct deletion_record *rec)
 {
+	if (rec->flags & DELETION_OUT_OF_SCOPE) {
+		count_lost(FILTERED_OUT_OF_SCOPE);
+		return true;
+	}
+
 	__u32 size = offsetof(struct deletion_record, data) + rec->path_len + rec->directory_names_len +
 		     rec->filesystem_names_len;
 
 	if (size > sizeof(*rec))
-		return; /* cannot happen; tells the verifier the size is bounded */
-	if (bpf_ringbuf_output(&records, rec, size, 0))
+		return false; /* cannot happen; tells the verifier the size is bounded */
+	if (bpf_ringbuf_output(&records, rec, size, 0)) {
 		count_lost(LOST_DELETIONS);
+		return false;
+	}
+	return true;
 }
 
 static __always_inline struct process_key process_key_of(struct task_struct *task)
@@ -532,6 +675,11 @@ static __always_inline void report_call(long result)
 	call->generation = 0;
 	__sync_fetch_and_add(&deletions_in_flight, -1);
 
+	if (scope_learning && task->tgid == helper_tgid) {
+		learn_scope_directory(task, call);
+		return;
+	}
+
 	if (result < 0 && !report_failed)
 		return;
 
@@ -541,9 +689,17 @@ static __always_inline void report_call(long result)
 
 	if (!rec)
 		return;
-	report_process(task, &key);
-	build_deletion(rec, task, call, result, &key);
-	send_deletion(rec);
+	build_deletion(rec, task, call, result, &key, true);
+	/* Ahead of the deletion in the ring buffer; not for one out of scope. */
+	if (!(rec->flags & DELETION_OUT_OF_SCOPE))
+		report_process(task, &key);
+	if (!send_deletion(rec) && (rec->flags & DELETION_DIRECTORY_NAMED)) {
+		/* The names never reached user space: no later record may name them by id. */
+		struct directory_memo *memo = bpf_task_storage_get(&directory_memos, task, 0, 0);
+
+		if (memo)
+			memo->id = 0;
+	}
 }
 
 SEC("raw_tp/sys_exit")

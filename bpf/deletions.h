@@ -20,6 +20,14 @@
  * mount crossings) the walk to the root may visit before it gives up. */
 #define DIRECTORY_NAMES_MAX 4096
 #define DIRECTORY_WALK_MAX_STEPS 128
+/* Traced folders the kernel itself can tell deletions apart by (ARCHITECTURE.md,
+ * "Scope in the kernel"); with more, user space alone does. */
+#define SCOPE_DIRECTORIES_MAX 16
+/* Steps taken above where the names ran out, looking for a traced folder only. */
+#define SCOPE_WALK_MAX_STEPS 4096
+/* Steps of a walk that a task remembers to name its directory again without
+ * its names (see DELETION_DIRECTORY_KNOWN); a longer walk is never remembered. */
+#define DIRECTORY_MEMO_MAX_STEPS 32
 #define CMDLINE_MAX 4096
 #define ANCESTORS_MAX 8
 /* Bytes of a cgroup's directory name that a process record carries
@@ -78,6 +86,26 @@ enum deletion_flags {
 	 * or not; or a completion queue that overflowed): its result is not
 	 * known, and result is 0. */
 	DELETION_RESULT_NOT_POSTED = 1 << 8,
+	/* The directory names in this record are those of directory_id: user
+	 * space keeps them, for the records that name the directory by its id. */
+	DELETION_DIRECTORY_NAMED = 1 << 9,
+	/* No directory names in this record (directory_names_len is 0): the
+	 * directory is the one an earlier record from the same task sent, with
+	 * DELETION_DIRECTORY_NAMED, as directory_id, and nothing on its way to the
+	 * root has changed since (ARCHITECTURE.md, "Directory names, once").
+	 * directory_names_at_root counts bytes of those names. */
+	DELETION_DIRECTORY_KNOWN = 1 << 10,
+	/* The walk up from the directory met a traced folder: the deletion is in
+	 * scope, even where its path is known only in part (a directory too deep
+	 * to name in full). */
+	DELETION_IN_SCOPE = 1 << 11,
+	/* Kernel only, never sent: the walk reached the top without meeting a
+	 * traced folder, so the deletion is out of scope. */
+	DELETION_OUT_OF_SCOPE = 1 << 12,
+	/* Set by user space, never by the kernel: the record was dropped on its
+	 * way to JavaScript (the queue was full) and is kept only for its
+	 * directory names, which later records may name by directory_id. */
+	DELETION_DROPPED = 1 << 15,
 };
 
 /* process_record.flags */
@@ -95,6 +123,8 @@ enum lost_counter {
 	/* no task storage to remember a call between enter and exit, or no room
 	 * to remember an io_uring request between submission and completion */
 	LOST_IN_FLIGHT = 2,
+	/* Not lost: deletions the kernel found out of scope and did not send. */
+	FILTERED_OUT_OF_SCOPE = 3,
 	LOST_COUNTERS,
 };
 
@@ -119,6 +149,12 @@ struct deletion_record {
 	__s64 result;  /* the syscall's return value: 0 or -errno */
 	__u64 start_ns;   /* CLOCK_MONOTONIC at syscall entry */
 	__u64 cgroup_id;
+	/* Names the directory for DELETION_DIRECTORY_NAMED and _KNOWN, 0 otherwise:
+	 * the deleting thread's id in the high half, and in the low half how many
+	 * directories it had named in full, so that no other record can have
+	 * chosen the same id while that thread lived (a thread that reuses a dead
+	 * one's id sends its names after all of the dead one's records). */
+	__u64 directory_id;
 	struct process_key process;
 	__u32 tid;
 	__u32 ppid;

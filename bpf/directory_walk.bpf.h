@@ -24,8 +24,49 @@ static __always_inline struct vfsmount *vfs_mount(struct mount *mnt)
 	return (void *)mnt + bpf_core_field_offset(struct mount, mnt);
 }
 
+/* Whether `dentry` is one of the first scope_count entries of `set`
+ * (scope_parents, in deletions.bpf.c). */
+static __always_inline bool scope_set_holds(const __u64 *set, __u64 dentry)
+{
+	__u32 count = scope_count;
+
+	for (int i = 0; i < SCOPE_DIRECTORIES_MAX; i++) {
+		if (i >= count)
+			return false;
+		if (set[i] == dentry)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool is_traced_folder(struct dentry *dentry)
+{
+	__u64 key = (__u64)dentry;
+
+	return bpf_map_lookup_elem(&scope_directories, &key) != NULL;
+}
+
+/* Notes a traced folder met on the way up. */
+static __always_inline void note_scope(struct deletion_record *rec, struct dentry *dentry)
+{
+	if (scope_active && is_traced_folder(dentry))
+		rec->flags |= DELETION_IN_SCOPE;
+}
+
+/* Out of a mount's root, over to the dentry it is mounted on in the parent
+ * mount: the step prepend_path() takes there. */
+static __always_inline void leave_mount(struct dentry **dentry, struct mount **mnt, struct vfsmount **vfsmnt,
+					struct dentry **mnt_root, struct mount *parent_mnt)
+{
+	*dentry = BPF_CORE_READ(*mnt, mnt_mountpoint);
+	*mnt = parent_mnt;
+	*vfsmnt = vfs_mount(parent_mnt);
+	*mnt_root = BPF_CORE_READ(*vfsmnt, mnt_root);
+}
+
 /* Where the walk up stops, and what it notes on the way. */
 struct walk_ends {
+	struct vfsmount *start_mnt;  /* the directory's own mount */
 	struct dentry *root_dentry;  /* the process's root */
 	struct vfsmount *root_mnt;
 	struct mount *namespace_root; /* the root mount of the process's mount namespace */
@@ -33,6 +74,82 @@ struct walk_ends {
 	 * since the host's path comes from the file system's path instead. */
 	bool foreign;
 };
+
+/*
+ * What a step of a walk reads of a dentry, in one read: the fields lie
+ * together at the head of struct dentry in every kernel since 3.x (d_seq,
+ * d_hash, d_parent, d_name), so one bpf_probe_read_kernel() of that span
+ * costs a third of reading them one by one, and walks are most of what a
+ * deletion costs the deleting process.
+ */
+struct dentry_facts {
+	__u32 seq;      /* d_seq: moves with each rename or move of the dentry */
+	struct dentry *parent;
+	__u64 hash_len; /* d_name's hash and length */
+	const unsigned char *name;
+};
+
+#define DENTRY_SPAN_MAX 64
+
+static __always_inline bool read_dentry_facts(struct dentry *dentry, struct dentry_facts *facts)
+{
+	/* Offsets are relocated to the running kernel's at load time: constants to the verifier. */
+	__u32 seq_at = bpf_core_field_offset(struct dentry, d_seq.seqcount.sequence);
+	__u32 parent_at = bpf_core_field_offset(struct dentry, d_parent);
+	__u32 hash_at = bpf_core_field_offset(struct dentry, d_name.hash_len);
+	__u32 name_at = bpf_core_field_offset(struct dentry, d_name.name);
+	__u32 start = seq_at & ~7u; /* 8-aligned, so that each field read back is aligned too */
+	__u64 span[DENTRY_SPAN_MAX / 8];
+
+	if (parent_at < start || hash_at < start || name_at < start || name_at + 8 - start > DENTRY_SPAN_MAX ||
+	    parent_at + 8 - start > DENTRY_SPAN_MAX || hash_at + 8 - start > DENTRY_SPAN_MAX) {
+		/* Some other layout: field by field. */
+		facts->seq = BPF_CORE_READ(dentry, d_seq.seqcount.sequence);
+		facts->parent = BPF_CORE_READ(dentry, d_parent);
+		facts->hash_len = BPF_CORE_READ(dentry, d_name.hash_len);
+		facts->name = BPF_CORE_READ(dentry, d_name.name);
+		return facts->parent != NULL;
+	}
+	if (bpf_probe_read_kernel(span, sizeof(span), (void *)dentry + start))
+		return false;
+
+	__u32 seq_off = seq_at - start, parent_off = parent_at - start, hash_off = hash_at - start,
+	      name_off = name_at - start;
+
+	/* Plain offsets, lest the compiler fold them into bit operations on
+	 * the pointer, which the verifier refuses. */
+	barrier_var(seq_off);
+	barrier_var(parent_off);
+	barrier_var(hash_off);
+	barrier_var(name_off);
+	facts->seq = *(__u32 *)((void *)span + seq_off);
+	facts->parent = *(struct dentry **)((void *)span + parent_off);
+	facts->hash_len = *(__u64 *)((void *)span + hash_off);
+	facts->name = *(const unsigned char **)((void *)span + name_off);
+	return facts->parent != NULL;
+}
+
+/*
+ * A path of the task's (its root, its working directory) in one read. The
+ * task is a BTF pointer, whose fields are plain loads; what is read here
+ * through the helper is a number to the verifier, which is what global
+ * functions take: a BTF pointer could not be passed on to them.
+ */
+static __always_inline void read_path(struct path *from, struct dentry **dentry, struct vfsmount **vfsmnt)
+{
+	struct path path = {};
+
+	bpf_core_read(&path, sizeof(path), from);
+	*dentry = path.dentry;
+	*vfsmnt = path.mnt;
+}
+
+static __always_inline void read_walk_ends(struct task_struct *task, struct walk_ends *ends)
+{
+	read_path(&task->fs->root, &ends->root_dentry, &ends->root_mnt);
+	ends->namespace_root = NULL;
+	bpf_core_read(&ends->namespace_root, sizeof(ends->namespace_root), &task->nsproxy->mnt_ns->root);
+}
 
 /*
  * Appends a name to the record's names at names_off + *len; false where it
@@ -43,20 +160,68 @@ struct walk_ends {
  * would make each mix of mount crossings and names a state of its own.
  */
 static __always_inline bool append_name(struct deletion_record *rec, __u32 names_off, __u16 *len,
-					struct dentry *dentry)
+					const unsigned char *name)
 {
 	__u32 used = *len;
 
 	if (used > DIRECTORY_NAMES_MAX - (FILE_NAME_MAX + 1))
 		return false;
 
-	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
 	long n = bpf_probe_read_kernel_str(&rec->data[(names_off + used) & DATA_INDEX_MASK],
 					   FILE_NAME_MAX + 1, name);
 	if (n <= 0)
 		return false;
 	*len = used + n;
 	return true;
+}
+
+/*
+ * What a task remembers of the last directory it named in full: each step of
+ * the walk, so that the next deletion there can check, step by step, that
+ * every dentry and mount on the way to the root is the one named then and
+ * has not been renamed or moved since; the record then carries the
+ * directory's id instead of its names. A dentry that was freed and whose
+ * memory now holds another would have to match in d_seq and in its name's
+ * hash and length, and so would each of its ancestors.
+ */
+struct memo_step {
+	__u64 dentry;
+	__u64 vfsmnt;
+	__u64 hash_len; /* 0 at a mount's root, where no name is taken */
+	__u32 seq;
+	__u32 reserved;
+};
+
+struct directory_memo {
+	__u64 id;    /* the directory_id its names were sent as; 0 for none */
+	__u32 epoch; /* directory_epoch then: user space forgets every id by moving it */
+	__u32 named; /* directories the task has named in full: the low half of their ids */
+	__u32 scope_generation; /* scope_generation then, for which scope_verdict holds */
+	__u32 scope_verdict;    /* DELETION_IN_SCOPE, DELETION_OUT_OF_SCOPE or 0 */
+	__u64 root_dentry; /* the task's root then, which directory_names_at_root depends on */
+	__u64 root_mnt;
+	__u16 at_root;
+	__u16 steps;
+	__u32 reserved;
+	struct memo_step step[DIRECTORY_MEMO_MAX_STEPS];
+};
+
+static __always_inline void remember_step(struct directory_memo *memo, int step, struct dentry *dentry,
+					  struct vfsmount *vfsmnt, const struct dentry_facts *facts)
+{
+	if (!memo)
+		return;
+	if (step >= DIRECTORY_MEMO_MAX_STEPS) {
+		memo->steps = DIRECTORY_MEMO_MAX_STEPS + 1; /* too long to remember */
+		return;
+	}
+	struct memo_step *s = &memo->step[step & (DIRECTORY_MEMO_MAX_STEPS - 1)];
+
+	s->dentry = (__u64)dentry;
+	s->vfsmnt = (__u64)vfsmnt;
+	s->hash_len = facts ? facts->hash_len : 0;
+	s->seq = facts ? facts->seq : 0;
+	memo->steps = step + 1;
 }
 
 /*
@@ -78,7 +243,7 @@ static __always_inline bool append_name(struct deletion_record *rec, __u32 names
  */
 static __always_inline bool walk_to_root(struct deletion_record *rec, __u32 names_off,
 					 struct dentry *dentry, struct vfsmount *vfsmnt,
-					 const struct walk_ends *ends)
+					 const struct walk_ends *ends, struct directory_memo *memo)
 {
 	struct mount *mnt = real_mount(vfsmnt);
 	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
@@ -86,7 +251,16 @@ static __always_inline bool walk_to_root(struct deletion_record *rec, __u32 name
 	rec->directory_names_len = 0;
 	rec->directory_names_at_root = ROOT_NOT_PASSED;
 	rec->directory_names_at_mount_root = ROOT_NOT_PASSED;
+	if (memo)
+		memo->steps = 0;
+	/* In another mount namespace, a traced folder counts only within the
+	 * directory's own mount (and its file system, walk_to_filesystem_root()):
+	 * the mounts above are the namespace's, which the host may not have. */
+	bool host_mounts = !ends->foreign;
+
 	for (int step = 0; step < DIRECTORY_WALK_MAX_STEPS; step++) {
+		if (host_mounts || vfsmnt == ends->start_mnt)
+			note_scope(rec, dentry);
 		if (dentry == ends->root_dentry && vfsmnt == ends->root_mnt) {
 			rec->directory_names_at_root = rec->directory_names_len;
 			if (ends->foreign) {
@@ -98,24 +272,69 @@ static __always_inline bool walk_to_root(struct deletion_record *rec, __u32 name
 		if (dentry == mnt_root) {
 			struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
 
+			remember_step(memo, step, dentry, vfsmnt, NULL);
 			if (rec->directory_names_at_mount_root == ROOT_NOT_PASSED)
 				rec->directory_names_at_mount_root = rec->directory_names_len;
 			if (parent_mnt == mnt)
 				return mnt == ends->namespace_root;
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = parent_mnt;
-			vfsmnt = vfs_mount(mnt);
-			mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+			leave_mount(&dentry, &mnt, &vfsmnt, &mnt_root, parent_mnt);
 			continue;
 		}
 
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		struct dentry_facts facts;
 
-		if (parent == dentry || !append_name(rec, names_off, &rec->directory_names_len, dentry))
+		if (!read_dentry_facts(dentry, &facts) || facts.parent == dentry ||
+		    !append_name(rec, names_off, &rec->directory_names_len, facts.name))
 			return false;
-		dentry = parent;
+		remember_step(memo, step, dentry, vfsmnt, &facts);
+		dentry = facts.parent;
 	}
 	return false;
+}
+
+/*
+ * Whether the directory (dentry, vfsmnt) is the one the memo names, with the
+ * same path: walks up as walk_to_root() would, comparing each step with the
+ * memo's instead of reading names. A global function, so that the verifier
+ * checks its loop once.
+ */
+__noinline int memo_matches(struct directory_memo *memo, __u64 directory, __u64 directory_mnt,
+			    const struct walk_ends *ends)
+{
+	if (!memo || !ends || memo->id == 0 || memo->epoch != directory_epoch ||
+	    memo->scope_generation != scope_generation)
+		return 0;
+	if (memo->root_dentry != (__u64)ends->root_dentry || memo->root_mnt != (__u64)ends->root_mnt)
+		return 0;
+
+	struct dentry *dentry = (struct dentry *)directory;
+	struct vfsmount *vfsmnt = (struct vfsmount *)directory_mnt;
+	struct mount *mnt = real_mount(vfsmnt);
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	__u32 steps = memo->steps;
+
+	for (int step = 0; step < DIRECTORY_MEMO_MAX_STEPS; step++) {
+		struct memo_step *s = &memo->step[step & (DIRECTORY_MEMO_MAX_STEPS - 1)];
+
+		if (step >= steps || s->dentry != (__u64)dentry || s->vfsmnt != (__u64)vfsmnt)
+			return 0;
+		if (dentry == mnt_root) {
+			struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (parent_mnt == mnt)
+				return step + 1 == steps && mnt == ends->namespace_root;
+			leave_mount(&dentry, &mnt, &vfsmnt, &mnt_root, parent_mnt);
+			continue;
+		}
+
+		struct dentry_facts facts;
+
+		if (!read_dentry_facts(dentry, &facts) || facts.seq != s->seq || facts.hash_len != s->hash_len ||
+		    facts.parent == dentry)
+			return 0;
+		dentry = facts.parent;
+	}
+	return 0;
 }
 
 /*
@@ -133,20 +352,89 @@ static __always_inline bool walk_to_filesystem_root(struct deletion_record *rec,
 
 	rec->filesystem_names_len = 0;
 	for (int step = 0; step < DIRECTORY_WALK_MAX_STEPS; step++) {
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		struct dentry_facts facts;
 
-		if (parent == dentry)
+		note_scope(rec, dentry);
+		if (!read_dentry_facts(dentry, &facts))
+			return false;
+		if (facts.parent == dentry)
 			return true;
 		/* Both runs of names share DIRECTORY_NAMES_MAX, so the offset
 		 * includes the directory names (and the check covers both). */
 		__u16 used = rec->directory_names_len + rec->filesystem_names_len;
 
-		if (!append_name(rec, names_off, &used, dentry))
+		if (!append_name(rec, names_off, &used, facts.name))
 			return false;
 		rec->filesystem_names_len = used - rec->directory_names_len;
-		dentry = parent;
+		dentry = facts.parent;
 	}
 	return false;
+}
+
+/*
+ * Above where the names ran out (a directory deeper than a record can name),
+ * the walk goes on without names, only to learn whether a traced folder lies
+ * above: such a deletion is in scope although its path is known only in part.
+ */
+enum scope_walk_end {
+	SCOPE_WALK_GOING = 0,
+	SCOPE_WALK_MET = 1,   /* a traced folder */
+	SCOPE_WALK_TOP = 2,   /* the namespace's root, without one */
+	SCOPE_WALK_STOPPED = 3, /* out of steps, or a broken chain: nothing known */
+};
+
+struct scope_walk {
+	struct dentry *dentry;
+	struct mount *mnt;
+	struct dentry *mnt_root;
+	struct mount *namespace_root;
+	__u32 end;
+};
+
+static long scope_walk_step(__u32 index, struct scope_walk *walk)
+{
+	struct dentry *dentry = walk->dentry;
+
+	if (is_traced_folder(dentry)) {
+		walk->end = SCOPE_WALK_MET;
+		return 1;
+	}
+	if (dentry == walk->mnt_root) {
+		struct mount *mnt = walk->mnt;
+		struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (parent_mnt == mnt) {
+			walk->end = mnt == walk->namespace_root ? SCOPE_WALK_TOP : SCOPE_WALK_STOPPED;
+			return 1;
+		}
+		walk->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		walk->mnt = parent_mnt;
+		walk->mnt_root = BPF_CORE_READ(vfs_mount(parent_mnt), mnt_root);
+		return 0;
+	}
+
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+	if (!parent || parent == dentry) {
+		walk->end = SCOPE_WALK_STOPPED;
+		return 1;
+	}
+	walk->dentry = parent;
+	return 0;
+}
+
+static __always_inline enum scope_walk_end walk_to_scope(struct dentry *dentry, struct vfsmount *vfsmnt,
+							 struct mount *namespace_root)
+{
+	struct scope_walk walk = {
+		.dentry = dentry,
+		.mnt = real_mount(vfsmnt),
+		.mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
+		.namespace_root = namespace_root,
+	};
+
+	bpf_loop(SCOPE_WALK_MAX_STEPS, scope_walk_step, &walk, 0);
+	return walk.end == SCOPE_WALK_GOING ? SCOPE_WALK_STOPPED : walk.end;
 }
 
 #endif /* SYSCALL_TRACE_DIRECTORY_WALK_BPF_H */

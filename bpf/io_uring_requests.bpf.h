@@ -121,7 +121,9 @@ static __always_inline void submit_request(struct io_kiocb *req)
 	scratch->generation = generation;
 	scratch->reserved = 0;
 	report_process(task, &key);
-	build_deletion(&scratch->record, task, &call, 0, &key);
+	/* Not remembered by the task: the record waits for the request's
+	 * completion, and may be lost then, after the task's next deletions. */
+	build_deletion(&scratch->record, task, &call, 0, &key, false);
 
 	if (BPF_CORE_READ(req, flags) & REQ_F_CQE_SKIP) {
 		/* No completion will come: the kernel's unlinkat does not mark a

@@ -68,7 +68,18 @@ struct thread_info {
 
 struct qstr {
 	u32 len;
+	u64 hash_len; /* the name's hash and length in one word: changes with the name */
 	const unsigned char *name;
+};
+
+/* include/linux/seqlock_types.h: d_seq's count moves with every d_move() of
+ * its dentry (a rename, or a move to another parent). */
+struct seqcount {
+	unsigned int sequence;
+};
+
+struct seqcount_spinlock {
+	struct seqcount seqcount;
 };
 
 struct hlist_node {
@@ -100,6 +111,7 @@ struct super_block {
 /* Children are an hlist (d_children, linked through d_sib) since Linux 6.8. */
 struct dentry {
 	unsigned int d_flags;
+	struct seqcount_spinlock d_seq;
 	struct hlist_bl_node d_hash;
 	struct dentry *d_parent;
 	struct qstr d_name;

@@ -101,13 +101,16 @@ static __always_inline bool file_of(struct task_struct *task, int fd, struct den
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *file = NULL;
+	struct path path;
 
 	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
 		return false;
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return false;
-	*dentry = BPF_CORE_READ(file, f_path.dentry);
-	*vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	if (bpf_core_read(&path, sizeof(path), &file->f_path))
+		return false;
+	*dentry = path.dentry;
+	*vfsmnt = path.mnt;
 	return *dentry && *vfsmnt;
 }
 

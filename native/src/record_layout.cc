@@ -47,6 +47,7 @@ Napi::Object RecordLayout(Napi::Env env) {
                                 {OFFSET(deletion_record, kind), OFFSET(deletion_record, syscall), OFFSET(deletion_record, abi),
                                  OFFSET(deletion_record, flags), OFFSET(deletion_record, dirfd), OFFSET(deletion_record, result),
                                  OFFSET(deletion_record, start_ns), OFFSET(deletion_record, cgroup_id),
+                                 OFFSET(deletion_record, directory_id),
                                  OFFSET(deletion_record, process), OFFSET(deletion_record, tid), OFFSET(deletion_record, ppid),
                                  OFFSET(deletion_record, uid), OFFSET(deletion_record, mount_namespace),
                                  OFFSET(deletion_record, filesystem_dev), OFFSET(deletion_record, path_len),
@@ -77,7 +78,11 @@ Napi::Object RecordLayout(Napi::Env env) {
                                               {"foreignNamespace", DELETION_FOREIGN_NAMESPACE},
                                               {"filesystemPathIncomplete", DELETION_FILESYSTEM_PATH_INCOMPLETE},
                                               {"procLinkUnresolved", DELETION_PROC_LINK_UNRESOLVED},
-                                              {"resultNotPosted", DELETION_RESULT_NOT_POSTED}}));
+                                              {"resultNotPosted", DELETION_RESULT_NOT_POSTED},
+                                              {"directoryNamed", DELETION_DIRECTORY_NAMED},
+                                              {"directoryKnown", DELETION_DIRECTORY_KNOWN},
+                                              {"inScope", DELETION_IN_SCOPE},
+                                              {"dropped", DELETION_DROPPED}}));
   layout.Set("processFlags", Constants(env, {{"cmdlineTruncated", PROCESS_CMDLINE_TRUNCATED}, {"cmdlineUnreadable", PROCESS_CMDLINE_UNREADABLE}}));
   layout.Set("taskCommLen", Napi::Number::New(env, TASK_COMM_LEN));
   layout.Set("cgroupNameMax", Napi::Number::New(env, CGROUP_NAME_MAX));
