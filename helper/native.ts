@@ -8,34 +8,72 @@ import type { AttachMode } from '../common/protocol';
 export interface LostCounts {
   /** Deletion records that found the ring buffer full. */
   deletions: number;
-  /** Command-line records that found it full. */
+  /**
+   * Command-line records that found the ring buffer full, or the queue: the
+   * kernel sends each again with its process's next deletion.
+   */
   processes: number;
   /** Calls that found no task storage to wait in between entry and exit. */
   inFlight: number;
+  /** Deletion records taken from the ring buffer that found the queue full (its `queueBytes`). */
+  queueFull: number;
+  /** Not lost: deletions the kernel found out of scope and did not send (see learnScope). */
+  filtered: number;
 }
 
-/** The BPF programs of bpf/deletions.bpf.c, loaded (native/src/deletion_programs.h). */
+/**
+ * The BPF programs of bpf/deletions.bpf.c, loaded (native/src/deletion_programs.h).
+ * While attached, a thread of the addon's own empties the kernel's ring
+ * buffer into a queue as fast as the kernel fills it, whatever JavaScript is
+ * doing; the records reach `onRecords` from the queue, in batches, on the
+ * event loop (native/src/ring_buffer_drain.h).
+ */
 export interface DeletionPrograms {
   /** Attaches the programs of its attach mode, exits first, and starts delivering records (unless paused). */
   attach(): void;
-  /** Detaches and stops delivering by itself: what is still in the ring buffer is taken with deliverWaiting(). */
+  /**
+   * Detaches, stops the thread and stops delivering by itself: what is still
+   * in the queue and the ring buffer is taken with deliverWaiting().
+   */
   detach(): void;
   /**
-   * Takes no more records from the ring buffer until resume(), even between
-   * the batches of a delivery under way. The kernel holds them meanwhile, and
-   * counts those it has no room for as lost.
+   * Delivers no more records until resume(), even between the batches of a
+   * delivery under way. The thread goes on filling the queue meanwhile, and
+   * counts the records it has no room for as lost (`queueFull`, and
+   * `processes`).
    */
   pause(): void;
   /** Delivers what came while paused, then goes on delivering as records come. */
   resume(): void;
-  /** Delivers the records waiting now: true once none waits, false where pause() came first. */
+  /**
+   * Delivers the records waiting now, in the queue and, once detached, in the
+   * ring buffer: true once none waits, false where pause() came first.
+   */
   deliverWaiting(): boolean;
   setReportFailed(report: boolean): void;
   /** Whether io_uring's unlink requests are traced: false on a kernel without io_uring or its tracepoints. */
   readonly tracesIoUring: boolean;
   /** Why io_uring's programs were left out although the kernel has its tracepoints; empty where they were not. */
   readonly ioUringProblem: string;
+  /** Bytes of records in the queue now, waiting for `onRecords`. */
+  readonly queuedBytes: number;
+  /** The most bytes the queue has held since the latest attach(): at most `queueBytes`. */
+  readonly peakQueuedBytes: number;
   lost(): LostCounts;
+  /** Every thread forgets the directory it remembers: records name their directories in full again. */
+  forgetDirectories(): void;
+  /**
+   * The kernel sends every deletion again (no scope of its own), and
+   * forgets the folders it was shown.
+   */
+  clearScope(): void;
+  /**
+   * Shows the kernel the folders open at `fds` (O_PATH), through unlinkat(fd,
+   * "", 0) from this thread while the programs are attached; returns how many
+   * it learned. Where it learned them all, it sends only what is in scope,
+   * or what it cannot tell. At most SCOPE_DIRECTORIES_MAX (16).
+   */
+  learnScope(fds: number[]): number;
   /** The kernel sends this process's command line again with its next deletion. */
   forgetProcess(tgid: number, execId: number, startTime: bigint): void;
   /** Detaches and frees everything; the programs cannot be used again. */
@@ -49,6 +87,12 @@ export interface DeletionProgramsOptions {
   btfPath?: string;
   /** Kernel memory for records in transit: a power of two, at least a page. */
   ringBufferBytes?: number;
+  /**
+   * The helper's memory for records taken from the ring buffer that wait for
+   * `onRecords` (each counts its bytes and 4 more): a whole number from 64 KiB
+   * to 4 GiB; 64 MiB where absent.
+   */
+  queueBytes?: number;
 }
 
 /** Field offsets of one C struct, by field name, plus its size. */
@@ -72,6 +116,10 @@ export interface RecordLayout {
     filesystemPathIncomplete: number;
     procLinkUnresolved: number;
     resultNotPosted: number;
+    directoryNamed: number;
+    directoryKnown: number;
+    inScope: number;
+    dropped: number;
   };
   processFlags: { cmdlineTruncated: number; cmdlineUnreadable: number };
   taskCommLen: number;

@@ -9,6 +9,8 @@
         "src/libbpf_errors.cc",
         "src/privileges.cc",
         "src/record_layout.cc",
+        "src/record_queue.cc",
+        "src/ring_buffer_drain.cc",
         "src/syscall_tracepoints.cc",
         "src/system_error.cc"
       ],

@@ -4,6 +4,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,9 +19,9 @@ namespace {
 
 constexpr const char* kKernelBtf = "/sys/kernel/btf/vmlinux";
 
-// Stops ring_buffer__consume once a batch is full; the record that filled it
-// is already in the batch.
-constexpr int kBatchFull = -E2BIG;
+// Stops ring_buffer__consume once the taker asks to; libbpf has consumed the
+// record it was given by then.
+constexpr int kTakerStopped = -ECANCELED;
 
 // The tracepoints of the kernel described by `btf_path` (the running one
 // where empty): every tracepoint has a BTF typedef btf_trace_<name>, which
@@ -248,20 +249,14 @@ int DeletionPrograms::poll_fd() const { return ring_buffer__epoll_fd(ring_); }
 
 int DeletionPrograms::OnRecord(void* context, void* data, size_t size) {
   auto* self = static_cast<DeletionPrograms*>(context);
-  std::vector<uint8_t>& batch = *self->batch_;
-  uint32_t length = static_cast<uint32_t>(size);
-  const auto* length_bytes = reinterpret_cast<const uint8_t*>(&length);
-  batch.insert(batch.end(), length_bytes, length_bytes + sizeof(length));
-  batch.insert(batch.end(), static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + size);
-  return batch.size() >= self->batch_limit_ ? kBatchFull : 0;
+  return (*self->take_)(static_cast<const uint8_t*>(data), size) ? 0 : kTakerStopped;
 }
 
-bool DeletionPrograms::Drain(std::vector<uint8_t>* batch, size_t max_bytes) {
-  batch_ = batch;
-  batch_limit_ = max_bytes;
+bool DeletionPrograms::Consume(const RecordTaker& take) {
+  take_ = &take;
   int result = ring_buffer__consume(ring_);
-  batch_ = nullptr;
-  if (result == kBatchFull) return true;
+  take_ = nullptr;
+  if (result == kTakerStopped) return true;
   if (result < 0) ThrowStepError(-result, "reading the ring buffer");
   return false;
 }
@@ -281,7 +276,45 @@ LostCounts DeletionPrograms::Lost() const {
   lost.deletions = totals[LOST_DELETIONS];
   lost.processes = totals[LOST_PROCESSES];
   lost.in_flight = totals[LOST_IN_FLIGHT];
+  lost.filtered = totals[FILTERED_OUT_OF_SCOPE];
   return lost;
+}
+
+void DeletionPrograms::ForgetDirectories() {
+  __atomic_add_fetch(&skeleton_->bss->directory_epoch, 1, __ATOMIC_SEQ_CST);
+}
+
+void DeletionPrograms::ClearScope() {
+  auto* bss = skeleton_->bss;
+  __atomic_store_n(&bss->scope_active, false, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&bss->scope_learning, false, __ATOMIC_SEQ_CST);
+  // A thread's memo of a verdict under the old scope is judged again.
+  __atomic_add_fetch(&bss->scope_generation, 1, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&bss->scope_count, 0, __ATOMIC_SEQ_CST);
+  // At most SCOPE_DIRECTORIES_MAX keys: take the first until none is left.
+  uint64_t key;
+  for (int i = 0; i <= SCOPE_DIRECTORIES_MAX && bpf_map__get_next_key(skeleton_->maps.scope_directories, nullptr, &key, sizeof(key)) == 0; i++) {
+    int error = bpf_map__delete_elem(skeleton_->maps.scope_directories, &key, sizeof(key), 0);
+    if (error != 0 && error != -ENOENT) ThrowStepError(-error, "forgetting the traced folders");
+  }
+}
+
+size_t DeletionPrograms::LearnScope(const std::vector<int>& fds) {
+  ClearScope();
+  if (!attached() || fds.size() > SCOPE_DIRECTORIES_MAX) return 0;
+  auto* bss = skeleton_->bss;
+  __atomic_store_n(&bss->helper_tgid, static_cast<__u32>(getpid()), __ATOMIC_SEQ_CST);
+  __atomic_store_n(&bss->scope_learning, true, __ATOMIC_SEQ_CST);
+  // Each call fails (ENOENT: the empty name); its exit program writes down
+  // the directory fd names, in order.
+  for (int fd : fds) syscall(SYS_unlinkat, fd, "", 0);
+  __atomic_store_n(&bss->scope_learning, false, __ATOMIC_SEQ_CST);
+  size_t learned = __atomic_load_n(&bss->scope_count, __ATOMIC_SEQ_CST);
+  if (learned == fds.size()) {
+    __atomic_add_fetch(&bss->scope_generation, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&bss->scope_active, true, __ATOMIC_SEQ_CST);
+  }
+  return learned;
 }
 
 void DeletionPrograms::ForgetProcess(const process_key& key) {

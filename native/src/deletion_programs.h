@@ -1,6 +1,7 @@
 // The BPF programs of bpf/deletions.bpf.c as a plain C++ class: it opens,
-// loads and attaches the bpftool skeleton of one attach mode, and drains its
-// ring buffer into batches. It knows nothing of N-API;
+// loads and attaches the bpftool skeleton of one attach mode, and hands out
+// the records of its ring buffer (ring_buffer_drain.h empties it from a
+// thread of its own). It knows nothing of N-API;
 // deletion_programs_binding.cc converts between it and JavaScript, where
 // helper/deletionTracer.ts turns its records into deletions (ARCHITECTURE.md,
 // "The addon (native/)").
@@ -8,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,12 +38,13 @@ struct ProgramOptions {
   // BTF describing the running kernel; empty means /sys/kernel/btf/vmlinux.
   std::string btf_path;
   // Kernel memory for records on their way to user space: a power of two,
-  // and a multiple of the page size. While the helper's output is behind,
-  // this is where a storm waits: 16 MiB hold about 120,000 deletions of short
-  // paths (a record is ~140 bytes). The kernel maps all of it into the
-  // helper, twice over (the second mapping makes a wrapped record readable
-  // in one piece), so every MiB here is two of the helper's resident memory.
-  uint32_t ring_buffer_bytes = 16u << 20;
+  // and a multiple of the page size. It holds only what comes between two
+  // passes of the addon's drain thread (a storm waits in its queue, not
+  // here): 4 MiB hold some 30,000 deletions of short paths, a 16-core storm's
+  // worth of 15 ms. The kernel maps all of it into the helper, twice over (the
+  // second mapping makes a wrapped record readable in one piece), so every
+  // MiB here is two of the helper's resident memory.
+  uint32_t ring_buffer_bytes = 4u << 20;
 };
 
 // What the kernel side could not deliver, summed over all CPUs.
@@ -49,6 +52,7 @@ struct LostCounts {
   uint64_t deletions = 0;  // deletion records that found the ring buffer full
   uint64_t processes = 0;  // command-line records that found it full
   uint64_t in_flight = 0;  // calls that found no task storage at entry
+  uint64_t filtered = 0;   // not lost: deletions found out of scope in the kernel
 };
 
 class DeletionPrograms {
@@ -76,16 +80,37 @@ class DeletionPrograms {
   // Readable (epoll) whenever records wait in the ring buffer.
   int poll_fd() const;
 
-  // Appends the waiting records to *batch, each as its length (uint32_t,
-  // native byte order) followed by its bytes, until none wait or the batch
-  // holds max_bytes or more. Returns whether records may still be waiting.
-  bool Drain(std::vector<uint8_t>* batch, size_t max_bytes);
+  // Takes one record (its bytes are the ring buffer's, valid during the
+  // call): false to stop after it. It must not throw: libbpf's C code lies
+  // between it and Consume's caller.
+  using RecordTaker = std::function<bool(const uint8_t* record, size_t size)>;
+
+  // Hands the waiting records to `take`, oldest first, until none waits or
+  // `take` returns false; the record it returned false for is consumed all
+  // the same. Returns whether records may still be waiting. libbpf's ring
+  // buffer is not thread-safe: one thread at a time may call this (the drain
+  // thread while it runs, the libuv loop's otherwise).
+  bool Consume(const RecordTaker& take);
 
   LostCounts Lost() const;
 
   // User space no longer holds this process's command line: the kernel will
-  // send it again with the process's next deletion.
+  // send it again with the process's next deletion. Safe from any thread.
   void ForgetProcess(const process_key& key);
+
+  // User space has forgotten the directory names it kept by id: every
+  // thread names its directory in full again (ARCHITECTURE.md, "Directory
+  // names, once").
+  void ForgetDirectories();
+
+  // The kernel's own scope (ARCHITECTURE.md, "Scope in the kernel").
+  // ClearScope: every deletion is sent again. LearnScope: shows the kernel
+  // the folders open at `fds` (O_PATH) by calling unlinkat(fd, "", 0) on
+  // each, which the attached programs take for a lesson; where it learned
+  // them all, it sends no deletion it can tell is outside them. Returns how
+  // many it learned. Call from one thread, while attached.
+  void ClearScope();
+  size_t LearnScope(const std::vector<int>& fds);
 
  private:
   // One program of the attach mode in use, and where it attaches.
@@ -118,6 +143,5 @@ class DeletionPrograms {
   ring_buffer* ring_ = nullptr;
   std::vector<Hook> hooks_;
   std::vector<bpf_link*> links_;  // in the order they were attached
-  std::vector<uint8_t>* batch_ = nullptr;  // set only during Drain
-  size_t batch_limit_ = 0;
+  const RecordTaker* take_ = nullptr;  // set only during Consume
 };

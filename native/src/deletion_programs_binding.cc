@@ -1,56 +1,53 @@
 // The JavaScript face of DeletionPrograms: converts arguments and errors, and
-// delivers records from the libuv loop in batches.
+// delivers records on the libuv loop in batches.
 //
-//   const programs = new DeletionPrograms(onRecords, {attachMode?, btfPath?, ringBufferBytes?});
+//   const programs = new DeletionPrograms(onRecords, {attachMode?, btfPath?, ringBufferBytes?, queueBytes?});
 //   programs.attach(); ... programs.pause(); programs.resume(); ...
 //   programs.detach(); while (!programs.deliverWaiting()) { ...resume later... } programs.close();
 //
-// onRecords(batch: Buffer) receives records as they wait in the ring buffer,
-// each as a uint32 length and its bytes; the addon's `layout`
+// onRecords(batch: Buffer) receives records in the order the kernel sent
+// them, each as a uint32 length and its bytes; the addon's `layout`
 // (record_layout.cc) tells JavaScript where the fields of bpf/deletions.h lie.
-// pause() stops taking records from the ring buffer (also between the
-// batches of one delivery) until resume(): the kernel holds them meanwhile,
-// and counts what it cannot hold as lost.
+// While attached, a thread of the addon's own (ring_buffer_drain.h) empties
+// the ring buffer into a queue of queueBytes, whatever JavaScript is doing,
+// and the loop hands the queue's records to onRecords. pause() stops that
+// delivery (also between the batches of one delivery) until resume(): the
+// queue holds what comes meanwhile, and counts what it has no room for as
+// lost (lost().queueFull).
 #include <napi.h>
 #include <uv.h>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "bindings.h"
 #include "deletion_programs.h"
 #include "deletions.h"
+#include "ring_buffer_drain.h"
 
 namespace {
 
 // Large enough that a storm is delivered in few calls, small enough that the
 // loop gets back to other work (JSON-RPC requests, timers) between them, and
-// that a pause() asked for by one batch comes before much more is taken.
+// that a pause() asked for by one batch comes before much more is delivered.
+// The queue keeps records in chunks of this size.
 constexpr size_t kBatchBytes = 256 << 10;
 
-// How long records gather after the ring buffer's fd became readable. The
-// kernel wakes a reader that has caught up at the very next record, so a
-// reader that keeps up with a deleter would otherwise be woken for every
-// record or two, and pay a callback into JavaScript for each; a moment's
-// wait turns a storm into batches of hundreds of records, and spares the
-// deleting process most of the wakeups (the kernel wakes no one while the
-// reader is behind).
-constexpr uint64_t kGatherMs = 2;
-
-// While a deleter fills the ring buffer as fast as it is read, one turn of
-// the loop delivers at most this many batches before it lets the loop see to
-// its other work (signals, output, requests) and comes back.
+// While the queue holds more than a turn's worth, one turn of the loop
+// delivers at most this many batches before it lets the loop see to its
+// other work (signals, output, requests) and comes back.
 constexpr size_t kMaxBatchesPerTurn = 4;
 
-// How long delivery waits after the poll reported an error before it drains
-// the ring buffer and polls again. libuv has stopped the handle by then
-// (unix/poll.c, on POLLERR) and would not call it again: without the retry
-// no record would be delivered any more. Draining needs no poll
-// (ring_buffer__consume reads the buffer itself), so an error that persists
-// still lets records through, at most 50 ms late, for 20 wakeups a second.
-constexpr uint64_t kPollRetryMs = 50;
+// Memory for records that wait for JavaScript: about 450,000 deletions of
+// short paths, a storm's worth, while the output is behind. The least still
+// holds several of the largest records (8.5 KiB).
+constexpr size_t kDefaultQueueBytes = 64 << 20;
+constexpr double kMinQueueBytes = 64 << 10;
+constexpr double kMaxQueueBytes = 4.0 * (1 << 30);
 
 class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding> {
  public:
@@ -65,9 +62,14 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
                            InstanceMethod<&DeletionProgramsBinding::SetReportFailed>("setReportFailed"),
                            InstanceMethod<&DeletionProgramsBinding::Lost>("lost"),
                            InstanceMethod<&DeletionProgramsBinding::ForgetProcess>("forgetProcess"),
+                           InstanceMethod<&DeletionProgramsBinding::ForgetDirectories>("forgetDirectories"),
+                           InstanceMethod<&DeletionProgramsBinding::ClearScope>("clearScope"),
+                           InstanceMethod<&DeletionProgramsBinding::LearnScope>("learnScope"),
                            InstanceMethod<&DeletionProgramsBinding::Close>("close"),
                            InstanceAccessor<&DeletionProgramsBinding::TracesIoUring>("tracesIoUring"),
                            InstanceAccessor<&DeletionProgramsBinding::IoUringProblem>("ioUringProblem"),
+                           InstanceAccessor<&DeletionProgramsBinding::QueuedBytes>("queuedBytes"),
+                           InstanceAccessor<&DeletionProgramsBinding::PeakQueuedBytes>("peakQueuedBytes"),
                        });
   }
 
@@ -75,6 +77,7 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
     Napi::Env env = info.Env();
     if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "DeletionPrograms: onRecords must be a function");
     ProgramOptions options;
+    size_t queue_bytes = kDefaultQueueBytes;
     if (info[1].IsObject()) {
       Napi::Object given = info[1].As<Napi::Object>();
       Napi::Value btf_path = given.Get("btfPath");
@@ -101,12 +104,24 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
       } else if (!ring_bytes.IsUndefined()) {
         throw Napi::TypeError::New(env, "DeletionPrograms: ringBufferBytes must be a number");
       }
+      Napi::Value given_queue_bytes = given.Get("queueBytes");
+      if (given_queue_bytes.IsNumber()) {
+        double bytes = given_queue_bytes.As<Napi::Number>().DoubleValue();
+        if (!(bytes >= kMinQueueBytes && bytes <= kMaxQueueBytes) || bytes != std::floor(bytes)) {
+          throw Napi::RangeError::New(env, "DeletionPrograms: queueBytes must be a whole number from 64 KiB to 4 GiB");
+        }
+        queue_bytes = static_cast<size_t>(bytes);
+      } else if (!given_queue_bytes.IsUndefined()) {
+        throw Napi::TypeError::New(env, "DeletionPrograms: queueBytes must be a number");
+      }
     }
     on_records_ = Napi::Persistent(info[0].As<Napi::Function>());
     async_context_ = std::make_unique<Napi::AsyncContext>(env, "SyscallTraceRecords");
     try {
       programs_ = std::make_unique<DeletionPrograms>(options);
+      drain_ = std::make_unique<RingBufferDrain>(*programs_, queue_bytes, kBatchBytes);
     } catch (const SystemError& error) {
+      programs_.reset();  // now, not whenever the collector gets to this object
       throw ToJsError(env, error);
     }
     napi_add_env_cleanup_hook(env, OnEnvCleanup, this);
@@ -137,46 +152,47 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
     }
     uv_loop_t* loop = nullptr;
     napi_get_uv_event_loop(env, &loop);
-    poll_ = new uv_poll_t;
-    poll_->data = this;
-    uv_poll_init(loop, poll_, programs.poll_fd());
-    gather_timer_ = new uv_timer_t;
-    gather_timer_->data = this;
-    uv_timer_init(loop, gather_timer_);
-    if (!paused_) uv_poll_start(poll_, UV_READABLE, OnReadable);
+    records_waiting_ = new uv_async_t;
+    uv_async_init(loop, records_waiting_, OnRecordsWaiting);
+    records_waiting_->data = this;
+    try {
+      drain_->Start([handle = records_waiting_] { uv_async_send(handle); });
+    } catch (const SystemError& error) {
+      programs.Detach();
+      CloseRecordsWaiting();
+      throw ToJsError(env, error);
+    }
+    // What an earlier attach left in the queue goes first.
+    if (!paused_) uv_async_send(records_waiting_);
     Ref();  // keep this object alive while the loop may call into it
   }
 
-  // Detaches; what is still in the ring buffer is then taken with
-  // deliverWaiting(), at the pace JavaScript chooses.
+  // Detaches and stops the drain thread; what is still in the queue and the
+  // ring buffer is then taken with deliverWaiting(), at the pace JavaScript
+  // chooses.
   void Detach(const Napi::CallbackInfo& info) {
     DeletionPrograms& programs = Open(info.Env());
     if (!programs.attached()) return;
     programs.Detach();
-    StopPolling();
+    StopDelivery();
     Unref();
   }
 
-  // Takes no more records from the ring buffer until resume(); a delivery
-  // under way stops after the batch in hand.
-  void Pause(const Napi::CallbackInfo&) {
-    paused_ = true;
-    if (poll_ != nullptr) {
-      uv_poll_stop(poll_);
-      uv_timer_stop(gather_timer_);
-    }
-  }
+  // Delivers no more records until resume(); a delivery under way stops
+  // after the batch in hand. The drain thread goes on filling the queue.
+  void Pause(const Napi::CallbackInfo&) { paused_ = true; }
 
-  // Records that came while paused are delivered now, rather than on the
-  // next readable event: the kernel does not wake a reader that is behind.
+  // Records that came while paused are delivered now: the drain thread
+  // tells the loop only of records it adds.
   void Resume(const Napi::CallbackInfo&) {
     if (!paused_) return;
     paused_ = false;
-    if (poll_ != nullptr) uv_timer_start(gather_timer_, OnGathered, 0, 0);
+    if (records_waiting_ != nullptr) uv_async_send(records_waiting_);
   }
 
-  // deliverWaiting(): boolean — delivers what waits in the ring buffer now;
-  // true once none waits, false where pause() came first.
+  // deliverWaiting(): boolean — delivers what waits now, in the queue and,
+  // once detached, in the ring buffer; true once none waits, false where
+  // pause() came first.
   Napi::Value DeliverWaiting(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Open(env);
@@ -189,6 +205,16 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
 
   Napi::Value IoUringProblem(const Napi::CallbackInfo& info) {
     return Napi::String::New(info.Env(), Open(info.Env()).io_uring_problem());
+  }
+
+  Napi::Value QueuedBytes(const Napi::CallbackInfo& info) {
+    Open(info.Env());
+    return Napi::Number::New(info.Env(), static_cast<double>(drain_->queued_bytes()));
+  }
+
+  Napi::Value PeakQueuedBytes(const Napi::CallbackInfo& info) {
+    Open(info.Env());
+    return Napi::Number::New(info.Env(), static_cast<double>(drain_->peak_queued_bytes()));
   }
 
   void SetReportFailed(const Napi::CallbackInfo& info) {
@@ -205,10 +231,15 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
     } catch (const SystemError& error) {
       throw ToJsError(env, error);
     }
+    // A process record dropped from the queue is lost as one the kernel had
+    // no room for is: the kernel sends it again either way.
+    QueueLoss dropped = drain_->lost();
     Napi::Object result = Napi::Object::New(env);
     result.Set("deletions", Napi::Number::New(env, static_cast<double>(lost.deletions)));
-    result.Set("processes", Napi::Number::New(env, static_cast<double>(lost.processes)));
+    result.Set("processes", Napi::Number::New(env, static_cast<double>(lost.processes + dropped.processes)));
     result.Set("inFlight", Napi::Number::New(env, static_cast<double>(lost.in_flight)));
+    result.Set("queueFull", Napi::Number::New(env, static_cast<double>(dropped.deletions)));
+    result.Set("filtered", Napi::Number::New(env, static_cast<double>(lost.filtered)));
     return result;
   }
 
@@ -231,13 +262,37 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
     }
   }
 
+  void ForgetDirectories(const Napi::CallbackInfo& info) { Open(info.Env()).ForgetDirectories(); }
+
+  void ClearScope(const Napi::CallbackInfo& info) { Open(info.Env()).ClearScope(); }
+
+  // learnScope(fds: number[]): number
+  Napi::Value LearnScope(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsArray()) throw Napi::TypeError::New(env, "learnScope: expects an array of file descriptors");
+    Napi::Array given = info[0].As<Napi::Array>();
+    std::vector<int> fds;
+    for (uint32_t i = 0; i < given.Length(); i++) {
+      Napi::Value fd = given.Get(i);
+      if (!fd.IsNumber() || fd.As<Napi::Number>().DoubleValue() != fd.As<Napi::Number>().Int32Value() ||
+          fd.As<Napi::Number>().Int32Value() < 0) {
+        throw Napi::TypeError::New(env, "learnScope: each file descriptor must be a whole number, 0 or more");
+      }
+      fds.push_back(fd.As<Napi::Number>().Int32Value());
+    }
+    return Napi::Number::New(env, static_cast<double>(Open(env).LearnScope(fds)));
+  }
+
   void Close(const Napi::CallbackInfo&) {
     if (programs_ && programs_->attached()) Unref();
     Shutdown();
   }
 
+  // The thread is stopped and joined before the programs, whose ring buffer
+  // it reads, are destroyed.
   void Shutdown() {
-    StopPolling();
+    StopDelivery();
+    drain_.reset();
     programs_.reset();  // destroys the links: nothing stays attached
     if (env_cleanup_registered_) {
       napi_remove_env_cleanup_hook(Env(), OnEnvCleanup, this);
@@ -245,37 +300,27 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
     }
   }
 
-  void StopPolling() {
-    if (poll_ == nullptr) return;
-    uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
-    poll_ = nullptr;
-    uv_timer_stop(gather_timer_);
-    uv_close(reinterpret_cast<uv_handle_t*>(gather_timer_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); });
-    gather_timer_ = nullptr;
+  // Joins the drain thread, then closes the handle it signals: no signal can
+  // come after the close. The thread never waits for the loop, so this
+  // returns within a record even when called from inside onRecords.
+  void StopDelivery() {
+    if (records_waiting_ == nullptr) return;
+    drain_->Stop();
+    CloseRecordsWaiting();
   }
 
-  // The gather timer also retries after an error: it is stopped by pause()
-  // and closed with the poll handle, and never runs while the poll does, so
-  // a retry cannot come after detach(), close() or pause(). Nothing is
-  // reported: the loop's only way to JavaScript, an uncaught exception,
-  // would end the helper that the retry keeps delivering.
-  static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
-    auto* self = static_cast<DeletionProgramsBinding*>(handle->data);
-    uv_poll_stop(self->poll_);
-    uv_timer_start(self->gather_timer_, OnGathered, status < 0 ? kPollRetryMs : kGatherMs, 0);
+  void CloseRecordsWaiting() {
+    uv_close(reinterpret_cast<uv_handle_t*>(records_waiting_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_async_t*>(handle); });
+    records_waiting_ = nullptr;
   }
 
-  static void OnGathered(uv_timer_t* handle) {
+  // The drain thread added records to the queue, or met an error; or resume()
+  // or the previous turn asked for a turn.
+  static void OnRecordsWaiting(uv_async_t* handle) {
     auto* self = static_cast<DeletionProgramsBinding*>(handle->data);
     Delivery delivery = self->DeliverWaitingRecords(Caller::kLoop, kMaxBatchesPerTurn);
-    // The callback may have paused, detached or closed this programs.
-    if (self->paused_ || self->poll_ == nullptr) return;
-    if (delivery == Delivery::kTurnOver) {
-      uv_timer_start(self->gather_timer_, OnGathered, 0, 0);
-    } else {
-      uv_poll_start(self->poll_, UV_READABLE, OnReadable);
-    }
+    // The callback may have detached or closed the programs, closing this handle.
+    if (delivery == Delivery::kTurnOver && self->records_waiting_ == handle) uv_async_send(handle);
   }
 
   // Who asked for a delivery, and so who hears of an error in it: a caller
@@ -286,28 +331,32 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
   enum class Delivery {
     kAllDelivered,  // none waits (or the programs were closed)
     kPaused,        // the callback paused delivery
-    kTurnOver,      // max_batches were delivered; more may wait
+    kTurnOver,      // max_batches were delivered, or an error reported; more may wait
   };
 
-  // Drains the ring buffer into batches and hands each to JavaScript. The
-  // callback may close the programs, so they are looked up again after it.
+  // Hands the waiting records to JavaScript in batches, and the drain
+  // thread's errors as any of delivery's (even while paused). The callback
+  // may close the programs, so they are looked up again after it.
   Delivery DeliverWaitingRecords(Caller caller, size_t max_batches = SIZE_MAX) {
     Napi::Env env = Env();
     for (size_t batches = 0;; batches++) {
+      if (!drain_) return Delivery::kAllDelivered;
+      if (std::optional<SystemError> error = drain_->TakeError()) {
+        if (caller == Caller::kJavaScript) throw ToJsError(env, *error);
+        Napi::HandleScope scope(env);
+        napi_fatal_exception(env, ToJsError(env, *error).Value());
+        return Delivery::kTurnOver;  // the records go on at the next turn
+      }
       if (paused_) return Delivery::kPaused;
-      if (!programs_) return Delivery::kAllDelivered;
       if (batches == max_batches) return Delivery::kTurnOver;
-      batch_.clear();
-      bool more = false;
       try {
-        more = programs_->Drain(&batch_, kBatchBytes);
+        if (!drain_->TakeBatch(&batch_)) return Delivery::kAllDelivered;
       } catch (const SystemError& error) {
         if (caller == Caller::kJavaScript) throw ToJsError(env, error);
         Napi::HandleScope scope(env);
         napi_fatal_exception(env, ToJsError(env, error).Value());
         return Delivery::kAllDelivered;
       }
-      if (batch_.empty()) return Delivery::kAllDelivered;
       Napi::HandleScope scope(env);
       Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, batch_.data(), batch_.size());
       try {
@@ -315,17 +364,18 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
       } catch (const Napi::Error& error) {
         if (caller == Caller::kJavaScript) throw;
         napi_fatal_exception(env, error.Value());
-        return Delivery::kAllDelivered;
+        return Delivery::kTurnOver;  // where the exception is handled, delivery goes on
       }
-      if (!more) return paused_ ? Delivery::kPaused : Delivery::kAllDelivered;
     }
   }
 
+  // Declared in this order so that the drain, which reads the programs' ring
+  // buffer, is destroyed first.
   std::unique_ptr<DeletionPrograms> programs_;
+  std::unique_ptr<RingBufferDrain> drain_;
   Napi::FunctionReference on_records_;
   std::unique_ptr<Napi::AsyncContext> async_context_;
-  uv_poll_t* poll_ = nullptr;  // while attached
-  uv_timer_t* gather_timer_ = nullptr;  // while attached
+  uv_async_t* records_waiting_ = nullptr;  // while attached: the drain thread's way to the loop
   bool paused_ = false;
   std::vector<uint8_t> batch_;
   bool env_cleanup_registered_ = true;
