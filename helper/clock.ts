@@ -3,7 +3,8 @@
 // offset between that clock and the wall clock is sampled once per batch, so
 // that clock adjustments show up in the next batch.
 export class WallClock {
-  private offsetNs = 0n;
+  /** Wall-clock milliseconds at CLOCK_MONOTONIC 0: small enough for a double to hold to the microsecond. */
+  private offsetMs = 0;
   // A storm holds hundreds of deletions per millisecond, and formatting a
   // Date is among the dearest steps of an event: the last one is kept.
   private lastMs = NaN;
@@ -14,12 +15,12 @@ export class WallClock {
   }
 
   resync(): void {
-    this.offsetNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+    this.offsetMs = Date.now() - Number(process.hrtime.bigint()) / 1e6;
   }
 
   /** ISO-8601 with milliseconds, in UTC. */
-  toIso(monotonicNs: bigint): string {
-    const ms = Number((monotonicNs + this.offsetNs) / 1_000_000n);
+  toIso(monotonicNs: number): string {
+    const ms = Math.floor(this.offsetMs + monotonicNs / 1e6);
     if (ms !== this.lastMs) {
       this.lastMs = ms;
       this.lastIso = new Date(ms).toISOString();

@@ -1,15 +1,17 @@
 // A kernel deletion record, made into the DeletionEvent users see.
 import type { DeletionEvent, DeletionSyscall } from '../common/protocol';
+import type { KnownDirectory } from './directoryNames';
 import type { WallClock } from './clock';
 import { errnoName } from './errno';
 import type { RecordLayout } from './native';
-import { binaryOf, resolveDeletionPath, textOfBinary, UNKNOWN_START, type HostPathOf, type ResolvedPath, type TextWithBytes } from './paths';
+import { binaryOf, directoryFromNames, resolveDeletionPath, textOfBinary, UNKNOWN_START, type HostPathOf, type ResolvedPath, type TextWithBytes } from './paths';
 import type { ProcessInfo } from './processes';
 import type { DeletionRecord } from './records';
 
 const UNREADABLE_PATH = binaryOf(UNKNOWN_START);
 
-export function deletionPath(record: DeletionRecord, layout: RecordLayout, hostPathOf: HostPathOf): ResolvedPath {
+/** `directory`: the kernel's directory of the record, named once for all its records (directoryNames.ts). */
+export function deletionPath(record: DeletionRecord, layout: RecordLayout, hostPathOf: HostPathOf, directory?: KnownDirectory): ResolvedPath {
   const flags = layout.deletionFlags;
   if (record.flags & flags.pathUnreadable) {
     // The argument is unknown: nothing about the path is.
@@ -22,6 +24,7 @@ export function deletionPath(record: DeletionRecord, layout: RecordLayout, hostP
       lookupFrom: record.lookupFrom,
       lookupFailed: (record.flags & flags.lookupFailed) !== 0,
       directoryNames: record.directoryNames,
+      directoryPath: directory === undefined ? undefined : (directory.path ??= directoryFromNames(directory.names)),
       directoryComplete: (record.flags & flags.directoryIncomplete) === 0,
       namesBelowRoot: record.namesBelowRoot,
       foreign:
@@ -57,7 +60,7 @@ export function toDeletionEvent(
     abi: record.abi,
     directory: (record.flags & layout.deletionFlags.directory) !== 0,
     path: path.text,
-    pathArg: record.pathArg.toString('utf8'),
+    pathArg: textOfBinary(record.pathArg).text,
     complete: resolved.complete,
     mountNamespace: record.mountNamespace,
     result: record.result,
@@ -65,8 +68,8 @@ export function toDeletionEvent(
     tid: record.tid,
     ppid: record.ppid,
     uid: record.uid,
-    cgroupId: Number(record.cgroupId),
-    comm: record.comm.toString('utf8'),
+    cgroupId: record.cgroupId,
+    comm: record.comm,
     cmdline: process?.cmdline ?? [],
     ancestors: process?.ancestors ?? [],
   };
@@ -79,6 +82,6 @@ export function toDeletionEvent(
   if (process?.container !== undefined) event.container = process.container;
   if (record.result < 0) event.error = errnoName(record.result);
   if (record.flags & layout.deletionFlags.resultNotPosted) event.resultUnknown = true;
-  if (!record.threadName.equals(record.comm)) event.threadName = record.threadName.toString('utf8');
+  if (record.threadName !== record.comm) event.threadName = record.threadName;
   return event;
 }

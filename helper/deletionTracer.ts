@@ -11,11 +11,13 @@
 // nothing, and one that does not read costs the helper no memory beyond what
 // its output holds, and never holds up a deleter.
 import { isInScope, type PathScope } from '../common/directories';
-import { DEFAULT_MODE_CHOICE, type AttachMode, type DeletionEvent, type ModeChoice, type Scope, type TraceStats } from '../common/protocol';
+import { DEFAULT_MODE_CHOICE, QUEUE_MIB_DEFAULT, type AttachMode, type DeletionEvent, type ModeChoice, type Scope, type TraceStats } from '../common/protocol';
 import { withRealPathAliases } from '../common/scopeAliases';
 import { programsFor, readKernelFacts, unseenBy, type KernelFacts } from './attachModes';
 import { WallClock } from './clock';
 import { deletionPath, toDeletionEvent } from './deletionEvents';
+import { DirectoryNames } from './directoryNames';
+import { KernelScope } from './kernelScope';
 import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type RecordLayout } from './native';
 import { HostMounts } from './hostMounts';
 import { textOfBinary } from './paths';
@@ -45,9 +47,17 @@ export interface StartOptions {
  * least a page. A storm waits there while the output is behind.
  */
 export const RING_BUFFER_BYTES_VARIABLE = 'SYSCALL_TRACE_RING_BUFFER_BYTES';
+/** The queue's budget in bytes where the environment asks for other than --queue-mib: for tests that need it small. */
+export const QUEUE_BYTES_VARIABLE = 'SYSCALL_TRACE_QUEUE_BYTES';
 
 /** The kernel's own bound on process keys it remembers (bpf/deletions.bpf.c). */
 const PROCESS_CACHE_CAPACITY = 16384;
+/**
+ * Directories whose names are kept for the records that name them by id, in
+ * each of two generations: 65,536 directories of ~100 bytes of names, a few
+ * MiB at most, against a thread for each that deleted there.
+ */
+const DIRECTORY_GENERATION_SIZE = 65536;
 /** Losses are also checked this often, in case no batch comes to check them. */
 const LOSS_CHECK_MS = 1000;
 
@@ -55,9 +65,11 @@ export class DeletionTracer {
   private programs: DeletionPrograms | undefined;
   private readonly layout: RecordLayout;
   private readonly processes: ProcessCache;
+  private readonly directories = new DirectoryNames(DIRECTORY_GENERATION_SIZE, () => this.programs?.forgetDirectories());
   private readonly clock = new WallClock();
   private readonly hostMounts = new HostMounts();
   private scope: PathScope = undefined;
+  private readonly kernelScope = new KernelScope();
   private includeFailed = false;
   private seq = 0;
   private reported = 0;
@@ -73,7 +85,7 @@ export class DeletionTracer {
 
   constructor(
     private readonly listener: DeletionTracerListener,
-    private readonly programOptions: Omit<DeletionProgramsOptions, 'attachMode'> = ringBufferFromEnvironment(),
+    private readonly options: Omit<DeletionProgramsOptions, 'attachMode'> = programOptions(QUEUE_MIB_DEFAULT),
   ) {
     this.layout = loadAddon().layout;
     this.processes = new ProcessCache(PROCESS_CACHE_CAPACITY, (key) =>
@@ -123,7 +135,7 @@ export class DeletionTracer {
   load(): void {
     if (this.programs) return;
     const { DeletionPrograms } = loadAddon();
-    this.programs = new DeletionPrograms((batch) => this.onBatch(batch), { ...this.programOptions, attachMode: this.mode });
+    this.programs = new DeletionPrograms((batch) => this.onBatch(batch), { ...this.options, attachMode: this.mode });
     if (this.paused) this.programs.pause();
   }
 
@@ -131,16 +143,19 @@ export class DeletionTracer {
     if (this.stopping) throw new Error('the previous trace is still being stopped');
     this.load();
     const programs = this.programs!;
-    this.setScope(options.scope);
     this.includeFailed = options.includeFailed;
     programs.setReportFailed(options.includeFailed);
+    programs.clearScope();
     programs.attach();
+    // The kernel learns the scope from its attached programs; until then it sends everything.
+    this.setScope(options.scope);
     this.lossTimer = setInterval(() => this.checkLost(), LOSS_CHECK_MS);
     this.lossTimer.unref();
   }
 
   setScope(scope: Scope): void {
     this.scope = scope === 'system' ? undefined : compileScope(scope.paths);
+    if (this.programs) this.kernelScope.teach(this.programs, scope === 'system' ? undefined : scope.paths);
   }
 
   /**
@@ -180,11 +195,11 @@ export class DeletionTracer {
   }
 
   stats(): TraceStats {
-    const lost = this.programs?.lost() ?? { deletions: 0, processes: 0, inFlight: 0 };
+    const lost = this.programs?.lost() ?? { deletions: 0, processes: 0, inFlight: 0, queueFull: 0, filtered: 0 };
     return {
       events: this.reported,
-      lost: lost.deletions + lost.inFlight,
-      filtered: this.filtered,
+      lost: lost.deletions + lost.inFlight + lost.queueFull,
+      filtered: this.filtered + lost.filtered,
       lostCommandLines: lost.processes,
     };
   }
@@ -195,6 +210,7 @@ export class DeletionTracer {
     this.lossTimer = undefined;
     this.programs?.close();
     this.programs = undefined;
+    this.kernelScope.closeFolders();
     this.finishStopping();
   }
 
@@ -235,18 +251,24 @@ export class DeletionTracer {
   }
 
   private toReportedEvent(record: DeletionRecord): DeletionEvent | undefined {
+    const flags = this.layout.deletionFlags;
+    const directory = this.directories.complete(record, flags.directoryNamed, flags.directoryKnown, flags.directoryIncomplete);
+    // Dropped on its way here, and counted lost: it came for its directory's names only.
+    if (record.flags & flags.dropped) return undefined;
     if (record.result < 0 && !this.includeFailed) {
       this.filtered++;
       return undefined;
     }
-    const resolved = deletionPath(record, this.layout, (dev, filesystemPath) => this.hostPath(dev, filesystemPath));
-    // An incomplete path cannot be placed under a directory, so a scoped trace leaves it out.
-    if (this.scope !== undefined && !resolved.complete) {
+    const resolved = deletionPath(record, this.layout, (dev, filesystemPath) => this.hostPath(dev, filesystemPath), directory);
+    // The kernel met a traced folder on the directory's way up: in scope, whatever the path's text.
+    const inScope = (record.flags & flags.inScope) !== 0;
+    // Otherwise an incomplete path cannot be placed under a directory, so a scoped trace leaves it out.
+    if (this.scope !== undefined && !inScope && !resolved.complete) {
       this.filtered++;
       return undefined;
     }
     const path = textOfBinary(resolved.binary);
-    if (!isInScope(path.text, this.scope)) {
+    if (!inScope && !isInScope(path.text, this.scope)) {
       this.filtered++;
       return undefined;
     }
@@ -268,7 +290,7 @@ export class DeletionTracer {
   private checkLost(): void {
     if (!this.programs) return;
     const lost = this.programs.lost();
-    const total = lost.deletions + lost.inFlight;
+    const total = lost.deletions + lost.inFlight + lost.queueFull;
     if (total > this.lostReported) {
       this.lostReported = total;
       this.listener.onLost(total);
@@ -276,9 +298,14 @@ export class DeletionTracer {
   }
 }
 
-function ringBufferFromEnvironment(): Omit<DeletionProgramsOptions, 'attachMode'> {
-  const given = process.env[RING_BUFFER_BYTES_VARIABLE];
-  return given === undefined || given === '' ? {} : { ringBufferBytes: Number(given) };
+/** The addon's options: the queue's budget of --queue-mib, unless the environment sets it or the ring buffer's size. */
+export function programOptions(queueMib: number): Omit<DeletionProgramsOptions, 'attachMode'> {
+  const options: Omit<DeletionProgramsOptions, 'attachMode'> = { queueBytes: queueMib * 2 ** 20 };
+  const ringBytes = process.env[RING_BUFFER_BYTES_VARIABLE];
+  if (ringBytes !== undefined && ringBytes !== '') options.ringBufferBytes = Number(ringBytes);
+  const queueBytes = process.env[QUEUE_BYTES_VARIABLE];
+  if (queueBytes !== undefined && queueBytes !== '') options.queueBytes = Number(queueBytes);
+  return options;
 }
 
 /**

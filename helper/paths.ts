@@ -24,7 +24,8 @@ export interface ResolvedPath {
 
 /** What the kernel found for one deletion (bpf/deletions.h, struct deletion_record). */
 export interface DeletionPathParts {
-  pathArg: Buffer;
+  /** As a binary string (one character per byte). */
+  pathArg: string;
   /** Where the deleted entry's own name starts in pathArg. */
   nameAt: number;
   /** Where the part of pathArg that is relative to the lookup's base starts. */
@@ -32,7 +33,9 @@ export interface DeletionPathParts {
   /** The kernel could not find the directory: directoryNames name the base, and pathArg[lookupFrom, nameAt) is joined as text. */
   lookupFailed: boolean;
   /** The directory's names, innermost first. */
-  directoryNames: Buffer[];
+  directoryNames: readonly Buffer[];
+  /** directoryFromNames(directoryNames), where it was made once for many records. */
+  directoryPath?: string;
   /** Whether the walk up reached its end. */
   directoryComplete: boolean;
   /** How many of directoryNames lie below the process's root; undefined where the walk never passed it. */
@@ -41,7 +44,7 @@ export interface DeletionPathParts {
   foreign?: {
     filesystemDev: number;
     namesBelowMountRoot: number | undefined;
-    filesystemNames: Buffer[];
+    filesystemNames: readonly Buffer[];
     filesystemComplete: boolean;
   };
 }
@@ -58,7 +61,7 @@ export type HostPathOf = (dev: number, filesystemPath: string) => string | undef
  * the directory's path inside its file system, through the host's mounts.
  */
 export function resolveDeletionPath(parts: DeletionPathParts, hostPathOf: HostPathOf): ResolvedPath {
-  const argument = parts.pathArg.toString('latin1');
+  const argument = parts.pathArg;
   // What rm -r, find -delete and most deleters pass, on the host: one name in
   // a directory the kernel named to the host's root, which the process shares.
   if (
@@ -69,7 +72,7 @@ export function resolveDeletionPath(parts: DeletionPathParts, hostPathOf: HostPa
     parts.namesBelowRoot === parts.directoryNames.length &&
     isPlainName(argument)
   ) {
-    const directory = directoryFromNames(parts.directoryNames);
+    const directory = parts.directoryPath ?? directoryFromNames(parts.directoryNames);
     return { binary: directory === '/' ? `/${argument}` : `${directory}/${argument}`, complete: true };
   }
   const ownName = trimTrailingSlashes(argument.slice(parts.nameAt)).replace(/^\/+/, '');
@@ -119,7 +122,7 @@ function unknownStart(knownOutermostFirst: string[], tail: string): ResolvedPath
   return { binary: UNKNOWN_START_BINARY + trimTrailingSlashes(known === '.' ? '' : known), complete: false };
 }
 
-function outermostFirst(innermostFirst: Buffer[]): string[] {
+function outermostFirst(innermostFirst: readonly Buffer[]): string[] {
   return [...innermostFirst].reverse().map(latin1);
 }
 
@@ -144,7 +147,7 @@ function latin1(name: Buffer): string {
 }
 
 /** "/a/b" from the innermost-first names ["b", "a"]. */
-export function directoryFromNames(innermostFirst: Buffer[]): string {
+export function directoryFromNames(innermostFirst: readonly Buffer[]): string {
   let directory = '';
   for (let i = innermostFirst.length - 1; i >= 0; i--) directory += '/' + innermostFirst[i].toString('latin1');
   return directory || '/';

@@ -26,7 +26,7 @@ const it = traceTest.extend('deepest', ({ scratch }) => {
 });
 
 describe('a path deeper than the kernel walks', () => {
-  /** The deletion of `victim` by rm, traced over the whole system: a scoped trace leaves incomplete paths out. */
+  /** The deletion of `victim` by rm, traced over the whole system. */
   async function deleteVictim(deepest: string): Promise<DeletionEvent> {
     const { events, program: rm } = await traceProgram({}, 'rm', ['victim'], { cwd: deepest });
     const ours = events.filter((event) => event.pid === rm.pid);
@@ -50,8 +50,18 @@ describe('a path deeper than the kernel walks', () => {
     expect(knownTail.split('/').filter(Boolean)).toHaveLength(WALK_MAX_STEPS + 1);
   });
 
-  it('leaves the path out of a trace scoped to a directory, which it cannot be placed under', async ({ scratch, deepest }) => {
-    const { events, stats } = await traceWhile({ paths: [scratch] }, () => run('rm', ['victim'], { cwd: deepest }));
+  it('reports the path inside a traced folder, as far as it is known: the kernel met the folder above', async ({ scratch, deepest }) => {
+    const { events } = await traceWhile({ paths: [scratch] }, () => run('rm', ['victim'], { cwd: deepest }));
+
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ complete: false, result: 0 });
+    expect(events[0].path.endsWith(`/${path.basename(deepest)}/victim`)).toBe(true);
+  });
+
+  it('leaves it out of a trace scoped to a folder it is not in', async ({ scratch, deepest }) => {
+    const elsewhere = path.join(scratch, 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    const { events, stats } = await traceWhile({ paths: [elsewhere] }, () => run('rm', ['victim'], { cwd: deepest }));
 
     expect(events).toEqual([]);
     expect(stats.filtered).toBeGreaterThanOrEqual(1);

@@ -1,14 +1,15 @@
 // Back-pressure between the kernel and a JSON-RPC client. While the client is
-// behind, the helper takes no more records from the kernel's ring buffer: a
-// client that reads gets every deletion of a storm; one that does not read
-// leaves the helper's memory bounded, never holds up a deleting process, and
-// the deletions the ring buffer had no room for are counted by the kernel and
-// reported as lost.
+// behind, the helper hands JavaScript no more records: the addon's thread
+// keeps taking them from the kernel's ring buffer into its queue, up to the
+// queue's budget. A client that reads gets every deletion of a storm; one
+// that does not read leaves the helper's memory bounded, never holds up a
+// deleting process, and the deletions the queue (or the ring buffer) had no
+// room for are counted and reported as lost.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
+import { QUEUE_BYTES_VARIABLE, RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
 import { StatsRequest, StopRequest, type TraceStats } from '../../common/protocol';
 import { residentBytes, spawnHelper, startTracing, type HelperUnderTest } from './support/helperServer';
 import { run } from './support/programs';
@@ -16,7 +17,7 @@ import { makeScratchDirectory, removeScratchDirectory } from './support/scratch'
 import { makeStormTree, removeStormTree, type StormTree } from './support/stormTree';
 
 describe('a client that does not read', () => {
-  /** Far more than the helper holds for a client and a 1 MiB ring buffer together (about 7,000 records). */
+  /** Far more than the helper holds for a client, a 1 MiB ring buffer and a 1 MiB queue together (about 15,000 records). */
   const DELETIONS = 40_000;
   /** Node and V8, the addon and its ring buffer, and the deletions waiting for the client. */
   const MEMORY_BOUND_BYTES = 200 * 1024 * 1024;
@@ -31,8 +32,8 @@ describe('a client that does not read', () => {
 
   beforeAll(async () => {
     scratch = makeScratchDirectory();
-    // A small ring buffer, so that it overflows within a test's worth of deletions.
-    helper = spawnHelper({ env: { [RING_BUFFER_BYTES_VARIABLE]: String(1 << 20) } });
+    // A small ring buffer and queue, so that they overflow within a test's worth of deletions.
+    helper = spawnHelper({ env: { [RING_BUFFER_BYTES_VARIABLE]: String(1 << 20), [QUEUE_BYTES_VARIABLE]: String(1 << 20) } });
     await startTracing(helper, scratch);
 
     helper.child.stdout.pause();
@@ -76,7 +77,7 @@ describe('a client that does not read', () => {
     expect([...paths].filter((reported) => !deleted.has(reported))).toEqual([]);
   });
 
-  it('loses what the ring buffer could not hold, and only that: the helper drops nothing, so received and lost make up every deletion', () => {
+  it('loses what the queue and the ring buffer could not hold, and only that: received and lost make up every deletion', () => {
     expect(stopped.lost).toBeGreaterThan(0);
     expect(helper.deletions.length).toBeLessThan(DELETIONS);
     // The kernel counts losses before the scope is applied, so a deletion

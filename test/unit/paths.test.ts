@@ -51,7 +51,7 @@ function deletion(pathArg: string | Buffer, overrides: Partial<DeletionPathParts
   const bytes = Buffer.from(pathArg);
   const directoryNames = overrides.directoryNames ?? [];
   return {
-    pathArg: bytes,
+    pathArg: bytes.toString('latin1'),
     nameAt: ownNameAt(bytes.toString('latin1')),
     lookupFrom: 0,
     lookupFailed: false,
@@ -316,7 +316,7 @@ describe('textOfBinary', () => {
 describe('resolveDeletionPath on the edges', () => {
   const noHost = (): string | undefined => undefined;
   const parts = (overrides: Partial<Parameters<typeof resolveDeletionPath>[0]>): Parameters<typeof resolveDeletionPath>[0] => ({
-    pathArg: Buffer.from('x'),
+    pathArg: 'x',
     nameAt: 0,
     lookupFrom: 0,
     lookupFailed: false,
@@ -328,7 +328,7 @@ describe('resolveDeletionPath on the edges', () => {
 
   it('starts an unknown path with one "…/", also where the text was absolute', () => {
     const resolved = resolveDeletionPath(
-      parts({ pathArg: Buffer.from('/proc/4321/cwd/x'), nameAt: 15, lookupFailed: true, directoryComplete: false, namesBelowRoot: undefined }),
+      parts({ pathArg: '/proc/4321/cwd/x', nameAt: 15, lookupFailed: true, directoryComplete: false, namesBelowRoot: undefined }),
       noHost,
     );
     expect(resolved).toEqual({ binary: '…/proc/4321/cwd/x'.replace('…', Buffer.from('…').toString('latin1')), complete: false });
@@ -337,7 +337,7 @@ describe('resolveDeletionPath on the edges', () => {
   it('never climbs above the process\'s root with the text of a failed lookup', () => {
     const resolved = resolveDeletionPath(
       parts({
-        pathArg: Buffer.from('slowlink/../../../../x'),
+        pathArg: 'slowlink/../../../../x',
         nameAt: 21,
         lookupFailed: true,
         directoryNames: ['u', 'home', 'jail'].map((name) => Buffer.from(name)),

@@ -23,8 +23,8 @@ const headerReadAsWritten = {
   flags: layout.deletionFlags.foreignNamespace | layout.deletionFlags.procLinkUnresolved,
   dirfd: 7,
   result: 0,
-  startNs: 5_000_000_123n,
-  cgroupId: 9876n,
+  startNs: 5_000_000_123,
+  cgroupId: 9876,
   process: key,
   tid: 4243,
   ppid: 1,
@@ -73,7 +73,7 @@ function processFields(overrides: Partial<ProcessFields> = {}): ProcessFields {
   };
 }
 
-const text = (bytes: Buffer[]): string[] => bytes.map((bytes) => bytes.toString());
+const text = (bytes: readonly Buffer[]): string[] => bytes.map((bytes) => bytes.toString());
 
 describe('decoding a deletion record', () => {
   it('reads every field of the header', () => {
@@ -104,6 +104,14 @@ describe('decoding a deletion record', () => {
     expect(record).toMatchObject({ lookupFrom: 15, nameAt: 15 });
   });
 
+  it('reads 64-bit fields without a BigInt: a start time after 30 years of uptime to within 128 ns, a large cgroup id', () => {
+    const thirtyYearsNs = 30 * 365 * 86_400 * 1e9 + 123_456;
+    const record = decodedDeletion({ startNs: thirtyYearsNs, cgroupId: 2 ** 40 + 5 });
+
+    expect(Math.abs(record.startNs - thirtyYearsNs)).toBeLessThanOrEqual(128);
+    expect(record.cgroupId).toBe(2 ** 40 + 5);
+  });
+
   it('reads a failed call\'s negative result and a negative dirfd', () => {
     const record = decodedDeletion({ result: -2, dirfd: AT_FDCWD });
 
@@ -119,7 +127,7 @@ describe('decoding a deletion record', () => {
     const bytes = Buffer.from([0x66, 0xff, 0x0a, 0x1b]);
     const record = decodedDeletion({ pathArg: bytes, directoryNames: [bytes], namesBelowRoot: 1, namesBelowMountRoot: 1, filesystemNames: [bytes] });
 
-    expect(record.pathArg).toEqual(bytes);
+    expect(Buffer.from(record.pathArg, 'latin1')).toEqual(bytes);
     expect(record.directoryNames).toEqual([bytes]);
     expect(record.filesystemNames).toEqual([bytes]);
   });

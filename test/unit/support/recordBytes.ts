@@ -14,8 +14,8 @@ export interface DeletionFields {
   flags: number;
   dirfd: number;
   result: number;
-  startNs: bigint;
-  cgroupId: bigint;
+  startNs: number;
+  cgroupId: number;
   process: ProcessKeyFields;
   tid: number;
   ppid: number;
@@ -36,6 +36,8 @@ export interface DeletionFields {
   namesBelowMountRoot: number | undefined;
   /** Innermost first, after the directory names; each is written with its NUL. */
   filesystemNames: Buffer[];
+  /** The kernel's directory id: its high 32 bits (a thread id) and low 32 bits (a count); 0 where absent. */
+  directoryId?: { thread: number; count: number };
 }
 
 export interface ProcessFields {
@@ -74,11 +76,13 @@ export function deletionRecord(fields: DeletionFields, layout: RecordLayout): Bu
   record[at.kind] = layout.recordKinds.deletion;
   record[at.syscall] = fields.syscall;
   record[at.abi] = fields.abi;
-  record[at.flags] = fields.flags;
+  record.writeUInt16LE(fields.flags, at.flags);
   record.writeInt32LE(fields.dirfd, at.dirfd);
+  record.writeUInt32LE(fields.directoryId?.count ?? 0, at.directory_id);
+  record.writeUInt32LE(fields.directoryId?.thread ?? 0, at.directory_id + 4);
   record.writeBigInt64LE(BigInt(fields.result), at.result);
-  record.writeBigUInt64LE(fields.startNs, at.start_ns);
-  record.writeBigUInt64LE(fields.cgroupId, at.cgroup_id);
+  record.writeBigUInt64LE(BigInt(fields.startNs), at.start_ns);
+  record.writeBigUInt64LE(BigInt(fields.cgroupId), at.cgroup_id);
   writeProcessKey(record, at.process, fields.process, layout);
   record.writeUInt32LE(fields.tid, at.tid);
   record.writeUInt32LE(fields.ppid, at.ppid);
