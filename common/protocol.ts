@@ -128,14 +128,14 @@ export interface TraceStats {
   events: number;
   /**
    * Deletions that never reached the client: the kernel's ring buffer was
-   * full. While the client is behind, the helper stops taking records from
-   * that buffer rather than dropping any, so this is all the loss there is,
-   * a slow client's included.
+   * full, or the addon's queue (--queue-mib). While the client is behind, the
+   * queue holds what the kernel sends, so this is all the loss there is, a
+   * slow client's included.
    */
   lost: number;
-  /** Deletions seen but not reported: outside the scope, or failed while failures are not wanted. */
+  /** Deletions seen but not reported: outside the scope (in the kernel or in the helper), or failed while failures are not wanted. */
   filtered: number;
-  /** Command lines the kernel could not deliver; their deletions carry an empty cmdline. */
+  /** Command lines the ring buffer or the queue could not deliver; their deletions carry an empty cmdline. */
   lostCommandLines: number;
 }
 
@@ -241,6 +241,21 @@ export const HelperErrorCodes = {
   /** The kernel refused to trace (no BTF, verifier rejection, ...); the message says why. */
   TracingFailed: -32003,
 } as const;
+
+/**
+ * The helper's --queue-mib (both commands): memory for the deletions taken
+ * from the kernel that wait for JavaScript, the client or the terminal; what
+ * finds it full is counted lost (ARCHITECTURE.md, "Back-pressure and loss").
+ */
+export const QUEUE_MIB_DEFAULT = 64;
+export const QUEUE_MIB_MAX = 4096;
+
+/** `--queue-mib N` as given: a whole number of MiB from 1 to QUEUE_MIB_MAX, else undefined. */
+export function parseQueueMib(given: string): number | undefined {
+  if (!/^\d+$/.test(given)) return undefined;
+  const mib = Number(given);
+  return mib >= 1 && mib <= QUEUE_MIB_MAX ? mib : undefined;
+}
 
 /** Batching of trace/deletions: a batch is sent when it is this old or this large, whichever comes first. */
 export const DELETIONS_FLUSH_MS = 50;

@@ -29,6 +29,8 @@ export interface LaunchOptions {
   listener: HelperListener;
   /** Which kernel programs the helper loads at its start (its --mode); undefined: DEFAULT_MODE_CHOICE. */
   attachMode?: ModeChoice;
+  /** The helper's --queue-mib; undefined: its default. */
+  queueMib?: number;
   /** One line for the log: what is tried, and every line the helper writes to stderr. */
   log(line: string): void;
   /** What the person waits for now, for the progress notification. */
@@ -87,7 +89,7 @@ async function launchWith(method: ElevationMethod, options: LaunchOptions): Prom
     password = await options.askSudoPassword();
     if (password === undefined) throw new LaunchError(NO_PASSWORD_MESSAGE);
   }
-  const commandLine = helperCommandLine(method, runtime, mode);
+  const commandLine = helperCommandLine(method, runtime, mode, options.queueMib);
   const shown = shellCommandLine([commandLine.command, ...commandLine.args]);
   options.log(`starting the helper (${method}, ${mode} mode): ${shown}`);
   if (method === 'pkexec') {

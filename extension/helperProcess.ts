@@ -28,8 +28,10 @@ export interface HelperCommandLine {
  * sees when it asks (startupConversation.ts). Without -k, credentials sudo has
  * cached are used.
  */
-export function helperCommandLine(method: ElevationMethod, runtime: HelperRuntime, mode: ModeChoice): HelperCommandLine {
+/** `queueMib`: the helper's --queue-mib (syscallTrace.queueMemoryMiB); absent: the helper's default. */
+export function helperCommandLine(method: ElevationMethod, runtime: HelperRuntime, mode: ModeChoice, queueMib?: number): HelperCommandLine {
   const node = [runtime.execPath, runtime.helperScript, '--stdio', '--mode', mode];
+  if (queueMib !== undefined) node.push('--queue-mib', String(queueMib));
   const asNode = [ENV, 'ELECTRON_RUN_AS_NODE=1', ...node];
   switch (method) {
     case 'direct':

@@ -1,20 +1,26 @@
 // The `syscallTrace.*` settings, read with their defaults.
 import * as vscode from 'vscode';
 
-import { MODE_CHOICES, type ModeChoice } from '../common/protocol';
+import { MODE_CHOICES, QUEUE_MIB_DEFAULT, QUEUE_MIB_MAX, type ModeChoice } from '../common/protocol';
 import type { ElevationSetting } from './elevation';
 import { CONFIGURATION } from './names';
 import type { ScopeChoice } from './scope';
 import type { Grouping } from './treeModel';
+
+const MIB = 1024 * 1024;
 
 export interface Settings {
   elevation: ElevationSetting;
   scope: ScopeChoice;
   groupBy: Grouping;
   maxEvents: number;
+  /** syscallTrace.maxEventMemoryMiB, in bytes. */
+  maxEventBytes: number;
   showFailed: boolean;
   /** Undefined: the helper's default mode ("complete"). */
   attachMode: ModeChoice | undefined;
+  /** syscallTrace.queueMemoryMiB: the helper's --queue-mib, for the next helper started. */
+  queueMib: number;
 }
 
 export function readSettings(): Settings {
@@ -24,8 +30,10 @@ export function readSettings(): Settings {
     scope: configuration.get<string>('scope', 'workspaceFolders') === 'system' ? { kind: 'system' } : { kind: 'workspaceFolders' },
     groupBy: configuration.get<Grouping>('groupBy', 'folder'),
     maxEvents: Math.max(1, Math.floor(configuration.get<number>('maxEvents', 100_000))),
+    maxEventBytes: Math.max(1, Math.floor(configuration.get<number>('maxEventMemoryMiB', 256))) * MIB,
     showFailed: configuration.get<boolean>('showFailed', false),
     attachMode: MODE_CHOICES.find((mode) => mode === configuration.get<string>('attachMode', 'complete')),
+    queueMib: Math.min(QUEUE_MIB_MAX, Math.max(1, Math.floor(configuration.get<number>('queueMemoryMiB', QUEUE_MIB_DEFAULT)))),
   };
 }
 

@@ -179,6 +179,7 @@ export class TracingSession implements vscode.Disposable {
       offerSudoRetry: () => offerSudoRetry(),
       listener: { onDeletions: (events) => this.onDeletions(events), onLost: (lost) => this.onLost(lost) },
       attachMode: mode,
+      queueMib: readSettings().queueMib,
       log: (line) => log.appendLine(line),
       progress: (message) => progress.report({ message }),
     });

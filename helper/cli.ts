@@ -1,4 +1,4 @@
-// The terminal command: `npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode raw|tracepoint]`.
+// The terminal command: `npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode MODE] [--queue-mib N]`.
 //
 // Without --jsonl, one line per deletion (time, pid, comm, result, path) on
 // stdout, and what is not a deletion on stderr. With --jsonl, JSON lines on
@@ -19,13 +19,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DEFAULT_MODE_CHOICE, MODE_CHOICES, type DeletionEvent, type ModeChoice, type Scope } from '../common/protocol';
+import { DEFAULT_MODE_CHOICE, MODE_CHOICES, parseQueueMib, QUEUE_MIB_DEFAULT, QUEUE_MIB_MAX, type DeletionEvent, type ModeChoice, type Scope } from '../common/protocol';
 import { escapeText, shownPath } from '../common/shownText';
 import { BacklogValve } from './backlogValve';
-import { DeletionTracer } from './deletionTracer';
+import { deletionJson } from './deletionJson';
+import { DeletionTracer, programOptions } from './deletionTracer';
 import { loadThenGiveUpPrivileges } from './loadThenDrop';
 
-export const TRACE_USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode MODE]
+export const TRACE_USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode MODE] [--queue-mib N]
   --jsonl       one JSON object per line
   --path DIR    only deletions at or below DIR (repeatable); default: the whole system
   --failed      also deletions that failed
@@ -36,7 +37,10 @@ export const TRACE_USAGE = `usage: npm run --silent trace -- [--jsonl] [--path D
                 raw        raw tracepoints on every syscall; sees every ABI
                 tracepoint-without-32-bit
                            the deletion syscalls' own tracepoints: cheaper, but
-                           blind to deletions by 32-bit programs`;
+                           blind to deletions by 32-bit programs
+  --queue-mib N memory for deletions taken from the kernel that wait to be
+                written (default: ${QUEUE_MIB_DEFAULT}, at most ${QUEUE_MIB_MAX}); what finds it
+                full is counted lost`;
 
 /** About 8,000 JSON lines waiting for the reader, 2,000 once it has caught up enough to go on. */
 const PAUSE_ABOVE_BYTES = 4 << 20;
@@ -48,6 +52,8 @@ interface TraceCommandOptions {
   includeFailed: boolean;
   /** Absent: DEFAULT_MODE_CHOICE. */
   attachMode?: ModeChoice;
+  /** Absent: QUEUE_MIB_DEFAULT. */
+  queueMib?: number;
 }
 
 export function parseTraceArguments(args: string[], cwd: string): TraceCommandOptions {
@@ -58,6 +64,7 @@ export function parseTraceArguments(args: string[], cwd: string): TraceCommandOp
       path: { type: 'string', multiple: true },
       failed: { type: 'boolean', default: false },
       mode: { type: 'string' },
+      'queue-mib': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -70,11 +77,17 @@ export function parseTraceArguments(args: string[], cwd: string): TraceCommandOp
   if (mode !== undefined && !MODE_CHOICES.includes(mode as ModeChoice)) {
     throw new TypeError(`--mode must be ${MODE_CHOICES.join(', ')}, not ${JSON.stringify(mode)}`);
   }
+  const givenQueueMib = values['queue-mib'];
+  const queueMib = givenQueueMib === undefined ? undefined : parseQueueMib(givenQueueMib);
+  if (givenQueueMib !== undefined && queueMib === undefined) {
+    throw new TypeError(`--queue-mib must be a whole number from 1 to ${QUEUE_MIB_MAX}, not ${JSON.stringify(givenQueueMib)}`);
+  }
   return {
     jsonl: values.jsonl === true,
     scope: paths.length > 0 ? { paths } : 'system',
     includeFailed: values.failed === true,
     ...(mode !== undefined ? { attachMode: mode as ModeChoice } : {}),
+    ...(queueMib !== undefined ? { queueMib } : {}),
   };
 }
 
@@ -83,22 +96,8 @@ export function formatDeletionLine(event: DeletionEvent): string {
   return `${event.time} ${String(event.pid).padStart(7)} ${escapeText(event.comm).padEnd(15)} ${status.padEnd(7)} ${shownPath(event)}${event.directory ? '/' : ''}`;
 }
 
-// Every event of one process shares its cmdline and ancestors arrays
-// (processes.ts), so their JSON is made once and reused for the thousands of
-// deletions a storm brings; keyed by the cmdline array, which belongs to one
-// process's information.
-const processJson = new WeakMap<readonly string[], string>();
-
 /** The --jsonl line of a deletion, without its newline. */
-export function formatDeletionJson(event: DeletionEvent): string {
-  const { cmdline, ancestors, ...rest } = event;
-  let processPart = processJson.get(cmdline);
-  if (processPart === undefined) {
-    processPart = `"cmdline":${JSON.stringify(cmdline)},"ancestors":${JSON.stringify(ancestors)}`;
-    processJson.set(cmdline, processPart);
-  }
-  return `{"type":"deletion",${JSON.stringify(rest).slice(1, -1)},${processPart}}`;
-}
+export const formatDeletionJson = deletionJson;
 
 export function runTraceCommand(args: string[]): void {
   let options: TraceCommandOptions;
@@ -116,24 +115,27 @@ export function runTraceCommand(args: string[]): void {
     stdout.write(text, regulate);
     regulate();
   };
-  const tracer = new DeletionTracer({
-    onDeletions(events) {
-      let chunk = '';
-      if (options.jsonl) {
-        for (const event of events) chunk += formatDeletionJson(event) + '\n';
-      } else {
-        for (const event of events) chunk += formatDeletionLine(event) + '\n';
-      }
-      write(chunk);
+  const tracer = new DeletionTracer(
+    {
+      onDeletions(events) {
+        let chunk = '';
+        if (options.jsonl) {
+          for (const event of events) chunk += formatDeletionJson(event) + '\n';
+        } else {
+          for (const event of events) chunk += formatDeletionLine(event) + '\n';
+        }
+        write(chunk);
+      },
+      onLost(lost) {
+        if (options.jsonl) write(JSON.stringify({ type: 'lost', lost }) + '\n');
+        else process.stderr.write(`syscall-trace: ${lost} deletions lost so far (the kernel's ring buffer or the helper's queue was full)\n`);
+      },
+      onProblem(message) {
+        process.stderr.write(`syscall-trace: ${message}\n`);
+      },
     },
-    onLost(lost) {
-      if (options.jsonl) write(JSON.stringify({ type: 'lost', lost }) + '\n');
-      else process.stderr.write(`syscall-trace: ${lost} deletions lost so far (the ring buffer was full)\n`);
-    },
-    onProblem(message) {
-      process.stderr.write(`syscall-trace: ${message}\n`);
-    },
-  });
+    programOptions(options.queueMib ?? QUEUE_MIB_DEFAULT),
+  );
 
   const stdoutPace = new BacklogValve({ pauseAbove: PAUSE_ABOVE_BYTES, resumeAtOrBelow: RESUME_AT_BYTES }, tracer);
 

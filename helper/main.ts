@@ -1,24 +1,26 @@
 // The privileged helper's entry point (dist/helper.js).
-//   node dist/helper.js --stdio [--mode MODE]             JSON-RPC on stdin/stdout, for the extension
-//   node dist/helper.js trace [--jsonl] [--path DIR]... [--failed] [--mode MODE]   the terminal command
+//   node dist/helper.js --stdio [--mode MODE] [--queue-mib N]   JSON-RPC on stdin/stdout, for the extension
+//   node dist/helper.js trace [--jsonl] [--path DIR]... [--failed] [--mode MODE] [--queue-mib N]   the terminal command
 // protocolStdout comes first: with --stdio it takes stdout away from
 // everything else before any other module runs.
 import { claimProtocolOutput } from './protocolStdout';
 
-import { DEFAULT_MODE_CHOICE, MODE_CHOICES, type ModeChoice } from '../common/protocol';
+import { parseArgs } from 'node:util';
+
+import { DEFAULT_MODE_CHOICE, MODE_CHOICES, parseQueueMib, QUEUE_MIB_DEFAULT, type ModeChoice } from '../common/protocol';
 import { runTraceCommand } from './cli';
 import { AddonLoadError } from './native';
 import { serveOverStdio } from './server';
 
-const USAGE = `usage: node dist/helper.js --stdio [--mode MODE]
-       node dist/helper.js trace [--jsonl] [--path DIR]... [--failed] [--mode MODE]`;
+const USAGE = `usage: node dist/helper.js --stdio [--mode MODE] [--queue-mib N]
+       node dist/helper.js trace [--jsonl] [--path DIR]... [--failed] [--mode MODE] [--queue-mib N]`;
 
 function main(args: string[]): void {
   const [command, ...rest] = args;
   if (command === '--stdio') {
-    const attachMode = stdioAttachMode(rest);
-    if (attachMode !== undefined) {
-      serveOverStdio(claimProtocolOutput(), attachMode);
+    const options = stdioOptions(rest);
+    if (options !== undefined) {
+      serveOverStdio(claimProtocolOutput(), options.attachMode, options.queueMib);
       return;
     }
   }
@@ -30,11 +32,18 @@ function main(args: string[]): void {
   process.exitCode = 2;
 }
 
-/** `--mode MODE` or nothing; undefined for anything else. */
-function stdioAttachMode(rest: string[]): ModeChoice | undefined {
-  if (rest.length === 0) return DEFAULT_MODE_CHOICE;
-  if (rest.length === 2 && rest[0] === '--mode' && (MODE_CHOICES as readonly string[]).includes(rest[1])) return rest[1] as ModeChoice;
-  return undefined;
+/** `--mode MODE` and `--queue-mib N`, each optional; undefined for anything else. */
+function stdioOptions(rest: string[]): { attachMode: ModeChoice; queueMib: number } | undefined {
+  let values: { mode?: string; 'queue-mib'?: string };
+  try {
+    ({ values } = parseArgs({ args: rest, options: { mode: { type: 'string' }, 'queue-mib': { type: 'string' } }, strict: true }));
+  } catch {
+    return undefined;
+  }
+  const attachMode = values.mode ?? DEFAULT_MODE_CHOICE;
+  const queueMib = values['queue-mib'] === undefined ? QUEUE_MIB_DEFAULT : parseQueueMib(values['queue-mib']);
+  if (!(MODE_CHOICES as readonly string[]).includes(attachMode) || queueMib === undefined) return undefined;
+  return { attachMode: attachMode as ModeChoice, queueMib };
 }
 
 try {

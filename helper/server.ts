@@ -31,7 +31,7 @@ import { ErrorCodes, ResponseError, createMessageConnection, type Logger, type M
 import * as protocol from '../common/protocol';
 import { BacklogValve } from './backlogValve';
 import { DeletionBatcher } from './deletionBatcher';
-import { DeletionTracer } from './deletionTracer';
+import { DeletionTracer, programOptions } from './deletionTracer';
 import { FramedMessageReader } from './framedMessageReader';
 import { MeteredMessageWriter } from './outputBacklog';
 import { describePrivileges, loadThenGiveUpPrivileges, PrivilegeDropError, type LoadFailure } from './loadThenDrop';
@@ -51,8 +51,8 @@ const SHUTDOWN_FLUSH_MS = 1000;
 /** Log lines are dropped while stderr holds this much unread: a client that never reads it cannot make the helper grow. */
 const MAX_UNREAD_LOG_BYTES = 64 * 1024;
 
-export function serveOverStdio(output: NodeJS.WritableStream, attachMode: protocol.ModeChoice): void {
-  const server = new HelperServer(process.stdin, output, attachMode);
+export function serveOverStdio(output: NodeJS.WritableStream, attachMode: protocol.ModeChoice, queueMib: number): void {
+  const server = new HelperServer(process.stdin, output, attachMode, queueMib);
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => server.exit());
   try {
     server.loadThenGiveUpPrivileges();
@@ -89,19 +89,22 @@ class HelperServer {
   private lostNotificationPending = false;
   private exiting = false;
 
-  constructor(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, attachMode: protocol.ModeChoice) {
+  constructor(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, attachMode: protocol.ModeChoice, queueMib: number) {
     this.reader = new FramedMessageReader(input);
     this.writer = new MeteredMessageWriter(output);
     this.connection = createMessageConnection(this.reader, this.writer, logger);
     this.batcher = new DeletionBatcher((events) => this.sendDeletions(events));
-    this.tracer = new DeletionTracer({
-      onDeletions: (events) => this.queueDeletions(events),
-      onLost: (lost) => {
-        this.kernelLost = lost;
-        this.announceLost();
+    this.tracer = new DeletionTracer(
+      {
+        onDeletions: (events) => this.queueDeletions(events),
+        onLost: (lost) => {
+          this.kernelLost = lost;
+          this.announceLost();
+        },
+        onProblem: log,
       },
-      onProblem: log,
-    });
+      programOptions(queueMib),
+    );
     this.tracer.useAttachMode(attachMode);
     this.kernelPace = new BacklogValve({ pauseAbove: PAUSE_ABOVE_EVENTS, resumeAtOrBelow: RESUME_AT_EVENTS }, this.tracer);
     this.inputPace = new BacklogValve(

@@ -23,6 +23,14 @@ describe('parseTraceArguments', () => {
     expect(parseTraceArguments(['--path=/srv'], '/work').scope).toEqual({ paths: ['/srv'] });
   });
 
+  it('takes --queue-mib as a whole number of MiB, and refuses anything else', () => {
+    expect(parseTraceArguments(['--queue-mib', '256'], '/work').queueMib).toBe(256);
+    expect(parseTraceArguments([], '/work')).not.toHaveProperty('queueMib');
+    for (const wrong of ['0', '-1', '1.5', '4097', 'lots', '']) {
+      expect(() => parseTraceArguments(['--queue-mib', wrong], '/work')).toThrow(/--queue-mib/);
+    }
+  });
+
   it('refuses an unknown option', () => {
     expect(() => parseTraceArguments(['--fail'], '/work')).toThrow(/--fail/);
   });

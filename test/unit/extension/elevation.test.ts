@@ -47,6 +47,10 @@ describe('the helper’s command line', () => {
     });
   });
 
+  it('passes the queue’s size as --queue-mib where the setting gives one', () => {
+    expect(helperCommandLine('direct', runtime, 'raw', 128)).toEqual({ command: '/opt/code/code', args: [...helper.slice(1), '--queue-mib', '128'] });
+  });
+
   it('gives sudo a prompt with no % escape for it to expand', () => {
     expect(SUDO_PROMPT_MARKER).not.toContain('%');
     expect(SUDO_PROMPT_MARKER).not.toContain('\n');
