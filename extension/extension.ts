@@ -22,7 +22,8 @@ let session: TracingSession | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Syscall Trace');
-  const store = new DeletionStore({ maxEvents: readSettings().maxEvents });
+  const { maxEvents, maxEventBytes } = readSettings();
+  const store = new DeletionStore({ maxEvents, maxBytes: maxEventBytes });
   const terminals = new TerminalRegistry();
 
   // With their aliases, taken anew when the folders change (below), before the view and the scope follow them.
@@ -74,7 +75,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!affectsSettings(event)) return;
-      store.setLimit(readSettings().maxEvents);
+      const settings = readSettings();
+      store.setLimit(settings.maxEvents);
+      store.setByteLimit(settings.maxEventBytes);
       view.refreshNow();
       void tracing.followScope();
     }),

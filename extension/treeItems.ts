@@ -52,8 +52,10 @@ export class TreeItems {
         return groupItem(node.id, `${countText(node.count)} older deletions`, undefined, new vscode.ThemeIcon('history'), vscode.TreeItemCollapsibleState.Collapsed);
       case 'dropped': {
         const item = noticeItem(node.id, `${countText(node.count)} older deletions dropped`, new vscode.ThemeIcon('info'));
-        item.description = `only the newest ${countText(node.limit)} are kept`;
-        item.tooltip = 'The view keeps at most syscallTrace.maxEvents deletions; older ones are dropped first.';
+        // "At most": where long paths fill syscallTrace.maxEventMemoryMiB first, fewer are kept.
+        item.description = `only the newest are kept, at most ${countText(node.limit)}`;
+        item.tooltip =
+          'The view keeps at most syscallTrace.maxEvents deletions, in at most syscallTrace.maxEventMemoryMiB of memory (by an estimate); older ones are dropped first.';
         return item;
       }
       case 'lost': {
