@@ -120,10 +120,15 @@ static __always_inline void submit_request(struct io_kiocb *req)
 		return;
 	scratch->generation = generation;
 	scratch->reserved = 0;
-	report_process(task, &key);
 	/* Not remembered by the task: the record waits for the request's
 	 * completion, and may be lost then, after the task's next deletions. */
 	build_deletion(&scratch->record, task, &call, 0, &key, false);
+	if (scratch->record.flags & DELETION_OUT_OF_SCOPE) {
+		/* Neither kept nor sent, nor its process: counted as filtered now. */
+		count_lost(FILTERED_OUT_OF_SCOPE);
+		return;
+	}
+	report_process(task, &key);
 
 	if (BPF_CORE_READ(req, flags) & REQ_F_CQE_SKIP) {
 		/* No completion will come: the kernel's unlinkat does not mark a

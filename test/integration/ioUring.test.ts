@@ -33,6 +33,19 @@ describe.each(['complete', 'tracepoint-without-32-bit'] as const)('io_uring unli
     expect(events[0].resultUnknown).toBeUndefined();
   });
 
+  it('leaves out a request outside the traced folder, counted as filtered, and keeps the one inside', async ({ scratch, ioUringUnlink }) => {
+    makeTree(scratch, ['traced/inside', 'elsewhere/outside']);
+    const [inside, outside] = [path.join(scratch, 'traced/inside'), path.join(scratch, 'elsewhere/outside')];
+    const { events, stats } = await traceWhile({ mode, paths: [path.join(scratch, 'traced')] }, async () => {
+      await run(ioUringUnlink, [outside]);
+      await run(ioUringUnlink, [inside]);
+    });
+
+    expect(fs.existsSync(outside)).toBe(false);
+    expect(events.map((event) => event.path)).toEqual([inside]);
+    expect(stats.filtered).toBeGreaterThanOrEqual(1);
+  });
+
   it('reports a directory removed with AT_REMOVEDIR', async ({ scratch, ioUringUnlink }) => {
     fs.mkdirSync(path.join(scratch, 'empty'));
     const directory = path.join(scratch, 'empty');
