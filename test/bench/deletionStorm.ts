@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { DEFAULT_MODE_CHOICE } from '../../common/protocol';
 import type { BenchContext } from './benchmark';
 import { deletionTrees } from './deletionTree';
 import { code, section, shellCommand } from './markdown';
@@ -14,7 +15,6 @@ import { fileSystemAt } from './settings';
 import {
   completeness,
   everyDeletionRecorded,
-  fastestOf,
   lossSentence,
   medianDeleterCpu,
   medianWall,
@@ -25,11 +25,16 @@ import {
   valuesOf,
 } from './stormFigures';
 import { measureStormRounds } from './stormRuns';
-import { bpftrace, inotifywait, oursInEachMode, stormTracers, strace, tracerCommands, untraced, type Tracer } from './tracers';
+import { bpftrace, DEFAULT_PROGRAMS, inotifywait, oursInDefaultMode, oursInEachMode, stormTracers, strace, tracerCommands, untraced, type Tracer } from './tracers';
 import { freshWorkDirectory, traceTarget } from './workDirectory';
 
-/** The targets: ours at most 1.3× the untraced deletion, the helper at most 100 MB resident. */
-const TARGET_RATIO_TO_UNTRACED = 1.3;
+/**
+ * The issue's targets: ours at most 1.25× the untraced deletion in the
+ * default mode, the helper's CPU at most 1.5 µs per deletion it recorded,
+ * the helper at most 100 MB resident.
+ */
+export const TARGET_RATIO_TO_UNTRACED = 1.25;
+const TARGET_CPU_MICROSECONDS_PER_DELETION = 1.5;
 const TARGET_PEAK_RSS_BYTES = 100_000_000;
 
 export async function deletionStorm(context: BenchContext): Promise<string> {
@@ -58,15 +63,32 @@ export async function deletionStorm(context: BenchContext): Promise<string> {
   const base = medianWallOf(untraced);
   const expected = runs.get(untraced)![0].expected;
   const deleterCpuOf = (tracer: Tracer): number => medianDeleterCpu(runs.get(tracer)!);
-  const best = fastestOf(ourModes, runs);
+  const ourDefault = oursInDefaultMode(ourModes);
+  const defaultRatio = medianWallOf(ourDefault) / base;
+  const defaultComplete = everyDeletionRecorded(runs.get(ourDefault)!);
+  // The helper's CPU time through the storm over the deletions it recorded, run by run.
+  const cpuMicrosecondsPerDeletion = (tracer: Tracer): number =>
+    median(valuesOf(runs.get(tracer)!, (run) => (run.tracerCpuSeconds === null || !run.recorded ? null : (run.tracerCpuSeconds / run.recorded) * 1e6)));
   const ourRuns = runsOf(ourModes, runs);
   const ourPeak = maximum(valuesOf(ourRuns, (run) => run.tracerPeakRssBytes));
   const everyDeletion = everyDeletionRecorded(ourRuns);
   const ourLost = totalLost(ourRuns);
   const reading = [
-    `- Target: ours at most 1.3× the untraced deletion in the best mode. Measured: ${formatRatio(medianWallOf(best), base)} (${best.name}) — ` +
-      (medianWallOf(best) / base <= TARGET_RATIO_TO_UNTRACED ? '**met**.' : '**not met**.') +
-      ` ${ourModes.map((mode) => `${mode.name}: ${formatRatio(medianWallOf(mode), base)}`).join('; ')}.`,
+    `- Target: ours at most ${TARGET_RATIO_TO_UNTRACED}× the untraced deletion in the default mode (${DEFAULT_MODE_CHOICE}, which takes the ${DEFAULT_PROGRAMS} programs on this kernel: ` +
+      `${ourDefault.name}), with every deletion recorded. Measured: ${formatRatio(medianWallOf(ourDefault), base)}, ${completeness(runs.get(ourDefault)!)} in its worst run — ` +
+      (defaultRatio <= TARGET_RATIO_TO_UNTRACED && defaultComplete ? '**met**.' : '**not met**.') +
+      ` ${ourModes
+        .filter((mode) => mode !== ourDefault)
+        .map((mode) => `${mode.name}: ${formatRatio(medianWallOf(mode), base)}`)
+        .join('; ')}.`,
+    `- Target: the helper's CPU at most ${TARGET_CPU_MICROSECONDS_PER_DELETION} µs per deletion (its CPU time through the storm over the deletions it recorded, median of the runs). Measured: ` +
+      ourModes
+        .map((mode) => {
+          const microseconds = cpuMicrosecondsPerDeletion(mode);
+          return `${formatNumber(microseconds, 2)} µs (${mode.name}) — ${microseconds <= TARGET_CPU_MICROSECONDS_PER_DELETION ? '**met**' : '**not met**'}`;
+        })
+        .join('; ') +
+      '.',
     `- Completeness: ours recorded ${everyDeletion ? 'every deletion in every run, in both modes' : 'fewer deletions than were made in some runs (see the table)'}, ` +
       `with absolute paths and the deleting process (a deletion counts only with both right); ${lossSentence(ourLost)}.`,
     `- Where ours' time goes: rm's own CPU time grows from ${formatNumber(deleterCpuOf(untraced), 2)} s untraced to ` +

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
-import { ATTACH_MODES, type AttachMode } from '../../common/protocol';
+import { ATTACH_MODES, QUEUE_MIB_DEFAULT, type AttachMode } from '../../common/protocol';
 import type { BenchContext } from './benchmark';
 import { bpfMapsHeldBy, residentBpfMapBytes, type BpfMapMemory } from './bpfMaps';
 import { readProcessUsage } from './childProcesses';
@@ -17,7 +17,8 @@ import { deleteTraced } from './stormRuns';
 import { syscallTrace } from './tracers';
 import { freshWorkDirectory, traceTarget } from './workDirectory';
 
-/** The issue's target for the helper's resident memory. */
+/** The issue's targets for the helper's resident memory, at default settings: at rest, and at the peak of the storm. */
+const TARGET_RESTING_RSS_BYTES = 80_000_000;
 const TARGET_PEAK_RSS_BYTES = 100_000_000;
 /** How often the helper's memory is sampled through the storm. */
 const SAMPLE_MS = 20;
@@ -64,6 +65,7 @@ export async function helperCost(context: BenchContext): Promise<string> {
 
   const ringBuffer = costs[0].maps.find((map) => map.type === 'ringbuf');
   const sameMaps = new Set(costs.map((cost) => cost.maps.map((map) => `${map.name} ${map.memlockBytes}`).join(','))).size === 1;
+  const worstResting = Math.max(...costs.map((cost) => cost.restingRssBytes));
   const worstPeak = Math.max(...costs.map((cost) => cost.peakRssBytes));
   const atRest = costs[0];
   const reading = [
@@ -74,13 +76,17 @@ export async function helperCost(context: BenchContext): Promise<string> {
           'see "Ring-buffer size against loss")'
         : '') +
       (sameMaps ? '. Both modes load the same maps; only the programs differ.' : '. The modes load different maps (see the table).'),
-    `- Target: the helper at most 100 MB (${formatMebibytes(TARGET_PEAK_RSS_BYTES)}) resident. Measured: ${formatMebibytes(worstPeak)} at the peak of the storm — ` +
-      `${worstPeak <= TARGET_PEAK_RSS_BYTES ? '**met**' : '**not met**'}.`,
+    `- Target: the helper at most 80 MB (${formatMebibytes(TARGET_RESTING_RSS_BYTES)}) resident at rest, at default settings. ` +
+      `Measured: ${costs.map((cost) => `${formatMebibytes(cost.restingRssBytes)} (${cost.mode} mode)`).join(', ')} — ` +
+      `${worstResting <= TARGET_RESTING_RSS_BYTES ? '**met**' : '**not met**'}.`,
+    `- Target: the helper at most 100 MB (${formatMebibytes(TARGET_PEAK_RSS_BYTES)}) resident at the peak of the storm of ${formatNumber(costs[0].deletions)} deletions, ` +
+      `at default settings. Measured: ${formatMebibytes(worstPeak)} at the peak — ${worstPeak <= TARGET_PEAK_RSS_BYTES ? '**met**' : '**not met**'}.`,
     `- Where the resident memory is (${atRest.mode} mode): at rest ${formatMebibytes(atRest.restingRssBytes)}, of which ${formatMebibytes(atRest.ringBufferRssBytes)} are the ring buffer's pages ` +
       'mapped into the helper to be read: libbpf maps its data pages twice in a row, so that a record that wraps around the end reads as one, and RSS counts both, ' +
       `though the kernel holds them once (the memlock above). The rest at rest: ${formatMebibytes(atRest.restingFileBytes - atRest.ringBufferRssBytes)} of file pages ` +
       `(node's binary and libraries, shared with every other node process) and ${formatMebibytes(atRest.restingAnonymousBytes)} anonymous. ` +
-      `Through the storm, anonymous memory (the JavaScript heap and the output's buffers) peaked at ${costs.map((cost) => `${formatMebibytes(cost.peakAnonymousBytes)} (${cost.mode})`).join(' and ')}: ` +
+      `Through the storm, anonymous memory (the JavaScript heap, the addon's queue of records waiting for JavaScript, with a budget of ${QUEUE_MIB_DEFAULT} MiB by default, ` +
+      `and the output's buffers) peaked at ${costs.map((cost) => `${formatMebibytes(cost.peakAnonymousBytes)} (${cost.mode})`).join(' and ')}: ` +
       'that is the part the helper\'s own code decides.',
     '- memlock is the kernel\'s own account of each map (/proc/PID/fdinfo of the helper\'s map descriptors; bpftool map show prints it as bytes_memlock); ' +
       'the kernel keeps only the first 15 characters of a map\'s name. The memory columns of the second table come from /proc/PID/status ' +
@@ -90,7 +96,7 @@ export async function helperCost(context: BenchContext): Promise<string> {
   const { directories, filesPerDirectory } = context.settings.deletionStorm;
   return section({
     description:
-      `The terminal command (${code('node dist/helper.js trace --jsonl --mode MODE --path TREE')}) in each mode: its maps read once its programs are attached, ` +
+      `The terminal command (${code('node dist/helper.js trace --jsonl --mode MODE --path TREE')}) in each mode, at default settings (ring buffer and queue): its maps read once its programs are attached, ` +
       `then an ${code('rm -rf')} of the storm's tree (${formatNumber(directories)} × ${formatNumber(filesPerDirectory)} files) while its memory is sampled. One run per mode.`,
     tables: [
       table(['map', 'type', 'max entries', ...costs.map((cost) => `kernel memory, ${cost.mode} mode`)], mapRows),

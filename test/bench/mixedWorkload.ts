@@ -81,7 +81,7 @@ export async function mixedWorkload(context: BenchContext): Promise<string> {
       `on ${formatNumber(compilerBase, 2)} s untraced. On ${os.cpus().length} cores the deletion and the compiler each hold one, so the helper's CPU time ` +
       'comes out of one or the other: the compiler\'s loss is the part of the tracing a user feels in the rest of their work.',
     `- Completeness: ours recorded ${everyDeletionRecorded(ourRuns) ? 'every deletion of the build tree in every run, in both modes' : 'fewer deletions than were made in some runs (see the table)'}; ` +
-      `${lossSentence(totalLost(ourRuns))}. The compiler's own deletions (gcc removes its temporary files) fall outside the traced directory: ours filters them out, ` +
+      `${lossSentence(totalLost(ourRuns))}. The compiler's own deletions (gcc removes its temporary files) fall outside the traced directory: ours leaves them out in the kernel, which knows the traced folder and counts them as filtered without sending them; ` +
       'strace -f records them along with everything else its workload deletes, and every syscall of the compiler is stopped by ptrace under strace -f.',
     `- strace -f: deletion ${formatRatio(medianOf(strace, DELETION), deletionBase)}, compiler ${formatRatio(medianOf(strace, COMPILER), compilerBase)}; ` +
       `bpftrace: ${formatRatio(medianOf(bpftrace, DELETION), deletionBase)}, ${formatRatio(medianOf(bpftrace, COMPILER), compilerBase)}; ` +

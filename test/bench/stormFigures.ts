@@ -44,8 +44,8 @@ export function totalLost(runs: readonly StormRun[]): number {
 /** The sentence on ours' losses every storm's reading ends with. */
 export function lossSentence(lost: number): string {
   return lost === 0
-    ? 'no event was lost (the count is the kernel\'s, from the helper\'s stats line)'
-    : `${formatNumber(lost)} events were lost in all (the kernel's count, from the helper's stats line); the extension hears the same count ` +
+    ? 'no event was lost (the count is the helper\'s stats line: what found the kernel\'s ring buffer or the addon\'s queue full)'
+    : `${formatNumber(lost)} events were lost in all (the helper's stats line: what found the kernel's ring buffer or the addon's queue full); the extension hears the same count ` +
         'as trace/lost notifications whenever it grows, and the Deletions view shows "N deletions lost by the kernel"';
 }
 
@@ -71,12 +71,6 @@ export function peakRssText(runs: readonly StormRun[]): string {
 /** The runs of these tracers together: ours in each mode, for a reading's totals. */
 export function runsOf(tracers: readonly Tracer[], runs: ReadonlyMap<Tracer, StormRun[]>): StormRun[] {
   return tracers.flatMap((tracer) => runs.get(tracer)!);
-}
-
-/** Of `tracers`, the one with the lowest median wall time: ours in its best mode. */
-export function fastestOf(tracers: readonly Tracer[], runs: ReadonlyMap<Tracer, StormRun[]>): Tracer {
-  const wall = (tracer: Tracer): number => medianWall(runs.get(tracer)!);
-  return tracers.reduce((fastest, tracer) => (wall(tracer) < wall(fastest) ? tracer : fastest));
 }
 
 /** A column that only some storm tables have, between the wall times and what the tracer recorded. */

@@ -152,6 +152,11 @@ export function oursInEachMode(helperScript: string): Tracer[] {
   return ATTACH_MODES.map((mode) => syscallTrace(helperScript, mode));
 }
 
+/** Of oursInEachMode's tracers, the one with the programs the default mode takes on this kernel: the mode the targets are for. */
+export function oursInDefaultMode(ourModes: readonly Tracer[]): Tracer {
+  return ourModes[ATTACH_MODES.indexOf(DEFAULT_PROGRAMS)];
+}
+
 /** What the storms compare, in this order: the untraced baseline, ours in each mode, and what a user might reach for instead. */
 export function stormTracers(ourModes: readonly Tracer[]): Tracer[] {
   return [untraced, ...ourModes, strace, bpftrace, inotifywait];
