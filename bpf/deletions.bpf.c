@@ -275,7 +275,19 @@ static __always_inline bool directory_of(struct task_struct *task, int dirfd,
 		read_path(&task->fs->pwd, dentry, vfsmnt);
 		return *dentry && *vfsmnt;
 	}
-	return file_of(task, dirfd, dentry, vfsmnt);
+
+	/* The current task is a BTF pointer: its file table is plain loads
+	 * (file_of() serves any task, through helper reads). */
+	struct fdtable *fdt = task->files->fdt;
+	struct file **fds = fdt->fd;
+	struct file *file = NULL;
+
+	if (dirfd < 0 || (unsigned int)dirfd >= fdt->max_fds)
+		return false;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[dirfd]) || !file)
+		return false;
+	read_path(&file->f_path, dentry, vfsmnt);
+	return *dentry && *vfsmnt;
 }
 
 /*
@@ -523,16 +535,17 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
 		return 0;
 
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct walk_ends ends = {};
+	/* The process's root, read only where an absolute argument or a lookup
+	 * needs it: not for the usual name relative to a dirfd. */
+	struct dentry *root_dentry = NULL;
+	struct vfsmount *root_mnt = NULL;
 	struct dentry *dentry = NULL;
 	struct vfsmount *vfsmnt = NULL;
 	__u32 lookup_from = 0;
 	bool base_found;
 
-	read_walk_ends(task, &ends);
 	rec->mount_namespace = task->nsproxy->mnt_ns->ns.inum;
-	ends.foreign = host_mount_namespace && rec->mount_namespace != host_mount_namespace;
-	if (ends.foreign)
+	if (host_mount_namespace && rec->mount_namespace != host_mount_namespace)
 		rec->flags |= DELETION_FOREIGN_NAMESPACE;
 
 	if (rec->data[0] != '/') {
@@ -543,8 +556,9 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
 		if (link == PROC_LINK_UNRESOLVED)
 			rec->flags |= DELETION_PROC_LINK_UNRESOLVED;
 		if (link == PROC_LINK_NONE) {
-			dentry = ends.root_dentry;
-			vfsmnt = ends.root_mnt;
+			read_path(&task->fs->root, &root_dentry, &root_mnt);
+			dentry = root_dentry;
+			vfsmnt = root_mnt;
 		}
 		base_found = link != PROC_LINK_UNRESOLVED && dentry && vfsmnt;
 	}
@@ -568,8 +582,10 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
 		struct dentry *directory = dentry;
 		struct vfsmount *directory_mnt = vfsmnt;
 
+		if (!root_dentry)
+			read_path(&task->fs->root, &root_dentry, &root_mnt);
 		if (lookup_directory(rec, lookup_from, name_at, &directory, &directory_mnt,
-				     ends.root_dentry, ends.root_mnt)) {
+				     root_dentry, root_mnt)) {
 			dentry = directory;
 			vfsmnt = directory_mnt;
 		} else {
