@@ -264,7 +264,14 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
 
   void ForgetDirectories(const Napi::CallbackInfo& info) { Open(info.Env()).ForgetDirectories(); }
 
-  void ClearScope(const Napi::CallbackInfo& info) { Open(info.Env()).ClearScope(); }
+  void ClearScope(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      Open(env).ClearScope();
+    } catch (const SystemError& error) {
+      throw ToJsError(env, error);
+    }
+  }
 
   // learnScope(fds: number[]): number
   Napi::Value LearnScope(const Napi::CallbackInfo& info) {
@@ -280,7 +287,13 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
       }
       fds.push_back(fd.As<Napi::Number>().Int32Value());
     }
-    return Napi::Number::New(env, static_cast<double>(Open(env).LearnScope(fds)));
+    size_t learned = 0;
+    try {
+      learned = Open(env).LearnScope(fds);
+    } catch (const SystemError& error) {
+      throw ToJsError(env, error);
+    }
+    return Napi::Number::New(env, static_cast<double>(learned));
   }
 
   void Close(const Napi::CallbackInfo&) {
