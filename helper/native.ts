@@ -1,4 +1,5 @@
-// The native addon (native/): libbpf, the BPF skeleton and the ring buffer.
+// The native addon (native/): libbpf, the BPF skeleton and the ring buffer;
+// and SQLite, for the recorder.
 // Its records are laid out by bpf/deletions.h; `layout` carries that header's
 // offsets and constants so that records.ts decodes them without a second copy.
 import * as path from 'node:path';
@@ -137,12 +138,61 @@ export interface PrivilegeDropOptions {
   gid?: number;
 }
 
+/** A value SQLite stores: integers within 2^53 come back as numbers, BLOBs as Buffers. */
+export type SqlValue = null | number | string | Buffer;
+/** What may be bound to a parameter: booleans are stored as 0 and 1, undefined as NULL. */
+export type SqlParameter = SqlValue | boolean | bigint | undefined;
+
+/**
+ * A prepared statement of a Database (native/src/sqlite_binding.cc). Its
+ * parameters are bound in order from an array; rows come back as arrays of
+ * their columns' values. A failure throws an Error whose `code` names
+ * SQLite's result ("SQLITE_FULL", "SQLITE_CORRUPT") and `errno` holds the
+ * extended result code.
+ */
+export interface Statement {
+  run(parameters?: readonly SqlParameter[]): { changes: number; lastInsertRowid: number };
+  /** Runs the statement once per row; the total of rows changed. A failure carries `index`, the row it failed at. */
+  runMany(rows: readonly (readonly SqlParameter[])[]): number;
+  /**
+   * Runs the statement once per row of `columns`, one per parameter, all of
+   * one length: a Float64Array (whole numbers bound as integers) or an array
+   * of values. The total of rows changed; a failure carries `index`.
+   */
+  runColumns(columns: readonly (Float64Array | readonly SqlParameter[])[]): number;
+  all(parameters?: readonly SqlParameter[]): SqlValue[][];
+  get(parameters?: readonly SqlParameter[]): SqlValue[] | undefined;
+  finalize(): void;
+}
+
+/** One connection to a SQLite database, used from JavaScript's thread only. */
+export interface Database {
+  exec(sql: string): void;
+  prepare(sql: string): Statement;
+  /** Finalizes its statements and closes; later calls throw. */
+  close(): void;
+  readonly open: boolean;
+  readonly inTransaction: boolean;
+}
+
+/** An Error from SQLite: `code` is its primary result code's name. */
+export interface SqliteError extends Error {
+  code?: string;
+  errno?: number;
+}
+
 export interface Addon {
   /** Loads the programs (the step that needs privileges); records reach `onRecords` in batches once attached. */
   DeletionPrograms: new (onRecords: (batch: Buffer) => void, options?: DeletionProgramsOptions) => DeletionPrograms;
   layout: RecordLayout;
   /** Applies to every thread of the process (native/src/privileges.h), and sets no_new_privs. */
   dropPrivileges(options: PrivilegeDropOptions): void;
+  /** Who connected the unix socket `fd` (SO_PEERCRED): the kernel's record, which the peer cannot forge. */
+  peerCredentials(fd: number): { pid: number; uid: number; gid: number };
+  /** Opens (and, unless read-only, makes) a SQLite database file. */
+  Database: new (file: string, options?: { readOnly?: boolean }) => Database;
+  /** The version of the system's SQLite the addon runs with. */
+  sqliteVersion: string;
 }
 
 /**
@@ -191,6 +241,7 @@ const LIBRARY_PACKAGES: Record<string, string> = {
   'libelf.so.1': 'libelf1',
   'libz.so.1': 'zlib1g',
   'libbpf.so.1': 'libbpf1',
+  'libsqlite3.so.0': 'libsqlite3-0',
 };
 
 /**

@@ -11,6 +11,7 @@
         "src/record_layout.cc",
         "src/record_queue.cc",
         "src/ring_buffer_drain.cc",
+        "src/sqlite_binding.cc",
         "src/syscall_tracepoints.cc",
         "src/system_error.cc"
       ],
@@ -22,7 +23,7 @@
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc": ["-std=c++20", "-fexceptions", "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-      "libraries": ["-lbpf", "-Wl,-rpath,'$$ORIGIN'"]
+      "libraries": ["-lbpf", "-lsqlite3", "-Wl,-rpath,'$$ORIGIN'"]
     }
   ]
 }

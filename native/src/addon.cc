@@ -2,7 +2,12 @@
 //   DeletionPrograms   the BPF programs and their ring buffer (deletion_programs_binding.cc)
 //   layout             where the fields of bpf/deletions.h lie (record_layout.cc)
 //   dropPrivileges()   gives up privileges in every thread (privileges.h)
+//   Database           SQLite, for the recorder (sqlite_binding.cc)
+//   peerCredentials()  who is at the other end of a unix socket
 #include <napi.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include <cstdint>
 #include <cstring>
@@ -52,11 +57,31 @@ void DropPrivileges(const Napi::CallbackInfo& info) {
   }
 }
 
+// peerCredentials(fd): {pid, uid, gid} of the process that connected the
+// unix socket `fd`, as the kernel recorded them at connect(): the recorder
+// admits clients by these, which a client cannot forge.
+Napi::Value PeerCredentials(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "peerCredentials: expects a file descriptor");
+  struct ucred credentials {};
+  socklen_t size = sizeof credentials;
+  if (getsockopt(info[0].As<Napi::Number>().Int32Value(), SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0) {
+    int error_number = errno;
+    throw ToJsError(env, SystemError(error_number, "peerCredentials: " + ErrnoText(error_number)));
+  }
+  Napi::Object peer = Napi::Object::New(env);
+  peer.Set("pid", Napi::Number::New(env, credentials.pid));
+  peer.Set("uid", Napi::Number::New(env, credentials.uid));
+  peer.Set("gid", Napi::Number::New(env, credentials.gid));
+  return peer;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("DeletionPrograms", DefineDeletionPrograms(env));
   exports.Set("layout", RecordLayout(env));
   exports.Set("dropPrivileges", Napi::Function::New<DropPrivileges>(env, "dropPrivileges"));
-  return exports;
+  exports.Set("peerCredentials", Napi::Function::New<PeerCredentials>(env, "peerCredentials"));
+  return DefineSqlite(env, exports);
 }
 
 }  // namespace

@@ -16,3 +16,6 @@ Napi::Function DefineDeletionPrograms(Napi::Env env);
 // constants are, so that JavaScript decodes them without a second copy of
 // the layout.
 Napi::Object RecordLayout(Napi::Env env);
+
+// SQLite's Database (and its statements) and sqliteVersion, added to `exports`.
+Napi::Object DefineSqlite(Napi::Env env, Napi::Object exports);
