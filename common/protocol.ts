@@ -189,6 +189,8 @@ export interface InitializeResult {
   unseen: string[];
   /** The helper's own mount namespace, the host's: a DeletionEvent.mountNamespace other than this one is a container's or some other process's own. */
   mountNamespace: number;
+  /** Present only where the helper is the recorder (`record`, on its socket): what it keeps. */
+  recorder?: RecorderStatus;
 }
 
 export interface StartParams {
@@ -218,6 +220,59 @@ export interface LostParams {
   lost: number;
 }
 
+// ---------------------------------------------------------------------------
+// The recorder: `node dist/helper.js record` traces the whole system for as
+// long as it runs, writes every deletion into a SQLite database, and serves
+// this same protocol on a unix socket to root and the users it admits, with
+// history/query beside the trace/ methods. Its deletions' `seq` is their
+// number in the recording, the same live and in history, so that a client
+// that asks for both can tell the ones it has. ARCHITECTURE.md, "Flight
+// recorder", is the contract.
+
+export const RECORDER_SOCKET_DEFAULT = '/run/syscall-trace/recorder.sock';
+export const RECORDER_DATABASE_DEFAULT = '/var/lib/syscall-trace/deletions.db';
+/** Deletions older than this are deleted from the recording (`record --retain-days`). */
+export const RETAIN_DAYS_DEFAULT = 30;
+/** The recording is kept below this size, its oldest deletions going first (`record --retain-mib`). */
+export const RETAIN_MIB_DEFAULT = 1024;
+/** The most deletions one history/query answers with; `more` says where there are older ones. */
+export const HISTORY_PAGE_MAX = 10_000;
+
+export interface RecorderStatus {
+  /** The database file. */
+  database: string;
+  /** Deletions since the recorder started that could not be written to the database. */
+  unrecorded: number;
+  /** Why writing fails now (a full disk, a read-only or corrupt database); absent while it works. */
+  problem?: string;
+  /** ISO-8601 time of the oldest deletion kept; absent while none is. */
+  oldest?: string;
+  retainDays: number;
+  retainMib: number;
+}
+
+export interface HistoryParams {
+  /** Deletions at or under these paths, or all. */
+  scope: Scope;
+  /** ISO-8601: deletions at or after this time; absent: from the oldest kept. */
+  since?: string;
+  /** ISO-8601: deletions before this time; absent: up to now. */
+  until?: string;
+  /** Only deletions whose seq is below this: the page before one already had. */
+  before?: number;
+  /** At most this many, the newest that match: 1 to HISTORY_PAGE_MAX; absent: HISTORY_PAGE_MAX. */
+  limit?: number;
+  /** Also deletions that failed. Default false. */
+  includeFailed?: boolean;
+}
+
+export interface HistoryResult {
+  /** Oldest first; what the recorder had taken from the kernel when the request came is all written, and so in here where it matches. */
+  events: DeletionEvent[];
+  /** True where older deletions match too: ask again with `before` the first event's seq. */
+  more: boolean;
+}
+
 export const InitializeRequest = new RequestType<InitializeParams, InitializeResult, void>('initialize');
 export const StartRequest = new RequestType<StartParams, StartResult, void>('trace/start');
 export const SetScopeRequest = new RequestType<SetScopeParams, Record<string, never>, void>('trace/setScope');
@@ -225,8 +280,12 @@ export const StopRequest = new RequestType<NoParams, TraceStats, void>('trace/st
 export const StatsRequest = new RequestType<NoParams, TraceStats, void>('trace/stats');
 export const ShutdownRequest = new RequestType<NoParams, null, void>('shutdown');
 
+export const HistoryRequest = new RequestType<HistoryParams, HistoryResult, void>('history/query');
+
 export const DeletionsNotification = new NotificationType<DeletionsParams>('trace/deletions');
 export const LostNotification = new NotificationType<LostParams>('trace/lost');
+/** From the recorder: its RecorderStatus, whenever `unrecorded` or `problem` changes (at most once a second). */
+export const RecorderStatusNotification = new NotificationType<RecorderStatus>('recorder/status');
 
 /**
  * Error codes of the helper's own, beside JSON-RPC's: -32700 a body that is
@@ -240,6 +299,10 @@ export const HelperErrorCodes = {
   NotPermitted: -32002,
   /** The kernel refused to trace (no BTF, verifier rejection, ...); the message says why. */
   TracingFailed: -32003,
+  /** The recorder's socket: this peer's uid is not one the recorder admits. The message says whom it admits and how to be admitted. */
+  NotAdmitted: -32004,
+  /** history/query: the recording cannot be read (corrupt, missing); the message says why. Live tracing goes on. */
+  HistoryUnavailable: -32005,
 } as const;
 
 /**

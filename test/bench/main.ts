@@ -18,6 +18,7 @@ import { describeMachine, type MachineDescription } from './machine';
 import { code, table } from './markdown';
 import { mixedWorkload } from './mixedWorkload';
 import { parallelDeleters } from './parallelDeleters';
+import { recordingBenchmark } from './recording';
 import { ringBuffer } from './ringBuffer';
 import { scaleSection } from './scale';
 import { benchSettings, type BenchSettings } from './settings';
@@ -33,6 +34,7 @@ const BENCHMARKS: Benchmark[] = [
   { id: 'helper-cost', title: 'Helper cost: kernel maps and memory', run: helperCost },
   { id: 'jsonrpc-latency', title: 'Latency to a JSON-RPC client', run: jsonRpcLatency },
   { id: 'event-store', title: 'Event store and tree view (extension)', run: eventStore },
+  { id: 'recording', title: 'Flight recorder: recording and history queries', run: recordingBenchmark },
 ];
 
 /** What the suite does not measure yet, and why, so that the report says so. */

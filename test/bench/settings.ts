@@ -2,7 +2,7 @@
 // fifteen minutes on a 2-core machine; BENCH_QUICK=1 is for trying changes.
 //   BENCH_QUICK=1          fewer repetitions, a smaller storm, report to build/bench/
 //   BENCH_ONLY=a,b         only these benchmarks (ids: syscall-overhead, deletion-storm, parallel-deleters,
-//                          ring-buffer, mixed-workload, helper-cost, jsonrpc-latency, event-store)
+//                          ring-buffer, mixed-workload, helper-cost, jsonrpc-latency, event-store, recording)
 //   BENCH_DELETERS=N       parallel deleters in parallel-deleters (default 4; 16 on a 16-core machine)
 //   BENCH_REPORT=FILE      where the report goes (default BENCHMARKS.md, or build/bench/ when quick)
 //   BENCH_TREE_DIR=DIR     where the deleted trees are made (default: a tmpfs, /dev/shm, where there is one)
@@ -60,6 +60,13 @@ export interface BenchSettings {
     stormFilesPerDirectory: number;
     stormRepetitions: number;
   };
+  /** The recorder's database: deletions recorded per run, and the size of the recording the history queries run on. */
+  recording: {
+    writeEvents: number;
+    writeRepetitions: number;
+    queryRows: number;
+    queryRepetitions: number;
+  };
   /** The events are those of one rm -rf of deletionStorm's tree. */
   eventStore: {
     eventCount: number;
@@ -97,6 +104,9 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
       ? { lightDeletions: 100, lightIntervalMs: 10, stormDirectories: 30, stormFilesPerDirectory: 1000, stormRepetitions: 1 }
       : { lightDeletions: 1000, lightIntervalMs: 10, stormDirectories: 300, stormFilesPerDirectory: 1000, stormRepetitions: 3 },
     eventStore: quick ? { eventCount: 10_000, treeRepetitions: 5 } : { eventCount: 100_000, treeRepetitions: 7 },
+    recording: quick
+      ? { writeEvents: 200_000, writeRepetitions: 1, queryRows: 500_000, queryRepetitions: 3 }
+      : { writeEvents: 1_000_000, writeRepetitions: 3, queryRows: 10_000_000, queryRepetitions: 7 },
   };
 }
 

@@ -1,0 +1,209 @@
+// A DeletionEvent as the recording keeps it, and back (ARCHITECTURE.md,
+// "Recording"). A storm deletes many files of few directories by one
+// process, so the directory's path and the process's facts are kept once in
+// their own tables and a deletion row holds their ids, its file name and a
+// few small integers: the bytes per recorded deletion are mostly the name.
+// What is rare (undecodable bytes, a path seen otherwise from a container,
+// a thread's own name) goes into one JSON column that is NULL otherwise.
+import type { Ancestor, Container, DeletionEvent, DeletionSyscall } from '../../common/protocol';
+import { errnoName } from '../errno';
+
+const SYSCALLS: readonly DeletionSyscall[] = ['unlink', 'unlinkat', 'rmdir'];
+const ABIS: readonly string[] = ['x86_64', 'ia32', 'arm64', 'aarch32', 'io_uring'];
+/** facts: an ABI that is not in ABIS, kept in `extra`. */
+const OTHER_ABI = 15;
+
+/** Bits of the `facts` column. */
+const Facts = {
+  directory: 1 << 0,
+  complete: 1 << 1,
+  resultUnknown: 1 << 2,
+  syscallShift: 4,
+  abiShift: 8,
+} as const;
+
+/** A path cut into the directory that holds it and its last name. */
+export interface PathParts {
+  directory: string;
+  name: string;
+}
+
+/**
+ * "/a/b" → "/a" and "b"; "/b" → "/" and "b"; "…/b" → "…" and "b". A path
+ * without a slash (none is reported so) keeps it all as its name.
+ */
+export function splitPath(path: string): PathParts {
+  const slash = path.lastIndexOf('/');
+  if (slash < 0) return { directory: '', name: path };
+  return { directory: slash === 0 ? '/' : path.slice(0, slash), name: path.slice(slash + 1) };
+}
+
+export function joinPath({ directory, name }: PathParts): string {
+  if (directory === '') return name;
+  return directory === '/' ? `/${name}` : `${directory}/${name}`;
+}
+
+/** The process's facts, one row for all the deletions that share them. */
+export interface ProcessRow {
+  pid: number;
+  ppid: number;
+  uid: number;
+  comm: string;
+  cmdline: readonly string[];
+  ancestors: readonly Ancestor[];
+  container: Container | undefined;
+  mountNamespace: number;
+  cgroupId: number;
+}
+
+export function processRowOf(event: DeletionEvent): ProcessRow {
+  return {
+    pid: event.pid,
+    ppid: event.ppid,
+    uid: event.uid,
+    comm: event.comm,
+    cmdline: event.cmdline,
+    ancestors: event.ancestors,
+    container: event.container,
+    mountNamespace: event.mountNamespace,
+    cgroupId: event.cgroupId,
+  };
+}
+
+/** The columns of `processes` after its id, in order. */
+export const PROCESS_COLUMNS = ['pid', 'ppid', 'uid', 'comm', 'cmdline', 'ancestors', 'container', 'mount_namespace', 'cgroup_id'] as const;
+
+export function processValues(row: ProcessRow): (string | number | null)[] {
+  return [
+    row.pid,
+    row.ppid,
+    row.uid,
+    row.comm,
+    JSON.stringify(row.cmdline),
+    JSON.stringify(row.ancestors),
+    row.container === undefined ? null : JSON.stringify(row.container),
+    row.mountNamespace,
+    row.cgroupId,
+  ];
+}
+
+/** The rare fields, where any is present. */
+interface Extra {
+  pathBytes?: string;
+  processPath?: string;
+  processPathBytes?: string;
+  threadName?: string;
+  abi?: string;
+}
+
+/**
+ * A batch of deletion rows, a column per field in the order of the
+ * deletions table, for Statement.runColumns(): numbers in Float64Arrays,
+ * which the addon reads in one step each.
+ */
+export class DeletionColumns {
+  readonly seq: Float64Array;
+  readonly time: Float64Array;
+  readonly directoryId: Float64Array;
+  readonly name: string[];
+  readonly processId: Float64Array;
+  readonly tid: Float64Array;
+  readonly result: Float64Array;
+  readonly facts: Float64Array;
+  /** NULL where it is the name, as it mostly is (rm -rf, git clean: unlinkat relative to the directory). */
+  readonly pathArg: (string | null)[];
+  readonly extra: (string | null)[];
+
+  constructor(readonly length: number) {
+    this.seq = new Float64Array(length);
+    this.time = new Float64Array(length);
+    this.directoryId = new Float64Array(length);
+    this.name = new Array<string>(length);
+    this.processId = new Float64Array(length);
+    this.tid = new Float64Array(length);
+    this.result = new Float64Array(length);
+    this.facts = new Float64Array(length);
+    this.pathArg = new Array<string | null>(length);
+    this.extra = new Array<string | null>(length);
+  }
+
+  set(row: number, event: DeletionEvent, timeMs: number, directoryId: number, name: string, processId: number): void {
+    this.seq[row] = event.seq;
+    this.time[row] = timeMs;
+    this.directoryId[row] = directoryId;
+    this.name[row] = name;
+    this.processId[row] = processId;
+    this.tid[row] = event.tid;
+    this.result[row] = event.result;
+    let abi = ABIS.indexOf(event.abi);
+    if (abi < 0) abi = OTHER_ABI;
+    this.facts[row] =
+      (event.directory ? Facts.directory : 0) |
+      (event.complete ? Facts.complete : 0) |
+      (event.resultUnknown ? Facts.resultUnknown : 0) |
+      (SYSCALLS.indexOf(event.syscall) << Facts.syscallShift) |
+      (abi << Facts.abiShift);
+    this.pathArg[row] = event.pathArg === name ? null : event.pathArg;
+    this.extra[row] = extraOf(event, abi === OTHER_ABI);
+  }
+
+  /** The columns in the order of the deletions table. */
+  columns(): (Float64Array | (string | null)[])[] {
+    return [this.seq, this.time, this.directoryId, this.name, this.processId, this.tid, this.result, this.facts, this.pathArg, this.extra];
+  }
+}
+
+/** The rare fields as JSON, or null where none is present. */
+function extraOf(event: DeletionEvent, otherAbi: boolean): string | null {
+  if (!otherAbi && event.pathBytes === undefined && event.processPath === undefined && event.threadName === undefined) return null;
+  const extra: Extra = {};
+  if (otherAbi) extra.abi = event.abi;
+  if (event.pathBytes !== undefined) extra.pathBytes = event.pathBytes;
+  if (event.processPath !== undefined) extra.processPath = event.processPath;
+  if (event.processPathBytes !== undefined) extra.processPathBytes = event.processPathBytes;
+  if (event.threadName !== undefined) extra.threadName = event.threadName;
+  return JSON.stringify(extra);
+}
+
+/** The SQL that reads a deletion back, with its directory and process, in the order eventOfRow() takes. */
+export const EVENT_SELECT = `SELECT d.seq, d.time, dir.path, d.name, d.tid, d.result, d.facts, d.path_arg, d.extra,
+  p.pid, p.ppid, p.uid, p.comm, p.cmdline, p.ancestors, p.container, p.mount_namespace, p.cgroup_id
+  FROM deletions d JOIN directories dir ON dir.id = d.directory_id JOIN processes p ON p.id = d.process_id`;
+
+/** `facts` condition of a deletion that succeeded, or whose result is unknown (reported whether or not failures are wanted). */
+export const SUCCEEDED_SQL = `(d.result = 0 OR d.facts & ${Facts.resultUnknown} <> 0)`;
+
+export function eventOfRow(row: unknown[]): DeletionEvent {
+  const [seq, time, directory, name, tid, result, facts, pathArg, extraText, pid, ppid, uid, comm, cmdline, ancestors, container, mountNamespace, cgroupId] =
+    row as [number, number, string, string, number, number, number, string | null, string | null, number, number, number, string, string, string, string | null, number, number];
+  const extra = extraText === null ? {} : (JSON.parse(extraText) as Extra);
+  const abiIndex = (facts >> Facts.abiShift) & 0xf;
+  const event: DeletionEvent = {
+    seq,
+    time: new Date(time).toISOString(),
+    syscall: SYSCALLS[(facts >> Facts.syscallShift) & 0x3] ?? 'unlinkat',
+    abi: abiIndex === OTHER_ABI ? (extra.abi ?? 'unknown') : (ABIS[abiIndex] ?? 'unknown'),
+    directory: (facts & Facts.directory) !== 0,
+    path: joinPath({ directory, name }),
+    pathArg: pathArg ?? name,
+    complete: (facts & Facts.complete) !== 0,
+    mountNamespace,
+    result,
+    pid,
+    tid,
+    ppid,
+    uid,
+    cgroupId,
+    comm,
+    cmdline: JSON.parse(cmdline) as string[],
+    ancestors: JSON.parse(ancestors) as Ancestor[],
+  };
+  if (extra.pathBytes !== undefined) event.pathBytes = extra.pathBytes;
+  if (extra.processPath !== undefined) event.processPath = extra.processPath;
+  if (extra.processPathBytes !== undefined) event.processPathBytes = extra.processPathBytes;
+  if (container !== null) event.container = JSON.parse(container) as Container;
+  if (result < 0) event.error = errnoName(result);
+  if ((facts & Facts.resultUnknown) !== 0) event.resultUnknown = true;
+  if (extra.threadName !== undefined) event.threadName = extra.threadName;
+  return event;
+}

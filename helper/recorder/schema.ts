@@ -1,0 +1,86 @@
+// The recording's tables (ARCHITECTURE.md, "Recording"), and how a
+// connection to it is set up. A file that is not a SQLite database, or is
+// another program's, or a later version's, is refused with a sentence that
+// says so rather than written into.
+import type { Database } from '../native';
+
+/** "SyTr": marks the file as a Syscall Trace recording (PRAGMA application_id). */
+export const APPLICATION_ID = 0x53795472;
+/** Raised when the tables change in a way an older recorder could not read. */
+export const SCHEMA_VERSION = 1;
+
+const TABLES = `
+CREATE TABLE directories (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  last_seq INTEGER NOT NULL
+);
+CREATE TABLE processes (
+  id INTEGER PRIMARY KEY,
+  pid INTEGER NOT NULL,
+  ppid INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  comm TEXT NOT NULL,
+  cmdline TEXT NOT NULL,
+  ancestors TEXT NOT NULL,
+  container TEXT,
+  mount_namespace INTEGER NOT NULL,
+  cgroup_id INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL
+);
+CREATE TABLE deletions (
+  seq INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  directory_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  process_id INTEGER NOT NULL,
+  tid INTEGER NOT NULL,
+  result INTEGER NOT NULL,
+  facts INTEGER NOT NULL,
+  path_arg TEXT,
+  extra TEXT
+);
+CREATE INDEX deletions_by_directory ON deletions (directory_id, time);
+CREATE INDEX deletions_by_time ON deletions (time);
+`;
+
+/** A recording that cannot be used: the message says why, in words a person can act on. */
+export class RecordingError extends Error {}
+
+/**
+ * Sets the connection up for the recorder: WAL, so that readers (the history
+ * command, a query) never wait for the writer nor it for them;
+ * synchronous=NORMAL, with which a commit survives a crash of the recorder
+ * and, in WAL mode, a power cut may lose only the last commits; pages freed
+ * by retention given back to the file system (auto_vacuum, set before the
+ * first table).
+ */
+export function prepareForWriting(db: Database, file: string): void {
+  db.exec('PRAGMA busy_timeout = 2000');
+  const version = userVersion(db, file);
+  if (version === 0) {
+    db.exec('PRAGMA auto_vacuum = INCREMENTAL');
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec(`BEGIN; ${TABLES} PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT`);
+  } else {
+    db.exec('PRAGMA journal_mode = WAL');
+  }
+  // 32 MiB of page cache: the indexes of a large recording are written all over, and SQLite's default 2 MiB rereads them at every commit.
+  db.exec('PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768');
+}
+
+export function prepareForReading(db: Database, file: string): void {
+  db.exec('PRAGMA busy_timeout = 2000');
+  if (userVersion(db, file) === 0) throw new RecordingError(`${file} holds no recording yet`);
+}
+
+/** The schema version of `file`, 0 where it is empty; throws RecordingError where it is not a recording this helper can use. */
+function userVersion(db: Database, file: string): number {
+  const [applicationId] = db.prepare('PRAGMA application_id').get() as [number];
+  const [version] = db.prepare('PRAGMA user_version').get() as [number];
+  const [tables] = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").get() as [number];
+  if (applicationId === 0 && version === 0 && tables === 0) return 0;
+  if (applicationId !== APPLICATION_ID) throw new RecordingError(`${file} is a SQLite database of some other program, not a Syscall Trace recording: give --db another file`);
+  if (version > SCHEMA_VERSION) throw new RecordingError(`${file} was written by a later Syscall Trace (schema ${version}; this one reads ${SCHEMA_VERSION}): update the helper`);
+  return version;
+}
