@@ -165,17 +165,50 @@ function extraOf(event: DeletionEvent, otherAbi: boolean): string | null {
   return JSON.stringify(extra);
 }
 
-/** The SQL that reads a deletion back, with its directory and process, in the order eventOfRow() takes. */
-export const EVENT_SELECT = `SELECT d.seq, d.time, dir.path, d.name, d.tid, d.result, d.facts, d.path_arg, d.extra,
-  p.pid, p.ppid, p.uid, p.comm, p.cmdline, p.ancestors, p.container, p.mount_namespace, p.cgroup_id
-  FROM deletions d JOIN directories dir ON dir.id = d.directory_id JOIN processes p ON p.id = d.process_id`;
+/**
+ * The SQL that reads deletions back, in the order eventOf() takes; their
+ * directories and processes are read apart (DIRECTORIES_SELECT,
+ * PROCESSES_SELECT), once each for a page of thousands of deletions that
+ * share a few of them, rather than joined to every row.
+ */
+export const DELETION_SELECT = 'SELECT d.seq, d.time, d.directory_id, d.name, d.tid, d.result, d.facts, d.path_arg, d.extra, d.process_id FROM deletions d';
+/** Directories by id, from a JSON array of ids. */
+export const DIRECTORIES_SELECT = 'SELECT id, path FROM directories WHERE id IN (SELECT value FROM json_each(?))';
+/** Processes by id, from a JSON array of ids: the id, then PROCESS_COLUMNS. */
+export const PROCESSES_SELECT = `SELECT id, ${PROCESS_COLUMNS.join(', ')} FROM processes WHERE id IN (SELECT value FROM json_each(?))`;
 
-/** `facts` condition of a deletion that succeeded, or whose result is unknown (reported whether or not failures are wanted). */
-export const SUCCEEDED_SQL = `(d.result = 0 OR d.facts & ${Facts.resultUnknown} <> 0)`;
+/** A deletion row's directory and process ids (the third and the last column). */
+export function idsOfRow(row: readonly unknown[]): { directoryId: number; processId: number } {
+  return { directoryId: row[2] as number, processId: row[9] as number };
+}
 
-export function eventOfRow(row: unknown[]): DeletionEvent {
-  const [seq, time, directory, name, tid, result, facts, pathArg, extraText, pid, ppid, uid, comm, cmdline, ancestors, container, mountNamespace, cgroupId] =
-    row as [number, number, string, string, number, number, number, string | null, string | null, number, number, number, string, string, string, string | null, number, number];
+/**
+ * A deletion that succeeded, or whose result is unknown (reported whether or
+ * not failures are wanted): an unknown result is 0 (ARCHITECTURE.md, "Types"),
+ * so `result` alone tells, and the index on (directory_id, time, result)
+ * answers it without reading the row.
+ */
+export const SUCCEEDED_SQL = 'd.result = 0';
+
+/** A row of PROCESSES_SELECT, after its id. */
+export function processOfRow(row: readonly unknown[]): ProcessRow {
+  const [pid, ppid, uid, comm, cmdline, ancestors, container, mountNamespace, cgroupId] = row as [number, number, number, string, string, string, string | null, number, number];
+  return {
+    pid,
+    ppid,
+    uid,
+    comm,
+    cmdline: JSON.parse(cmdline) as string[],
+    ancestors: JSON.parse(ancestors) as Ancestor[],
+    container: container === null ? undefined : (JSON.parse(container) as Container),
+    mountNamespace,
+    cgroupId,
+  };
+}
+
+/** A row of DELETION_SELECT, with its directory's path and its process: the event that was recorded, field for field. */
+export function eventOf(row: readonly unknown[], directory: string, process: ProcessRow): DeletionEvent {
+  const [seq, time, , name, tid, result, facts, pathArg, extraText] = row as [number, number, number, string, number, number, number, string | null, string | null];
   const extra = extraText === null ? {} : (JSON.parse(extraText) as Extra);
   const abiIndex = (facts >> Facts.abiShift) & 0xf;
   const event: DeletionEvent = {
@@ -187,21 +220,22 @@ export function eventOfRow(row: unknown[]): DeletionEvent {
     path: joinPath({ directory, name }),
     pathArg: pathArg ?? name,
     complete: (facts & Facts.complete) !== 0,
-    mountNamespace,
+    mountNamespace: process.mountNamespace,
     result,
-    pid,
+    pid: process.pid,
     tid,
-    ppid,
-    uid,
-    cgroupId,
-    comm,
-    cmdline: JSON.parse(cmdline) as string[],
-    ancestors: JSON.parse(ancestors) as Ancestor[],
+    ppid: process.ppid,
+    uid: process.uid,
+    cgroupId: process.cgroupId,
+    comm: process.comm,
+    // The process's arrays, shared by its events, as the helper's live events share them.
+    cmdline: process.cmdline as string[],
+    ancestors: process.ancestors as Ancestor[],
   };
   if (extra.pathBytes !== undefined) event.pathBytes = extra.pathBytes;
   if (extra.processPath !== undefined) event.processPath = extra.processPath;
   if (extra.processPathBytes !== undefined) event.processPathBytes = extra.processPathBytes;
-  if (container !== null) event.container = JSON.parse(container) as Container;
+  if (process.container !== undefined) event.container = process.container;
   if (result < 0) event.error = errnoName(result);
   if ((facts & Facts.resultUnknown) !== 0) event.resultUnknown = true;
   if (extra.threadName !== undefined) event.threadName = extra.threadName;

@@ -11,8 +11,21 @@ import * as path from 'node:path';
 
 import type { DeletionEvent, HistoryResult, RecorderStatus, Scope } from '../../common/protocol';
 import { withRealPathAliases } from '../../common/scopeAliases';
-import { loadAddon, type Database, type SqliteError, type SqlParameter, type Statement } from '../native';
-import { DeletionColumns, EVENT_SELECT, eventOfRow, processRowOf, processValues, splitPath, SUCCEEDED_SQL, type ProcessRow } from './eventRows';
+import { loadAddon, type Database, type SqliteError, type SqlParameter, type SqlValue, type Statement } from '../native';
+import {
+  DELETION_SELECT,
+  DeletionColumns,
+  DIRECTORIES_SELECT,
+  eventOf,
+  idsOfRow,
+  PROCESSES_SELECT,
+  processOfRow,
+  processRowOf,
+  processValues,
+  splitPath,
+  SUCCEEDED_SQL,
+  type ProcessRow,
+} from './eventRows';
 import { prepareForReading, prepareForWriting, RecordingError } from './schema';
 
 export { RecordingError } from './schema';
@@ -169,23 +182,25 @@ export class Recording {
   /** The newest `limit` deletions that match, oldest first, and whether older ones match too. */
   query(query: HistoryQuery): HistoryResult {
     const limit = query.limit ?? Number.MAX_SAFE_INTEGER;
-    const { where, values } = conditionsOf(query);
-    const rows = this.read(`${EVENT_SELECT} WHERE ${where} ORDER BY d.seq DESC LIMIT ?`, [...values, limit + 1]);
-    const more = rows.length > limit;
-    const events = rows.slice(0, limit).reverse().map(eventOfRow);
-    return { events, more };
+    const { page, values } = pageOf(query, 'DESC');
+    // The page's seqs first, from the indexes alone; then only its rows are
+    // read. Sorting whole rows of every match (a folder with a hundred
+    // thousand deletions this week) took longer than the query may.
+    const events = this.readEvents(`${DELETION_SELECT} WHERE d.seq IN (${page}) ORDER BY d.seq DESC`, [...values(), limit + 1]);
+    const more = events.length > limit;
+    return { events: events.slice(0, limit).reverse(), more };
   }
 
   /** Every deletion that matches, oldest first, read a page at a time. */
   *iterate(query: HistoryQuery): Generator<DeletionEvent> {
-    const { where, values } = conditionsOf(query);
-    const sql = `${EVENT_SELECT} WHERE ${where} AND d.seq > ? ORDER BY d.seq ASC LIMIT ?`;
+    const { page, values } = pageOf({ ...query, after: true }, 'ASC');
+    const sql = `${DELETION_SELECT} WHERE d.seq IN (${page}) ORDER BY d.seq ASC`;
     let after = 0;
     for (;;) {
-      const rows = this.read(sql, [...values, after, ITERATE_PAGE]);
-      for (const row of rows) yield eventOfRow(row);
-      if (rows.length < ITERATE_PAGE) return;
-      after = rows[rows.length - 1][0] as number;
+      const events = this.readEvents(sql, [...values(after), ITERATE_PAGE]);
+      yield* events;
+      if (events.length < ITERATE_PAGE) return;
+      after = events[events.length - 1].seq;
     }
   }
 
@@ -306,7 +321,31 @@ export class Recording {
     this.processes.clear();
   }
 
-  private read(sql: string, values: SqlParameter[]): unknown[][] {
+  /** The deletions `sql` (a DELETION_SELECT) reads, with their directories and processes read once each. */
+  private readEvents(sql: string, values: SqlParameter[]): DeletionEvent[] {
+    const rows = this.read(sql, values);
+    const directoryIds = new Set<number>();
+    const processIds = new Set<number>();
+    for (const row of rows) {
+      const { directoryId, processId } = idsOfRow(row);
+      directoryIds.add(directoryId);
+      processIds.add(processId);
+    }
+    const directories = new Map<number, string>();
+    for (const [id, path] of this.read(DIRECTORIES_SELECT, [JSON.stringify([...directoryIds])])) directories.set(id as number, path as string);
+    const processes = new Map<number, ProcessRow>();
+    for (const row of this.read(PROCESSES_SELECT, [JSON.stringify([...processIds])])) processes.set(row[0] as number, processOfRow(row.slice(1)));
+    return rows.map((row) => {
+      const { directoryId, processId } = idsOfRow(row);
+      const directory = directories.get(directoryId);
+      const process = processes.get(processId);
+      // Written in one transaction with their deletions, and deleted only once none needs them.
+      if (directory === undefined || process === undefined) throw new RecordingError(`${this.options.file} is damaged: deletion ${String(row[0])} names a directory or process it does not hold`);
+      return eventOf(row, directory, process);
+    });
+  }
+
+  private read(sql: string, values: SqlParameter[]): SqlValue[][] {
     try {
       return this.statement(sql).all(values);
     } catch (error) {
@@ -362,44 +401,64 @@ function sameProcessLists(row: ProcessRow, event: DeletionEvent): boolean {
 }
 
 /**
- * The WHERE clause of a query. A folder's deletions are those in it or below
- * it, and its own (by its parent and name), under each of its names
- * (withRealPathAliases, as the live scope); "/" + 1 is "0", so the paths
- * below P are those from "P/" up to "P0", which the index on
- * directories.path finds as one range.
+ * The SQL of a page of the seqs that match, newest or oldest first, ending
+ * in `LIMIT ?` (and, with `after`, taking the seq to start after before
+ * it). A folder's deletions are those in it, below it, and its own (by its
+ * parent and name), under each of its names (withRealPathAliases, as the
+ * live scope); "/" + 1 is "0", so the directories below P are those from
+ * "P/" up to "P0", one range of the index on directories.path, and each
+ * one's deletions in the time range one range of (directory_id, time,
+ * result), read without the rows. A folder's own deletion is asked for
+ * apart (UNION ALL): with its name in the same condition, every row would
+ * have to be read.
  */
-function conditionsOf(query: HistoryQuery): { where: string; values: SqlParameter[] } {
-  const conditions: string[] = [];
-  const values: SqlParameter[] = [];
-  if (query.scope !== 'system') {
-    const folders: string[] = [];
-    for (const folder of withRealPathAliases(query.scope.paths)) {
-      if (folder === '/') {
-        folders.push("d.directory_id IN (SELECT id FROM directories WHERE path >= '/' AND path < '0')");
-        continue;
-      }
-      const { directory, name } = splitPath(folder);
-      folders.push('d.directory_id IN (SELECT id FROM directories WHERE path = ? OR (path >= ? AND path < ?))');
-      values.push(folder, `${folder}/`, `${folder}0`);
-      folders.push('(d.directory_id = (SELECT id FROM directories WHERE path = ?) AND d.name = ?)');
-      values.push(directory, name);
-    }
-    conditions.push(`(${folders.join(' OR ')})`);
-  }
+function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC'): { page: string; values(after?: number): SqlParameter[] } {
+  const rest: string[] = [];
+  const restValues: SqlParameter[] = [];
   if (query.sinceMs !== undefined) {
-    conditions.push('d.time >= ?');
-    values.push(query.sinceMs);
+    rest.push('d.time >= ?');
+    restValues.push(query.sinceMs);
   }
   if (query.untilMs !== undefined) {
-    conditions.push('d.time < ?');
-    values.push(query.untilMs);
+    rest.push('d.time < ?');
+    restValues.push(query.untilMs);
   }
   if (query.before !== undefined) {
-    conditions.push('d.seq < ?');
-    values.push(query.before);
+    rest.push('d.seq < ?');
+    restValues.push(query.before);
   }
-  if (!query.includeFailed) conditions.push(SUCCEEDED_SQL);
-  return { where: conditions.length === 0 ? '1' : conditions.join(' AND '), values };
+  if (!query.includeFailed) rest.push(SUCCEEDED_SQL);
+  if (query.after === true) rest.push('d.seq > ?');
+  const restSql = rest.map((condition) => ` AND ${condition}`).join('');
+  // Each part takes its own values, then the rest's, then (with `after`) the seq to start after.
+  const parts: { sql: string; values: SqlParameter[] }[] = [];
+  const tail = ` ORDER BY seq ${order} LIMIT ?`;
+  const answer = (page: string): { page: string; values(after?: number): SqlParameter[] } => ({
+    page,
+    values: (after) => parts.flatMap((part) => [...part.values, ...restValues, ...(query.after === true ? [after ?? 0] : [])]),
+  });
+  if (query.scope === 'system') {
+    parts.push({ sql: `SELECT d.seq AS seq FROM deletions d WHERE 1${restSql}`, values: [] });
+    return answer(`${parts[0].sql}${tail}`);
+  }
+
+  const ranges: string[] = [];
+  const rangeValues: SqlParameter[] = [];
+  const ownDeletions: { directory: string; name: string }[] = [];
+  for (const folder of withRealPathAliases(query.scope.paths)) {
+    if (folder === '/') {
+      ranges.push("(path >= '/' AND path < '0')");
+      continue;
+    }
+    ranges.push('path = ? OR (path >= ? AND path < ?)');
+    rangeValues.push(folder, `${folder}/`, `${folder}0`);
+    ownDeletions.push(splitPath(folder));
+  }
+  parts.push({ sql: `SELECT d.seq AS seq FROM deletions d WHERE d.directory_id IN (SELECT id FROM directories WHERE ${ranges.join(' OR ')})${restSql}`, values: rangeValues });
+  for (const { directory, name } of ownDeletions) {
+    parts.push({ sql: `SELECT d.seq AS seq FROM deletions d WHERE d.directory_id = (SELECT id FROM directories WHERE path = ?) AND d.name = ?${restSql}`, values: [directory, name] });
+  }
+  return answer(`SELECT seq FROM (${parts.map((part) => part.sql).join(' UNION ALL ')})${tail}`);
 }
 
 function makeDirectoryFor(file: string): void {

@@ -40,9 +40,16 @@ CREATE TABLE deletions (
   path_arg TEXT,
   extra TEXT
 );
-CREATE INDEX deletions_by_directory ON deletions (directory_id, time);
+CREATE INDEX deletions_by_directory ON deletions (directory_id, time, result);
 CREATE INDEX deletions_by_time ON deletions (time);
 `;
+
+/**
+ * 32 MiB of page cache (in KiB, as SQLite takes a negative size): the indexes
+ * of a large recording are written all over, and with SQLite's default of
+ * 2 MiB every commit and query reads them again.
+ */
+const CACHE_SIZE = -32768;
 
 /** A recording that cannot be used: the message says why, in words a person can act on. */
 export class RecordingError extends Error {}
@@ -65,12 +72,11 @@ export function prepareForWriting(db: Database, file: string): void {
   } else {
     db.exec('PRAGMA journal_mode = WAL');
   }
-  // 32 MiB of page cache: the indexes of a large recording are written all over, and SQLite's default 2 MiB rereads them at every commit.
-  db.exec('PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768');
+  db.exec(`PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY; PRAGMA cache_size = ${CACHE_SIZE}`);
 }
 
 export function prepareForReading(db: Database, file: string): void {
-  db.exec('PRAGMA busy_timeout = 2000');
+  db.exec(`PRAGMA busy_timeout = 2000; PRAGMA cache_size = ${CACHE_SIZE}`);
   if (userVersion(db, file) === 0) throw new RecordingError(`${file} holds no recording yet`);
 }
 

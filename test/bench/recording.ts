@@ -104,7 +104,7 @@ function measureRecording(context: BenchContext): string {
 }
 
 /** Milliseconds to record `count` made-up deletions into a new `file`, from `firstTime` on, evenly to now. */
-function timeRecording(file: string, count: number, firstTime: number): number {
+export function timeRecording(file: string, count: number, firstTime: number): number {
   const recording = Recording.open({ file, retainDays: 365, retainBytes: Number.MAX_SAFE_INTEGER });
   const step = (Date.now() - firstTime) / count;
   let elapsed = 0n;
@@ -162,7 +162,7 @@ function madeUpDeletions(firstSeq: number, count: number, firstTime: number, ste
   return events;
 }
 
-function projectFolder(project: number): string {
+export function projectFolder(project: number): string {
   return `/home/dev/projects/p${String(project).padStart(4, '0')}`;
 }
 

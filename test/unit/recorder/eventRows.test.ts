@@ -3,15 +3,15 @@
 import { describe, expect, it } from 'vitest';
 
 import type { DeletionEvent } from '../../../common/protocol';
-import { DeletionColumns, eventOfRow, joinPath, processRowOf, processValues, splitPath } from '../../../helper/recorder/eventRows';
+import { DeletionColumns, eventOf, joinPath, processOfRow, processRowOf, processValues, splitPath } from '../../../helper/recorder/eventRows';
 import { deletion } from '../extension/deletions';
 
-/** The row EVENT_SELECT would read for `event`, made from the values written for it. */
-function rowOf(event: DeletionEvent): unknown[] {
+/** The event read back from the values written for `event`: its deletion row, its directory, its process row. */
+function readBack(event: DeletionEvent): DeletionEvent {
   const { directory, name } = splitPath(event.path);
-  const process = processValues(processRowOf(event));
+  const process = processOfRow(processValues(processRowOf(event)));
   const [seq, time, , , , tid, result, facts, pathArg, extra] = columnsOf(event).map((column) => column[0]);
-  return [seq, time, directory, name, tid, result, facts, pathArg, extra, ...process];
+  return eventOf([seq, time, 7, name, tid, result, facts, pathArg, extra, 9], directory, process);
 }
 
 function columnsOf(event: DeletionEvent): (Float64Array | (string | null)[])[] {
@@ -33,7 +33,7 @@ describe('a deletion as a row', () => {
 
   it('reads back every field of a plain deletion', () => {
     const event = deletion({ path: '/srv/app/build/out.o' });
-    expect(eventOfRow(rowOf(event))).toEqual(event);
+    expect(readBack(event)).toEqual(event);
   });
 
   it('reads back the rare fields, a failure, an unknown result and an ABI it has no number for', () => {
@@ -52,9 +52,9 @@ describe('a deletion as a row', () => {
       syscall: 'rmdir',
       directory: true,
     });
-    expect(eventOfRow(rowOf(event))).toEqual(event);
+    expect(readBack(event)).toEqual(event);
     const unknown = deletion({ path: '/x', abi: 'io_uring', resultUnknown: true });
-    expect(eventOfRow(rowOf(unknown))).toEqual(unknown);
+    expect(readBack(unknown)).toEqual(unknown);
   });
 
   it('keeps no argument where it is the name, and no extra where nothing is rare', () => {
