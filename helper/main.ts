@@ -1,6 +1,11 @@
 // The privileged helper's entry point (dist/helper.js).
 //   node dist/helper.js --stdio [--mode MODE] [--queue-mib N]   JSON-RPC on stdin/stdout, for the extension
 //   node dist/helper.js trace [--jsonl] [--path DIR]... [--failed] [--mode MODE] [--queue-mib N]   the terminal command
+//   node dist/helper.js record [...]      the flight recorder: records every deletion, serves a unix socket
+//   node dist/helper.js history [...]     prints what the recorder recorded
+//   node dist/helper.js install [...]     installs the recorder as a service (root)
+//   node dist/helper.js uninstall [...]   removes it (root)
+// ARCHITECTURE.md, "Terminal command", has every option.
 // protocolStdout comes first: with --stdio it takes stdout away from
 // everything else before any other module runs.
 import { claimProtocolOutput } from './protocolStdout';
@@ -10,10 +15,26 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MODE_CHOICE, MODE_CHOICES, parseQueueMib, QUEUE_MIB_DEFAULT, type ModeChoice } from '../common/protocol';
 import { runTraceCommand } from './cli';
 import { AddonLoadError } from './native';
+import { runHistoryCommand } from './recorder/historyCommand';
+import { runInstallCommand, runUninstallCommand } from './recorder/installCommands';
+import { runRecordCommand } from './recorder/recordCommand';
 import { serveOverStdio } from './server';
 
 const USAGE = `usage: node dist/helper.js --stdio [--mode MODE] [--queue-mib N]
-       node dist/helper.js trace [--jsonl] [--path DIR]... [--failed] [--mode MODE] [--queue-mib N]`;
+       node dist/helper.js trace [--jsonl] [--path DIR]... [--failed] [--mode MODE] [--queue-mib N]
+       node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]... [--retain-days N] [--retain-mib N] [--mode MODE] [--queue-mib N]
+       node dist/helper.js history [--db FILE] [--path DIR]... [--since DURATION] [--until TIME] [--failed] [--jsonl]
+       node dist/helper.js install --allow-uid UID... [--runtime FILE] [--root DIR]
+       node dist/helper.js uninstall [--delete-history] [--root DIR]`;
+
+/** The commands that take their own arguments. */
+const COMMANDS: Record<string, (args: string[]) => void> = {
+  trace: runTraceCommand,
+  record: runRecordCommand,
+  history: runHistoryCommand,
+  install: runInstallCommand,
+  uninstall: runUninstallCommand,
+};
 
 function main(args: string[]): void {
   const [command, ...rest] = args;
@@ -24,8 +45,9 @@ function main(args: string[]): void {
       return;
     }
   }
-  if (command === 'trace') {
-    runTraceCommand(rest);
+  const run = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (run !== undefined) {
+    run(rest);
     return;
   }
   process.stderr.write(`${USAGE}\n`);

@@ -22,20 +22,21 @@
 // client that reads gets every deletion, however fast they come, and the
 // helper drops none itself. While more than
 // MAX_QUEUED_MESSAGES wait, the helper also stops reading requests, whose
-// answers would only queue up too.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { ErrorCodes, ResponseError, createMessageConnection, type Logger, type MessageConnection, type ResponseMessage } from 'vscode-jsonrpc/node';
+// answers would only queue up too. The protocol's plumbing (reading,
+// writing, batching, dispatch) is jsonRpcEndpoint.ts, which the recorder's
+// socket sessions share.
+import { ResponseError } from 'vscode-jsonrpc/node';
 
 import * as protocol from '../common/protocol';
 import { BacklogValve } from './backlogValve';
-import { DeletionBatcher } from './deletionBatcher';
 import { DeletionTracer, programOptions } from './deletionTracer';
-import { FramedMessageReader } from './framedMessageReader';
-import { MeteredMessageWriter } from './outputBacklog';
+import { answerInitialize, wrongState } from './helperIdentity';
+import { log, logger } from './helperLog';
+import { JsonRpcEndpoint, MAX_QUEUED_MESSAGES } from './jsonRpcEndpoint';
 import { describePrivileges, loadThenGiveUpPrivileges, PrivilegeDropError, type LoadFailure } from './loadThenDrop';
-import { describe, validateInitialize, validateNoParams, validateSetScope, validateStart } from './validation';
+import { validateNoParams, validateSetScope, validateStart } from './validation';
+
+export { MAX_QUEUED_MESSAGES };
 
 /**
  * Ten trace/deletions notifications of 1,000: enough that the client always
@@ -45,11 +46,8 @@ import { describe, validateInitialize, validateNoParams, validateSetScope, valid
  */
 export const PAUSE_ABOVE_EVENTS = 10_000;
 export const RESUME_AT_EVENTS = 2_000;
-export const MAX_QUEUED_MESSAGES = 1024;
 /** How long `shutdown` waits for its answer to be read before exiting anyway. */
 const SHUTDOWN_FLUSH_MS = 1000;
-/** Log lines are dropped while stderr holds this much unread: a client that never reads it cannot make the helper grow. */
-const MAX_UNREAD_LOG_BYTES = 64 * 1024;
 
 export function serveOverStdio(output: NodeJS.WritableStream, attachMode: protocol.ModeChoice, queueMib: number): void {
   const server = new HelperServer(process.stdin, output, attachMode, queueMib);
@@ -65,52 +63,29 @@ export function serveOverStdio(output: NodeJS.WritableStream, attachMode: protoc
   server.listen();
 }
 
-function log(message: string): void {
-  if (process.stderr.writableLength > MAX_UNREAD_LOG_BYTES) return;
-  process.stderr.write(`syscall-trace: ${message}\n`);
-}
-
-const logger: Logger = { error: log, warn: log, info: log, log };
-
 class HelperServer {
-  private readonly reader: FramedMessageReader;
-  private readonly writer: MeteredMessageWriter;
-  private readonly connection: MessageConnection;
+  private readonly client: JsonRpcEndpoint;
   private readonly tracer: DeletionTracer;
-  private readonly batcher: DeletionBatcher;
   private initialized = false;
   private shuttingDown = false;
   /** Why the programs could not be loaded: trace/start answers with it. */
   private loadFailure: LoadFailure | undefined;
   private readonly kernelPace: BacklogValve;
-  private readonly inputPace: BacklogValve;
-  private kernelLost = 0;
-  private lostAnnounced = 0;
-  private lostNotificationPending = false;
   private exiting = false;
 
-  constructor(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, attachMode: protocol.ModeChoice, queueMib: number) {
-    this.reader = new FramedMessageReader(input);
-    this.writer = new MeteredMessageWriter(output);
-    this.connection = createMessageConnection(this.reader, this.writer, logger);
-    this.batcher = new DeletionBatcher((events) => this.sendDeletions(events));
+  constructor(input: NodeJS.ReadStream, output: NodeJS.WritableStream, attachMode: protocol.ModeChoice, queueMib: number) {
+    this.client = new JsonRpcEndpoint(input, output, logger);
     this.tracer = new DeletionTracer(
       {
-        onDeletions: (events) => this.queueDeletions(events),
-        onLost: (lost) => {
-          this.kernelLost = lost;
-          this.announceLost();
-        },
+        onDeletions: (events) => this.client.queueDeletions(events),
+        onLost: (lost) => this.client.announceLost(lost),
         onProblem: log,
       },
       programOptions(queueMib),
     );
     this.tracer.useAttachMode(attachMode);
     this.kernelPace = new BacklogValve({ pauseAbove: PAUSE_ABOVE_EVENTS, resumeAtOrBelow: RESUME_AT_EVENTS }, this.tracer);
-    this.inputPace = new BacklogValve(
-      { pauseAbove: MAX_QUEUED_MESSAGES, resumeAtOrBelow: MAX_QUEUED_MESSAGES / 2 },
-      { pause: () => input.pause(), resume: () => input.resume() },
-    );
+    this.client.onBacklogChanged(() => this.kernelPace.update(this.client.waitingDeletions));
   }
 
   /** Loads the programs where it may, then gives up privileges in every thread; throws PrivilegeDropError if that fails. */
@@ -125,62 +100,33 @@ class HelperServer {
   }
 
   listen(): void {
-    const connection = this.connection;
-    // vscode-jsonrpc answers only what reaches it; the frames the reader
-    // dropped get their JSON-RPC error here (id null where none could be read).
-    this.reader.onMalformedMessage(({ code, message, id }) => {
-      const answer: ResponseMessage = { jsonrpc: '2.0', id, error: { code, message } };
-      this.writer.write(answer).catch(() => undefined);
-    });
-    this.writer.onBacklogChanged(() => this.regulate());
-    this.writer.onError(() => this.exit());
-    connection.onClose(() => this.exit());
-    // One handler for every method, given the params exactly as they came:
-    // the typed registration would reject a missing params object that this
-    // protocol allows, and spread an array over the handler's arguments.
-    const handlers = new Map<string, (params: unknown) => unknown>([
-      [protocol.InitializeRequest.method, (params) => this.initialize(params)],
-      [protocol.StartRequest.method, (params) => this.start(params)],
-      [protocol.SetScopeRequest.method, (params) => this.setScope(params)],
-      [protocol.StopRequest.method, (params) => this.stop(params)],
-      [protocol.StatsRequest.method, (params) => this.stats(params)],
-      [protocol.ShutdownRequest.method, (params) => this.shutdown(params)],
-    ]);
-    connection.onRequest((method, params) => {
-      const handler = handlers.get(method);
-      if (handler === undefined) throw new ResponseError(ErrorCodes.MethodNotFound, `unknown method ${describe(method)}`);
-      return handler(params);
-    });
-    connection.listen();
+    this.client.listen(
+      new Map<string, (params: unknown) => unknown>([
+        [protocol.InitializeRequest.method, (params) => this.initialize(params)],
+        [protocol.StartRequest.method, (params) => this.start(params)],
+        [protocol.SetScopeRequest.method, (params) => this.setScope(params)],
+        [protocol.StopRequest.method, (params) => this.stop(params)],
+        [protocol.StatsRequest.method, (params) => this.stats(params)],
+        [protocol.ShutdownRequest.method, (params) => this.shutdown(params)],
+      ]),
+      () => this.exit(),
+    );
   }
 
   /** Detaches and exits; everything attached goes with the process. */
   exit(): void {
     if (this.exiting) return;
     this.exiting = true;
-    this.batcher.dispose();
+    this.client.dispose();
     this.tracer.close();
     process.exit(0);
   }
 
   private initialize(params: unknown): protocol.InitializeResult {
     if (this.shuttingDown) throw wrongState('initialize: the helper is shutting down');
-    const { attachMode } = validateInitialize(params);
-    if (attachMode !== undefined && attachMode !== this.tracer.modeChoice) {
-      throw wrongState(`initialize: this helper was started in ${this.tracer.modeChoice} mode (--mode); start another with --mode ${attachMode}`);
-    }
+    const result = answerInitialize(params, this.tracer);
     this.initialized = true;
-    return {
-      protocolVersion: protocol.PROTOCOL_VERSION,
-      helperVersion: helperVersion(),
-      kernelRelease: os.release(),
-      arch: os.machine(),
-      pid: process.pid,
-      modeChoice: this.tracer.modeChoice,
-      attachMode: this.tracer.attachMode,
-      unseen: this.tracer.unseen,
-      mountNamespace: ownMountNamespace(),
-    };
+    return result;
   }
 
   private start(params: unknown): protocol.StartResult {
@@ -218,26 +164,26 @@ class HelperServer {
     if (!this.tracer.tracing) throw wrongState('trace/stop: not tracing; send trace/start first');
     await this.tracer.stop();
     // The last deletions go out before the answer: the client sees them all before the totals.
-    this.batcher.flush();
-    return this.currentStats();
+    this.client.flushDeletions();
+    return this.tracer.stats();
   }
 
   private stats(params: unknown): protocol.TraceStats {
     this.requireInitialized('trace/stats');
     validateNoParams('trace/stats', params);
-    return this.currentStats();
+    return this.tracer.stats();
   }
 
   private async shutdown(params: unknown): Promise<null> {
     validateNoParams('shutdown', params);
     this.shuttingDown = true;
     await this.tracer.stop();
-    this.batcher.flush();
+    this.client.flushDeletions();
     this.tracer.close();
     // The answer is queued once this handler returns; exit once it is written.
     setImmediate(() => {
       setTimeout(() => this.exit(), SHUTDOWN_FLUSH_MS).unref();
-      void this.writer.whenIdle().then(() => this.exit());
+      void this.client.whenWritten().then(() => this.exit());
     });
     return null;
   }
@@ -246,55 +192,4 @@ class HelperServer {
     if (this.shuttingDown) throw wrongState(`${method}: the helper is shutting down`);
     if (!this.initialized) throw wrongState(`${method}: send initialize first`);
   }
-
-  private currentStats(): protocol.TraceStats {
-    return this.tracer.stats();
-  }
-
-  private queueDeletions(events: protocol.DeletionEvent[]): void {
-    this.batcher.add(events);
-    this.regulate();
-  }
-
-  private sendDeletions(events: protocol.DeletionEvent[]): void {
-    this.connection.sendNotification(protocol.DeletionsNotification, { events }).catch(() => undefined);
-  }
-
-  /** One trace/lost at a time in the queue, with the latest total: a client that does not read gets no pile of them. */
-  private announceLost(): void {
-    const total = this.kernelLost;
-    if (total <= this.lostAnnounced || this.lostNotificationPending) return;
-    this.lostAnnounced = total;
-    this.lostNotificationPending = true;
-    this.connection
-      .sendNotification(protocol.LostNotification, { lost: total })
-      .catch(() => undefined)
-      .finally(() => {
-        this.lostNotificationPending = false;
-        this.announceLost();
-      });
-  }
-
-  private regulate(): void {
-    this.kernelPace.update(this.writer.pendingEvents + this.batcher.size);
-    this.inputPace.update(this.writer.pendingMessages);
-  }
-}
-
-function wrongState(message: string): ResponseError<void> {
-  return new ResponseError(protocol.HelperErrorCodes.WrongState, message);
-}
-
-function helperVersion(): string {
-  try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
-    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** The inode number of the helper's own mount namespace: the host's. */
-function ownMountNamespace(): number {
-  return fs.statSync('/proc/self/ns/mnt').ino;
 }

@@ -6,8 +6,10 @@
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc';
 
 import {
+  HISTORY_PAGE_MAX,
   MODE_CHOICES,
   PROTOCOL_VERSION,
+  type HistoryParams,
   type ModeChoice,
   type InitializeParams,
   type Scope,
@@ -59,6 +61,57 @@ export function validateSetScope(params: unknown): SetScopeParams {
   const method = 'trace/setScope';
   const given = fields(method, params, ['scope']);
   return { scope: validateScope(method, given.scope) };
+}
+
+/** history/query's params, checked, with its times in milliseconds since the epoch. */
+export interface HistoryOptions {
+  scope: Scope;
+  sinceMs?: number;
+  untilMs?: number;
+  before?: number;
+  limit: number;
+  includeFailed: boolean;
+}
+
+/** A time with its zone (UTC "Z" or an offset), seconds and their fractions optional: no local time whose meaning depends on the recorder's zone. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function validateHistory(params: unknown): HistoryOptions {
+  const method = 'history/query';
+  const given = fields(method, params, ['scope', 'since', 'until', 'before', 'limit', 'includeFailed'] satisfies (keyof HistoryParams)[]);
+  const includeFailed = 'includeFailed' in given ? given.includeFailed : false;
+  if (typeof includeFailed !== 'boolean') {
+    throw new InvalidParams(method, `params.includeFailed must be true or false, got ${describe(includeFailed)}`);
+  }
+  const options: HistoryOptions = { scope: validateScope(method, given.scope), limit: HISTORY_PAGE_MAX, includeFailed };
+  if ('since' in given) options.sinceMs = validateTime(method, 'since', given.since);
+  if ('until' in given) options.untilMs = validateTime(method, 'until', given.until);
+  if (options.sinceMs !== undefined && options.untilMs !== undefined && options.sinceMs > options.untilMs) {
+    throw new InvalidParams(method, 'params.since must not be later than params.until');
+  }
+  if ('before' in given) {
+    const before = given.before;
+    if (typeof before !== 'number' || !Number.isSafeInteger(before) || before < 1) {
+      throw new InvalidParams(method, `params.before must be a whole number of at least 1 (a seq), got ${describe(before)}`);
+    }
+    options.before = before;
+  }
+  if ('limit' in given) {
+    const limit = given.limit;
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > HISTORY_PAGE_MAX) {
+      throw new InvalidParams(method, `params.limit must be a whole number from 1 to ${HISTORY_PAGE_MAX}, got ${describe(limit)}`);
+    }
+    options.limit = limit;
+  }
+  return options;
+}
+
+function validateTime(method: string, field: string, time: unknown): number {
+  const milliseconds = typeof time === 'string' && ISO_TIME.test(time) ? Date.parse(time) : NaN;
+  if (Number.isNaN(milliseconds)) {
+    throw new InvalidParams(method, `params.${field} must be an ISO-8601 time with its zone, like "2025-01-31T12:00:00Z", got ${describe(time)}`);
+  }
+  return milliseconds;
 }
 
 /** For trace/stop, trace/stats and shutdown: nothing, or an empty object. */

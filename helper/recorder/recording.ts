@@ -82,6 +82,7 @@ export class Recording {
   private commitTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
+  private statusLate = false;
   private unrecorded = 0;
   private problem: string | undefined;
   private highestSeq: number;
@@ -371,12 +372,21 @@ export class Recording {
     if (changed || problem !== undefined) this.announceStatus();
   }
 
+  /** At most one status a second; a change within that second is told at its end, never left unsaid. */
   private announceStatus(): void {
     const onStatus = this.options.onStatus;
-    if (onStatus === undefined || this.statusTimer !== undefined) return;
+    if (onStatus === undefined) return;
+    if (this.statusTimer !== undefined) {
+      this.statusLate = true;
+      return;
+    }
     onStatus(this.status());
     this.statusTimer = setTimeout(() => {
       this.statusTimer = undefined;
+      if (this.statusLate) {
+        this.statusLate = false;
+        this.announceStatus();
+      }
     }, STATUS_MS);
     this.statusTimer.unref();
   }

@@ -63,7 +63,9 @@ export class RecordingError extends Error {}
  * first table).
  */
 export function prepareForWriting(db: Database, file: string): void {
-  db.exec('PRAGMA busy_timeout = 2000');
+  // Short: a commit that finds the file locked by another process waits on
+  // the recorder's one thread, and is tried again at the next one anyway.
+  db.exec('PRAGMA busy_timeout = 200');
   const version = userVersion(db, file);
   if (version === 0) {
     db.exec('PRAGMA auto_vacuum = INCREMENTAL');

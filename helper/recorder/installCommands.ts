@@ -1,0 +1,81 @@
+// `node dist/helper.js install --allow-uid UID... [--runtime FILE] [--root DIR]`
+// and `node dist/helper.js uninstall [--delete-history] [--root DIR]`
+// (ARCHITECTURE.md, "Terminal command" and "Installing"): what was done on
+// stdout, one line each; exit status 0 once all is done, 1 with one line on
+// stderr saying why where something could not be, 2 with the usage for a
+// wrong option.
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { install, InstallError, uninstall, type InstallOptions, type UninstallOptions } from './installation';
+import { parseUid } from './uids';
+
+export const INSTALL_USAGE = `usage: node dist/helper.js install --allow-uid UID... [--runtime FILE] [--root DIR]
+  --allow-uid UID   a user besides root that may use the recorder (repeatable; added to those an
+                    earlier install admitted)
+  --runtime FILE    the runtime to copy where the system has no Node.js 20 or later of root's own
+                    (default: the one running this command)
+  --root DIR        install under DIR instead of /`;
+
+export const UNINSTALL_USAGE = `usage: node dist/helper.js uninstall [--delete-history] [--root DIR]
+  --delete-history  also delete the recorded deletions (kept otherwise)
+  --root DIR        uninstall from under DIR instead of /`;
+
+export function parseInstallArguments(args: string[], cwd: string): InstallOptions {
+  const { values } = parseArgs({
+    args,
+    options: { 'allow-uid': { type: 'string', multiple: true }, runtime: { type: 'string' }, root: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const allowUids = (values['allow-uid'] ?? []).map((uid) => parseUid('--allow-uid', uid));
+  if (allowUids.length === 0) throw new TypeError('install needs --allow-uid: the user who will use the recorder (root always may)');
+  return {
+    allowUids,
+    runtime: path.resolve(cwd, nonEmpty('--runtime', values.runtime) ?? process.execPath),
+    root: path.resolve(cwd, nonEmpty('--root', values.root) ?? '/'),
+  };
+}
+
+export function parseUninstallArguments(args: string[], cwd: string): UninstallOptions {
+  const { values } = parseArgs({
+    args,
+    options: { 'delete-history': { type: 'boolean', default: false }, root: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  return { deleteHistory: values['delete-history'] === true, root: path.resolve(cwd, nonEmpty('--root', values.root) ?? '/') };
+}
+
+function nonEmpty(option: string, given: string | undefined): string | undefined {
+  if (given === '') throw new TypeError(`${option} needs a path`);
+  return given;
+}
+
+export function runInstallCommand(args: string[]): void {
+  runCommand(() => parseInstallArguments(args, process.cwd()), INSTALL_USAGE, install);
+}
+
+export function runUninstallCommand(args: string[]): void {
+  runCommand(() => parseUninstallArguments(args, process.cwd()), UNINSTALL_USAGE, uninstall);
+}
+
+function runCommand<T>(parse: () => T, usage: string, act: (options: T, say: (line: string) => void) => Promise<void>): void {
+  let options: T;
+  try {
+    options = parse();
+  } catch (error) {
+    process.stderr.write(`syscall-trace: ${(error as Error).message}\n${usage}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  act(options, (line) => process.stdout.write(`${line}\n`)).then(
+    () => (process.exitCode = 0),
+    (error: unknown) => {
+      // An InstallError says what it could not do; anything else that failed (the file system) says it in its message.
+      const reason = error instanceof InstallError ? error.message : `${(error as Error).message ?? error}`;
+      process.stderr.write(`syscall-trace: ${reason}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,247 @@
+// `install` and `uninstall` (ARCHITECTURE.md, "Installing"): the recorder as
+// a service of the system, from root-owned copies of this very helper.
+//
+// What install leaves, under --root (/ where absent):
+//   /usr/local/lib/syscall-trace/          0755 root: helper.js, the addon, libbpf.so.1,
+//                                          libsqlite3.so.0, package.json, each 0644 root
+//   /usr/local/lib/syscall-trace/runtime/  0755 root: node 0755 root, where the system's Node will not do
+//   /etc/systemd/system/syscall-trace-recorder.service   0644 root
+//   /var/lib/syscall-trace/                0700 root: the database, and without systemd the recorder's log
+//   /run/syscall-trace/                    0755 root: the socket, and without systemd the pid file
+// Every file is written beside its place and renamed into it, so that a
+// recorder running from the old files never reads half a new one.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { RECORDER_DATABASE_DEFAULT, RECORDER_SOCKET_DEFAULT } from '../../common/protocol';
+import { startDetachedRecorder, stopDetachedRecorder } from './detachedRecorder';
+import { MINIMUM_NODE_MAJOR, nodeVersionOf, recentEnough, SYSTEM_NODE_CANDIDATES, systemNode } from './runtimeChoice';
+import { admittedUidsOf, UNIT_NAME, unitText } from './systemdUnit';
+
+export const INSTALL_DIRECTORY = '/usr/local/lib/syscall-trace';
+export const RUNTIME_COPY = `${INSTALL_DIRECTORY}/runtime/node`;
+export const UNIT_FILE = `/etc/systemd/system/${UNIT_NAME}`;
+export const STATE_DIRECTORY = path.dirname(RECORDER_DATABASE_DEFAULT);
+export const RUN_DIRECTORY = path.dirname(RECORDER_SOCKET_DEFAULT);
+export const PID_FILE = `${RUN_DIRECTORY}/recorder.pid`;
+export const LOG_FILE = `${STATE_DIRECTORY}/recorder.log`;
+/** Present where systemd is the running init (sd_booted()). */
+const SYSTEMD_RUNNING = '/run/systemd/system';
+/** The files of the helper that the recorder runs from, beside this bundle. */
+export const HELPER_FILES = ['helper.js', 'syscall_trace.node', 'libbpf.so.1', 'libsqlite3.so.0'];
+
+/** Install or uninstall could not do what it was asked; the message says why, in one line. */
+export class InstallError extends Error {}
+
+export interface InstallOptions {
+  /** Where the system's root is: / but in tests. */
+  root: string;
+  allowUids: readonly number[];
+  /** The runtime to copy where the system's Node will not do. */
+  runtime: string;
+}
+
+/** What was done, one line each, as it is done. */
+export type Say = (line: string) => void;
+
+export async function install(options: InstallOptions, say: Say): Promise<void> {
+  requireRoot('install');
+  const under = (file: string): string => path.join(options.root, file);
+  const sources = helperSources();
+
+  const unitFile = under(UNIT_FILE);
+  const admitted = [...new Set([...admittedUidsOf(readOptional(unitFile) ?? ''), ...options.allowUids])].sort((a, b) => a - b);
+
+  makeRootDirectory(under(INSTALL_DIRECTORY), 0o755);
+  for (const source of sources) placeFile(source, under(path.join(INSTALL_DIRECTORY, path.basename(source))), 0o644);
+  say(`copied ${sources.map((source) => path.basename(source)).join(', ')} into ${under(INSTALL_DIRECTORY)}`);
+
+  const runtime = placeRuntime(options.runtime, under, say);
+
+  makeRootDirectory(under(STATE_DIRECTORY), 0o700);
+  makeRootDirectory(under(RUN_DIRECTORY), 0o755);
+  const unit = unitText({
+    runtime,
+    helper: `${INSTALL_DIRECTORY}/helper.js`,
+    database: RECORDER_DATABASE_DEFAULT,
+    socket: RECORDER_SOCKET_DEFAULT,
+    allowUids: admitted,
+  });
+  makeRootDirectory(path.dirname(unitFile), 0o755, { onlyWhereMissing: true });
+  writeRootFile(unitFile, unit, 0o644);
+  say(`wrote ${unitFile}: the recorder admits root${admitted.length > 0 ? ` and uid ${admitted.join(', ')}` : ' only'}`);
+
+  if (fs.existsSync(under(SYSTEMD_RUNNING))) {
+    systemctl('daemon-reload');
+    systemctl('enable', UNIT_NAME);
+    // restart, not start: an installation made again runs its new files and uids.
+    systemctl('restart', UNIT_NAME);
+    say(`enabled and started ${UNIT_NAME}`);
+    return;
+  }
+  const stopped = await stopDetachedRecorder(under(PID_FILE), under(`${INSTALL_DIRECTORY}/helper.js`));
+  if (stopped !== undefined) say(`stopped the recorder that ran before (pid ${stopped})`);
+  const pid = await startDetachedRecorder({
+    command: [
+      under(runtime),
+      under(`${INSTALL_DIRECTORY}/helper.js`),
+      'record',
+      '--db',
+      under(RECORDER_DATABASE_DEFAULT),
+      '--socket',
+      under(RECORDER_SOCKET_DEFAULT),
+      ...admitted.flatMap((uid) => ['--allow-uid', String(uid)]),
+    ],
+    logFile: under(LOG_FILE),
+    pidFile: under(PID_FILE),
+  }).catch((error: Error) => {
+    throw new InstallError(error.message);
+  });
+  say(`started the recorder (pid ${pid}, log ${under(LOG_FILE)}); this system does not run systemd, so it will not start again after a reboot: run install again then`);
+}
+
+export interface UninstallOptions {
+  root: string;
+  deleteHistory: boolean;
+}
+
+export async function uninstall(options: UninstallOptions, say: Say): Promise<void> {
+  requireRoot('uninstall');
+  const under = (file: string): string => path.join(options.root, file);
+  const unitFile = under(UNIT_FILE);
+  if (fs.existsSync(under(SYSTEMD_RUNNING)) && fs.existsSync(unitFile)) {
+    systemctl('disable', '--now', UNIT_NAME);
+    say(`stopped and disabled ${UNIT_NAME}`);
+  }
+  const stopped = await stopDetachedRecorder(under(PID_FILE), under(`${INSTALL_DIRECTORY}/helper.js`));
+  if (stopped !== undefined) say(`stopped the recorder (pid ${stopped})`);
+  if (removeIfPresent(unitFile)) {
+    say(`removed ${unitFile}`);
+    if (fs.existsSync(under(SYSTEMD_RUNNING))) systemctl('daemon-reload');
+  }
+  if (removeIfPresent(under(INSTALL_DIRECTORY))) say(`removed ${under(INSTALL_DIRECTORY)}`);
+  removeIfPresent(under(RECORDER_SOCKET_DEFAULT));
+  try {
+    fs.rmdirSync(under(RUN_DIRECTORY));
+  } catch {
+    // not there, or not empty: not ours alone
+  }
+  const state = under(STATE_DIRECTORY);
+  if (options.deleteHistory) {
+    if (removeIfPresent(state)) say(`deleted the recorded history: ${state}`);
+  } else if (fs.existsSync(state)) {
+    say(`kept the recorded history in ${state} (uninstall --delete-history deletes it)`);
+  }
+}
+
+function requireRoot(command: string): void {
+  if (process.getuid?.() !== 0) throw new InstallError(`${command} must run as root: sudo ${process.execPath} ${path.resolve(process.argv[1])} ${command} ...`);
+}
+
+/** The files to copy: the helper's beside this bundle, and the package.json that names its version. */
+function helperSources(): string[] {
+  const here = __dirname;
+  const files = HELPER_FILES.map((name) => path.join(here, name));
+  const manifest = [path.join(here, 'package.json'), path.join(here, '..', 'package.json')].find((file) => fs.existsSync(file));
+  const missing = files.filter((file) => !fs.existsSync(file));
+  if (missing.length > 0 || manifest === undefined) {
+    throw new InstallError(`the helper to install is incomplete: ${[...missing, ...(manifest ? [] : ['package.json'])].join(', ')} missing (run "npm run build")`);
+  }
+  return [...files, manifest];
+}
+
+/** The runtime's path as the installed system sees it: the system's Node, or a copy of `given`. */
+function placeRuntime(given: string, under: (file: string) => string, say: Say): string {
+  const found = systemNode(under);
+  const copy = under(RUNTIME_COPY);
+  if (found !== undefined) {
+    if (removeIfPresent(path.dirname(copy))) say(`removed the runtime copied before: ${path.dirname(copy)}`);
+    say(`runtime: ${under(found.path)} (Node.js ${found.version}), the system's`);
+    return found.path;
+  }
+  makeRootDirectory(path.dirname(copy), 0o755);
+  // The copy is made root's before it is run at all: the file given may be one its user can still change.
+  placeFile(given, copy, 0o755);
+  const version = nodeVersionOf(copy);
+  if (version === undefined || !recentEnough(version)) {
+    removeIfPresent(path.dirname(copy));
+    throw new InstallError(
+      `no runtime to install: the system has no Node.js ${MINIMUM_NODE_MAJOR} or later that only root can change (${SYSTEM_NODE_CANDIDATES.join(', ')}), and ${given} ${version === undefined ? 'runs no Node.js' : `runs Node.js ${version}`}`,
+    );
+  }
+  say(`runtime: a copy of ${given} (Node.js ${version}) in ${copy}`);
+  return RUNTIME_COPY;
+}
+
+/** Makes `directory` (and what is missing above it, 0755) root's with `mode`, whatever the umask. */
+function makeRootDirectory(directory: string, mode: number, { onlyWhereMissing = false } = {}): void {
+  const missing: string[] = [];
+  for (let current = directory; !fs.existsSync(current); current = path.dirname(current)) missing.unshift(current);
+  try {
+    for (const made of missing) {
+      fs.mkdirSync(made, { mode: 0o700 });
+      fs.chownSync(made, 0, 0);
+      fs.chmodSync(made, made === directory ? mode : 0o755);
+    }
+    if (missing.length === 0 && !onlyWhereMissing) {
+      if (!fs.lstatSync(directory).isDirectory()) throw new Error(`${directory} is not a directory`);
+      fs.chownSync(directory, 0, 0);
+      fs.chmodSync(directory, mode);
+    }
+  } catch (error) {
+    throw new InstallError(`cannot make ${directory}: ${(error as Error).message}`);
+  }
+}
+
+/** Copies `source` to `destination`, root's with `mode`; a file onto itself (installing from the installed copy) stays as it is. */
+function placeFile(source: string, destination: string, mode: number): void {
+  if (fs.existsSync(destination) && fs.realpathSync(source) === fs.realpathSync(destination)) return;
+  const temporary = `${destination}.new-${process.pid}`;
+  try {
+    fs.copyFileSync(source, temporary);
+    fs.chownSync(temporary, 0, 0);
+    fs.chmodSync(temporary, mode);
+    fs.renameSync(temporary, destination);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw new InstallError(`cannot copy ${source} to ${destination}: ${(error as Error).message}`);
+  }
+}
+
+function writeRootFile(file: string, text: string, mode: number): void {
+  const temporary = `${file}.new-${process.pid}`;
+  try {
+    fs.writeFileSync(temporary, text, { mode: 0o600 });
+    fs.chownSync(temporary, 0, 0);
+    fs.chmodSync(temporary, mode);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw new InstallError(`cannot write ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Removes a file or a directory with all it holds; whether there was one. */
+function removeIfPresent(target: string): boolean {
+  if (!fs.existsSync(target)) return false;
+  fs.rmSync(target, { recursive: true, force: true });
+  return true;
+}
+
+function readOptional(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function systemctl(...args: string[]): void {
+  try {
+    execFileSync('systemctl', args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  } catch (error) {
+    const said = ((error as { stderr?: string }).stderr ?? '').trim().split('\n').pop();
+    throw new InstallError(`systemctl ${args.join(' ')} failed: ${said || (error as Error).message}`);
+  }
+}

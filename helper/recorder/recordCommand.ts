@@ -1,0 +1,178 @@
+// `node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]...
+// [--retain-days N] [--retain-mib N] [--mode MODE] [--queue-mib N]`: the
+// flight recorder (ARCHITECTURE.md, "Flight recorder"), as the service that
+// `install` sets up runs it.
+//
+// Start, in this order: open the database and bind the socket (both are
+// root's files, made while the recorder may still make anything), load the
+// programs, give up privileges in every thread, attach, and only then say
+// `syscall-trace: recording deletions into FILE; serving SOCKET` on stderr
+// and take clients. SIGTERM, SIGINT or SIGHUP: detach, record what the
+// kernel still held, commit, close, remove the socket file, exit 0.
+//
+// The recorder keeps uid 0 (with no capability beyond what attaching
+// needs) even where it was started through sudo or pkexec, which would
+// otherwise make it the user who asked: its database and its socket are
+// root's, and it must go on writing and removing them; and a recorder that
+// was that user's process could be stopped by that user.
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import {
+  DEFAULT_MODE_CHOICE,
+  MODE_CHOICES,
+  parseQueueMib,
+  QUEUE_MIB_DEFAULT,
+  QUEUE_MIB_MAX,
+  RECORDER_DATABASE_DEFAULT,
+  RECORDER_SOCKET_DEFAULT,
+  RETAIN_DAYS_DEFAULT,
+  RETAIN_MIB_DEFAULT,
+  type ModeChoice,
+} from '../../common/protocol';
+import { log } from '../helperLog';
+import { PrivilegeDropError } from '../loadThenDrop';
+import { AddonLoadError } from '../native';
+import { Recorder, RecorderStartError } from './recorder';
+import { bindRecorderSocket, RecorderSocketServer, SocketError } from './recorderSocket';
+import { parseUid } from './uids';
+
+export const RECORD_USAGE = `usage: node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]... [--retain-days N] [--retain-mib N] [--mode MODE] [--queue-mib N]
+  --db FILE         the database (default: ${RECORDER_DATABASE_DEFAULT})
+  --socket PATH     the unix socket clients connect to (default: ${RECORDER_SOCKET_DEFAULT})
+  --allow-uid UID   a user besides root that may connect (repeatable)
+  --retain-days N   deletions older than N days are deleted (default: ${RETAIN_DAYS_DEFAULT})
+  --retain-mib N    the oldest deletions are deleted while the database holds more than N MiB (default: ${RETAIN_MIB_DEFAULT})
+  --mode MODE       which kernel programs trace: ${MODE_CHOICES.join(', ')} (default: ${DEFAULT_MODE_CHOICE})
+  --queue-mib N     memory for deletions taken from the kernel that wait (default: ${QUEUE_MIB_DEFAULT}, at most ${QUEUE_MIB_MAX})`;
+
+/** A century of days; a mebibyte less than 16 TiB, SQLite's own limit of a database is above that. */
+export const RETAIN_DAYS_MAX = 36_500;
+export const RETAIN_MIB_MAX = 16 * 1024 * 1024 - 1;
+/** How long the end waits for the kernel's last records before it closes anyway. */
+const STOP_PATIENCE_MS = 5000;
+
+export interface RecordOptions {
+  database: string;
+  socket: string;
+  allowUids: number[];
+  retainDays: number;
+  retainMib: number;
+  attachMode: ModeChoice;
+  queueMib: number;
+}
+
+/** The options, paths made absolute against `cwd`; throws TypeError with a sentence for a wrong one. */
+export function parseRecordArguments(args: string[], cwd: string): RecordOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      db: { type: 'string' },
+      socket: { type: 'string' },
+      'allow-uid': { type: 'string', multiple: true },
+      'retain-days': { type: 'string' },
+      'retain-mib': { type: 'string' },
+      mode: { type: 'string' },
+      'queue-mib': { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const file = (option: string, given: string | undefined, fallback: string): string => {
+    if (given === '') throw new TypeError(`--${option} needs a path`);
+    return path.resolve(cwd, given ?? fallback);
+  };
+  const mode = values.mode ?? DEFAULT_MODE_CHOICE;
+  if (!MODE_CHOICES.includes(mode as ModeChoice)) throw new TypeError(`--mode must be ${MODE_CHOICES.join(', ')}, not ${JSON.stringify(mode)}`);
+  const queueMib = values['queue-mib'] === undefined ? QUEUE_MIB_DEFAULT : parseQueueMib(values['queue-mib']);
+  if (queueMib === undefined) {
+    throw new TypeError(`--queue-mib must be a whole number from 1 to ${QUEUE_MIB_MAX}, not ${JSON.stringify(values['queue-mib'])}`);
+  }
+  return {
+    database: file('db', values.db, RECORDER_DATABASE_DEFAULT),
+    socket: file('socket', values.socket, RECORDER_SOCKET_DEFAULT),
+    allowUids: [...new Set((values['allow-uid'] ?? []).map((uid) => parseUid('--allow-uid', uid)))],
+    retainDays: wholeNumber('--retain-days', values['retain-days'], RETAIN_DAYS_DEFAULT, RETAIN_DAYS_MAX),
+    retainMib: wholeNumber('--retain-mib', values['retain-mib'], RETAIN_MIB_DEFAULT, RETAIN_MIB_MAX),
+    attachMode: mode as ModeChoice,
+    queueMib,
+  };
+}
+
+function wholeNumber(option: string, given: string | undefined, fallback: number, max: number): number {
+  if (given === undefined) return fallback;
+  const value = /^\d{1,9}$/.test(given) ? Number(given) : NaN;
+  if (!(value >= 1 && value <= max)) throw new TypeError(`${option} must be a whole number from 1 to ${max}, not ${JSON.stringify(given)}`);
+  return value;
+}
+
+export function runRecordCommand(args: string[]): void {
+  let options: RecordOptions;
+  try {
+    options = parseRecordArguments(args, process.cwd());
+  } catch (error) {
+    process.stderr.write(`syscall-trace: ${(error as Error).message}\n${RECORD_USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  for (const variable of ['SUDO_UID', 'SUDO_GID', 'PKEXEC_UID']) delete process.env[variable];
+  void record(options).catch((error: unknown) => {
+    // An addon that cannot be loaded says what to install, in one line, as main.ts has it say for the other commands.
+    const expected = [RecorderStartError, SocketError, PrivilegeDropError, AddonLoadError].some((kind) => error instanceof kind);
+    if (!expected) throw error;
+    process.stderr.write(`syscall-trace: the recorder cannot start: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}
+
+async function record(options: RecordOptions): Promise<void> {
+  const recorder = new Recorder({
+    database: options.database,
+    retainDays: options.retainDays,
+    retainMib: options.retainMib,
+    attachMode: options.attachMode,
+    queueMib: options.queueMib,
+  });
+  let server: RecorderSocketServer | undefined;
+  // Listening before anything else: a signal that came before its listener
+  // would end the recorder without its last commit.
+  let ending = false;
+  const end = (): void => {
+    if (ending) {
+      recorder.closeRecording();
+      process.exit(0);
+    }
+    ending = true;
+    server?.endConnections();
+    void recorder.stop(STOP_PATIENCE_MS).then(() => {
+      server?.close();
+      process.exit(0);
+    });
+  };
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, end);
+
+  recorder.openRecording();
+  const listening = await bindRecorderSocket(options.socket);
+  server = new RecorderSocketServer(listening, options.socket, recorder, new Set(options.allowUids), admitCommand());
+  if (ending) {
+    server.close();
+    return;
+  }
+  try {
+    recorder.loadThenGiveUpPrivileges();
+    recorder.start();
+  } catch (error) {
+    server.close();
+    recorder.closeRecording();
+    throw error;
+  }
+  server.serve();
+  const admitted = options.allowUids.length === 0 ? 'root only' : `root and uid ${options.allowUids.join(', ')}`;
+  log(`admits ${admitted}; keeps ${options.retainDays} days, at most ${options.retainMib} MiB`);
+  process.stderr.write(`syscall-trace: recording deletions into ${options.database}; serving ${options.socket}\n`);
+}
+
+/** The command that admits a uid to this recorder: this very helper's install, run by root. */
+function admitCommand(): string {
+  return `${process.execPath} ${path.resolve(process.argv[1])} install --allow-uid`;
+}

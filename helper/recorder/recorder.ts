@@ -1,0 +1,209 @@
+// The recorder's one code path (ARCHITECTURE.md, "Flight recorder"): one
+// DeletionTracer over the whole system, failures included, for as long as
+// the recorder runs; each batch of deletions is numbered in the recording's
+// own sequence, handed to the Recording, and handed to every client that
+// listens (recorderSession.ts), from the same batch.
+//
+// The tracer is never paused: the recording takes a batch without waiting
+// (it commits on its own timer), and each client that falls behind loses
+// its own deletions (its `lost`), never anyone else's.
+//
+// A database that cannot be opened (damaged, locked, read-only, a full
+// disk) does not stop the recorder: it goes on tracing and serving live
+// deletions, counts every deletion it could not record, and says why in its
+// RecorderStatus (`problem`).
+import type { DeletionEvent, HistoryResult, ModeChoice, RecorderStatus } from '../../common/protocol';
+import { DeletionTracer, programOptions } from '../deletionTracer';
+import { log } from '../helperLog';
+import { describePrivileges, loadThenGiveUpPrivileges } from '../loadThenDrop';
+import type { HistoryOptions } from '../validation';
+import { Recording, RecordingError } from './recording';
+
+/** RecorderStatus goes to the clients at most this often. */
+export const STATUS_INTERVAL_MS = 1000;
+const MIB = 1 << 20;
+
+export interface RecorderOptions {
+  database: string;
+  retainDays: number;
+  retainMib: number;
+  attachMode: ModeChoice;
+  queueMib: number;
+}
+
+/** A client that hears of live deletions and of what the recorder loses and keeps. */
+export interface RecorderListener {
+  /** A batch of deletions, numbered as the recording numbers them. */
+  onDeletions(events: readonly DeletionEvent[]): void;
+  /** The kernel could not deliver this many more deletions, or command lines, since the last call. */
+  onKernelLoss(deletions: number, commandLines: number): void;
+  onStatus(status: RecorderStatus): void;
+}
+
+/** The recorder cannot trace: it has no reason to run. */
+export class RecorderStartError extends Error {}
+
+export class Recorder {
+  readonly tracer: DeletionTracer;
+  private recording: Recording | undefined;
+  /** Why the database could not be opened; undefined while it is open, or before openRecording(). */
+  private openProblem: string | undefined;
+  /** Deletions counted unrecorded while there is no database to record them in. */
+  private unrecordedWithoutDatabase = 0;
+  /** Added to the tracer's seq (which starts at 1): the recording's numbers go on from where it was. */
+  private seqOffset = 0;
+  private readonly listeners = new Set<RecorderListener>();
+  private kernelLost = 0;
+  private kernelLostCommandLines = 0;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private statusPending = false;
+  private lastStatusAt = 0;
+  private stopped = false;
+
+  constructor(private readonly options: RecorderOptions) {
+    this.tracer = new DeletionTracer(
+      {
+        onDeletions: (events) => this.onDeletions(events),
+        onLost: () => this.checkKernelLoss(),
+        onProblem: log,
+      },
+      programOptions(options.queueMib),
+    );
+    this.tracer.useAttachMode(options.attachMode);
+  }
+
+  /** Opens the database; where it cannot be, the recorder goes on without it and says why. */
+  openRecording(): void {
+    try {
+      this.recording = Recording.open({
+        file: this.options.database,
+        retainDays: this.options.retainDays,
+        retainBytes: this.options.retainMib * MIB,
+        onStatus: () => this.statusChanged(),
+      });
+      this.seqOffset = this.recording.nextSeq - 1;
+    } catch (error) {
+      if (!(error instanceof RecordingError)) throw error;
+      this.openProblem = error.message;
+      log(`recording nothing, serving live deletions only: ${error.message}`);
+    }
+  }
+
+  /**
+   * Loads the programs, then gives up privileges in every thread. Throws
+   * RecorderStartError where the programs cannot be loaded, and
+   * PrivilegeDropError where the drop failed.
+   */
+  loadThenGiveUpPrivileges(): void {
+    const { loadFailure, privileges } = loadThenGiveUpPrivileges(this.tracer);
+    if (loadFailure !== undefined) {
+      this.tracer.close();
+      throw new RecorderStartError(loadFailure.message);
+    }
+    log(`loaded in ${this.tracer.modeChoice} mode (${this.tracer.attachMode} programs); ${describePrivileges(privileges)}`);
+    for (const blindSpot of this.tracer.unseen) log(`not seen: ${blindSpot}`);
+  }
+
+  /** Traces the whole system, failed deletions included, until stop(). */
+  start(): void {
+    try {
+      this.tracer.start({ scope: 'system', includeFailed: true });
+    } catch (error) {
+      this.tracer.close();
+      throw new RecorderStartError((error as Error).message.trimEnd());
+    }
+  }
+
+  listen(listener: RecorderListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  status(): RecorderStatus {
+    if (this.recording !== undefined) return this.recording.status();
+    return {
+      database: this.options.database,
+      unrecorded: this.unrecordedWithoutDatabase,
+      problem: this.openProblem ?? 'the recorder has not opened its database',
+      retainDays: this.options.retainDays,
+      retainMib: this.options.retainMib,
+    };
+  }
+
+  /** The deletions recorded that match, once every deletion taken from the kernel so far is written. Throws RecordingError. */
+  history(options: HistoryOptions): HistoryResult {
+    const recording = this.recording;
+    if (recording === undefined) throw new RecordingError(this.openProblem ?? 'the recorder has not opened its database');
+    recording.flush();
+    return recording.query(options);
+  }
+
+  /**
+   * Detaches, records what the kernel still held, commits and closes the
+   * database. At most `patienceMs` is spent waiting for the kernel's last
+   * records.
+   */
+  async stop(patienceMs: number): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.statusTimer);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.tracer.stop(), new Promise((resolve) => (timer = setTimeout(resolve, patienceMs)))]);
+    clearTimeout(timer);
+    const { events, lost } = this.tracer.stats();
+    this.tracer.close();
+    const recording = this.recording;
+    this.closeRecording();
+    // The last word of a recorder's log: what it took from the kernel, what the kernel or its queue lost, and what it could not write (its last commit included).
+    const unrecorded = (recording?.status().unrecorded ?? 0) + this.unrecordedWithoutDatabase;
+    log(`stopped: ${events} deletions recorded, ${lost} lost, ${unrecorded} unrecorded`);
+  }
+
+  /** Commits what waits and closes the database, at once: for a recorder that must end now. */
+  closeRecording(): void {
+    const recording = this.recording;
+    this.recording = undefined;
+    try {
+      recording?.close();
+    } catch (error) {
+      log(`the recording could not be closed cleanly: ${(error as Error).message}`);
+    }
+  }
+
+  private onDeletions(events: DeletionEvent[]): void {
+    for (const event of events) event.seq += this.seqOffset;
+    if (this.recording !== undefined) {
+      this.recording.add(events);
+    } else {
+      this.unrecordedWithoutDatabase += events.length;
+      this.statusChanged();
+    }
+    for (const listener of this.listeners) listener.onDeletions(events);
+    this.checkKernelLoss();
+  }
+
+  /** Tells the listeners of what the kernel could not deliver since the last look. */
+  private checkKernelLoss(): void {
+    const { lost, lostCommandLines } = this.tracer.stats();
+    const deletions = lost - this.kernelLost;
+    const commandLines = lostCommandLines - this.kernelLostCommandLines;
+    if (deletions <= 0 && commandLines <= 0) return;
+    this.kernelLost = lost;
+    this.kernelLostCommandLines = lostCommandLines;
+    for (const listener of this.listeners) listener.onKernelLoss(Math.max(0, deletions), Math.max(0, commandLines));
+  }
+
+  /** At most one status a second goes out, the latest, and the last change is never left unsaid. */
+  private statusChanged(): void {
+    if (this.stopped || this.statusPending) return;
+    this.statusPending = true;
+    const wait = Math.max(0, this.lastStatusAt + STATUS_INTERVAL_MS - Date.now());
+    this.statusTimer = setTimeout(() => {
+      this.statusPending = false;
+      this.lastStatusAt = Date.now();
+      const status = this.status();
+      for (const listener of this.listeners) listener.onStatus(status);
+    }, wait);
+    this.statusTimer.unref();
+  }
+}

@@ -1,0 +1,199 @@
+// One admitted client of the recorder's socket (ARCHITECTURE.md, "Serving"):
+// the stdio helper's protocol, on the same JsonRpcEndpoint, with the
+// recorder's meaning. The recorder traces the whole system all the time, so
+// here `trace/start` subscribes this client to the live deletions in its
+// scope, `trace/stop` unsubscribes it, `shutdown` closes this connection
+// alone, and `history/query` answers from the recording.
+//
+// A client that does not keep up never holds up the recorder: while
+// MAX_WAITING_DELETIONS wait for it, the deletions it has no room for are
+// dropped and counted in its own `lost` (trace/lost, TraceStats.lost),
+// together with what the kernel lost while it listened.
+import type * as net from 'node:net';
+import { ResponseError } from 'vscode-jsonrpc/node';
+
+import { isInScope, type PathScope } from '../../common/directories';
+import * as protocol from '../../common/protocol';
+import { compileScope } from '../deletionTracer';
+import { answerInitialize, wrongState } from '../helperIdentity';
+import { logger } from '../helperLog';
+import { JsonRpcEndpoint } from '../jsonRpcEndpoint';
+import { PAUSE_ABOVE_EVENTS } from '../server';
+import { validateHistory, validateNoParams, validateSetScope, validateStart } from '../validation';
+import type { Recorder, RecorderListener } from './recorder';
+import { RecordingError } from './recording';
+
+/** The bound at which the stdio helper stops taking records for its client: here, where a client's deletions start to be dropped. */
+export const MAX_WAITING_DELETIONS = PAUSE_ABOVE_EVENTS;
+/** How long `shutdown` waits for its answer to be read before closing anyway. */
+const SHUTDOWN_FLUSH_MS = 1000;
+
+interface Subscription {
+  /** The scope's directories with their real-path aliases; undefined: the whole system. */
+  scope: PathScope;
+  includeFailed: boolean;
+}
+
+export class RecorderSession implements RecorderListener {
+  private readonly client: JsonRpcEndpoint;
+  private readonly stopListening: () => void;
+  private initialized = false;
+  private shuttingDown = false;
+  private closed = false;
+  private subscription: Subscription | undefined;
+  private readonly stats: protocol.TraceStats = { events: 0, lost: 0, filtered: 0, lostCommandLines: 0 };
+  private latestStatus: protocol.RecorderStatus | undefined;
+  private statusNotificationPending = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly recorder: Recorder,
+    private readonly onClosed: () => void,
+  ) {
+    this.client = new JsonRpcEndpoint(socket, socket, logger);
+    this.stopListening = recorder.listen(this);
+    this.client.listen(
+      new Map<string, (params: unknown) => unknown>([
+        [protocol.InitializeRequest.method, (params) => this.initialize(params)],
+        [protocol.StartRequest.method, (params) => this.start(params)],
+        [protocol.SetScopeRequest.method, (params) => this.setScope(params)],
+        [protocol.StopRequest.method, (params) => this.stop(params)],
+        [protocol.StatsRequest.method, (params) => this.currentStats(params)],
+        [protocol.ShutdownRequest.method, (params) => this.shutdown(params)],
+        [protocol.HistoryRequest.method, (params) => this.history(params)],
+      ]),
+      () => this.close(),
+    );
+  }
+
+  /** Ends the connection; the recorder goes on. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopListening();
+    this.client.dispose();
+    this.socket.destroy();
+    this.onClosed();
+  }
+
+  onDeletions(events: readonly protocol.DeletionEvent[]): void {
+    const subscription = this.subscription;
+    if (subscription === undefined) return;
+    const wanted: protocol.DeletionEvent[] = [];
+    let room = MAX_WAITING_DELETIONS - this.client.waitingDeletions;
+    let dropped = 0;
+    for (const event of events) {
+      if ((event.result < 0 && !subscription.includeFailed) || !isInScope(event.path, subscription.scope)) {
+        this.stats.filtered++;
+      } else if (room > 0) {
+        wanted.push(event);
+        room--;
+      } else {
+        dropped++;
+      }
+    }
+    if (wanted.length > 0) {
+      this.stats.events += wanted.length;
+      this.client.queueDeletions(wanted);
+    }
+    if (dropped > 0) this.addLost(dropped);
+  }
+
+  onKernelLoss(deletions: number, commandLines: number): void {
+    if (this.subscription === undefined) return;
+    this.stats.lostCommandLines += commandLines;
+    if (deletions > 0) this.addLost(deletions);
+  }
+
+  /** The latest status, one notification waiting at a time: a client that does not read gets no pile of them. */
+  onStatus(status: protocol.RecorderStatus): void {
+    if (!this.initialized || this.closed) return;
+    this.latestStatus = status;
+    if (this.statusNotificationPending) return;
+    this.statusNotificationPending = true;
+    this.latestStatus = undefined;
+    void this.client.send(protocol.RecorderStatusNotification, status).finally(() => {
+      this.statusNotificationPending = false;
+      if (this.latestStatus !== undefined) this.onStatus(this.latestStatus);
+    });
+  }
+
+  private addLost(count: number): void {
+    this.stats.lost += count;
+    this.client.announceLost(this.stats.lost);
+  }
+
+  private initialize(params: unknown): protocol.InitializeResult {
+    if (this.shuttingDown) throw wrongState('initialize: this connection is shutting down');
+    const result = answerInitialize(params, this.recorder.tracer);
+    this.initialized = true;
+    return { ...result, recorder: this.recorder.status() };
+  }
+
+  private start(params: unknown): protocol.StartResult {
+    this.requireInitialized('trace/start');
+    const { scope, includeFailed } = validateStart(params);
+    if (this.subscription !== undefined) {
+      throw wrongState('trace/start: already tracing; send trace/stop first, or trace/setScope to change the scope');
+    }
+    this.subscription = { scope: scopeOf(scope), includeFailed };
+    return { startedAt: new Date().toISOString() };
+  }
+
+  private setScope(params: unknown): Record<string, never> {
+    this.requireInitialized('trace/setScope');
+    const { scope } = validateSetScope(params);
+    if (this.subscription === undefined) throw wrongState('trace/setScope: not tracing; send trace/start with this scope instead');
+    this.subscription.scope = scopeOf(scope);
+    return {};
+  }
+
+  private stop(params: unknown): protocol.TraceStats {
+    this.requireInitialized('trace/stop');
+    validateNoParams('trace/stop', params);
+    if (this.subscription === undefined) throw wrongState('trace/stop: not tracing; send trace/start first');
+    this.subscription = undefined;
+    // What was queued for it goes out before the answer: the client sees it all before the totals.
+    this.client.flushDeletions();
+    return { ...this.stats };
+  }
+
+  private currentStats(params: unknown): protocol.TraceStats {
+    this.requireInitialized('trace/stats');
+    validateNoParams('trace/stats', params);
+    return { ...this.stats };
+  }
+
+  private history(params: unknown): protocol.HistoryResult {
+    this.requireInitialized('history/query');
+    const options = validateHistory(params);
+    try {
+      return this.recorder.history(options);
+    } catch (error) {
+      if (!(error instanceof RecordingError)) throw error;
+      throw new ResponseError(protocol.HelperErrorCodes.HistoryUnavailable, `history/query: ${error.message}`);
+    }
+  }
+
+  private shutdown(params: unknown): null {
+    validateNoParams('shutdown', params);
+    this.shuttingDown = true;
+    this.subscription = undefined;
+    this.client.flushDeletions();
+    // The answer is queued once this handler returns; close once it is written.
+    setImmediate(() => {
+      setTimeout(() => this.close(), SHUTDOWN_FLUSH_MS).unref();
+      void this.client.whenWritten().then(() => this.close());
+    });
+    return null;
+  }
+
+  private requireInitialized(method: string): void {
+    if (this.shuttingDown) throw wrongState(`${method}: this connection is shutting down`);
+    if (!this.initialized) throw wrongState(`${method}: send initialize first`);
+  }
+}
+
+function scopeOf(scope: protocol.Scope): PathScope {
+  return scope === 'system' ? undefined : compileScope(scope.paths);
+}
