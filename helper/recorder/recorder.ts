@@ -22,6 +22,9 @@ import { Recording, RecordingError } from './recording';
 /** RecorderStatus goes to the clients at most this often. */
 export const STATUS_INTERVAL_MS = 1000;
 const MIB = 1 << 20;
+/** A database that could not be opened is tried again this often; SYSCALL_TRACE_REOPEN_MS sets it for tests. */
+export const REOPEN_MS_VARIABLE = 'SYSCALL_TRACE_REOPEN_MS';
+const REOPEN_MS = Number(process.env[REOPEN_MS_VARIABLE]) > 0 ? Number(process.env[REOPEN_MS_VARIABLE]) : 60_000;
 
 export interface RecorderOptions {
   database: string;
@@ -52,6 +55,10 @@ export class Recorder {
   private unrecordedWithoutDatabase = 0;
   /** Added to the tracer's seq (which starts at 1): the recording's numbers go on from where it was. */
   private seqOffset = 0;
+  /** The last seq handed out, and the tracer's own number for it. */
+  private lastSeq = 0;
+  private lastTracerSeq = 0;
+  private reopenTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<RecorderListener>();
   private kernelLost = 0;
   private kernelLostCommandLines = 0;
@@ -72,8 +79,15 @@ export class Recorder {
     this.tracer.useAttachMode(options.attachMode);
   }
 
-  /** Opens the database; where it cannot be, the recorder goes on without it and says why. */
+  /**
+   * Opens the database; where it cannot be, the recorder goes on without it,
+   * says why, and tries again every REOPEN_MS (a disk that was full, a lock
+   * that went away; a damaged file stays damaged until someone moves it).
+   */
   openRecording(): void {
+    clearTimeout(this.reopenTimer);
+    this.reopenTimer = undefined;
+    if (this.stopped || this.recording !== undefined) return;
     try {
       this.recording = Recording.open({
         file: this.options.database,
@@ -81,11 +95,19 @@ export class Recorder {
         retainBytes: this.options.retainMib * MIB,
         onStatus: () => this.statusChanged(),
       });
-      this.seqOffset = this.recording.nextSeq - 1;
     } catch (error) {
       if (!(error instanceof RecordingError)) throw error;
+      if (this.openProblem !== error.message) log(`recording nothing, serving live deletions only: ${error.message}`);
       this.openProblem = error.message;
-      log(`recording nothing, serving live deletions only: ${error.message}`);
+      this.reopenTimer = setTimeout(() => this.openRecording(), REOPEN_MS).unref();
+      return;
+    }
+    // The next deletion takes the recording's next number, and never one a client has already been given.
+    this.seqOffset = Math.max(this.recording.nextSeq, this.lastSeq + 1) - (this.lastTracerSeq + 1);
+    if (this.openProblem !== undefined) {
+      log(`recording again into ${this.options.database}`);
+      this.openProblem = undefined;
+      this.statusChanged();
     }
   }
 
@@ -120,7 +142,11 @@ export class Recorder {
   }
 
   status(): RecorderStatus {
-    if (this.recording !== undefined) return this.recording.status();
+    if (this.recording !== undefined) {
+      const status = this.recording.status();
+      status.unrecorded += this.unrecordedWithoutDatabase;
+      return status;
+    }
     return {
       database: this.options.database,
       unrecorded: this.unrecordedWithoutDatabase,
@@ -147,6 +173,7 @@ export class Recorder {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.statusTimer);
+    clearTimeout(this.reopenTimer);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.tracer.stop(), new Promise((resolve) => (timer = setTimeout(resolve, patienceMs)))]);
     clearTimeout(timer);
@@ -172,6 +199,10 @@ export class Recorder {
 
   private onDeletions(events: DeletionEvent[]): void {
     for (const event of events) event.seq += this.seqOffset;
+    if (events.length > 0) {
+      this.lastSeq = events[events.length - 1].seq;
+      this.lastTracerSeq = this.lastSeq - this.seqOffset;
+    }
     if (this.recording !== undefined) {
       this.recording.add(events);
     } else {

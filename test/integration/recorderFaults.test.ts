@@ -13,6 +13,7 @@ import { describe, expect } from 'vitest';
 
 import { HelperErrorCodes, HistoryRequest, StartRequest } from '../../common/protocol';
 import { loadAddon } from '../../helper/native';
+import { REOPEN_MS_VARIABLE } from '../../helper/recorder/recorder';
 import { errorOf } from './support/helperTest';
 import { mountTmpfs, unmount } from './support/mounts';
 import { recorderTest as it, waitUntil, type RecorderClient } from './support/recorder';
@@ -73,21 +74,38 @@ describe('the recorder, where its database cannot be written', () => {
     }
   });
 
-  it('on a read-only file system: says so and serves live deletions', async ({ scratch, recorderFiles, spawnRecorder, connect }) => {
+  it('on a read-only file system: says so, serves live deletions, and records once it may write again', async ({ scratch, recorderFiles, spawnRecorder, connect }) => {
     const state = path.dirname(recorderFiles.database);
     fs.mkdirSync(state, { mode: 0o700 });
     mountTmpfs(state, '1m');
+    let recorder: ReturnType<typeof spawnRecorder> | undefined;
     try {
       execFileSync('mount', ['-o', 'remount,ro', state]);
-      const recorder = spawnRecorder();
+      recorder = spawnRecorder({ env: { [REOPEN_MS_VARIABLE]: '500' } });
       await recorder.ready;
       const client = await connect();
       const { recorder: status } = await client.initialize();
       expect(status?.problem).toMatch(/read-only/i);
       await client.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-      await heard(client, deleteFiles(scratch, 5));
-      await recorder.stop('SIGKILL');
+      const unrecorded = deleteFiles(scratch, 5);
+      await heard(client, unrecorded);
+
+      execFileSync('mount', ['-o', 'remount,rw', state]);
+      await waitUntil('a recorder/status without a problem', () => client.statuses.at(-1)?.problem === undefined && client.statuses.length > 0);
+      // Whatever else the machine deleted meanwhile went unrecorded too.
+      expect(client.statuses.at(-1)?.unrecorded).toBeGreaterThanOrEqual(unrecorded.length);
+      const recorded = deleteFiles(scratch, 3);
+      // The same names as before: it is the count that says the new ones were heard.
+      await waitUntil('the 3 deletions after the remount heard', () => client.deletions.length === unrecorded.length + recorded.length);
+      const { events } = await client.connection.sendRequest(HistoryRequest, { scope: { paths: [scratch] } });
+      expect(events.map((event) => event.path)).toEqual(recorded);
+      // Numbered on from what the clients were given while nothing was recorded.
+      const heardSeqs = client.deletions.map((event) => event.seq);
+      expect(heardSeqs).toEqual([...heardSeqs].sort((a, b) => a - b));
+      expect(new Set(heardSeqs).size).toBe(heardSeqs.length);
     } finally {
+      // The recorder holds the file system until it ends.
+      await recorder?.stop('SIGKILL');
       unmount(state);
     }
   });
