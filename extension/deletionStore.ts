@@ -103,6 +103,11 @@ export class DeletionStore {
     return this.maxBytes;
   }
 
+  /** The id of the latest deletion added (0 before the first): those added later have larger ones. */
+  get lastId(): number {
+    return this.nextId - 1;
+  }
+
   /** Grows with every change: a reader compares it to know whether what it built is stale. */
   get version(): number {
     return this.changeCount;
@@ -132,6 +137,19 @@ export class DeletionStore {
     this.lostCount = 0;
     this.processes.clear();
     this.changeCount++;
+  }
+
+  /**
+   * Holds `events` (oldest first) instead of what it held, within the limits
+   * as ever. The count of lost deletions stays, and that of dropped ones where
+   * `keepDropped`: the history of the recorder is put in order this way.
+   */
+  replaceAll(events: readonly DeletionEvent[], keepDropped: boolean): void {
+    const { lostCount, droppedCount } = this;
+    this.clear();
+    this.lostCount = lostCount;
+    if (keepDropped) this.droppedCount = droppedCount;
+    for (const event of events) this.addOne(event);
   }
 
   /** Changes maxEvents; if it shrinks below what is held, the oldest go and count as dropped. */
@@ -249,7 +267,7 @@ export class DeletionStore {
 }
 
 /** The estimate for what a deletion holds alone: everything but its process's command line and ancestors. */
-function ownBytes(event: DeletionEvent): number {
+export function ownBytes(event: DeletionEvent): number {
   const characters =
     event.time.length +
     event.syscall.length +

@@ -98,6 +98,16 @@ export function processGroupLabel(process: Pick<DeletionEvent, 'comm' | 'pid' | 
   return processLabel(process) + (process.container === undefined ? '' : ` · ${containerLabel(process.container)}`);
 }
 
+/**
+ * Text for a notification, which makes a link of "[label](command:…)",
+ * "(https://…)" or "(file:…)" wherever it appears: a word joiner between "]"
+ * and "(" keeps a path or a name that holds one from becoming a link, and
+ * reads the same.
+ */
+export function notificationText(text: string): string {
+  return escapeText(text).replace(/\]\(/g, ']\u2060(');
+}
+
 /** "1,234" */
 export function countText(count: number): string {
   return count.toLocaleString('en-US');

@@ -37,11 +37,39 @@ export function elevationMethods(setting: ElevationSetting, facts: ElevationFact
   return methods;
 }
 
-export const NO_ELEVATION_MESSAGE =
-  'Tracing deletions needs root, and there is no way to ask for it here: the extension host is not root, ' +
-  `no polkit authentication agent is running for pkexec, and there is no ${SUDO}. ` +
-  'Install sudo (and add your user to the sudoers), run a polkit agent, or start VS Code as root; ' +
-  'or run the terminal command instead: sudo node <extension>/dist/helper.js trace.';
+/**
+ * What root is asked for, in the words of the messages that say why it could
+ * not be had: the long-lived helper, or a one-shot command such as
+ * installing the recorder.
+ */
+export interface ElevationPurpose {
+  /** What needs root, a sentence's subject: "Tracing deletions". */
+  needsRoot: string;
+  /** What did not happen, the end of a sentence: "tracing did not start". */
+  notDone: string;
+  /** The start of a sentence that says how to get there after all: "To trace". */
+  toDo: string;
+  /** The same done from a terminal, where nothing in VS Code can elevate: "run the terminal command instead: sudo ...". */
+  fromTerminal: string;
+}
+
+export const TRACING: ElevationPurpose = {
+  needsRoot: 'Tracing deletions',
+  notDone: 'tracing did not start',
+  toDo: 'To trace',
+  fromTerminal: 'run the terminal command instead: sudo node <extension>/dist/helper.js trace',
+};
+
+export function noElevationMessage(purpose: ElevationPurpose): string {
+  return (
+    `${purpose.needsRoot} needs root, and there is no way to ask for it here: the extension host is not root, ` +
+    `no polkit authentication agent is running for pkexec, and there is no ${SUDO}. ` +
+    'Install sudo (and add your user to the sudoers), run a polkit agent, or start VS Code as root; ' +
+    `or ${purpose.fromTerminal}.`
+  );
+}
+
+export const NO_ELEVATION_MESSAGE = noElevationMessage(TRACING);
 
 export function elevationFacts(): ElevationFacts {
   return {

@@ -7,9 +7,12 @@ import { DeletionsView } from './deletionsView';
 import { DeletionStore } from './deletionStore';
 import { registerItemCommands } from './itemCommands';
 import { Commands, VIEW_ID } from './names';
+import { registerRecorderCommands } from './recorderCommands';
 import { viewFilter, type ScopeChoice } from './scope';
 import { affectsSettings, readSettings } from './settings';
+import { showDeletionsHere } from './showDeletionsHere';
 import { TerminalRegistry } from './terminalRegistry';
+import { asTimeRange, DEFAULT_TIME_RANGE, type TimeRange } from './timeRange';
 import { TracingSession } from './tracingSession';
 import { TreeItems } from './treeItems';
 import type { TreeNode, WorkspaceFolderInfo } from './treeModel';
@@ -17,6 +20,7 @@ import { registerViewCommands } from './viewCommands';
 import { workspaceFolderInfos } from './workspaceFolders';
 
 const SCOPE_CHOICE_KEY = 'syscallTrace.scopeChoice';
+const TIME_RANGE_KEY = 'syscallTrace.timeRange';
 
 let session: TracingSession | undefined;
 
@@ -31,6 +35,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const folders = (): WorkspaceFolderInfo[] => currentFolders;
   // The choice made with *Filter by Workspace Folder…* holds for this workspace; until then, the setting.
   const scopeChoice = (): ScopeChoice => context.workspaceState.get<ScopeChoice>(SCOPE_CHOICE_KEY) ?? readSettings().scope;
+  // How far back the recorder's history goes, chosen with *Time Range…*, holds for this workspace too.
+  const timeRange = (): TimeRange => asTimeRange(context.workspaceState.get(TIME_RANGE_KEY)) ?? DEFAULT_TIME_RANGE;
 
   // The session that knows the host's mount namespace is made below, once the view exists.
   const items = new TreeItems(terminals, folders, () => session?.hostMountNamespace);
@@ -38,13 +44,35 @@ export function activate(context: vscode.ExtensionContext): void {
     store,
     () => {
       const settings = readSettings();
-      return { grouping: settings.groupBy, folders: folders(), filter: viewFilter(scopeChoice(), folders()), showFailed: settings.showFailed };
+      return {
+        grouping: settings.groupBy,
+        folders: folders(),
+        filter: viewFilter(scopeChoice(), folders()),
+        showFailed: settings.showFailed,
+        recorder: session?.recorderNotices,
+      };
     },
     items,
   );
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: view, showCollapseAll: true });
-  session = new TracingSession({ extensionPath: context.extensionPath, store, view, treeView, log, scopeChoice, folders });
+  session = new TracingSession({
+    extensionPath: context.extensionPath,
+    store,
+    view,
+    treeView,
+    log,
+    scopeChoice,
+    folders,
+    timeRange,
+    memento: context.workspaceState,
+  });
   const tracing = session;
+  // *Filter by Workspace Folder…* and *Show Deletions Here*: the view, the trace and the recorder's history follow.
+  const chooseScope = async (choice: ScopeChoice): Promise<void> => {
+    await context.workspaceState.update(SCOPE_CHOICE_KEY, choice);
+    view.refreshNow();
+    await tracing.followScope();
+  };
 
   context.subscriptions.push(
     log,
@@ -55,19 +83,27 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(Commands.start, () => tracing.start()),
     vscode.commands.registerCommand(Commands.stop, () => tracing.stop()),
     ...registerItemCommands(treeView, terminals, folders),
+    ...registerRecorderCommands({ extensionPath: context.extensionPath, log }),
     ...registerViewCommands({
       store,
       view,
       log,
       folders,
       scopeChoice,
-      chooseScope: async (choice) => {
-        await context.workspaceState.update(SCOPE_CHOICE_KEY, choice);
-        view.refreshNow();
+      chooseScope,
+      timeRange,
+      chooseTimeRange: async (range) => {
+        await context.workspaceState.update(TIME_RANGE_KEY, range);
         await tracing.followScope();
       },
-      afterClear: () => tracing.update(),
+      afterClear: () => tracing.cleared(),
     }),
+    vscode.commands.registerCommand(Commands.showDeletionsHere, (folder?: vscode.Uri) =>
+      showDeletionsHere(
+        { folders, chooseScope, connectRecorder: () => tracing.connectRecorder(), isTracing: () => tracing.isTracing, start: () => tracing.start() },
+        folder,
+      ),
+    ),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       currentFolders = workspaceFolderInfos(vscode.workspace.workspaceFolders ?? []);
       view.refreshNow();
@@ -84,6 +120,8 @@ export function activate(context: vscode.ExtensionContext): void {
     terminals.onDidChange(() => view.refresh()),
   );
   tracing.update();
+  // With a recorder, the view shows what it showed before the window (re)loaded.
+  void tracing.restore();
 }
 
 /** Closing the window ends the helper: VS Code waits for this promise a little while. */

@@ -1,23 +1,24 @@
 // The JSON-RPC client side of the helper: one connection over the child's
-// stdio, typed by the same protocol module the helper serves. Nothing else
-// writes to the helper's stdin once the connection exists.
+// stdio, speaking the protocol through the client it shares with the
+// recorder's socket (tracingClient.ts). Nothing else writes to the helper's
+// stdin once the connection exists.
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 
 import * as protocol from '../common/protocol';
 import type { HelperProcess } from './helperProcess';
+import { initializeConnection, TracingClient, type TracingListener } from './tracingClient';
 
-export interface HelperListener {
-  onDeletions(events: protocol.DeletionEvent[]): void;
-  /** `lost`: everything this helper has lost so far. */
-  onLost(lost: number): void;
-}
+export type HelperListener = TracingListener;
 
-export class HelperConnection {
+/** Its trace/stop leaves the helper running, unprivileged, ready to start again without asking for privileges. */
+export class HelperConnection extends TracingClient {
   private constructor(
-    private readonly connection: MessageConnection,
+    connection: MessageConnection,
     readonly helper: HelperProcess,
-    readonly info: protocol.InitializeResult,
-  ) {}
+    info: protocol.InitializeResult,
+  ) {
+    super(connection, info);
+  }
 
   /**
    * Opens the connection to a helper that has said it is ready
@@ -27,44 +28,20 @@ export class HelperConnection {
    */
   static async open(helper: HelperProcess, listener: HelperListener): Promise<HelperConnection> {
     const connection = createMessageConnection(new StreamMessageReader(helper.child.stdout), new StreamMessageWriter(helper.child.stdin));
-    connection.onNotification(protocol.DeletionsNotification, (params) => listener.onDeletions(params.events));
-    connection.onNotification(protocol.LostNotification, (params) => listener.onLost(params.lost));
-    connection.listen();
     void helper.exited.then(() => connection.dispose());
     try {
-      const info = await Promise.race([
-        connection.sendRequest(protocol.InitializeRequest, { protocolVersion: protocol.PROTOCOL_VERSION }),
+      const info = await initializeConnection(
+        connection,
+        listener,
+        { protocolVersion: protocol.PROTOCOL_VERSION },
         helper.exited.then((exit) => Promise.reject(new HelperEndedError(exit.code, helper.lastStderrLines))),
-      ]);
-      if (info.protocolVersion !== protocol.PROTOCOL_VERSION) {
-        throw new Error(`the helper speaks protocol ${info.protocolVersion}, this extension ${protocol.PROTOCOL_VERSION}: rebuild both`);
-      }
+        { name: 'the helper', remedy: 'rebuild both' },
+      );
       return new HelperConnection(connection, helper, info);
     } catch (error) {
       connection.dispose();
       throw error;
     }
-  }
-
-  start(scope: protocol.Scope, includeFailed: boolean): Promise<protocol.StartResult> {
-    return this.connection.sendRequest(protocol.StartRequest, { scope, includeFailed });
-  }
-
-  async setScope(scope: protocol.Scope): Promise<void> {
-    await this.connection.sendRequest(protocol.SetScopeRequest, { scope });
-  }
-
-  stats(): Promise<protocol.TraceStats> {
-    return this.connection.sendRequest(protocol.StatsRequest, {});
-  }
-
-  /**
-   * Stops tracing; the helper stays, ready to start again without asking for
-   * privileges. The deletions still in the ring buffer arrive first, so the
-   * answer may take a moment; one that never comes is an error.
-   */
-  async stop(timeoutMs = 10_000): Promise<protocol.TraceStats> {
-    return withTimeout(this.connection.sendRequest(protocol.StopRequest, {}), timeoutMs);
   }
 
   /** Stops tracing if it traces (the totals, if it did), asks the helper to exit, and waits until it has. */
@@ -77,7 +54,7 @@ export class HelperConnection {
         // Not tracing (WrongState), or not answering: shutdown, or closing its stdin, ends it all the same.
       }
       try {
-        await withTimeout(this.connection.sendRequest(protocol.ShutdownRequest, {}), 1000);
+        await this.shutdown(1000);
       } catch {
         // It is ending anyway: closing its stdin below is what counts.
       }
@@ -96,14 +73,4 @@ export class HelperEndedError extends Error {
   ) {
     super(stderrLines.filter((line) => line.trim() !== '').at(-1) ?? `the helper exited with status ${code}`);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -22,16 +22,25 @@ export interface HelperCommandLine {
 }
 
 /**
- * The helper loads its programs in `mode` before it reads anything. sudo reads
+ * The helper loads its programs in `mode` before it reads anything (ARCHITECTURE.md, "Elevation").
+ * `queueMib`: the helper's --queue-mib (syscallTrace.queueMemoryMiB); absent: the helper's default.
+ */
+export function helperCommandLine(method: ElevationMethod, runtime: HelperRuntime, mode: ModeChoice, queueMib?: number): HelperCommandLine {
+  const args = ['--stdio', '--mode', mode];
+  if (queueMib !== undefined) args.push('--queue-mib', String(queueMib));
+  return elevatedCommandLine(method, runtime, args);
+}
+
+/**
+ * `node dist/helper.js <helperArgs>` as root, by `method`: the long-lived
+ * helper and one-shot commands (installing the recorder) alike. sudo reads
  * the password from stdin (-S), one byte at a time up to the newline, so it
  * never takes what follows; its prompt is our marker, so that the extension
- * sees when it asks (startupConversation.ts). Without -k, credentials sudo has
- * cached are used.
+ * sees when it asks (startupConversation.ts). Without -k, credentials sudo
+ * has cached are used.
  */
-/** `queueMib`: the helper's --queue-mib (syscallTrace.queueMemoryMiB); absent: the helper's default. */
-export function helperCommandLine(method: ElevationMethod, runtime: HelperRuntime, mode: ModeChoice, queueMib?: number): HelperCommandLine {
-  const node = [runtime.execPath, runtime.helperScript, '--stdio', '--mode', mode];
-  if (queueMib !== undefined) node.push('--queue-mib', String(queueMib));
+export function elevatedCommandLine(method: ElevationMethod, runtime: HelperRuntime, helperArgs: readonly string[]): HelperCommandLine {
+  const node = [runtime.execPath, runtime.helperScript, ...helperArgs];
   const asNode = [ENV, 'ELECTRON_RUN_AS_NODE=1', ...node];
   switch (method) {
     case 'direct':
@@ -58,6 +67,8 @@ export interface HelperExit {
 }
 
 const KEPT_STDERR_LINES = 50;
+/** How long the pipes may stay open after the process has ended. */
+const PIPES_AFTER_EXIT_MS = 1000;
 
 export class HelperProcess {
   readonly exited: Promise<HelperExit>;
@@ -89,6 +100,15 @@ export class HelperProcess {
         this.partialLine = '';
         this.exit ??= { code, signal };
         resolve(this.exit);
+      });
+      // 'close' waits for the pipes to close too, and a process the command
+      // left running (the recorder that `install` starts, say) could hold
+      // them for ever: once the command has ended, what was written has come.
+      child.once('exit', () => {
+        setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }, PIPES_AFTER_EXIT_MS).unref();
       });
     });
   }

@@ -3,8 +3,11 @@
 // (a refused password may be typed again into the same sudo, which counts the
 // attempts itself). Nothing but the password is written to stdin before the
 // ready line: until then stdin is sudo's, and the helper is still root.
+// A one-shot command (installing the recorder) has the same conversation with
+// sudo, and is waited for until it ends instead.
+import { TRACING, type ElevationPurpose } from './elevation';
 import { HelperEndedError } from './helperConnection';
-import { HelperProcess, type HelperCommandLine } from './helperProcess';
+import { HelperProcess, type HelperCommandLine, type HelperExit } from './helperProcess';
 import { LaunchError } from './launchError';
 import { StartupConversation, SUDO_PROMPT_MARKER, type StartupEvent } from './startupConversation';
 
@@ -26,6 +29,10 @@ export interface StartupOptions {
   progress?(message: string): void;
   /** How long to wait while nobody is being asked anything, and what to say when that runs out. */
   patience: Patience;
+  /** What root is for, in the messages; absent: tracing. */
+  purpose?: ElevationPurpose;
+  /** What the progress says once the password has gone to sudo; absent: the helper loading its programs. */
+  progressAfterPassword?: string;
 }
 
 export interface Patience {
@@ -34,8 +41,10 @@ export interface Patience {
   explain(afterPassword: boolean): string;
 }
 
-export const NO_PASSWORD_MESSAGE = 'No password was given: tracing did not start.';
-export const PASSWORD_REFUSED_MESSAGE = 'sudo did not accept the password: tracing did not start.';
+export const noPasswordMessage = (purpose: ElevationPurpose): string => `No password was given: ${purpose.notDone}.`;
+export const passwordRefusedMessage = (purpose: ElevationPurpose): string => `sudo did not accept the password: ${purpose.notDone}.`;
+export const NO_PASSWORD_MESSAGE = noPasswordMessage(TRACING);
+export const PASSWORD_REFUSED_MESSAGE = passwordRefusedMessage(TRACING);
 
 /**
  * How long sudo may take to end once its stdin is closed at a prompt before
@@ -57,10 +66,48 @@ const ENDING_BEFORE_REPORT_MS = 2_000;
 
 /** Spawns the helper and resolves once it reads JSON-RPC; a failure starts ending it first. */
 export async function startHelper(commandLine: HelperCommandLine, options: StartupOptions): Promise<HelperProcess> {
-  const startup = new HelperStartup(commandLine, options);
+  const startup = new HelperStartup(commandLine, options, 'ready');
+  await settled(startup);
+  return startup.helper;
+}
+
+/** How a one-shot command ended, and what it wrote. */
+export interface CompletedCommand {
+  exit: HelperExit;
+  /** Everything it wrote to stdout. */
+  stdout: string;
+  /** Its last lines on stderr (sudo's prompts left out). */
+  stderrLines: readonly string[];
+}
+
+/**
+ * Spawns a one-shot command, answers sudo as startHelper does, and resolves
+ * once the command has ended, whatever its status: the caller reads it. Its
+ * stdout lines go to the log, as its stderr lines do. A patience that runs
+ * out, or a password not given, rejects, and starts ending it first.
+ */
+export async function runToCompletion(commandLine: HelperCommandLine, options: StartupOptions): Promise<CompletedCommand> {
+  const startup = new HelperStartup(commandLine, options, 'exit');
+  let stdout = '';
+  let partialLine = '';
+  const { child } = startup.helper;
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    stdout += chunk;
+    const lines = (partialLine + chunk).split('\n');
+    partialLine = lines.pop()!;
+    for (const line of lines) options.log(`[helper] ${line}`);
+  });
+  await settled(startup);
+  const exit = await startup.helper.exited;
+  if (partialLine !== '') options.log(`[helper] ${partialLine}`);
+  return { exit, stdout, stderrLines: startup.helper.lastStderrLines };
+}
+
+/** Waits for the startup's outcome; a failure ends the process (2 s at most) before it is reported. */
+async function settled(startup: HelperStartup): Promise<void> {
   try {
-    await startup.ready;
-    return startup.helper;
+    await startup.outcome;
   } catch (error) {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([startup.helper.end(), new Promise((resolve) => (timer = setTimeout(resolve, ENDING_BEFORE_REPORT_MS)))]);
@@ -71,25 +118,30 @@ export async function startHelper(commandLine: HelperCommandLine, options: Start
 
 class HelperStartup {
   readonly helper: HelperProcess;
-  readonly ready: Promise<void>;
+  /** Resolves when the goal is reached: the helper's ready line, or the command's end. */
+  readonly outcome: Promise<void>;
+  private readonly purpose: ElevationPurpose;
   private readonly conversation: StartupConversation;
   private password: string | undefined;
   private passwordWritten = false;
   /** Set once the outcome is known: later events and answers from dialogs change nothing. */
   private settled = false;
   private timer: NodeJS.Timeout | undefined;
-  private resolveReady!: () => void;
-  private rejectReady!: (error: Error) => void;
+  private resolveOutcome!: () => void;
+  private rejectOutcome!: (error: Error) => void;
 
   constructor(
     commandLine: HelperCommandLine,
     private readonly options: StartupOptions,
+    /** 'ready': the long-lived helper, until its ready line; 'exit': a one-shot command, until it ends. */
+    private readonly goal: 'ready' | 'exit',
   ) {
     this.password = options.password;
+    this.purpose = options.purpose ?? TRACING;
     this.conversation = new StartupConversation(options.answersSudo ? SUDO_PROMPT_MARKER : undefined);
-    this.ready = new Promise((resolve, reject) => {
-      this.resolveReady = resolve;
-      this.rejectReady = reject;
+    this.outcome = new Promise((resolve, reject) => {
+      this.resolveOutcome = resolve;
+      this.rejectOutcome = reject;
     });
     this.helper = HelperProcess.spawn(commandLine, {
       onLine: (line) => options.log(`[helper] ${line}`),
@@ -98,7 +150,13 @@ class HelperStartup {
       },
       ...(options.answersSudo && { quietText: SUDO_PROMPT_MARKER }),
     });
-    void this.helper.exited.then((exit) => this.fail(new HelperEndedError(exit.code, this.helper.lastStderrLines)));
+    void this.helper.exited.then((exit) => {
+      if (this.goal === 'ready') this.fail(new HelperEndedError(exit.code, this.helper.lastStderrLines));
+      else if (!this.settled) {
+        this.settle();
+        this.resolveOutcome();
+      }
+    });
     this.wait();
   }
 
@@ -106,8 +164,10 @@ class HelperStartup {
     for (const event of events) {
       if (this.settled) return;
       if (event.kind === 'ready') {
+        // A one-shot command has no ready line: its end is what is awaited.
+        if (this.goal === 'exit') continue;
         this.settle();
-        this.resolveReady();
+        this.resolveOutcome();
         return;
       }
       this.stopWaiting();
@@ -121,7 +181,7 @@ class HelperStartup {
       log('sudo did not accept the password');
       const again = await dialogs.offerRetry();
       if (this.settled) return;
-      if (!again) return this.giveUp(PASSWORD_REFUSED_MESSAGE);
+      if (!again) return this.giveUp(passwordRefusedMessage(this.purpose));
     } else {
       log('sudo asks for the password');
     }
@@ -129,10 +189,10 @@ class HelperStartup {
     this.password = undefined;
     password ??= await dialogs.askPassword();
     if (this.settled) return;
-    if (password === undefined) return this.giveUp(attempt > 1 ? PASSWORD_REFUSED_MESSAGE : NO_PASSWORD_MESSAGE);
+    if (password === undefined) return this.giveUp(attempt > 1 ? passwordRefusedMessage(this.purpose) : noPasswordMessage(this.purpose));
     this.helper.child.stdin.write(`${password}\n`);
     this.passwordWritten = true;
-    this.options.progress?.('Loading the BPF programs…');
+    this.options.progress?.(this.options.progressAfterPassword ?? 'Loading the BPF programs…');
     this.wait();
   }
 
@@ -141,13 +201,13 @@ class HelperStartup {
     this.settle();
     this.options.log(message);
     await this.helper.end(SUDO_ENDING_MS);
-    this.rejectReady(new LaunchError(message));
+    this.rejectOutcome(new LaunchError(message));
   }
 
   private fail(error: Error): void {
     if (this.settled) return;
     this.settle();
-    this.rejectReady(error);
+    this.rejectOutcome(error);
   }
 
   private wait(): void {

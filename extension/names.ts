@@ -3,6 +3,8 @@ export const VIEW_ID = 'syscallTrace.deletions';
 export const CONFIGURATION = 'syscallTrace';
 /** Set while a helper is tracing; menus and welcome content depend on it. */
 export const TRACING_CONTEXT_KEY = 'syscallTrace.tracing';
+/** True while this window is connected to a recorder that admits its user: the view then shows history, and welcome content says so. */
+export const RECORDER_CONTEXT_KEY = 'syscallTrace.recorder';
 
 export const Commands = {
   start: 'syscallTrace.start',
@@ -18,6 +20,13 @@ export const Commands = {
   focusTerminal: 'syscallTrace.focusTerminal',
   export: 'syscallTrace.export',
   showLog: 'syscallTrace.showLog',
+  /** How far back the recorder's history goes in the view (recorderLink.ts). */
+  timeRange: 'syscallTrace.timeRange',
+  /** On a folder in the Explorer: the view narrowed to it. */
+  showDeletionsHere: 'syscallTrace.showDeletionsHere',
+  /** Installs the recorder, a root service that records every deletion (recorderCommands.ts). */
+  recordContinuously: 'syscallTrace.recordContinuously',
+  stopRecordingContinuously: 'syscallTrace.stopRecordingContinuously',
   /** Opens a directory given by path: the target of the tooltips' directory links. */
   openDirectory: 'syscallTrace.openDirectory',
 } as const;

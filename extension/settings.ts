@@ -1,7 +1,7 @@
 // The `syscallTrace.*` settings, read with their defaults.
 import * as vscode from 'vscode';
 
-import { MODE_CHOICES, QUEUE_MIB_DEFAULT, QUEUE_MIB_MAX, type ModeChoice } from '../common/protocol';
+import { MODE_CHOICES, QUEUE_MIB_DEFAULT, QUEUE_MIB_MAX, RECORDER_SOCKET_DEFAULT, type ModeChoice } from '../common/protocol';
 import type { ElevationSetting } from './elevation';
 import { CONFIGURATION } from './names';
 import type { ScopeChoice } from './scope';
@@ -21,6 +21,8 @@ export interface Settings {
   attachMode: ModeChoice | undefined;
   /** syscallTrace.queueMemoryMiB: the helper's --queue-mib, for the next helper started. */
   queueMib: number;
+  /** syscallTrace.recorderSocket: where the recorder serves, if one runs. */
+  recorderSocket: string;
 }
 
 export function readSettings(): Settings {
@@ -34,6 +36,7 @@ export function readSettings(): Settings {
     showFailed: configuration.get<boolean>('showFailed', false),
     attachMode: MODE_CHOICES.find((mode) => mode === configuration.get<string>('attachMode', 'complete')),
     queueMib: Math.min(QUEUE_MIB_MAX, Math.max(1, Math.floor(configuration.get<number>('queueMemoryMiB', QUEUE_MIB_DEFAULT)))),
+    recorderSocket: configuration.get<string>('recorderSocket', RECORDER_SOCKET_DEFAULT) || RECORDER_SOCKET_DEFAULT,
   };
 }
 

@@ -3,25 +3,43 @@
 // count, the scope following the workspace folders, *Stop*, and a helper
 // that dies being reported with its last stderr lines. One helper serves the
 // window: *Stop* leaves it waiting, without privileges, and the next *Start*
-// traces with it again, so the password is asked once per window.
+// traces with it again, so the password is asked once per window. Where a
+// recorder admits this user, it takes the helper's place (recorderLink.ts):
+// no elevation, its history in the view beside the live deletions, and
+// after a window reload the view shows what it showed.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 import { DEFAULT_MODE_CHOICE, type AttachMode, type DeletionEvent, type ModeChoice, type Scope } from '../common/protocol';
 import type { DeletionsView } from './deletionsView';
 import type { DeletionStore } from './deletionStore';
-import { countText } from './displayText';
+import { countText, notificationText } from './displayText';
 import { elevationFacts } from './elevation';
 import { HelperEndedError, type HelperConnection } from './helperConnection';
 import { launchHelper } from './helperLauncher';
 import { describeExit } from './helperProcess';
 import { LaunchError } from './launchError';
 import { Commands, TRACING_CONTEXT_KEY, VIEW_ID } from './names';
-import { helperScope, sameScope, type ScopeChoice } from './scope';
+import type { RecorderConnection } from './recorderConnection';
+import { RecorderLink } from './recorderLink';
+import { helperScope, historyScope, sameScope, scopeLabel, type ScopeChoice } from './scope';
 import { readSettings } from './settings';
-import type { WorkspaceFolderInfo } from './treeModel';
+import { askSudoPassword, offerSudoRetry } from './sudoDialogs';
+import { rangeLabel, type TimeRange } from './timeRange';
+import type { TracingClient } from './tracingClient';
+import type { RecorderNotices, WorkspaceFolderInfo } from './treeModel';
 
 type State = 'stopped' | 'starting' | 'tracing' | 'stopping';
+
+/**
+ * workspaceState: true once the person started tracing, false once they
+ * stopped it. With a recorder, a window that traced when it closed or
+ * reloaded traces again (nothing is asked for), so that the view shows what
+ * it showed.
+ */
+const WAS_TRACING_KEY = 'syscallTrace.wasTracing';
+/** A recorder that is (re)starting (systemd, a reinstall, an update) loads its programs first: about a second, more on a busy machine. */
+const RECONNECT_MS = 15_000;
 type Progress = vscode.Progress<{ message?: string }>;
 
 export interface SessionContext {
@@ -32,6 +50,10 @@ export interface SessionContext {
   log: vscode.OutputChannel;
   scopeChoice: () => ScopeChoice;
   folders: () => WorkspaceFolderInfo[];
+  /** How far back the recorder's history goes in the view. */
+  timeRange: () => TimeRange;
+  /** The workspace's memory: whether it traced, for the window after a reload. */
+  memento: vscode.Memento;
 }
 
 export class TracingSession implements vscode.Disposable {
@@ -47,20 +69,63 @@ export class TracingSession implements vscode.Disposable {
   private hostMountNamespaceOfHelper: number | undefined;
   private disposed = false;
   private readonly statusBar: vscode.StatusBarItem;
+  /** The recorder, where one admits this user, and its history in the view. */
+  private readonly recorderLink: RecorderLink;
+  /** What traces while tracing: the window's helper, or the recorder. */
+  private tracingWith: 'helper' | 'recorder' | undefined;
+  /** Whether the recorder's blind spots were said: once per window. */
+  private recorderUnseenSaid = false;
 
   constructor(private readonly context: SessionContext) {
     this.statusBar = vscode.window.createStatusBarItem('syscallTrace.count', vscode.StatusBarAlignment.Left, 10);
     this.statusBar.name = 'Syscall Trace';
     this.statusBar.command = `${VIEW_ID}.focus`;
+    this.recorderLink = new RecorderLink({
+      store: context.store,
+      view: context.view,
+      treeView: context.treeView,
+      log: context.log,
+      historyWanted: () => ({ scope: historyScope(context.scopeChoice(), context.folders()), range: context.timeRange() }),
+      changed: () => this.update(),
+      closed: () => void this.onRecorderClosed(),
+      installed: (recorder) => void this.useInstalledRecorder(recorder),
+    });
   }
 
   get isTracing(): boolean {
     return this.state === 'tracing';
   }
 
-  /** The host's mount namespace, once a helper has said it: a deletion in another one came from a container or the like. */
+  /** The host's mount namespace, once a helper or the recorder has said it: a deletion in another one came from a container or the like. */
   get hostMountNamespace(): number | undefined {
-    return this.hostMountNamespaceOfHelper;
+    return this.hostMountNamespaceOfHelper ?? this.recorderLink.recorder?.info.mountNamespace;
+  }
+
+  /** What the view says of the recorder and its history, where it shows them. */
+  get recorderNotices(): RecorderNotices | undefined {
+    return this.recorderLink.notices();
+  }
+
+  /** The recorder, connecting to it if it is there and admits this user; undefined otherwise. */
+  connectRecorder(): Promise<RecorderConnection | undefined> {
+    return this.recorderLink.connect();
+  }
+
+  /**
+   * The window opened (or reloaded): where a recorder admits this user, the
+   * view shows its history for the workspace's folder filter and time range,
+   * and traces again if it traced before. Without one, nothing happens.
+   */
+  async restore(): Promise<void> {
+    const recorder = await this.recorderLink.connect();
+    if (recorder === undefined || this.state !== 'stopped') return;
+    if (this.context.memento.get<boolean>(WAS_TRACING_KEY) === true) {
+      this.state = 'starting';
+      this.update();
+      await this.startWithRecorder(recorder);
+    } else {
+      await this.recorderLink.showHistory('fresh');
+    }
   }
 
   async start(): Promise<void> {
@@ -73,6 +138,13 @@ export class TracingSession implements vscode.Disposable {
     this.state = 'starting';
     this.context.treeView.message = undefined;
     this.update();
+    // The recorder traces already, as root: no elevation, no password.
+    const recorder = await this.recorderLink.connect();
+    if (recorder !== undefined) {
+      await this.startWithRecorder(recorder);
+      return;
+    }
+    this.recorderLink.tellRefusal();
     const { log } = this.context;
     try {
       await vscode.window.withProgress(
@@ -88,6 +160,10 @@ export class TracingSession implements vscode.Disposable {
         },
       );
       this.state = 'tracing';
+      this.tracingWith = 'helper';
+      // The store holds the helper's deletions now, numbered by it: a recorder's history replaces them.
+      this.recorderLink.forgetHistory();
+      void this.context.memento.update(WAS_TRACING_KEY, true);
     } catch (error) {
       this.state = 'stopped';
       // A helper that could not start tracing would fail the same way next time: the next Start begins afresh.
@@ -99,9 +175,11 @@ export class TracingSession implements vscode.Disposable {
 
   /** Stops tracing; the helper stays for the next Start. */
   async stop(): Promise<void> {
+    if (this.state === 'tracing' && this.tracingWith === 'recorder') return this.stopWithRecorder();
     const helper = this.helper;
     if (this.state !== 'tracing' || helper === undefined) return;
     this.state = 'stopping';
+    void this.context.memento.update(WAS_TRACING_KEY, false);
     this.update();
     const { log } = this.context;
     try {
@@ -113,37 +191,63 @@ export class TracingSession implements vscode.Disposable {
       if (this.helper === helper) await this.endHelper();
     }
     this.state = 'stopped';
+    this.tracingWith = undefined;
     this.update();
   }
 
-  /** The workspace folders or the user's choice changed: the helper traces what is asked now. */
+  /**
+   * The workspace folders, the user's choice or the time range changed: the
+   * helper (or the recorder) traces what is asked now, and the recorder's
+   * history in the view is loaded again for that folder filter and range.
+   */
   async followScope(): Promise<void> {
-    const helper = this.helper;
-    if (this.state !== 'tracing' || helper === undefined) return;
+    await this.followTracingScope();
+    if (this.recorderLink.recorder !== undefined && this.recorderLink.historyOutOfDate()) await this.recorderLink.showHistory('fresh');
+    this.update();
+  }
+
+  /** *Clear* emptied the store. */
+  cleared(): void {
+    this.recorderLink.cleared();
+    this.update();
+  }
+
+  private async followTracingScope(): Promise<void> {
+    const tracer: TracingClient | undefined = this.tracingWith === 'recorder' ? this.recorderLink.recorder : this.helper;
+    if (this.state !== 'tracing' || tracer === undefined) return;
     const scope = helperScope(this.context.scopeChoice(), this.context.folders());
     if (this.scope !== undefined && sameScope(scope, this.scope)) return;
     this.scope = scope;
     try {
-      await helper.setScope(scope);
+      await tracer.setScope(scope);
       this.context.log.appendLine(`now tracing ${describeScope(scope)}`);
     } catch (error) {
       this.context.log.appendLine(`could not change the scope: ${String(error)}`);
     }
   }
 
-  /** Redraws the status bar and the context keys. */
+  /** Redraws the status bar, the view's description and the context keys. */
   update(): void {
-    const { store } = this.context;
+    const { store, treeView } = this.context;
     const count = store.size + store.dropped;
     void vscode.commands.executeCommand('setContext', TRACING_CONTEXT_KEY, this.state === 'tracing');
+    const recorder = this.recorderLink.describe();
+    // What the view shows: its folder filter, and with the recorder how far back its history goes.
+    const description =
+      scopeLabel(this.context.scopeChoice(), this.context.folders()) + (recorder === undefined ? '' : ` · ${rangeLabel(this.context.timeRange())}`);
+    if (treeView.description !== description) treeView.description = description;
     if (this.state === 'stopped' && count === 0) {
       this.statusBar.hide();
       return;
     }
-    const icon = this.state === 'tracing' ? '$(trash)' : this.state === 'stopped' ? '$(debug-pause)' : '$(loading~spin)';
+    const stoppedIcon = recorder === undefined ? '$(debug-pause)' : '$(history)';
+    const icon = this.state === 'tracing' ? '$(trash)' : this.state === 'stopped' ? stoppedIcon : '$(loading~spin)';
     this.statusBar.text = `${icon} ${countText(count)}`;
     const mode = this.attachMode === undefined ? '' : ` (${this.attachMode} mode)`;
-    this.statusBar.tooltip = `Syscall Trace: ${countText(count)} deletions${this.state === 'tracing' ? `, tracing${mode}` : ', stopped'} — show the Deletions view`;
+    const how = this.tracingWith === 'recorder' ? ' with the recorder' : '';
+    this.statusBar.tooltip =
+      `Syscall Trace: ${countText(count)} deletions${this.state === 'tracing' ? `, tracing${how}${mode}` : ', stopped'} — show the Deletions view` +
+      (recorder === undefined ? '' : `\nRecorder: ${recorder}`);
     this.statusBar.show();
   }
 
@@ -152,7 +256,94 @@ export class TracingSession implements vscode.Disposable {
     this.disposed = true;
     this.state = 'stopped';
     this.statusBar.dispose();
-    await this.endHelper();
+    await Promise.all([this.endHelper(), this.recorderLink.dispose()]);
+  }
+
+  /** Start, with the recorder: trace/start first, then the history up to it, so that no deletion falls between the two. */
+  private async startWithRecorder(recorder: RecorderConnection): Promise<void> {
+    const { log } = this.context;
+    try {
+      this.scope = helperScope(this.context.scopeChoice(), this.context.folders());
+      const started = await recorder.start(this.scope, true);
+      this.state = 'tracing';
+      this.tracingWith = 'recorder';
+      this.attachMode = recorder.info.attachMode;
+      void this.context.memento.update(WAS_TRACING_KEY, true);
+      log.appendLine(`tracing ${describeScope(this.scope)} with the recorder (pid ${recorder.info.pid}) since ${started.startedAt}`);
+      if (recorder.info.unseen.length > 0 && !this.recorderUnseenSaid) {
+        this.recorderUnseenSaid = true;
+        void vscode.window.showWarningMessage(
+          notificationText(`Syscall Trace’s recorder does not see ${recorder.info.unseen.map((blindSpot) => blindSpot.split(':')[0]).join(', nor ')} (see the log).`),
+        );
+      }
+    } catch (error) {
+      this.state = 'stopped';
+      this.reportStartFailure(error);
+      this.update();
+      return;
+    }
+    this.update();
+    await this.recorderLink.showHistory('newer');
+  }
+
+  /** Stop, with the recorder: it unsubscribes this window and goes on recording; the view keeps what it shows. */
+  private async stopWithRecorder(): Promise<void> {
+    const recorder = this.recorderLink.recorder;
+    this.state = 'stopping';
+    void this.context.memento.update(WAS_TRACING_KEY, false);
+    this.update();
+    try {
+      const stats = await recorder?.stop();
+      if (stats !== undefined) this.context.log.appendLine(`stopped: ${stats.events} deletions reported, ${stats.lost} lost, ${stats.filtered} outside the scope`);
+    } catch (error) {
+      this.context.log.appendLine(`could not stop tracing with the recorder: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.state = 'stopped';
+    this.tracingWith = undefined;
+    this.update();
+  }
+
+  /**
+   * The recorder's connection is gone: stopped, restarted (an update, a
+   * reinstall) or removed. While it traced, a recorder that answers again
+   * within a few seconds traces on, its history filling what was missed;
+   * otherwise tracing ends, and the view keeps what it shows.
+   */
+  private async onRecorderClosed(): Promise<void> {
+    if (this.tracingWith !== 'recorder' || this.state !== 'tracing') {
+      this.update();
+      return;
+    }
+    this.state = 'starting';
+    this.tracingWith = undefined;
+    this.update();
+    this.context.log.appendLine(`the recorder closed the connection while tracing: connecting again for ${RECONNECT_MS / 1000} s`);
+    const recorder = await this.recorderLink.connectWithin(RECONNECT_MS);
+    if (this.disposed) return;
+    if (recorder !== undefined) {
+      await this.startWithRecorder(recorder);
+      return;
+    }
+    this.state = 'stopped';
+    this.context.treeView.message = 'Tracing stopped: the recorder closed the connection (it was stopped, restarted or removed).';
+    this.update();
+    void vscode.window.showWarningMessage('Syscall Trace: tracing stopped, the recorder closed the connection.', 'Start Again').then((choice) => {
+      if (choice === 'Start Again') void vscode.commands.executeCommand(Commands.start);
+    });
+  }
+
+  /** A recorder was installed from this window: the view shows its history, and the recorder traces in the helper's place where the helper traced. */
+  private async useInstalledRecorder(recorder: RecorderConnection): Promise<void> {
+    if (this.state === 'tracing' && this.tracingWith === 'helper') {
+      this.context.log.appendLine('the recorder now traces in place of the helper, which ends');
+      this.state = 'starting';
+      this.tracingWith = undefined;
+      this.update();
+      await this.endHelper();
+      await this.startWithRecorder(recorder);
+    } else if (this.state === 'stopped') {
+      await this.recorderLink.showHistory('fresh');
+    }
   }
 
   /** The helper to trace with: this window's, unless it traces in another mode than the setting asks; else a new one. */
@@ -175,7 +366,7 @@ export class TracingSession implements vscode.Disposable {
       setting: readSettings().elevation,
       facts: elevationFacts(),
       runtime: { execPath: process.execPath, helperScript: path.join(this.context.extensionPath, 'dist', 'helper.js') },
-      askSudoPassword: () => askSudoPassword(),
+      askSudoPassword: () => askSudoPassword('Loading the BPF programs needs root.'),
       offerSudoRetry: () => offerSudoRetry(),
       listener: { onDeletions: (events) => this.onDeletions(events), onLost: (lost) => this.onLost(lost) },
       attachMode: mode,
@@ -234,6 +425,7 @@ export class TracingSession implements vscode.Disposable {
       return;
     }
     this.state = 'stopped';
+    this.tracingWith = undefined;
     log.appendLine(`the helper ${how}; its last lines on stderr:`);
     for (const line of helper.helper.lastStderrLines.slice(-10)) log.appendLine(`  ${line}`);
     treeView.message = `Tracing stopped: the helper ${how}. Its last lines are in the log (Syscall Trace: Show Log).`;
@@ -250,9 +442,10 @@ export class TracingSession implements vscode.Disposable {
     log.appendLine(`could not start tracing: ${message}`);
     if (error instanceof HelperEndedError) for (const line of error.stderrLines.slice(-10)) log.appendLine(`  ${line}`);
     treeView.message = `Tracing did not start: ${message}`;
-    if (error instanceof LaunchError) void vscode.window.showWarningMessage(`Syscall Trace: ${message}`);
+    // The message may name paths (a workspace folder's, a file's), which must not become links.
+    if (error instanceof LaunchError) void vscode.window.showWarningMessage(notificationText(`Syscall Trace: ${message}`));
     else {
-      void vscode.window.showErrorMessage(`Syscall Trace could not start tracing: ${message}`, 'Show Log').then((choice) => {
+      void vscode.window.showErrorMessage(notificationText(`Syscall Trace could not start tracing: ${message}`), 'Show Log').then((choice) => {
         if (choice === 'Show Log') void vscode.commands.executeCommand(Commands.showLog);
       });
     }
@@ -265,18 +458,4 @@ function describeAttachMode(mode: AttachMode): string {
 
 function describeScope(scope: Scope): string {
   return scope === 'system' ? 'the whole system' : scope.paths.join(', ');
-}
-
-/** Shown at once, while sudo waits at its next prompt: Try Again types into the same sudo. */
-async function offerSudoRetry(): Promise<boolean> {
-  return (await vscode.window.showWarningMessage('Syscall Trace: sudo did not accept the password.', 'Try Again')) === 'Try Again';
-}
-
-async function askSudoPassword(): Promise<string | undefined> {
-  return vscode.window.showInputBox({
-    title: 'Syscall Trace: sudo password',
-    prompt: 'Loading the BPF programs needs root. Your password goes to sudo only; it is neither logged nor kept.',
-    password: true,
-    ignoreFocusOut: true,
-  });
 }

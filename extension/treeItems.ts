@@ -63,6 +63,24 @@ export class TreeItems {
         item.tooltip = 'Deletions came faster than they could be read, and the kernel’s buffer was full: these are missing from the view.';
         return item;
       }
+      case 'unrecorded': {
+        const label = node.count > 0 ? `${countText(node.count)} deletions not recorded` : 'The recorder cannot record now';
+        const item = noticeItem(node.id, label, new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')));
+        // The recorder's own words: data like any other text it sends, shown as it is.
+        if (node.problem !== undefined) item.description = escapeText(node.problem);
+        item.tooltip =
+          'The recorder saw these deletions but could not write them to its database: they are missing from its history.' +
+          (node.problem === undefined ? '' : ` Now: ${escapeText(node.problem)}`);
+        return item;
+      }
+      case 'historyCut': {
+        const item = noticeItem(node.id, 'Older deletions of this time range are not shown', new vscode.ThemeIcon('info'));
+        item.description = `the view keeps at most ${countText(node.limit)}`;
+        item.tooltip =
+          'The recorder holds more deletions in this time range and folder than the view keeps (syscallTrace.maxEvents, syscallTrace.maxEventMemoryMiB): the newest are shown. ' +
+          'Choose a shorter time range or a narrower folder to see older ones.';
+        return item;
+      }
     }
   }
 

@@ -35,6 +35,17 @@ export interface TreeOptions {
   filter: FolderFilter;
   /** Whether deletions that failed (result < 0) are shown. */
   showFailed: boolean;
+  /** Where the view shows the recorder's history: what the recorder and the history leave out. */
+  recorder?: RecorderNotices;
+}
+
+export interface RecorderNotices {
+  /** Deletions the recorder could not write to its database since it started (RecorderStatus.unrecorded). */
+  unrecorded: number;
+  /** Why it cannot write now, in its words; absent while it can. */
+  problem?: string;
+  /** Older deletions of the time range match too, but the view could not hold them. */
+  historyCut: boolean;
 }
 
 /** A deletion's context decides what its description repeats of its path. */
@@ -60,7 +71,9 @@ export type TreeNode =
   | { kind: 'process'; id: string; pid: number; comm: string; container?: Container; count: number; deletions: StoredDeletion[] }
   | { kind: 'older'; id: string; page: number; count: number; deletions: StoredDeletion[] }
   | { kind: 'dropped'; id: string; count: number; limit: number }
-  | { kind: 'lost'; id: string; count: number };
+  | { kind: 'lost'; id: string; count: number }
+  | { kind: 'unrecorded'; id: string; count: number; problem?: string }
+  | { kind: 'historyCut'; id: string; limit: number };
 
 const SLASH = 0x2f;
 
@@ -79,6 +92,13 @@ export function buildTree(store: DeletionStore, options: TreeOptions): DeletionT
   const notices: TreeNode[] = [];
   if (store.dropped > 0) notices.push({ kind: 'dropped', id: 'dropped', count: store.dropped, limit: store.limit });
   if (store.lost > 0) notices.push({ kind: 'lost', id: 'lost', count: store.lost });
+  const { recorder } = options;
+  if (recorder !== undefined && (recorder.unrecorded > 0 || recorder.problem !== undefined)) {
+    const notice: TreeNode = { kind: 'unrecorded', id: 'unrecorded', count: recorder.unrecorded };
+    if (recorder.problem !== undefined) notice.problem = recorder.problem;
+    notices.push(notice);
+  }
+  if (recorder?.historyCut === true) notices.push({ kind: 'historyCut', id: 'historyCut', limit: store.limit });
   return {
     roots: [...notices, ...topLevel(visible, options.folders, options.grouping)],
     shown: visible,

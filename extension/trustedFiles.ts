@@ -7,6 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { TRACING, type ElevationPurpose } from './elevation';
+
 /** What these checks read of a file: fs.Stats has it. */
 export interface FileStatus {
   uid: number;
@@ -25,6 +27,8 @@ export interface TrustOptions {
   stat?: StatFunction;
   /** Resolves every symbolic link of a path. */
   realpath?: (file: string) => string;
+  /** What root was to do, for the sentence; absent: tracing. */
+  purpose?: ElevationPurpose;
 }
 
 const GROUP_WRITABLE = 0o020;
@@ -40,20 +44,21 @@ const STICKY = 0o1000;
 export function untrustedFileProblem(files: readonly string[], options: TrustOptions): string | undefined {
   const stat = options.stat ?? fs.lstatSync;
   const realpath = options.realpath ?? fs.realpathSync.native;
+  const purpose = options.purpose ?? TRACING;
   for (const file of files) {
     let real: string;
     try {
       real = realpath(file);
     } catch {
-      return `${file} is missing, and the helper needs it to run as root: tracing did not start. Reinstall the extension.`;
+      return `${file} is missing, and the helper needs it to run as root: ${purpose.notDone}. Reinstall the extension.`;
     }
     const status = stat(real);
-    if (!status.isFile()) return `${real} is not a regular file, and the helper would load it as root: tracing did not start.`;
+    if (!status.isFile()) return `${real} is not a regular file, and the helper would load it as root: ${purpose.notDone}.`;
     const fileProblem = whoElseCanChange(real, status, options.personUid);
-    if (fileProblem !== undefined) return refusal(real, fileProblem);
+    if (fileProblem !== undefined) return refusal(real, fileProblem, purpose);
     for (let directory = path.dirname(real); ; directory = path.dirname(directory)) {
       const problem = whoElseCanChange(directory, stat(directory), options.personUid);
-      if (problem !== undefined) return refusal(`The directory ${directory} (above ${real})`, problem);
+      if (problem !== undefined) return refusal(`The directory ${directory} (above ${real})`, problem, purpose);
       if (directory === path.dirname(directory)) break;
     }
   }
@@ -65,18 +70,18 @@ export function untrustedFileProblem(files: readonly string[], options: TrustOpt
  * run, as a sentence; undefined when it is a regular file of root's that only
  * root can write. `stat` follows links: what counts is the file run.
  */
-export function fixedProgramProblem(program: string, stat: StatFunction = fs.statSync): string | undefined {
+export function fixedProgramProblem(program: string, purpose: ElevationPurpose = TRACING, stat: StatFunction = fs.statSync): string | undefined {
   let status: FileStatus;
   try {
     status = stat(program);
   } catch {
-    return `${program} does not exist, and Syscall Trace runs ${path.basename(program)} from there only: tracing did not start.`;
+    return `${program} does not exist, and Syscall Trace runs ${path.basename(program)} from there only: ${purpose.notDone}.`;
   }
-  if (!status.isFile()) return `${program} is not a regular file, so Syscall Trace will not run it: tracing did not start.`;
-  if (status.uid !== 0) return `${program} belongs to ${userName(status.uid)}, not root, so Syscall Trace will not run it: tracing did not start.`;
+  if (!status.isFile()) return `${program} is not a regular file, so Syscall Trace will not run it: ${purpose.notDone}.`;
+  if (status.uid !== 0) return `${program} belongs to ${userName(status.uid)}, not root, so Syscall Trace will not run it: ${purpose.notDone}.`;
   const writers = writersBesidesOwner(status);
   if (writers !== undefined) {
-    return `${program} can be written by ${writers.who}, so Syscall Trace will not run it: tracing did not start. Have root run \`chmod ${writers.chmod} ${program}\`.`;
+    return `${program} can be written by ${writers.who}, so Syscall Trace will not run it: ${purpose.notDone}. Have root run \`chmod ${writers.chmod} ${program}\`.`;
   }
   return undefined;
 }
@@ -106,10 +111,10 @@ function writersBesidesOwner(status: FileStatus): { who: string; chmod: string }
   return undefined;
 }
 
-function refusal(subject: string, problem: Problem): string {
+function refusal(subject: string, problem: Problem, purpose: ElevationPurpose): string {
   return (
-    `${subject} can be changed by ${problem.who}, and the helper would run from it as root: tracing did not start. ` +
-    `To trace, ${problem.remedy}.`
+    `${subject} can be changed by ${problem.who}, and the helper would run from it as root: ${purpose.notDone}. ` +
+    `${purpose.toDo}, ${problem.remedy}.`
   );
 }
 

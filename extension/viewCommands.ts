@@ -1,5 +1,5 @@
 // The commands on the view as a whole: Clear, Group By…, Filter by Workspace
-// Folder…, Export… and Show Log.
+// Folder…, Time Range…, Export… and Show Log.
 import * as vscode from 'vscode';
 
 import type { DeletionsView } from './deletionsView';
@@ -7,8 +7,9 @@ import type { DeletionStore } from './deletionStore';
 import { countText } from './displayText';
 import { exportText, type ExportFormat } from './exportFormats';
 import { Commands } from './names';
-import type { ScopeChoice } from './scope';
+import { scopeLabel, type ScopeChoice } from './scope';
 import { readSettings, updateGrouping } from './settings';
+import { TIME_RANGES, type TimeRange } from './timeRange';
 import type { Grouping, WorkspaceFolderInfo } from './treeModel';
 
 export interface ViewCommandContext {
@@ -18,6 +19,9 @@ export interface ViewCommandContext {
   folders: () => WorkspaceFolderInfo[];
   scopeChoice: () => ScopeChoice;
   chooseScope: (choice: ScopeChoice) => Promise<void>;
+  /** How far back the recorder's history goes in the view. */
+  timeRange: () => TimeRange;
+  chooseTimeRange: (range: TimeRange) => Promise<void>;
   afterClear: () => void;
 }
 
@@ -30,6 +34,7 @@ export function registerViewCommands(context: ViewCommandContext): vscode.Dispos
     }),
     vscode.commands.registerCommand(Commands.groupBy, () => chooseGrouping()),
     vscode.commands.registerCommand(Commands.filterByWorkspaceFolder, () => chooseFolder(context)),
+    vscode.commands.registerCommand(Commands.timeRange, () => chooseTimeRange(context)),
     vscode.commands.registerCommand(Commands.export, () => exportShown(context)),
     vscode.commands.registerCommand(Commands.showLog, () => context.log.show(true)),
   ];
@@ -54,9 +59,19 @@ async function chooseFolder(context: ViewCommandContext): Promise<void> {
     ...context.folders().map((folder) => ({ choice: { kind: 'folder', path: folder.path } as ScopeChoice, label: folder.name, detail: folder.path })),
     { choice: { kind: 'system' }, label: 'Whole System', detail: 'Every deletion on this machine' },
   ];
+  // A directory chosen with *Show Deletions Here* is listed while it is the choice.
+  if (current.kind === 'directory') choices.unshift({ choice: current, label: scopeLabel(current, context.folders()), detail: 'Chosen with Show Deletions Here' });
   for (const item of choices) if (JSON.stringify(item.choice) === JSON.stringify(current)) item.description = '(current)';
   const picked = await vscode.window.showQuickPick(choices, { title: 'Syscall Trace: Show Deletions In' });
   if (picked !== undefined) await context.chooseScope(picked.choice);
+}
+
+async function chooseTimeRange(context: ViewCommandContext): Promise<void> {
+  const current = context.timeRange();
+  const choices: (vscode.QuickPickItem & { range: TimeRange })[] = TIME_RANGES.map(({ range, label }) => ({ range, label }));
+  for (const choice of choices) if (choice.range === current) choice.description = '(current)';
+  const picked = await vscode.window.showQuickPick(choices, { title: 'Syscall Trace: Show Recorded Deletions From' });
+  if (picked !== undefined) await context.chooseTimeRange(picked.range);
 }
 
 async function exportShown(context: ViewCommandContext): Promise<void> {

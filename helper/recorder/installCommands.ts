@@ -28,8 +28,10 @@ export function parseInstallArguments(args: string[], cwd: string): InstallOptio
     strict: true,
     allowPositionals: false,
   });
-  const allowUids = (values['allow-uid'] ?? []).map((uid) => parseUid('--allow-uid', uid));
-  if (allowUids.length === 0) throw new TypeError('install needs --allow-uid: the user who will use the recorder (root always may)');
+  const given = (values['allow-uid'] ?? []).map((uid) => parseUid('--allow-uid', uid));
+  if (given.length === 0) throw new TypeError('install needs --allow-uid: the user who will use the recorder (root always may)');
+  // Root is always admitted: a VS Code that runs as root names uid 0, which need not be listed.
+  const allowUids = given.filter((uid) => uid !== 0);
   return {
     allowUids,
     runtime: path.resolve(cwd, nonEmpty('--runtime', values.runtime) ?? process.execPath),

@@ -19,6 +19,9 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
+/** How long a context menu ignores clicks after it is drawn (VS Code's menu widget), and a little more. */
+const MENU_ARMING_MS = 300;
+
 export const SCREENSHOTS_DIR = path.join(findRepoRoot(), 'test-results', 'e2e');
 
 export class Workbench {
@@ -177,6 +180,40 @@ export class Workbench {
     await notification.hover();
     await notification.locator('.codicon-notifications-clear').click();
     await notification.waitFor({ state: 'detached' });
+  }
+
+  /** The modal dialog shown now (a `{ modal: true }` message) whose text contains `text`. */
+  dialog(text: string | RegExp): Locator {
+    return this.page.locator('.monaco-dialog-box').filter({ visible: true }).filter({ hasText: text });
+  }
+
+  /** Clicks the button labelled `label` in the modal dialog `dialog`, and waits for the dialog to close. */
+  async answerDialog(dialog: Locator, label: string): Promise<void> {
+    await dialog.getByRole('button', { name: label, exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+  }
+
+  /** Opens `target`'s context menu (a right click on its name, as a person does) and runs the item labelled `item`. */
+  async runContextMenuItem(target: Locator, item: string): Promise<void> {
+    const label = target.locator('.label-name');
+    await ((await label.count()) > 0 ? label.first() : target).click({ button: 'right' });
+    // The workbench draws its menus in a shadow root of their own; role selectors reach into it.
+    const entry = this.page.getByRole('menuitem', { name: item });
+    await entry.waitFor();
+    // A menu item takes clicks only 100 ms after the menu is drawn, so that
+    // the release of the right button that opened it runs nothing; a person
+    // is never quicker than that.
+    await entry.hover();
+    await this.page.waitForTimeout(MENU_ARMING_MS);
+    await entry.click();
+    await entry.waitFor({ state: 'detached' });
+  }
+
+  /** *Developer: Reload Window*, as a person runs it; returns once the reloaded workbench has laid itself out. */
+  async reloadWindow(): Promise<void> {
+    await Promise.all([this.page.waitForEvent('load', { timeout: 60_000 }), this.runCommand('Developer: Reload Window')]);
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await this.page.locator('.part.sidebar .composite').first().waitFor({ timeout: 60_000 });
   }
 
   /** The page, as a person would see it now: test-results/e2e/<name>.png. */

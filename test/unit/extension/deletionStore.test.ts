@@ -78,3 +78,31 @@ describe('DeletionStore', () => {
     expect(() => new DeletionStore({ maxEvents: 0 })).toThrow(RangeError);
   });
 });
+
+describe('putting the recorder’s history in order', () => {
+  it('holds the given deletions instead, within its limit, keeping the count of lost ones', () => {
+    const store = new DeletionStore({ maxEvents: 2 });
+    store.add(deletions(['/w/a', '/w/b', '/w/c']));
+    store.addLost(4);
+    store.replaceAll(deletions(['/w/x', '/w/y', '/w/z']), false);
+    expect(store.oldestFirst().map(({ event }) => event.path)).toEqual(['/w/y', '/w/z']);
+    expect(store.lost).toBe(4);
+    expect(store.dropped).toBe(1);
+  });
+
+  it('keeps the count of dropped ones where asked', () => {
+    const store = new DeletionStore({ maxEvents: 2 });
+    store.add(deletions(['/w/a', '/w/b', '/w/c']));
+    store.replaceAll(deletions(['/w/x']), true);
+    expect(store.dropped).toBe(1);
+  });
+
+  it('numbers what it is given after everything it held before', () => {
+    const store = new DeletionStore({ maxEvents: 10 });
+    store.add(deletions(['/w/a']));
+    const before = store.lastId;
+    store.replaceAll(deletions(['/w/x']), false);
+    expect(store.oldestFirst()[0].id).toBeGreaterThan(before);
+    expect(store.lastId).toBe(store.oldestFirst()[0].id);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { shownPath } from '../../../common/shownText';
-import { localDateTime, localTime, parentDirectory, processGroupLabel, relativeTime, shellCommandLine, shownName } from '../../../extension/displayText';
+import { localDateTime, localTime, notificationText, parentDirectory, processGroupLabel, relativeTime, shellCommandLine, shownName } from '../../../extension/displayText';
 
 describe('display text', () => {
   it('shows a name that is not UTF-8 byte for byte', () => {
@@ -59,5 +59,20 @@ describe('display text', () => {
 
   it('shows control characters in a container id as escapes', () => {
     expect(processGroupLabel({ comm: 'rm', pid: 10, container: { engine: 'cri-o', id: 'a\nb' } })).toBe('rm (10) · cri-o a\\nb');
+  });
+});
+
+describe('text in a notification', () => {
+  // VS Code's notifications make links of these, as its LinkedText parser does.
+  const LINK = /\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^)\s]+)(?: (["'])(.+?)(\3))?\)/i;
+
+  it('keeps a path that holds a command link from becoming one', () => {
+    const path = '/tmp/[Open](command:workbench.action.terminal.new)/recorder.sock';
+    expect(path).toMatch(LINK);
+    expect(notificationText(`${path} is not a socket`)).not.toMatch(LINK);
+  });
+
+  it('reads the same, its control characters as escapes', () => {
+    expect(notificationText('/tmp/a](b\nc').replace('\u2060', '')).toBe('/tmp/a](b\\nc');
   });
 });

@@ -42,6 +42,10 @@ function title(node: TreeNode): string {
       return `dropped ${node.count}`;
     case 'lost':
       return `lost ${node.count}`;
+    case 'unrecorded':
+      return `unrecorded ${node.count}${node.problem === undefined ? '' : `: ${node.problem}`}`;
+    case 'historyCut':
+      return `history cut at ${node.limit}`;
   }
 }
 
@@ -249,5 +253,20 @@ describe('notices', () => {
     const store = storeOf([]);
     store.addLost(12);
     expect(outline(buildTree(store, byFolder).roots)).toEqual(['lost 12']);
+  });
+
+  it('shows how many deletions the recorder could not record, and why', () => {
+    const options: TreeOptions = { ...byFolder, recorder: { unrecorded: 3, problem: 'database or disk is full', historyCut: false } };
+    expect(outline(buildTree(storeOf([]), options).roots)).toEqual(['unrecorded 3: database or disk is full']);
+  });
+
+  it('says nothing of the recorder while it records everything', () => {
+    const options: TreeOptions = { ...byFolder, recorder: { unrecorded: 0, historyCut: false } };
+    expect(outline(buildTree(storeOf(deletions(inProject('a'))), options).roots)).toEqual(['project (1)', '  a']);
+  });
+
+  it('says that older deletions of the time range were left out for the view’s limit', () => {
+    const options: TreeOptions = { ...byFolder, recorder: { unrecorded: 0, historyCut: true } };
+    expect(outline(buildTree(storeOf(deletions(inProject('a')), 50), options).roots)).toEqual(['history cut at 50', 'project (1)', '  a']);
   });
 });

@@ -1,0 +1,83 @@
+// The client side of the wire protocol over one MessageConnection, whatever
+// carries it: the helper's stdio (helperConnection.ts) or the recorder's unix
+// socket (recorderConnection.ts). Every request is the protocol module's own
+// constant, so that neither side can change a message without the other
+// failing to build (ARCHITECTURE.md, "Wire protocol").
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+
+import * as protocol from '../common/protocol';
+
+export interface TracingListener {
+  onDeletions(events: protocol.DeletionEvent[]): void;
+  /** `lost`: everything lost so far for this connection. */
+  onLost(lost: number): void;
+}
+
+export class TracingClient {
+  protected constructor(
+    protected readonly connection: MessageConnection,
+    readonly info: protocol.InitializeResult,
+  ) {}
+
+  // Each request is async, so that one on a connection already gone rejects rather than throws.
+  async start(scope: protocol.Scope, includeFailed: boolean): Promise<protocol.StartResult> {
+    return this.connection.sendRequest(protocol.StartRequest, { scope, includeFailed });
+  }
+
+  async setScope(scope: protocol.Scope): Promise<void> {
+    await this.connection.sendRequest(protocol.SetScopeRequest, { scope });
+  }
+
+  async stats(): Promise<protocol.TraceStats> {
+    return this.connection.sendRequest(protocol.StatsRequest, {});
+  }
+
+  /**
+   * Stops tracing. The deletions still on their way arrive first, so the
+   * answer may take a moment; one that never comes is an error.
+   */
+  async stop(timeoutMs = 10_000): Promise<protocol.TraceStats> {
+    return withTimeout(this.connection.sendRequest(protocol.StopRequest, {}), timeoutMs);
+  }
+
+  /** Asks the other side to close this connection: the helper exits, the recorder forgets this client. */
+  protected async shutdown(timeoutMs: number): Promise<void> {
+    await withTimeout(this.connection.sendRequest(protocol.ShutdownRequest, {}), timeoutMs);
+  }
+}
+
+/**
+ * Hands the deletions and loss on the connection to `listener`, starts
+ * reading, and agrees on the protocol. Rejects as soon as `ended` does (the
+ * other side went away first), and where the other side speaks another
+ * protocol version: `peer` names it in that message and says what to do.
+ */
+export async function initializeConnection(
+  connection: MessageConnection,
+  listener: TracingListener,
+  params: protocol.InitializeParams,
+  ended: Promise<never>,
+  peer: { name: string; remedy: string },
+): Promise<protocol.InitializeResult> {
+  connection.onNotification(protocol.DeletionsNotification, (notification) => listener.onDeletions(notification.events));
+  connection.onNotification(protocol.LostNotification, (notification) => listener.onLost(notification.lost));
+  connection.listen();
+  const info = await Promise.race([connection.sendRequest(protocol.InitializeRequest, params), ended]);
+  if (info.protocolVersion !== protocol.PROTOCOL_VERSION) {
+    throw new ProtocolMismatchError(`${peer.name} speaks protocol ${info.protocolVersion}, this extension ${protocol.PROTOCOL_VERSION}: ${peer.remedy}`);
+  }
+  return info;
+}
+
+/** The other side was built against another version of common/protocol.ts. */
+export class ProtocolMismatchError extends Error {}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

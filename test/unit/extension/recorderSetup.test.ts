@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+
+import { RETAIN_DAYS_DEFAULT } from '../../../common/protocol';
+import { noElevationMessage } from '../../../extension/elevation';
+import { elevatedCommandLine, helperCommandLine } from '../../../extension/helperProcess';
+import {
+  doneSentences,
+  INSTALLING,
+  installArgs,
+  installConfirmation,
+  setupOutcome,
+  STOP_AND_DELETE_HISTORY,
+  STOP_RECORDING,
+  uninstallArgs,
+  uninstallConfirmation,
+} from '../../../extension/recorderSetup';
+import { SUDO_PROMPT_MARKER } from '../../../extension/startupConversation';
+import { fixedProgramProblem } from '../../../extension/trustedFiles';
+
+const runtime = { execPath: '/opt/code/code', helperScript: '/ext/dist/helper.js' };
+const install = (method: 'direct' | 'pkexec' | 'sudo', uid = 1000) => elevatedCommandLine(method, runtime, installArgs(uid, runtime));
+
+describe('installing the recorder: the command line root runs', () => {
+  const installHelper = ['/opt/code/code', '/ext/dist/helper.js', 'install', '--allow-uid', '1000', '--runtime', '/opt/code/code'];
+
+  it('runs the extension’s helper on its own runtime, admits the person, and offers that runtime for the service', () => {
+    expect(install('direct')).toEqual({ command: '/opt/code/code', args: installHelper.slice(1) });
+  });
+
+  it('goes through /usr/bin/sudo at our own prompt, as the helper does, with ELECTRON_RUN_AS_NODE set again by /usr/bin/env', () => {
+    expect(install('sudo')).toEqual({
+      command: '/usr/bin/sudo',
+      args: ['-S', '-p', SUDO_PROMPT_MARKER, '--', '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', ...installHelper],
+    });
+  });
+
+  it('goes through /usr/bin/pkexec where that is the method', () => {
+    expect(install('pkexec')).toEqual({ command: '/usr/bin/pkexec', args: ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', ...installHelper] });
+  });
+
+  it('admits the uid of whoever runs VS Code', () => {
+    expect(install('direct', 1234).args).toEqual(['/ext/dist/helper.js', 'install', '--allow-uid', '1234', '--runtime', '/opt/code/code']);
+  });
+
+  it('is the same elevation the long-lived helper gets, with other arguments', () => {
+    const helper = helperCommandLine('sudo', runtime, 'raw');
+    const shared = (args: string[]) => args.slice(0, args.indexOf('/ext/dist/helper.js') + 1);
+    expect(shared(install('sudo').args)).toEqual(shared(helper.args));
+  });
+});
+
+describe('stopping the recorder: the command line root runs', () => {
+  it('uninstalls and keeps the history with Stop Recording', () => {
+    expect(elevatedCommandLine('direct', runtime, uninstallArgs(false))).toEqual({ command: '/opt/code/code', args: ['/ext/dist/helper.js', 'uninstall'] });
+  });
+
+  it('also deletes the history with Stop and Delete History', () => {
+    expect(elevatedCommandLine('sudo', runtime, uninstallArgs(true)).args.slice(-3)).toEqual(['/ext/dist/helper.js', 'uninstall', '--delete-history']);
+  });
+});
+
+describe('what the person is told', () => {
+  it('before installing: a root service, every deletion of the machine, where, how long, how much, and who can read it', () => {
+    const { message, detail } = installConfirmation('ada, uid 1000');
+    expect(message).toContain('every deletion on this machine');
+    expect(detail).toContain('runs as root');
+    expect(detail).toContain('/var/lib/syscall-trace/');
+    expect(detail).toContain(`${RETAIN_DAYS_DEFAULT} days`);
+    expect(detail).toContain('1 GiB');
+    expect(detail).toContain('Only root and you (ada, uid 1000) can read');
+    expect(detail).toContain('/usr/local/lib/syscall-trace');
+    expect(detail).toContain('/etc/systemd/system/syscall-trace-recorder.service');
+  });
+
+  it('before stopping: what each choice does with the history', () => {
+    const { detail } = uninstallConfirmation();
+    expect(detail).toContain(`${STOP_RECORDING} keeps the history`);
+    expect(detail).toContain(`${STOP_AND_DELETE_HISTORY} deletes it`);
+  });
+
+  it('where nothing can elevate, in the words of installing, with the terminal command instead', () => {
+    const message = noElevationMessage(INSTALLING);
+    expect(message).toMatch(/^Installing the recorder needs root/);
+    expect(message).toContain('sudo node <extension>/dist/helper.js install --allow-uid $(id -u)');
+  });
+
+  it('where sudo cannot be trusted, that the recorder was not installed', () => {
+    expect(fixedProgramProblem('/nonexistent/sudo', INSTALLING)).toBe(
+      '/nonexistent/sudo does not exist, and Syscall Trace runs sudo from there only: the recorder was not installed.',
+    );
+  });
+});
+
+describe('how install or uninstall ended', () => {
+  const exited = (code: number | null, signal: NodeJS.Signals | null = null) => ({ code, signal });
+
+  it('status 0: what it did, line by line, as it printed them', () => {
+    const stdout = 'copied the helper into /usr/local/lib/syscall-trace\n\nstarted the recorder (pid 42)\n';
+    expect(setupOutcome({ exit: exited(0), stdout, stderrLines: [] })).toEqual({
+      succeeded: true,
+      lines: ['copied the helper into /usr/local/lib/syscall-trace', 'started the recorder (pid 42)'],
+    });
+  });
+
+  it('another status: the last line it wrote on stderr, which says why', () => {
+    const stderrLines = ['syscall-trace: checking /usr/bin/node', 'syscall-trace: /usr/local/lib is writable by group staff', ''];
+    expect(setupOutcome({ exit: exited(1), stdout: '', stderrLines })).toEqual({ succeeded: false, reason: 'syscall-trace: /usr/local/lib is writable by group staff' });
+  });
+
+  it('a command that said nothing: how it ended', () => {
+    expect(setupOutcome({ exit: exited(null, 'SIGKILL'), stdout: 'copied\n', stderrLines: [] })).toEqual({ succeeded: false, reason: 'it was killed by SIGKILL' });
+    expect(setupOutcome({ exit: exited(3), stdout: '', stderrLines: [] })).toEqual({ succeeded: false, reason: 'it exited with status 3' });
+  });
+});
+
+describe('what install said it did, in the notification', () => {
+  it('reads as sentences, one per line it printed', () => {
+    expect(doneSentences(['copied helper.js into /usr/local/lib/syscall-trace', 'started the recorder (pid 42); it will not start again after a reboot.'])).toBe(
+      'Copied helper.js into /usr/local/lib/syscall-trace. Started the recorder (pid 42); it will not start again after a reboot.',
+    );
+  });
+});
