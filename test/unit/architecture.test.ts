@@ -34,7 +34,11 @@ const everyDeletionField: Required<protocol.DeletionEvent> = {
 };
 const everyInitializeResultField: Required<protocol.InitializeResult> = {
   protocolVersion: 0, helperVersion: '', kernelRelease: '', arch: '', pid: 1, modeChoice: 'complete', attachMode: 'raw', unseen: [], mountNamespace: 0,
+  recorder: { database: '', unrecorded: 0, retainDays: 0, retainMib: 0 },
 };
+/** Every field, so that a field added to RecorderStatus fails to compile here until it is listed. */
+const everyRecorderStatusField: Required<protocol.RecorderStatus> = { database: '', unrecorded: 0, problem: '', oldest: '', retainDays: 0, retainMib: 0 };
+const everyHistoryParamsField: Required<protocol.HistoryParams> = { scope: 'system', since: '', until: '', before: 0, limit: 1, includeFailed: false };
 const everyStatsField: Required<protocol.TraceStats> = { events: 0, lost: 0, filtered: 0, lostCommandLines: 0 };
 
 describe('ARCHITECTURE.md', () => {
@@ -55,6 +59,14 @@ describe('ARCHITECTURE.md', () => {
     const line = section('Types').split('\n').find((text) => text.startsWith('InitializeResult '));
     expect(line).toBeDefined();
     for (const field of Object.keys(everyInitializeResultField)) expect(line).toMatch(new RegExp(`\\b${field}\\b`));
+  });
+
+  it('describes every field of the recorder status and of a history query', () => {
+    const types = section('Types');
+    const line = (name: string): string => types.split('\n').find((text) => text.startsWith(`${name} `)) ?? '';
+    for (const field of Object.keys(everyRecorderStatusField)) expect(line('RecorderStatus')).toMatch(new RegExp(`\\b${field}\\b`));
+    for (const field of Object.keys(everyHistoryParamsField)) expect(line('HistoryParams')).toMatch(new RegExp(`\\b${field}\\b`));
+    expect(types).toContain(`1 to ${figure(protocol.HISTORY_PAGE_MAX)} (HISTORY_PAGE_MAX)`);
   });
 
   it('describes every figure of the trace statistics', () => {
