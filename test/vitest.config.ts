@@ -1,8 +1,9 @@
-// Three projects: `unit` needs neither a kernel nor VS Code; `integration`
+// Four projects: `unit` needs neither a kernel nor VS Code; `integration`
 // drives the real kernel through the built helper (dist/), as root, one file
-// at a time so that deletion storms do not compete with each other; `e2e`
-// drives the packaged extension in a real VS Code (code-server in Chromium),
-// one workbench at a time.
+// at a time so that deletion storms do not compete with each other; `kernels`
+// boots Debian's kernels under QEMU, one at a time, and runs the built helper
+// in each (test/kernels/kernelMatrix.test.ts); `e2e` drives the packaged
+// extension in a real VS Code (code-server in Chromium), one workbench at a time.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -27,6 +28,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'kernels',
+          root,
+          include: ['test/kernels/**/*.test.ts'],
+          fileParallelism: false,
+          // A kernel's guest boots in its describe's beforeAll, bounded by its own
+          // timeout (GUEST_TIMEOUT_MS); the first also fetches the kernels.
+          hookTimeout: 20 * 60_000,
         },
       },
       {

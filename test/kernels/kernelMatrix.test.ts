@@ -1,0 +1,173 @@
+// The kernel matrix: the built helper and its programs on Debian's own
+// kernels, each booted once under QEMU with the guest suite (guest/main.ts),
+// which runs every attach mode in that one boot. The tests judge what the
+// guest reported. Kernels come from Debian's archive (debianKernels.ts), the
+// guest's file system from dist/ and build/ (initramfs.ts): run `npm run
+// build` first, as `npm test` does.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { MODE_CHOICES } from '../../common/protocol';
+import { UNSEEN_32_BIT } from '../../helper/attachModes';
+import { bootGuest } from './bootGuest';
+import { KERNEL_SERIES, debianKernels, type KernelImage } from './debianKernels';
+import type { ReportedDeletion, ScenarioName } from './guestRecords';
+import { GUEST_USER } from './guestLayout';
+import { GuestResults } from './guestResults';
+import { buildSharedInitramfs, initramfsFor } from './initramfs';
+import { MatrixReportWriter, type KernelReport } from './matrixReport';
+
+/** Bounds each guest, from boot to power-off: all three modes run in it. */
+const GUEST_TIMEOUT_MS = 8 * 60_000;
+const VERIFIER_INSTRUCTION_LIMIT = 500_000;
+
+let kernels: KernelImage[];
+let sharedInitramfs: string;
+const report = new MatrixReportWriter();
+
+beforeAll(() => {
+  kernels = debianKernels();
+  sharedInitramfs = buildSharedInitramfs();
+});
+
+afterAll(() => report.write());
+
+function paths(deletions: ReportedDeletion[]): string[] {
+  return deletions.map((deletion) => deletion.path).sort();
+}
+
+/** Every deleted path reported once, at the host's full path, as succeeded. */
+function expectReportedAtHostPaths(reported: ReportedDeletion[], deleted: string[]): void {
+  expect(paths(reported)).toEqual([...deleted].sort());
+  expect(reported.filter((deletion) => !deletion.complete || deletion.result !== 0)).toEqual([]);
+}
+
+/** Scenarios whose every deletion is reported at its host path in every mode, by what the user sees. */
+const REPORTED_EVERYWHERE: [ScenarioName, string][] = [
+  ['absolute', 'a file deleted by its absolute path is reported at that path'],
+  ['relative', 'a file deleted by a relative path is reported at its absolute path'],
+  ['dirfd-tree', 'rm -r of a tree, deleting relative to open directories, reports every file and directory at its path'],
+  ['mount-namespace', 'a deletion through a bind mount in another mount namespace is reported at the host path'],
+  ['chroot', 'a deletion inside a chroot is reported at the host path'],
+  ['symlinked-directory', 'a deletion through a symlinked directory is reported at the real path'],
+  ['proc-self-fd', 'a deletion through /proc/self/fd/N/… is reported at the path of the directory behind N'],
+];
+
+function describeSupportedKernel(guest: () => GuestResults): void {
+  it(`every program loads, each within ${VERIFIER_INSTRUCTION_LIMIT.toLocaleString('en-US')} verified instructions`, () => {
+    const programReport = guest().programReport();
+    const programs = guest().programs();
+    expect(programs.length, `program_report: ${programReport.stderr}`).toBeGreaterThan(0);
+    expect(programs.filter((program) => !program.loaded), programReport.stderr).toEqual([]);
+    expect(programs.filter((program) => program.instructions > VERIFIER_INSTRUCTION_LIMIT)).toEqual([]);
+    expect(programReport.exitCode, programReport.stderr).toBe(0);
+  });
+
+  for (const mode of MODE_CHOICES) {
+    describe(`${mode} mode`, () => {
+      it('the helper loads its programs as root, then traces as the user who ran sudo', () => {
+        const start = guest().started(mode);
+        expect(start.uids).toEqual([GUEST_USER.uid, GUEST_USER.uid, GUEST_USER.uid, GUEST_USER.uid]);
+      });
+
+      for (const [scenario, title] of REPORTED_EVERYWHERE) {
+        it(title, () => {
+          const { deleted, reported } = guest().scenario(mode, scenario);
+          expectReportedAtHostPaths(reported, deleted);
+        });
+      }
+
+      it('rmdir is reported as the deletion of a directory', () => {
+        const { deleted, reported } = guest().scenario(mode, 'rmdir');
+        expectReportedAtHostPaths(reported, deleted);
+        expect(reported.map((deletion) => deletion.directory)).toEqual([true]);
+      });
+
+      if (mode === 'tracepoint-without-32-bit') {
+        it("a static 32-bit program's deletion is not seen, and the ready line says so", () => {
+          expect(guest().started(mode).unseen).toContain(UNSEEN_32_BIT);
+          expect(guest().scenario(mode, 'ia32').reported).toEqual([]);
+        });
+      } else {
+        it("a static 32-bit program's deletion is reported, through the ia32 table", () => {
+          const { deleted, reported } = guest().scenario(mode, 'ia32');
+          expectReportedAtHostPaths(reported, deleted);
+          expect(reported.map((deletion) => deletion.abi)).toEqual(['ia32']);
+        });
+      }
+
+      it("a deletion through io_uring is reported where the kernel has io_uring's tracepoints", () => {
+        const { deleted, reported } = guest().scenario(mode, 'io-uring');
+        if (!guest().kernel().ioUringTracepoints) {
+          expect(reported).toEqual([]);
+          return;
+        }
+        expectReportedAtHostPaths(reported, deleted);
+        expect(reported.map((deletion) => deletion.abi)).toEqual(['io_uring']);
+      });
+
+      it('a deletion outside the scope is not reported', () => {
+        expect(guest().scenario(mode, 'outside-scope').reported).toEqual([]);
+      });
+
+      it('rm -rf of 2,000 files reports every file and directory, none lost', () => {
+        const storm = guest().storm(mode);
+        expect(storm.missing).toEqual([]);
+        expect({ reported: storm.reportedCount, incomplete: storm.incomplete, lost: storm.lost }).toEqual({
+          reported: storm.deletedCount,
+          incomplete: 0,
+          lost: 0,
+        });
+      });
+
+      it('Stop then Start attaches again, without privileges, and reports a new deletion', () => {
+        const restart = guest().restart(mode);
+        expect(restart.uids?.[1]).toBe(GUEST_USER.uid);
+        expect(paths(restart.reported)).toEqual(expect.arrayContaining(restart.deleted));
+      });
+    });
+  }
+}
+
+function describeUnsupportedKernel(guest: () => GuestResults): void {
+  for (const mode of MODE_CHOICES) {
+    it(`${mode} mode: the helper exits 1 with one line naming the kernel, the Linux 5.17 it needs and bpf_loop()`, () => {
+      const start = guest().start(mode);
+      expect(start.ready).toBe(false);
+      expect(start.exitCode).toBe(1);
+      const lines = start.stderr.split('\n').filter((line) => line !== '');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(guest().kernel().release);
+      expect(lines[0]).toContain('5.17');
+      expect(lines[0]).toContain('bpf_loop');
+    });
+  }
+}
+
+for (const series of KERNEL_SERIES) {
+  describe(series.title, () => {
+    let results: GuestResults;
+    const guest = (): GuestResults => results;
+    let kernelReport: KernelReport;
+
+    beforeAll(async () => {
+      const kernel = kernels.find((candidate) => candidate.series === series)!;
+      const run = await bootGuest(kernel.vmlinuz, initramfsFor(kernel, sharedInitramfs), GUEST_TIMEOUT_MS);
+      results = new GuestResults(run);
+      // Only kernels that were booted: a run filtered to one kernel reports that one.
+      kernelReport = report.kernel(series.title);
+      kernelReport.release = kernel.release;
+      kernelReport.guestWallMs = run.wallMs;
+      kernelReport.programs = results.programs().map(({ type: _, ...program }) => program);
+    });
+
+    beforeEach(({ task, onTestFinished }) => {
+      onTestFinished(({ task: finished }) => {
+        const error = finished.result?.errors?.[0]?.message.split('\n')[0];
+        kernelReport.outcomes[task.fullName.slice(series.title.length + 1)] = finished.result?.state === 'pass' ? 'pass' : `fail: ${error}`;
+      });
+    });
+
+    if (series.supported) describeSupportedKernel(guest);
+    else describeUnsupportedKernel(guest);
+  });
+}
