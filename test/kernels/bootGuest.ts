@@ -2,6 +2,7 @@
 // not work on these machines, see /work/shared/KERNELS.md) and collects the
 // guest suite's records from the serial console.
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 
 import { GUEST_RECORD_TAG, type GuestRecord } from './guestRecords';
 
@@ -9,13 +10,15 @@ export interface GuestRun {
   records: GuestRecord[];
   /** The console's last lines that were not records: the kernel's panic, a crash of the suite. */
   consoleTail: string;
+  /** Where the whole console was written, records included. */
+  consoleLog: string;
   timedOut: boolean;
   wallMs: number;
 }
 
 const CONSOLE_TAIL_LINES = 40;
 
-export function bootGuest(vmlinuz: string, initramfs: string, timeoutMs: number): Promise<GuestRun> {
+export function bootGuest(vmlinuz: string, initramfs: string, consoleLog: string, timeoutMs: number): Promise<GuestRun> {
   const started = Date.now();
   const qemu = spawn(
     'qemu-system-x86_64',
@@ -26,6 +29,7 @@ export function bootGuest(vmlinuz: string, initramfs: string, timeoutMs: number)
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  const log = fs.createWriteStream(consoleLog);
   const records: GuestRecord[] = [];
   const other: string[] = [];
   let partial = '';
@@ -45,6 +49,7 @@ export function bootGuest(vmlinuz: string, initramfs: string, timeoutMs: number)
     if (other.length > CONSOLE_TAIL_LINES) other.shift();
   };
   qemu.stdout.setEncoding('utf8').on('data', (text: string) => {
+    log.write(text);
     const lines = (partial + text).split('\n');
     partial = lines.pop()!;
     lines.forEach(takeLine);
@@ -62,7 +67,8 @@ export function bootGuest(vmlinuz: string, initramfs: string, timeoutMs: number)
       clearTimeout(timer);
       if (partial) takeLine(partial);
       if (stderr) other.push(`qemu: ${stderr.trim()}`);
-      resolve({ records, consoleTail: other.join('\n'), timedOut, wallMs: Date.now() - started });
+      log.end();
+      resolve({ records, consoleTail: other.join('\n'), consoleLog, timedOut, wallMs: Date.now() - started });
     });
   });
 }

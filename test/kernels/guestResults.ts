@@ -35,7 +35,9 @@ export class GuestResults {
     const start = mode && this.find('start', mode);
     if (start && !start.ready) return new Error(`${what}: the helper did not start in ${mode} mode (exit ${start.exitCode}): ${start.stderr.trim()}`);
     const how = this.run.timedOut ? 'the guest timed out' : 'the guest ended';
-    return new Error(`${what}: ${how} without reporting it. The console's last lines:\n${this.run.consoleTail}`);
+    return new Error(
+      `${what}: ${how} without reporting it (the whole console: ${this.run.consoleLog}). Its last lines:\n${this.run.consoleTail}`,
+    );
   }
 
   kernel(): KernelRecord {

@@ -151,7 +151,8 @@ for (const series of KERNEL_SERIES) {
 
     beforeAll(async () => {
       const kernel = kernels.find((candidate) => candidate.series === series)!;
-      const run = await bootGuest(kernel.vmlinuz, initramfsFor(kernel, sharedInitramfs), GUEST_TIMEOUT_MS);
+      const initramfs = initramfsFor(kernel, sharedInitramfs);
+      const run = await bootGuest(kernel.vmlinuz, initramfs, initramfs.replace(/\.cpio$/, '.console.log'), GUEST_TIMEOUT_MS);
       results = new GuestResults(run);
       // Only kernels that were booted: a run filtered to one kernel reports that one.
       kernelReport = report.kernel(series.title);
@@ -163,7 +164,8 @@ for (const series of KERNEL_SERIES) {
     beforeEach(({ task, onTestFinished }) => {
       onTestFinished(({ task: finished }) => {
         const error = finished.result?.errors?.[0]?.message.split('\n')[0];
-        kernelReport.outcomes[task.fullName.slice(series.title.length + 1)] = finished.result?.state === 'pass' ? 'pass' : `fail: ${error}`;
+        const name = task.fullName.slice(task.fullName.indexOf(series.title) + `${series.title} > `.length);
+        kernelReport.outcomes[name] = finished.result?.state === 'pass' ? 'pass' : `fail: ${error}`;
       });
     });
 

@@ -15,7 +15,7 @@ export interface KernelReport {
   /** The guest's boot to power-off, in ms. */
   guestWallMs?: number;
   programs: Omit<ProgramRecord, 'type'>[];
-  /** Test name (without the kernel's) → "pass", or "fail: " and the first line of its error. */
+  /** Test name below the kernel's ("raw mode > a deletion outside the scope is not reported") → "pass", or "fail: " and the first line of its error. */
   outcomes: Record<string, string>;
 }
 

@@ -2,10 +2,26 @@
 // what the verifier said of each program on each kernel, and which of the
 // matrix's tests passed there.
 //
-//   npm run --silent kernels:table
+//   npm run --silent kernels:table [-- REPORT]
 import * as fs from 'node:fs';
 
-import { MATRIX_REPORT, type MatrixReport } from './matrixReport';
+import { MODE_CHOICES } from '../../common/protocol';
+import type { MatrixReport } from './matrixReport';
+
+/** The tests of each mode are one column; the programs' load test another. */
+const COLUMNS = ['programs', ...MODE_CHOICES.map((mode) => `${mode} mode`)];
+
+function columnOf(test: string): string {
+  return COLUMNS.find((column) => test.startsWith(column)) ?? 'programs';
+}
+
+/** "n of m passed", and each distinct reason for a failure once. */
+function outcomeCell(outcomes: [string, string][]): string {
+  if (outcomes.length === 0) return '–';
+  const failures = outcomes.map(([, outcome]) => outcome).filter((outcome) => outcome !== 'pass');
+  const reasons = [...new Set(failures.map((failure) => failure.replace(/^fail: /, '').slice(0, 300).replace(/\|/g, '\\|')))];
+  return [`${outcomes.length - failures.length} of ${outcomes.length} passed`, ...reasons].join('<br>');
+}
 
 export function matrixTable(report: MatrixReport): string {
   const lines = [
@@ -22,17 +38,17 @@ export function matrixTable(report: MatrixReport): string {
       );
     }
   }
-  lines.push('', '| kernel | guest wall time | tests passed | failed |', '| --- | ---: | ---: | --- |');
+  lines.push('', `| kernel | guest wall time | ${COLUMNS.join(' | ')} |`, `| --- | ---: |${' --- |'.repeat(COLUMNS.length)}`);
   for (const kernel of report.kernels) {
-    const outcomes = Object.entries(kernel.outcomes);
-    const failed = outcomes.filter(([, outcome]) => outcome !== 'pass');
     const wall = kernel.guestWallMs === undefined ? '?' : `${(kernel.guestWallMs / 1000).toFixed(0)} s`;
-    const failures = failed.map(([test, outcome]) => `${test}: ${outcome.replace(/\|/g, '\\|')}`).join('<br>');
-    lines.push(`| ${kernel.title} | ${wall} | ${outcomes.length - failed.length} of ${outcomes.length} | ${failures || 'none'} |`);
+    const cells = COLUMNS.map((column) => outcomeCell(Object.entries(kernel.outcomes).filter(([test]) => columnOf(test) === column)));
+    lines.push(`| ${kernel.title} | ${wall} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
 }
 
 if (require.main === module) {
-  console.log(matrixTable(JSON.parse(fs.readFileSync(MATRIX_REPORT, 'utf8')) as MatrixReport));
+  // npm runs scripts from the repository's root, where the matrix writes its report.
+  const file = process.argv[2] ?? 'build/kernel-matrix.json';
+  console.log(matrixTable(JSON.parse(fs.readFileSync(file, 'utf8')) as MatrixReport));
 }
