@@ -18,7 +18,7 @@ import { WallClock } from './clock';
 import { deletionPath, toDeletionEvent } from './deletionEvents';
 import { DirectoryNames } from './directoryNames';
 import { KernelScope } from './kernelScope';
-import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type RecordLayout } from './native';
+import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type LostCounts, type RecordLayout } from './native';
 import { HostMounts } from './hostMounts';
 import { textOfBinary } from './paths';
 import { ProcessCache } from './processes';
@@ -82,6 +82,8 @@ export class DeletionTracer {
   private paused = false;
   /** While stopping: resolves stop()'s promise once the ring buffer is empty. */
   private stopping: { done: Promise<void>; finish: () => void } | undefined;
+  /** The totals as close() left them: what stats() answers once the programs are gone. */
+  private closedStats: TraceStats | undefined;
 
   constructor(
     private readonly listener: DeletionTracerListener,
@@ -195,23 +197,40 @@ export class DeletionTracer {
   }
 
   stats(): TraceStats {
-    const lost = this.programs?.lost() ?? { deletions: 0, processes: 0, inFlight: 0, queueFull: 0, filtered: 0 };
+    if (!this.programs && this.closedStats) return { ...this.closedStats };
+    const lost = this.programs?.lost();
     return {
       events: this.reported,
-      lost: lost.deletions + lost.inFlight + lost.queueFull,
-      filtered: this.filtered + lost.filtered,
-      lostCommandLines: lost.processes,
+      lost: lost ? lostDeletions(lost) : 0,
+      filtered: this.filtered + (lost?.filtered ?? 0),
+      lostCommandLines: lost?.processes ?? 0,
     };
   }
 
-  /** Detaches and frees the kernel side; the tracer cannot be used again. */
-  close(): void {
+  /**
+   * Detaches and frees the kernel side; the tracer cannot be used again.
+   * Whatever was not delivered yet (in the queue, the ring buffer, calls
+   * under way) is thrown away and counted lost: the totals it returns, and
+   * stats() from then on, say so. After stop() has resolved, nothing is left.
+   */
+  close(): TraceStats {
     clearInterval(this.lossTimer);
     this.lossTimer = undefined;
-    this.programs?.close();
+    const programs = this.programs;
+    if (programs) {
+      try {
+        programs.detach();
+        programs.discardWaiting();
+      } catch (error) {
+        this.listener.onProblem(`what the kernel still held could not be counted: ${(error as Error).message}`);
+      }
+      this.closedStats = this.stats();
+      programs.close();
+    }
     this.programs = undefined;
     this.kernelScope.closeFolders();
     this.finishStopping();
+    return this.stats();
   }
 
   private deliverRest(): void {
@@ -289,13 +308,17 @@ export class DeletionTracer {
 
   private checkLost(): void {
     if (!this.programs) return;
-    const lost = this.programs.lost();
-    const total = lost.deletions + lost.inFlight + lost.queueFull;
+    const total = lostDeletions(this.programs.lost());
     if (total > this.lostReported) {
       this.lostReported = total;
       this.listener.onLost(total);
     }
   }
+}
+
+/** Deletions that never reached the tracer, of every cause: TraceStats.lost. */
+function lostDeletions(lost: LostCounts): number {
+  return lost.deletions + lost.inFlight + lost.queueFull + lost.unfinished + lost.abandoned;
 }
 
 /** The addon's options: the queue's budget of --queue-mib, unless the environment sets it or the ring buffer's size. */

@@ -20,6 +20,14 @@ export interface LostCounts {
   queueFull: number;
   /** Not lost: deletions the kernel found out of scope and did not send (see learnScope). */
   filtered: number;
+  /**
+   * Calls under way when detach() detached the exit programs, whose end (and
+   * so whose record) was not seen: those still under way after the
+   * entries were detached and the calls had a moment to end.
+   */
+  unfinished: number;
+  /** Deletion records still waiting, in the queue or the ring buffer, that discardWaiting() threw away. */
+  abandoned: number;
 }
 
 /**
@@ -34,9 +42,18 @@ export interface DeletionPrograms {
   attach(): void;
   /**
    * Detaches, stops the thread and stops delivering by itself: what is still
-   * in the queue and the ring buffer is taken with deliverWaiting().
+   * in the queue and the ring buffer is taken with deliverWaiting(), or
+   * thrown away, counted, with discardWaiting(). The entries go first; the
+   * exits stay until the calls under way have ended (at most 200 ms, which
+   * this call blocks for), and those that have not are counted (`unfinished`).
    */
   detach(): void;
+  /**
+   * Once detached: empties the queue and the ring buffer without delivering,
+   * for a helper that must end now; counts the deletions among them lost
+   * (`abandoned`) and returns how many.
+   */
+  discardWaiting(): number;
   /**
    * Delivers no more records until resume(), even between the batches of a
    * delivery under way. The thread goes on filling the queue meanwhile, and

@@ -234,6 +234,14 @@ void DeletionPrograms::Attach() {
       }
       links_.push_back(link);
     }
+    if (at_exit) exit_links_ = links_.size();
+  }
+}
+
+void DeletionPrograms::DetachEntries() {
+  while (links_.size() > exit_links_) {
+    bpf_link__destroy(links_.back());
+    links_.pop_back();
   }
 }
 
@@ -241,6 +249,32 @@ void DeletionPrograms::Detach() {
   // Entries first, so that no call starts whose exit would go unseen.
   for (auto link = links_.rbegin(); link != links_.rend(); ++link) bpf_link__destroy(*link);
   links_.clear();
+  exit_links_ = 0;
+}
+
+uint64_t DeletionPrograms::calls_in_flight() const {
+  uint64_t calls = __atomic_load_n(&skeleton_->bss->deletions_in_flight, __ATOMIC_SEQ_CST);
+  if (!traces_io_uring_) return calls;
+  // io_uring's count is kept across attaches (bpf/io_uring_requests.bpf.h):
+  // only the kept requests of the latest attach are this one's. Each kept
+  // value begins with its attach's generation.
+  bpf_map* requests = skeleton_->maps.io_uring_unlinks;
+  std::vector<uint8_t> value(bpf_map__value_size(requests));
+  uint32_t generation = skeleton_->data->generation;
+  uint64_t key;
+  uint64_t* previous = nullptr;
+  uint64_t next;
+  // A walk that meets a key deleted under it starts over: bounded, it counts what it saw.
+  size_t bound = 2 * bpf_map__max_entries(requests);
+  for (size_t i = 0; i < bound && bpf_map__get_next_key(requests, previous, &next, sizeof(next)) == 0; i++) {
+    key = next;
+    previous = &key;
+    uint32_t kept_generation;
+    if (bpf_map__lookup_elem(requests, &key, sizeof(key), value.data(), value.size(), 0) != 0) continue;
+    memcpy(&kept_generation, value.data(), sizeof(kept_generation));
+    if (kept_generation == generation) calls++;
+  }
+  return calls;
 }
 
 void DeletionPrograms::SetReportFailed(bool report_failed) { skeleton_->bss->report_failed = report_failed; }

@@ -66,8 +66,16 @@ class DeletionPrograms {
   // Attaching starts a new generation: calls caught half-way by an earlier
   // detach are forgotten rather than reported with a later call's result.
   void Attach();
+  // Detaches the entry programs (and io_uring's submission) only: no call
+  // starts that would be seen, while those under way are still reported at
+  // their exit. Detach() then detaches the rest.
+  void DetachEntries();
   void Detach();
   bool attached() const { return !links_.empty(); }
+  // Deletion calls and io_uring unlinks of the latest attach that were seen
+  // to start and not yet to end: waited for before the exits are detached,
+  // and what is left then is lost, counted.
+  uint64_t calls_in_flight() const;
 
   void SetReportFailed(bool report_failed);
 
@@ -143,5 +151,6 @@ class DeletionPrograms {
   ring_buffer* ring_ = nullptr;
   std::vector<Hook> hooks_;
   std::vector<bpf_link*> links_;  // in the order they were attached
+  size_t exit_links_ = 0;         // the first links_, those of the exits
   const RecordTaker* take_ = nullptr;  // set only during Consume
 };
