@@ -253,6 +253,15 @@ int trace_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 
 #include "directory_walk.bpf.h"
 
+/* The walk in progress: in a map rather than on the stack, whose 512 bytes
+ * name_directory() shares with the functions it calls. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk);
+} walk_scratch SEC(".maps");
+
 /* The directory each task named last, to name it again by id: see
  * directory_walk.bpf.h, struct directory_memo. Task storage has one writer,
  * the task itself, and dies with it. */
@@ -465,20 +474,22 @@ __noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct dentry *dentry = (struct dentry *)directory;
 	struct vfsmount *vfsmnt = (struct vfsmount *)directory_mnt;
-	struct walk_ends ends = {
-		.start_mnt = vfsmnt,
-		.foreign = (rec->flags & DELETION_FOREIGN_NAMESPACE) != 0,
-	};
+	__u32 zero = 0;
+	struct walk *walk = bpf_map_lookup_elem(&walk_scratch, &zero);
 
-	read_walk_ends(task, &ends);
+	if (!walk)
+		return 0;
+	walk->ends.start_mnt = vfsmnt;
+	walk->ends.foreign = (rec->flags & DELETION_FOREIGN_NAMESPACE) != 0;
+	read_walk_ends(task, &walk->ends);
 
 	/* Another mount namespace is named through its file system as well,
 	 * which the memo does not cover: it is always named in full. */
 	struct directory_memo *memo = NULL;
 
-	if (memoize && !ends.foreign)
+	if (memoize && !walk->ends.foreign)
 		memo = bpf_task_storage_get(&directory_memos, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (memo && memo_matches(memo, directory, directory_mnt, &ends)) {
+	if (memo && memo_matches(memo, directory, directory_mnt, &walk->ends)) {
 		rec->flags |= DELETION_DIRECTORY_KNOWN | memo->scope_verdict;
 		rec->directory_id = memo->id;
 		rec->directory_names_at_root = memo->at_root;
@@ -487,22 +498,24 @@ __noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64
 	if (memo)
 		memo->id = 0; /* until the walk below has been remembered in full */
 
-	bool complete = walk_to_root(rec, path_len, dentry, vfsmnt, &ends, memo);
+	start_walk(walk, path_len, dentry, vfsmnt);
+
+	bool complete = walk_to_root(rec, walk, memo);
 
 	if (!complete)
 		rec->flags |= DELETION_DIRECTORY_INCOMPLETE;
-	if (ends.foreign) {
+	if (walk->ends.foreign) {
 		/* Where the walk left the directory's mount, or stopped inside it. */
 		struct dentry *mount_top = rec->directory_names_at_root == rec->directory_names_at_mount_root &&
 						   rec->directory_names_at_root != ROOT_NOT_PASSED
-					   ? ends.root_dentry
+					   ? walk->ends.root_dentry
 					   : BPF_CORE_READ(vfsmnt, mnt_root);
 
 		rec->filesystem_dev = BPF_CORE_READ(vfsmnt, mnt_sb, s_dev);
-		if (!walk_to_filesystem_root(rec, path_len, mount_top))
+		if (!walk_to_filesystem_root(rec, walk, mount_top))
 			rec->flags |= DELETION_FILESYSTEM_PATH_INCOMPLETE;
 	}
-	decide_scope(rec, dentry, vfsmnt, &ends, complete);
+	decide_scope(rec, dentry, vfsmnt, &walk->ends, complete);
 
 	if (complete && memo && memo->steps <= DIRECTORY_MEMO_MAX_STEPS) {
 		/* Only the task writes its memo, so its count needs no atomics. */
@@ -510,8 +523,8 @@ __noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64
 			memo->named = 1; /* 0 would be no id */
 		memo->id = ((__u64)task->pid << 32) | memo->named;
 		memo->epoch = directory_epoch;
-		memo->root_dentry = (__u64)ends.root_dentry;
-		memo->root_mnt = (__u64)ends.root_mnt;
+		memo->root_dentry = (__u64)walk->ends.root_dentry;
+		memo->root_mnt = (__u64)walk->ends.root_mnt;
 		memo->at_root = rec->directory_names_at_root;
 		memo->scope_generation = scope_generation;
 		memo->scope_verdict = rec->flags & (DELETION_IN_SCOPE | DELETION_OUT_OF_SCOPE);
@@ -521,18 +534,28 @@ __noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64
 	return 0;
 }
 
+/* What resolve_directory() found for name_directory() to name. */
+enum directory_found {
+	DIRECTORY_NOT_FOUND = 0,    /* not even the base: the argument's text is all there is */
+	DIRECTORY_FOUND = 1,
+	DIRECTORY_BASE_ONLY = 2,    /* the lookup failed: the base is named, the text finishes it */
+};
+
 /*
- * Finds the directory that held the deleted name and writes its names: see
- * ARCHITECTURE.md, "Path resolution". The path argument is in rec->data.
+ * Finds the directory that held the deleted name, from the path argument in
+ * rec->data: see ARCHITECTURE.md, "Path resolution". Returns an enum
+ * directory_found, and the directory in *found.
  *
  * A global function, so that the verifier checks it once, on its own, rather
- * than once for every state the caller reaches it in: the lookup's and the
- * walks' loops would otherwise multiply the states past the verifier's limit.
+ * than once for every state the caller reaches it in. Its caller, not it,
+ * calls name_directory(): chained, the two global functions' stacks and
+ * those of the functions each calls added up past the 512 bytes a program
+ * may use on kernels without private stacks.
  */
-__noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, int dirfd, int memoize)
+__noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, int dirfd, struct place *found)
 {
-	if (!rec)
-		return 0;
+	if (!rec || !found)
+		return DIRECTORY_NOT_FOUND;
 
 	struct task_struct *task = bpf_get_current_task_btf();
 	/* The process's root, read only where an absolute argument or a lookup
@@ -574,28 +597,24 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
 	__u32 name_at = rec->name_at;
 	if (!base_found) {
 		rec->flags |= DELETION_LOOKUP_FAILED | DELETION_DIRECTORY_INCOMPLETE;
-		return 0;
+		return DIRECTORY_NOT_FOUND;
+	}
+	found->dentry = dentry;
+	found->vfsmnt = vfsmnt;
+	if (name_at <= lookup_from)
+		return DIRECTORY_FOUND;
+
+	if (!root_dentry)
+		read_path(&task->fs->root, &root_dentry, &root_mnt);
+	if (lookup_directory(rec, lookup_from, name_at, &dentry, &vfsmnt, root_dentry, root_mnt)) {
+		found->dentry = dentry;
+		found->vfsmnt = vfsmnt;
+		return DIRECTORY_FOUND;
 	}
 	/* Where the lookup fails, the names are the base's, and the record's
 	 * own text finishes them: only a directory found is remembered. */
-	if (name_at > lookup_from) {
-		struct dentry *directory = dentry;
-		struct vfsmount *directory_mnt = vfsmnt;
-
-		if (!root_dentry)
-			read_path(&task->fs->root, &root_dentry, &root_mnt);
-		if (lookup_directory(rec, lookup_from, name_at, &directory, &directory_mnt,
-				     root_dentry, root_mnt)) {
-			dentry = directory;
-			vfsmnt = directory_mnt;
-		} else {
-			rec->flags |= DELETION_LOOKUP_FAILED;
-			memoize = 0;
-		}
-	}
-
-	name_directory(rec, path_len, (__u64)dentry, (__u64)vfsmnt, memoize);
-	return 0;
+	rec->flags |= DELETION_LOOKUP_FAILED;
+	return DIRECTORY_BASE_ONLY;
 }
 
 /*
@@ -642,7 +661,13 @@ static __always_inline void build_deletion(struct deletion_record *rec, struct t
 		path_len = (n - 1) & (PATH_ARG_MAX - 1);
 		if (n == PATH_ARG_MAX && result == -ENAMETOOLONG)
 			rec->flags |= DELETION_PATH_TRUNCATED;
-		resolve_directory(rec, path_len, call->dirfd, memoize);
+
+		struct place directory = {};
+		int found = resolve_directory(rec, path_len, call->dirfd, &directory);
+
+		if (found != DIRECTORY_NOT_FOUND)
+			name_directory(rec, path_len, (__u64)directory.dentry, (__u64)directory.vfsmnt,
+				       memoize && found == DIRECTORY_FOUND);
 	}
 	rec->path_len = path_len;
 }

@@ -58,9 +58,14 @@ enum lookup_outcome {
 	LOOKUP_FAILED = 2,
 };
 
-struct lookup {
-	struct dentry *dentry;   /* the directory reached so far */
+/* A directory and the mount it is reached through. */
+struct place {
+	struct dentry *dentry;
 	struct vfsmount *vfsmnt;
+};
+
+struct lookup {
+	struct place at;         /* the directory reached so far */
 	struct dentry *root_dentry; /* the process's root: ".." stops there, absolute links start there */
 	struct vfsmount *root_mnt;
 	__u32 text;     /* which scratch text holds what is left */
@@ -162,17 +167,23 @@ static long compare_mount(__u32 index, struct mount_search *search)
 	return 1;
 }
 
-/* Into whatever is mounted on the directory reached, as path lookup's
- * traverse_mounts() does; mounts stacked on one dentry are entered in turn. */
-static __always_inline void enter_mounts(struct lookup *l)
+/*
+ * Into whatever is mounted on the directory reached, as path lookup's
+ * traverse_mounts() does; mounts stacked on one dentry are entered in turn.
+ * A global function: the verifier checks its loop once, not at each of the
+ * lookup's steps that enter mounts.
+ */
+__noinline int enter_mounts(struct place *at)
 {
+	if (!at)
+		return 0;
 	for (int i = 0; i < LOOKUP_MAX_STACKED_MOUNTS; i++) {
-		struct dentry *dentry = l->dentry;
+		struct dentry *dentry = at->dentry;
 
 		if (!(BPF_CORE_READ(dentry, d_flags) & mounted_flag()))
-			return;
+			return 0;
 
-		struct mount *mnt = real_mount(l->vfsmnt);
+		struct mount *mnt = real_mount(at->vfsmnt);
 		struct mount_search search = {
 			.node = BPF_CORE_READ(mnt, mnt_mounts.next),
 			.head = (void *)mnt + bpf_core_field_offset(struct mount, mnt_mounts),
@@ -181,13 +192,14 @@ static __always_inline void enter_mounts(struct lookup *l)
 
 		bpf_loop(LOOKUP_MAX_CHILD_MOUNTS, compare_mount, &search, 0);
 		if (!search.found)
-			return; /* mounted in some other namespace only */
+			return 0; /* mounted in some other namespace only */
 
 		struct vfsmount *vfsmnt = vfs_mount(search.found);
 
-		l->vfsmnt = vfsmnt;
-		l->dentry = BPF_CORE_READ(vfsmnt, mnt_root);
+		at->vfsmnt = vfsmnt;
+		at->dentry = BPF_CORE_READ(vfsmnt, mnt_root);
 	}
+	return 0;
 }
 
 /* "..": follow_dotdot() (fs/namei.c). Not above the process's root; out of
@@ -195,8 +207,8 @@ static __always_inline void enter_mounts(struct lookup *l)
 static __always_inline void go_up(struct lookup *l)
 {
 	for (int i = 0; i < LOOKUP_MAX_STACKED_MOUNTS; i++) {
-		struct dentry *dentry = l->dentry;
-		struct vfsmount *vfsmnt = l->vfsmnt;
+		struct dentry *dentry = l->at.dentry;
+		struct vfsmount *vfsmnt = l->at.vfsmnt;
 
 		if (dentry == l->root_dentry && vfsmnt == l->root_mnt)
 			return;
@@ -208,14 +220,14 @@ static __always_inline void go_up(struct lookup *l)
 
 		if (parent == mnt)
 			return; /* the top: ".." of the root is the root */
-		l->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-		l->vfsmnt = vfs_mount(parent);
+		l->at.dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		l->at.vfsmnt = vfs_mount(parent);
 	}
 
-	struct dentry *dentry = l->dentry;
+	struct dentry *dentry = l->at.dentry;
 
-	l->dentry = BPF_CORE_READ(dentry, d_parent);
-	enter_mounts(l);
+	l->at.dentry = BPF_CORE_READ(dentry, d_parent);
+	enter_mounts(&l->at);
 }
 
 /*
@@ -248,8 +260,8 @@ static __always_inline bool follow_link(struct lookup *l, struct lookup_scratch 
 					  &from[l->pos & LOOKUP_TEXT_MASK]))
 		return false;
 	if (to[0] == '/') {
-		l->dentry = l->root_dentry;
-		l->vfsmnt = l->root_mnt;
+		l->at.dentry = l->root_dentry;
+		l->at.vfsmnt = l->root_mnt;
 	}
 	l->text = (l->text + 1) & 1;
 	l->pos = 0;
@@ -314,12 +326,21 @@ static __always_inline bool next_name(struct lookup *l, struct lookup_scratch *s
 	return true;
 }
 
-/* One step of the lookup: the next name of the text. */
-static long lookup_step(__u32 index, struct lookup *l)
+/*
+ * One step of the lookup: the next name of the text; returns whether the
+ * lookup has ended (l->outcome says how). A global function, called from a
+ * plain loop: the verifier checks a step once, on its own, and the loop
+ * around it costs it a few instructions a step. Inlined, or as a bpf_loop()
+ * callback, every way a step can end multiplied what it walked through,
+ * past its limit on some kernels.
+ */
+__noinline int lookup_next_name(struct lookup *l)
 {
 	__u32 zero = 0;
 	struct lookup_scratch *scratch = bpf_map_lookup_elem(&lookup_scratch, &zero);
 
+	if (!l)
+		return 1;
 	if (!scratch) {
 		l->outcome = LOOKUP_FAILED;
 		return 1;
@@ -339,7 +360,7 @@ static long lookup_step(__u32 index, struct lookup *l)
 		return 0;
 	}
 
-	struct dentry *directory = l->dentry;
+	struct dentry *directory = l->at.dentry;
 
 	/* Before Linux 6.8 the children were a list_head (d_subdirs), not read here. */
 	if (!bpf_core_field_exists(directory->d_children)) {
@@ -358,9 +379,8 @@ static long lookup_step(__u32 index, struct lookup *l)
 		return 1;
 	}
 
-	struct lookup next = *l;
+	struct place next = { .dentry = search.found, .vfsmnt = l->at.vfsmnt };
 
-	next.dentry = search.found;
 	enter_mounts(&next);
 
 	struct dentry *found = next.dentry;
@@ -375,8 +395,7 @@ static long lookup_step(__u32 index, struct lookup *l)
 		l->outcome = LOOKUP_FAILED; /* the call failed with ENOTDIR */
 		return 1;
 	}
-	l->dentry = next.dentry;
-	l->vfsmnt = next.vfsmnt;
+	l->at = next;
 	return 0;
 }
 
@@ -399,18 +418,20 @@ static __always_inline bool lookup_directory(struct deletion_record *rec, __u32 
 		return false;
 
 	struct lookup l = {
-		.dentry = *dentry,
-		.vfsmnt = *vfsmnt,
+		.at = { .dentry = *dentry, .vfsmnt = *vfsmnt },
 		.root_dentry = root_dentry,
 		.root_mnt = root_mnt,
 		.len = to - from,
 	};
 
-	bpf_loop(LOOKUP_MAX_STEPS, lookup_step, &l, 0);
+	for (int step = 0; step < LOOKUP_MAX_STEPS; step++) {
+		if (lookup_next_name(&l))
+			break;
+	}
 	if (l.outcome != LOOKUP_FOUND)
 		return false;
-	*dentry = l.dentry;
-	*vfsmnt = l.vfsmnt;
+	*dentry = l.at.dentry;
+	*vfsmnt = l.at.vfsmnt;
 	return true;
 }
 

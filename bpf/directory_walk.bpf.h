@@ -206,8 +206,43 @@ struct directory_memo {
 	struct memo_step step[DIRECTORY_MEMO_MAX_STEPS];
 };
 
-static __always_inline void remember_step(struct directory_memo *memo, int step, struct dentry *dentry,
-					  struct vfsmount *vfsmnt, const struct dentry_facts *facts)
+/*
+ * A walk up, between its steps: where it is, where it stops (walk_ends),
+ * and what the step just taken passed, for the memo. It lives on the stack
+ * of the function that drives the walk; each step is a global function that
+ * takes it by pointer.
+ */
+enum walk_end {
+	WALK_GOING = 0,
+	WALK_COMPLETE = 1, /* the top it was after */
+	WALK_STOPPED = 2,  /* out of room, a name not read, a top that is not the namespace's */
+};
+
+struct walk {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	struct dentry *mnt_root;
+	struct walk_ends ends;
+	__u32 names_off; /* where in rec->data the names start */
+	__u32 end;       /* enum walk_end */
+	bool passed;     /* the step passed a dentry the memo keeps: `last` */
+	struct memo_step last;
+};
+
+static __always_inline void start_walk(struct walk *walk, __u32 names_off, struct dentry *dentry,
+				       struct vfsmount *vfsmnt)
+{
+	walk->dentry = dentry;
+	walk->vfsmnt = vfsmnt;
+	walk->mnt = real_mount(vfsmnt);
+	walk->mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	walk->names_off = names_off;
+	walk->end = WALK_GOING;
+	walk->passed = false;
+}
+
+static __always_inline void remember_step(struct directory_memo *memo, int step, const struct memo_step *passed)
 {
 	if (!memo)
 		return;
@@ -215,20 +250,79 @@ static __always_inline void remember_step(struct directory_memo *memo, int step,
 		memo->steps = DIRECTORY_MEMO_MAX_STEPS + 1; /* too long to remember */
 		return;
 	}
-	struct memo_step *s = &memo->step[step & (DIRECTORY_MEMO_MAX_STEPS - 1)];
-
-	s->dentry = (__u64)dentry;
-	s->vfsmnt = (__u64)vfsmnt;
-	s->hash_len = facts ? facts->hash_len : 0;
-	s->seq = facts ? facts->seq : 0;
+	memo->step[step & (DIRECTORY_MEMO_MAX_STEPS - 1)] = *passed;
 	memo->steps = step + 1;
 }
 
 /*
- * Write the names of the directories from (dentry, vfsmnt) upwards into
- * rec->data at names_off, innermost first, each ended by a NUL: the walk of
- * prepend_path() (fs/d_path.c), up d_parent within a mount and, at a mount's
- * root, over to the dentry it is mounted on in the parent mount.
+ * One step of walk_to_root(): a name, or a mount crossed; returns whether
+ * the walk has ended (walk->end says how). A global function, so that the
+ * verifier checks a step once, on its own: inlined into the loop, every way
+ * a step can go was walked through again at each of its 128 turns.
+ */
+__noinline int walk_up_one(struct deletion_record *rec, struct walk *walk)
+{
+	if (!rec || !walk)
+		return 1;
+
+	struct dentry *dentry = walk->dentry;
+	struct vfsmount *vfsmnt = walk->vfsmnt;
+	const struct walk_ends *ends = &walk->ends;
+
+	walk->passed = false;
+	/* In another mount namespace, a traced folder counts only within the
+	 * directory's own mount (and its file system, walk_to_filesystem_root()):
+	 * the mounts above are the namespace's, which the host may not have. */
+	if (!ends->foreign || vfsmnt == ends->start_mnt)
+		note_scope(rec, dentry);
+	if (dentry == ends->root_dentry && vfsmnt == ends->root_mnt) {
+		rec->directory_names_at_root = rec->directory_names_len;
+		if (ends->foreign) {
+			if (rec->directory_names_at_mount_root == ROOT_NOT_PASSED)
+				rec->directory_names_at_mount_root = rec->directory_names_len;
+			walk->end = WALK_COMPLETE;
+			return 1;
+		}
+	}
+	if (dentry == walk->mnt_root) {
+		struct mount *mnt = walk->mnt;
+		struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
+
+		walk->last = (struct memo_step){ .dentry = (__u64)dentry, .vfsmnt = (__u64)vfsmnt };
+		walk->passed = true;
+		if (rec->directory_names_at_mount_root == ROOT_NOT_PASSED)
+			rec->directory_names_at_mount_root = rec->directory_names_len;
+		if (parent_mnt == mnt) {
+			walk->end = mnt == ends->namespace_root ? WALK_COMPLETE : WALK_STOPPED;
+			return 1;
+		}
+		leave_mount(&walk->dentry, &walk->mnt, &walk->vfsmnt, &walk->mnt_root, parent_mnt);
+		return 0;
+	}
+
+	struct dentry_facts facts;
+
+	if (!read_dentry_facts(dentry, &facts) || facts.parent == dentry ||
+	    !append_name(rec, walk->names_off, &rec->directory_names_len, facts.name)) {
+		walk->end = WALK_STOPPED;
+		return 1;
+	}
+	walk->last = (struct memo_step){
+		.dentry = (__u64)dentry,
+		.vfsmnt = (__u64)vfsmnt,
+		.hash_len = facts.hash_len,
+		.seq = facts.seq,
+	};
+	walk->passed = true;
+	walk->dentry = facts.parent;
+	return 0;
+}
+
+/*
+ * Write the names of the directories from the walk's start upwards into
+ * rec->data at walk->names_off, innermost first, each ended by a NUL: the
+ * walk of prepend_path() (fs/d_path.c), up d_parent within a mount and, at a
+ * mount's root, over to the dentry it is mounted on in the parent mount.
  *
  * For the helper's own mount namespace it goes on past the process's root
  * (a chroot) up to the namespace's root, so the names are the host's path;
@@ -241,55 +335,22 @@ static __always_inline void remember_step(struct directory_memo *memo, int step,
  * room, or met a top that is not the namespace's root (a disconnected
  * dentry, a detached mount).
  */
-static __always_inline bool walk_to_root(struct deletion_record *rec, __u32 names_off,
-					 struct dentry *dentry, struct vfsmount *vfsmnt,
-					 const struct walk_ends *ends, struct directory_memo *memo)
+static __always_inline bool walk_to_root(struct deletion_record *rec, struct walk *walk, struct directory_memo *memo)
 {
-	struct mount *mnt = real_mount(vfsmnt);
-	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-
 	rec->directory_names_len = 0;
 	rec->directory_names_at_root = ROOT_NOT_PASSED;
 	rec->directory_names_at_mount_root = ROOT_NOT_PASSED;
 	if (memo)
 		memo->steps = 0;
-	/* In another mount namespace, a traced folder counts only within the
-	 * directory's own mount (and its file system, walk_to_filesystem_root()):
-	 * the mounts above are the namespace's, which the host may not have. */
-	bool host_mounts = !ends->foreign;
-
 	for (int step = 0; step < DIRECTORY_WALK_MAX_STEPS; step++) {
-		if (host_mounts || vfsmnt == ends->start_mnt)
-			note_scope(rec, dentry);
-		if (dentry == ends->root_dentry && vfsmnt == ends->root_mnt) {
-			rec->directory_names_at_root = rec->directory_names_len;
-			if (ends->foreign) {
-				if (rec->directory_names_at_mount_root == ROOT_NOT_PASSED)
-					rec->directory_names_at_mount_root = rec->directory_names_len;
-				return true;
-			}
-		}
-		if (dentry == mnt_root) {
-			struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
+		int ended = walk_up_one(rec, walk);
 
-			remember_step(memo, step, dentry, vfsmnt, NULL);
-			if (rec->directory_names_at_mount_root == ROOT_NOT_PASSED)
-				rec->directory_names_at_mount_root = rec->directory_names_len;
-			if (parent_mnt == mnt)
-				return mnt == ends->namespace_root;
-			leave_mount(&dentry, &mnt, &vfsmnt, &mnt_root, parent_mnt);
-			continue;
-		}
-
-		struct dentry_facts facts;
-
-		if (!read_dentry_facts(dentry, &facts) || facts.parent == dentry ||
-		    !append_name(rec, names_off, &rec->directory_names_len, facts.name))
-			return false;
-		remember_step(memo, step, dentry, vfsmnt, &facts);
-		dentry = facts.parent;
+		if (walk->passed)
+			remember_step(memo, step, &walk->last);
+		if (ended)
+			break;
 	}
-	return false;
+	return walk->end == WALK_COMPLETE;
 }
 
 /*
@@ -338,6 +399,40 @@ __noinline int memo_matches(struct directory_memo *memo, __u64 directory, __u64 
 }
 
 /*
+ * One step of walk_to_filesystem_root(), a global function for the reason
+ * walk_up_one() is one.
+ */
+__noinline int walk_up_filesystem_one(struct deletion_record *rec, struct walk *walk)
+{
+	if (!rec || !walk)
+		return 1;
+
+	struct dentry *dentry = walk->dentry;
+	struct dentry_facts facts;
+
+	note_scope(rec, dentry);
+	if (!read_dentry_facts(dentry, &facts)) {
+		walk->end = WALK_STOPPED;
+		return 1;
+	}
+	if (facts.parent == dentry) {
+		walk->end = WALK_COMPLETE;
+		return 1;
+	}
+	/* Both runs of names share DIRECTORY_NAMES_MAX, so the offset
+	 * includes the directory names (and the check covers both). */
+	__u16 used = rec->directory_names_len + rec->filesystem_names_len;
+
+	if (!append_name(rec, walk->names_off, &used, facts.name)) {
+		walk->end = WALK_STOPPED;
+		return 1;
+	}
+	rec->filesystem_names_len = used - rec->directory_names_len;
+	walk->dentry = facts.parent;
+	return 0;
+}
+
+/*
  * The names from `from` (a mount's root, or where walk_to_root() stopped) up
  * d_parent to the root of its file system, without crossing into any other
  * mount: with directory_names_at_mount_root bytes of the directory names
@@ -345,30 +440,17 @@ __noinline int memo_matches(struct directory_memo *memo, __u64 directory, __u64 
  * helper finds on the host through its own mount table. Written after the
  * directory names; returns whether the file system's root was reached.
  */
-static __always_inline bool walk_to_filesystem_root(struct deletion_record *rec, __u32 names_off,
+static __always_inline bool walk_to_filesystem_root(struct deletion_record *rec, struct walk *walk,
 						    struct dentry *from)
 {
-	struct dentry *dentry = from;
-
 	rec->filesystem_names_len = 0;
+	walk->dentry = from;
+	walk->end = WALK_GOING;
 	for (int step = 0; step < DIRECTORY_WALK_MAX_STEPS; step++) {
-		struct dentry_facts facts;
-
-		note_scope(rec, dentry);
-		if (!read_dentry_facts(dentry, &facts))
-			return false;
-		if (facts.parent == dentry)
-			return true;
-		/* Both runs of names share DIRECTORY_NAMES_MAX, so the offset
-		 * includes the directory names (and the check covers both). */
-		__u16 used = rec->directory_names_len + rec->filesystem_names_len;
-
-		if (!append_name(rec, names_off, &used, facts.name))
-			return false;
-		rec->filesystem_names_len = used - rec->directory_names_len;
-		dentry = facts.parent;
+		if (walk_up_filesystem_one(rec, walk))
+			break;
 	}
-	return false;
+	return walk->end == WALK_COMPLETE;
 }
 
 /*

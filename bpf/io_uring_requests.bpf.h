@@ -66,6 +66,14 @@ struct {
 	__type(value, struct io_uring_unlink);
 } io_uring_scratch SEC(".maps");
 
+/* The kernel's copy of an unlink request's path argument. */
+static __always_inline const char *unlink_path(struct io_unlink *unlink)
+{
+	if (bpf_core_field_exists(((struct io_unlink___delayed *)unlink)->filename))
+		return BPF_CORE_READ((struct io_unlink___delayed *)unlink, filename.__incomplete_filename, name);
+	return BPF_CORE_READ(unlink, filename, name);
+}
+
 /* Sends a kept request that will never see its completion. */
 static __always_inline void send_unposted(struct io_uring_unlink *kept)
 {
@@ -104,7 +112,7 @@ static __always_inline void submit_request(struct io_kiocb *req)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct call_in_flight call = {
 		.start_ns = bpf_ktime_get_ns(),
-		.path = (__u64)BPF_CORE_READ(unlink, filename, name),
+		.path = (__u64)unlink_path(unlink),
 		.dirfd = BPF_CORE_READ(unlink, dfd),
 		.syscall = DELETION_UNLINKAT,
 		.abi = ABI_IO_URING,

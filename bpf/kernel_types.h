@@ -237,6 +237,17 @@ struct io_unlink {
 	struct filename *filename;
 };
 
+/* Linux 6.19 and later: the copy is held through a struct delayed_filename,
+ * whose one member points to it. libbpf takes this flavour for struct
+ * io_unlink wherever its filename is a struct rather than a pointer. */
+struct delayed_filename {
+	struct filename *__incomplete_filename;
+};
+
+struct io_unlink___delayed {
+	struct delayed_filename filename;
+};
+
 struct io_cqe {
 	s32 res;
 };
