@@ -125,11 +125,6 @@ export class DeletionTracer {
     return this.eventsKept;
   }
 
-  /** Where `complete` traces with the other set: the set that did not load, and why. */
-  get setNotLoaded(): SetNotLoaded | undefined {
-    return this.notLoaded;
-  }
-
   /** What the loaded programs cannot see, in sentences; empty before they are loaded. */
   get unseen(): string[] {
     return this.programs ? unseenBy(this.mode, this.programs.tracesIoUring, this.kernel, this.programs.ioUringProblem, this.notLoaded) : [];
