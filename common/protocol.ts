@@ -305,6 +305,12 @@ export const HelperErrorCodes = {
   NotAdmitted: -32004,
   /** history/query: the recording cannot be read (corrupt, missing); the message says why. Live tracing goes on. */
   HistoryUnavailable: -32005,
+  /**
+   * initialize and trace/start: the kernel lacks a feature the programs need
+   * (it is older than Linux 5.17, and nothing backported it); the message, one
+   * line, names the kernel's release, the release needed and what is missing.
+   */
+  UnsupportedKernel: -32006,
 } as const;
 
 /**

@@ -101,6 +101,12 @@ export interface DeletionPrograms {
 export interface DeletionProgramsOptions {
   /** Which programs are loaded; raw where absent. */
   attachMode?: AttachMode;
+  /**
+   * Tracepoint mode: the perf events that carry the programs are opened at
+   * the load and kept until close(), each attach taking a duplicate, rather
+   * than opened at each attach (helper/privileges.ts says when).
+   */
+  keepTracepointEvents?: boolean;
   /** BTF for the running kernel, where /sys/kernel/btf/vmlinux is missing. */
   btfPath?: string;
   /** Kernel memory for records in transit: a power of two, at least a page. */
@@ -145,6 +151,12 @@ export interface RecordLayout {
   /** directory_names_at_root when the walk never passed the process's root. */
   rootNotPassed: number;
   directoryWalkMaxSteps: number;
+}
+
+/** A kernel feature the programs need: "bpf_loop()", which came in Linux "5.17". */
+export interface KernelFeature {
+  feature: string;
+  since: string;
 }
 
 export interface PrivilegeDropOptions {
@@ -202,6 +214,12 @@ export interface Addon {
   /** Loads the programs (the step that needs privileges); records reach `onRecords` in batches once attached. */
   DeletionPrograms: new (onRecords: (batch: Buffer) => void, options?: DeletionProgramsOptions) => DeletionPrograms;
   layout: RecordLayout;
+  /**
+   * What the programs need that this kernel lacks, oldest first; empty where
+   * it has everything (native/src/kernel_features.h). Needs the privileges to
+   * load: it loads probe programs.
+   */
+  missingKernelFeatures(): KernelFeature[];
   /** Applies to every thread of the process (native/src/privileges.h), and sets no_new_privs. */
   dropPrivileges(options: PrivilegeDropOptions): void;
   /** Who connected the unix socket `fd` (SO_PEERCRED): the kernel's record, which the peer cannot forge. */

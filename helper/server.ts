@@ -160,6 +160,8 @@ class HelperServer {
 
   private initialize(params: unknown): protocol.InitializeResult {
     if (this.shuttingDown) throw wrongState('initialize: the helper is shutting down');
+    // No helper can trace on this kernel: the client hears it at once, not at its first start.
+    if (this.loadFailure?.kind === 'unsupportedKernel') throw new ResponseError(protocol.HelperErrorCodes.UnsupportedKernel, this.loadFailure.message);
     const result = answerInitialize(params, this.tracer);
     this.initialized = true;
     return result;
@@ -174,7 +176,8 @@ class HelperServer {
     if (this.tracer.state === 'stopping') throw wrongState('trace/start: the previous trace is still stopping; wait for its trace/stop answer');
     const failure = this.loadFailure;
     if (failure !== undefined) {
-      if (failure.notPermitted) throw new ResponseError(protocol.HelperErrorCodes.NotPermitted, failure.message);
+      if (failure.kind === 'notPermitted') throw new ResponseError(protocol.HelperErrorCodes.NotPermitted, failure.message);
+      if (failure.kind === 'unsupportedKernel') throw new ResponseError(protocol.HelperErrorCodes.UnsupportedKernel, failure.message);
       throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, `trace/start: ${failure.message}`);
     }
     try {

@@ -1,7 +1,7 @@
 // The JavaScript face of DeletionPrograms: converts arguments and errors, and
 // delivers records on the libuv loop in batches.
 //
-//   const programs = new DeletionPrograms(onRecords, {attachMode?, btfPath?, ringBufferBytes?, queueBytes?});
+//   const programs = new DeletionPrograms(onRecords, {attachMode?, keepTracepointEvents?, btfPath?, ringBufferBytes?, queueBytes?});
 //   programs.attach(); ... programs.pause(); programs.resume(); ...
 //   programs.detach(); while (!programs.deliverWaiting()) { ...resume later... } programs.close();
 //   (or, to end now: programs.detach(); programs.discardWaiting(); programs.close();)
@@ -108,6 +108,12 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
         options.attach_mode = AttachMode::kTracepoint;
       } else if (!attach_mode.IsUndefined()) {
         throw Napi::TypeError::New(env, "DeletionPrograms: attachMode must be \"raw\" or \"tracepoint\"");
+      }
+      Napi::Value keep_events = given.Get("keepTracepointEvents");
+      if (keep_events.IsBoolean()) {
+        options.keep_tracepoint_events = keep_events.As<Napi::Boolean>().Value();
+      } else if (!keep_events.IsUndefined()) {
+        throw Napi::TypeError::New(env, "DeletionPrograms: keepTracepointEvents must be a boolean");
       }
       Napi::Value ring_bytes = given.Get("ringBufferBytes");
       if (ring_bytes.IsNumber()) {
