@@ -574,8 +574,12 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
 	if (rec->data[0] != '/') {
 		base_found = directory_of(task, dirfd, &dentry, &vfsmnt);
 	} else {
-		enum proc_link_kind link = proc_link_base(task, rec->data, path_len, &lookup_from, &dentry, &vfsmnt);
+		struct proc_link found_link = {};
+		int link = proc_link_base(rec, path_len, &found_link);
 
+		lookup_from = found_link.after;
+		dentry = found_link.base.dentry;
+		vfsmnt = found_link.base.vfsmnt;
 		if (link == PROC_LINK_UNRESOLVED)
 			rec->flags |= DELETION_PROC_LINK_UNRESOLVED;
 		if (link == PROC_LINK_NONE) {

@@ -26,29 +26,61 @@ enum proc_link_kind {
 	PROC_LINK_UNRESOLVED = 2, /* a /proc/PID/ link of a process not at hand */
 };
 
-/* Whether data[at...] starts with the `len` bytes of `prefix`. */
-static __always_inline bool has_prefix(const char *data, __u32 path_len, __u32 at, const char *prefix, __u32 len)
+/* The first (up to) 8 bytes of a string literal as one little-endian word. */
+#define LITERAL_BYTE(s, i) (sizeof(s) - 1 > (i) ? (__u64)(unsigned char)(s)[(i) < sizeof(s) ? (i) : 0] << (8 * (i)) : 0)
+#define LITERAL_WORD(s)                                                                                    \
+	(LITERAL_BYTE(s, 0) | LITERAL_BYTE(s, 1) | LITERAL_BYTE(s, 2) | LITERAL_BYTE(s, 3) | LITERAL_BYTE(s, 4) | \
+	 LITERAL_BYTE(s, 5) | LITERAL_BYTE(s, 6) | LITERAL_BYTE(s, 7))
+
+/*
+ * Whether data[at...] starts with the `len` (at most 8) bytes whose word is
+ * `word`. One load and one comparison rather than a loop of them: the
+ * verifier follows each early exit of a loop as a path of its own, and the
+ * prefixes below, one after another, multiplied them by the thousand.
+ */
+static __always_inline bool has_word(const char *data, __u32 path_len, __u32 at, __u64 word, __u32 len)
 {
 	if (at + len > path_len)
 		return false;
-	for (__u32 i = 0; i < len; i++)
-		if (data[(at + i) & (PATH_ARG_MAX - 1)] != prefix[i])
-			return false;
-	return true;
+
+	/* data[] runs well past PATH_ARG_MAX, so the 8 bytes are inside it. */
+	__u64 bytes = *(const __u64 *)&data[at & (PATH_ARG_MAX - 1)];
+	__u64 mask = len >= 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
+
+	return (bytes & mask) == word;
 }
 
-#define HAS_PREFIX(data, path_len, at, literal) has_prefix(data, path_len, at, literal, sizeof(literal) - 1)
+/* A literal of up to 8 bytes: longer ones are compared in parts. */
+#define HAS_PREFIX(data, path_len, at, literal)                                                                  \
+	({                                                                                                        \
+		_Static_assert(sizeof(literal) - 1 <= 8, "compare longer literals in parts");                     \
+		has_word(data, path_len, at, LITERAL_WORD(literal), sizeof(literal) - 1);                         \
+	})
 
-/* A decimal number at data[*at...] ended by '/'; *at moves past the '/'. */
-static __always_inline bool number_then_slash(const char *data, __u32 path_len, __u32 *at, __u32 *value)
+/* Where a number is read from, and what it was. */
+struct number_scan {
+	__u32 at;    /* where it starts; past its '/' once read */
+	__u32 value;
+};
+
+/*
+ * A decimal number at rec->data[scan->at...] ended by '/'. A global function,
+ * so that the verifier checks its loop once, not at each place a PID or a
+ * file descriptor is read, with each of the ways there.
+ */
+__noinline int number_then_slash(struct deletion_record *rec, __u32 path_len, struct number_scan *scan)
 {
-	__u32 pos = *at;
+	if (!rec || !scan || path_len > PATH_ARG_MAX)
+		return 0;
+
+	const char *data = rec->data;
+	__u32 pos = scan->at;
 	__u64 number = 0;
 	int digits = 0;
 
 	for (int i = 0; i < PROC_PID_DIGITS_MAX; i++, pos++) {
 		if (pos >= path_len)
-			return false;
+			return 0;
 		char c = data[pos & (PATH_ARG_MAX - 1)];
 
 		if (c < '0' || c > '9')
@@ -57,10 +89,10 @@ static __always_inline bool number_then_slash(const char *data, __u32 path_len, 
 		digits++;
 	}
 	if (digits == 0 || number > 0x7fffffff || pos >= path_len || data[pos & (PATH_ARG_MAX - 1)] != '/')
-		return false;
-	*value = number;
-	*at = pos + 1;
-	return true;
+		return 0;
+	scan->value = number;
+	scan->at = pos + 1;
+	return 1;
 }
 
 /* The task's thread-group id as its own PID namespace numbers it, which is
@@ -114,21 +146,32 @@ static __always_inline bool file_of(struct task_struct *task, int fd, struct den
 	return *dentry && *vfsmnt;
 }
 
+/* Where a magic link leads, and where the rest of the argument starts. */
+struct proc_link {
+	struct place base;
+	__u32 after;
+};
+
 /*
- * Recognises a magic link at the start of an absolute argument. Where it is
- * one, *after is where the rest of the argument, relative to it, starts; on
- * PROC_LINK_FOUND, (*dentry, *vfsmnt) is where it leads.
+ * Recognises a magic link at the start of the absolute argument in
+ * rec->data. Where it is one, link->after is where the rest of the argument,
+ * relative to it, starts; on PROC_LINK_FOUND, link->base is where it leads.
+ * A global function: every path through the text it matches is checked once,
+ * here, and its caller sees one number.
  */
-static __always_inline enum proc_link_kind proc_link_base(struct task_struct *task, const char *data, __u32 path_len,
-							 __u32 *after, struct dentry **dentry,
-							 struct vfsmount **vfsmnt)
+__noinline int proc_link_base(struct deletion_record *rec, __u32 path_len, struct proc_link *link)
 {
+	if (!rec || !link || path_len > PATH_ARG_MAX)
+		return PROC_LINK_NONE;
+
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_struct *owner = task;
+	const char *data = rec->data;
+	struct number_scan number = {};
 	__u32 at;
-	__u32 number;
 
 	if (HAS_PREFIX(data, path_len, 0, "/dev/fd/")) {
-		at = sizeof("/dev/fd/") - 1;
+		number.at = sizeof("/dev/fd/") - 1;
 		goto fd;
 	}
 	if (!HAS_PREFIX(data, path_len, 0, "/proc/"))
@@ -136,42 +179,43 @@ static __always_inline enum proc_link_kind proc_link_base(struct task_struct *ta
 	at = sizeof("/proc/") - 1;
 	if (HAS_PREFIX(data, path_len, at, "self/")) {
 		at += sizeof("self/") - 1;
-	} else if (HAS_PREFIX(data, path_len, at, "thread-self/")) {
+	} else if (HAS_PREFIX(data, path_len, at, "thread-s") && HAS_PREFIX(data, path_len, at + 8, "elf/")) {
 		at += sizeof("thread-self/") - 1;
-	} else if (number_then_slash(data, path_len, &at, &number)) {
-		owner = task_with_pid(task, number);
 	} else {
-		return PROC_LINK_NONE;
+		number.at = at;
+		if (!number_then_slash(rec, path_len, &number))
+			return PROC_LINK_NONE;
+		at = number.at;
+		owner = task_with_pid(task, number.value);
 	}
 
 	if (HAS_PREFIX(data, path_len, at, "cwd/")) {
-		at += sizeof("cwd/") - 1;
-		*after = at;
+		link->after = at + sizeof("cwd/") - 1;
 		if (!owner)
 			return PROC_LINK_UNRESOLVED;
-		*dentry = BPF_CORE_READ(owner, fs, pwd.dentry);
-		*vfsmnt = BPF_CORE_READ(owner, fs, pwd.mnt);
-		return *dentry && *vfsmnt ? PROC_LINK_FOUND : PROC_LINK_UNRESOLVED;
+		link->base.dentry = BPF_CORE_READ(owner, fs, pwd.dentry);
+		link->base.vfsmnt = BPF_CORE_READ(owner, fs, pwd.mnt);
+		return link->base.dentry && link->base.vfsmnt ? PROC_LINK_FOUND : PROC_LINK_UNRESOLVED;
 	}
 	if (HAS_PREFIX(data, path_len, at, "root/")) {
-		at += sizeof("root/") - 1;
-		*after = at;
+		link->after = at + sizeof("root/") - 1;
 		if (!owner)
 			return PROC_LINK_UNRESOLVED;
-		*dentry = BPF_CORE_READ(owner, fs, root.dentry);
-		*vfsmnt = BPF_CORE_READ(owner, fs, root.mnt);
-		return *dentry && *vfsmnt ? PROC_LINK_FOUND : PROC_LINK_UNRESOLVED;
+		link->base.dentry = BPF_CORE_READ(owner, fs, root.dentry);
+		link->base.vfsmnt = BPF_CORE_READ(owner, fs, root.mnt);
+		return link->base.dentry && link->base.vfsmnt ? PROC_LINK_FOUND : PROC_LINK_UNRESOLVED;
 	}
 	if (!HAS_PREFIX(data, path_len, at, "fd/"))
 		return PROC_LINK_NONE;
-	at += sizeof("fd/") - 1;
+	number.at = at + sizeof("fd/") - 1;
 fd:
-	if (!number_then_slash(data, path_len, &at, &number))
+	if (!number_then_slash(rec, path_len, &number))
 		return PROC_LINK_NONE;
-	*after = at;
+	link->after = number.at;
 	if (!owner)
 		return PROC_LINK_UNRESOLVED;
-	return file_of(owner, number, dentry, vfsmnt) ? PROC_LINK_FOUND : PROC_LINK_UNRESOLVED;
+	return file_of(owner, number.value, &link->base.dentry, &link->base.vfsmnt) ? PROC_LINK_FOUND
+										      : PROC_LINK_UNRESOLVED;
 }
 
 #endif /* SYSCALL_TRACE_PROC_LINKS_BPF_H */

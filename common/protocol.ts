@@ -130,7 +130,9 @@ export interface TraceStats {
    * Deletions that never reached the client: the kernel's ring buffer was
    * full, or the addon's queue (--queue-mib). While the client is behind, the
    * queue holds what the kernel sends, so this is all the loss there is, a
-   * slow client's included.
+   * slow client's included. At the end, also the calls still under way when
+   * the programs were detached, and what a helper that had to end at once
+   * left undelivered.
    */
   lost: number;
   /** Deletions seen but not reported: outside the scope (in the kernel or in the helper), or failed while failures are not wanted. */
@@ -303,6 +305,12 @@ export const HelperErrorCodes = {
   NotAdmitted: -32004,
   /** history/query: the recording cannot be read (corrupt, missing); the message says why. Live tracing goes on. */
   HistoryUnavailable: -32005,
+  /**
+   * initialize and trace/start: the kernel lacks a feature the programs need
+   * (it is older than Linux 5.17, and nothing backported it); the message, one
+   * line, names the kernel's release, the release needed and what is missing.
+   */
+  UnsupportedKernel: -32006,
 } as const;
 
 /**

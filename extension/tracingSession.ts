@@ -18,7 +18,7 @@ import { elevationFacts } from './elevation';
 import { HelperEndedError, type HelperConnection } from './helperConnection';
 import { launchHelper } from './helperLauncher';
 import { describeExit } from './helperProcess';
-import { LaunchError } from './launchError';
+import { asLaunchError, LaunchError } from './launchError';
 import { Commands, TRACING_CONTEXT_KEY, VIEW_ID } from './names';
 import type { RecorderConnection } from './recorderConnection';
 import { RecorderLink } from './recorderLink';
@@ -168,7 +168,7 @@ export class TracingSession implements vscode.Disposable {
       this.state = 'stopped';
       // A helper that could not start tracing would fail the same way next time: the next Start begins afresh.
       await this.endHelper();
-      this.reportStartFailure(error);
+      this.reportStartFailure(asLaunchError(error));
     }
     this.update();
   }

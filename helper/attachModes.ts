@@ -22,6 +22,16 @@ export const UNSEEN_32_BIT =
 export const UNSEEN_IO_URING =
   'deletions through io_uring: this kernel has no io_uring, or not its io_uring_submit_req (io_uring_submit_sqe before Linux 6.4) and io_uring_complete tracepoints';
 
+/**
+ * A set of programs that did not load on this kernel (a verifier of another
+ * version refused it, a tracepoint is missing), where `complete` took the
+ * other set: `reason` is the load's error, as the addon gave it.
+ */
+export interface SetNotLoaded {
+  programs: AttachMode;
+  reason: string;
+}
+
 export function programsFor(choice: ModeChoice, facts: KernelFacts): AttachMode {
   if (choice === 'raw') return 'raw';
   if (choice === 'tracepoint-without-32-bit') return 'tracepoint';
@@ -29,14 +39,41 @@ export function programsFor(choice: ModeChoice, facts: KernelFacts): AttachMode 
 }
 
 /**
- * What `programs` cannot see on this kernel, in sentences. `ioUringProblem`:
- * why io_uring's programs were left out where the kernel has its tracepoints.
+ * The set `complete` takes where `failed` does not load: the one left. Only
+ * the raw set sees 32-bit programs, so a kernel that runs them and refuses it
+ * leaves their deletions unseen, which unseenBy() then says.
  */
-export function unseenBy(programs: AttachMode, tracesIoUring: boolean, facts: KernelFacts, ioUringProblem = ''): string[] {
+export function otherSet(failed: AttachMode): AttachMode {
+  return failed === 'raw' ? 'tracepoint' : 'raw';
+}
+
+/**
+ * What `programs` cannot see on this kernel, in sentences. `ioUringProblem`:
+ * why io_uring's programs were left out where the kernel has its tracepoints;
+ * `notLoaded`: the set that `complete` would have taken, where it did not load.
+ */
+export function unseenBy(programs: AttachMode, tracesIoUring: boolean, facts: KernelFacts, ioUringProblem = '', notLoaded?: SetNotLoaded): string[] {
   const unseen: string[] = [];
-  if (programs === 'tracepoint' && kernelRuns32BitPrograms(facts)) unseen.push(UNSEEN_32_BIT);
+  if (programs === 'tracepoint' && kernelRuns32BitPrograms(facts)) {
+    unseen.push(notLoaded?.programs === 'raw' ? `deletions by 32-bit programs: the raw programs did not load on this kernel (${oneLineReason(notLoaded.reason)})` : UNSEEN_32_BIT);
+  }
   if (!tracesIoUring) unseen.push(ioUringProblem === '' ? UNSEEN_IO_URING : `deletions through io_uring: ${ioUringProblem}`);
   return unseen;
+}
+
+/** The verifier's closing statistics, which say nothing of why it refused. */
+const VERIFIER_STATISTICS = /^(processed \d+ insns|verification time|stack depth|Func#\d+ .* is safe for any args)/;
+
+/**
+ * A load error in one line, for a sentence of `unseen`: where the verifier
+ * refused a program, its own last word on why (the addon's message holds its
+ * last lines, statistics among them); otherwise the message's first line.
+ */
+export function oneLineReason(message: string): string {
+  const lines = message.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const verifierLines = lines.slice(1).filter((line) => !VERIFIER_STATISTICS.test(line));
+  if (/verifier/.test(lines[0] ?? '') && verifierLines.length > 0) return `the verifier: ${verifierLines.at(-1)}`;
+  return lines[0] ?? 'no reason given';
 }
 
 /**

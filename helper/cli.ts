@@ -4,7 +4,8 @@
 // stdout, and what is not a deletion on stderr. With --jsonl, JSON lines on
 // stdout: {"type":"ready"} once the programs are attached, {"type":"deletion"}
 // per deletion, {"type":"lost"} whenever the kernel's loss count grows, and a
-// last {"type":"stats"} when SIGINT or SIGTERM ends the trace (exit status 0).
+// last {"type":"stats"} when SIGINT or SIGTERM ends the trace (exit status 0),
+// once every deletion the kernel handed over is written or counted lost.
 // When tracing cannot start (no privileges, no BTF), one line on stderr and
 // exit status 1. The programs are loaded and the privileges given up (in
 // every thread; a drop that fails ends the command with a line on stderr)
@@ -19,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DEFAULT_MODE_CHOICE, MODE_CHOICES, parseQueueMib, QUEUE_MIB_DEFAULT, QUEUE_MIB_MAX, type DeletionEvent, type ModeChoice, type Scope } from '../common/protocol';
+import { DEFAULT_MODE_CHOICE, MODE_CHOICES, parseQueueMib, QUEUE_MIB_DEFAULT, QUEUE_MIB_MAX, type DeletionEvent, type ModeChoice, type Scope, type TraceStats } from '../common/protocol';
 import { escapeText, shownPath } from '../common/shownText';
 import { BacklogValve } from './backlogValve';
 import { deletionJson } from './deletionJson';
@@ -45,6 +46,8 @@ export const TRACE_USAGE = `usage: npm run --silent trace -- [--jsonl] [--path D
 /** About 8,000 JSON lines waiting for the reader, 2,000 once it has caught up enough to go on. */
 const PAUSE_ABOVE_BYTES = 4 << 20;
 const RESUME_AT_BYTES = 1 << 20;
+/** After a second signal, the longest the command waits for stderr to take its totals. */
+const ABANDON_EXIT_MS = 500;
 
 interface TraceCommandOptions {
   jsonl: boolean;
@@ -115,6 +118,18 @@ export function runTraceCommand(args: string[]): void {
     stdout.write(text, regulate);
     regulate();
   };
+  // Deletions handed to stdout whose write has not completed yet: a pipe
+  // keeps them in the process until the reader takes them, and an exit that
+  // does not wait for them loses them, so it counts them.
+  let unwritten = 0;
+  const writeDeletions = (text: string, count: number): void => {
+    unwritten += count;
+    stdout.write(text, () => {
+      unwritten -= count;
+      regulate();
+    });
+    regulate();
+  };
   const tracer = new DeletionTracer(
     {
       onDeletions(events) {
@@ -124,7 +139,7 @@ export function runTraceCommand(args: string[]): void {
         } else {
           for (const event of events) chunk += formatDeletionLine(event) + '\n';
         }
-        write(chunk);
+        writeDeletions(chunk, events.length);
       },
       onLost(lost) {
         if (options.jsonl) write(JSON.stringify({ type: 'lost', lost }) + '\n');
@@ -154,20 +169,38 @@ export function runTraceCommand(args: string[]): void {
   // Listening for SIGINT and SIGTERM before the ready line is printed: a
   // script may send either the moment it reads that line, and a signal that
   // came before its listener would kill the process without its stats line.
-  // The deletions still in the ring buffer go out first, as fast as the
-  // reader takes them; a second signal does not wait for them.
+  // The first signal ends the trace in order (ARCHITECTURE.md, "Terminal
+  // command"): detach (the calls under way end first), write every deletion
+  // the kernel handed over, as fast as the reader takes them, then the stats
+  // line, and exit once stdout has taken it all. A second signal does not
+  // wait for the reader: what is still unwritten is counted lost.
   let finishing = false;
+  let abandoned = false;
   const finish = async (): Promise<void> => {
     if (finishing) {
-      tracer.close();
-      process.exit(0);
+      abandon();
+      return;
     }
     finishing = true;
-    const stats = await tracer.stop();
-    tracer.close();
+    await tracer.stop();
+    if (abandoned) return;
+    const stats = tracer.close();
     if (options.jsonl) write(JSON.stringify({ type: 'stats', ...stats }) + '\n');
     else process.stderr.write(`${stats.events} deletions, ${stats.lost} lost.\n`);
     exitAfterOutput(0);
+  };
+  const abandon = (): void => {
+    if (abandoned) return;
+    abandoned = true;
+    const closed = tracer.close();
+    const stats: TraceStats = { ...closed, events: closed.events - unwritten, lost: closed.lost + unwritten };
+    // The stats line goes to stdout only where nothing waits before it (it
+    // would wait for the reader too); stderr always has the totals.
+    if (options.jsonl && stdout.writableLength === 0) stdout.write(JSON.stringify({ type: 'stats', ...stats }) + '\n');
+    const unwrittenText = unwritten > 0 ? ` (${unwritten} of them not written: stopped by a second signal)` : '';
+    process.stderr.write(`${options.jsonl ? 'syscall-trace: ' : ''}${stats.events} deletions, ${stats.lost} lost${unwrittenText}.\n`, () => process.exit(0));
+    // Where stderr is a pipe that is not read either.
+    setTimeout(() => process.exit(0), ABANDON_EXIT_MS).unref();
   };
   process.on('SIGINT', () => void finish());
   process.on('SIGTERM', () => void finish());

@@ -13,14 +13,15 @@
 import { isInScope, type PathScope } from '../common/directories';
 import { DEFAULT_MODE_CHOICE, QUEUE_MIB_DEFAULT, type AttachMode, type DeletionEvent, type ModeChoice, type Scope, type TraceStats } from '../common/protocol';
 import { withRealPathAliases } from '../common/scopeAliases';
-import { programsFor, readKernelFacts, unseenBy, type KernelFacts } from './attachModes';
+import { otherSet, programsFor, readKernelFacts, unseenBy, type KernelFacts, type SetNotLoaded } from './attachModes';
 import { WallClock } from './clock';
 import { deletionPath, toDeletionEvent } from './deletionEvents';
 import { DirectoryNames } from './directoryNames';
 import { KernelScope } from './kernelScope';
-import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type RecordLayout } from './native';
+import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type LostCounts, type RecordLayout } from './native';
 import { HostMounts } from './hostMounts';
 import { textOfBinary } from './paths';
+import { tracepointEventsKeptHere } from './privileges';
 import { ProcessCache } from './processes';
 import { decodeBatch, type DeletionRecord, type TraceRecord } from './records';
 
@@ -79,9 +80,14 @@ export class DeletionTracer {
   private readonly kernel: KernelFacts = readKernelFacts();
   private choice: ModeChoice = DEFAULT_MODE_CHOICE;
   private mode: AttachMode = programsFor(DEFAULT_MODE_CHOICE, this.kernel);
+  /** Where `complete` took the other set: the one it would have taken, and why that did not load. */
+  private notLoaded: SetNotLoaded | undefined;
+  private eventsKept = false;
   private paused = false;
   /** While stopping: resolves stop()'s promise once the ring buffer is empty. */
   private stopping: { done: Promise<void>; finish: () => void } | undefined;
+  /** The totals as close() left them: what stats() answers once the programs are gone. */
+  private closedStats: TraceStats | undefined;
 
   constructor(
     private readonly listener: DeletionTracerListener,
@@ -116,13 +122,19 @@ export class DeletionTracer {
     return this.choice;
   }
 
+  /** Whether the tracepoint set's perf events were opened at the load, and are kept (helper/privileges.ts says when). */
+  get tracepointEventsKept(): boolean {
+    return this.eventsKept;
+  }
+
   /** What the loaded programs cannot see, in sentences; empty before they are loaded. */
   get unseen(): string[] {
-    return this.programs ? unseenBy(this.mode, this.programs.tracesIoUring, this.kernel, this.programs.ioUringProblem) : [];
+    return this.programs ? unseenBy(this.mode, this.programs.tracesIoUring, this.kernel, this.programs.ioUringProblem, this.notLoaded) : [];
   }
 
   /** Chooses the programs to load; once they are loaded, the mode stays what it is. */
   useAttachMode(choice: ModeChoice): void {
+    if (this.programs && choice === this.choice) return;
     const mode = programsFor(choice, this.kernel);
     if (this.programs && mode !== this.mode) {
       throw new Error(`the BPF programs are already loaded in ${this.mode} mode; a new helper can trace in ${choice} mode`);
@@ -131,12 +143,40 @@ export class DeletionTracer {
     this.mode = mode;
   }
 
-  /** Loads the BPF programs: the one step that needs privileges. */
+  /**
+   * Loads the BPF programs: the one step that needs privileges. One set
+   * failing is not nothing traced: in `complete` mode, where the set it chose
+   * does not load (a verifier of another version refuses it, a tracepoint is
+   * missing), it takes the other, and `unseen` says what that costs. The
+   * explicit modes fail with the error.
+   */
   load(): void {
     if (this.programs) return;
-    const { DeletionPrograms } = loadAddon();
-    this.programs = new DeletionPrograms((batch) => this.onBatch(batch), { ...this.options, attachMode: this.mode });
+    try {
+      this.programs = this.loadPrograms(this.mode);
+    } catch (error) {
+      if (this.choice !== 'complete') throw error;
+      const reason = (error as Error).message.trimEnd();
+      const other = otherSet(this.mode);
+      this.listener.onProblem(`the ${this.mode} programs did not load on this kernel, so ${this.choice} mode tries the ${other} programs: ${reason}`);
+      try {
+        this.programs = this.loadPrograms(other);
+      } catch (otherError) {
+        this.listener.onProblem(`the ${other} programs did not load either: ${(otherError as Error).message.trimEnd()}`);
+        throw error;
+      }
+      this.notLoaded = { programs: this.mode, reason };
+      this.mode = other;
+    }
     if (this.paused) this.programs.pause();
+  }
+
+  private loadPrograms(mode: AttachMode): DeletionPrograms {
+    const { DeletionPrograms } = loadAddon();
+    const keepTracepointEvents = mode === 'tracepoint' && tracepointEventsKeptHere();
+    const programs = new DeletionPrograms((batch) => this.onBatch(batch), { ...this.options, attachMode: mode, keepTracepointEvents });
+    this.eventsKept = keepTracepointEvents;
+    return programs;
   }
 
   start(options: StartOptions): void {
@@ -195,23 +235,40 @@ export class DeletionTracer {
   }
 
   stats(): TraceStats {
-    const lost = this.programs?.lost() ?? { deletions: 0, processes: 0, inFlight: 0, queueFull: 0, filtered: 0 };
+    if (!this.programs && this.closedStats) return { ...this.closedStats };
+    const lost = this.programs?.lost();
     return {
       events: this.reported,
-      lost: lost.deletions + lost.inFlight + lost.queueFull,
-      filtered: this.filtered + lost.filtered,
-      lostCommandLines: lost.processes,
+      lost: lost ? lostDeletions(lost) : 0,
+      filtered: this.filtered + (lost?.filtered ?? 0),
+      lostCommandLines: lost?.processes ?? 0,
     };
   }
 
-  /** Detaches and frees the kernel side; the tracer cannot be used again. */
-  close(): void {
+  /**
+   * Detaches and frees the kernel side; the tracer cannot be used again.
+   * Whatever was not delivered yet (in the queue, the ring buffer, calls
+   * under way) is thrown away and counted lost: the totals it returns, and
+   * stats() from then on, say so. After stop() has resolved, nothing is left.
+   */
+  close(): TraceStats {
     clearInterval(this.lossTimer);
     this.lossTimer = undefined;
-    this.programs?.close();
+    const programs = this.programs;
+    if (programs) {
+      try {
+        programs.detach();
+        programs.discardWaiting();
+      } catch (error) {
+        this.listener.onProblem(`what the kernel still held could not be counted: ${(error as Error).message}`);
+      }
+      this.closedStats = this.stats();
+      programs.close();
+    }
     this.programs = undefined;
     this.kernelScope.closeFolders();
     this.finishStopping();
+    return this.stats();
   }
 
   private deliverRest(): void {
@@ -289,13 +346,17 @@ export class DeletionTracer {
 
   private checkLost(): void {
     if (!this.programs) return;
-    const lost = this.programs.lost();
-    const total = lost.deletions + lost.inFlight + lost.queueFull;
+    const total = lostDeletions(this.programs.lost());
     if (total > this.lostReported) {
       this.lostReported = total;
       this.listener.onLost(total);
     }
   }
+}
+
+/** Deletions that never reached the tracer, of every cause: TraceStats.lost. */
+function lostDeletions(lost: LostCounts): number {
+  return lost.deletions + lost.inFlight + lost.queueFull + lost.unfinished + lost.abandoned;
 }
 
 /** The addon's options: the queue's budget of --queue-mib, unless the environment sets it or the ring buffer's size. */

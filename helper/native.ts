@@ -20,6 +20,14 @@ export interface LostCounts {
   queueFull: number;
   /** Not lost: deletions the kernel found out of scope and did not send (see learnScope). */
   filtered: number;
+  /**
+   * Calls under way when detach() detached the exit programs, whose end (and
+   * so whose record) was not seen: those still under way after the
+   * entries were detached and the calls had a moment to end.
+   */
+  unfinished: number;
+  /** Deletion records still waiting, in the queue or the ring buffer, that discardWaiting() threw away. */
+  abandoned: number;
 }
 
 /**
@@ -34,9 +42,18 @@ export interface DeletionPrograms {
   attach(): void;
   /**
    * Detaches, stops the thread and stops delivering by itself: what is still
-   * in the queue and the ring buffer is taken with deliverWaiting().
+   * in the queue and the ring buffer is taken with deliverWaiting(), or
+   * thrown away, counted, with discardWaiting(). The entries go first; the
+   * exits stay until the calls under way have ended (at most 200 ms, which
+   * this call blocks for), and those that have not are counted (`unfinished`).
    */
   detach(): void;
+  /**
+   * Once detached: empties the queue and the ring buffer without delivering,
+   * for a helper that must end now; counts the deletions among them lost
+   * (`abandoned`) and returns how many.
+   */
+  discardWaiting(): number;
   /**
    * Delivers no more records until resume(), even between the batches of a
    * delivery under way. The thread goes on filling the queue meanwhile, and
@@ -84,6 +101,12 @@ export interface DeletionPrograms {
 export interface DeletionProgramsOptions {
   /** Which programs are loaded; raw where absent. */
   attachMode?: AttachMode;
+  /**
+   * Tracepoint mode: the perf events that carry the programs are opened at
+   * the load and kept until close(), each attach taking a duplicate, rather
+   * than opened at each attach (helper/privileges.ts says when).
+   */
+  keepTracepointEvents?: boolean;
   /** BTF for the running kernel, where /sys/kernel/btf/vmlinux is missing. */
   btfPath?: string;
   /** Kernel memory for records in transit: a power of two, at least a page. */
@@ -128,6 +151,12 @@ export interface RecordLayout {
   /** directory_names_at_root when the walk never passed the process's root. */
   rootNotPassed: number;
   directoryWalkMaxSteps: number;
+}
+
+/** A kernel feature the programs need: "bpf_loop()", which came in Linux "5.17". */
+export interface KernelFeature {
+  feature: string;
+  since: string;
 }
 
 export interface PrivilegeDropOptions {
@@ -185,6 +214,12 @@ export interface Addon {
   /** Loads the programs (the step that needs privileges); records reach `onRecords` in batches once attached. */
   DeletionPrograms: new (onRecords: (batch: Buffer) => void, options?: DeletionProgramsOptions) => DeletionPrograms;
   layout: RecordLayout;
+  /**
+   * What the programs need that this kernel lacks, oldest first; empty where
+   * it has everything (native/src/kernel_features.h). Needs the privileges to
+   * load: it loads probe programs.
+   */
+  missingKernelFeatures(): KernelFeature[];
   /** Applies to every thread of the process (native/src/privileges.h), and sets no_new_privs. */
   dropPrivileges(options: PrivilegeDropOptions): void;
   /** Who connected the unix socket `fd` (SO_PEERCRED): the kernel's record, which the peer cannot forge. */

@@ -17,15 +17,24 @@
 // checked CAP_BPF for every command whenever kernel.unprivileged_bpf_disabled
 // was set, so there CAP_BPF alone is kept.
 //
-// The tracepoint attach mode attaches each program to a perf event that
-// perf_event_open(2) creates anew at every attach (the link owns it and
-// closes it at detach), and opening a perf event for every task on a CPU
-// needs CAP_PERFMON whenever kernel.perf_event_paranoid is above 0. So in that
-// mode exactly CAP_PERFMON is kept: it lets the helper watch performance
-// events, not load programs or create maps. (Keeping the perf events open
-// while nothing is traced instead would need nothing, but would leave the
-// kernel's syscall tracepoints switched on, at a cost to every syscall.) The
-// tracepoints' numbers are read from tracefs while loading.
+// The tracepoint attach mode attaches each program to a perf event on a
+// syscall tracepoint for every task, and opening one (perf_event_open(2))
+// needs CAP_PERFMON whenever kernel.perf_event_paranoid is above 0. Debian's
+// and Ubuntu's kernels carry a patch that makes 3 their default and, at 3,
+// has perf_event_open ask for CAP_SYS_ADMIN (upstream reads 3 as 2), which
+// no unprivileged helper can keep. So:
+//   - where kernel.perf_event_paranoid is below 3, the perf events are opened
+//     anew at every attach (the link owns each and closes it at detach), and
+//     exactly CAP_PERFMON is kept for that: it lets the helper watch
+//     performance events, not load programs or create maps. While nothing is
+//     traced, no perf event is open, so the kernel's syscall tracepoints are
+//     off and no syscall of the machine pays for them;
+//   - where it is 3 or more (or cannot be read), the perf events are opened
+//     while loading, as root, and kept for the helper's life: each attach
+//     takes a duplicate of each, and nothing is kept for attaching. The cost
+//     is that the syscall tracepoints stay switched on between a stop and the
+//     next start, at a small cost to every syscall of the machine.
+// The tracepoints' numbers are read from tracefs while loading.
 //
 // So every thread of the helper (see native/src/privileges.h for why every
 // thread) gives up:
@@ -186,9 +195,33 @@ export function capabilitiesNeededAfterAttach(release: string, unprivilegedBpfDi
   return unprivilegedBpfDisabled === undefined || unprivilegedBpfDisabled.trim() !== '0' ? [CAP_BPF] : [];
 }
 
-/** Capabilities that attaching again needs in this attach mode (see the top of this file). */
-export function capabilitiesToAttachAgain(mode: AttachMode): number[] {
-  return mode === 'tracepoint' ? [CAP_PERFMON] : [];
+export const PERF_EVENT_PARANOID = '/proc/sys/kernel/perf_event_paranoid';
+
+/**
+ * Whether the tracepoint set opens its perf events at the load and keeps them
+ * (see the top of this file): where kernel.perf_event_paranoid is 3 or more,
+ * or cannot be read, opening them again once unprivileged may be refused.
+ */
+export function keepsTracepointEvents(perfEventParanoid: string | undefined): boolean {
+  const level = perfEventParanoid === undefined ? NaN : Number.parseInt(perfEventParanoid.trim(), 10);
+  return !Number.isInteger(level) || level >= 3;
+}
+
+/** keepsTracepointEvents() for this machine's kernel.perf_event_paranoid. */
+export function tracepointEventsKeptHere(): boolean {
+  return keepsTracepointEvents(readOptional(PERF_EVENT_PARANOID));
+}
+
+/** How the loaded programs attach again, for giveUpPrivileges(). */
+export interface LoadedPrograms {
+  mode: AttachMode;
+  /** The tracepoint set's perf events were opened at the load and are kept. */
+  tracepointEventsKept: boolean;
+}
+
+/** Capabilities that attaching again needs for these programs (see the top of this file). */
+export function capabilitiesToAttachAgain({ mode, tracepointEventsKept }: LoadedPrograms): number[] {
+  return mode === 'tracepoint' && !tracepointEventsKept ? [CAP_PERFMON] : [];
 }
 
 /** What the helper is left with, in words for its log. */
@@ -199,16 +232,16 @@ export interface PrivilegesGivenUp {
 
 /**
  * Gives up, in every thread, everything the helper does not need to attach
- * and detach in `mode` (everything, where no programs are loaded), then
+ * and detach `loaded` (everything, where no programs are loaded), then
  * checks every thread in /proc/self/task. Throws, naming the thread and what
  * it kept, if any kept more.
  */
-export function giveUpPrivileges(mode: AttachMode | 'nothing loaded'): PrivilegesGivenUp {
+export function giveUpPrivileges(loaded: LoadedPrograms | 'nothing loaded'): PrivilegesGivenUp {
   const before = ownCredentials();
   const needed =
-    mode === 'nothing loaded'
+    loaded === 'nothing loaded'
       ? []
-      : [...capabilitiesNeededAfterAttach(os.release(), readOptional('/proc/sys/kernel/unprivileged_bpf_disabled')), ...capabilitiesToAttachAgain(mode)];
+      : [...capabilitiesNeededAfterAttach(os.release(), readOptional('/proc/sys/kernel/unprivileged_bpf_disabled')), ...capabilitiesToAttachAgain(loaded)];
   // What it does not have, it cannot keep (capset would refuse).
   const kept = needed.filter((capability) => hasCapability(before.permitted, capability));
   const user = before.uids[1] === 0 ? userWhoAsked(process.env, () => fs.readFileSync('/etc/passwd', 'utf8')) : undefined;

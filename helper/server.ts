@@ -9,9 +9,12 @@
 // never reads a request.
 //
 // Lifecycle: the end of stdin means the client is gone, and so does a
-// closed stdout; either, `shutdown`, SIGTERM, SIGINT or SIGHUP detaches and
-// exits. SIGKILL cannot be caught, but the kernel closes the helper's file
-// descriptors and the BPF links die with them.
+// closed stdout; either detaches and exits. `shutdown`, SIGTERM, SIGINT or
+// SIGHUP detach, send the client the deletions the kernel had handed over
+// and the latest loss (for at most END_PATIENCE_MS where a signal asked),
+// then exit; a second signal exits at once. Whatever is not delivered by
+// the exit is counted, on stderr. SIGKILL cannot be caught, but the kernel
+// closes the helper's file descriptors and the BPF links die with them.
 //
 // Back-pressure: a client that stops reading must neither make the helper
 // grow without bound nor hold up the kernel side. While more than
@@ -48,10 +51,12 @@ export const PAUSE_ABOVE_EVENTS = 10_000;
 export const RESUME_AT_EVENTS = 2_000;
 /** How long `shutdown` waits for its answer to be read before exiting anyway. */
 const SHUTDOWN_FLUSH_MS = 1000;
+/** How long a signal's end waits for the client to take the last deletions before exiting anyway. */
+const END_PATIENCE_MS = 1000;
 
 export function serveOverStdio(output: NodeJS.WritableStream, attachMode: protocol.ModeChoice, queueMib: number): void {
   const server = new HelperServer(process.stdin, output, attachMode, queueMib);
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => server.exit());
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void server.end());
   try {
     server.loadThenGiveUpPrivileges();
   } catch (error) {
@@ -72,6 +77,7 @@ class HelperServer {
   private loadFailure: LoadFailure | undefined;
   private readonly kernelPace: BacklogValve;
   private exiting = false;
+  private ending = false;
 
   constructor(input: NodeJS.ReadStream, output: NodeJS.WritableStream, attachMode: protocol.ModeChoice, queueMib: number) {
     this.client = new JsonRpcEndpoint(input, output, logger);
@@ -113,17 +119,49 @@ class HelperServer {
     );
   }
 
-  /** Detaches and exits; everything attached goes with the process. */
+  /**
+   * A signal's end: detaches, sends what the kernel had handed over and the
+   * latest loss, and exits once the client has taken them, or after
+   * END_PATIENCE_MS; a second call exits at once.
+   */
+  async end(): Promise<void> {
+    if (this.ending) return this.exit();
+    this.ending = true;
+    this.shuttingDown = true;
+    if (this.tracer.state !== 'idle') {
+      let timer: NodeJS.Timeout | undefined;
+      const patience = new Promise<void>((resolve) => (timer = setTimeout(resolve, END_PATIENCE_MS)));
+      await Promise.race([this.tracer.stop(), patience]);
+      this.client.flushDeletions();
+      this.client.announceLost(this.tracer.stats().lost);
+      await Promise.race([this.client.whenWritten(), patience]);
+      clearTimeout(timer);
+    }
+    this.exit();
+  }
+
+  /**
+   * Detaches and exits; everything attached goes with the process. What the
+   * client was not sent (in the addon, the kernel, or waiting to be
+   * written) is counted lost, and the totals go to the log.
+   */
   exit(): void {
     if (this.exiting) return;
     this.exiting = true;
+    const unsent = this.client.waitingDeletions;
+    const stats = this.tracer.close();
     this.client.dispose();
-    this.tracer.close();
+    if (stats.events + stats.lost > 0) {
+      const unsentText = unsent > 0 ? ` (${unsent} of them taken from the kernel but not sent)` : '';
+      log(`exits: ${stats.events - unsent} deletions sent, ${stats.lost + unsent} lost${unsentText}`);
+    }
     process.exit(0);
   }
 
   private initialize(params: unknown): protocol.InitializeResult {
     if (this.shuttingDown) throw wrongState('initialize: the helper is shutting down');
+    // No helper can trace on this kernel: the client hears it at once, not at its first start.
+    if (this.loadFailure?.kind === 'unsupportedKernel') throw new ResponseError(protocol.HelperErrorCodes.UnsupportedKernel, this.loadFailure.message);
     const result = answerInitialize(params, this.tracer);
     this.initialized = true;
     return result;
@@ -138,7 +176,8 @@ class HelperServer {
     if (this.tracer.state === 'stopping') throw wrongState('trace/start: the previous trace is still stopping; wait for its trace/stop answer');
     const failure = this.loadFailure;
     if (failure !== undefined) {
-      if (failure.notPermitted) throw new ResponseError(protocol.HelperErrorCodes.NotPermitted, failure.message);
+      if (failure.kind === 'notPermitted') throw new ResponseError(protocol.HelperErrorCodes.NotPermitted, failure.message);
+      if (failure.kind === 'unsupportedKernel') throw new ResponseError(protocol.HelperErrorCodes.UnsupportedKernel, failure.message);
       throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, `trace/start: ${failure.message}`);
     }
     try {

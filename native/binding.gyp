@@ -6,6 +6,7 @@
         "src/addon.cc",
         "src/deletion_programs.cc",
         "src/deletion_programs_binding.cc",
+        "src/kernel_features.cc",
         "src/libbpf_errors.cc",
         "src/privileges.cc",
         "src/record_layout.cc",

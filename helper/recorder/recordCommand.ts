@@ -8,7 +8,8 @@
 // programs, give up privileges in every thread, attach, and only then say
 // `syscall-trace: recording deletions into FILE; serving SOCKET` on stderr
 // and take clients. SIGTERM, SIGINT or SIGHUP: detach, record what the
-// kernel still held, commit, close, remove the socket file, exit 0.
+// kernel still held, commit, close, remove the socket file, exit 0; a second
+// signal ends at once, and counts what it leaves unrecorded as lost.
 //
 // The recorder keeps uid 0 (with no capability beyond what attaching
 // needs) even where it was started through sudo or pkexec, which would
@@ -139,7 +140,8 @@ async function record(options: RecordOptions): Promise<void> {
   let ending = false;
   const end = (): void => {
     if (ending) {
-      recorder.closeRecording();
+      // Counts what it leaves behind (the last log line), and commits what it took.
+      recorder.stopNow();
       process.exit(0);
     }
     ending = true;

@@ -167,7 +167,7 @@ export class Recorder {
   /**
    * Detaches, records what the kernel still held, commits and closes the
    * database. At most `patienceMs` is spent waiting for the kernel's last
-   * records.
+   * records; what has not come by then is counted lost.
    */
   async stop(patienceMs: number): Promise<void> {
     if (this.stopped) return;
@@ -177,8 +177,19 @@ export class Recorder {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.tracer.stop(), new Promise((resolve) => (timer = setTimeout(resolve, patienceMs)))]);
     clearTimeout(timer);
-    const { events, lost } = this.tracer.stats();
-    this.tracer.close();
+    this.stopNow();
+  }
+
+  /**
+   * Ends at once, for a recorder asked twice: detaches, counts what the
+   * kernel still held as lost, commits what waits and closes the database.
+   * Its last log line says what it recorded, lost and could not write.
+   */
+  stopNow(): void {
+    this.stopped = true;
+    clearTimeout(this.statusTimer);
+    clearTimeout(this.reopenTimer);
+    const { events, lost } = this.tracer.close();
     const recording = this.recording;
     this.closeRecording();
     // The last word of a recorder's log: what it took from the kernel, what the kernel or its queue lost, and what it could not write (its last commit included).

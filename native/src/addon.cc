@@ -2,6 +2,7 @@
 //   DeletionPrograms   the BPF programs and their ring buffer (deletion_programs_binding.cc)
 //   layout             where the fields of bpf/deletions.h lie (record_layout.cc)
 //   dropPrivileges()   gives up privileges in every thread (privileges.h)
+//   missingKernelFeatures()  what the programs need that this kernel lacks (kernel_features.h)
 //   Database           SQLite, for the recorder (sqlite_binding.cc)
 //   peerCredentials()  who is at the other end of a unix socket
 #include <napi.h>
@@ -13,6 +14,7 @@
 #include <cstring>
 
 #include "bindings.h"
+#include "kernel_features.h"
 #include "privileges.h"
 
 Napi::Error ToJsError(Napi::Env env, const SystemError& error) {
@@ -76,10 +78,27 @@ Napi::Value PeerCredentials(const Napi::CallbackInfo& info) {
   return peer;
 }
 
+// missingKernelFeatures(): [{feature: "bpf_loop()", since: "5.17"}, ...],
+// empty where the kernel has all the programs need. Call it with the
+// privileges to load: the probes load programs.
+Napi::Value MissingKernelFeaturesJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<KernelFeature> missing = MissingKernelFeatures();
+  Napi::Array features = Napi::Array::New(env, missing.size());
+  for (size_t i = 0; i < missing.size(); i++) {
+    Napi::Object feature = Napi::Object::New(env);
+    feature.Set("feature", Napi::String::New(env, missing[i].name));
+    feature.Set("since", Napi::String::New(env, missing[i].since));
+    features.Set(static_cast<uint32_t>(i), feature);
+  }
+  return features;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("DeletionPrograms", DefineDeletionPrograms(env));
   exports.Set("layout", RecordLayout(env));
   exports.Set("dropPrivileges", Napi::Function::New<DropPrivileges>(env, "dropPrivileges"));
+  exports.Set("missingKernelFeatures", Napi::Function::New<MissingKernelFeaturesJs>(env, "missingKernelFeatures"));
   exports.Set("peerCredentials", Napi::Function::New<PeerCredentials>(env, "peerCredentials"));
   return DefineSqlite(env, exports);
 }

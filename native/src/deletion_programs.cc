@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -44,7 +45,31 @@ class KernelTracepoints {
 
 bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
 
+// libbpf's link for an ioctl attachment holds the perf event's own fd;
+// a BPF link is a kernel object of its own, which the kernel describes.
+bool IsBpfLink(int fd) {
+  bpf_link_info info = {};
+  uint32_t size = sizeof(info);
+  return bpf_obj_get_info_by_fd(fd, &info, &size) == 0;
+}
+
 bool IsPowerOfTwo(uint32_t n) { return n != 0 && (n & (n - 1)) == 0; }
+
+const char* ModeName(AttachMode mode) { return mode == AttachMode::kRaw ? "raw" : "tracepoint"; }
+
+// A seam for tests, read here and nowhere else: SYSCALL_TRACE_TEST_REFUSE_PROGRAMS=raw
+// (or =tracepoint) makes that set fail to load, as a verifier of another
+// kernel version might refuse it, so that the helper's fallback from one set
+// to the other can be tested on a kernel that loads both (ARCHITECTURE.md,
+// "Two attach modes, one code path").
+constexpr const char* kRefuseProgramsForTests = "SYSCALL_TRACE_TEST_REFUSE_PROGRAMS";
+
+void RefuseWhereTestsAsk(AttachMode mode) {
+  const char* refused = getenv(kRefuseProgramsForTests);
+  if (refused == nullptr || std::string(refused) != ModeName(mode)) return;
+  throw SystemError(ECANCELED, std::string("the ") + ModeName(mode) + " programs were refused before loading, as " +
+                                   kRefuseProgramsForTests + "=" + refused + " (a seam for tests) asks");
+}
 
 void CheckOptions(const ProgramOptions& options) {
   const std::string& btf = options.btf_path.empty() ? kKernelBtf : options.btf_path;
@@ -65,8 +90,11 @@ void CheckOptions(const ProgramOptions& options) {
 
 }  // namespace
 
-DeletionPrograms::DeletionPrograms(const ProgramOptions& options) : attach_mode_(options.attach_mode) {
+DeletionPrograms::DeletionPrograms(const ProgramOptions& options)
+    : attach_mode_(options.attach_mode),
+      keep_tracepoint_events_(options.keep_tracepoint_events && options.attach_mode == AttachMode::kTracepoint) {
   CheckOptions(options);
+  RefuseWhereTestsAsk(options.attach_mode);
   LibbpfLogCapture log;
 
   Open(options, true);
@@ -97,19 +125,16 @@ DeletionPrograms::DeletionPrograms(const ProgramOptions& options) : attach_mode_
     throw;
   }
 
+  if (keep_tracepoint_events_) OpenKeptPerfEvents();
   SettleAttachmentKind();
 
   ring_ = ring_buffer__new(bpf_map__fd(skeleton_->maps.records), OnRecord, this, nullptr);
-  if (ring_ == nullptr) {
-    int error_number = errno;
-    deletions__destroy(skeleton_);
-    skeleton_ = nullptr;
-    ThrowStepError(error_number, "opening the ring buffer");
-  }
+  if (ring_ == nullptr) ThrowAfterLoad(errno, "opening the ring buffer");
 }
 
 DeletionPrograms::~DeletionPrograms() {
   Detach();
+  CloseKeptPerfEvents();
   ring_buffer__free(ring_);
   deletions__destroy(skeleton_);
 }
@@ -161,7 +186,7 @@ void DeletionPrograms::ChooseHooks(AttachMode mode, const std::string& btf_path,
     bpf_program__set_autoload(program, wanted);
     if (!wanted) continue;
     bool at_exit = tracepoint.find("sys_exit") != std::string::npos || tracepoint == "io_uring_complete";
-    hooks_.push_back({program, tracepoint, at_exit, perf_event, -1});
+    hooks_.push_back({program, tracepoint, at_exit, perf_event, -1, -1});
   }
 }
 
@@ -180,6 +205,42 @@ void DeletionPrograms::NumberTracepoints() {
   }
 }
 
+void DeletionPrograms::ThrowAfterLoad(int error_number, const std::string& step) {
+  CloseKeptPerfEvents();
+  deletions__destroy(skeleton_);
+  skeleton_ = nullptr;
+  ThrowStepError(error_number, step);
+}
+
+// Opening a perf event on a tracepoint for every task needs CAP_PERFMON
+// while kernel.perf_event_paranoid is above 0, and CAP_SYS_ADMIN on Debian's
+// and Ubuntu's kernels while it is 3 or more (their patch; upstream reads 3
+// as 2): this is where the helper still holds both.
+void DeletionPrograms::OpenKeptPerfEvents() {
+  for (Hook& hook : hooks_) {
+    if (!hook.perf_event) continue;
+    hook.kept_perf_event = OpenTracepointEvent(hook.tracepoint_id);
+    if (hook.kept_perf_event >= 0) continue;
+    int error_number = errno;
+    if (error_number == EACCES || error_number == EPERM) {
+      CloseKeptPerfEvents();
+      deletions__destroy(skeleton_);
+      skeleton_ = nullptr;
+      throw SystemError(error_number, "opening a perf event on the tracepoint " + hook.tracepoint +
+                                          " needs root (CAP_SYS_ADMIN) where kernel.perf_event_paranoid is 3 or more, "
+                                          "as Debian and Ubuntu set it: start the helper as root, or use the raw attach mode");
+    }
+    ThrowAfterLoad(error_number, "opening a perf event on the tracepoint " + hook.tracepoint);
+  }
+}
+
+void DeletionPrograms::CloseKeptPerfEvents() {
+  for (Hook& hook : hooks_) {
+    if (hook.kept_perf_event >= 0) close(hook.kept_perf_event);
+    hook.kept_perf_event = -1;
+  }
+}
+
 // libbpf finds out at the first attach to a perf event whether the kernel
 // offers BPF links for them, by loading a probe program: a step that needs
 // CAP_BPF, which the helper gives up right after loading. Without it, libbpf
@@ -187,26 +248,35 @@ void DeletionPrograms::NumberTracepoints() {
 // (which does nothing without its entry) is attached and detached at once,
 // while the helper may still load, and libbpf keeps the answer for every
 // later attach.
+//
+// Kept perf events need that BPF link (Linux 5.15): destroying it detaches
+// the program from an event that stays open. An ioctl attachment lasts as
+// long as the event, so a program on a kept event could never be detached.
 void DeletionPrograms::SettleAttachmentKind() {
   for (const Hook& hook : hooks_) {
     if (!hook.perf_event || !hook.at_exit) continue;
     bpf_link* link = AttachHook(hook);
-    if (link == nullptr) {
-      int error_number = errno;
-      deletions__destroy(skeleton_);
-      skeleton_ = nullptr;
-      ThrowStepError(error_number, "attaching to the tracepoint " + hook.tracepoint);
-    }
+    if (link == nullptr) ThrowAfterLoad(errno, "attaching to the tracepoint " + hook.tracepoint);
+    bool through_bpf_link = hook.kept_perf_event < 0 || IsBpfLink(bpf_link__fd(link));
     bpf_link__destroy(link);
+    if (!through_bpf_link) {
+      ThrowAfterLoad(EOPNOTSUPP, "attaching to the tracepoint " + hook.tracepoint + " through a BPF link (Linux 5.15)");
+    }
     return;
   }
 }
 
+int DeletionPrograms::PerfEventToAttach(const Hook& hook) const {
+  if (hook.kept_perf_event >= 0) return fcntl(hook.kept_perf_event, F_DUPFD_CLOEXEC, 0);
+  return OpenTracepointEvent(hook.tracepoint_id);
+}
+
 bpf_link* DeletionPrograms::AttachHook(const Hook& hook) const {
   if (!hook.perf_event) return bpf_program__attach(hook.program);
-  int perf_event = OpenTracepointEvent(hook.tracepoint_id);
+  int perf_event = PerfEventToAttach(hook);
   if (perf_event < 0) return nullptr;
-  // From here the link owns the perf event, and closes it when destroyed.
+  // From here the link owns the perf event (a duplicate, where it is kept),
+  // and closes it when destroyed.
   bpf_link* link = bpf_program__attach_perf_event(hook.program, perf_event);
   if (link == nullptr) {
     int error_number = errno;
@@ -234,6 +304,14 @@ void DeletionPrograms::Attach() {
       }
       links_.push_back(link);
     }
+    if (at_exit) exit_links_ = links_.size();
+  }
+}
+
+void DeletionPrograms::DetachEntries() {
+  while (links_.size() > exit_links_) {
+    bpf_link__destroy(links_.back());
+    links_.pop_back();
   }
 }
 
@@ -241,6 +319,32 @@ void DeletionPrograms::Detach() {
   // Entries first, so that no call starts whose exit would go unseen.
   for (auto link = links_.rbegin(); link != links_.rend(); ++link) bpf_link__destroy(*link);
   links_.clear();
+  exit_links_ = 0;
+}
+
+uint64_t DeletionPrograms::calls_in_flight() const {
+  uint64_t calls = __atomic_load_n(&skeleton_->bss->deletions_in_flight, __ATOMIC_SEQ_CST);
+  if (!traces_io_uring_) return calls;
+  // io_uring's count is kept across attaches (bpf/io_uring_requests.bpf.h):
+  // only the kept requests of the latest attach are this one's. Each kept
+  // value begins with its attach's generation.
+  bpf_map* requests = skeleton_->maps.io_uring_unlinks;
+  std::vector<uint8_t> value(bpf_map__value_size(requests));
+  uint32_t generation = skeleton_->data->generation;
+  uint64_t key;
+  uint64_t* previous = nullptr;
+  uint64_t next;
+  // A walk that meets a key deleted under it starts over: bounded, it counts what it saw.
+  size_t bound = 2 * bpf_map__max_entries(requests);
+  for (size_t i = 0; i < bound && bpf_map__get_next_key(requests, previous, &next, sizeof(next)) == 0; i++) {
+    key = next;
+    previous = &key;
+    uint32_t kept_generation;
+    if (bpf_map__lookup_elem(requests, &key, sizeof(key), value.data(), value.size(), 0) != 0) continue;
+    memcpy(&kept_generation, value.data(), sizeof(kept_generation));
+    if (kept_generation == generation) calls++;
+  }
+  return calls;
 }
 
 void DeletionPrograms::SetReportFailed(bool report_failed) { skeleton_->bss->report_failed = report_failed; }

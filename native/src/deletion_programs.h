@@ -45,6 +45,14 @@ struct ProgramOptions {
   // second mapping makes a wrapped record readable in one piece), so every
   // MiB here is two of the helper's resident memory.
   uint32_t ring_buffer_bytes = 4u << 20;
+  // Tracepoint mode: open the perf events that carry the programs now, while
+  // the helper is privileged, and keep them until it ends, attaching each
+  // time through a duplicate of each; otherwise they are opened anew at every
+  // attach and closed at every detach. Kept events leave the kernel's syscall
+  // tracepoints switched on while nothing is attached (a cost to every
+  // syscall of the machine), so the helper keeps them only where it could not
+  // open them again once unprivileged (ARCHITECTURE.md, "Privileges").
+  bool keep_tracepoint_events = false;
 };
 
 // What the kernel side could not deliver, summed over all CPUs.
@@ -66,8 +74,16 @@ class DeletionPrograms {
   // Attaching starts a new generation: calls caught half-way by an earlier
   // detach are forgotten rather than reported with a later call's result.
   void Attach();
+  // Detaches the entry programs (and io_uring's submission) only: no call
+  // starts that would be seen, while those under way are still reported at
+  // their exit. Detach() then detaches the rest.
+  void DetachEntries();
   void Detach();
   bool attached() const { return !links_.empty(); }
+  // Deletion calls and io_uring unlinks of the latest attach that were seen
+  // to start and not yet to end: waited for before the exits are detached,
+  // and what is left then is lost, counted.
+  uint64_t calls_in_flight() const;
 
   void SetReportFailed(bool report_failed);
 
@@ -120,6 +136,7 @@ class DeletionPrograms {
     bool at_exit;            // where a call or request ends: attached first, detached last
     bool perf_event;         // a tracepoint attached through a perf event, not a raw tracepoint
     int tracepoint_id;       // perf events: the tracepoint's number
+    int kept_perf_event;     // perf events kept from the load (keep_tracepoint_events), or -1
   };
 
   static int OnRecord(void* context, void* data, size_t size);
@@ -130,18 +147,29 @@ class DeletionPrograms {
   // Tracepoint mode: reads each tracepoint's number while tracefs may still
   // be read (see syscall_tracepoints.h).
   void NumberTracepoints();
+  // Tracepoint mode with keep_tracepoint_events: opens each perf event while
+  // the helper may still open them.
+  void OpenKeptPerfEvents();
+  void CloseKeptPerfEvents();
   bool HasPerfEventHooks() const;
   // Tracepoint mode: has libbpf choose how it attaches to perf events while
   // the helper may still load programs.
   void SettleAttachmentKind();
   bpf_link* AttachHook(const Hook& hook) const;
+  // The perf event a perf-event hook attaches through: the link takes it, and
+  // closes it at detach.
+  int PerfEventToAttach(const Hook& hook) const;
+  // Throws and frees the skeleton: for failures after it was loaded.
+  [[noreturn]] void ThrowAfterLoad(int error_number, const std::string& step);
 
   AttachMode attach_mode_;
+  bool keep_tracepoint_events_;
   bool traces_io_uring_ = false;
   std::string io_uring_problem_;
   deletions* skeleton_ = nullptr;
   ring_buffer* ring_ = nullptr;
   std::vector<Hook> hooks_;
   std::vector<bpf_link*> links_;  // in the order they were attached
+  size_t exit_links_ = 0;         // the first links_, those of the exits
   const RecordTaker* take_ = nullptr;  // set only during Consume
 };

@@ -1,9 +1,10 @@
 // The JavaScript face of DeletionPrograms: converts arguments and errors, and
 // delivers records on the libuv loop in batches.
 //
-//   const programs = new DeletionPrograms(onRecords, {attachMode?, btfPath?, ringBufferBytes?, queueBytes?});
+//   const programs = new DeletionPrograms(onRecords, {attachMode?, keepTracepointEvents?, btfPath?, ringBufferBytes?, queueBytes?});
 //   programs.attach(); ... programs.pause(); programs.resume(); ...
 //   programs.detach(); while (!programs.deliverWaiting()) { ...resume later... } programs.close();
+//   (or, to end now: programs.detach(); programs.discardWaiting(); programs.close();)
 //
 // onRecords(batch: Buffer) receives records in the order the kernel sent
 // them, each as a uint32 length and its bytes; the addon's `layout`
@@ -17,11 +18,13 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "bindings.h"
@@ -49,6 +52,17 @@ constexpr size_t kDefaultQueueBytes = 64 << 20;
 constexpr double kMinQueueBytes = 64 << 10;
 constexpr double kMaxQueueBytes = 4.0 * (1 << 30);
 
+// How long detach() waits, once the entries are detached, for the calls
+// under way to reach their exit programs: a deletion takes microseconds, one
+// on a slow or hung file system may take longer than anyone would wait for a
+// Ctrl-C; those still under way then are counted (lost().unfinished).
+constexpr auto kUnfinishedPatience = std::chrono::milliseconds(200);
+constexpr auto kUnfinishedPoll = std::chrono::milliseconds(1);
+// The count of calls under way falls as an exit program begins, before it
+// has built and committed its record: this long lets the last ones commit
+// before the exits are detached and the ring buffer read for the last time.
+constexpr auto kExitProgramsSettle = std::chrono::milliseconds(5);
+
 class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -59,6 +73,7 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
                            InstanceMethod<&DeletionProgramsBinding::Pause>("pause"),
                            InstanceMethod<&DeletionProgramsBinding::Resume>("resume"),
                            InstanceMethod<&DeletionProgramsBinding::DeliverWaiting>("deliverWaiting"),
+                           InstanceMethod<&DeletionProgramsBinding::DiscardWaiting>("discardWaiting"),
                            InstanceMethod<&DeletionProgramsBinding::SetReportFailed>("setReportFailed"),
                            InstanceMethod<&DeletionProgramsBinding::Lost>("lost"),
                            InstanceMethod<&DeletionProgramsBinding::ForgetProcess>("forgetProcess"),
@@ -93,6 +108,12 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
         options.attach_mode = AttachMode::kTracepoint;
       } else if (!attach_mode.IsUndefined()) {
         throw Napi::TypeError::New(env, "DeletionPrograms: attachMode must be \"raw\" or \"tracepoint\"");
+      }
+      Napi::Value keep_events = given.Get("keepTracepointEvents");
+      if (keep_events.IsBoolean()) {
+        options.keep_tracepoint_events = keep_events.As<Napi::Boolean>().Value();
+      } else if (!keep_events.IsUndefined()) {
+        throw Napi::TypeError::New(env, "DeletionPrograms: keepTracepointEvents must be a boolean");
       }
       Napi::Value ring_bytes = given.Get("ringBufferBytes");
       if (ring_bytes.IsNumber()) {
@@ -169,13 +190,38 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
 
   // Detaches and stops the drain thread; what is still in the queue and the
   // ring buffer is then taken with deliverWaiting(), at the pace JavaScript
-  // chooses.
+  // chooses. The entries go first; the exits stay attached until the calls
+  // under way have ended and sent their records (at most
+  // kUnfinishedPatience), and those that have not are counted lost. The
+  // drain thread goes on reading meanwhile.
   void Detach(const Napi::CallbackInfo& info) {
-    DeletionPrograms& programs = Open(info.Env());
+    Napi::Env env = info.Env();
+    DeletionPrograms& programs = Open(env);
     if (!programs.attached()) return;
+    programs.DetachEntries();
+    auto deadline = std::chrono::steady_clock::now() + kUnfinishedPatience;
+    while (programs.calls_in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(kUnfinishedPoll);
+    }
+    std::this_thread::sleep_for(kExitProgramsSettle);
     programs.Detach();
+    unfinished_ += programs.calls_in_flight();
     StopDelivery();
     Unref();
+  }
+
+  // discardWaiting(): number — once detached, empties the queue and the ring
+  // buffer without delivering them, for a helper that must end now; the
+  // deletions among them are counted lost (lost().abandoned) and their
+  // number returned.
+  Napi::Value DiscardWaiting(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (Open(env).attached()) throw Napi::Error::New(env, "discardWaiting: detach first");
+    try {
+      return Napi::Number::New(env, static_cast<double>(drain_->Discard()));
+    } catch (const SystemError& error) {
+      throw ToJsError(env, error);
+    }
   }
 
   // Delivers no more records until resume(); a delivery under way stops
@@ -240,6 +286,8 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
     result.Set("inFlight", Napi::Number::New(env, static_cast<double>(lost.in_flight)));
     result.Set("queueFull", Napi::Number::New(env, static_cast<double>(dropped.deletions)));
     result.Set("filtered", Napi::Number::New(env, static_cast<double>(lost.filtered)));
+    result.Set("unfinished", Napi::Number::New(env, static_cast<double>(unfinished_)));
+    result.Set("abandoned", Napi::Number::New(env, static_cast<double>(drain_->abandoned())));
     return result;
   }
 
@@ -390,6 +438,7 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
   std::unique_ptr<Napi::AsyncContext> async_context_;
   uv_async_t* records_waiting_ = nullptr;  // while attached: the drain thread's way to the loop
   bool paused_ = false;
+  uint64_t unfinished_ = 0;  // calls under way at a detach that never reached their exit program
   std::vector<uint8_t> batch_;
   bool env_cleanup_registered_ = true;
 };

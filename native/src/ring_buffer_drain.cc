@@ -42,6 +42,15 @@ constexpr size_t kForgetAgainMax = 1024;
 // have left for TakeBatch to take one more while stopped.
 constexpr size_t kLargestRecordBytes = std::max(sizeof(deletion_record), sizeof(process_record));
 
+// A deletion record that a reader would report: not one the queue kept for
+// its directory's names only (DELETION_DROPPED), already counted lost.
+bool IsDeliverableDeletion(const uint8_t* record, size_t size) {
+  if (size < offsetof(deletion_record, flags) + sizeof(uint16_t) || record[0] != RECORD_DELETION) return false;
+  uint16_t flags;
+  memcpy(&flags, record + offsetof(deletion_record, flags), sizeof(flags));
+  return !(flags & DELETION_DROPPED);
+}
+
 [[noreturn]] void ThrowSetupError(int error_number, const char* step) {
   throw SystemError(error_number, std::string(step) + " failed: " + ErrnoText(error_number));
 }
@@ -122,6 +131,28 @@ bool RingBufferDrain::TakeBatch(std::vector<uint8_t>* batch) {
     });
   }
   return queue_.TakeBatch(batch);
+}
+
+uint64_t RingBufferDrain::Discard() {
+  if (running()) return 0;
+  uint64_t discarded = 0;
+  std::vector<uint8_t> batch;
+  while (queue_.TakeBatch(&batch)) {
+    for (size_t at = 0; at + sizeof(uint32_t) <= batch.size();) {
+      uint32_t size;
+      memcpy(&size, batch.data() + at, sizeof(size));
+      at += sizeof(size);
+      if (size > batch.size() - at) break;
+      if (IsDeliverableDeletion(batch.data() + at, size)) discarded++;
+      at += size;
+    }
+  }
+  programs_.Consume([&discarded](const uint8_t* record, size_t size) {
+    if (IsDeliverableDeletion(record, size)) discarded++;
+    return true;
+  });
+  abandoned_ += discarded;
+  return discarded;
 }
 
 std::optional<SystemError> RingBufferDrain::TakeError() {

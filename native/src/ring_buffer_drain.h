@@ -51,6 +51,12 @@ class RingBufferDrain {
   bool TakeBatch(std::vector<uint8_t>* batch);
   // The first error the thread met since the last call, if any.
   std::optional<SystemError> TakeError();
+  // While stopped: empties the queue and the ring buffer without handing
+  // anything on, for a helper that ends before it could deliver them, and
+  // counts the deletion records among them (abandoned()); returns how many.
+  // Throws SystemError where the ring buffer cannot be read.
+  uint64_t Discard();
+  uint64_t abandoned() const { return abandoned_; }
 
   QueueLoss lost() const;
   size_t queued_bytes() const { return queue_.queued_bytes(); }
@@ -94,6 +100,7 @@ class RingBufferDrain {
 
   std::atomic<uint64_t> lost_deletions_{0};
   std::atomic<uint64_t> lost_processes_{0};
+  uint64_t abandoned_ = 0;  // the loop's thread's, as Discard
   std::mutex error_mutex_;
   std::optional<SystemError> error_;  // under error_mutex_
 };

@@ -7,13 +7,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect } from 'vitest';
 
-import { buildFixture, run } from './support/programs';
+import { buildFixture, kernelRuns32BitCode, run } from './support/programs';
 import { makeTree } from './support/scratch';
 import { traceProgram, traceWhile } from './support/traceCommand';
 import { traceTest as it } from './support/traceTest';
 
 describe('32-bit programs', () => {
-  it('reports a 32-bit unlink(2) as unlink through the ia32 table', async ({ scratch, deleter32 }) => {
+  const runs32BitCode = kernelRuns32BitCode();
+
+  it.skipIf(!runs32BitCode)('reports a 32-bit unlink(2) as unlink through the ia32 table', async ({ scratch, deleter32 }) => {
     const file = path.join(scratch, 'file');
     makeTree(scratch, ['file']);
 
@@ -26,7 +28,7 @@ describe('32-bit programs', () => {
     expect(events[0]).toMatchObject({ pid: program.pid, comm: 'deleter-32', cmdline: [deleter32, 'unlink', file] });
   });
 
-  it('reports a 32-bit rmdir(2) as rmdir, a directory', async ({ scratch, deleter32 }) => {
+  it.skipIf(!runs32BitCode)('reports a 32-bit rmdir(2) as rmdir, a directory', async ({ scratch, deleter32 }) => {
     const directory = path.join(scratch, 'empty');
     fs.mkdirSync(directory);
 
@@ -36,7 +38,7 @@ describe('32-bit programs', () => {
     expect(events[0]).toMatchObject({ syscall: 'rmdir', abi: 'ia32', directory: true, path: directory });
   });
 
-  it('reports a 32-bit unlinkat(2) with its directory descriptor and flags', async ({ scratch, deleter32 }) => {
+  it.skipIf(!runs32BitCode)('reports a 32-bit unlinkat(2) with its directory descriptor and flags', async ({ scratch, deleter32 }) => {
     makeTree(scratch, ['dir/file', 'dir/sub/.keep']);
     fs.rmSync(path.join(scratch, 'dir/sub/.keep'));
     const dir = path.join(scratch, 'dir');
@@ -51,7 +53,7 @@ describe('32-bit programs', () => {
     expect(events[1]).toMatchObject({ syscall: 'unlinkat', abi: 'ia32', directory: true, path: `${dir}/sub`, pathArg: 'sub' });
   });
 
-  it('reports a 32-bit unlink that a 64-bit program makes with int $0x80 as ia32', async ({ scratch }) => {
+  it.skipIf(!runs32BitCode)('reports a 32-bit unlink that a 64-bit program makes with int $0x80 as ia32', async ({ scratch }) => {
     const file = path.join(scratch, 'file');
     makeTree(scratch, ['file']);
     const int80Unlink = buildFixture('int80_unlink');

@@ -9,12 +9,12 @@ import * as path from 'node:path';
 import { describe, expect } from 'vitest';
 
 import { UNSEEN_32_BIT } from '../../helper/attachModes';
-import { run } from './support/programs';
+import { kernelRuns32BitCode, run } from './support/programs';
 import { makeTree } from './support/scratch';
 import { traceWhile } from './support/traceCommand';
 import { traceTest as it } from './support/traceTest';
 
-describe('a 32-bit program deleting a file, in each attach mode', () => {
+describe.skipIf(!kernelRuns32BitCode())('a 32-bit program deleting a file, in each attach mode', () => {
   it.beforeEach(({ scratch }) => {
     makeTree(scratch, ['by-32-bit', 'by-64-bit']);
   });

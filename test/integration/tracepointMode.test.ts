@@ -1,10 +1,12 @@
 // The tracepoint attach mode: the helper traces through the deletion
 // syscalls' own tracepoints (tracepoint/syscalls/sys_enter_unlinkat, ...)
 // instead of raw tracepoints that run at every syscall. Only that mode's
-// programs are loaded; trace/stop detaches them all; and since each attach
-// opens perf events, the helper keeps CAP_PERFMON, and nothing else, to start
-// again after it has given up its privileges. Where tracefs, which numbers
-// the tracepoints, is not mounted, the helper mounts it or says how to.
+// programs are loaded; trace/stop detaches them all; and where each attach
+// opens perf events (kernel.perf_event_paranoid below 3), the helper keeps
+// CAP_PERFMON, and nothing else, to start again after it has given up its
+// privileges; where it is 3 or more (Debian, Ubuntu), it keeps the perf events
+// it opened while loading instead, and no capability. Where tracefs, which
+// numbers the tracepoints, is not mounted, the helper mounts it or says how to.
 import { spawn } from 'node:child_process';
 import { describe, expect } from 'vitest';
 
@@ -21,6 +23,7 @@ import {
   waitUntilUnloaded,
 } from './support/helperServer';
 import { errorOf, helperTest as it } from './support/helperTest';
+import { perfEventsHeldBy, withPerfEventParanoid } from './support/perfEventParanoid';
 import { HELPER_SCRIPT } from './support/traceCommand';
 
 const NOBODY = 65534;
@@ -69,7 +72,9 @@ describe('the programs of the tracepoint mode', () => {
   });
 });
 
-describe('privileges in tracepoint mode', () => {
+describe('privileges in tracepoint mode, where kernel.perf_event_paranoid is 2 (upstream\'s default)', () => {
+  withPerfEventParanoid(2);
+
   it('keeps CAP_PERFMON alone, in every thread, from before the first request', async ({ spawnHelper }) => {
     const { pid, ready } = spawnHelper({ attachMode: 'tracepoint' });
     await ready;
@@ -111,14 +116,51 @@ describe('privileges in tracepoint mode', () => {
   });
 });
 
+describe('privileges in tracepoint mode, where kernel.perf_event_paranoid is 3 (Debian\'s and Ubuntu\'s default)', () => {
+  withPerfEventParanoid(3);
+
+  it('started through sudo, becomes that user with no capability at all, and Stop then Start attaches again', async ({ scratch, tracingHelper }) => {
+    const started = await tracingHelper({ attachMode: 'tracepoint', env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } });
+    for (const thread of threadStatuses(started.pid)) {
+      expect({ tid: thread.tid, uid: thread.uid, gid: thread.gid, permitted: thread.permitted, effective: thread.effective }).toEqual({
+        tid: thread.tid,
+        uid: NOBODY,
+        gid: NOBODY,
+        permitted: 0n,
+        effective: 0n,
+      });
+    }
+    const { files, stats } = await restartAndDeleteFiles(started, scratch, 3);
+    expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
+    expect(stats).toMatchObject({ events: 3, lost: 0 });
+    expect(started.stderr()).toContain('now running as uid 65534 with no capabilities');
+  });
+
+  it('keeps the perf events it opened while loading, one per program, detached while stopped', async ({ tracingHelper }) => {
+    const started = await tracingHelper({ attachMode: 'tracepoint', env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } });
+    await started.connection.sendRequest(StopRequest, {});
+    expect(attachedLinksOf(started.pid)).toBe(0);
+    expect(perfEventsHeldBy(started.pid)).toBe(TRACEPOINT_PROGRAMS.length);
+  });
+
+  it('as root without sudo, keeps no capability either, and starts again', async ({ scratch, tracingHelper }) => {
+    const started = await tracingHelper({ attachMode: 'tracepoint' });
+    for (const thread of threadStatuses(started.pid)) expect({ tid: thread.tid, effective: thread.effective }).toEqual({ tid: thread.tid, effective: 0n });
+    const { files, stats } = await restartAndDeleteFiles(started, scratch, 2);
+    expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
+    expect(stats).toMatchObject({ events: 2, lost: 0 });
+  });
+});
+
 describe('where tracefs is not mounted', () => {
   /**
    * The trace command in a mount namespace of its own, where /sys/kernel/tracing
-   * is unmounted first; once it has ended, the shell says on stderr whether
+   * is unmounted first if the machine has it mounted (not every machine does
+   * at boot); once it has ended, the shell says on stderr whether
    * tracefs was left mounted there.
    */
   function traceWithoutTracefs(prefix: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const command = `umount /sys/kernel/tracing && { "$@"; status=$?; if mountpoint -q /sys/kernel/tracing; then echo 'tracefs left mounted' >&2; fi; exit $status; }`;
+    const command = `{ ! mountpoint -q /sys/kernel/tracing || umount /sys/kernel/tracing; } && { "$@"; status=$?; if mountpoint -q /sys/kernel/tracing; then echo 'tracefs left mounted' >&2; fi; exit $status; }`;
     const args = [
       '-m', '--propagation', 'private', 'sh', '-c', command, 'sh',
       ...prefix, process.execPath, HELPER_SCRIPT, 'trace', '--jsonl', '--mode', 'tracepoint-without-32-bit',

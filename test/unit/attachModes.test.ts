@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { kernelRuns32BitPrograms, programsFor, UNSEEN_32_BIT, UNSEEN_IO_URING, unseenBy, type KernelFacts } from '../../helper/attachModes';
+import { kernelRuns32BitPrograms, oneLineReason, otherSet, programsFor, UNSEEN_32_BIT, UNSEEN_IO_URING, unseenBy, type KernelFacts } from '../../helper/attachModes';
 
 const WITH_IA32 = 'CONFIG_X86_64=y\nCONFIG_IA32_EMULATION=y\n# CONFIG_IA32_EMULATION_DEFAULT_DISABLED is not set\n';
 const WITHOUT_IA32 = 'CONFIG_X86_64=y\n# CONFIG_IA32_EMULATION is not set\n';
@@ -59,5 +59,45 @@ describe('unseenBy', () => {
 
   it('names io_uring where its tracepoints are missing', () => {
     expect(unseenBy('raw', false, x64(WITH_IA32))).toEqual([UNSEEN_IO_URING]);
+  });
+});
+
+/** The addon's words for a verifier's refusal (native/src/libbpf_errors.cc), as seen on Linux 6.18. */
+const VERIFIER_REFUSAL =
+  "the kernel's verifier rejected the BPF program (Permission denied (EACCES)); its last words:\n" +
+  "Func#8 ('memo_matches') is safe for any args that match its prototype\n" +
+  'combined stack size of 4 calls is 592. Too large\n' +
+  'processed 806361 insns (limit 1000000) max_states_per_insn 39 total_states 30328 peak_states 57855 mark_read 0\n';
+
+describe('where the set complete chose does not load', () => {
+  it('takes the other set', () => {
+    expect(otherSet('raw')).toBe('tracepoint');
+    expect(otherSet('tracepoint')).toBe('raw');
+  });
+
+  it('says that 32-bit programs go unseen because the raw programs did not load, and the verifier\'s reason in one line', () => {
+    expect(unseenBy('tracepoint', true, x64(WITH_IA32), '', { programs: 'raw', reason: VERIFIER_REFUSAL })).toEqual([
+      'deletions by 32-bit programs: the raw programs did not load on this kernel (the verifier: combined stack size of 4 calls is 592. Too large)',
+    ]);
+  });
+
+  it('says nothing more where the raw programs it took instead see everything', () => {
+    expect(unseenBy('raw', true, x64(WITH_IA32), '', { programs: 'tracepoint', reason: 'this kernel has no tracepoint syscalls/sys_enter_unlink' })).toEqual([]);
+  });
+
+  it('says nothing of 32-bit programs where the kernel runs none', () => {
+    expect(unseenBy('tracepoint', true, x64(WITHOUT_IA32), '', { programs: 'raw', reason: VERIFIER_REFUSAL })).toEqual([]);
+  });
+});
+
+describe('oneLineReason', () => {
+  it('is the verifier\'s last word on why, without its statistics', () => {
+    expect(oneLineReason(VERIFIER_REFUSAL)).toBe('the verifier: combined stack size of 4 calls is 592. Too large');
+  });
+
+  it('is the first line of any other error', () => {
+    expect(oneLineReason('this kernel has no tracepoint syscalls/sys_enter_unlink (it needs CONFIG_FTRACE_SYSCALLS=y): or use the raw attach mode\n')).toBe(
+      'this kernel has no tracepoint syscalls/sys_enter_unlink (it needs CONFIG_FTRACE_SYSCALLS=y): or use the raw attach mode',
+    );
   });
 });

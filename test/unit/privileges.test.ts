@@ -6,6 +6,7 @@ import {
   CAP_PERFMON,
   capabilitiesNeededAfterAttach,
   capabilitiesToAttachAgain,
+  keepsTracepointEvents,
   missingTracingPrivileges,
   parseStatus,
   privilegesLeftOver,
@@ -143,11 +144,31 @@ describe('userWhoAsked', () => {
 
 describe('capabilitiesToAttachAgain', () => {
   it('is nothing in raw mode: a loaded raw_tp program attaches again through its fd', () => {
-    expect(capabilitiesToAttachAgain('raw')).toEqual([]);
+    expect(capabilitiesToAttachAgain({ mode: 'raw', tracepointEventsKept: false })).toEqual([]);
   });
 
-  it('is CAP_PERFMON in tracepoint mode, which opens perf events at each attach', () => {
-    expect(capabilitiesToAttachAgain('tracepoint')).toEqual([CAP_PERFMON]);
+  it('is CAP_PERFMON in tracepoint mode where it opens perf events at each attach', () => {
+    expect(capabilitiesToAttachAgain({ mode: 'tracepoint', tracepointEventsKept: false })).toEqual([CAP_PERFMON]);
+  });
+
+  it('is nothing in tracepoint mode where the perf events were opened at the load and are kept', () => {
+    expect(capabilitiesToAttachAgain({ mode: 'tracepoint', tracepointEventsKept: true })).toEqual([]);
+  });
+});
+
+describe('keepsTracepointEvents', () => {
+  it('reopens them at each attach where kernel.perf_event_paranoid is below 3, as upstream kernels default to', () => {
+    for (const level of ['-1\n', '0\n', '1\n', '2\n']) expect(keepsTracepointEvents(level)).toBe(false);
+  });
+
+  it('keeps them where it is 3 or more: Debian and Ubuntu then ask for CAP_SYS_ADMIN to open one', () => {
+    expect(keepsTracepointEvents('3\n')).toBe(true);
+    expect(keepsTracepointEvents('4')).toBe(true);
+  });
+
+  it('keeps them where it cannot be read: that works whatever the rule', () => {
+    expect(keepsTracepointEvents(undefined)).toBe(true);
+    expect(keepsTracepointEvents('')).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@
 //
 // Programs run asynchronously: while one deletes, the test process must keep
 // reading the trace's output, or the trace would block on a full pipe.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -69,4 +69,20 @@ export function buildFixture(name: string, build: FixtureBuild = {}): string {
   execFileSync('gcc', [...flags, '-o', partial, path.join(FIXTURE_SOURCES, `${name}.c`), ...libs], { stdio: 'pipe' });
   fs.renameSync(partial, output);
   return output;
+}
+
+/**
+ * Whether this machine's kernel runs 32-bit x86 code at all. A kernel built
+ * with CONFIG_IA32_EMULATION may still refuse it: switched off at boot
+ * (ia32_emulation=0), or under a hypervisor that offers no 32-bit mode, as
+ * some cloud machines of this project's kind do (execve of a 32-bit program
+ * fails with ENOEXEC, int $0x80 kills the process). There the tests of
+ * 32-bit deletions cannot run; the kernel matrix (test/kernels/) runs them on
+ * Debian's kernels, which do run 32-bit code.
+ */
+export function kernelRuns32BitCode(): boolean {
+  const deleter32 = buildFixture('deleter', { bits32: true });
+  // A name that cannot exist: the program runs, fails to delete it, exits 1.
+  const probe = spawnSync(deleter32, ['unlink', '/proc/self/no-such-entry'], { stdio: 'ignore' });
+  return probe.error === undefined && probe.status === 1;
 }
