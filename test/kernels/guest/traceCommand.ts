@@ -49,7 +49,14 @@ export function startTrace(mode: ModeChoice, scope: string): Promise<Started> {
       notReady(code);
     });
     readline.createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
-      const message = JSON.parse(line) as { type: string };
+      let message: { type: string };
+      try {
+        message = JSON.parse(line) as { type: string };
+      } catch {
+        // --jsonl promises JSON lines only: what is not is kept where the test's failure shows it.
+        stderr += `\n(not JSON on stdout: ${line})`;
+        return;
+      }
       if (message.type === 'deletion') events.push(message as unknown as DeletionEvent);
       else if (message.type === 'stats') stats = message as unknown as TraceStats;
       else if (message.type === 'ready') {
