@@ -34,7 +34,11 @@ export class GuestResults {
   private missing(what: string, mode?: ModeChoice): Error {
     const start = mode && this.find('start', mode);
     if (start && !start.ready) return new Error(`${what}: the helper did not start in ${mode} mode (exit ${start.exitCode}): ${start.stderr.trim()}`);
-    const how = this.run.timedOut ? 'the guest timed out' : 'the guest ended';
+    const how = this.run.timedOut
+      ? 'the guest timed out'
+      : this.find('done')
+        ? 'the guest suite finished'
+        : 'the guest ended before its suite finished (the suite crashed, or the kernel panicked)';
     return new Error(
       `${what}: ${how} without reporting it (the whole console: ${this.run.consoleLog}). Its last lines:\n${this.run.consoleTail}`,
     );

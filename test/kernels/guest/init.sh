@@ -1,6 +1,7 @@
 #!/bin/busybox sh
 # /init of the kernel matrix's initramfs: mounts what the helper needs, runs
-# the guest suite, and powers off, whatever the suite did.
+# the guest suite, and powers off, whatever the suite did. Its paths are
+# those of ../guestLayout.ts (GUEST_SCRATCH, GUEST_SUITE).
 /bin/busybox --install -s /bin
 export PATH=/usr/bin:/bin
 mount -t proc proc /proc
