@@ -37,7 +37,7 @@ function paths(deletions: ReportedDeletion[]): string[] {
 
 /** Every deleted path reported once, at the host's full path, as succeeded. */
 function expectReportedAtHostPaths(reported: ReportedDeletion[], deleted: string[]): void {
-  expect(paths(reported)).toEqual([...deleted].sort());
+  expect(paths(reported), `reported at ${JSON.stringify(paths(reported))}`).toEqual([...deleted].sort());
   expect(reported.filter((deletion) => !deletion.complete || deletion.result !== 0)).toEqual([]);
 }
 

@@ -23,6 +23,11 @@ function outcomeCell(outcomes: [string, string][]): string {
   return [`${outcomes.length - failures.length} of ${outcomes.length} passed`, ...reasons].join('<br>');
 }
 
+/** program_report says -1 where the verifier's log had no such number (a program that did not load). */
+function known(value: number): string {
+  return value < 0 ? '–' : value.toLocaleString('en-US');
+}
+
 export function matrixTable(report: MatrixReport): string {
   const lines = [
     `Kernel matrix of ${report.generatedAt} (QEMU TCG, 2 vCPUs: load times are emulated, about 10x native).`,
@@ -34,7 +39,7 @@ export function matrixTable(report: MatrixReport): string {
     for (const program of kernel.programs) {
       lines.push(
         `| ${kernel.title} | ${kernel.release ?? '?'} | ${program.mode} | \`${program.program}\` | ${program.loaded ? 'yes' : '**no**'} | ` +
-          `${program.instructions.toLocaleString('en-US')} | ${program.stack} | ${program.loadMs.toLocaleString('en-US')} |`,
+          `${known(program.instructions)} | ${known(program.stack)} | ${program.loadMs.toLocaleString('en-US')} |`,
       );
     }
   }
