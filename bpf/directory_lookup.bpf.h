@@ -82,6 +82,13 @@ struct child_search {
 	struct dentry *found;
 };
 
+struct listed_child_search {
+	struct list_head *node; /* the next child to compare */
+	struct list_head *head; /* the directory's own d_subdirs, where the list ends */
+	__u32 name_len;
+	struct dentry *found;
+};
+
 struct mount_search {
 	struct list_head *node;  /* the next mount on the parent mount */
 	struct list_head *head;
@@ -100,6 +107,11 @@ static __always_inline __u32 mounted_flag(void)
 static __always_inline struct dentry *dentry_of_sibling(struct hlist_node *node)
 {
 	return (void *)node - bpf_core_field_offset(struct dentry, d_sib);
+}
+
+static __always_inline struct dentry *dentry_of_child_link(struct list_head *node)
+{
+	return (void *)node - bpf_core_field_offset(struct dentry___lists, d_child);
 }
 
 static __always_inline struct mount *mount_of_child_link(struct list_head *node)
@@ -128,27 +140,76 @@ static __always_inline bool same_name(struct lookup_scratch *scratch, const unsi
 	return true;
 }
 
-static long compare_child(__u32 index, struct child_search *search)
+/* Whether `child` is the live entry named scratch->name (name_len bytes). */
+static __always_inline bool is_named_child(struct dentry *child, __u32 name_len)
 {
 	__u32 zero = 0;
 	struct lookup_scratch *scratch = bpf_map_lookup_elem(&lookup_scratch, &zero);
+
+	if (!scratch || BPF_CORE_READ(child, d_name.len) != name_len)
+		return false;
+	/* A dentry being killed is unhashed; a negative one names nothing. */
+	if (!BPF_CORE_READ(child, d_hash.pprev) || !BPF_CORE_READ(child, d_inode))
+		return false;
+	return same_name(scratch, BPF_CORE_READ(child, d_name.name), name_len);
+}
+
+/* Linux 6.8 and later: the children are an hlist, d_children, through d_sib. */
+static long compare_child(__u32 index, struct child_search *search)
+{
 	struct hlist_node *node = search->node;
 
-	if (!scratch || !node)
+	if (!node)
 		return 1;
 	search->node = BPF_CORE_READ(node, next);
 
 	struct dentry *child = dentry_of_sibling(node);
 
-	if (BPF_CORE_READ(child, d_name.len) != search->name_len)
-		return 0;
-	/* A dentry being killed is unhashed; a negative one names nothing. */
-	if (!BPF_CORE_READ(child, d_hash.pprev) || !BPF_CORE_READ(child, d_inode))
-		return 0;
-	if (!same_name(scratch, BPF_CORE_READ(child, d_name.name), search->name_len))
+	if (!is_named_child(child, search->name_len))
 		return 0;
 	search->found = child;
 	return 1;
+}
+
+/* Before: a list, d_subdirs, through d_child, back to where it started. */
+static long compare_listed_child(__u32 index, struct listed_child_search *search)
+{
+	struct list_head *node = search->node;
+
+	if (!node || node == search->head)
+		return 1;
+	search->node = BPF_CORE_READ(node, next);
+
+	struct dentry *child = dentry_of_child_link(node);
+
+	if (!is_named_child(child, search->name_len))
+		return 0;
+	search->found = child;
+	return 1;
+}
+
+/* The child of `directory` named scratch->name, or NULL. */
+static __always_inline struct dentry *find_child(struct dentry *directory, __u32 name_len)
+{
+	if (bpf_core_field_exists(directory->d_children)) {
+		struct child_search search = {
+			.node = BPF_CORE_READ(directory, d_children.first),
+			.name_len = name_len,
+		};
+
+		bpf_loop(LOOKUP_MAX_CHILDREN, compare_child, &search, 0);
+		return search.found;
+	}
+
+	struct dentry___lists *listed = (void *)directory;
+	struct listed_child_search search = {
+		.node = BPF_CORE_READ(listed, d_subdirs.next),
+		.head = (void *)directory + bpf_core_field_offset(struct dentry___lists, d_subdirs),
+		.name_len = name_len,
+	};
+
+	bpf_loop(LOOKUP_MAX_CHILDREN, compare_listed_child, &search, 0);
+	return search.found;
 }
 
 static long compare_mount(__u32 index, struct mount_search *search)
@@ -360,26 +421,14 @@ __noinline int lookup_next_name(struct lookup *l)
 		return 0;
 	}
 
-	struct dentry *directory = l->at.dentry;
+	struct dentry *found_child = find_child(l->at.dentry, l->name_len);
 
-	/* Before Linux 6.8 the children were a list_head (d_subdirs), not read here. */
-	if (!bpf_core_field_exists(directory->d_children)) {
+	if (!found_child) {
 		l->outcome = LOOKUP_FAILED;
 		return 1;
 	}
 
-	struct child_search search = {
-		.node = BPF_CORE_READ(directory, d_children.first),
-		.name_len = l->name_len,
-	};
-
-	bpf_loop(LOOKUP_MAX_CHILDREN, compare_child, &search, 0);
-	if (!search.found) {
-		l->outcome = LOOKUP_FAILED;
-		return 1;
-	}
-
-	struct place next = { .dentry = search.found, .vfsmnt = l->at.vfsmnt };
+	struct place next = { .dentry = found_child, .vfsmnt = l->at.vfsmnt };
 
 	enter_mounts(&next);
 

@@ -121,6 +121,13 @@ struct dentry {
 	struct hlist_head d_children;
 };
 
+/* Before Linux 6.8 a directory's children were a list: d_subdirs, linked
+ * through each child's d_child. */
+struct dentry___lists {
+	struct list_head d_child;
+	struct list_head d_subdirs;
+};
+
 /* include/linux/dcache.h: a bit of d_flags, an enum member since Linux 6.15. */
 enum dentry_flags {
 	DCACHE_MOUNTED = 1 << 15,

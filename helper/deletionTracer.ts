@@ -20,7 +20,7 @@ import { DirectoryNames } from './directoryNames';
 import { KernelScope } from './kernelScope';
 import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type LostCounts, type RecordLayout } from './native';
 import { HostMounts } from './hostMounts';
-import { textOfBinary } from './paths';
+import { textOfBinary, UNKNOWN_START_BINARY } from './paths';
 import { tracepointEventsKeptHere } from './privileges';
 import { ProcessCache } from './processes';
 import { decodeBatch, type DeletionRecord, type TraceRecord } from './records';
@@ -319,8 +319,11 @@ export class DeletionTracer {
     const resolved = deletionPath(record, this.layout, (dev, filesystemPath) => this.hostPath(dev, filesystemPath), directory);
     // The kernel met a traced folder on the directory's way up: in scope, whatever the path's text.
     const inScope = (record.flags & flags.inScope) !== 0;
-    // Otherwise an incomplete path cannot be placed under a directory, so a scoped trace leaves it out.
-    if (this.scope !== undefined && !inScope && !resolved.complete) {
+    // Otherwise a path whose start is unknown ("…/") cannot be placed under a
+    // directory, so a scoped trace leaves it out. One whose text is known but
+    // not vouched for (joined through what may be a symbolic link) is placed
+    // by its text and reported incomplete: better shown in doubt than missing.
+    if (this.scope !== undefined && !inScope && resolved.binary.startsWith(UNKNOWN_START_BINARY)) {
       this.filtered++;
       return undefined;
     }

@@ -6,6 +6,7 @@
 // ARCHITECTURE.md, "Path resolution", says what a path is and when it is
 // known only in part.
 import { isUtf8 } from 'node:buffer';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { normalizeAbsolute, trimTrailingSlashes } from '../common/directories';
@@ -60,7 +61,11 @@ export type HostPathOf = (dev: number, filesystemPath: string) => string | undef
  * for another, they reach the process's root, and the host's path comes from
  * the directory's path inside its file system, through the host's mounts.
  */
-export function resolveDeletionPath(parts: DeletionPathParts, hostPathOf: HostPathOf): ResolvedPath {
+export function resolveDeletionPath(
+  parts: DeletionPathParts,
+  hostPathOf: HostPathOf,
+  isPhysicalDirectory: (binary: string) => boolean = isPhysicalDirectoryNow,
+): ResolvedPath {
   const argument = parts.pathArg;
   // What rm -r, find -delete and most deleters pass, on the host: one name in
   // a directory the kernel named to the host's root, which the process shares.
@@ -94,7 +99,11 @@ export function resolveDeletionPath(parts: DeletionPathParts, hostPathOf: HostPa
     } else {
       const aboveRoot = below === undefined ? '' : directoryFromNames(names.slice(below));
       const binary = processBinary === undefined ? normalizeAbsolute(`${directoryFromNames(names)}/${tail}`) : joinAbsolute(aboveRoot, processBinary);
-      resolved = { binary, complete: textIsExact };
+      // Joined text may pass through a symbolic link, which a physical path
+      // must not: it is vouched for only where the directory it names is,
+      // now, its own real path.
+      const exact = textIsExact && (!parts.lookupFailed || isPhysicalDirectory(path.posix.dirname(binary)));
+      resolved = { binary, complete: exact };
     }
   } else {
     const foreign = parts.foreign;
@@ -113,6 +122,15 @@ export function resolveDeletionPath(parts: DeletionPathParts, hostPathOf: HostPa
   }
   if (processBinary !== undefined && processBinary !== resolved.binary) resolved.processBinary = processBinary;
   return resolved;
+}
+
+/** Whether the directory at `binary` (latin1 bytes) exists and no symbolic link leads to it. */
+function isPhysicalDirectoryNow(binary: string): boolean {
+  try {
+    return fs.realpathSync.native(Buffer.from(binary, 'latin1'), { encoding: 'buffer' }).toString('latin1') === binary;
+  } catch {
+    return false;
+  }
 }
 
 /** "…/a/b/tail": a path whose start is unknown, with what is known of its end. */
@@ -168,7 +186,7 @@ export function climbsOutOfOwnName(argument: string): boolean {
 }
 
 /** "…/" as the binary string of its UTF-8 bytes. */
-const UNKNOWN_START_BINARY = Buffer.from(`${UNKNOWN_START}/`, 'utf8').toString('latin1');
+export const UNKNOWN_START_BINARY = Buffer.from(`${UNKNOWN_START}/`, 'utf8').toString('latin1');
 
 /** The binary string of a text's UTF-8 bytes. */
 export function binaryOf(text: string): string {

@@ -62,9 +62,9 @@ function deletion(pathArg: string | Buffer, overrides: Partial<DeletionPathParts
   };
 }
 
-/** The resolved paths as the user reads them. */
-function resolve(parts: DeletionPathParts, hostPathOf: HostPathOf = hostMountsNotAsked) {
-  const resolved = resolveDeletionPath(parts, hostPathOf);
+/** The resolved paths as the user reads them. `isPhysicalDirectory`: what the file system would say of a directory the text names. */
+function resolve(parts: DeletionPathParts, hostPathOf: HostPathOf = hostMountsNotAsked, isPhysicalDirectory = (_directory: string): boolean => true) {
+  const resolved = resolveDeletionPath(parts, hostPathOf, isPhysicalDirectory);
   const text = (binary: string): string => Buffer.from(binary, 'latin1').toString();
   return {
     path: text(resolved.binary),
@@ -179,6 +179,12 @@ describe('resolveDeletionPath', () => {
     it('joins only the text after a /proc link to the directory the link leads to', () => {
       const parts = failed('/proc/self/fd/3/slow/file', { lookupFrom: '/proc/self/fd/3/'.length, directoryNames: names('build', 'project') });
       expect(resolve(parts)).toEqual(expect.objectContaining({ path: '/project/build/slow/file', complete: true }));
+    });
+
+    it('marks the path incomplete where a symbolic link leads to the directory the text names', () => {
+      const throughLink = (directory: string): boolean => directory !== '/home/alice/slowlink';
+      const resolved = resolve(failed('slowlink/file', { directoryNames: names('alice', 'home') }), hostMountsNotAsked, throughLink);
+      expect(resolved).toEqual(expect.objectContaining({ path: '/home/alice/slowlink/file', complete: false }));
     });
 
     it('marks the path incomplete where a ".." follows one of the argument\'s names, which may be a symbolic link', () => {
