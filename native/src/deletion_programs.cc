@@ -100,8 +100,10 @@ DeletionPrograms::DeletionPrograms(const ProgramOptions& options)
   Open(options, true);
   int error = deletions__load(skeleton_);
   // io_uring's internals are no interface: where its programs do not load on
-  // some kernel, the syscalls are still traced, and the blind spot is named.
-  if (error != 0 && traces_io_uring_ && error != -EPERM && error != -EACCES) {
+  // some kernel (a verifier's refusal is EACCES, EINVAL or E2BIG), the
+  // syscalls are still traced, and the blind spot is named. Without the
+  // privileges to load (EPERM) a second try would fare no better.
+  if (error != 0 && traces_io_uring_ && error != -EPERM) {
     io_uring_problem_ = "its programs did not load on this kernel (" + ErrnoText(-error) + ")";
     deletions__destroy(skeleton_);
     skeleton_ = nullptr;
