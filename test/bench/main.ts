@@ -14,6 +14,7 @@ import { buildFixtures } from './fixtures';
 import { eventStore } from './eventStore';
 import { helperCost } from './helperCost';
 import { jsonRpcLatency } from './jsonRpcLatency';
+import { loading } from './loading';
 import { describeMachine, type MachineDescription } from './machine';
 import { code, table } from './markdown';
 import { mixedWorkload } from './mixedWorkload';
@@ -26,6 +27,7 @@ import { syscallOverhead } from './syscallOverhead';
 
 /** The suite in the order it runs: each benchmark's id (for BENCH_ONLY), the title of its section of the report, and what measures it. */
 const BENCHMARKS: Benchmark[] = [
+  { id: 'loading', title: 'Loading: time to ready, and what the verifier checks', run: loading },
   { id: 'syscall-overhead', title: 'Added cost per syscall (getppid loop)', run: syscallOverhead },
   { id: 'deletion-storm', title: 'Deletion storm (rm -rf)', run: deletionStorm },
   { id: 'parallel-deleters', title: 'Parallel deleters', run: parallelDeleters },
