@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { MODE_CHOICES, type ModeChoice } from '../../common/protocol';
-import { MATRIX_REPORT, matrixTable, type MatrixReport } from '../kernels/matrixReport';
+import { matrixTable, type MatrixReport } from '../kernels/matrixReport';
 import type { BenchContext } from './benchmark';
 import { startProcess, stopProcess, waitUntilReady } from './childProcesses';
 import { code, section, table } from './markdown';
@@ -44,7 +44,7 @@ export async function loading(context: BenchContext): Promise<string> {
     description:
       `Each attach mode's start is timed ${ROUNDS} times, interleaved: from starting \`node dist/helper.js trace --jsonl --mode MODE\` as root until its ready line, with the programs loaded and attached. ` +
       'Then `test/kernels/program_report.c` loads each program set of `build/bpf/deletions.bpf.o` as the helper does and reads the verifier\'s statistics: the instructions it processed for each program (its limit is 1,000,000; this project keeps each under 500,000 on every kernel of the matrix) and how long the whole set took to load.',
-    tables: [readyTable, programTable, kernelMatrixTable()],
+    tables: [readyTable, programTable, kernelMatrixTable(context.settings.repositoryRoot)],
     reading: [
       `- Ready in ${formatNumber(median(readyMs.get('complete')!))} ms in the default mode, natively: the target is 1 s.`,
       `- The largest program here takes ${formatNumber(Math.max(...programs.map((entry) => entry.instructions)))} instructions to verify: ${formatNumber((100 * Math.max(...programs.map((entry) => entry.instructions))) / 1_000_000, 1)} % of the verifier's limit.`,
@@ -75,7 +75,9 @@ function reportPrograms(context: BenchContext): ProgramLoad[] {
 }
 
 /** Per kernel of the matrix: each program, from the matrix's last run. */
-function kernelMatrixTable(): string {
-  if (!fs.existsSync(MATRIX_REPORT)) return `No kernel matrix report (${path.basename(MATRIX_REPORT)}): run \`npm run test:kernels\` before \`npm run bench\` to add each kernel's figures.`;
-  return matrixTable(JSON.parse(fs.readFileSync(MATRIX_REPORT, 'utf8')) as MatrixReport);
+function kernelMatrixTable(repositoryRoot: string): string {
+  // Where the matrix writes it (matrixReport.ts): the bench runs bundled, elsewhere.
+  const report = path.join(repositoryRoot, 'build', 'kernel-matrix.json');
+  if (!fs.existsSync(report)) return 'No kernel matrix report (build/kernel-matrix.json): run `npm run test:kernels` before `npm run bench` to add each kernel\'s figures.';
+  return matrixTable(JSON.parse(fs.readFileSync(report, 'utf8')) as MatrixReport);
 }
