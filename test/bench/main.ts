@@ -24,6 +24,7 @@ import { ringBuffer } from './ringBuffer';
 import { scaleSection } from './scale';
 import { benchSettings, type BenchSettings } from './settings';
 import { syscallOverhead } from './syscallOverhead';
+import { mountTracefsForTheSuite } from './tracefs';
 
 /** The suite in the order it runs: each benchmark's id (for BENCH_ONLY), the title of its section of the report, and what measures it. */
 const BENCHMARKS: Benchmark[] = [
@@ -75,11 +76,16 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadAtStart = os.loadavg()[0];
   const sections: Section[] = [];
-  for (const benchmark of BENCHMARKS.filter((entry) => !settings.only || settings.only.has(entry.id))) {
-    log(`${benchmark.title}…`);
-    const sectionStarted = Date.now();
-    const body = await benchmark.run(context);
-    sections.push({ benchmark, body, seconds: (Date.now() - sectionStarted) / 1000 });
+  const unmountTracefs = mountTracefsForTheSuite(log);
+  try {
+    for (const benchmark of BENCHMARKS.filter((entry) => !settings.only || settings.only.has(entry.id))) {
+      log(`${benchmark.title}…`);
+      const sectionStarted = Date.now();
+      const body = await benchmark.run(context);
+      sections.push({ benchmark, body, seconds: (Date.now() - sectionStarted) / 1000 });
+    }
+  } finally {
+    unmountTracefs();
   }
   const totalSeconds = (Date.now() - started) / 1000;
   const load = { atStart: loadAtStart, atEnd: os.loadavg()[0] };
