@@ -122,8 +122,7 @@ DeletionPrograms::DeletionPrograms(const ProgramOptions& options)
   try {
     NumberTracepoints();
   } catch (const SystemError&) {
-    deletions__destroy(skeleton_);
-    skeleton_ = nullptr;
+    ReleaseAfterLoad();
     throw;
   }
 
@@ -207,10 +206,14 @@ void DeletionPrograms::NumberTracepoints() {
   }
 }
 
-void DeletionPrograms::ThrowAfterLoad(int error_number, const std::string& step) {
+void DeletionPrograms::ReleaseAfterLoad() {
   CloseKeptPerfEvents();
   deletions__destroy(skeleton_);
   skeleton_ = nullptr;
+}
+
+void DeletionPrograms::ThrowAfterLoad(int error_number, const std::string& step) {
+  ReleaseAfterLoad();
   ThrowStepError(error_number, step);
 }
 
@@ -225,9 +228,7 @@ void DeletionPrograms::OpenKeptPerfEvents() {
     if (hook.kept_perf_event >= 0) continue;
     int error_number = errno;
     if (error_number == EACCES || error_number == EPERM) {
-      CloseKeptPerfEvents();
-      deletions__destroy(skeleton_);
-      skeleton_ = nullptr;
+      ReleaseAfterLoad();
       throw SystemError(error_number, "opening a perf event on the tracepoint " + hook.tracepoint +
                                           " needs root (CAP_SYS_ADMIN) where kernel.perf_event_paranoid is 3 or more, "
                                           "as Debian and Ubuntu set it: start the helper as root, or use the raw attach mode");

@@ -159,7 +159,9 @@ class DeletionPrograms {
   // The perf event a perf-event hook attaches through: the link takes it, and
   // closes it at detach.
   int PerfEventToAttach(const Hook& hook) const;
-  // Throws and frees the skeleton: for failures after it was loaded.
+  // For failures after the skeleton was loaded: frees it and the kept perf
+  // events (ReleaseAfterLoad), then throws.
+  void ReleaseAfterLoad();
   [[noreturn]] void ThrowAfterLoad(int error_number, const std::string& step);
 
   AttachMode attach_mode_;
