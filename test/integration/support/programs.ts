@@ -22,6 +22,8 @@ export interface RunOptions {
   cwd?: string;
   /** Whether a non-zero exit status is what the test expects. */
   mayFail?: boolean;
+  /** Killed (SIGKILL) after this long, so that one that hangs fails as one: its status is then null. */
+  timeoutMs?: number;
 }
 
 export function run(file: string, args: string[], options: RunOptions = {}): Promise<Finished> {
@@ -31,8 +33,10 @@ export function run(file: string, args: string[], options: RunOptions = {}): Pro
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('error', reject);
     child.on('close', (status) => {
+      clearTimeout(timer);
       const finished = { pid: child.pid!, status, stdout, stderr };
       if (status !== 0 && !options.mayFail) {
         reject(new Error(`${file} ${args.join(' ')} exited with ${status}: ${stderr}`));

@@ -1,37 +1,17 @@
 // Runs a guest program to its end, bounded by a timeout, so that one that
 // hangs fails its scenario instead of the whole guest.
-import { spawn } from 'node:child_process';
+import { run, type Finished, type RunOptions } from '../../integration/support/programs';
 
-export interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const GUEST_COMMAND_TIMEOUT_MS = 60_000;
 
-export interface CommandOptions {
-  cwd?: string;
-  timeoutMs?: number;
-}
+type CommandOptions = Omit<RunOptions, 'mayFail'>;
 
-export function runCommand(file: string, args: string[], options: CommandOptions = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs it to its end, whatever its exit status. */
+export function runCommand(file: string, args: string[], options: CommandOptions = {}): Promise<Finished> {
+  return run(file, args, { timeoutMs: GUEST_COMMAND_TIMEOUT_MS, ...options, mayFail: true });
 }
 
 /** Runs it and throws, with what it said, unless it exits 0. */
-export async function mustRun(file: string, args: string[], options: CommandOptions = {}): Promise<Ran> {
-  const ran = await runCommand(file, args, options);
-  if (ran.code !== 0) throw new Error(`${file} ${args.join(' ')} exited with ${ran.code}: ${ran.stderr.trim()}`);
-  return ran;
+export function mustRun(file: string, args: string[], options: CommandOptions = {}): Promise<Finished> {
+  return run(file, args, { timeoutMs: GUEST_COMMAND_TIMEOUT_MS, ...options });
 }
