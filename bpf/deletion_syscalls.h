@@ -41,7 +41,7 @@
 
 static __always_inline bool in_compat_syscall(struct task_struct *task)
 {
-	return task->thread_info.status & TS_COMPAT;
+	return TASK_READ(task, thread_info.status) & TS_COMPAT;
 }
 
 #elif defined(__TARGET_ARCH_arm64)
@@ -65,7 +65,7 @@ static __always_inline bool in_compat_syscall(struct task_struct *task)
 
 static __always_inline bool in_compat_syscall(struct task_struct *task)
 {
-	return task->thread_info.flags & (1UL << TIF_32BIT);
+	return TASK_READ(task, thread_info.flags) & (1UL << TIF_32BIT);
 }
 
 #else

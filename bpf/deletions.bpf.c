@@ -2,8 +2,8 @@
 /*
  * Every file deletion on the machine: which path, which process, what result.
  *
- * At a deletion call's entry, remember_call() keeps its arguments in task
- * storage. At its exit, report_call() builds the record while the deleting
+ * At a deletion call's entry, remember_call() keeps its arguments for the
+ * thread (kernel_compat.bpf.h says where, on each kernel). At its exit, report_call() builds the record while the deleting
  * task is still current: the path argument (the kernel has just copied it, so
  * its page is resident), the directory a relative path is relative to,
  * resolved to the root, the process context, and the result. Records go to
@@ -32,6 +32,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
+#include "kernel_compat.bpf.h"
 #include "deletions.h"
 #include "deletion_syscalls.h"
 
@@ -102,13 +103,9 @@ struct call_in_flight {
 	bool path_in_kernel;
 };
 
-/* Task storage dies with its task, so a thread that dies inside a deletion
- * leaves nothing behind, and memory is bounded by the number of threads. */
+/* Each thread's call between entry and exit (kernel_compat.bpf.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct call_in_flight);
+	PER_THREAD_MAP(struct call_in_flight);
 } calls_in_flight SEC(".maps");
 
 /* Size is set by user space before load. */
@@ -116,13 +113,42 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 } records SEC(".maps");
 
-/* Records are built here, then sent with only their used bytes. */
+/* A record being built, with the generation of the attach that saw its call
+ * begin: io_uring keeps it whole, by request, until the request completes. */
+struct record_in_progress {
+	__u32 generation;
+	__u32 reserved;
+	struct deletion_record record;
+};
+
+/* Where records are built, then sent with only their used bytes: one slot
+ * for the syscalls and one for io_uring's requests. Global functions find
+ * the record here by its slot, since 5.10's verifier lets them take numbers
+ * only. */
+enum record_slot {
+	SYSCALL_RECORD = 0,
+	IO_URING_RECORD = 1,
+	RECORD_SLOTS,
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, RECORD_SLOTS);
 	__type(key, __u32);
-	__type(value, struct deletion_record);
+	__type(value, struct record_in_progress);
 } deletion_scratch SEC(".maps");
+
+static __always_inline struct record_in_progress *record_in_slot(__u32 slot)
+{
+	return bpf_map_lookup_elem(&deletion_scratch, &slot);
+}
+
+static __always_inline struct deletion_record *record_of_slot(__u32 slot)
+{
+	struct record_in_progress *built = record_in_slot(slot);
+
+	return built ? &built->record : NULL;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -196,11 +222,12 @@ static __always_inline __u8 compat_deletion(long nr)
  * (unlinkat: dirfd, path, flags; unlink and rmdir: path); compat says they
  * come from a 32-bit task.
  */
-static __always_inline void remember_call(struct task_struct *task, __u8 syscall, bool compat,
-					  unsigned long arg1, unsigned long arg2, unsigned long arg3)
+static __always_inline void remember_call(__u8 syscall, bool compat, unsigned long arg1, unsigned long arg2,
+					  unsigned long arg3)
 {
-	struct call_in_flight *call =
-		bpf_task_storage_get(&calls_in_flight, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct call_in_flight none = {};
+	struct call_in_flight *call = thread_value(&calls_in_flight, &none);
+
 	if (!call) {
 		count_lost(LOST_IN_FLIGHT);
 		return;
@@ -233,7 +260,7 @@ int trace_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	if (!might_delete(nr))
 		return 0;
 
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	bool compat = in_compat_syscall(task);
 	__u8 syscall = compat ? compat_deletion(nr) : native_deletion(nr);
 
@@ -244,7 +271,7 @@ int trace_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	 * untyped to the verifier, so they are read through CO-RE (probe) reads. */
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 
-	remember_call(task, syscall, compat,
+	remember_call(syscall, compat,
 		      compat ? COMPAT_ARG1(regs) : PT_REGS_PARM1_CORE(regs),
 		      compat ? COMPAT_ARG2(regs) : PT_REGS_PARM2_CORE(regs),
 		      compat ? COMPAT_ARG3(regs) : PT_REGS_PARM3_CORE(regs));
@@ -252,26 +279,6 @@ int trace_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 }
 
 #include "directory_walk.bpf.h"
-
-/* The walk in progress: in a map rather than on the stack, whose 512 bytes
- * name_directory() shares with the functions it calls. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct walk);
-} walk_scratch SEC(".maps");
-
-/* The directory each task named last, to name it again by id: see
- * directory_walk.bpf.h, struct directory_memo. Task storage has one writer,
- * the task itself, and dies with it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct directory_memo);
-} directory_memos SEC(".maps");
-
 #include "directory_lookup.bpf.h"
 #include "proc_links.bpf.h"
 
@@ -281,17 +288,17 @@ static __always_inline bool directory_of(struct task_struct *task, int dirfd,
 					 struct dentry **dentry, struct vfsmount **vfsmnt)
 {
 	if (dirfd == AT_FDCWD) {
-		read_path(&task->fs->pwd, dentry, vfsmnt);
+		read_path(&TASK_READ(task, fs)->pwd, dentry, vfsmnt);
 		return *dentry && *vfsmnt;
 	}
 
-	/* The current task is a BTF pointer: its file table is plain loads
-	 * (file_of() serves any task, through helper reads). */
-	struct fdtable *fdt = task->files->fdt;
-	struct file **fds = fdt->fd;
+	/* Where the current task is a BTF pointer, its file table is plain
+	 * loads (file_of() serves any task, through helper reads). */
+	struct fdtable *fdt = TASK_READ(task, files, fdt);
+	struct file **fds = TASK_READ(fdt, fd);
 	struct file *file = NULL;
 
-	if (dirfd < 0 || (unsigned int)dirfd >= fdt->max_fds)
+	if (dirfd < 0 || (unsigned int)dirfd >= TASK_READ(fdt, max_fds))
 		return false;
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[dirfd]) || !file)
 		return false;
@@ -311,8 +318,10 @@ static __always_inline bool directory_of(struct task_struct *task, int dirfd,
  */
 #define TRAILING_SLASHES_MAX 64
 
-__noinline int own_name_start(struct deletion_record *rec, __u32 path_len)
+__noinline int own_name_start(__u32 slot, __u32 path_len)
 {
+	struct deletion_record *rec = record_of_slot(slot);
+
 	if (!rec || path_len > PATH_ARG_MAX)
 		return 0;
 
@@ -372,18 +381,18 @@ static __always_inline void report_process(struct task_struct *task, struct proc
 
 	/* A parent is the thread that forked, which may have a name of its own:
 	 * each ancestor is named by its process's main thread. */
-	struct task_struct *ancestor = task->real_parent;
+	struct task_struct *ancestor = TASK_READ(task, real_parent);
 	__u8 count = 0;
 
 	for (int i = 0; i < ANCESTORS_MAX; i++) {
-		int pid = ancestor->tgid;
+		int pid = TASK_READ(ancestor, tgid);
 
 		if (pid <= 0)
 			break; /* past init, at the idle task */
 		rec->ancestors[i].pid = pid;
-		bpf_probe_read_kernel_str(rec->ancestors[i].comm, TASK_COMM_LEN, ancestor->group_leader->comm);
+		bpf_probe_read_kernel_str(rec->ancestors[i].comm, TASK_COMM_LEN, TASK_READ(ancestor, group_leader)->comm);
 		count++;
-		ancestor = ancestor->group_leader->real_parent;
+		ancestor = TASK_READ(ancestor, group_leader, real_parent);
 	}
 	rec->ancestor_count = count;
 
@@ -401,9 +410,9 @@ static __always_inline void report_process(struct task_struct *task, struct proc
 	if (cgroup_parent)
 		bpf_probe_read_kernel_str(rec->cgroup_parent_name, CGROUP_NAME_MAX, BPF_CORE_READ(cgroup_parent, name));
 
-	struct mm_struct *mm = task->mm;
-	unsigned long arg_start = mm->arg_start;
-	unsigned long len = mm->arg_end - arg_start;
+	struct mm_struct *mm = TASK_READ(task, mm);
+	unsigned long arg_start = TASK_READ(mm, arg_start);
+	unsigned long len = TASK_READ(mm, arg_end) - arg_start;
 
 	if (len > CMDLINE_MAX) {
 		len = CMDLINE_MAX;
@@ -434,9 +443,11 @@ static __always_inline void report_process(struct task_struct *task, struct proc
  * user space finds; a failed lookup, whose text user space joins) is left to
  * user space. `complete`: whether walk_to_root() reached its end.
  */
-static __always_inline void decide_scope(struct deletion_record *rec, struct dentry *dentry, struct vfsmount *vfsmnt,
-					 const struct walk_ends *ends, bool complete)
+static __always_inline void decide_scope(struct deletion_record *rec, struct walk *walk, struct dentry *dentry,
+					 struct vfsmount *vfsmnt, bool complete)
 {
+	const struct walk_ends *ends = &walk->ends;
+
 	if (!scope_active)
 		return;
 	if (rec->flags & DELETION_LOOKUP_FAILED) {
@@ -447,7 +458,7 @@ static __always_inline void decide_scope(struct deletion_record *rec, struct den
 	if ((rec->flags & DELETION_IN_SCOPE) || ends->foreign || scope_set_holds(scope_parents, (__u64)dentry))
 		return;
 	if (!complete) {
-		enum scope_walk_end end = walk_to_scope(dentry, vfsmnt, ends->namespace_root);
+		enum scope_walk_end end = walk_to_scope(walk, dentry, vfsmnt);
 
 		if (end == SCOPE_WALK_MET)
 			rec->flags |= DELETION_IN_SCOPE;
@@ -459,26 +470,25 @@ static __always_inline void decide_scope(struct deletion_record *rec, struct den
 }
 
 /*
- * Writes the names of the directory (dentry, vfsmnt) into the record, after
- * the path argument: see walk_to_root(). A global function of its own, for
- * the reason resolve_directory() is one: the verifier then checks the walks
- * once, not once for every way the lookup before them can end. Pointers
- * travel as integers, which is what a global function may take.
+ * Writes the names of the directory resolve_directory() found (in
+ * walk_in_progress()->found) into the slot's record, after the path
+ * argument: see walk_to_root(). A global function of its own, for the reason
+ * resolve_directory() is one: the verifier then checks the walks once, not
+ * once for every way the lookup before them can end. Like every global
+ * function here it takes numbers only, which is all 5.10 lets them take.
  */
-__noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64 directory, __u64 directory_mnt,
-			      int memoize)
+__noinline int name_directory(__u32 slot, __u32 path_len, int memoize)
 {
-	if (!rec)
+	struct deletion_record *rec = record_of_slot(slot);
+	struct walk *walk = walk_in_progress();
+
+	if (!rec || !walk)
 		return 0;
 
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct dentry *dentry = (struct dentry *)directory;
-	struct vfsmount *vfsmnt = (struct vfsmount *)directory_mnt;
-	__u32 zero = 0;
-	struct walk *walk = bpf_map_lookup_elem(&walk_scratch, &zero);
+	struct task_struct *task = current_task();
+	struct dentry *dentry = walk->found.dentry;
+	struct vfsmount *vfsmnt = walk->found.vfsmnt;
 
-	if (!walk)
-		return 0;
 	walk->ends.start_mnt = vfsmnt;
 	walk->ends.foreign = (rec->flags & DELETION_FOREIGN_NAMESPACE) != 0;
 	read_walk_ends(task, &walk->ends);
@@ -488,8 +498,8 @@ __noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64
 	struct directory_memo *memo = NULL;
 
 	if (memoize && !walk->ends.foreign)
-		memo = bpf_task_storage_get(&directory_memos, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (memo && memo_matches(memo, directory, directory_mnt, &walk->ends)) {
+		memo = directory_memo_value(&directory_memos, true);
+	if (memo && memo_matches()) {
 		rec->flags |= DELETION_DIRECTORY_KNOWN | memo->scope_verdict;
 		rec->directory_id = memo->id;
 		rec->directory_names_at_root = memo->at_root;
@@ -500,7 +510,7 @@ __noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64
 
 	start_walk(walk, path_len, dentry, vfsmnt);
 
-	bool complete = walk_to_root(rec, walk, memo);
+	bool complete = walk_to_root(slot, rec, walk, memo);
 
 	if (!complete)
 		rec->flags |= DELETION_DIRECTORY_INCOMPLETE;
@@ -512,16 +522,16 @@ __noinline int name_directory(struct deletion_record *rec, __u32 path_len, __u64
 					   : BPF_CORE_READ(vfsmnt, mnt_root);
 
 		rec->filesystem_dev = BPF_CORE_READ(vfsmnt, mnt_sb, s_dev);
-		if (!walk_to_filesystem_root(rec, walk, mount_top))
+		if (!walk_to_filesystem_root(slot, rec, walk, mount_top))
 			rec->flags |= DELETION_FILESYSTEM_PATH_INCOMPLETE;
 	}
-	decide_scope(rec, dentry, vfsmnt, &walk->ends, complete);
+	decide_scope(rec, walk, dentry, vfsmnt, complete);
 
 	if (complete && memo && memo->steps <= DIRECTORY_MEMO_MAX_STEPS) {
 		/* Only the task writes its memo, so its count needs no atomics. */
 		if (++memo->named == 0)
 			memo->named = 1; /* 0 would be no id */
-		memo->id = ((__u64)task->pid << 32) | memo->named;
+		memo->id = ((__u64)directory_memo_owner(task) << 32) | memo->named;
 		memo->epoch = directory_epoch;
 		memo->root_dentry = (__u64)walk->ends.root_dentry;
 		memo->root_mnt = (__u64)walk->ends.root_mnt;
@@ -543,8 +553,8 @@ enum directory_found {
 
 /*
  * Finds the directory that held the deleted name, from the path argument in
- * rec->data: see ARCHITECTURE.md, "Path resolution". Returns an enum
- * directory_found, and the directory in *found.
+ * the slot's record: see ARCHITECTURE.md, "Path resolution". Returns an enum
+ * directory_found, and the directory in walk_in_progress()->found.
  *
  * A global function, so that the verifier checks it once, on its own, rather
  * than once for every state the caller reaches it in. Its caller, not it,
@@ -552,12 +562,16 @@ enum directory_found {
  * those of the functions each calls added up past the 512 bytes a program
  * may use on kernels without private stacks.
  */
-__noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, int dirfd, struct place *found)
+__noinline int resolve_directory(__u32 slot, __u32 path_len, int dirfd)
 {
-	if (!rec || !found)
+	struct deletion_record *rec = record_of_slot(slot);
+	struct walk *walk = walk_in_progress();
+
+	if (!rec || !walk)
 		return DIRECTORY_NOT_FOUND;
 
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
+	struct place *found = &walk->found;
 	/* The process's root, read only where an absolute argument or a lookup
 	 * needs it: not for the usual name relative to a dirfd. */
 	struct dentry *root_dentry = NULL;
@@ -567,23 +581,28 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
 	__u32 lookup_from = 0;
 	bool base_found;
 
-	rec->mount_namespace = task->nsproxy->mnt_ns->ns.inum;
+	rec->mount_namespace = TASK_READ(task, nsproxy, mnt_ns, ns.inum);
 	if (host_mount_namespace && rec->mount_namespace != host_mount_namespace)
 		rec->flags |= DELETION_FOREIGN_NAMESPACE;
 
 	if (rec->data[0] != '/') {
 		base_found = directory_of(task, dirfd, &dentry, &vfsmnt);
 	} else {
-		struct proc_link found_link = {};
-		int link = proc_link_base(rec, path_len, &found_link);
+		/* It leaves where the link leads in *found, and where the rest
+		 * of the argument starts in rec->lookup_from. */
+		found->dentry = NULL;
+		found->vfsmnt = NULL;
+		rec->lookup_from = 0;
 
-		lookup_from = found_link.after;
-		dentry = found_link.base.dentry;
-		vfsmnt = found_link.base.vfsmnt;
+		int link = proc_link_base(slot, path_len);
+
+		lookup_from = link == PROC_LINK_NONE ? 0 : rec->lookup_from;
+		dentry = found->dentry;
+		vfsmnt = found->vfsmnt;
 		if (link == PROC_LINK_UNRESOLVED)
 			rec->flags |= DELETION_PROC_LINK_UNRESOLVED;
 		if (link == PROC_LINK_NONE) {
-			read_path(&task->fs->root, &root_dentry, &root_mnt);
+			read_path(&TASK_READ(task, fs)->root, &root_dentry, &root_mnt);
 			dentry = root_dentry;
 			vfsmnt = root_mnt;
 		}
@@ -593,7 +612,7 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
 	/* Both go through the record, whose contents the verifier does not
 	 * track, so that it need not follow each possible value on its own. */
 	rec->lookup_from = lookup_from;
-	rec->name_at = own_name_start(rec, path_len);
+	rec->name_at = own_name_start(slot, path_len);
 	if (rec->name_at < rec->lookup_from)
 		rec->name_at = rec->lookup_from;
 	lookup_from = rec->lookup_from;
@@ -609,7 +628,7 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
 		return DIRECTORY_FOUND;
 
 	if (!root_dentry)
-		read_path(&task->fs->root, &root_dentry, &root_mnt);
+		read_path(&TASK_READ(task, fs)->root, &root_dentry, &root_mnt);
 	if (lookup_directory(rec, lookup_from, name_at, &dentry, &vfsmnt, root_dentry, root_mnt)) {
 		found->dentry = dentry;
 		found->vfsmnt = vfsmnt;
@@ -626,7 +645,7 @@ __noinline int resolve_directory(struct deletion_record *rec, __u32 path_len, in
  * `result`: the part of a deletion's report that the syscalls and io_uring
  * share.
  */
-static __always_inline void build_deletion(struct deletion_record *rec, struct task_struct *task,
+static __always_inline void build_deletion(__u32 slot, struct deletion_record *rec, struct task_struct *task,
 					   struct call_in_flight *call, long result, struct process_key *key,
 					   bool memoize)
 {
@@ -639,10 +658,10 @@ static __always_inline void build_deletion(struct deletion_record *rec, struct t
 	rec->start_ns = call->start_ns;
 	rec->cgroup_id = bpf_get_current_cgroup_id();
 	rec->process = *key;
-	rec->tid = task->pid;
-	rec->ppid = task->real_parent->tgid;
+	rec->tid = TASK_READ(task, pid);
+	rec->ppid = TASK_READ(task, real_parent, tgid);
 	rec->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_probe_read_kernel_str(rec->comm, sizeof(rec->comm), task->group_leader->comm);
+	bpf_probe_read_kernel_str(rec->comm, sizeof(rec->comm), TASK_READ(task, group_leader)->comm);
 	bpf_get_current_comm(rec->thread_name, sizeof(rec->thread_name));
 	rec->mount_namespace = 0;
 	rec->filesystem_dev = 0;
@@ -666,12 +685,10 @@ static __always_inline void build_deletion(struct deletion_record *rec, struct t
 		if (n == PATH_ARG_MAX && result == -ENAMETOOLONG)
 			rec->flags |= DELETION_PATH_TRUNCATED;
 
-		struct place directory = {};
-		int found = resolve_directory(rec, path_len, call->dirfd, &directory);
+		int found = resolve_directory(slot, path_len, call->dirfd);
 
 		if (found != DIRECTORY_NOT_FOUND)
-			name_directory(rec, path_len, (__u64)directory.dentry, (__u64)directory.vfsmnt,
-				       memoize && found == DIRECTORY_FOUND);
+			name_directory(slot, path_len, memoize && found == DIRECTORY_FOUND);
 	}
 	rec->path_len = path_len;
 }
@@ -699,11 +716,11 @@ static __always_inline bool send_deletion(struct deletion_record *rec)
 
 static __always_inline struct process_key process_key_of(struct task_struct *task)
 {
-	struct task_struct *leader = task->group_leader;
+	struct task_struct *leader = TASK_READ(task, group_leader);
 	struct process_key key = {
-		.tgid = task->tgid,
-		.exec_id = (__u32)leader->self_exec_id,
-		.start_time = leader->start_boottime,
+		.tgid = TASK_READ(task, tgid),
+		.exec_id = (__u32)TASK_READ(leader, self_exec_id),
+		.start_time = TASK_READ(leader, start_boottime),
 	};
 	return key;
 }
@@ -712,35 +729,44 @@ static __always_inline struct process_key process_key_of(struct task_struct *tas
  * now that it returned `result`. */
 static __always_inline void report_call(long result)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct call_in_flight *call = bpf_task_storage_get(&calls_in_flight, task, 0, 0);
+	struct task_struct *task = current_task();
+	struct call_in_flight *stored = thread_value(&calls_in_flight, NULL);
 
-	if (!call || call->generation != generation)
+	if (!stored)
 		return;
-	call->generation = 0;
+	if (stored->generation != generation) {
+		forget_thread_value(&calls_in_flight); /* an earlier attach's */
+		return;
+	}
+
+	/* A copy: where the thread's value is freed now, its memory may serve
+	 * another thread's call at once. */
+	struct call_in_flight call = *stored;
+
+	stored->generation = 0;
+	forget_thread_value(&calls_in_flight);
 	__sync_fetch_and_add(&deletions_in_flight, -1);
 
-	if (scope_learning && task->tgid == helper_tgid) {
-		learn_scope_directory(task, call);
+	if (scope_learning && TASK_READ(task, tgid) == helper_tgid) {
+		learn_scope_directory(task, &call);
 		return;
 	}
 
 	if (result < 0 && !report_failed)
 		return;
 
-	__u32 zero = 0;
-	struct deletion_record *rec = bpf_map_lookup_elem(&deletion_scratch, &zero);
+	struct deletion_record *rec = record_of_slot(SYSCALL_RECORD);
 	struct process_key key = process_key_of(task);
 
 	if (!rec)
 		return;
-	build_deletion(rec, task, call, result, &key, true);
+	build_deletion(SYSCALL_RECORD, rec, task, &call, result, &key, true);
 	/* Ahead of the deletion in the ring buffer; not for one out of scope. */
 	if (!(rec->flags & DELETION_OUT_OF_SCOPE))
 		report_process(task, &key);
 	if (!send_deletion(rec) && (rec->flags & DELETION_DIRECTORY_NAMED)) {
 		/* The names never reached user space: no later record may name them by id. */
-		struct directory_memo *memo = bpf_task_storage_get(&directory_memos, task, 0, 0);
+		struct directory_memo *memo = directory_memo_value(&directory_memos, false);
 
 		if (memo)
 			memo->id = 0;
@@ -764,7 +790,7 @@ int trace_sys_exit(struct bpf_raw_tracepoint_args *ctx)
  */
 static __always_inline void remember_native_call(__u8 syscall, struct syscall_enter_event *ctx)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 
 	/* The kernel keeps 32-bit calls away from these tracepoints, because it
 	 * would look their numbers up in the native table (the 32-bit swapon is
@@ -772,7 +798,7 @@ static __always_inline void remember_native_call(__u8 syscall, struct syscall_en
 	 * that rule still reports no other call as a deletion. */
 	if (in_compat_syscall(task))
 		return;
-	remember_call(task, syscall, false, ctx->args[0], ctx->args[1], ctx->args[2]);
+	remember_call(syscall, false, ctx->args[0], ctx->args[1], ctx->args[2]);
 }
 
 #define SYSCALL_TRACEPOINT_PROGRAMS(nr, syscall, name)          \

@@ -120,7 +120,7 @@ enum process_flags {
 enum lost_counter {
 	LOST_DELETIONS = 0,  /* a deletion record found the ring buffer full */
 	LOST_PROCESSES = 1,  /* a process record found the ring buffer full */
-	/* no task storage to remember a call between enter and exit, or no room
+	/* no room to remember a call between enter and exit, nor
 	 * to remember an io_uring request between submission and completion */
 	LOST_IN_FLIGHT = 2,
 	/* Not lost: deletions the kernel found out of scope and did not send. */

@@ -38,30 +38,10 @@
 #define LOOKUP_TEXT_MAX (2 * PATH_ARG_MAX)
 #define LOOKUP_TEXT_MASK (LOOKUP_TEXT_MAX - 1)
 
-struct lookup_scratch {
-	char text[2][LOOKUP_TEXT_MAX + FILE_NAME_MAX + 1];
-	/* The name looked for and a candidate's name, as 8-byte words. */
-	__u64 name[(FILE_NAME_MAX + 1) / 8];
-	__u64 candidate[(FILE_NAME_MAX + 1) / 8];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct lookup_scratch);
-} lookup_scratch SEC(".maps");
-
 enum lookup_outcome {
 	LOOKUP_GOING = 0,
 	LOOKUP_FOUND = 1,
 	LOOKUP_FAILED = 2,
-};
-
-/* A directory and the mount it is reached through. */
-struct place {
-	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
 };
 
 struct lookup {
@@ -76,17 +56,13 @@ struct lookup {
 	__u32 outcome;  /* enum lookup_outcome */
 };
 
+/* The children of a directory, compared with scratch->name one by one. */
 struct child_search {
-	struct hlist_node *node; /* the next child to compare */
-	__u32 name_len;
+	void *node;      /* the next child's link: an hlist_node (6.8 and later) or a list_head */
+	void *head;      /* a list_head's end: the directory's own d_subdirs */
+	struct dentry *directory;
 	struct dentry *found;
-};
-
-struct listed_child_search {
-	struct list_head *node; /* the next child to compare */
-	struct list_head *head; /* the directory's own d_subdirs, where the list ends */
 	__u32 name_len;
-	struct dentry *found;
 };
 
 struct mount_search {
@@ -95,6 +71,55 @@ struct mount_search {
 	struct dentry *mountpoint;
 	struct mount *found;
 };
+
+struct text_scan {
+	__u32 text; /* which scratch text */
+	__u32 pos;  /* moves while the byte there is (skip_slashes) or is not (find end) a '/' */
+	__u32 len;
+	bool skip_slashes;
+};
+
+/*
+ * A lookup in progress, in a per-CPU map: its steps and searches are global
+ * functions, which take numbers only on 5.10, so they find it here.
+ */
+struct lookup_scratch {
+	char text[2][LOOKUP_TEXT_MAX + FILE_NAME_MAX + 1];
+	/* The name looked for and a candidate's name, as 8-byte words. */
+	__u64 name[(FILE_NAME_MAX + 1) / 8];
+	__u64 candidate[(FILE_NAME_MAX + 1) / 8];
+	struct lookup lookup;
+	struct place next;    /* the child found, before enter_mounts() */
+	struct child_search children;
+	struct mount_search mounts;
+	struct text_scan scan;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lookup_scratch);
+} lookup_scratch SEC(".maps");
+
+static __always_inline struct lookup_scratch *lookup_in_progress(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&lookup_scratch, &zero);
+}
+
+/*
+ * Children compared, mounts searched, or bytes scanned by one call of the
+ * global functions below, each called from a plain loop: every kernel's
+ * verifier follows such a loop in a few instructions a turn, so a search
+ * runs to thousands of turns without bpf_loop(), which came in 5.17.
+ */
+#define LOOKUP_STRIDE 64
+#define SCAN_STRIDE 256
+_Static_assert(LOOKUP_MAX_CHILDREN % LOOKUP_STRIDE == 0 && LOOKUP_MAX_CHILD_MOUNTS % LOOKUP_STRIDE == 0,
+	       "whole strides");
+_Static_assert(LOOKUP_TEXT_MAX % SCAN_STRIDE == 0 && SCAN_STRIDE == FILE_NAME_MAX + 1, "whole strides");
 
 static __always_inline __u32 mounted_flag(void)
 {
@@ -119,34 +144,45 @@ static __always_inline struct mount *mount_of_child_link(struct list_head *node)
 	return (void *)node - bpf_core_field_offset(struct mount, mnt_child);
 }
 
+/*
+ * Whether scratch->candidate, `len` bytes, is scratch->name. A global
+ * function: inlined, its loop was followed again for each child that a
+ * stride of compare_children() compares.
+ */
+__noinline int candidate_is_name(__u32 len)
+{
+	struct lookup_scratch *scratch = lookup_in_progress();
+
+	if (!scratch)
+		return 0;
+	for (__u32 word = 0; word < (FILE_NAME_MAX + 1) / 8; word++) {
+		__u32 start = word * 8;
+
+		if (start >= len)
+			return 1;
+		__u64 difference = scratch->name[word] ^ scratch->candidate[word];
+		/* Bytes past the name's end hold anything: little-endian, they are the high ones. */
+		if (len - start < 8)
+			difference &= (1ULL << ((len - start) * 8)) - 1;
+		if (difference)
+			return 0;
+	}
+	return 1;
+}
+
 /* Whether a candidate's name, len bytes at `name`, is scratch->name. */
 static __always_inline bool same_name(struct lookup_scratch *scratch, const unsigned char *name, __u32 len)
 {
 	len &= FILE_NAME_MAX;
 	if (len == 0 || bpf_probe_read_kernel(scratch->candidate, len, name))
 		return false;
-	for (__u32 word = 0; word < (FILE_NAME_MAX + 1) / 8; word++) {
-		__u32 start = word * 8;
-
-		if (start >= len)
-			return true;
-		__u64 difference = scratch->name[word] ^ scratch->candidate[word];
-		/* Bytes past the name's end hold anything: little-endian, they are the high ones. */
-		if (len - start < 8)
-			difference &= (1ULL << ((len - start) * 8)) - 1;
-		if (difference)
-			return false;
-	}
-	return true;
+	return candidate_is_name(len);
 }
 
 /* Whether `child` is the live entry named scratch->name (name_len bytes). */
-static __always_inline bool is_named_child(struct dentry *child, __u32 name_len)
+static __always_inline bool is_named_child(struct lookup_scratch *scratch, struct dentry *child, __u32 name_len)
 {
-	__u32 zero = 0;
-	struct lookup_scratch *scratch = bpf_map_lookup_elem(&lookup_scratch, &zero);
-
-	if (!scratch || BPF_CORE_READ(child, d_name.len) != name_len)
+	if (BPF_CORE_READ(child, d_name.len) != name_len)
 		return false;
 	/* A dentry being killed is unhashed; a negative one names nothing. */
 	if (!BPF_CORE_READ(child, d_hash.pprev) || !BPF_CORE_READ(child, d_inode))
@@ -154,79 +190,129 @@ static __always_inline bool is_named_child(struct dentry *child, __u32 name_len)
 	return same_name(scratch, BPF_CORE_READ(child, d_name.name), name_len);
 }
 
-/* Linux 6.8 and later: the children are an hlist, d_children, through d_sib. */
-static long compare_child(__u32 index, struct child_search *search)
+/* Linux 6.8 and later: the children are an hlist, d_children, through d_sib.
+ * Returns whether the search has ended. */
+static __always_inline bool compare_child(struct lookup_scratch *scratch)
 {
+	struct child_search *search = &scratch->children;
 	struct hlist_node *node = search->node;
 
 	if (!node)
-		return 1;
+		return true;
 	search->node = BPF_CORE_READ(node, next);
 
 	struct dentry *child = dentry_of_sibling(node);
 
-	if (!is_named_child(child, search->name_len))
-		return 0;
+	if (!is_named_child(scratch, child, search->name_len))
+		return false;
 	search->found = child;
-	return 1;
+	return true;
 }
 
 /* Before: a list, d_subdirs, through d_child, back to where it started. */
-static long compare_listed_child(__u32 index, struct listed_child_search *search)
+static __always_inline bool compare_listed_child(struct lookup_scratch *scratch)
 {
+	struct child_search *search = &scratch->children;
 	struct list_head *node = search->node;
 
 	if (!node || node == search->head)
-		return 1;
+		return true;
 	search->node = BPF_CORE_READ(node, next);
 
 	struct dentry *child = dentry_of_child_link(node);
 
-	if (!is_named_child(child, search->name_len))
-		return 0;
+	if (!is_named_child(scratch, child, search->name_len))
+		return false;
 	search->found = child;
-	return 1;
+	return true;
+}
+
+/* LOOKUP_STRIDE children of the search in scratch->children; returns
+ * whether it has ended. */
+__noinline int compare_children(void)
+{
+	struct lookup_scratch *scratch = lookup_in_progress();
+
+	if (!scratch)
+		return 1;
+
+	struct dentry *directory = scratch->children.directory;
+
+	if (bpf_core_field_exists(directory->d_children)) {
+		for (int i = 0; i < LOOKUP_STRIDE; i++) {
+			if (compare_child(scratch))
+				return 1;
+		}
+		return 0;
+	}
+	for (int i = 0; i < LOOKUP_STRIDE; i++) {
+		if (compare_listed_child(scratch))
+			return 1;
+	}
+	return 0;
 }
 
 /* The child of `directory` named scratch->name, or NULL. */
-static __always_inline struct dentry *find_child(struct dentry *directory, __u32 name_len)
+static __always_inline struct dentry *find_child(struct lookup_scratch *scratch, struct dentry *directory,
+						 __u32 name_len)
 {
+	struct child_search *search = &scratch->children;
+
+	search->directory = directory;
+	search->found = NULL;
+	search->name_len = name_len;
 	if (bpf_core_field_exists(directory->d_children)) {
-		struct child_search search = {
-			.node = BPF_CORE_READ(directory, d_children.first),
-			.name_len = name_len,
-		};
+		search->node = BPF_CORE_READ(directory, d_children.first);
+		search->head = NULL;
+	} else {
+		struct dentry___lists *listed = (void *)directory;
 
-		bpf_loop(LOOKUP_MAX_CHILDREN, compare_child, &search, 0);
-		return search.found;
+		search->node = BPF_CORE_READ(listed, d_subdirs.next);
+		search->head = (void *)directory + bpf_core_field_offset(struct dentry___lists, d_subdirs);
 	}
-
-	struct dentry___lists *listed = (void *)directory;
-	struct listed_child_search search = {
-		.node = BPF_CORE_READ(listed, d_subdirs.next),
-		.head = (void *)directory + bpf_core_field_offset(struct dentry___lists, d_subdirs),
-		.name_len = name_len,
-	};
-
-	bpf_loop(LOOKUP_MAX_CHILDREN, compare_listed_child, &search, 0);
-	return search.found;
+	for (int i = 0; i < LOOKUP_MAX_CHILDREN / LOOKUP_STRIDE; i++) {
+		if (compare_children())
+			break;
+	}
+	return search->found;
 }
 
-static long compare_mount(__u32 index, struct mount_search *search)
+/* Returns whether the search in scratch->mounts has ended. */
+static __always_inline bool compare_mount(struct mount_search *search)
 {
 	struct list_head *node = search->node;
 
 	if (!node || node == search->head)
-		return 1;
+		return true;
 	search->node = BPF_CORE_READ(node, next);
 
 	struct mount *child = mount_of_child_link(node);
 
 	if (BPF_CORE_READ(child, mnt_mountpoint) != search->mountpoint)
-		return 0;
+		return false;
 	search->found = child;
-	return 1;
+	return true;
 }
+
+/* LOOKUP_STRIDE mounts of the search in scratch->mounts; returns whether it has ended. */
+__noinline int compare_mounts(void)
+{
+	struct lookup_scratch *scratch = lookup_in_progress();
+
+	if (!scratch)
+		return 1;
+	for (int i = 0; i < LOOKUP_STRIDE; i++) {
+		if (compare_mount(&scratch->mounts))
+			return 1;
+	}
+	return 0;
+}
+
+/* Which place of the lookup in progress enter_mounts() enters. */
+enum lookup_place {
+	LOOKUP_AT = 0,   /* scratch->lookup.at */
+	LOOKUP_NEXT = 1, /* scratch->next */
+};
 
 /*
  * Into whatever is mounted on the directory reached, as path lookup's
@@ -234,10 +320,15 @@ static long compare_mount(__u32 index, struct mount_search *search)
  * A global function: the verifier checks its loop once, not at each of the
  * lookup's steps that enter mounts.
  */
-__noinline int enter_mounts(struct place *at)
+__noinline int enter_mounts(int which)
 {
-	if (!at)
+	struct lookup_scratch *scratch = lookup_in_progress();
+
+	if (!scratch)
 		return 0;
+
+	struct place *at = which == LOOKUP_NEXT ? &scratch->next : &scratch->lookup.at;
+
 	for (int i = 0; i < LOOKUP_MAX_STACKED_MOUNTS; i++) {
 		struct dentry *dentry = at->dentry;
 
@@ -245,17 +336,20 @@ __noinline int enter_mounts(struct place *at)
 			return 0;
 
 		struct mount *mnt = real_mount(at->vfsmnt);
-		struct mount_search search = {
+
+		scratch->mounts = (struct mount_search){
 			.node = BPF_CORE_READ(mnt, mnt_mounts.next),
 			.head = (void *)mnt + bpf_core_field_offset(struct mount, mnt_mounts),
 			.mountpoint = dentry,
 		};
-
-		bpf_loop(LOOKUP_MAX_CHILD_MOUNTS, compare_mount, &search, 0);
-		if (!search.found)
+		for (int j = 0; j < LOOKUP_MAX_CHILD_MOUNTS / LOOKUP_STRIDE; j++) {
+			if (compare_mounts())
+				break;
+		}
+		if (!scratch->mounts.found)
 			return 0; /* mounted in some other namespace only */
 
-		struct vfsmount *vfsmnt = vfs_mount(search.found);
+		struct vfsmount *vfsmnt = vfs_mount(scratch->mounts.found);
 
 		at->vfsmnt = vfsmnt;
 		at->dentry = BPF_CORE_READ(vfsmnt, mnt_root);
@@ -288,7 +382,7 @@ static __always_inline void go_up(struct lookup *l)
 	struct dentry *dentry = l->at.dentry;
 
 	l->at.dentry = BPF_CORE_READ(dentry, d_parent);
-	enter_mounts(&l->at);
+	enter_mounts(LOOKUP_AT);
 }
 
 /*
@@ -330,60 +424,71 @@ static __always_inline bool follow_link(struct lookup *l, struct lookup_scratch 
 	return true;
 }
 
-struct text_scan {
-	const char *text;
-	__u32 pos;  /* moves while the byte there is (skip_slashes) or is not (find end) a '/' */
-	__u32 len;
-	bool skip_slashes;
-};
-
-static long scan_byte(__u32 index, struct text_scan *scan)
+static __always_inline bool scan_byte(struct lookup_scratch *scratch, struct text_scan *scan)
 {
 	if (scan->pos >= scan->len)
-		return 1;
-	bool slash = scan->text[scan->pos & LOOKUP_TEXT_MASK] == '/';
+		return true;
+	bool slash = scratch->text[scan->text & 1][scan->pos & LOOKUP_TEXT_MASK] == '/';
 
 	if (slash != scan->skip_slashes)
-		return 1;
+		return true;
 	scan->pos++;
+	return false;
+}
+
+/* SCAN_STRIDE bytes of the scan in scratch->scan; returns whether it has ended. */
+__noinline int scan_text(void)
+{
+	struct lookup_scratch *scratch = lookup_in_progress();
+
+	if (!scratch)
+		return 1;
+	for (int i = 0; i < SCAN_STRIDE; i++) {
+		if (scan_byte(scratch, &scratch->scan))
+			return 1;
+	}
 	return 0;
 }
 
 /* Copies the next name of the text into scratch->name; false where none is left. */
 static __always_inline bool next_name(struct lookup *l, struct lookup_scratch *scratch)
 {
-	struct text_scan scan = {
-		.text = scratch->text[l->text & 1],
-		.pos = l->pos,
-		.len = l->len,
-		.skip_slashes = true,
-	};
+	struct text_scan *scan = &scratch->scan;
 
-	bpf_loop(LOOKUP_TEXT_MAX, scan_byte, &scan, 0);
-	if (scan.pos >= l->len) {
-		l->pos = scan.pos;
+	scan->text = l->text;
+	scan->pos = l->pos;
+	scan->len = l->len;
+	scan->skip_slashes = true;
+	for (int i = 0; i < LOOKUP_TEXT_MAX / SCAN_STRIDE; i++) {
+		if (scan_text())
+			break;
+	}
+	if (scan->pos >= l->len) {
+		l->pos = scan->pos;
 		return false;
 	}
 
-	__u32 start = scan.pos;
+	__u32 start = scan->pos;
 
-	scan.skip_slashes = false;
-	bpf_loop(FILE_NAME_MAX + 1, scan_byte, &scan, 0);
+	scan->skip_slashes = false;
+	scan_text(); /* a name: FILE_NAME_MAX + 1 bytes at most, one stride */
 
-	__u32 len = scan.pos - start;
+	__u32 end = scan->pos;
+	__u32 len = end - start;
 	__u32 copied = len;
+	const char *text = scratch->text[l->text & 1];
 
 	/* Keeps the compiler from folding the mask into the test above, which
 	 * would leave the verifier without a bound on the size. */
 	barrier_var(copied);
 	if (len == 0 || len > FILE_NAME_MAX ||
-	    bpf_probe_read_kernel(scratch->name, copied & FILE_NAME_MAX, &scan.text[start & LOOKUP_TEXT_MASK])) {
+	    bpf_probe_read_kernel(scratch->name, copied & FILE_NAME_MAX, &text[start & LOOKUP_TEXT_MASK])) {
 		/* A name too long to exist. */
 		l->outcome = LOOKUP_FAILED;
 		return false;
 	}
 	l->name_len = len;
-	l->pos = scan.pos;
+	l->pos = end;
 	return true;
 }
 
@@ -395,17 +500,15 @@ static __always_inline bool next_name(struct lookup *l, struct lookup_scratch *s
  * callback, every way a step can end multiplied what it walked through,
  * past its limit on some kernels.
  */
-__noinline int lookup_next_name(struct lookup *l)
+__noinline int lookup_next_name(void)
 {
-	__u32 zero = 0;
-	struct lookup_scratch *scratch = bpf_map_lookup_elem(&lookup_scratch, &zero);
+	struct lookup_scratch *scratch = lookup_in_progress();
 
-	if (!l)
+	if (!scratch)
 		return 1;
-	if (!scratch) {
-		l->outcome = LOOKUP_FAILED;
-		return 1;
-	}
+
+	struct lookup *l = &scratch->lookup;
+
 	if (!next_name(l, scratch)) {
 		if (l->outcome == LOOKUP_GOING)
 			l->outcome = LOOKUP_FOUND;
@@ -421,18 +524,18 @@ __noinline int lookup_next_name(struct lookup *l)
 		return 0;
 	}
 
-	struct dentry *found_child = find_child(l->at.dentry, l->name_len);
+	struct dentry *found_child = find_child(scratch, l->at.dentry, l->name_len);
 
 	if (!found_child) {
 		l->outcome = LOOKUP_FAILED;
 		return 1;
 	}
 
-	struct place next = { .dentry = found_child, .vfsmnt = l->at.vfsmnt };
+	scratch->next.dentry = found_child;
+	scratch->next.vfsmnt = l->at.vfsmnt;
+	enter_mounts(LOOKUP_NEXT);
 
-	enter_mounts(&next);
-
-	struct dentry *found = next.dentry;
+	struct dentry *found = scratch->next.dentry;
 	__u16 mode = BPF_CORE_READ(found, d_inode, i_mode);
 
 	if ((mode & S_IFMT) == S_IFLNK) {
@@ -444,7 +547,7 @@ __noinline int lookup_next_name(struct lookup *l)
 		l->outcome = LOOKUP_FAILED; /* the call failed with ENOTDIR */
 		return 1;
 	}
-	l->at = next;
+	l->at = scratch->next;
 	return 0;
 }
 
@@ -457,8 +560,7 @@ static __always_inline bool lookup_directory(struct deletion_record *rec, __u32 
 					     struct dentry **dentry, struct vfsmount **vfsmnt,
 					     struct dentry *root_dentry, struct vfsmount *root_mnt)
 {
-	__u32 zero = 0;
-	struct lookup_scratch *scratch = bpf_map_lookup_elem(&lookup_scratch, &zero);
+	struct lookup_scratch *scratch = lookup_in_progress();
 
 	if (!scratch || from >= to || to > PATH_ARG_MAX)
 		return false;
@@ -466,21 +568,22 @@ static __always_inline bool lookup_directory(struct deletion_record *rec, __u32 
 				  &rec->data[from & (PATH_ARG_MAX - 1)]))
 		return false;
 
-	struct lookup l = {
+	struct lookup *l = &scratch->lookup;
+
+	*l = (struct lookup){
 		.at = { .dentry = *dentry, .vfsmnt = *vfsmnt },
 		.root_dentry = root_dentry,
 		.root_mnt = root_mnt,
 		.len = to - from,
 	};
-
 	for (int step = 0; step < LOOKUP_MAX_STEPS; step++) {
-		if (lookup_next_name(&l))
+		if (lookup_next_name())
 			break;
 	}
-	if (l.outcome != LOOKUP_FOUND)
+	if (l->outcome != LOOKUP_FOUND)
 		return false;
-	*dentry = l.at.dentry;
-	*vfsmnt = l.at.vfsmnt;
+	*dentry = l->at.dentry;
+	*vfsmnt = l->at.vfsmnt;
 	return true;
 }
 

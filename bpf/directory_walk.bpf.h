@@ -64,6 +64,12 @@ static __always_inline void leave_mount(struct dentry **dentry, struct mount **m
 	*mnt_root = BPF_CORE_READ(*vfsmnt, mnt_root);
 }
 
+/* A directory and the mount it is reached through. */
+struct place {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+};
+
 /* Where the walk up stops, and what it notes on the way. */
 struct walk_ends {
 	struct vfsmount *start_mnt;  /* the directory's own mount */
@@ -130,10 +136,9 @@ static __always_inline bool read_dentry_facts(struct dentry *dentry, struct dent
 }
 
 /*
- * A path of the task's (its root, its working directory) in one read. The
- * task is a BTF pointer, whose fields are plain loads; what is read here
- * through the helper is a number to the verifier, which is what global
- * functions take: a BTF pointer could not be passed on to them.
+ * A path of the task's (its root, its working directory) in one read. What
+ * is read here through the helper is a number to the verifier, which is
+ * what global functions take: a BTF pointer could not be passed on to them.
  */
 static __always_inline void read_path(struct path *from, struct dentry **dentry, struct vfsmount **vfsmnt)
 {
@@ -146,9 +151,11 @@ static __always_inline void read_path(struct path *from, struct dentry **dentry,
 
 static __always_inline void read_walk_ends(struct task_struct *task, struct walk_ends *ends)
 {
-	read_path(&task->fs->root, &ends->root_dentry, &ends->root_mnt);
+	read_path(&TASK_READ(task, fs)->root, &ends->root_dentry, &ends->root_mnt);
+	struct mnt_namespace *namespace = TASK_READ(task, nsproxy, mnt_ns);
+
 	ends->namespace_root = NULL;
-	bpf_core_read(&ends->namespace_root, sizeof(ends->namespace_root), &task->nsproxy->mnt_ns->root);
+	bpf_core_read(&ends->namespace_root, sizeof(ends->namespace_root), &namespace->root);
 }
 
 /*
@@ -206,11 +213,39 @@ struct directory_memo {
 	struct memo_step step[DIRECTORY_MEMO_MAX_STEPS];
 };
 
+/* The directory each task (or, on older kernels, each CPU) named last, to
+ * name it again by id; see kernel_compat.bpf.h. Each has one writer at a
+ * time: its task, or the program running on its CPU. */
+struct {
+	DIRECTORY_MEMO_MAP(struct directory_memo);
+} directory_memos SEC(".maps");
+
+/*
+ * Above where the names ran out (a directory deeper than a record can name),
+ * the walk goes on without names, only to learn whether a traced folder lies
+ * above: such a deletion is in scope although its path is known only in part.
+ */
+enum scope_walk_end {
+	SCOPE_WALK_GOING = 0,
+	SCOPE_WALK_MET = 1,   /* a traced folder */
+	SCOPE_WALK_TOP = 2,   /* the namespace's root, without one */
+	SCOPE_WALK_STOPPED = 3, /* out of steps, or a broken chain: nothing known */
+};
+
+struct scope_walk {
+	struct dentry *dentry;
+	struct mount *mnt;
+	struct dentry *mnt_root;
+	struct mount *namespace_root;
+	__u32 end;
+};
+
 /*
  * A walk up, between its steps: where it is, where it stops (walk_ends),
- * and what the step just taken passed, for the memo. It lives on the stack
- * of the function that drives the walk; each step is a global function that
- * takes it by pointer.
+ * and what the step just taken passed, for the memo. It lives in a per-CPU
+ * map, walk_in_progress(): each step is a global function, which may take
+ * numbers only on 5.10, and the stack's 512 bytes are shared with the
+ * functions that call it.
  */
 enum walk_end {
 	WALK_GOING = 0,
@@ -228,7 +263,25 @@ struct walk {
 	__u32 end;       /* enum walk_end */
 	bool passed;     /* the step passed a dentry the memo keeps: `last` */
 	struct memo_step last;
+	/* Before the walk: the directory resolve_directory() found for it. */
+	struct place found;
+	/* After it, where the names ran out: the walk on to a traced folder. */
+	struct scope_walk scope;
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk);
+} walk_scratch SEC(".maps");
+
+static __always_inline struct walk *walk_in_progress(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&walk_scratch, &zero);
+}
 
 static __always_inline void start_walk(struct walk *walk, __u32 names_off, struct dentry *dentry,
 				       struct vfsmount *vfsmnt)
@@ -260,8 +313,11 @@ static __always_inline void remember_step(struct directory_memo *memo, int step,
  * verifier checks a step once, on its own: inlined into the loop, every way
  * a step can go was walked through again at each of its 128 turns.
  */
-__noinline int walk_up_one(struct deletion_record *rec, struct walk *walk)
+__noinline int walk_up_one(__u32 slot)
 {
+	struct deletion_record *rec = record_of_slot(slot);
+	struct walk *walk = walk_in_progress();
+
 	if (!rec || !walk)
 		return 1;
 
@@ -335,7 +391,8 @@ __noinline int walk_up_one(struct deletion_record *rec, struct walk *walk)
  * room, or met a top that is not the namespace's root (a disconnected
  * dentry, a detached mount).
  */
-static __always_inline bool walk_to_root(struct deletion_record *rec, struct walk *walk, struct directory_memo *memo)
+static __always_inline bool walk_to_root(__u32 slot, struct deletion_record *rec, struct walk *walk,
+					 struct directory_memo *memo)
 {
 	rec->directory_names_len = 0;
 	rec->directory_names_at_root = ROOT_NOT_PASSED;
@@ -343,7 +400,7 @@ static __always_inline bool walk_to_root(struct deletion_record *rec, struct wal
 	if (memo)
 		memo->steps = 0;
 	for (int step = 0; step < DIRECTORY_WALK_MAX_STEPS; step++) {
-		int ended = walk_up_one(rec, walk);
+		int ended = walk_up_one(slot);
 
 		if (walk->passed)
 			remember_step(memo, step, &walk->last);
@@ -354,22 +411,27 @@ static __always_inline bool walk_to_root(struct deletion_record *rec, struct wal
 }
 
 /*
- * Whether the directory (dentry, vfsmnt) is the one the memo names, with the
- * same path: walks up as walk_to_root() would, comparing each step with the
- * memo's instead of reading names. A global function, so that the verifier
- * checks its loop once.
+ * Whether the directory the walk is about to name (walk->found) is the one
+ * the memo names, with the same path: walks up as walk_to_root() would,
+ * comparing each step with the memo's instead of reading names. A global
+ * function, so that the verifier checks its loop once.
  */
-__noinline int memo_matches(struct directory_memo *memo, __u64 directory, __u64 directory_mnt,
-			    const struct walk_ends *ends)
+__noinline int memo_matches(void)
 {
-	if (!memo || !ends || memo->id == 0 || memo->epoch != directory_epoch ||
+	struct directory_memo *memo = directory_memo_value(&directory_memos, false);
+	struct walk *walk = walk_in_progress();
+
+	if (!memo || !walk || memo->id == 0 || memo->epoch != directory_epoch ||
 	    memo->scope_generation != scope_generation)
 		return 0;
+
+	const struct walk_ends *ends = &walk->ends;
+
 	if (memo->root_dentry != (__u64)ends->root_dentry || memo->root_mnt != (__u64)ends->root_mnt)
 		return 0;
 
-	struct dentry *dentry = (struct dentry *)directory;
-	struct vfsmount *vfsmnt = (struct vfsmount *)directory_mnt;
+	struct dentry *dentry = walk->found.dentry;
+	struct vfsmount *vfsmnt = walk->found.vfsmnt;
 	struct mount *mnt = real_mount(vfsmnt);
 	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 	__u32 steps = memo->steps;
@@ -402,8 +464,11 @@ __noinline int memo_matches(struct directory_memo *memo, __u64 directory, __u64 
  * One step of walk_to_filesystem_root(), a global function for the reason
  * walk_up_one() is one.
  */
-__noinline int walk_up_filesystem_one(struct deletion_record *rec, struct walk *walk)
+__noinline int walk_up_filesystem_one(__u32 slot)
 {
+	struct deletion_record *rec = record_of_slot(slot);
+	struct walk *walk = walk_in_progress();
+
 	if (!rec || !walk)
 		return 1;
 
@@ -440,40 +505,20 @@ __noinline int walk_up_filesystem_one(struct deletion_record *rec, struct walk *
  * helper finds on the host through its own mount table. Written after the
  * directory names; returns whether the file system's root was reached.
  */
-static __always_inline bool walk_to_filesystem_root(struct deletion_record *rec, struct walk *walk,
+static __always_inline bool walk_to_filesystem_root(__u32 slot, struct deletion_record *rec, struct walk *walk,
 						    struct dentry *from)
 {
 	rec->filesystem_names_len = 0;
 	walk->dentry = from;
 	walk->end = WALK_GOING;
 	for (int step = 0; step < DIRECTORY_WALK_MAX_STEPS; step++) {
-		if (walk_up_filesystem_one(rec, walk))
+		if (walk_up_filesystem_one(slot))
 			break;
 	}
 	return walk->end == WALK_COMPLETE;
 }
 
-/*
- * Above where the names ran out (a directory deeper than a record can name),
- * the walk goes on without names, only to learn whether a traced folder lies
- * above: such a deletion is in scope although its path is known only in part.
- */
-enum scope_walk_end {
-	SCOPE_WALK_GOING = 0,
-	SCOPE_WALK_MET = 1,   /* a traced folder */
-	SCOPE_WALK_TOP = 2,   /* the namespace's root, without one */
-	SCOPE_WALK_STOPPED = 3, /* out of steps, or a broken chain: nothing known */
-};
-
-struct scope_walk {
-	struct dentry *dentry;
-	struct mount *mnt;
-	struct dentry *mnt_root;
-	struct mount *namespace_root;
-	__u32 end;
-};
-
-static long scope_walk_step(__u32 index, struct scope_walk *walk)
+static __always_inline bool scope_walk_step(struct scope_walk *walk)
 {
 	struct dentry *dentry = walk->dentry;
 
@@ -505,18 +550,42 @@ static long scope_walk_step(__u32 index, struct scope_walk *walk)
 	return 0;
 }
 
-static __always_inline enum scope_walk_end walk_to_scope(struct dentry *dentry, struct vfsmount *vfsmnt,
-							 struct mount *namespace_root)
+/*
+ * SCOPE_WALK_STRIDE steps of the walk in walk_in_progress()->scope; returns
+ * whether it has ended. A global function called from a plain loop, which
+ * every kernel's verifier follows in a few instructions a turn: thousands of
+ * steps without bpf_loop(), which came in 5.17.
+ */
+#define SCOPE_WALK_STRIDE 64
+_Static_assert(SCOPE_WALK_MAX_STEPS % SCOPE_WALK_STRIDE == 0, "whole strides");
+
+__noinline int scope_walk_stride(void)
 {
-	struct scope_walk walk = {
+	struct walk *walk = walk_in_progress();
+
+	if (!walk)
+		return 1;
+	for (int i = 0; i < SCOPE_WALK_STRIDE; i++) {
+		if (scope_walk_step(&walk->scope))
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline enum scope_walk_end walk_to_scope(struct walk *walk, struct dentry *dentry,
+							 struct vfsmount *vfsmnt)
+{
+	walk->scope = (struct scope_walk){
 		.dentry = dentry,
 		.mnt = real_mount(vfsmnt),
 		.mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
-		.namespace_root = namespace_root,
+		.namespace_root = walk->ends.namespace_root,
 	};
-
-	bpf_loop(SCOPE_WALK_MAX_STEPS, scope_walk_step, &walk, 0);
-	return walk.end == SCOPE_WALK_GOING ? SCOPE_WALK_STOPPED : walk.end;
+	for (int i = 0; i < SCOPE_WALK_MAX_STEPS / SCOPE_WALK_STRIDE; i++) {
+		if (scope_walk_stride())
+			break;
+	}
+	return walk->scope.end == SCOPE_WALK_GOING ? SCOPE_WALK_STOPPED : walk->scope.end;
 }
 
 #endif /* SYSCALL_TRACE_DIRECTORY_WALK_BPF_H */

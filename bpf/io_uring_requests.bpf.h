@@ -42,12 +42,6 @@
  * so user space never resets it. */
 __u64 io_uring_unlinks_in_flight;
 
-struct io_uring_unlink {
-	__u32 generation; /* of the attach that saw it submitted */
-	__u32 reserved;
-	struct deletion_record record;
-};
-
 /* Kept by the request's address. Not preallocated: memory is taken only for
  * requests in flight; a ring with more in flight than this loses the rest to
  * LOST_IN_FLIGHT, counted. */
@@ -56,15 +50,8 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, struct io_uring_unlink);
+	__type(value, struct record_in_progress); /* its generation: of the attach that saw it submitted */
 } io_uring_unlinks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct io_uring_unlink);
-} io_uring_scratch SEC(".maps");
 
 /* The kernel's copy of an unlink request's path argument. */
 static __always_inline const char *unlink_path(struct io_unlink *unlink)
@@ -75,7 +62,7 @@ static __always_inline const char *unlink_path(struct io_unlink *unlink)
 }
 
 /* Sends a kept request that will never see its completion. */
-static __always_inline void send_unposted(struct io_uring_unlink *kept)
+static __always_inline void send_unposted(struct record_in_progress *kept)
 {
 	if (kept->generation != generation)
 		return; /* submitted before a detach: its completion may have come unseen */
@@ -87,7 +74,7 @@ static __always_inline void send_unposted(struct io_uring_unlink *kept)
 /* Sends and forgets a kept request whose io_kiocb is in use again. */
 static __always_inline void forget_stale(__u64 request)
 {
-	struct io_uring_unlink *stale = bpf_map_lookup_elem(&io_uring_unlinks, &request);
+	struct record_in_progress *stale = bpf_map_lookup_elem(&io_uring_unlinks, &request);
 
 	if (!stale)
 		return;
@@ -109,7 +96,7 @@ static __always_inline void submit_request(struct io_kiocb *req)
 
 	/* The unlink command lies at the start of the request (io_kiocb_to_cmd()). */
 	struct io_unlink *unlink = (struct io_unlink *)req;
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	struct call_in_flight call = {
 		.start_ns = bpf_ktime_get_ns(),
 		.path = (__u64)unlink_path(unlink),
@@ -120,8 +107,7 @@ static __always_inline void submit_request(struct io_kiocb *req)
 		.path_in_kernel = true,
 	};
 	__u64 request = (__u64)req;
-	__u32 zero = 0;
-	struct io_uring_unlink *scratch = bpf_map_lookup_elem(&io_uring_scratch, &zero);
+	struct record_in_progress *scratch = record_in_slot(IO_URING_RECORD);
 	struct process_key key = process_key_of(task);
 
 	if (!scratch)
@@ -130,7 +116,7 @@ static __always_inline void submit_request(struct io_kiocb *req)
 	scratch->reserved = 0;
 	/* Not remembered by the task: the record waits for the request's
 	 * completion, and may be lost then, after the task's next deletions. */
-	build_deletion(&scratch->record, task, &call, 0, &key, false);
+	build_deletion(IO_URING_RECORD, &scratch->record, task, &call, 0, &key, false);
 	if (scratch->record.flags & DELETION_OUT_OF_SCOPE) {
 		/* Neither kept nor sent, nor its process: counted as filtered now. */
 		count_lost(FILTERED_OUT_OF_SCOPE);
@@ -145,7 +131,7 @@ static __always_inline void submit_request(struct io_kiocb *req)
 		return;
 	}
 
-	struct io_uring_unlink *stale = bpf_map_lookup_elem(&io_uring_unlinks, &request);
+	struct record_in_progress *stale = bpf_map_lookup_elem(&io_uring_unlinks, &request);
 
 	if (stale) {
 		/* This io_kiocb finished without a completion entry we saw: its
@@ -189,7 +175,7 @@ int uring_complete(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 
 	__u64 request = ctx->args[1];
-	struct io_uring_unlink *kept = bpf_map_lookup_elem(&io_uring_unlinks, &request);
+	struct record_in_progress *kept = bpf_map_lookup_elem(&io_uring_unlinks, &request);
 
 	if (!kept)
 		return 0;

@@ -57,30 +57,29 @@ static __always_inline bool has_word(const char *data, __u32 path_len, __u32 at,
 		has_word(data, path_len, at, LITERAL_WORD(literal), sizeof(literal) - 1);                         \
 	})
 
-/* Where a number is read from, and what it was. */
-struct number_scan {
-	__u32 at;    /* where it starts; past its '/' once read */
-	__u32 value;
-};
-
 /*
- * A decimal number at rec->data[scan->at...] ended by '/'. A global function,
- * so that the verifier checks its loop once, not at each place a PID or a
- * file descriptor is read, with each of the ways there.
+ * A decimal number at rec->data[rec->lookup_from...] ended by '/': returns
+ * it, and moves lookup_from past the '/'; -1 where there is none. While a
+ * link is recognised, lookup_from is where it has read to (the rest of the
+ * argument starts there once it is). A global function, so that the
+ * verifier checks its loop once, not at each place a PID or a file
+ * descriptor is read, with each of the ways there.
  */
-__noinline int number_then_slash(struct deletion_record *rec, __u32 path_len, struct number_scan *scan)
+__noinline int number_then_slash(__u32 slot, __u32 path_len)
 {
-	if (!rec || !scan || path_len > PATH_ARG_MAX)
-		return 0;
+	struct deletion_record *rec = record_of_slot(slot);
+
+	if (!rec || path_len > PATH_ARG_MAX)
+		return -1;
 
 	const char *data = rec->data;
-	__u32 pos = scan->at;
+	__u32 pos = rec->lookup_from;
 	__u64 number = 0;
 	int digits = 0;
 
 	for (int i = 0; i < PROC_PID_DIGITS_MAX; i++, pos++) {
 		if (pos >= path_len)
-			return 0;
+			return -1;
 		char c = data[pos & (PATH_ARG_MAX - 1)];
 
 		if (c < '0' || c > '9')
@@ -89,10 +88,9 @@ __noinline int number_then_slash(struct deletion_record *rec, __u32 path_len, st
 		digits++;
 	}
 	if (digits == 0 || number > 0x7fffffff || pos >= path_len || data[pos & (PATH_ARG_MAX - 1)] != '/')
-		return 0;
-	scan->value = number;
-	scan->at = pos + 1;
-	return 1;
+		return -1;
+	rec->lookup_from = pos + 1;
+	return number;
 }
 
 /* The task's thread-group id as its own PID namespace numbers it, which is
@@ -146,32 +144,30 @@ static __always_inline bool file_of(struct task_struct *task, int fd, struct den
 	return *dentry && *vfsmnt;
 }
 
-/* Where a magic link leads, and where the rest of the argument starts. */
-struct proc_link {
-	struct place base;
-	__u32 after;
-};
-
 /*
- * Recognises a magic link at the start of the absolute argument in
- * rec->data. Where it is one, link->after is where the rest of the argument,
- * relative to it, starts; on PROC_LINK_FOUND, link->base is where it leads.
- * A global function: every path through the text it matches is checked once,
- * here, and its caller sees one number.
+ * Recognises a magic link at the start of the absolute argument in the
+ * slot's record. Where it is one, rec->lookup_from is where the rest of the
+ * argument, relative to it, starts; on PROC_LINK_FOUND, walk_in_progress()->
+ * found is where it leads. A global function: every path through the text
+ * it matches is checked once, here, and its caller sees one number.
  */
-__noinline int proc_link_base(struct deletion_record *rec, __u32 path_len, struct proc_link *link)
+__noinline int proc_link_base(__u32 slot, __u32 path_len)
 {
-	if (!rec || !link || path_len > PATH_ARG_MAX)
+	struct deletion_record *rec = record_of_slot(slot);
+	struct walk *walk = walk_in_progress();
+
+	if (!rec || !walk || path_len > PATH_ARG_MAX)
 		return PROC_LINK_NONE;
 
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct place *base = &walk->found;
+	struct task_struct *task = current_task();
 	struct task_struct *owner = task;
 	const char *data = rec->data;
-	struct number_scan number = {};
+	int number;
 	__u32 at;
 
 	if (HAS_PREFIX(data, path_len, 0, "/dev/fd/")) {
-		number.at = sizeof("/dev/fd/") - 1;
+		rec->lookup_from = sizeof("/dev/fd/") - 1;
 		goto fd;
 	}
 	if (!HAS_PREFIX(data, path_len, 0, "/proc/"))
@@ -182,40 +178,40 @@ __noinline int proc_link_base(struct deletion_record *rec, __u32 path_len, struc
 	} else if (HAS_PREFIX(data, path_len, at, "thread-s") && HAS_PREFIX(data, path_len, at + 8, "elf/")) {
 		at += sizeof("thread-self/") - 1;
 	} else {
-		number.at = at;
-		if (!number_then_slash(rec, path_len, &number))
+		rec->lookup_from = at;
+		number = number_then_slash(slot, path_len);
+		if (number < 0)
 			return PROC_LINK_NONE;
-		at = number.at;
-		owner = task_with_pid(task, number.value);
+		at = rec->lookup_from;
+		owner = task_with_pid(task, number);
 	}
 
 	if (HAS_PREFIX(data, path_len, at, "cwd/")) {
-		link->after = at + sizeof("cwd/") - 1;
+		rec->lookup_from = at + sizeof("cwd/") - 1;
 		if (!owner)
 			return PROC_LINK_UNRESOLVED;
-		link->base.dentry = BPF_CORE_READ(owner, fs, pwd.dentry);
-		link->base.vfsmnt = BPF_CORE_READ(owner, fs, pwd.mnt);
-		return link->base.dentry && link->base.vfsmnt ? PROC_LINK_FOUND : PROC_LINK_UNRESOLVED;
+		base->dentry = BPF_CORE_READ(owner, fs, pwd.dentry);
+		base->vfsmnt = BPF_CORE_READ(owner, fs, pwd.mnt);
+		return base->dentry && base->vfsmnt ? PROC_LINK_FOUND : PROC_LINK_UNRESOLVED;
 	}
 	if (HAS_PREFIX(data, path_len, at, "root/")) {
-		link->after = at + sizeof("root/") - 1;
+		rec->lookup_from = at + sizeof("root/") - 1;
 		if (!owner)
 			return PROC_LINK_UNRESOLVED;
-		link->base.dentry = BPF_CORE_READ(owner, fs, root.dentry);
-		link->base.vfsmnt = BPF_CORE_READ(owner, fs, root.mnt);
-		return link->base.dentry && link->base.vfsmnt ? PROC_LINK_FOUND : PROC_LINK_UNRESOLVED;
+		base->dentry = BPF_CORE_READ(owner, fs, root.dentry);
+		base->vfsmnt = BPF_CORE_READ(owner, fs, root.mnt);
+		return base->dentry && base->vfsmnt ? PROC_LINK_FOUND : PROC_LINK_UNRESOLVED;
 	}
 	if (!HAS_PREFIX(data, path_len, at, "fd/"))
 		return PROC_LINK_NONE;
-	number.at = at + sizeof("fd/") - 1;
+	rec->lookup_from = at + sizeof("fd/") - 1;
 fd:
-	if (!number_then_slash(rec, path_len, &number))
+	number = number_then_slash(slot, path_len);
+	if (number < 0)
 		return PROC_LINK_NONE;
-	link->after = number.at;
 	if (!owner)
 		return PROC_LINK_UNRESOLVED;
-	return file_of(owner, number.value, &link->base.dentry, &link->base.vfsmnt) ? PROC_LINK_FOUND
-										      : PROC_LINK_UNRESOLVED;
+	return file_of(owner, number, &base->dentry, &base->vfsmnt) ? PROC_LINK_FOUND : PROC_LINK_UNRESOLVED;
 }
 
 #endif /* SYSCALL_TRACE_PROC_LINKS_BPF_H */
