@@ -8,21 +8,23 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import type { ProgramSetName } from './guestLayout';
+
 export interface KernelSeries {
   /** What the test names say: "Linux 6.1 (Debian 12)". */
   title: string;
   /** Names the packages that hold this series' kernel image; the newest (sort -V) is taken. */
   packagePattern: string;
-  /** Whether the helper is expected to run there (README: Linux 5.17 or later). */
-  supported: boolean;
+  /** The program set the helper is expected to choose there, by what the kernel has (README: "Tested kernels"). */
+  programs: ProgramSetName;
 }
 
 export const KERNEL_SERIES: readonly KernelSeries[] = [
-  { title: 'Linux 5.10 (Debian 11)', packagePattern: '^linux-image-5\\.10\\.[0-9]+-[0-9]+-cloud-amd64$', supported: false },
-  { title: 'Linux 6.1 (Debian 12)', packagePattern: '^linux-image-6\\.1\\.[0-9]+-[0-9]+-cloud-amd64$', supported: true },
-  { title: 'Linux 6.12 (Debian 13)', packagePattern: '^linux-image-6\\.12\\.[0-9]+\\+deb13-cloud-amd64$', supported: true },
+  { title: 'Linux 5.10 (Debian 11)', packagePattern: '^linux-image-5\\.10\\.[0-9]+-[0-9]+-cloud-amd64$', programs: 'older' },
+  { title: 'Linux 6.1 (Debian 12)', packagePattern: '^linux-image-6\\.1\\.[0-9]+-[0-9]+-cloud-amd64$', programs: 'newer' },
+  { title: 'Linux 6.12 (Debian 13)', packagePattern: '^linux-image-6\\.12\\.[0-9]+\\+deb13-cloud-amd64$', programs: 'newer' },
   // In sid, linux-image-* is a meta package; the kernel itself is in linux-binary-*.
-  { title: 'Linux 7.x (Debian sid)', packagePattern: '^linux-binary-[0-9.]+\\+deb[0-9]+-cloud-amd64$', supported: true },
+  { title: 'Linux 7.x (Debian sid)', packagePattern: '^linux-binary-[0-9.]+\\+deb[0-9]+-cloud-amd64$', programs: 'newer' },
 ];
 
 export interface KernelImage {

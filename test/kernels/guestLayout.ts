@@ -5,8 +5,12 @@
 export const GUEST_DIST = '/opt/syscall-trace/dist';
 /** The static test programs and program_report. */
 export const GUEST_PROGRAMS = '/opt/syscall-trace/programs';
-/** build/bpf/deletions.bpf.o, for program_report. */
-export const GUEST_BPF_OBJECT = '/opt/syscall-trace/deletions.bpf.o';
+/** The two objects of build/bpf/, one per program set, for program_report. */
+export const GUEST_BPF_OBJECTS = {
+  newer: '/opt/syscall-trace/deletions.bpf.o',
+  older: '/opt/syscall-trace/deletions_older.bpf.o',
+} as const;
+export type ProgramSetName = keyof typeof GUEST_BPF_OBJECTS;
 /** The guest suite, bundled into one file that /init runs with node. */
 export const GUEST_SUITE = '/opt/syscall-trace/guest-suite.js';
 /** GNU rm and rmdir: they delete with unlinkat() relative to an open directory, as busybox's do not. */

@@ -4,6 +4,7 @@
 // the guest suite (guest/) and the host's tests, so that neither can read a
 // field the other does not write.
 import type { ModeChoice } from '../../common/protocol';
+import type { ProgramSetName } from './guestLayout';
 
 export const GUEST_RECORD_TAG = 'SYSCALL-TRACE-GUEST ';
 
@@ -44,7 +45,9 @@ export interface KernelRecord {
 /** One line of program_report: what the verifier said of one program. */
 export interface ProgramRecord {
   type: 'program';
-  /** The program set: "raw" or "tracepoint". */
+  /** The object: "newer" (deletions.bpf.o) or "older" (deletions_older.bpf.o). */
+  programs: ProgramSetName;
+  /** The attach mode's programs: "raw" or "tracepoint". */
   mode: string;
   program: string;
   loaded: boolean;
@@ -57,6 +60,7 @@ export interface ProgramRecord {
 /** program_report's exit status and what it wrote on stderr (a refusal's reason). */
 export interface ProgramReportRecord {
   type: 'programReport';
+  programs: ProgramSetName;
   exitCode: number | null;
   stderr: string;
 }
@@ -71,6 +75,8 @@ export interface StartRecord {
   stderr: string;
   /** From its ready line. */
   attachMode?: string;
+  /** The program set it loaded. */
+  programs?: string;
   unseen?: string[];
   /** Real, effective, saved and filesystem uids of the tracing process once ready (/proc/PID/status). */
   uids?: number[];

@@ -15,6 +15,7 @@ import type {
   StartRecord,
   StormRecord,
 } from './guestRecords';
+import type { ProgramSetName } from './guestLayout';
 
 type RecordOf<T extends GuestRecord['type']> = Extract<GuestRecord, { type: T }>;
 
@@ -50,13 +51,18 @@ export class GuestResults {
     return record;
   }
 
-  programs(): ProgramRecord[] {
-    return this.run.records.filter((record): record is ProgramRecord => record.type === 'program');
+  /** What the verifier said of each program: of one set, or of both. */
+  programs(programs?: ProgramSetName): ProgramRecord[] {
+    return this.run.records.filter(
+      (record): record is ProgramRecord => record.type === 'program' && (programs === undefined || record.programs === programs),
+    );
   }
 
-  programReport(): ProgramReportRecord {
-    const record = this.find('programReport');
-    if (!record) throw this.missing('program_report');
+  programReport(programs: ProgramSetName): ProgramReportRecord {
+    const record = this.run.records.find(
+      (candidate): candidate is ProgramReportRecord => candidate.type === 'programReport' && candidate.programs === programs,
+    );
+    if (!record) throw this.missing(`program_report of the ${programs} set`);
     return record;
   }
 

@@ -1,7 +1,7 @@
 // The guest's whole file system, built per run as an initramfs: a static
 // busybox, the system's node with the libraries ldd names for it and for the
 // addon, the built dist/, the static test programs, program_report with
-// build/bpf/deletions.bpf.o, an ordinary user, and the guest suite run by
+// both objects of build/bpf/, an ordinary user, and the guest suite run by
 // /init. No root file system image is needed, and nothing is installed.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,7 +11,7 @@ import { buildSync } from 'esbuild';
 import { buildFixture } from '../integration/support/programs';
 import type { KernelImage } from './debianKernels';
 import {
-  GUEST_BPF_OBJECT,
+  GUEST_BPF_OBJECTS,
   GUEST_COREUTILS,
   GUEST_DIST,
   GUEST_PROGRAMS,
@@ -94,7 +94,7 @@ export function buildSharedInitramfs(): string {
   copyInto(root, buildFixture('deleter', { static: true }), path.join(GUEST_PROGRAMS, 'deleter-static'), 0o755);
   copyInto(root, buildFixture('io_uring_unlink', { static: true, libs: ['uring'] }), path.join(GUEST_PROGRAMS, 'io_uring_unlink-static'), 0o755);
   copyWithLibraries(root, buildProgramReport(), path.join(GUEST_PROGRAMS, 'program_report'));
-  copyInto(root, path.join(REPOSITORY, 'build/bpf/deletions.bpf.o'), GUEST_BPF_OBJECT);
+  for (const object of Object.values(GUEST_BPF_OBJECTS)) copyInto(root, path.join(REPOSITORY, 'build/bpf', path.basename(object)), object);
 
   writeUsers(root);
   bundleGuestSuite(root);

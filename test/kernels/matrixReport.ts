@@ -70,7 +70,7 @@ export function matrixTable(report: MatrixReport): string {
   for (const kernel of report.kernels) {
     for (const program of kernel.programs) {
       lines.push(
-        `| ${kernel.title} | ${kernel.release ?? '?'} | ${program.mode} | \`${program.program}\` | ${program.loaded ? 'yes' : '**no**'} | ` +
+        `| ${kernel.title} | ${kernel.release ?? '?'} | ${program.programs}, ${program.mode} | \`${program.program}\` | ${program.loaded ? 'yes' : '**no**'} | ` +
           `${known(program.instructions)} | ${program.loadMs.toLocaleString('en-US')} |`,
       );
     }

@@ -48,7 +48,12 @@ async function traceScenarios(mode: ModeChoice): Promise<void> {
     ready: trace.ready !== undefined,
     exitCode: trace.exitCode,
     stderr: trace.stderr(),
-    ...(trace.ready && { attachMode: trace.ready.attachMode, unseen: trace.ready.unseen, uids: trace.uids }),
+    ...(trace.ready && {
+      attachMode: trace.ready.attachMode,
+      programs: trace.ready.programs,
+      unseen: trace.ready.unseen,
+      uids: trace.uids,
+    }),
   });
   if (!trace.ready) return;
 

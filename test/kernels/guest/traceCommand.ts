@@ -14,6 +14,8 @@ const STOP_TIMEOUT_MS = 60_000;
 
 export interface ReadyLine {
   attachMode: string;
+  /** The program set it loaded: "newer" or "older". */
+  programs: string;
   unseen: string[];
 }
 
