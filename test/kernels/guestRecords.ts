@@ -76,7 +76,7 @@ export interface StartRecord {
   /** From its ready line. */
   attachMode?: string;
   /** The program set it loaded. */
-  programs?: string;
+  programSet?: string;
   unseen?: string[];
   /** Real, effective, saved and filesystem uids of the tracing process once ready (/proc/PID/status). */
   uids?: number[];

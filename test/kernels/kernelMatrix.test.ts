@@ -80,7 +80,7 @@ function describeKernel(series: KernelSeries, guest: () => GuestResults): void {
       });
 
       it(`the helper chooses the ${series.programs} program set, by what the kernel has`, () => {
-        expect(guest().started(mode).programs).toBe(series.programs);
+        expect(guest().started(mode).programSet).toBe(series.programs);
       });
 
       for (const [scenario, title] of REPORTED_EVERYWHERE) {

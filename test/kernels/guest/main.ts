@@ -50,7 +50,7 @@ async function traceScenarios(mode: ModeChoice): Promise<void> {
     stderr: trace.stderr(),
     ...(trace.ready && {
       attachMode: trace.ready.attachMode,
-      programs: trace.ready.programs,
+      programSet: trace.ready.programSet,
       unseen: trace.ready.unseen,
       uids: trace.uids,
     }),

@@ -15,7 +15,7 @@ const STOP_TIMEOUT_MS = 60_000;
 export interface ReadyLine {
   attachMode: string;
   /** The program set it loaded: "newer" or "older". */
-  programs: string;
+  programSet: string;
   unseen: string[];
 }
 
