@@ -498,7 +498,7 @@ __noinline int name_directory(__u32 slot, __u32 path_len, int memoize)
 	struct directory_memo *memo = NULL;
 
 	if (memoize && !walk->ends.foreign)
-		memo = directory_memo_value(&directory_memos, true);
+		memo = THREAD_DIRECTORY_MEMO(true);
 	if (memo && memo_matches()) {
 		rec->flags |= DELETION_DIRECTORY_KNOWN | memo->scope_verdict;
 		rec->directory_id = memo->id;
@@ -531,7 +531,7 @@ __noinline int name_directory(__u32 slot, __u32 path_len, int memoize)
 		/* Only the task writes its memo, so its count needs no atomics. */
 		if (++memo->named == 0)
 			memo->named = 1; /* 0 would be no id */
-		memo->id = ((__u64)directory_memo_owner(task) << 32) | memo->named;
+		memo->id = ((__u64)TASK_READ(task, pid) << 32) | memo->named;
 		memo->epoch = directory_epoch;
 		memo->root_dentry = (__u64)walk->ends.root_dentry;
 		memo->root_mnt = (__u64)walk->ends.root_mnt;
@@ -766,7 +766,7 @@ static __always_inline void report_call(long result)
 		report_process(task, &key);
 	if (!send_deletion(rec) && (rec->flags & DELETION_DIRECTORY_NAMED)) {
 		/* The names never reached user space: no later record may name them by id. */
-		struct directory_memo *memo = directory_memo_value(&directory_memos, false);
+		struct directory_memo *memo = THREAD_DIRECTORY_MEMO(false);
 
 		if (memo)
 			memo->id = 0;

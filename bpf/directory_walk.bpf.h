@@ -213,12 +213,13 @@ struct directory_memo {
 	struct memo_step step[DIRECTORY_MEMO_MAX_STEPS];
 };
 
-/* The directory each task (or, on older kernels, each CPU) named last, to
- * name it again by id; see kernel_compat.bpf.h. Each has one writer at a
- * time: its task, or the program running on its CPU. */
+/* The directory each thread named last, to name it again by id; see
+ * kernel_compat.bpf.h. Each has one writer, the thread itself. */
 struct {
 	DIRECTORY_MEMO_MAP(struct directory_memo);
 } directory_memos SEC(".maps");
+
+DIRECTORY_MEMO_BLANK(struct directory_memo);
 
 /*
  * Above where the names ran out (a directory deeper than a record can name),
@@ -418,7 +419,7 @@ static __always_inline bool walk_to_root(__u32 slot, struct deletion_record *rec
  */
 __noinline int memo_matches(void)
 {
-	struct directory_memo *memo = directory_memo_value(&directory_memos, false);
+	struct directory_memo *memo = THREAD_DIRECTORY_MEMO(false);
 	struct walk *walk = walk_in_progress();
 
 	if (!memo || !walk || memo->id == 0 || memo->epoch != directory_epoch ||

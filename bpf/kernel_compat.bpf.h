@@ -10,7 +10,7 @@
  *   deletions_older.bpf.o, built with OLDER_KERNELS, for kernels from 5.10:
  *     the current task is a number, read through CO-RE (probe) reads, and a
  *     thread's call in flight is kept in a hash keyed by its thread id and
- *     deleted at the call's exit.
+ *     deleted at the call's exit, its directory memo in an LRU hash.
  * Neither uses bpf_loop() (5.17): the long searches are bounded loops in
  * global functions, which take only numbers (5.10's verifier accepts no
  * pointer arguments to them) and find their state in per-CPU maps.
@@ -59,28 +59,30 @@ static __always_inline void forget_thread_value(void *map)
 	bpf_map_delete_elem(map, &tid);
 }
 
-/* The directory memo (directory_walk.bpf.h) is kept per CPU: task storage
- * would keep it per thread, and a hash of 1 KiB values per thread would cost
- * more than the walks it saves. Every deletion on the CPU checks it the same
- * way, so a memo named by one thread serves the next only where nothing on
- * the way to the root differs. Ids are the CPU's, so no two memos share one. */
-#define DIRECTORY_MEMO_MAP(value_type)             \
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);   \
-	__uint(max_entries, 1);                    \
-	__type(key, __u32);                        \
+/* The directory memo (directory_walk.bpf.h), 1 KiB a thread, for the
+ * threads that deleted last: a thread whose memo was evicted names its next
+ * directory in full. A new memo starts as a copy of the never-written
+ * blank_memos. */
+#define DIRECTORY_MEMOS_MAX 1024
+#define DIRECTORY_MEMO_MAP(value_type)              \
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);        \
+	__uint(max_entries, DIRECTORY_MEMOS_MAX);   \
+	__type(key, __u32);                         \
 	__type(value, value_type)
 
-static __always_inline void *directory_memo_value(void *map, bool create)
-{
-	__u32 zero = 0;
+#define DIRECTORY_MEMO_BLANK(value_type)            \
+	struct {                                    \
+		__uint(type, BPF_MAP_TYPE_ARRAY);   \
+		__uint(max_entries, 1);             \
+		__type(key, __u32);                 \
+		__type(value, value_type);          \
+	} blank_memos SEC(".maps")
 
-	return bpf_map_lookup_elem(map, &zero);
-}
-
-static __always_inline __u32 directory_memo_owner(struct task_struct *task)
-{
-	return bpf_get_smp_processor_id();
-}
+/* The current thread's memo, created where `create` and there is none. A
+ * macro: the maps it names are declared after this header. */
+#define THREAD_DIRECTORY_MEMO(create) \
+	((struct directory_memo *)thread_value(&directory_memos, (create) ? blank_memo() : NULL))
+#define blank_memo() ({ __u32 zero = 0; bpf_map_lookup_elem(&blank_memos, &zero); })
 
 #else /* kernels with task storage and BTF tasks in tracing programs */
 
@@ -108,17 +110,11 @@ static __always_inline void forget_thread_value(void *map)
 
 /* One memo per thread: its last directory is the one it deletes in next. */
 #define DIRECTORY_MEMO_MAP(value_type) PER_THREAD_MAP(value_type)
+#define DIRECTORY_MEMO_BLANK(value_type) /* task storage starts zeroed */
 
-static __always_inline void *directory_memo_value(void *map, bool create)
-{
-	return bpf_task_storage_get(map, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-}
-
-static __always_inline __u32 directory_memo_owner(struct task_struct *task)
-{
-	return task->pid;
-}
+#define THREAD_DIRECTORY_MEMO(create)                                                          \
+	((struct directory_memo *)bpf_task_storage_get(&directory_memos, bpf_get_current_task_btf(), 0, \
+						       (create) ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0))
 
 #endif /* OLDER_KERNELS */
 
