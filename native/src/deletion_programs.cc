@@ -13,8 +13,21 @@
 
 #include "deletions.h"
 #include "deletions.skel.h"
+// Only its ELF bytes are used: the older object is opened through the
+// `deletions` skeleton (OpenSkeleton).
+#include "deletions_older.skel.h"
 #include "libbpf_errors.h"
 #include "syscall_tracepoints.h"
+
+// The two objects share one source and differ only in the types of two maps
+// (bpf/kernel_compat.bpf.h): the skeleton of one serves both as long as the
+// globals it maps lie alike.
+static_assert(sizeof(deletions::deletions__bss) == sizeof(deletions_older::deletions_older__bss),
+              "the two objects' .bss must be laid out alike");
+static_assert(sizeof(deletions::deletions__data) == sizeof(deletions_older::deletions_older__data),
+              "the two objects' .data must be laid out alike");
+static_assert(sizeof(deletions::deletions__rodata) == sizeof(deletions_older::deletions_older__rodata),
+              "the two objects' .rodata must be laid out alike");
 
 namespace {
 
@@ -56,19 +69,45 @@ bool IsBpfLink(int fd) {
 bool IsPowerOfTwo(uint32_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
 const char* ModeName(AttachMode mode) { return mode == AttachMode::kRaw ? "raw" : "tracepoint"; }
+const char* SetName(ProgramSet set) { return set == ProgramSet::kNewer ? "newer" : "older"; }
 
 // A seam for tests, read here and nowhere else: SYSCALL_TRACE_TEST_REFUSE_PROGRAMS=raw
-// (or =tracepoint) makes that set fail to load, as a verifier of another
-// kernel version might refuse it, so that the helper's fallback from one set
-// to the other can be tested on a kernel that loads both (ARCHITECTURE.md,
-// "Two attach modes, one code path").
+// (or =tracepoint, =newer) makes that attach mode's or program set's
+// programs fail to load, as a verifier of another kernel version might
+// refuse them, so that the helper's fallbacks can be tested on a kernel that
+// loads everything (ARCHITECTURE.md, "Two attach modes, one code path", "Two
+// program sets").
 constexpr const char* kRefuseProgramsForTests = "SYSCALL_TRACE_TEST_REFUSE_PROGRAMS";
 
-void RefuseWhereTestsAsk(AttachMode mode) {
-  const char* refused = getenv(kRefuseProgramsForTests);
-  if (refused == nullptr || std::string(refused) != ModeName(mode)) return;
-  throw SystemError(ECANCELED, std::string("the ") + ModeName(mode) + " programs were refused before loading, as " +
-                                   kRefuseProgramsForTests + "=" + refused + " (a seam for tests) asks");
+void RefuseWhereTestsAsk(const ProgramOptions& options) {
+  const char* given = getenv(kRefuseProgramsForTests);
+  if (given == nullptr) return;
+  std::string refused = given;
+  if (refused != ModeName(options.attach_mode) && refused != SetName(options.program_set)) return;
+  throw SystemError(ECANCELED, "the " + refused + " programs were refused before loading, as " + kRefuseProgramsForTests +
+                                   "=" + refused + " (a seam for tests) asks");
+}
+
+// Opens the object of `set` through the one skeleton type both share: the
+// older object's ELF takes the newer's place before libbpf reads it, and
+// every map, program and mapped global is then found by its name in it.
+deletions* OpenSkeleton(ProgramSet set, const bpf_object_open_opts* options) {
+  auto* skeleton = static_cast<deletions*>(calloc(1, sizeof(deletions)));
+  if (skeleton == nullptr) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  int error = deletions__create_skeleton(skeleton);
+  if (error == 0 && set == ProgramSet::kOlder) {
+    skeleton->skeleton->data = deletions_older__elf_bytes(&skeleton->skeleton->data_sz);
+  }
+  if (error == 0) error = bpf_object__open_skeleton(skeleton->skeleton, options);
+  if (error != 0) {
+    deletions__destroy(skeleton);
+    errno = -error;
+    return nullptr;
+  }
+  return skeleton;
 }
 
 void CheckOptions(const ProgramOptions& options) {
@@ -94,7 +133,7 @@ DeletionPrograms::DeletionPrograms(const ProgramOptions& options)
     : attach_mode_(options.attach_mode),
       keep_tracepoint_events_(options.keep_tracepoint_events && options.attach_mode == AttachMode::kTracepoint) {
   CheckOptions(options);
-  RefuseWhereTestsAsk(options.attach_mode);
+  RefuseWhereTestsAsk(options);
   LibbpfLogCapture log;
 
   Open(options, true);
@@ -143,8 +182,8 @@ DeletionPrograms::~DeletionPrograms() {
 void DeletionPrograms::Open(const ProgramOptions& options, bool io_uring) {
   LIBBPF_OPTS(bpf_object_open_opts, open_options,
               .btf_custom_path = options.btf_path.empty() ? nullptr : options.btf_path.c_str());
-  skeleton_ = deletions__open_opts(&open_options);
-  if (skeleton_ == nullptr) ThrowStepError(errno, "opening the BPF object");
+  skeleton_ = OpenSkeleton(options.program_set, &open_options);
+  if (skeleton_ == nullptr) ThrowStepError(errno, std::string("opening the ") + SetName(options.program_set) + " BPF object");
 
   ChooseHooks(options.attach_mode, options.btf_path, io_uring);
 

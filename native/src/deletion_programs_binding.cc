@@ -1,7 +1,7 @@
 // The JavaScript face of DeletionPrograms: converts arguments and errors, and
 // delivers records on the libuv loop in batches.
 //
-//   const programs = new DeletionPrograms(onRecords, {attachMode?, keepTracepointEvents?, btfPath?, ringBufferBytes?, queueBytes?});
+//   const programs = new DeletionPrograms(onRecords, {attachMode?, programSet?, keepTracepointEvents?, btfPath?, ringBufferBytes?, queueBytes?});
 //   programs.attach(); ... programs.pause(); programs.resume(); ...
 //   programs.detach(); while (!programs.deliverWaiting()) { ...resume later... } programs.close();
 //   (or, to end now: programs.detach(); programs.discardWaiting(); programs.close();)
@@ -108,6 +108,14 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
         options.attach_mode = AttachMode::kTracepoint;
       } else if (!attach_mode.IsUndefined()) {
         throw Napi::TypeError::New(env, "DeletionPrograms: attachMode must be \"raw\" or \"tracepoint\"");
+      }
+      Napi::Value program_set = given.Get("programSet");
+      if (program_set.IsString() && program_set.As<Napi::String>().Utf8Value() == "newer") {
+        options.program_set = ProgramSet::kNewer;
+      } else if (program_set.IsString() && program_set.As<Napi::String>().Utf8Value() == "older") {
+        options.program_set = ProgramSet::kOlder;
+      } else if (!program_set.IsUndefined()) {
+        throw Napi::TypeError::New(env, "DeletionPrograms: programSet must be \"newer\" or \"older\"");
       }
       Napi::Value keep_events = given.Get("keepTracepointEvents");
       if (keep_events.IsBoolean()) {
