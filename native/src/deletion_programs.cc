@@ -37,24 +37,32 @@ constexpr const char* kKernelBtf = "/sys/kernel/btf/vmlinux";
 // record it was given by then.
 constexpr int kTakerStopped = -ECANCELED;
 
-// The tracepoints of the kernel described by `btf_path` (the running one
-// where empty): every tracepoint has a BTF typedef btf_trace_<name>, which
-// is what a raw tracepoint program is attached by.
-class KernelTracepoints {
+// What the BTF of the kernel described by `btf_path` (the running one where
+// empty) says it has: its tracepoints, each a BTF typedef btf_trace_<name>,
+// which is what a raw tracepoint program is attached by; and its structs.
+class KernelBtf {
  public:
-  explicit KernelTracepoints(const std::string& btf_path)
+  explicit KernelBtf(const std::string& btf_path)
       : btf_(btf_path.empty() ? btf__load_vmlinux_btf() : btf__parse(btf_path.c_str(), nullptr)) {}
-  ~KernelTracepoints() { btf__free(btf_); }
-  KernelTracepoints(const KernelTracepoints&) = delete;
-  KernelTracepoints& operator=(const KernelTracepoints&) = delete;
+  ~KernelBtf() { btf__free(btf_); }
+  KernelBtf(const KernelBtf&) = delete;
+  KernelBtf& operator=(const KernelBtf&) = delete;
 
-  bool Has(const std::string& name) const {
-    return btf_ != nullptr && btf__find_by_name_kind(btf_, ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF) > 0;
+  bool HasTracepoint(const std::string& name) const { return Has("btf_trace_" + name, BTF_KIND_TYPEDEF); }
+  bool HasStruct(const std::string& name) const { return Has(name, BTF_KIND_STRUCT); }
+
+ private:
+  bool Has(const std::string& name, int kind) const {
+    return btf_ != nullptr && btf__find_by_name_kind(btf_, name.c_str(), kind) > 0;
   }
 
  private:
   btf* btf_;
 };
+
+// Said in `unseen` (io_uring_problem()) where io_uring is there but cannot delete.
+constexpr const char* kIoUringWithoutUnlink =
+    "this kernel has io_uring, but not its unlinkat requests, which came in Linux 5.11 (io_uring deletes nothing here)";
 
 bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
 
@@ -208,12 +216,20 @@ void DeletionPrograms::Open(const ProgramOptions& options, bool io_uring) {
 // io_uring programs (raw_tp/io_uring_*) serve both, where the kernel has
 // their tracepoints.
 void DeletionPrograms::ChooseHooks(AttachMode mode, const std::string& btf_path, bool io_uring) {
-  KernelTracepoints kernel(btf_path);
+  KernelBtf kernel(btf_path);
   // The submission tracepoint was io_uring_submit_sqe before Linux 6.4.
-  std::string io_uring_submit = kernel.Has("io_uring_submit_req")   ? "io_uring_submit_req"
-                                : kernel.Has("io_uring_submit_sqe") ? "io_uring_submit_sqe"
-                                                                    : "";
-  traces_io_uring_ = io_uring && !io_uring_submit.empty() && kernel.Has("io_uring_complete");
+  std::string io_uring_submit = kernel.HasTracepoint("io_uring_submit_req")   ? "io_uring_submit_req"
+                                : kernel.HasTracepoint("io_uring_submit_sqe") ? "io_uring_submit_sqe"
+                                                                              : "";
+  bool has_io_uring = !io_uring_submit.empty() && kernel.HasTracepoint("io_uring_complete");
+  // IORING_OP_UNLINKAT, and the struct io_unlink its programs read, came in
+  // Linux 5.11: before, io_uring deletes nothing, and its programs would not
+  // load, so they are not tried.
+  if (io_uring && has_io_uring && !kernel.HasStruct("io_unlink")) {
+    io_uring_problem_ = kIoUringWithoutUnlink;
+    has_io_uring = false;
+  }
+  traces_io_uring_ = io_uring && has_io_uring;
   bpf_program* program = nullptr;
   bpf_object__for_each_program(program, skeleton_->obj) {
     // "raw_tp/sys_exit" → "sys_exit"; "tracepoint/syscalls/sys_exit_rmdir" → "syscalls/sys_exit_rmdir"
