@@ -120,6 +120,18 @@ export const DEFAULT_MODE_CHOICE: ModeChoice = 'complete';
 /** The choice that takes these programs on every kernel. */
 export const CHOICE_FOR_PROGRAMS: Readonly<Record<AttachMode, ModeChoice>> = { raw: 'raw', tracepoint: 'tracepoint-without-32-bit' };
 
+/**
+ * Which of the two objects built from bpf/deletions.bpf.c the helper loaded
+ * (ARCHITECTURE.md, "Two program sets"): the same programs, built for two
+ * generations of kernels.
+ * - "newer": task storage and bpf_get_current_task_btf() in tracing programs
+ *   (Linux 5.12 and later, or a kernel that backported them).
+ * - "older": per-thread hash maps and probe reads of the current task, for
+ *   kernels from Linux 5.10.
+ */
+export type ProgramSet = 'newer' | 'older';
+export const PROGRAM_SETS: readonly ProgramSet[] = ['newer', 'older'];
+
 /** Which deletions to report: those under any of `paths`, or all of them. */
 export type Scope = { paths: string[] } | 'system';
 
@@ -182,6 +194,8 @@ export interface InitializeResult {
   /** The mode this helper was started with (`--mode`), and the programs it chose for it. */
   modeChoice: ModeChoice;
   attachMode: AttachMode;
+  /** Which program set it loaded for this kernel. */
+  programSet: ProgramSet;
   /**
    * Deletions this helper cannot see, each said in a sentence: empty where
    * it sees every deletion the kernel makes. 32-bit programs' in
@@ -306,9 +320,10 @@ export const HelperErrorCodes = {
   /** history/query: the recording cannot be read (corrupt, missing); the message says why. Live tracing goes on. */
   HistoryUnavailable: -32005,
   /**
-   * initialize and trace/start: the kernel lacks a feature the programs need
-   * (it is older than Linux 5.17, and nothing backported it); the message, one
-   * line, names the kernel's release, the release needed and what is missing.
+   * initialize and trace/start: the kernel lacks a feature that every program
+   * set needs (it is older than Linux 5.10, and nothing backported it), or one
+   * that the set SYSCALL_TRACE_PROGRAMS asks for needs; the message, one line,
+   * names the kernel's release, the release needed and what is missing.
    */
   UnsupportedKernel: -32006,
 } as const;

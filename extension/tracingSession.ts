@@ -383,7 +383,7 @@ export class TracingSession implements vscode.Disposable {
     this.attachMode = helper.info.attachMode;
     this.hostMountNamespaceOfHelper = helper.info.mountNamespace;
     log.appendLine(
-      `helper ${helper.info.helperVersion} (pid ${helper.info.pid}) on Linux ${helper.info.kernelRelease} ${helper.info.arch}, ${helper.info.modeChoice} mode: ${describeAttachMode(helper.info.attachMode)}`,
+      `helper ${helper.info.helperVersion} (pid ${helper.info.pid}) on Linux ${helper.info.kernelRelease} ${helper.info.arch}, ${helper.info.modeChoice} mode: ${describeAttachMode(helper.info.attachMode)}, ${helper.info.programSet} program set`,
     );
     // What this helper cannot see is said where the user looks, not only in the log.
     for (const blindSpot of helper.info.unseen) log.appendLine(`not seen: ${blindSpot}`);

@@ -25,7 +25,7 @@ import { escapeText, shownPath } from '../common/shownText';
 import { BacklogValve } from './backlogValve';
 import { deletionJson } from './deletionJson';
 import { DeletionTracer, programOptions } from './deletionTracer';
-import { loadThenGiveUpPrivileges } from './loadThenDrop';
+import { describeLoaded, loadThenGiveUpPrivileges } from './loadThenDrop';
 
 export const TRACE_USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode MODE] [--queue-mib N]
   --jsonl       one JSON object per line
@@ -217,11 +217,13 @@ export function runTraceCommand(args: string[]): void {
         includeFailed: options.includeFailed,
         modeChoice: tracer.modeChoice,
         attachMode: tracer.attachMode,
+        programSet: tracer.programSet,
+        ...(tracer.programSetReason === undefined ? {} : { programSetReason: tracer.programSetReason }),
         unseen: tracer.unseen,
       }) + '\n',
     );
   } else {
-    process.stderr.write(`Tracing deletions in ${escapeText(scopeText)} (${tracer.modeChoice} mode: ${tracer.attachMode} programs); Ctrl-C stops.\n`);
+    process.stderr.write(`Tracing deletions in ${escapeText(scopeText)} (${describeLoaded(tracer)}); Ctrl-C stops.\n`);
   }
   for (const blindSpot of tracer.unseen) process.stderr.write(`syscall-trace: not seen: ${blindSpot}\n`);
 

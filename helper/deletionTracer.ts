@@ -11,12 +11,13 @@
 // nothing, and one that does not read costs the helper no memory beyond what
 // its output holds, and never holds up a deleter.
 import { isInScope, type PathScope } from '../common/directories';
-import { DEFAULT_MODE_CHOICE, QUEUE_MIB_DEFAULT, type AttachMode, type DeletionEvent, type ModeChoice, type Scope, type TraceStats } from '../common/protocol';
+import { DEFAULT_MODE_CHOICE, QUEUE_MIB_DEFAULT, type AttachMode, type DeletionEvent, type ModeChoice, type ProgramSet, type Scope, type TraceStats } from '../common/protocol';
 import { withRealPathAliases } from '../common/scopeAliases';
-import { otherSet, programsFor, readKernelFacts, unseenBy, type KernelFacts, type SetNotLoaded } from './attachModes';
+import { oneLineReason, otherSet, programsFor, readKernelFacts, unseenBy, type KernelFacts, type SetNotLoaded } from './attachModes';
 import { WallClock } from './clock';
 import { deletionPath, toDeletionEvent } from './deletionEvents';
 import { DirectoryNames } from './directoryNames';
+import type { ProgramSetChoice } from './kernelRequirements';
 import { KernelScope } from './kernelScope';
 import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type LostCounts, type RecordLayout } from './native';
 import { HostMounts } from './hostMounts';
@@ -82,6 +83,8 @@ export class DeletionTracer {
   private mode: AttachMode = programsFor(DEFAULT_MODE_CHOICE, this.kernel);
   /** Where `complete` took the other set: the one it would have taken, and why that did not load. */
   private notLoaded: SetNotLoaded | undefined;
+  /** Which of the two objects the programs come from (helper/kernelRequirements.ts chooses). */
+  private setChoice: ProgramSetChoice = { programSet: 'newer', olderMayStandIn: false };
   private eventsKept = false;
   private paused = false;
   /** While stopping: resolves stop()'s promise once the ring buffer is empty. */
@@ -91,7 +94,7 @@ export class DeletionTracer {
 
   constructor(
     private readonly listener: DeletionTracerListener,
-    private readonly options: Omit<DeletionProgramsOptions, 'attachMode'> = programOptions(QUEUE_MIB_DEFAULT),
+    private readonly options: Omit<DeletionProgramsOptions, 'attachMode' | 'programSet'> = programOptions(QUEUE_MIB_DEFAULT),
   ) {
     this.layout = loadAddon().layout;
     this.processes = new ProcessCache(PROCESS_CACHE_CAPACITY, (key) =>
@@ -122,6 +125,16 @@ export class DeletionTracer {
     return this.choice;
   }
 
+  /** Which program set this tracer loads, or has loaded. */
+  get programSet(): ProgramSet {
+    return this.setChoice.programSet;
+  }
+
+  /** Why that set, where it is worth saying: absent for the newer set, taken because the kernel has all it needs. */
+  get programSetReason(): string | undefined {
+    return this.setChoice.reason;
+  }
+
   /** Whether the tracepoint set's perf events were opened at the load, and are kept (helper/privileges.ts says when). */
   get tracepointEventsKept(): boolean {
     return this.eventsKept;
@@ -143,38 +156,69 @@ export class DeletionTracer {
     this.mode = mode;
   }
 
+  /** Chooses the program set to load, before the programs are loaded: it stays what it is for the tracer's life. */
+  useProgramSet(choice: ProgramSetChoice): void {
+    if (this.programs) throw new Error(`the BPF programs are already loaded from the ${this.setChoice.programSet} set`);
+    this.setChoice = { ...choice };
+  }
+
   /**
    * Loads the BPF programs: the one step that needs privileges. One set
-   * failing is not nothing traced: in `complete` mode, where the set it chose
-   * does not load (a verifier of another version refuses it, a tracepoint is
-   * missing), it takes the other, and `unseen` says what that costs. The
-   * explicit modes fail with the error.
+   * failing is not nothing traced. Where the newer program set does not load
+   * although the kernel has the features it needs (a verifier of another
+   * version refuses it), the older stands in, once, and the log says why.
    */
   load(): void {
     if (this.programs) return;
+    const set = this.setChoice;
     try {
-      this.programs = this.loadPrograms(this.mode);
+      this.programs = this.loadInMode(set.programSet);
+    } catch (error) {
+      if (set.programSet !== 'newer' || !set.olderMayStandIn || (error as NodeJS.ErrnoException).code === 'EPERM') throw error;
+      const reason = (error as Error).message.trimEnd();
+      this.listener.onProblem(`the newer programs did not load on this kernel, so the helper tries the older ones: ${reason}`);
+      try {
+        this.programs = this.loadInMode('older');
+      } catch (olderError) {
+        this.listener.onProblem(`the older programs did not load either: ${(olderError as Error).message.trimEnd()}`);
+        throw error;
+      }
+      this.setChoice = { programSet: 'older', reason: `the newer programs did not load: ${oneLineReason(reason)}`, olderMayStandIn: false };
+    }
+    if (this.paused) this.programs.pause();
+  }
+
+  /**
+   * The programs of `set` for this tracer's mode. In `complete` mode, where
+   * those do not load (a verifier of another version refuses them, a
+   * tracepoint is missing), it takes the other mode's, and `unseen` says what
+   * that costs. The explicit modes fail with the error.
+   */
+  private loadInMode(set: ProgramSet): DeletionPrograms {
+    try {
+      return this.loadPrograms(this.mode, set);
     } catch (error) {
       if (this.choice !== 'complete') throw error;
       const reason = (error as Error).message.trimEnd();
       const other = otherSet(this.mode);
       this.listener.onProblem(`the ${this.mode} programs did not load on this kernel, so ${this.choice} mode tries the ${other} programs: ${reason}`);
+      let programs: DeletionPrograms;
       try {
-        this.programs = this.loadPrograms(other);
+        programs = this.loadPrograms(other, set);
       } catch (otherError) {
         this.listener.onProblem(`the ${other} programs did not load either: ${(otherError as Error).message.trimEnd()}`);
         throw error;
       }
       this.notLoaded = { programs: this.mode, reason };
       this.mode = other;
+      return programs;
     }
-    if (this.paused) this.programs.pause();
   }
 
-  private loadPrograms(mode: AttachMode): DeletionPrograms {
+  private loadPrograms(mode: AttachMode, programSet: ProgramSet): DeletionPrograms {
     const { DeletionPrograms } = loadAddon();
     const keepTracepointEvents = mode === 'tracepoint' && tracepointEventsKeptHere();
-    const programs = new DeletionPrograms((batch) => this.onBatch(batch), { ...this.options, attachMode: mode, keepTracepointEvents });
+    const programs = new DeletionPrograms((batch) => this.onBatch(batch), { ...this.options, attachMode: mode, programSet, keepTracepointEvents });
     this.eventsKept = keepTracepointEvents;
     return programs;
   }
@@ -363,8 +407,8 @@ function lostDeletions(lost: LostCounts): number {
 }
 
 /** The addon's options: the queue's budget of --queue-mib, unless the environment sets it or the ring buffer's size. */
-export function programOptions(queueMib: number): Omit<DeletionProgramsOptions, 'attachMode'> {
-  const options: Omit<DeletionProgramsOptions, 'attachMode'> = { queueBytes: queueMib * 2 ** 20 };
+export function programOptions(queueMib: number): Omit<DeletionProgramsOptions, 'attachMode' | 'programSet'> {
+  const options: Omit<DeletionProgramsOptions, 'attachMode' | 'programSet'> = { queueBytes: queueMib * 2 ** 20 };
   const ringBytes = process.env[RING_BUFFER_BYTES_VARIABLE];
   if (ringBytes !== undefined && ringBytes !== '') options.ringBufferBytes = Number(ringBytes);
   const queueBytes = process.env[QUEUE_BYTES_VARIABLE];

@@ -24,6 +24,7 @@ export function answerInitialize(params: unknown, tracer: DeletionTracer): proto
     pid: process.pid,
     modeChoice: tracer.modeChoice,
     attachMode: tracer.attachMode,
+    programSet: tracer.programSet,
     unseen: tracer.unseen,
     mountNamespace: ownMountNamespace(),
   };

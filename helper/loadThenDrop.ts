@@ -2,15 +2,18 @@
 // command (ARCHITECTURE.md, "Privileges"): load the BPF programs where this
 // process may, then give up its privileges in every thread, before it reads
 // a request or attaches anything. Root is held for the load alone.
+import type { ProgramSet } from '../common/protocol';
 import type { DeletionTracer } from './deletionTracer';
-import { unsupportedKernel } from './kernelRequirements';
+import { describeProgramSet, parseProgramsOverride, programSetForThisKernel, PROGRAMS_VARIABLE } from './kernelRequirements';
 import { giveUpPrivileges, missingTracingPrivileges, ownCredentials, type PrivilegesGivenUp } from './privileges';
 
 export interface LoadFailure {
   /**
    * notPermitted: the process lacks the privileges to load, nothing else went
-   * wrong; unsupportedKernel: the kernel lacks a feature the programs need
-   * (no helper can trace on it); failed: anything else.
+   * wrong; unsupportedKernel: the kernel lacks a feature that every program
+   * set needs, or that the set SYSCALL_TRACE_PROGRAMS asks for needs (no
+   * helper can trace on it so); failed: anything else, a
+   * SYSCALL_TRACE_PROGRAMS that names no set included.
    */
   kind: 'notPermitted' | 'unsupportedKernel' | 'failed';
   /** One line where the kind is notPermitted or unsupportedKernel. */
@@ -27,21 +30,7 @@ export interface LoadedAndDropped {
 export class PrivilegeDropError extends Error {}
 
 export function loadThenGiveUpPrivileges(tracer: DeletionTracer): LoadedAndDropped {
-  let loadFailure: LoadFailure | undefined;
-  const missing = missingTracingPrivileges(ownCredentials());
-  // Asked only with the privileges to load: without them, every probe fails.
-  const kernelProblem = missing === undefined ? unsupportedKernel() : undefined;
-  if (missing !== undefined) {
-    loadFailure = { kind: 'notPermitted', message: missing };
-  } else if (kernelProblem !== undefined) {
-    loadFailure = { kind: 'unsupportedKernel', message: kernelProblem };
-  } else {
-    try {
-      tracer.load();
-    } catch (error) {
-      loadFailure = { kind: 'failed', message: (error as Error).message.trimEnd() };
-    }
-  }
+  const loadFailure = loadWherePermitted(tracer);
   const loaded = loadFailure === undefined ? { mode: tracer.attachMode, tracepointEventsKept: tracer.tracepointEventsKept } : 'nothing loaded';
   try {
     return { loadFailure, privileges: giveUpPrivileges(loaded) };
@@ -49,6 +38,36 @@ export function loadThenGiveUpPrivileges(tracer: DeletionTracer): LoadedAndDropp
     tracer.close();
     throw new PrivilegeDropError(`the helper could not give up its privileges, so it ends: ${(error as Error).message}`);
   }
+}
+
+/** Loads the program set this kernel and the environment call for; why not, where it cannot. */
+function loadWherePermitted(tracer: DeletionTracer): LoadFailure | undefined {
+  let override: ProgramSet | undefined;
+  try {
+    override = parseProgramsOverride(process.env[PROGRAMS_VARIABLE]);
+  } catch (error) {
+    return { kind: 'failed', message: (error as Error).message };
+  }
+  const missing = missingTracingPrivileges(ownCredentials());
+  if (missing !== undefined) return { kind: 'notPermitted', message: missing };
+  // Asked only with the privileges to load: without them, every probe fails.
+  const choice = programSetForThisKernel(override);
+  if ('unsupported' in choice) return { kind: 'unsupportedKernel', message: choice.unsupported };
+  tracer.useProgramSet(choice);
+  try {
+    tracer.load();
+  } catch (error) {
+    return { kind: 'failed', message: (error as Error).message.trimEnd() };
+  }
+  return undefined;
+}
+
+/**
+ * What was loaded, for the ready line and the log: "complete mode: raw
+ * programs; programs: older (this kernel lacks task storage map, ...)".
+ */
+export function describeLoaded(tracer: DeletionTracer): string {
+  return `${tracer.modeChoice} mode: ${tracer.attachMode} programs; programs: ${describeProgramSet(tracer.programSet, tracer.programSetReason)}`;
 }
 
 /** One line for the log: what the helper runs with from now on. */

@@ -4,7 +4,7 @@
 // offsets and constants so that records.ts decodes them without a second copy.
 import * as path from 'node:path';
 
-import type { AttachMode } from '../common/protocol';
+import type { AttachMode, ProgramSet } from '../common/protocol';
 
 export interface LostCounts {
   /** Deletion records that found the ring buffer full. */
@@ -101,6 +101,8 @@ export interface DeletionPrograms {
 export interface DeletionProgramsOptions {
   /** Which programs are loaded; raw where absent. */
   attachMode?: AttachMode;
+  /** Which of the two objects they come from; newer where absent. */
+  programSet?: ProgramSet;
   /**
    * Tracepoint mode: the perf events that carry the programs are opened at
    * the load and kept until close(), each attach taking a duplicate, rather
@@ -153,11 +155,14 @@ export interface RecordLayout {
   directoryWalkMaxSteps: number;
 }
 
-/** A kernel feature the programs need: "bpf_loop()", which came in Linux "5.17". */
+/** A kernel feature the programs need: "task storage map", which came in Linux "5.11". */
 export interface KernelFeature {
   feature: string;
   since: string;
 }
+
+/** What each program set needs that this kernel lacks, oldest first: empty where it has everything. */
+export type MissingKernelFeatures = Record<ProgramSet, KernelFeature[]>;
 
 export interface PrivilegeDropOptions {
   /** Capability numbers every thread keeps; all others leave every set, the bounding set included. */
@@ -215,11 +220,11 @@ export interface Addon {
   DeletionPrograms: new (onRecords: (batch: Buffer) => void, options?: DeletionProgramsOptions) => DeletionPrograms;
   layout: RecordLayout;
   /**
-   * What the programs need that this kernel lacks, oldest first; empty where
-   * it has everything (native/src/kernel_features.h). Needs the privileges to
-   * load: it loads probe programs.
+   * What each program set needs that this kernel lacks
+   * (native/src/kernel_features.h). Needs the privileges to load: it loads
+   * probe programs.
    */
-  missingKernelFeatures(): KernelFeature[];
+  missingKernelFeatures(): MissingKernelFeatures;
   /** Applies to every thread of the process (native/src/privileges.h), and sets no_new_privs. */
   dropPrivileges(options: PrivilegeDropOptions): void;
   /** Who connected the unix socket `fd` (SO_PEERCRED): the kernel's record, which the peer cannot forge. */

@@ -36,7 +36,7 @@ import { DeletionTracer, programOptions } from './deletionTracer';
 import { answerInitialize, wrongState } from './helperIdentity';
 import { log, logger } from './helperLog';
 import { JsonRpcEndpoint, MAX_QUEUED_MESSAGES } from './jsonRpcEndpoint';
-import { describePrivileges, loadThenGiveUpPrivileges, PrivilegeDropError, type LoadFailure } from './loadThenDrop';
+import { describeLoaded, describePrivileges, loadThenGiveUpPrivileges, PrivilegeDropError, type LoadFailure } from './loadThenDrop';
 import { validateNoParams, validateSetScope, validateStart } from './validation';
 
 export { MAX_QUEUED_MESSAGES };
@@ -99,7 +99,7 @@ class HelperServer {
     const { loadFailure, privileges } = loadThenGiveUpPrivileges(this.tracer);
     this.loadFailure = loadFailure;
     if (loadFailure === undefined) {
-      log(`loaded in ${this.tracer.modeChoice} mode (${this.tracer.attachMode} programs); ${describePrivileges(privileges)}`);
+      log(`loaded (${describeLoaded(this.tracer)}); ${describePrivileges(privileges)}`);
       for (const blindSpot of this.tracer.unseen) log(`not seen: ${blindSpot}`);
     }
     else log(`could not load the BPF programs (${loadFailure.message}); ${describePrivileges(privileges)}`);

@@ -15,7 +15,7 @@
 import type { DeletionEvent, HistoryResult, ModeChoice, RecorderStatus } from '../../common/protocol';
 import { DeletionTracer, programOptions } from '../deletionTracer';
 import { log } from '../helperLog';
-import { describePrivileges, loadThenGiveUpPrivileges } from '../loadThenDrop';
+import { describeLoaded, describePrivileges, loadThenGiveUpPrivileges } from '../loadThenDrop';
 import type { HistoryOptions } from '../validation';
 import { Recording, RecordingError } from './recording';
 
@@ -122,7 +122,7 @@ export class Recorder {
       this.tracer.close();
       throw new RecorderStartError(loadFailure.message);
     }
-    log(`loaded in ${this.tracer.modeChoice} mode (${this.tracer.attachMode} programs); ${describePrivileges(privileges)}`);
+    log(`loaded (${describeLoaded(this.tracer)}); ${describePrivileges(privileges)}`);
     for (const blindSpot of this.tracer.unseen) log(`not seen: ${blindSpot}`);
   }
 

@@ -2,7 +2,7 @@
 //   DeletionPrograms   the BPF programs and their ring buffer (deletion_programs_binding.cc)
 //   layout             where the fields of bpf/deletions.h lie (record_layout.cc)
 //   dropPrivileges()   gives up privileges in every thread (privileges.h)
-//   missingKernelFeatures()  what the programs need that this kernel lacks (kernel_features.h)
+//   missingKernelFeatures()  what each program set needs that this kernel lacks (kernel_features.h)
 //   Database           SQLite, for the recorder (sqlite_binding.cc)
 //   peerCredentials()  who is at the other end of a unix socket
 #include <napi.h>
@@ -78,12 +78,7 @@ Napi::Value PeerCredentials(const Napi::CallbackInfo& info) {
   return peer;
 }
 
-// missingKernelFeatures(): [{feature: "bpf_loop()", since: "5.17"}, ...],
-// empty where the kernel has all the programs need. Call it with the
-// privileges to load: the probes load programs.
-Napi::Value MissingKernelFeaturesJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::vector<KernelFeature> missing = MissingKernelFeatures();
+Napi::Array FeaturesJs(Napi::Env env, const std::vector<KernelFeature>& missing) {
   Napi::Array features = Napi::Array::New(env, missing.size());
   for (size_t i = 0; i < missing.size(); i++) {
     Napi::Object feature = Napi::Object::New(env);
@@ -92,6 +87,17 @@ Napi::Value MissingKernelFeaturesJs(const Napi::CallbackInfo& info) {
     features.Set(static_cast<uint32_t>(i), feature);
   }
   return features;
+}
+
+// missingKernelFeatures(): {newer: [{feature: "task storage map", since:
+// "5.11"}, ...], older: [...]}, each empty where the kernel has all that set
+// needs. Call it with the privileges to load: the probes load programs.
+Napi::Value MissingKernelFeaturesJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object report = Napi::Object::New(env);
+  report.Set("newer", FeaturesJs(env, MissingKernelFeatures(ProgramSet::kNewer)));
+  report.Set("older", FeaturesJs(env, MissingKernelFeatures(ProgramSet::kOlder)));
+  return report;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

@@ -13,8 +13,21 @@
 
 #include "deletions.h"
 #include "deletions.skel.h"
+// Only its ELF bytes are used: the older object is opened through the
+// `deletions` skeleton (OpenSkeleton).
+#include "deletions_older.skel.h"
 #include "libbpf_errors.h"
 #include "syscall_tracepoints.h"
+
+// The two objects share one source and differ only in the types of two maps
+// (bpf/kernel_compat.bpf.h): the skeleton of one serves both as long as the
+// globals it maps lie alike.
+static_assert(sizeof(deletions::deletions__bss) == sizeof(deletions_older::deletions_older__bss),
+              "the two objects' .bss must be laid out alike");
+static_assert(sizeof(deletions::deletions__data) == sizeof(deletions_older::deletions_older__data),
+              "the two objects' .data must be laid out alike");
+static_assert(sizeof(deletions::deletions__rodata) == sizeof(deletions_older::deletions_older__rodata),
+              "the two objects' .rodata must be laid out alike");
 
 namespace {
 
@@ -24,24 +37,32 @@ constexpr const char* kKernelBtf = "/sys/kernel/btf/vmlinux";
 // record it was given by then.
 constexpr int kTakerStopped = -ECANCELED;
 
-// The tracepoints of the kernel described by `btf_path` (the running one
-// where empty): every tracepoint has a BTF typedef btf_trace_<name>, which
-// is what a raw tracepoint program is attached by.
-class KernelTracepoints {
+// What the BTF of the kernel described by `btf_path` (the running one where
+// empty) says it has: its tracepoints, each a BTF typedef btf_trace_<name>,
+// which is what a raw tracepoint program is attached by; and its structs.
+class KernelBtf {
  public:
-  explicit KernelTracepoints(const std::string& btf_path)
+  explicit KernelBtf(const std::string& btf_path)
       : btf_(btf_path.empty() ? btf__load_vmlinux_btf() : btf__parse(btf_path.c_str(), nullptr)) {}
-  ~KernelTracepoints() { btf__free(btf_); }
-  KernelTracepoints(const KernelTracepoints&) = delete;
-  KernelTracepoints& operator=(const KernelTracepoints&) = delete;
+  ~KernelBtf() { btf__free(btf_); }
+  KernelBtf(const KernelBtf&) = delete;
+  KernelBtf& operator=(const KernelBtf&) = delete;
 
-  bool Has(const std::string& name) const {
-    return btf_ != nullptr && btf__find_by_name_kind(btf_, ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF) > 0;
+  bool HasTracepoint(const std::string& name) const { return Has("btf_trace_" + name, BTF_KIND_TYPEDEF); }
+  bool HasStruct(const std::string& name) const { return Has(name, BTF_KIND_STRUCT); }
+
+ private:
+  bool Has(const std::string& name, int kind) const {
+    return btf_ != nullptr && btf__find_by_name_kind(btf_, name.c_str(), kind) > 0;
   }
 
  private:
   btf* btf_;
 };
+
+// Said in `unseen` (io_uring_problem()) where io_uring is there but cannot delete.
+constexpr const char* kIoUringWithoutUnlink =
+    "this kernel has io_uring, but not its unlinkat requests, which came in Linux 5.11 (io_uring deletes nothing here)";
 
 bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
 
@@ -56,19 +77,45 @@ bool IsBpfLink(int fd) {
 bool IsPowerOfTwo(uint32_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
 const char* ModeName(AttachMode mode) { return mode == AttachMode::kRaw ? "raw" : "tracepoint"; }
+const char* SetName(ProgramSet set) { return set == ProgramSet::kNewer ? "newer" : "older"; }
 
 // A seam for tests, read here and nowhere else: SYSCALL_TRACE_TEST_REFUSE_PROGRAMS=raw
-// (or =tracepoint) makes that set fail to load, as a verifier of another
-// kernel version might refuse it, so that the helper's fallback from one set
-// to the other can be tested on a kernel that loads both (ARCHITECTURE.md,
-// "Two attach modes, one code path").
+// (or =tracepoint, =newer) makes that attach mode's or program set's
+// programs fail to load, as a verifier of another kernel version might
+// refuse them, so that the helper's fallbacks can be tested on a kernel that
+// loads everything (ARCHITECTURE.md, "Two attach modes, one code path", "Two
+// program sets").
 constexpr const char* kRefuseProgramsForTests = "SYSCALL_TRACE_TEST_REFUSE_PROGRAMS";
 
-void RefuseWhereTestsAsk(AttachMode mode) {
-  const char* refused = getenv(kRefuseProgramsForTests);
-  if (refused == nullptr || std::string(refused) != ModeName(mode)) return;
-  throw SystemError(ECANCELED, std::string("the ") + ModeName(mode) + " programs were refused before loading, as " +
-                                   kRefuseProgramsForTests + "=" + refused + " (a seam for tests) asks");
+void RefuseWhereTestsAsk(const ProgramOptions& options) {
+  const char* given = getenv(kRefuseProgramsForTests);
+  if (given == nullptr) return;
+  std::string refused = given;
+  if (refused != ModeName(options.attach_mode) && refused != SetName(options.program_set)) return;
+  throw SystemError(ECANCELED, "the " + refused + " programs were refused before loading, as " + kRefuseProgramsForTests +
+                                   "=" + refused + " (a seam for tests) asks");
+}
+
+// Opens the object of `set` through the one skeleton type both share: the
+// older object's ELF takes the newer's place before libbpf reads it, and
+// every map, program and mapped global is then found by its name in it.
+deletions* OpenSkeleton(ProgramSet set, const bpf_object_open_opts* options) {
+  auto* skeleton = static_cast<deletions*>(calloc(1, sizeof(deletions)));
+  if (skeleton == nullptr) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  int error = deletions__create_skeleton(skeleton);
+  if (error == 0 && set == ProgramSet::kOlder) {
+    skeleton->skeleton->data = deletions_older__elf_bytes(&skeleton->skeleton->data_sz);
+  }
+  if (error == 0) error = bpf_object__open_skeleton(skeleton->skeleton, options);
+  if (error != 0) {
+    deletions__destroy(skeleton);
+    errno = -error;
+    return nullptr;
+  }
+  return skeleton;
 }
 
 void CheckOptions(const ProgramOptions& options) {
@@ -94,7 +141,7 @@ DeletionPrograms::DeletionPrograms(const ProgramOptions& options)
     : attach_mode_(options.attach_mode),
       keep_tracepoint_events_(options.keep_tracepoint_events && options.attach_mode == AttachMode::kTracepoint) {
   CheckOptions(options);
-  RefuseWhereTestsAsk(options.attach_mode);
+  RefuseWhereTestsAsk(options);
   LibbpfLogCapture log;
 
   Open(options, true);
@@ -143,8 +190,8 @@ DeletionPrograms::~DeletionPrograms() {
 void DeletionPrograms::Open(const ProgramOptions& options, bool io_uring) {
   LIBBPF_OPTS(bpf_object_open_opts, open_options,
               .btf_custom_path = options.btf_path.empty() ? nullptr : options.btf_path.c_str());
-  skeleton_ = deletions__open_opts(&open_options);
-  if (skeleton_ == nullptr) ThrowStepError(errno, "opening the BPF object");
+  skeleton_ = OpenSkeleton(options.program_set, &open_options);
+  if (skeleton_ == nullptr) ThrowStepError(errno, std::string("opening the ") + SetName(options.program_set) + " BPF object");
 
   ChooseHooks(options.attach_mode, options.btf_path, io_uring);
 
@@ -169,12 +216,20 @@ void DeletionPrograms::Open(const ProgramOptions& options, bool io_uring) {
 // io_uring programs (raw_tp/io_uring_*) serve both, where the kernel has
 // their tracepoints.
 void DeletionPrograms::ChooseHooks(AttachMode mode, const std::string& btf_path, bool io_uring) {
-  KernelTracepoints kernel(btf_path);
+  KernelBtf kernel(btf_path);
   // The submission tracepoint was io_uring_submit_sqe before Linux 6.4.
-  std::string io_uring_submit = kernel.Has("io_uring_submit_req")   ? "io_uring_submit_req"
-                                : kernel.Has("io_uring_submit_sqe") ? "io_uring_submit_sqe"
-                                                                    : "";
-  traces_io_uring_ = io_uring && !io_uring_submit.empty() && kernel.Has("io_uring_complete");
+  std::string io_uring_submit = kernel.HasTracepoint("io_uring_submit_req")   ? "io_uring_submit_req"
+                                : kernel.HasTracepoint("io_uring_submit_sqe") ? "io_uring_submit_sqe"
+                                                                              : "";
+  bool has_io_uring = !io_uring_submit.empty() && kernel.HasTracepoint("io_uring_complete");
+  // IORING_OP_UNLINKAT, and the struct io_unlink its programs read, came in
+  // Linux 5.11: before, io_uring deletes nothing, and its programs would not
+  // load, so they are not tried.
+  if (io_uring && has_io_uring && !kernel.HasStruct("io_unlink")) {
+    io_uring_problem_ = kIoUringWithoutUnlink;
+    has_io_uring = false;
+  }
+  traces_io_uring_ = io_uring && has_io_uring;
   bpf_program* program = nullptr;
   bpf_object__for_each_program(program, skeleton_->obj) {
     // "raw_tp/sys_exit" → "sys_exit"; "tracepoint/syscalls/sys_exit_rmdir" → "syscalls/sys_exit_rmdir"

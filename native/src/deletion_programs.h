@@ -1,5 +1,6 @@
 // The BPF programs of bpf/deletions.bpf.c as a plain C++ class: it opens,
-// loads and attaches the bpftool skeleton of one attach mode, and hands out
+// loads and attaches the bpftool skeleton of one program set and one attach
+// mode, and hands out
 // the records of its ring buffer (ring_buffer_drain.h empties it from a
 // thread of its own). It knows nothing of N-API;
 // deletion_programs_binding.cc converts between it and JavaScript, where
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel_features.h"  // ProgramSet
 #include "system_error.h"
 
 struct deletions;    // the bpftool skeleton (deletions.skel.h)
@@ -35,6 +37,9 @@ enum class AttachMode {
 
 struct ProgramOptions {
   AttachMode attach_mode = AttachMode::kRaw;
+  // Which of the two objects is opened: both have the same maps, programs
+  // and globals, so everything but the open is the same for either.
+  ProgramSet program_set = ProgramSet::kNewer;
   // BTF describing the running kernel; empty means /sys/kernel/btf/vmlinux.
   std::string btf_path;
   // Kernel memory for records on their way to user space: a power of two,

@@ -1,7 +1,7 @@
 // The JavaScript face of DeletionPrograms: converts arguments and errors, and
 // delivers records on the libuv loop in batches.
 //
-//   const programs = new DeletionPrograms(onRecords, {attachMode?, keepTracepointEvents?, btfPath?, ringBufferBytes?, queueBytes?});
+//   const programs = new DeletionPrograms(onRecords, {attachMode?, programSet?, keepTracepointEvents?, btfPath?, ringBufferBytes?, queueBytes?});
 //   programs.attach(); ... programs.pause(); programs.resume(); ...
 //   programs.detach(); while (!programs.deliverWaiting()) { ...resume later... } programs.close();
 //   (or, to end now: programs.detach(); programs.discardWaiting(); programs.close();)
@@ -22,9 +22,12 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "bindings.h"
@@ -62,6 +65,25 @@ constexpr auto kUnfinishedPoll = std::chrono::milliseconds(1);
 // has built and committed its record: this long lets the last ones commit
 // before the exits are detached and the ring buffer read for the last time.
 constexpr auto kExitProgramsSettle = std::chrono::milliseconds(5);
+
+// An option that names one of `choices`: sets `value` to what it means, and
+// leaves it as it is where the option is absent.
+template <typename Meaning>
+void ReadChoice(Napi::Env env, const Napi::Object& given, const char* name,
+                std::initializer_list<std::pair<const char*, Meaning>> choices, Meaning& value) {
+  Napi::Value option = given.Get(name);
+  if (option.IsUndefined()) return;
+  std::string text = option.IsString() ? option.As<Napi::String>().Utf8Value() : "";
+  std::string names;
+  for (const auto& [choice, meaning] : choices) {
+    if (option.IsString() && text == choice) {
+      value = meaning;
+      return;
+    }
+    names += std::string(names.empty() ? "" : " or ") + "\"" + choice + "\"";
+  }
+  throw Napi::TypeError::New(env, std::string("DeletionPrograms: ") + name + " must be " + names);
+}
 
 class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding> {
  public:
@@ -101,14 +123,10 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
       } else if (!btf_path.IsUndefined()) {
         throw Napi::TypeError::New(env, "DeletionPrograms: btfPath must be a string");
       }
-      Napi::Value attach_mode = given.Get("attachMode");
-      if (attach_mode.IsString() && attach_mode.As<Napi::String>().Utf8Value() == "raw") {
-        options.attach_mode = AttachMode::kRaw;
-      } else if (attach_mode.IsString() && attach_mode.As<Napi::String>().Utf8Value() == "tracepoint") {
-        options.attach_mode = AttachMode::kTracepoint;
-      } else if (!attach_mode.IsUndefined()) {
-        throw Napi::TypeError::New(env, "DeletionPrograms: attachMode must be \"raw\" or \"tracepoint\"");
-      }
+      ReadChoice(env, given, "attachMode", {{"raw", AttachMode::kRaw}, {"tracepoint", AttachMode::kTracepoint}},
+                 options.attach_mode);
+      ReadChoice(env, given, "programSet", {{"newer", ProgramSet::kNewer}, {"older", ProgramSet::kOlder}},
+                 options.program_set);
       Napi::Value keep_events = given.Get("keepTracepointEvents");
       if (keep_events.IsBoolean()) {
         options.keep_tracepoint_events = keep_events.As<Napi::Boolean>().Value();

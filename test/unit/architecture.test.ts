@@ -33,7 +33,7 @@ const everyDeletionField: Required<protocol.DeletionEvent> = {
   result: 0, resultUnknown: true, error: '', pid: 1, tid: 1, ppid: 0, uid: 0, cgroupId: 1, comm: '', threadName: '', cmdline: [], ancestors: [],
 };
 const everyInitializeResultField: Required<protocol.InitializeResult> = {
-  protocolVersion: 0, helperVersion: '', kernelRelease: '', arch: '', pid: 1, modeChoice: 'complete', attachMode: 'raw', unseen: [], mountNamespace: 0,
+  protocolVersion: 0, helperVersion: '', kernelRelease: '', arch: '', pid: 1, modeChoice: 'complete', attachMode: 'raw', programSet: 'newer', unseen: [], mountNamespace: 0,
   recorder: { database: '', unrecorded: 0, retainDays: 0, retainMib: 0 },
 };
 /** Every field, so that a field added to RecorderStatus fails to compile here until it is listed. */

@@ -20,6 +20,8 @@ export interface Finished {
 
 export interface RunOptions {
   cwd?: string;
+  /** Added to the program's environment. */
+  env?: NodeJS.ProcessEnv;
   /** Whether a non-zero exit status is what the test expects. */
   mayFail?: boolean;
   /** Killed (SIGKILL) after this long, so that one that hangs fails as one: its status is then null. */
@@ -28,7 +30,7 @@ export interface RunOptions {
 
 export function run(file: string, args: string[], options: RunOptions = {}): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));

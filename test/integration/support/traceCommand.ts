@@ -18,9 +18,13 @@ export interface TraceOptions {
   failed?: boolean;
   /** --mode: a mode, or the programs to take on every kernel; none traces in the helper's default mode. */
   mode?: ModeChoice | AttachMode;
+  /** Added to the command's environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface TraceOutput {
+  /** The first line, {"type":"ready"}. */
+  ready: Record<string, unknown>;
   events: DeletionEvent[];
   /** The last line, {"type":"stats"}. */
   stats: TraceStats;
@@ -46,7 +50,7 @@ export async function startTrace(options: TraceOptions = {}): Promise<RunningTra
   if (options.failed) args.push('--failed');
   if (options.mode) args.push('--mode', modeChoiceOf(options.mode));
 
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
 
   const events: DeletionEvent[] = [];
@@ -63,7 +67,7 @@ export async function startTrace(options: TraceOptions = {}): Promise<RunningTra
     });
   });
 
-  const ready = new Promise<void>((resolve, reject) => {
+  const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout!, crlfDelay: Infinity });
     lines.on('line', (line) => {
       let message: { type?: string };
@@ -74,14 +78,14 @@ export async function startTrace(options: TraceOptions = {}): Promise<RunningTra
         otherLines.push({ unparsable: line });
         return;
       }
-      if (message.type === 'ready') resolve();
+      if (message.type === 'ready') resolve(message);
       else if (message.type === 'deletion') events.push(message as unknown as DeletionEvent);
       else if (message.type === 'stats') stats = message as unknown as TraceStats;
       else otherLines.push(message);
     });
     void closed.then((code) => reject(new Error(`the trace ended before it was ready (exit ${code}): ${stderr}`)));
   });
-  await ready;
+  const readyLine = await ready;
 
   return {
     pid: child.pid!,
@@ -89,7 +93,7 @@ export async function startTrace(options: TraceOptions = {}): Promise<RunningTra
       child.kill('SIGINT');
       const exitCode = await closed;
       if (stats === undefined) throw new Error(`the trace printed no stats line (exit ${exitCode}): ${stderr}`);
-      return { events, stats, otherLines, exitCode, stderr };
+      return { ready: readyLine, events, stats, otherLines, exitCode, stderr };
     },
   };
 }

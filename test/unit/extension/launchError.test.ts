@@ -9,12 +9,12 @@ import { asLaunchError, LaunchError } from '../../../extension/launchError';
 import { unsupportedKernelMessage } from '../../../helper/kernelRequirements';
 
 describe('asLaunchError', () => {
-  it('shows a kernel too old for the programs as it is, naming the kernel, Linux 5.17 and the missing feature', () => {
-    const line = unsupportedKernelMessage('5.10.0-35-cloud-amd64', [{ feature: 'bpf_loop()', since: '5.17' }]);
+  it('shows a kernel too old for the programs as it is, naming the kernel, Linux 5.10 and the missing feature', () => {
+    const line = unsupportedKernelMessage('5.4.0-216-generic', [{ feature: 'BPF ring buffer map', since: '5.8' }]);
     const shown = asLaunchError(new ResponseError(HelperErrorCodes.UnsupportedKernel, line));
     expect(shown).toBeInstanceOf(LaunchError);
     expect((shown as LaunchError).message).toBe(
-      'This kernel, Linux 5.10.0-35-cloud-amd64, is too old for Syscall Trace, which needs Linux 5.17 or later: it lacks bpf_loop() (Linux 5.17).',
+      'This kernel, Linux 5.4.0-216-generic, is too old for Syscall Trace, which needs Linux 5.10 or later: it lacks BPF ring buffer map (Linux 5.8).',
     );
   });
 
