@@ -346,6 +346,7 @@ bpf_link* DeletionPrograms::AttachHook(const Hook& hook) const {
 
 void DeletionPrograms::Attach() {
   if (attached()) return;
+  ForgetEarlierCalls();
   skeleton_->data->generation++;
   skeleton_->bss->deletions_in_flight = 0;
 
@@ -363,6 +364,18 @@ void DeletionPrograms::Attach() {
       links_.push_back(link);
     }
     if (at_exit) exit_links_ = links_.size();
+  }
+}
+
+void DeletionPrograms::ForgetEarlierCalls() {
+  // Task storage (the newer set) dies with its task; the older set's hash
+  // by thread id keeps the entry of a call a detach caught half-way until
+  // that thread's next call, which may never come.
+  bpf_map* calls = skeleton_->maps.calls_in_flight;
+  if (bpf_map__type(calls) != BPF_MAP_TYPE_HASH) return;
+  uint32_t tid;
+  for (uint32_t i = 0; i < bpf_map__max_entries(calls) && bpf_map__get_next_key(calls, nullptr, &tid, sizeof(tid)) == 0; i++) {
+    bpf_map__delete_elem(calls, &tid, sizeof(tid), 0);
   }
 }
 

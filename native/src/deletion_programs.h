@@ -152,6 +152,9 @@ class DeletionPrograms {
   // Tracepoint mode: reads each tracepoint's number while tracefs may still
   // be read (see syscall_tracepoints.h).
   void NumberTracepoints();
+  // Older set: empties calls_in_flight of the calls an earlier attach left
+  // between entry and exit (ARCHITECTURE.md, "Two program sets").
+  void ForgetEarlierCalls();
   // Tracepoint mode with keep_tracepoint_events: opens each perf event while
   // the helper may still open them.
   void OpenKeptPerfEvents();

@@ -40,6 +40,8 @@ export interface KernelRecord {
   release: string;
   /** Whether tracefs has io_uring's io_uring_complete tracepoint. */
   ioUringTracepoints: boolean;
+  /** Whether the kernel's io_uring has unlinkat requests (its BTF has struct io_unlink: Linux 5.11 and later). */
+  ioUringUnlinkRequests: boolean;
 }
 
 /** One line of program_report: what the verifier said of one program. */

@@ -15,7 +15,7 @@ import { emit } from './emit';
 import { reportPrograms } from './programReport';
 import { reportedOf } from './reported';
 import { stopThenStart } from './restart';
-import { SCENARIO_RUNS } from './scenarios';
+import { SCENARIO_RUNS, hasIoUringUnlinkRequests } from './scenarios';
 import { STORM_NAME, deleteStormTree } from './storm';
 import { startTrace } from './traceCommand';
 
@@ -106,7 +106,12 @@ async function traceScenarios(mode: ModeChoice): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  emit({ type: 'kernel', release: os.release(), ioUringTracepoints: await hasIoUringTracepoints() });
+  emit({
+    type: 'kernel',
+    release: os.release(),
+    ioUringTracepoints: await hasIoUringTracepoints(),
+    ioUringUnlinkRequests: await hasIoUringUnlinkRequests(),
+  });
   await reportPrograms();
   for (const mode of MODE_CHOICES) {
     await traceScenarios(mode);

@@ -27,6 +27,15 @@ function file(at: string): string {
   return at;
 }
 
+/**
+ * Whether the kernel's io_uring has unlinkat requests: its BTF then names
+ * struct io_unlink (Linux 5.11 and later), as the addon's loader asks too.
+ */
+export async function hasIoUringUnlinkRequests(): Promise<boolean> {
+  const btf = await fs.promises.readFile('/sys/kernel/btf/vmlinux');
+  return btf.includes(Buffer.from('\0io_unlink\0'));
+}
+
 export const SCENARIO_RUNS: Record<ScenarioName, Scenario> = {
   async absolute({ folder }, name) {
     const victim = file(path.join(folder, `${name}-file`));
@@ -67,6 +76,8 @@ export const SCENARIO_RUNS: Record<ScenarioName, Scenario> = {
   async 'io-uring'({ folder }, name) {
     const victim = file(path.join(folder, `${name}-file`));
     const ran = await mustRun(`${GUEST_PROGRAMS}/io_uring_unlink-static`, [victim]);
+    // Before Linux 5.11 io_uring has no unlinkat request: it fails with EINVAL, and nothing is deleted.
+    if (ran.stdout.trim() === `${victim} -22` && !(await hasIoUringUnlinkRequests())) return [];
     if (ran.stdout.trim() !== `${victim} 0`) throw new Error(`io_uring's unlinkat did not delete: ${ran.stdout.trim()}`);
     return [victim];
   },
