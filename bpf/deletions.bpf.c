@@ -64,6 +64,14 @@ __u32 host_mount_namespace;
  * (user space has forgotten their names). */
 __u32 directory_epoch;
 
+/* The tracepoint set's gates, where user space keeps its perf events on a
+ * kernel without BPF links for them (before 5.15): a program put on such an
+ * event runs until the event is closed, so it stays on from the first attach
+ * to the end, and user space closes these instead of detaching it. Open
+ * (false) wherever the programs are attached and detached through links. */
+bool tracepoint_entries_closed;
+bool tracepoint_exits_closed;
+
 /*
  * The traced folders, by their dentries (ARCHITECTURE.md, "Scope in the
  * kernel"). User space holds each folder open, so its dentry cannot be freed
@@ -796,7 +804,7 @@ static __always_inline void remember_native_call(__u8 syscall, struct syscall_en
 	 * would look their numbers up in the native table (the 32-bit swapon is
 	 * number 87, unlink's). Checked here too, so that a kernel built without
 	 * that rule still reports no other call as a deletion. */
-	if (in_compat_syscall(task))
+	if (tracepoint_entries_closed || in_compat_syscall(task))
 		return;
 	remember_call(syscall, false, ctx->args[0], ctx->args[1], ctx->args[2]);
 }
@@ -811,7 +819,8 @@ static __always_inline void remember_native_call(__u8 syscall, struct syscall_en
 	SEC("tracepoint/syscalls/sys_exit_" #name)               \
 	int exit_##name(struct syscall_exit_event *ctx)           \
 	{                                                         \
-		report_call(ctx->ret);                            \
+		if (!tracepoint_exits_closed)                     \
+			report_call(ctx->ret);                    \
 		return 0;                                         \
 	}
 

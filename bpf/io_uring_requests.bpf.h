@@ -42,6 +42,14 @@
  * so user space never resets it. */
 __u64 io_uring_unlinks_in_flight;
 
+/* Set by user space before load, from the kernel's BTF: where the
+ * submission's tracepoint puts the request (ctx->args[0] from Linux 5.18,
+ * ctx->args[1], after the ring, before), and whether its completion cannot
+ * name the request (before 5.18), so that each request is sent at its
+ * submission with its result unknown. */
+__u32 io_uring_submit_request_arg;
+bool io_uring_results_unknown;
+
 /* Kept by the request's address. Not preallocated: memory is taken only for
  * requests in flight; a ring with more in flight than this loses the rest to
  * LOST_IN_FLIGHT, counted. */
@@ -124,9 +132,10 @@ static __always_inline void submit_request(struct io_kiocb *req)
 	}
 	report_process(task, &key);
 
-	if (BPF_CORE_READ(req, flags) & REQ_F_CQE_SKIP) {
-		/* No completion will come: the kernel's unlinkat does not mark a
-		 * failed request as failed, so even a failure posts none. */
+	if (io_uring_results_unknown || (BPF_CORE_READ(req, flags) & REQ_F_CQE_SKIP)) {
+		/* No completion will come that names it (skipped on success: the
+		 * kernel's unlinkat does not mark a failed request as failed, so
+		 * even a failure posts none), or none that could be told apart. */
 		send_unposted(scratch);
 		return;
 	}
@@ -148,20 +157,33 @@ static __always_inline void submit_request(struct io_kiocb *req)
 	}
 }
 
+/* Both are read, then one chosen: the verifier allows a raw tracepoint's
+ * context only at constant offsets, which a chosen index would not be. */
+static __always_inline struct io_kiocb *submitted_request(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 first = ctx->args[0];
+	__u64 second = ctx->args[1];
+
+	barrier_var(first);
+	barrier_var(second);
+	return (struct io_kiocb *)(io_uring_submit_request_arg == 1 ? second : first);
+}
+
 /* raw_tp/io_uring_submit_req (Linux 6.4 and later): TP_PROTO(struct io_kiocb *req) */
 SEC("raw_tp/io_uring_submit_req")
 int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 {
-	submit_request((struct io_kiocb *)ctx->args[0]);
+	submit_request(submitted_request(ctx));
 	return 0;
 }
 
-/* raw_tp/io_uring_submit_sqe, its name before 6.4, with the request first too.
- * User space loads whichever of the two the kernel has. */
+/* raw_tp/io_uring_submit_sqe, its name before 6.4: the request first from
+ * 5.18, after the ring before. User space loads whichever of the two the
+ * kernel has. */
 SEC("raw_tp/io_uring_submit_sqe")
 int uring_submit_sqe(struct bpf_raw_tracepoint_args *ctx)
 {
-	submit_request((struct io_kiocb *)ctx->args[0]);
+	submit_request(submitted_request(ctx));
 	return 0;
 }
 

@@ -49,7 +49,8 @@ export function otherSet(failed: AttachMode): AttachMode {
 
 /**
  * What `programs` cannot see on this kernel, in sentences. `ioUringProblem`:
- * why io_uring's programs were left out where the kernel has its tracepoints;
+ * why io_uring's programs were left out where the kernel has its tracepoints,
+ * or, where they were loaded, what they cannot tell;
  * `notLoaded`: the set that `complete` would have taken, where it did not load.
  */
 export function unseenBy(programs: AttachMode, tracesIoUring: boolean, facts: KernelFacts, ioUringProblem = '', notLoaded?: SetNotLoaded): string[] {
@@ -58,6 +59,7 @@ export function unseenBy(programs: AttachMode, tracesIoUring: boolean, facts: Ke
     unseen.push(notLoaded?.programs === 'raw' ? `deletions by 32-bit programs: the raw programs did not load on this kernel (${oneLineReason(notLoaded.reason)})` : UNSEEN_32_BIT);
   }
   if (!tracesIoUring) unseen.push(ioUringProblem === '' ? UNSEEN_IO_URING : `deletions through io_uring: ${ioUringProblem}`);
+  else if (ioUringProblem !== '') unseen.push(`the results of deletions through io_uring: ${ioUringProblem}`);
   return unseen;
 }
 

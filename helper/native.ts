@@ -71,7 +71,7 @@ export interface DeletionPrograms {
   setReportFailed(report: boolean): void;
   /** Whether io_uring's unlink requests are traced: false on a kernel without io_uring or its tracepoints. */
   readonly tracesIoUring: boolean;
-  /** Why io_uring's programs were left out although the kernel has its tracepoints; empty where they were not. */
+  /** Why io_uring's programs were left out although the kernel has its tracepoints, or, where they were loaded, what they cannot tell; empty where neither. */
   readonly ioUringProblem: string;
   /** Bytes of records in the queue now, waiting for `onRecords`. */
   readonly queuedBytes: number;

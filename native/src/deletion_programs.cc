@@ -51,7 +51,48 @@ class KernelBtf {
   bool HasTracepoint(const std::string& name) const { return Has("btf_trace_" + name, BTF_KIND_TYPEDEF); }
   bool HasStruct(const std::string& name) const { return Has(name, BTF_KIND_STRUCT); }
 
+  // Where a raw tracepoint program finds the first argument of `tracepoint`
+  // that points to a struct `name` (ctx->args[i]), or -1: the tracepoint's
+  // typedef is a pointer to its probe's prototype, whose first parameter is
+  // the probe's own data, not one of the tracepoint's arguments.
+  int ArgPointingTo(const std::string& tracepoint, const std::string& name) const {
+    const btf_type* proto = Prototype(tracepoint);
+    if (proto == nullptr) return -1;
+    const btf_param* params = btf_params(proto);
+    for (int i = 1; i < btf_vlen(proto); i++) {
+      const btf_type* type = SkipModifiers(params[i].type);
+      if (type == nullptr || !btf_is_ptr(type)) continue;
+      const btf_type* target = SkipModifiers(type->type);
+      if (target != nullptr && btf_is_struct(target) && name == btf__name_by_offset(btf_, target->name_off)) return i - 1;
+    }
+    return -1;
+  }
+
+  // Whether the tracepoint's argument at ctx->args[index] is a pointer.
+  bool ArgIsPointer(const std::string& tracepoint, int index) const {
+    const btf_type* proto = Prototype(tracepoint);
+    if (proto == nullptr || index + 1 >= btf_vlen(proto)) return false;
+    const btf_type* type = SkipModifiers(btf_params(proto)[index + 1].type);
+    return type != nullptr && btf_is_ptr(type);
+  }
+
  private:
+  const btf_type* SkipModifiers(uint32_t id) const {
+    const btf_type* type = btf__type_by_id(btf_, id);
+    while (type != nullptr && (btf_is_mod(type) || btf_is_typedef(type))) type = btf__type_by_id(btf_, type->type);
+    return type;
+  }
+
+  const btf_type* Prototype(const std::string& tracepoint) const {
+    if (btf_ == nullptr) return nullptr;
+    int id = btf__find_by_name_kind(btf_, ("btf_trace_" + tracepoint).c_str(), BTF_KIND_TYPEDEF);
+    if (id <= 0) return nullptr;
+    const btf_type* pointer = SkipModifiers(btf__type_by_id(btf_, id)->type);
+    if (pointer == nullptr || !btf_is_ptr(pointer)) return nullptr;
+    const btf_type* proto = SkipModifiers(pointer->type);
+    return proto != nullptr && btf_is_func_proto(proto) ? proto : nullptr;
+  }
+
   bool Has(const std::string& name, int kind) const {
     return btf_ != nullptr && btf__find_by_name_kind(btf_, name.c_str(), kind) > 0;
   }
@@ -63,6 +104,11 @@ class KernelBtf {
 // Said in `unseen` (io_uring_problem()) where io_uring is there but cannot delete.
 constexpr const char* kIoUringWithoutUnlink =
     "this kernel has io_uring, but not its unlinkat requests, which came in Linux 5.11 (io_uring deletes nothing here)";
+
+// Said in `unseen` where io_uring's deletions are seen but their results are not.
+constexpr const char* kIoUringResultsUnknown =
+    "this kernel's io_uring_complete tracepoint does not name the request (before Linux 5.18), so each is reported "
+    "at its submission with its result unknown";
 
 bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
 
@@ -229,6 +275,25 @@ void DeletionPrograms::ChooseHooks(AttachMode mode, const std::string& btf_path,
     io_uring_problem_ = kIoUringWithoutUnlink;
     has_io_uring = false;
   }
+  if (io_uring && has_io_uring) {
+    // The request is the submission's first argument from Linux 5.18, its
+    // second (after the ring) before: Debian's 5.10 has 5.15's io_uring.
+    int request = kernel.ArgPointingTo(io_uring_submit, "io_kiocb");
+    // Before the structs were visible to it, the tracepoint took (void *ctx, void *req, ...).
+    if (request < 0 && kernel.ArgIsPointer(io_uring_submit, 0) && kernel.ArgIsPointer(io_uring_submit, 1)) request = 1;
+    if (request == 0 || request == 1) {
+      skeleton_->bss->io_uring_submit_request_arg = request;
+    } else {
+      io_uring_problem_ = "this kernel's " + io_uring_submit + " tracepoint does not name the request";
+      has_io_uring = false;
+    }
+    // Before Linux 5.18 the completion names the ring and user_data only, so
+    // no kept request could be matched with its result: each is sent at its
+    // submission, its result unknown.
+    bool results_unknown = has_io_uring && !kernel.ArgIsPointer("io_uring_complete", 1);
+    skeleton_->bss->io_uring_results_unknown = results_unknown;
+    if (results_unknown) io_uring_problem_ = kIoUringResultsUnknown;
+  }
   traces_io_uring_ = io_uring && has_io_uring;
   bpf_program* program = nullptr;
   bpf_object__for_each_program(program, skeleton_->obj) {
@@ -242,7 +307,7 @@ void DeletionPrograms::ChooseHooks(AttachMode mode, const std::string& btf_path,
     bpf_program__set_autoload(program, wanted);
     if (!wanted) continue;
     bool at_exit = tracepoint.find("sys_exit") != std::string::npos || tracepoint == "io_uring_complete";
-    hooks_.push_back({program, tracepoint, at_exit, perf_event, -1, -1});
+    hooks_.push_back({program, tracepoint, at_exit, perf_event, -1, -1, false});
   }
 }
 
@@ -311,14 +376,18 @@ void DeletionPrograms::CloseKeptPerfEvents() {
 // the program from an event that stays open. An ioctl attachment lasts as
 // long as the event, so a program on a kept event could never be detached.
 void DeletionPrograms::SettleAttachmentKind() {
-  for (const Hook& hook : hooks_) {
+  for (Hook& hook : hooks_) {
     if (!hook.perf_event || !hook.at_exit) continue;
     bpf_link* link = AttachHook(hook);
     if (link == nullptr) ThrowAfterLoad(errno, "attaching to the tracepoint " + hook.tracepoint);
     bool through_bpf_link = hook.kept_perf_event < 0 || IsBpfLink(bpf_link__fd(link));
+    // Without a BPF link the program stays on the kept event even once the
+    // link is destroyed: from now on the programs run gated.
     bpf_link__destroy(link);
     if (!through_bpf_link) {
-      ThrowAfterLoad(EOPNOTSUPP, "attaching to the tracepoint " + hook.tracepoint + " through a BPF link (Linux 5.15)");
+      gated_perf_events_ = true;
+      hook.stays_attached = true;
+      SetGates(true, true);
     }
     return;
   }
@@ -352,8 +421,12 @@ void DeletionPrograms::Attach() {
 
   // Exits first: a call whose entry is seen must have its exit seen too.
   for (bool at_exit : {true, false}) {
-    for (const Hook& hook : hooks_) {
+    for (Hook& hook : hooks_) {
       if (hook.at_exit != at_exit) continue;
+      if (gated_perf_events_ && hook.perf_event) {
+        AttachForGood(hook);
+        continue;
+      }
       bpf_link* link = AttachHook(hook);
       if (link == nullptr) {
         int error_number = errno;
@@ -364,7 +437,27 @@ void DeletionPrograms::Attach() {
       links_.push_back(link);
     }
     if (at_exit) exit_links_ = links_.size();
+    // The exits' gate opens first; the entries' once theirs are on.
+    if (gated_perf_events_) SetGates(at_exit, false);
   }
+  gates_open_ = gated_perf_events_;
+}
+
+void DeletionPrograms::AttachForGood(Hook& hook) {
+  if (hook.stays_attached) return;
+  bpf_link* link = AttachHook(hook);
+  if (link == nullptr) {
+    int error_number = errno;
+    Detach();
+    ThrowStepError(error_number, "attaching to the tracepoint " + hook.tracepoint);
+  }
+  bpf_link__destroy(link);  // closes the duplicate; the program stays on the kept event
+  hook.stays_attached = true;
+}
+
+void DeletionPrograms::SetGates(bool entries_closed, bool exits_closed) {
+  __atomic_store_n(&skeleton_->bss->tracepoint_entries_closed, entries_closed, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&skeleton_->bss->tracepoint_exits_closed, exits_closed, __ATOMIC_SEQ_CST);
 }
 
 void DeletionPrograms::ForgetEarlierCalls() {
@@ -384,13 +477,17 @@ void DeletionPrograms::DetachEntries() {
     bpf_link__destroy(links_.back());
     links_.pop_back();
   }
+  if (gates_open_) SetGates(true, false);
 }
 
 void DeletionPrograms::Detach() {
   // Entries first, so that no call starts whose exit would go unseen.
+  if (gates_open_) SetGates(true, false);
   for (auto link = links_.rbegin(); link != links_.rend(); ++link) bpf_link__destroy(*link);
   links_.clear();
   exit_links_ = 0;
+  if (gates_open_) SetGates(true, true);
+  gates_open_ = false;
 }
 
 uint64_t DeletionPrograms::calls_in_flight() const {

@@ -84,7 +84,7 @@ class DeletionPrograms {
   // their exit. Detach() then detaches the rest.
   void DetachEntries();
   void Detach();
-  bool attached() const { return !links_.empty(); }
+  bool attached() const { return !links_.empty() || gates_open_; }
   // Deletion calls and io_uring unlinks of the latest attach that were seen
   // to start and not yet to end: waited for before the exits are detached,
   // and what is left then is lost, counted.
@@ -142,6 +142,7 @@ class DeletionPrograms {
     bool perf_event;         // a tracepoint attached through a perf event, not a raw tracepoint
     int tracepoint_id;       // perf events: the tracepoint's number
     int kept_perf_event;     // perf events kept from the load (keep_tracepoint_events), or -1
+    bool stays_attached;     // gated: the program is on its kept perf event until the end
   };
 
   static int OnRecord(void* context, void* data, size_t size);
@@ -163,6 +164,10 @@ class DeletionPrograms {
   // Tracepoint mode: has libbpf choose how it attaches to perf events while
   // the helper may still load programs.
   void SettleAttachmentKind();
+  // Gated tracepoints (kept perf events without BPF links, before Linux
+  // 5.15): puts the hook's program on its kept perf event, where it stays.
+  void AttachForGood(Hook& hook);
+  void SetGates(bool entries_closed, bool exits_closed);
   bpf_link* AttachHook(const Hook& hook) const;
   // The perf event a perf-event hook attaches through: the link takes it, and
   // closes it at detach.
@@ -180,6 +185,12 @@ class DeletionPrograms {
   ring_buffer* ring_ = nullptr;
   std::vector<Hook> hooks_;
   std::vector<bpf_link*> links_;  // in the order they were attached
+  // Kept perf events on a kernel without BPF links for them: a program put on
+  // one through an ioctl runs until the event is closed, so the perf event
+  // hooks stay attached from the first attach to the end, and attaching and
+  // detaching open and close the programs' gates (ARCHITECTURE.md, "Privileges").
+  bool gated_perf_events_ = false;
+  bool gates_open_ = false;
   size_t exit_links_ = 0;         // the first links_, those of the exits
   const RecordTaker* take_ = nullptr;  // set only during Consume
 };

@@ -32,6 +32,8 @@ export interface ReportedDeletion {
   syscall: string;
   directory: boolean;
   result: number;
+  /** Where the kernel could not tell the result (io_uring before Linux 5.18). */
+  resultUnknown?: boolean;
   processPath?: string;
 }
 

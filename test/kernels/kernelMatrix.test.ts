@@ -126,6 +126,9 @@ function describeKernel(series: KernelSeries, guest: () => GuestResults): void {
         }
         expectReportedAtHostPaths(reported, deleted);
         expect(reported.map((deletion) => deletion.abi)).toEqual(['io_uring']);
+        // Where the completion cannot name its request, the result is unknown, and the ready line says so.
+        const resultsUnknown = guest().started(mode).unseen!.some((line) => line.startsWith('the results of deletions through io_uring'));
+        expect(reported.map((deletion) => deletion.resultUnknown === true)).toEqual([resultsUnknown]);
       });
 
       it('a deletion outside the scope is not reported', () => {

@@ -60,6 +60,12 @@ describe('unseenBy', () => {
   it('names io_uring where its tracepoints are missing', () => {
     expect(unseenBy('raw', false, x64(WITH_IA32))).toEqual([UNSEEN_IO_URING]);
   });
+
+  it("says what the io_uring programs cannot tell where they were loaded all the same (results unknown before 5.18)", () => {
+    const problem = "this kernel's io_uring_complete tracepoint does not name the request";
+    expect(unseenBy('raw', true, x64(WITH_IA32), problem)).toEqual([`the results of deletions through io_uring: ${problem}`]);
+    expect(unseenBy('raw', false, x64(WITH_IA32), problem)).toEqual([`deletions through io_uring: ${problem}`]);
+  });
 });
 
 /** The addon's words for a verifier's refusal (native/src/libbpf_errors.cc), as seen on Linux 6.18. */

@@ -4,6 +4,15 @@ import type { DeletionEvent } from '../../../common/protocol';
 import type { ReportedDeletion } from '../guestRecords';
 
 export function reportedOf(event: DeletionEvent): ReportedDeletion {
-  const { path, complete, abi, syscall, directory, result, processPath } = event;
-  return { path, complete, abi, syscall, directory, result, ...(processPath !== undefined && { processPath }) };
+  const { path, complete, abi, syscall, directory, result, resultUnknown, processPath } = event;
+  return {
+    path,
+    complete,
+    abi,
+    syscall,
+    directory,
+    result,
+    ...(resultUnknown === true && { resultUnknown }),
+    ...(processPath !== undefined && { processPath }),
+  };
 }
