@@ -173,7 +173,9 @@ static __always_inline struct io_kiocb *submitted_request(struct bpf_raw_tracepo
 SEC("raw_tp/io_uring_submit_req")
 int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 {
-	submit_request(submitted_request(ctx));
+	/* Its one argument: the kernel refuses to attach a program that reads
+	 * past a raw tracepoint's arguments. */
+	submit_request((struct io_kiocb *)ctx->args[0]);
 	return 0;
 }
 
