@@ -32,10 +32,12 @@ import {
   oursInDefaultMode,
   oursInEachMode,
   oursWithOlderPrograms,
+  setTakenBy,
   stormTracers,
   strace,
   tracerCommands,
   untraced,
+  type SyscallTraceTracer,
   type Tracer,
 } from './tracers';
 import { flightRecorder } from './recorderTracer';
@@ -163,7 +165,7 @@ export async function deletionStorm(context: BenchContext): Promise<string> {
 
 /** What olderSetReading() compares: the default mode's programs from each set, in the same rounds. */
 interface SetComparison {
-  newer: Tracer;
+  newer: SyscallTraceTracer;
   older: Tracer;
   runs: ReadonlyMap<Tracer, StormRun[]>;
   expected: number;
@@ -184,7 +186,7 @@ function olderSetReading({ newer, older, runs, expected, cpuMicrosecondsPerDelet
   const programMicrosecondsPerDeletion = ((deleterCpuOf(older) - deleterCpuOf(newer)) / expected) * 1e6;
   return (
     `- The older program set (${older.name}), which a kernel from 5.10 takes where it lacks task storage in tracing programs (5.12), ran in the same rounds: ` +
-    `${formatRatio(medianWall(runs.get(older)!), base)} untraced against ${formatRatio(medianWall(runs.get(newer)!), base)} for the newer set (${newer.name}); ` +
+    `${formatRatio(medianWall(runs.get(older)!), base)} untraced against ${formatRatio(medianWall(runs.get(newer)!), base)} for the set this kernel takes by itself, ${setTakenBy(newer)} (${newer.name}); ` +
     `rm's CPU ${formatNumber(deleterCpuOf(older), 2)} s against ${formatNumber(deleterCpuOf(newer), 2)} s, ` +
     `${formatDifference(programMicrosecondsPerDeletion, 2)} µs per deletion for its programs; the helper's CPU ${formatNumber(olderCpu, 2)} µs per deletion ` +
     `against ${formatNumber(cpuMicrosecondsPerDeletion(newer), 2)} µs (target at most ${TARGET_CPU_MICROSECONDS_PER_DELETION} µs — ${olderCpu <= TARGET_CPU_MICROSECONDS_PER_DELETION ? '**met**' : '**not met**'}); ` +

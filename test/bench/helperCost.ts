@@ -35,6 +35,8 @@ const VARIANTS: readonly Variant[] = [...ATTACH_MODES.map((mode) => ({ mode })),
 interface ModeCost extends Variant {
   /** "raw mode", "raw mode, older programs": for tables and readings. */
   label: string;
+  /** The set the helper's ready line named. */
+  programSetTaken: ProgramSet | undefined;
   maps: BpfMapMemory[];
   restingRssBytes: number;
   restingAnonymousBytes: number;
@@ -138,7 +140,8 @@ async function measureVariant(context: BenchContext, variant: Variant): Promise<
   const workDirectory = freshWorkDirectory(context.settings, 'cost');
   const target = traceTarget(workDirectory, path.join(workDirectory, 'tree'));
   const tree = makeStormTree(context, target.directory);
-  const trace = await syscallTrace(context.helperScript, variant.mode, { programSet: variant.programSet }).start(target);
+  const tracer = syscallTrace(context.helperScript, variant.mode, { programSet: variant.programSet });
+  const trace = await tracer.start(target);
   try {
     const pid = trace.pid!;
     const maps = bpfMapsHeldBy(pid);
@@ -167,6 +170,7 @@ async function measureVariant(context: BenchContext, variant: Variant): Promise<
     return {
       ...variant,
       label: `${variant.mode} mode${variant.programSet === 'older' ? ', older programs' : ''}`,
+      programSetTaken: tracer.programSetTaken,
       maps,
       restingRssBytes: resting.rssBytes,
       restingAnonymousBytes: resting.anonymousBytes,
@@ -206,9 +210,9 @@ function olderSetReading(costs: readonly ModeCost[], total: (cost: ModeCost) => 
   const newer = costs.find((cost) => cost.programSet === undefined && cost.mode === older.mode)!;
   return (
     `- The older program set, which a kernel from 5.10 takes where it lacks task storage in tracing programs (5.12), holds ${formatMebibytes(total(older))} of kernel memory ` +
-    `against ${formatMebibytes(total(newer))} for the newer set (${older.mode} mode): its ${code('calls_in_flight')} and ${code('directory_memos')} are hashes by thread id, allocated when loaded, ` +
+    `against ${formatMebibytes(total(newer))} for the set this kernel takes by itself, ${newer.programSetTaken} (${older.mode} mode): its ${code('calls_in_flight')} and ${code('directory_memos')} are hashes by thread id, allocated when loaded, ` +
     'where the newer set\'s are task storage, whose entries live with each task that deleted and are not counted in the map. ' +
     `The helper reads the same records from either set: ${formatMebibytes(older.restingRssBytes)} resident at rest and ${formatMebibytes(older.peakRssBytes)} at the peak with the older set, against ` +
-    `${formatMebibytes(newer.restingRssBytes)} and ${formatMebibytes(newer.peakRssBytes)} with the newer.`
+    `${formatMebibytes(newer.restingRssBytes)} and ${formatMebibytes(newer.peakRssBytes)} with the ${newer.programSetTaken}.`
   );
 }

@@ -118,7 +118,7 @@ function olderSetReading(newer: Start, older: Start, programs: ReadonlyMap<Progr
   const loadMsOf = (set: ProgramSet): string => formatNumber(programs.get(set)!.find((entry) => entry.mode === 'raw')?.loadMs ?? Number.NaN);
   return (
     `- The older program set, which a kernel from 5.10 takes where it lacks task storage in tracing programs (5.12), is ready in ${formatNumber(median(older.readyMs))} ms ` +
-    `against ${formatNumber(median(newer.readyMs))} ms for the newer set, in the default mode. Its programs are the same, built from the same source with ${code('OLDER_KERNELS')}: ` +
+    `against ${formatNumber(median(newer.readyMs))} ms for the set this kernel takes by itself, ${[...newer.taken].join(', ')}, in the default mode. Its programs are the same, built from the same source with ${code('OLDER_KERNELS')}: ` +
     'each reads the task through CO-RE probe reads (bpf_probe_read_kernel) rather than plain loads from a BTF pointer, and keeps a call from entry to exit in a hash by thread id rather than in task storage, ' +
     `so the verifier processes a few more instructions for each: its largest program takes ${formatNumber(largestOf('older'))} (${formatRatio(largestOf('older'), largestOf('newer'))} the newer set's ${formatNumber(largestOf('newer'))}), ` +
     `and its raw programs load in ${loadMsOf('older')} ms against ${loadMsOf('newer')} ms. ` +

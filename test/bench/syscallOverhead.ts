@@ -10,7 +10,18 @@ import type { BenchContext } from './benchmark';
 import { runMeasured } from './childProcesses';
 import { code, section, shellCommand, table } from './markdown';
 import { formatDifference, formatNumber, formatRange, formatRatio, median } from './stats';
-import { bpftrace, DEFAULT_PROGRAMS, emptyPrograms, oursWithOlderPrograms, syscallTrace, tracerCommands, untraced, type Tracer } from './tracers';
+import {
+  bpftrace,
+  DEFAULT_PROGRAMS,
+  emptyPrograms,
+  oursWithOlderPrograms,
+  setTakenBy,
+  syscallTrace,
+  tracerCommands,
+  untraced,
+  type SyscallTraceTracer,
+  type Tracer,
+} from './tracers';
 import { freshWorkDirectory, traceTarget } from './workDirectory';
 
 /** The issue's target: ours within 5% of the empty raw_tp/sys_enter program. */
@@ -165,14 +176,14 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
  * two should cost the same here: what differs (where a call waits for its
  * exit, how the task is read) runs only on deletions, which the storm measures.
  */
-function olderSetReading(added: (tracer: Tracer) => number, runsOf: (tracer: Tracer) => number[], newer: Tracer, older: Tracer): string {
+function olderSetReading(added: (tracer: Tracer) => number, runsOf: (tracer: Tracer) => number[], newer: SyscallTraceTracer, older: Tracer): string {
   const commonPath =
     DEFAULT_PROGRAMS === 'raw'
       ? 'the syscall-number test of raw_tp/sys_enter and the in-flight test of raw_tp/sys_exit'
       : 'none at all, their programs being on the deletion syscalls\' tracepoints';
   return (
     `- The older program set (${older.name}, ${code('SYSCALL_TRACE_PROGRAMS=older')}), which a kernel from 5.10 takes where it lacks task storage in tracing programs (5.12), ` +
-    `adds ${formatDifference(added(older))} ns per syscall here, against ${formatDifference(added(newer))} ns for the newer set this kernel takes by itself (${newer.name}). ` +
+    `adds ${formatDifference(added(older))} ns per syscall here, against ${formatDifference(added(newer))} ns for the set this kernel takes by itself, ${setTakenBy(newer)} (${newer.name}). ` +
     `On a syscall that is not a deletion both sets run the same code, ${commonPath}, so they should cost the same: ` +
     (rangesOverlap(runsOf(older), runsOf(newer))
       ? 'the ranges of their runs overlap, and the difference is noise. '

@@ -115,6 +115,11 @@ export interface SyscallTraceTracer extends Tracer {
   readonly programSetTaken: ProgramSet | undefined;
 }
 
+/** The set a tracer of ours took, for a reading that puts it beside the older: "newer" on a kernel that runs both. */
+export function setTakenBy(tracer: SyscallTraceTracer): string {
+  return tracer.programSetTaken ?? 'unknown (never started)';
+}
+
 /**
  * The terminal command of this project: `node dist/helper.js trace --jsonl --mode MODE --path DIR`,
  * with MODE the choice that takes these programs on every kernel ("raw",
@@ -177,12 +182,15 @@ export function checkedProgramSet(ready: ReadyLine, asked: ProgramSet | undefine
   return ready.programSet;
 }
 
-/** The helper's ready line, once its output's first line is whole; undefined until then. */
+/** The helper's ready line, once the first line of its output (`--jsonl`) is whole; undefined until then. */
+export function readyLineIn(output: string): ReadyLine | undefined {
+  const end = output.indexOf('\n');
+  if (!output.startsWith('{"type":"ready"') || end < 0) return undefined;
+  return JSON.parse(output.slice(0, end)) as ReadyLine;
+}
+
 function readyLine(file: string): ReadyLine | undefined {
-  const start = firstBytes(file);
-  const end = start.indexOf('\n');
-  if (!start.startsWith('{"type":"ready"') || end < 0) return undefined;
-  return JSON.parse(start.slice(0, end)) as ReadyLine;
+  return readyLineIn(firstBytes(file));
 }
 
 async function countSyscallTraceOutput(file: string, deleter: Deleter | undefined): Promise<TraceOutcome> {
@@ -206,12 +214,12 @@ async function countSyscallTraceOutput(file: string, deleter: Deleter | undefine
 }
 
 /** Ours in each attach mode, for the benchmarks that compare the modes. */
-export function oursInEachMode(helperScript: string): Tracer[] {
+export function oursInEachMode(helperScript: string): SyscallTraceTracer[] {
   return ATTACH_MODES.map((mode) => syscallTrace(helperScript, mode));
 }
 
 /** Of oursInEachMode's tracers, the one with the programs the default mode takes on this kernel: the mode the targets are for. */
-export function oursInDefaultMode(ourModes: readonly Tracer[]): Tracer {
+export function oursInDefaultMode<OurTracer extends Tracer>(ourModes: readonly OurTracer[]): OurTracer {
   return ourModes[ATTACH_MODES.indexOf(DEFAULT_PROGRAMS)];
 }
 
