@@ -35,7 +35,7 @@ export async function ringBuffer(context: BenchContext): Promise<string> {
   const runs = await measureStormRounds(context, {
     label: 'ring buffer',
     entries: sizes,
-    tracer: (size) => syscallTrace(context.helperScript, DEFAULT_PROGRAMS, size),
+    tracer: (size) => syscallTrace(context.helperScript, DEFAULT_PROGRAMS, { ringBufferBytes: size }),
     entryName: (size) => formatMebibytes(size),
     repetitions,
     ...workload,

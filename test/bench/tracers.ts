@@ -7,8 +7,9 @@ import * as readline from 'node:readline';
 
 import { RING_BUFFER_BYTES_VARIABLE } from '../../helper/deletionTracer';
 import { isAtOrBelow } from '../../common/directories';
-import { ATTACH_MODES, CHOICE_FOR_PROGRAMS, DEFAULT_MODE_CHOICE, type AttachMode } from '../../common/protocol';
+import { ATTACH_MODES, CHOICE_FOR_PROGRAMS, DEFAULT_MODE_CHOICE, type AttachMode, type ProgramSet } from '../../common/protocol';
 import { programsFor, readKernelFacts } from '../../helper/attachModes';
+import { PROGRAMS_VARIABLE } from '../../helper/kernelRequirements';
 import { startProcess, stopProcess, waitUntilReady } from './childProcesses';
 import type { Fixtures } from './fixtures';
 import { code, shellCommand } from './markdown';
@@ -97,24 +98,56 @@ const ATTACHED_IN_MODE: Record<AttachMode, string> = {
   tracepoint: 'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir} (6)',
 };
 
+/** How syscallTrace() starts the helper, beyond the programs. */
+export interface SyscallTraceOptions {
+  /** The ring buffer's size; the helper's default where absent. */
+  ringBufferBytes?: number;
+  /**
+   * The program set the helper must take (SYSCALL_TRACE_PROGRAMS): absent,
+   * it takes the one the kernel is best served by, as a user's helper does.
+   */
+  programSet?: ProgramSet;
+}
+
+/** What syscallTrace() returns: a tracer that also says which program set its helper took. */
+export interface SyscallTraceTracer extends Tracer {
+  /** The set named in the latest ready line; undefined before the first start. */
+  readonly programSetTaken: ProgramSet | undefined;
+}
+
+/** The set a tracer of ours took, for a reading that puts it beside the older: "newer" on a kernel that runs both. */
+export function setTakenBy(tracer: SyscallTraceTracer): string {
+  return tracer.programSetTaken ?? 'unknown (never started)';
+}
+
 /**
  * The terminal command of this project: `node dist/helper.js trace --jsonl --mode MODE --path DIR`,
  * with MODE the choice that takes these programs on every kernel ("raw",
- * "tracepoint-without-32-bit"), and the ring buffer at its default size
- * unless `ringBufferBytes` is given.
+ * "tracepoint-without-32-bit"), the ring buffer at its default size unless
+ * `ringBufferBytes` is given, and the program set the kernel calls for unless
+ * `programSet` names one.
  */
-export function syscallTrace(helperScript: string, programs: AttachMode, ringBufferBytes?: number): Tracer {
+export function syscallTrace(helperScript: string, programs: AttachMode, options: SyscallTraceOptions = {}): SyscallTraceTracer {
   const mode = CHOICE_FOR_PROGRAMS[programs];
   const argv = (target: TraceTarget): string[] => ['node', helperScript, 'trace', '--jsonl', '--mode', mode, '--path', target.directory];
-  const environment: Record<string, string> = ringBufferBytes === undefined ? {} : { [RING_BUFFER_BYTES_VARIABLE]: String(ringBufferBytes) };
+  const environment: Record<string, string> = {
+    ...(options.ringBufferBytes === undefined ? {} : { [RING_BUFFER_BYTES_VARIABLE]: String(options.ringBufferBytes) }),
+    ...programSetEnvironment(options.programSet),
+  };
   const environmentText = Object.entries(environment).map(([name, value]) => `${name}=${value} `).join('');
+  const name = `Syscall Trace (ours, ${mode} mode${options.programSet === 'older' ? ', older programs' : ''})`;
+  let programSetTaken: ProgramSet | undefined;
   return {
-    name: `Syscall Trace (ours, ${mode} mode)`,
+    name,
     attaches: ATTACHED_IN_MODE[programs],
+    get programSetTaken() {
+      return programSetTaken;
+    },
     command: (target) => `${environmentText}${shellCommand(argv(target))} > ${shellCommand([target.outputFile])}`,
     async start(target) {
       const helper = startProcess(argv(target), { file: target.outputFile }, environment);
-      await waitUntilReady(helper, 'the helper', () => firstLines(target.outputFile).startsWith('{"type":"ready"'));
+      await waitUntilReady(helper, 'the helper', () => readyLine(target.outputFile) !== undefined);
+      programSetTaken = checkedProgramSet(readyLine(target.outputFile)!, options.programSet, name);
       return {
         pid: helper.pid,
         wrap: (workload) => [...workload],
@@ -125,6 +158,39 @@ export function syscallTrace(helperScript: string, programs: AttachMode, ringBuf
       };
     },
   };
+}
+
+/** The helper's environment that makes it take `programSet`: none where no set is asked for. */
+export function programSetEnvironment(programSet: ProgramSet | undefined): Record<string, string> {
+  return programSet === undefined ? {} : { [PROGRAMS_VARIABLE]: programSet };
+}
+
+/** The fields of the helper's ready line that the benchmarks read. */
+export interface ReadyLine {
+  type: 'ready';
+  programSet: ProgramSet;
+}
+
+/**
+ * The set a ready line names, which must be the one asked for: a helper that
+ * took another set would put the other set's figures under this one's name.
+ */
+export function checkedProgramSet(ready: ReadyLine, asked: ProgramSet | undefined, what: string): ProgramSet {
+  if (asked !== undefined && ready.programSet !== asked) {
+    throw new Error(`${what}: ${PROGRAMS_VARIABLE}=${asked} was asked for, but the ready line says programSet ${JSON.stringify(ready.programSet)}`);
+  }
+  return ready.programSet;
+}
+
+/** The helper's ready line, once the first line of its output (`--jsonl`) is whole; undefined until then. */
+export function readyLineIn(output: string): ReadyLine | undefined {
+  const end = output.indexOf('\n');
+  if (!output.startsWith('{"type":"ready"') || end < 0) return undefined;
+  return JSON.parse(output.slice(0, end)) as ReadyLine;
+}
+
+function readyLine(file: string): ReadyLine | undefined {
+  return readyLineIn(firstBytes(file));
 }
 
 async function countSyscallTraceOutput(file: string, deleter: Deleter | undefined): Promise<TraceOutcome> {
@@ -148,18 +214,28 @@ async function countSyscallTraceOutput(file: string, deleter: Deleter | undefine
 }
 
 /** Ours in each attach mode, for the benchmarks that compare the modes. */
-export function oursInEachMode(helperScript: string): Tracer[] {
+export function oursInEachMode(helperScript: string): SyscallTraceTracer[] {
   return ATTACH_MODES.map((mode) => syscallTrace(helperScript, mode));
 }
 
 /** Of oursInEachMode's tracers, the one with the programs the default mode takes on this kernel: the mode the targets are for. */
-export function oursInDefaultMode(ourModes: readonly Tracer[]): Tracer {
+export function oursInDefaultMode<OurTracer extends Tracer>(ourModes: readonly OurTracer[]): OurTracer {
   return ourModes[ATTACH_MODES.indexOf(DEFAULT_PROGRAMS)];
 }
 
-/** What the storms compare, in this order: the untraced baseline, ours in each mode, and what a user might reach for instead. */
-export function stormTracers(ourModes: readonly Tracer[]): Tracer[] {
-  return [untraced, ...ourModes, strace, bpftrace, inotifywait];
+/**
+ * Ours in the default mode's programs with the older program set, the one a
+ * kernel from 5.10 takes where it lacks what the newer needs (task storage in
+ * tracing programs, 5.12): measured on this kernel, which runs both, beside
+ * the set it takes by itself.
+ */
+export function oursWithOlderPrograms(helperScript: string): SyscallTraceTracer {
+  return syscallTrace(helperScript, DEFAULT_PROGRAMS, { programSet: 'older' });
+}
+
+/** What the storms compare, in this order: the untraced baseline, ours (in each mode, or more), and what a user might reach for instead. */
+export function stormTracers(ours: readonly Tracer[]): Tracer[] {
+  return [untraced, ...ours, strace, bpftrace, inotifywait];
 }
 
 /** The report's list of the commands that reproduce each tracer pointed at `target`. */
@@ -287,8 +363,8 @@ function tracepointsAttachedBy(pid: number): number {
   return attachments.filter((attachment) => attachment.pid === pid && attachment.fd_type === 'tracepoint').length;
 }
 
-/** The first few hundred bytes of a file that may not exist yet. */
-function firstLines(file: string): string {
+/** The first few kilobytes of a file that may not exist yet: enough for the helper's ready line. */
+function firstBytes(file: string): string {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -296,7 +372,7 @@ function firstLines(file: string): string {
     return '';
   }
   try {
-    const buffer = Buffer.alloc(256);
+    const buffer = Buffer.alloc(4096);
     const bytes = fs.readSync(fd, buffer, 0, buffer.length, 0);
     return buffer.subarray(0, bytes).toString('utf8');
   } finally {
