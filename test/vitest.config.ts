@@ -1,6 +1,7 @@
-// Four projects: `unit` needs neither a kernel nor VS Code; `integration`
+// Five projects: `unit` needs neither a kernel nor VS Code; `integration`
 // drives the real kernel through the built helper (dist/), as root, one file
-// at a time so that deletion storms do not compete with each other; `kernels`
+// at a time so that deletion storms do not compete with each other, and
+// `integration-older` does the same with the older program set; `kernels`
 // boots Debian's kernels under QEMU, one at a time, and runs the built helper
 // in each (test/kernels/kernelMatrix.test.ts); `e2e` drives the packaged
 // extension in a real VS Code (code-server in Chromium), one workbench at a time.
@@ -25,6 +26,21 @@ export default defineConfig({
           name: 'integration',
           root,
           include: ['test/integration/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // The same suite with the older program set (bpf/kernel_compat.bpf.h),
+        // which this machine's kernel runs too; the tests of choosing a set
+        // set the variable themselves.
+        test: {
+          name: 'integration-older',
+          root,
+          include: ['test/integration/**/*.test.ts'],
+          exclude: ['test/integration/programSets.test.ts'],
+          env: { SYSCALL_TRACE_PROGRAMS: 'older' },
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

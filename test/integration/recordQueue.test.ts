@@ -20,6 +20,7 @@ import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions } from '
 import { deletionPath } from '../../helper/deletionEvents';
 import { DirectoryNames } from '../../helper/directoryNames';
 import { decodeBatch, type DeletionRecord, type ProcessRecord, type TraceRecord } from '../../helper/records';
+import { suiteProgramSet } from './support/programSet';
 import { deleteFiles, makeScratchDirectory, makeTree, removeScratchDirectory } from './support/scratch';
 
 const RING_BUFFER_BYTES = 256 << 10;
@@ -52,7 +53,7 @@ const it = test
         (batch) => {
           for (const record of decodeBatch(batch, layout)) records.push(record);
         },
-        { ringBufferBytes: RING_BUFFER_BYTES, ...options },
+        { ringBufferBytes: RING_BUFFER_BYTES, ...suiteProgramSet(), ...options },
       );
       loaded.push(programs);
       return { programs, records };

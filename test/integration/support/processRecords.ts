@@ -11,6 +11,7 @@ import { DirectoryNames } from '../../../helper/directoryNames';
 import { loadAddon, type DeletionPrograms } from '../../../helper/native';
 import { textOfBinary } from '../../../helper/paths';
 import { decodeBatch, type DeletionRecord } from '../../../helper/records';
+import { suiteProgramSet } from './programSet';
 
 const { layout } = loadAddon();
 export const deletionFlags = layout.deletionFlags;
@@ -35,7 +36,7 @@ export class ProcessRecords {
 
   constructor(mode: AttachMode) {
     const { DeletionPrograms } = loadAddon();
-    this.programs = new DeletionPrograms((batch) => this.take(batch), { attachMode: mode });
+    this.programs = new DeletionPrograms((batch) => this.take(batch), { attachMode: mode, ...suiteProgramSet() });
     this.programs.setReportFailed(false);
     this.programs.attach();
   }
