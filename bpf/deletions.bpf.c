@@ -3,10 +3,11 @@
  * Every file deletion on the machine: which path, which process, what result.
  *
  * At a deletion call's entry, remember_call() keeps its arguments for the
- * thread (kernel_compat.bpf.h says where, on each kernel). At its exit, report_call() builds the record while the deleting
- * task is still current: the path argument (the kernel has just copied it, so
- * its page is resident), the directory a relative path is relative to,
- * resolved to the root, the process context, and the result. Records go to
+ * thread (kernel_compat.bpf.h says where, on each kernel). At its exit,
+ * report_call() builds the record while the deleting task is still current:
+ * the path argument (the kernel has just copied it, so its page is
+ * resident), the directory a relative path is relative to, resolved to the
+ * root, the process context, and the result. Records go to
  * user space through one ring buffer; a command line goes once per process
  * image, ahead of that process's first deletion.
  *
