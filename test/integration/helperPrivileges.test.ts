@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import { describe, expect } from 'vitest';
 
 import { HelperErrorCodes, StartRequest } from '../../common/protocol';
-import { initialize, restartAndDeleteFiles, threadStatuses, type SpawnOptions } from './support/helperServer';
+import { everyThreadAgainst, initialize, restartAndDeleteFiles, threadStatuses, type SpawnOptions } from './support/helperServer';
 import { errorOf, helperTest as it } from './support/helperTest';
 import { HELPER_SCRIPT } from './support/traceCommand';
 
@@ -72,17 +72,9 @@ describe('started through sudo (SUDO_UID and SUDO_GID)', () => {
 
   it('becomes that user, with that group alone and no capability, in every thread once attached', async ({ tracingHelper }) => {
     const { pid } = await tracingHelper({ attachMode: 'raw', ...sudo });
-    const threads = threadStatuses(pid);
-    expect(threads.length).toBeGreaterThan(1);
-    for (const thread of threads) {
-      expect({ tid: thread.tid, uid: thread.uid, gid: thread.gid, permitted: thread.permitted, effective: thread.effective }).toEqual({
-        tid: thread.tid,
-        uid: NOBODY,
-        gid: NOBODY,
-        permitted: 0n,
-        effective: 0n,
-      });
-    }
+    expect(threadStatuses(pid).length).toBeGreaterThan(1);
+    const { actual, wanted } = everyThreadAgainst(pid, { uid: NOBODY, gid: NOBODY, permitted: 0n, effective: 0n });
+    expect(actual).toEqual(wanted);
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     expect(/^Uid:\s*(.*)$/m.exec(status)![1].split(/\s+/)).toEqual(Array(4).fill(String(NOBODY)));
     expect(/^Groups:\s*(.*)$/m.exec(status)![1].trim()).toBe(String(NOBODY));

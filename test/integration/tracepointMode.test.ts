@@ -15,6 +15,7 @@ import { DEFAULT_MODE_CHOICE, HelperErrorCodes, InitializeRequest, PROTOCOL_VERS
 import { programsFor, readKernelFacts } from '../../helper/attachModes';
 import {
   attachedLinksOf,
+  everyThreadAgainst,
   initialize,
   restartAndDeleteFiles,
   threadStatuses,
@@ -102,14 +103,8 @@ describe('privileges in tracepoint mode, where kernel.perf_event_paranoid is 2 (
 
   it('started through sudo, becomes that user with CAP_PERFMON alone, and still starts again', async ({ scratch, tracingHelper }) => {
     const started = await tracingHelper({ attachMode: 'tracepoint', env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } });
-    for (const thread of threadStatuses(started.pid)) {
-      expect({ tid: thread.tid, uid: thread.uid, gid: thread.gid, effective: thread.effective }).toEqual({
-        tid: thread.tid,
-        uid: NOBODY,
-        gid: NOBODY,
-        effective: PERFMON_ONLY,
-      });
-    }
+    const { actual, wanted } = everyThreadAgainst(started.pid, { uid: NOBODY, gid: NOBODY, effective: PERFMON_ONLY });
+    expect(actual).toEqual(wanted);
     const { files, stats } = await restartAndDeleteFiles(started, scratch, 3);
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
     expect(stats).toMatchObject({ events: 3, lost: 0 });
@@ -121,15 +116,8 @@ describe('privileges in tracepoint mode, where kernel.perf_event_paranoid is 3 (
 
   it('started through sudo, becomes that user with no capability at all, and Stop then Start attaches again', async ({ scratch, tracingHelper }) => {
     const started = await tracingHelper({ attachMode: 'tracepoint', env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } });
-    for (const thread of threadStatuses(started.pid)) {
-      expect({ tid: thread.tid, uid: thread.uid, gid: thread.gid, permitted: thread.permitted, effective: thread.effective }).toEqual({
-        tid: thread.tid,
-        uid: NOBODY,
-        gid: NOBODY,
-        permitted: 0n,
-        effective: 0n,
-      });
-    }
+    const { actual, wanted } = everyThreadAgainst(started.pid, { uid: NOBODY, gid: NOBODY, permitted: 0n, effective: 0n });
+    expect(actual).toEqual(wanted);
     const { files, stats } = await restartAndDeleteFiles(started, scratch, 3);
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
     expect(stats).toMatchObject({ events: 3, lost: 0 });

@@ -269,6 +269,19 @@ export function threadStatuses(pid: number): ThreadStatus[] {
   return statuses;
 }
 
+/**
+ * Each thread's fields that `expected` names, beside what they should be:
+ * `expect(actual).toEqual(wanted)` then names the thread that differs.
+ */
+export function everyThreadAgainst(pid: number, expected: Partial<ThreadCredentials>): { actual: object[]; wanted: object[] } {
+  const fields = Object.keys(expected) as (keyof ThreadCredentials)[];
+  const threads = threadStatuses(pid);
+  return {
+    actual: threads.map((thread) => ({ tid: thread.tid, ...Object.fromEntries(fields.map((field) => [field, thread[field]])) })),
+    wanted: threads.map((thread) => ({ tid: thread.tid, ...expected })),
+  };
+}
+
 /** The resident set size, in bytes. */
 export function residentBytes(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
