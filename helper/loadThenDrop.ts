@@ -5,7 +5,7 @@
 import type { ProgramSet } from '../common/protocol';
 import type { DeletionTracer } from './deletionTracer';
 import { describeProgramSet, parseProgramsOverride, programSetForThisKernel, PROGRAMS_VARIABLE } from './kernelRequirements';
-import { giveUpPrivileges, missingTracingPrivileges, ownCredentials, type PrivilegesGivenUp } from './privileges';
+import { giveUpPrivileges, missingTracingPrivileges, ownCredentials, type PrivilegesGivenUp, type User } from './privileges';
 
 export interface LoadFailure {
   /**
@@ -29,11 +29,12 @@ export interface LoadedAndDropped {
 /** A helper that could not give up its privileges must end: it says why. */
 export class PrivilegeDropError extends Error {}
 
-export function loadThenGiveUpPrivileges(tracer: DeletionTracer): LoadedAndDropped {
+/** Loads, then gives up privileges, becoming `become` where it is given (giveUpPrivileges). */
+export function loadThenGiveUpPrivileges(tracer: DeletionTracer, become?: User): LoadedAndDropped {
   const loadFailure = loadWherePermitted(tracer);
   const loaded = loadFailure === undefined ? { mode: tracer.attachMode, tracepointEventsKept: tracer.tracepointEventsKept } : 'nothing loaded';
   try {
-    return { loadFailure, privileges: giveUpPrivileges(loaded) };
+    return { loadFailure, privileges: giveUpPrivileges(loaded, become) };
   } catch (error) {
     tracer.close();
     throw new PrivilegeDropError(`the helper could not give up its privileges, so it ends: ${(error as Error).message}`);

@@ -234,9 +234,11 @@ export interface PrivilegesGivenUp {
  * Gives up, in every thread, everything the helper does not need to attach
  * and detach `loaded` (everything, where no programs are loaded), then
  * checks every thread in /proc/self/task. Throws, naming the thread and what
- * it kept, if any kept more.
+ * it kept, if any kept more. Every thread becomes `become` where it is given
+ * (the recorder's own account), and otherwise the user who asked through
+ * sudo or pkexec.
  */
-export function giveUpPrivileges(loaded: LoadedPrograms | 'nothing loaded'): PrivilegesGivenUp {
+export function giveUpPrivileges(loaded: LoadedPrograms | 'nothing loaded', become?: User): PrivilegesGivenUp {
   const before = ownCredentials();
   const needed =
     loaded === 'nothing loaded'
@@ -244,7 +246,7 @@ export function giveUpPrivileges(loaded: LoadedPrograms | 'nothing loaded'): Pri
       : [...capabilitiesNeededAfterAttach(os.release(), readOptional('/proc/sys/kernel/unprivileged_bpf_disabled')), ...capabilitiesToAttachAgain(loaded)];
   // What it does not have, it cannot keep (capset would refuse).
   const kept = needed.filter((capability) => hasCapability(before.permitted, capability));
-  const user = before.uids[1] === 0 ? userWhoAsked(process.env, () => fs.readFileSync('/etc/passwd', 'utf8')) : undefined;
+  const user = become ?? (before.uids[1] === 0 ? userWhoAsked(process.env, () => fs.readFileSync('/etc/passwd', 'utf8')) : undefined);
   loadAddon().dropPrivileges({ keepCapabilities: kept, ...(user ?? {}) });
   const expected: ExpectedAfterDrop = {
     kept: kept.reduce((set, capability) => set | (1n << BigInt(capability)), 0n),

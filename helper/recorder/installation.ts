@@ -6,8 +6,11 @@
 //                                          libsqlite3.so.0, package.json, each 0644 root
 //   /usr/local/lib/syscall-trace/runtime/  0755 root: node 0755 root, where the system's Node will not do
 //   /etc/systemd/system/syscall-trace-recorder.service   0644 root
-//   /var/lib/syscall-trace/                0700 root: the database, and without systemd the recorder's log
-//   /run/syscall-trace/                    0755 root: the socket, and without systemd the pid file
+//   /var/lib/syscall-trace/                0700 syscall-trace: the database, and without systemd the recorder's log
+//   /run/syscall-trace/                    0755 syscall-trace: the socket, and without systemd the pid file
+// and the system user syscall-trace (recorderAccount.ts), which the recorder
+// becomes once its programs are loaded: an account of the running system,
+// under --root too, since the recorder that install starts runs here.
 // Every file is written beside its place and renamed into it, so that a
 // recorder running from the old files never reads half a new one.
 import { execFileSync } from 'node:child_process';
@@ -16,6 +19,7 @@ import * as path from 'node:path';
 
 import { RECORDER_DATABASE_DEFAULT, RECORDER_SOCKET_DEFAULT } from '../../common/protocol';
 import { startDetachedRecorder, stopDetachedRecorder } from './detachedRecorder';
+import { ensureRecorderAccount, RECORDER_ACCOUNT, recorderAccount, type Account } from './recorderAccount';
 import { MINIMUM_NODE_MAJOR, nodeVersionOf, recentEnough, SYSTEM_NODE_CANDIDATES, systemNode } from './runtimeChoice';
 import { admittedUidsOf, UNIT_NAME, unitText } from './systemdUnit';
 
@@ -59,8 +63,9 @@ export async function install(options: InstallOptions, say: Say): Promise<void> 
 
   const runtime = placeRuntime(options.runtime, under, say);
 
-  makeRootDirectory(under(STATE_DIRECTORY), 0o700);
-  makeRootDirectory(under(RUN_DIRECTORY), 0o755);
+  const account = makeRecorderAccount(say);
+  makeAccountDirectory(under(STATE_DIRECTORY), 0o700, account);
+  makeAccountDirectory(under(RUN_DIRECTORY), 0o755, account);
   const unit = unitText({
     runtime,
     helper: `${INSTALL_DIRECTORY}/helper.js`,
@@ -133,6 +138,7 @@ export async function uninstall(options: UninstallOptions, say: Say): Promise<vo
   } else if (fs.existsSync(state)) {
     say(`kept the recorded history in ${state} (uninstall --delete-history deletes it)`);
   }
+  // Left, as packages leave their system users: a uid that went to another account could own files that are left behind.
 }
 
 function requireRoot(command: string): void {
@@ -191,6 +197,32 @@ function makeRootDirectory(directory: string, mode: number, { onlyWhereMissing =
     }
   } catch (error) {
     throw new InstallError(`cannot make ${directory}: ${(error as Error).message}`);
+  }
+}
+
+/** The recorder's system user, made where missing. */
+function makeRecorderAccount(say: Say): Account {
+  try {
+    if (ensureRecorderAccount()) say(`made the system user ${RECORDER_ACCOUNT}, which the recorder runs as once loaded`);
+    return recorderAccount(RECORDER_ACCOUNT);
+  } catch (error) {
+    const said = ((error as { stderr?: string }).stderr ?? '').trim().split('\n').pop();
+    throw new InstallError(`cannot make the system user ${RECORDER_ACCOUNT}: ${said || (error as Error).message}`);
+  }
+}
+
+/**
+ * Makes `directory` the recorder account's, with `mode`, and everything in it
+ * (a recording that an earlier install left root's). Links are changed, not
+ * followed.
+ */
+function makeAccountDirectory(directory: string, mode: number, account: Account): void {
+  makeRootDirectory(directory, mode);
+  try {
+    for (const entry of fs.readdirSync(directory, { recursive: true }) as string[]) fs.lchownSync(path.join(directory, entry), account.uid, account.gid);
+    fs.chownSync(directory, account.uid, account.gid);
+  } catch (error) {
+    throw new InstallError(`cannot give ${directory} to ${account.name}: ${(error as Error).message}`);
   }
 }
 

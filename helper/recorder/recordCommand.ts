@@ -1,21 +1,22 @@
 // `node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]...
-// [--retain-days N] [--retain-mib N] [--mode MODE] [--queue-mib N]`: the
-// flight recorder (ARCHITECTURE.md, "Flight recorder"), as the service that
-// `install` sets up runs it.
+// [--user NAME] [--retain-days N] [--retain-mib N] [--mode MODE]
+// [--queue-mib N]`: the flight recorder (ARCHITECTURE.md, "Flight
+// recorder"), as the service that `install` sets up runs it.
 //
-// Start, in this order: open the database and bind the socket (both are
-// root's files, made while the recorder may still make anything), load the
-// programs, give up privileges in every thread, attach, and only then say
-// `syscall-trace: recording deletions into FILE; serving SOCKET` on stderr
-// and take clients. SIGTERM, SIGINT or SIGHUP: detach, record what the
-// kernel still held, commit, close, remove the socket file, exit 0; a second
-// signal ends at once, and counts what it leaves unrecorded as lost.
+// Start, in this order: make the database's and the socket's directories
+// the recorder account's (recorderAccount.ts), load the programs, give up
+// privileges in every thread and become that account, then bind the socket
+// and open the database as it (so that both are its files, made by it),
+// attach, and only then say `syscall-trace: recording deletions into FILE;
+// serving SOCKET` on stderr and take clients. SIGTERM, SIGINT or SIGHUP:
+// detach, record what the kernel still held, commit, close, remove the
+// socket file, exit 0; a second signal ends at once, and counts what it
+// leaves unrecorded as lost.
 //
-// The recorder keeps uid 0 (with no capability beyond what attaching
-// needs) even where it was started through sudo or pkexec, which would
-// otherwise make it the user who asked: its database and its socket are
-// root's, and it must go on writing and removing them; and a recorder that
-// was that user's process could be stopped by that user.
+// Where sudo or pkexec started it, the recorder becomes its own account all
+// the same, not the user who asked: a recorder that was that user's process
+// could be stopped, or read, by that user.
+import type * as net from 'node:net';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -35,13 +36,15 @@ import { log } from '../helperLog';
 import { PrivilegeDropError } from '../loadThenDrop';
 import { AddonLoadError } from '../native';
 import { Recorder, RecorderStartError } from './recorder';
+import { claimDirectory, RECORDER_ACCOUNT, recorderAccount, RecorderAccountError } from './recorderAccount';
 import { bindRecorderSocket, RecorderSocketServer, SocketError } from './recorderSocket';
 import { parseUid } from './uids';
 
-export const RECORD_USAGE = `usage: node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]... [--retain-days N] [--retain-mib N] [--mode MODE] [--queue-mib N]
+export const RECORD_USAGE = `usage: node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]... [--user NAME] [--retain-days N] [--retain-mib N] [--mode MODE] [--queue-mib N]
   --db FILE         the database (default: ${RECORDER_DATABASE_DEFAULT})
   --socket PATH     the unix socket clients connect to (default: ${RECORDER_SOCKET_DEFAULT})
   --allow-uid UID   a user besides root that may connect (repeatable)
+  --user NAME       the system user it runs as once loaded, where root starts it (default: ${RECORDER_ACCOUNT})
   --retain-days N   deletions older than N days are deleted (default: ${RETAIN_DAYS_DEFAULT})
   --retain-mib N    the oldest deletions are deleted while the database holds more than N MiB (default: ${RETAIN_MIB_DEFAULT})
   --mode MODE       which kernel programs trace: ${MODE_CHOICES.join(', ')} (default: ${DEFAULT_MODE_CHOICE})
@@ -57,6 +60,8 @@ export interface RecordOptions {
   database: string;
   socket: string;
   allowUids: number[];
+  /** The account it becomes once loaded, where it runs as root. */
+  user: string;
   retainDays: number;
   retainMib: number;
   attachMode: ModeChoice;
@@ -71,6 +76,7 @@ export function parseRecordArguments(args: string[], cwd: string): RecordOptions
       db: { type: 'string' },
       socket: { type: 'string' },
       'allow-uid': { type: 'string', multiple: true },
+      user: { type: 'string' },
       'retain-days': { type: 'string' },
       'retain-mib': { type: 'string' },
       mode: { type: 'string' },
@@ -93,11 +99,19 @@ export function parseRecordArguments(args: string[], cwd: string): RecordOptions
     database: file('db', values.db, RECORDER_DATABASE_DEFAULT),
     socket: file('socket', values.socket, RECORDER_SOCKET_DEFAULT),
     allowUids: [...new Set((values['allow-uid'] ?? []).map((uid) => parseUid('--allow-uid', uid)))],
+    user: accountName(values.user),
     retainDays: wholeNumber('--retain-days', values['retain-days'], RETAIN_DAYS_DEFAULT, RETAIN_DAYS_MAX),
     retainMib: wholeNumber('--retain-mib', values['retain-mib'], RETAIN_MIB_DEFAULT, RETAIN_MIB_MAX),
     attachMode: mode as ModeChoice,
     queueMib,
   };
+}
+
+function accountName(given: string | undefined): string {
+  if (given === undefined) return RECORDER_ACCOUNT;
+  // What useradd takes: nothing that could be read as a number or an option.
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(given)) throw new TypeError(`--user must be a user's name, not ${JSON.stringify(given)}`);
+  return given;
 }
 
 function wholeNumber(option: string, given: string | undefined, fallback: number, max: number): number {
@@ -119,7 +133,7 @@ export function runRecordCommand(args: string[]): void {
   for (const variable of ['SUDO_UID', 'SUDO_GID', 'PKEXEC_UID']) delete process.env[variable];
   void record(options).catch((error: unknown) => {
     // An addon that cannot be loaded says what to install, in one line, as main.ts has it say for the other commands.
-    const expected = [RecorderStartError, SocketError, PrivilegeDropError, AddonLoadError].some((kind) => error instanceof kind);
+    const expected = [RecorderStartError, RecorderAccountError, SocketError, PrivilegeDropError, AddonLoadError].some((kind) => error instanceof kind);
     if (!expected) throw error;
     process.stderr.write(`syscall-trace: the recorder cannot start: ${(error as Error).message}\n`);
     process.exit(1);
@@ -153,15 +167,26 @@ async function record(options: RecordOptions): Promise<void> {
   };
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, end);
 
-  recorder.openRecording();
-  const listening = await bindRecorderSocket(options.socket);
+  // Root's until the drop: the account, and its directories made its own.
+  const account = process.getuid?.() === 0 ? recorderAccount(options.user) : undefined;
+  claimDirectory(path.dirname(options.database), 0o700, account);
+  // Open to every user: whoever is not admitted is told so rather than meeting EACCES.
+  claimDirectory(path.dirname(options.socket), 0o755, account);
+  recorder.loadThenGiveUpPrivileges(account);
+  let listening: net.Server;
+  try {
+    listening = await bindRecorderSocket(options.socket);
+  } catch (error) {
+    recorder.tracer.close();
+    throw error;
+  }
   server = new RecorderSocketServer(listening, options.socket, recorder, new Set(options.allowUids), admitCommand());
   if (ending) {
     server.close();
     return;
   }
+  recorder.openRecording();
   try {
-    recorder.loadThenGiveUpPrivileges();
     recorder.start();
   } catch (error) {
     server.close();

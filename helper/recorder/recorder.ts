@@ -16,6 +16,7 @@ import type { DeletionEvent, HistoryResult, ModeChoice, RecorderStatus } from '.
 import { DeletionTracer, programOptions } from '../deletionTracer';
 import { log } from '../helperLog';
 import { describeLoaded, describePrivileges, loadThenGiveUpPrivileges } from '../loadThenDrop';
+import type { User } from '../privileges';
 import type { HistoryOptions } from '../validation';
 import { Recording, RecordingError } from './recording';
 
@@ -112,12 +113,12 @@ export class Recorder {
   }
 
   /**
-   * Loads the programs, then gives up privileges in every thread. Throws
-   * RecorderStartError where the programs cannot be loaded, and
-   * PrivilegeDropError where the drop failed.
+   * Loads the programs, then gives up privileges in every thread, becoming
+   * `account` where it is given. Throws RecorderStartError where the
+   * programs cannot be loaded, and PrivilegeDropError where the drop failed.
    */
-  loadThenGiveUpPrivileges(): void {
-    const { loadFailure, privileges } = loadThenGiveUpPrivileges(this.tracer);
+  loadThenGiveUpPrivileges(account: User | undefined): void {
+    const { loadFailure, privileges } = loadThenGiveUpPrivileges(this.tracer, account);
     if (loadFailure !== undefined) {
       this.tracer.close();
       throw new RecorderStartError(loadFailure.message);

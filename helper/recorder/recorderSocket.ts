@@ -5,7 +5,6 @@
 // (SO_PEERCRED) and no peer can forge: root, and the uids of --allow-uid.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
 
 import { log } from '../helperLog';
 import { loadAddon } from '../native';
@@ -17,12 +16,12 @@ import { refusePeer } from './refusedPeer';
 export class SocketError extends Error {}
 
 /**
- * Listens on `socketPath`. Its directory is made (0755) where missing; a
- * socket file there is removed only where nothing listens on it (one that a
- * recorder killed with SIGKILL left), and anything else there is left alone.
+ * Listens on `socketPath`, in a directory that is there already (the
+ * recorder's own: recorderAccount.ts, claimDirectory). A socket file there is
+ * removed only where nothing listens on it (one that a recorder killed with
+ * SIGKILL left), and anything else there is left alone.
  */
 export async function bindRecorderSocket(socketPath: string): Promise<net.Server> {
-  makeDirectories(path.dirname(socketPath));
   await removeStaleSocket(socketPath);
   const server = net.createServer({ pauseOnConnect: true });
   await new Promise<void>((resolve, reject) => {
@@ -105,20 +104,6 @@ function socketFd(socket: net.Socket): number {
   const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) throw new Error('the connection has no file descriptor');
   return fd;
-}
-
-/** Makes each missing directory of `directory`, 0755 whatever the umask. */
-function makeDirectories(directory: string): void {
-  const missing: string[] = [];
-  for (let current = directory; !fs.existsSync(current); current = path.dirname(current)) missing.unshift(current);
-  for (const made of missing) {
-    try {
-      fs.mkdirSync(made, { mode: 0o755 });
-      fs.chmodSync(made, 0o755);
-    } catch (error) {
-      throw new SocketError(`cannot make ${made}: ${(error as Error).message}`);
-    }
-  }
 }
 
 async function removeStaleSocket(socketPath: string): Promise<void> {

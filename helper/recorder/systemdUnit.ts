@@ -1,16 +1,17 @@
 // The systemd unit that runs the recorder (ARCHITECTURE.md, "Installing").
 //
-// Its hardening is modest on purpose. The recorder loads BPF programs (root,
-// or CAP_BPF and CAP_PERFMON, until it has loaded them), reads /proc of every
-// process, and names every path as the host's mount namespace sees it: so no
-// User=, no capability bounding, and none of the options that give a
-// service a mount namespace of its own (ProtectSystem=, ProtectHome=,
-// PrivateTmp=, ReadWritePaths=...), under which every deletion of the host
-// would come from "another mount namespace". What it has: a umask that keeps
-// its files its own, no new privileges through execve (it sets that itself
-// too), and systemd's own directories for its database (0700) and its
-// socket (0755, so that anyone can connect and be told whether they are
-// admitted).
+// It starts as root, because loading BPF programs needs root (or CAP_BPF and
+// CAP_PERFMON); the recorder itself becomes its system user right after
+// loading (recorderAccount.ts), so there is no User= here. Nor are there the
+// options that give a service a mount namespace of its own (ProtectSystem=,
+// ProtectHome=, PrivateTmp=, ReadWritePaths=...), under which every
+// deletion of the host would come from "another mount namespace". Nor
+// StateDirectory= and RuntimeDirectory=: without User=, systemd would give
+// them back to root at every start, and the recorder's account could no
+// longer write its own database; `install` makes /var/lib/syscall-trace,
+// and the recorder makes /run/syscall-trace, both its account's. What it
+// has: a umask that keeps its files its own, and no new privileges through
+// execve (it sets that itself too).
 //
 // Electron (VS Code's runtime, which `install --runtime` may copy) runs as
 // Node only with ELECTRON_RUN_AS_NODE=1; Node ignores it.
@@ -47,10 +48,6 @@ RestartSec=2
 KillSignal=SIGTERM
 TimeoutStopSec=30
 UMask=0077
-StateDirectory=syscall-trace
-StateDirectoryMode=0700
-RuntimeDirectory=syscall-trace
-RuntimeDirectoryMode=0755
 NoNewPrivileges=yes
 
 [Install]
