@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { createMessageConnection, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 
 import * as protocol from '../common/protocol';
+import { recorderAccountUid } from '../common/recorderAccount';
 import { checkRecorderSocket } from './recorderSocket';
 import { initializeConnection, TracingClient, withTimeout, type TracingListener } from './tracingClient';
 
@@ -53,7 +54,7 @@ export class RecorderConnection extends TracingClient {
   }
 
   static async connect(socketPath: string, listener: RecorderListener, options: ConnectOptions): Promise<RecorderOutcome> {
-    const check = checkRecorderSocket(socketPath, { personUid: options.personUid });
+    const check = checkRecorderSocket(socketPath, { personUid: options.personUid, recorderUid: recorderAccountUid() });
     if (!check.usable) return { kind: 'absent', reason: check.reason, worthSaying: !check.missing };
     let socket: net.Socket;
     try {

@@ -1,9 +1,11 @@
 // Whether the socket named by syscallTrace.recorderSocket is the recorder's.
 // Whatever answers there fills the Deletions view with who deleted what, so
-// it must be root's: a socket of root's, in directories that only root or
-// the person can change (a sticky one such as /tmp allowed, where others can
-// add entries but not replace ours). Anything else is not the recorder, and
-// the extension traces as it does without one.
+// it must be root's making: a socket of root's or of the recorder's own
+// system account (common/recorderAccount.ts, which only root can make), in
+// directories that only root, that account or the person can change (a
+// sticky one such as /tmp allowed, where others can add entries but not
+// replace ours). Anything else is not the recorder, and the extension traces
+// as it does without one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -18,6 +20,8 @@ export interface SocketStatus {
 export interface SocketCheckOptions {
   /** The uid of the person the extension host runs as. */
   personUid: number;
+  /** The uid of the recorder's system account, where this system has one. */
+  recorderUid?: number;
   /** Reads a path without following a final symbolic link. */
   stat?: (file: string) => SocketStatus;
   /** Resolves every symbolic link of a path. */
@@ -46,10 +50,13 @@ export function checkRecorderSocket(socketPath: string, options: SocketCheckOpti
     return { usable: false, missing: true, reason: `there is no ${socketPath}` };
   }
   if (!status.isSocket()) return { usable: false, missing: false, reason: `${real} is not a socket` };
-  if (status.uid !== 0) return { usable: false, missing: false, reason: `${real} belongs to uid ${status.uid}, not root, so it is not the recorder's` };
+  const rootOrRecorder = (uid: number): boolean => uid === 0 || (options.recorderUid !== undefined && uid === options.recorderUid);
+  if (!rootOrRecorder(status.uid)) {
+    return { usable: false, missing: false, reason: `${real} belongs to uid ${status.uid}, not root nor the recorder's account, so it is not the recorder's` };
+  }
   for (let directory = path.dirname(real); ; directory = path.dirname(directory)) {
     const above = stat(directory);
-    if (above.uid !== 0 && above.uid !== options.personUid) {
+    if (!rootOrRecorder(above.uid) && above.uid !== options.personUid) {
       return { usable: false, missing: false, reason: `the directory ${directory} (above ${real}) belongs to uid ${above.uid}, who could put another socket there` };
     }
     const sticky = above.isDirectory() && (above.mode & STICKY) !== 0;

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { checkRecorderSocket, type SocketStatus } from '../../../extension/recorderSocket';
 
 const PERSON = 1000;
+/** The recorder's system account. */
+const RECORDER = 990;
 
 interface Entry {
   uid: number;
@@ -41,6 +43,8 @@ const system: Record<string, Entry> = {
   '/tmp/other/recorder.sock': { uid: 0, mode: 0o666, socket: true },
   '/tmp/fake.sock': { uid: 1001, mode: 0o666, socket: true },
   '/tmp/file': { uid: 0, mode: 0o644 },
+  '/run/recorder-account': { uid: RECORDER, mode: 0o755 },
+  '/run/recorder-account/recorder.sock': { uid: RECORDER, mode: 0o666, socket: true },
 };
 
 describe('whether a socket is the recorder’s', () => {
@@ -59,12 +63,18 @@ describe('whether a socket is the recorder’s', () => {
     });
   });
 
+  it('takes the socket of the recorder’s account in that account’s directory, where the system has the account', () => {
+    const socket = '/run/recorder-account/recorder.sock';
+    expect(checkRecorderSocket(socket, { ...fileSystem(system), recorderUid: RECORDER })).toEqual({ usable: true, path: socket });
+    expect(checkRecorderSocket(socket, fileSystem(system))).toMatchObject({ usable: false, reason: expect.stringContaining(`uid ${RECORDER}, not root nor the recorder's account`) });
+  });
+
   it('finds no recorder, without a word to the person, where nothing is there', () => {
     expect(checkRecorderSocket('/run/nothing.sock', fileSystem(system))).toMatchObject({ usable: false, missing: true });
   });
 
   it('refuses a socket of another user’s: it could tell anything', () => {
-    expect(checkRecorderSocket('/tmp/fake.sock', fileSystem(system))).toMatchObject({ usable: false, missing: false, reason: expect.stringContaining('uid 1001, not root') });
+    expect(checkRecorderSocket('/tmp/fake.sock', fileSystem(system))).toMatchObject({ usable: false, missing: false, reason: expect.stringContaining('uid 1001, not root nor the recorder') });
   });
 
   it('refuses a socket in a directory that others can write, or that another user owns', () => {
