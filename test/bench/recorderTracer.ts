@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 
 import { isAtOrBelow } from '../../common/directories';
+import { ensureRecorderAccount } from '../../helper/recorder/recorderAccount';
 import { Recording } from '../../helper/recorder/recording';
 import { startProcess, stopProcess, waitUntilReady } from './childProcesses';
 import { shellCommand } from './markdown';
@@ -15,7 +16,9 @@ import type { Deleter, TraceTarget, Tracer } from './tracers';
 const STOPPED_LINE = /stopped: (\d+) deletions recorded, (\d+) lost, (\d+) unrecorded/;
 
 export function flightRecorder(helperScript: string): Tracer {
-  const files = (target: TraceTarget): { db: string; socket: string } => ({ db: `${target.outputFile}.db`, socket: `${target.outputFile}.sock` });
+  // In a directory the recorder makes its own account's (recorderAccount.ts): one left by an earlier run is removed first.
+  const directory = (target: TraceTarget): string => `${target.outputFile}.recorder`;
+  const files = (target: TraceTarget): { db: string; socket: string } => ({ db: `${directory(target)}/deletions.db`, socket: `${directory(target)}/recorder.sock` });
   const argv = (target: TraceTarget): string[] => {
     const { db, socket } = files(target);
     return ['node', helperScript, 'record', '--db', db, '--socket', socket, '--retain-days', '3650', '--retain-mib', '1000000'];
@@ -26,7 +29,8 @@ export function flightRecorder(helperScript: string): Tracer {
     command: (target) => shellCommand(argv(target)),
     async start(target) {
       const { db } = files(target);
-      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(db + suffix, { force: true });
+      ensureRecorderAccount();
+      fs.rmSync(directory(target), { recursive: true, force: true });
       const recorder = startProcess(argv(target), 'text');
       await waitUntilReady(recorder, 'the recorder', () => recorder.stderrTail().includes('syscall-trace: recording deletions into'));
       return {

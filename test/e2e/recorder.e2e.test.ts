@@ -41,6 +41,7 @@ import {
   UNIT_FILE,
 } from './recorders';
 import { TwoFolderWorkspace } from './twoFolderWorkspace';
+import { giveToRecorderAccount } from '../support/recorderAccount';
 import { Workbench } from './workbench';
 
 const REPOSITORY = findRepoRoot();
@@ -85,14 +86,16 @@ describe('the flight recorder in VS Code', () => {
       for (const file of ['docs/guide.md', 'docs/before.md', 'live-a.txt', 'after-reload.txt']) workspace.writeFile('a', file, 'text\n');
       workspace.writeFile('b', 'live-b.txt', 'text\n');
 
-      // root's and 0700 under the sticky /tmp: the extension takes a socket only where no one else could have put it.
+      // root's under the sticky /tmp, and in it the recorder account's own: the extension takes a socket only where no one else could have put it.
       stateDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'syscall-trace-e2e-recorder-')));
-      const database = path.join(stateDir, 'deletions.db');
-      const socket = path.join(stateDir, 'recorder.sock');
+      fs.chmodSync(stateDir, 0o755);
+      const database = path.join(stateDir, 'recorder', 'deletions.db');
+      const socket = path.join(stateDir, 'recorder', 'recorder.sock');
       seedRecording(database, [
         seededDeletion(1, workspace.path('a', 'docs/week-old.md'), 3 * DAY_MS),
         seededDeletion(2, workspace.path('b', 'hours-old.txt'), 2 * HOUR_MS),
       ]);
+      giveToRecorderAccount(path.dirname(database));
       recorder = await RecorderProcess.start(HELPER, database, socket);
       rmBefore = await run('rm', [workspace.path('a', 'docs/before.md')]);
 

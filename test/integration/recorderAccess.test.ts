@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 
 import { HelperErrorCodes, PROTOCOL_VERSION } from '../../common/protocol';
 import { OrdinaryUser } from '../support/ordinaryUser';
-import { threadStatuses } from './support/helperServer';
 import { UndoStack } from '../support/undoStack';
+import { giveToRecorderAccount } from '../support/recorderAccount';
 import { buildClientScript, recorderTest as it, type ScriptClientResult } from './support/recorder';
 import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 
@@ -125,22 +125,8 @@ describe('the recorder socket', () => {
     expect((await (await connect()).initialize()).pid).toBe(serving.pid);
   });
 
-  it('stays root\'s, without capabilities, where sudo started it: its files are root\'s, and no user may end it', async ({ spawnRecorder }) => {
-    const recorder = spawnRecorder({ env: { SUDO_UID: String(user.uid), SUDO_GID: String(user.gid) } });
-    await recorder.ready;
-    for (const thread of threadStatuses(recorder.pid)) {
-      // CAP_PERFMON (38) alone may stay, where it took the tracepoint programs and attaches again with it.
-      expect({ tid: thread.tid, uids: thread.uids, effective: thread.effective & ~(1n << 38n), noNewPrivileges: thread.noNewPrivileges }).toEqual({
-        tid: thread.tid,
-        uids: [0, 0, 0, 0],
-        effective: 0n,
-        noNewPrivileges: true,
-      });
-    }
-  });
-
   it('leaves alone a file at its socket path that is not a socket', async ({ recorderFiles, spawnRecorder }) => {
-    fs.mkdirSync(path.dirname(recorderFiles.socket), { recursive: true });
+    giveToRecorderAccount(path.dirname(recorderFiles.socket));
     fs.writeFileSync(recorderFiles.socket, 'not a socket');
     const recorder = spawnRecorder();
     expect(await recorder.exited).toEqual({ code: 1, signal: null });

@@ -16,6 +16,7 @@ import { loadAddon } from '../../helper/native';
 import { REOPEN_MS_VARIABLE } from '../../helper/recorder/recorder';
 import { errorOf } from './support/helperTest';
 import { mountTmpfs, unmount } from './support/mounts';
+import { giveToRecorderAccount } from '../support/recorderAccount';
 import { recorderTest as it, waitUntil, type RecorderClient } from './support/recorder';
 import { deleteFiles } from './support/scratch';
 
@@ -26,8 +27,9 @@ async function heard(client: RecorderClient, files: string[]): Promise<void> {
 describe('the recorder, where its database cannot be written', () => {
   it('with a damaged database file: says so, counts what it cannot record, serves live deletions, and leaves the file as it was', async ({ scratch, recorderFiles, spawnRecorder, connect }) => {
     const damaged = crypto.randomBytes(64 * 1024);
-    fs.mkdirSync(path.dirname(recorderFiles.database), { mode: 0o700 });
+    giveToRecorderAccount(path.dirname(recorderFiles.database));
     fs.writeFileSync(recorderFiles.database, damaged, { mode: 0o600 });
+    giveToRecorderAccount(recorderFiles.database);
     const recorder = spawnRecorder();
     await recorder.ready;
     expect(recorder.stderr()).toContain(`syscall-trace: recording nothing, serving live deletions only: cannot open ${recorderFiles.database}: it is damaged or not a SQLite database`);
@@ -78,6 +80,7 @@ describe('the recorder, where its database cannot be written', () => {
     const state = path.dirname(recorderFiles.database);
     fs.mkdirSync(state, { mode: 0o700 });
     mountTmpfs(state, '1m');
+    giveToRecorderAccount(state);
     let recorder: ReturnType<typeof spawnRecorder> | undefined;
     try {
       execFileSync('mount', ['-o', 'remount,ro', state]);
@@ -114,6 +117,7 @@ describe('the recorder, where its database cannot be written', () => {
     const state = path.dirname(recorderFiles.database);
     fs.mkdirSync(state, { mode: 0o700 });
     mountTmpfs(state, '256k');
+    giveToRecorderAccount(state);
     try {
       const recorder = spawnRecorder();
       await recorder.ready;

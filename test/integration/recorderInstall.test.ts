@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { PROTOCOL_VERSION, RECORDER_DATABASE_DEFAULT, RECORDER_SOCKET_DEFAULT } from '../../common/protocol';
+import { RECORDER_ACCOUNT, recorderAccount } from '../../helper/recorder/recorderAccount';
 import { UndoStack } from '../support/undoStack';
 import { buildClientScript, connectRecorder, type ScriptClientResult } from './support/recorder';
 import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
@@ -84,6 +85,10 @@ describe('install and uninstall', () => {
   }
 
   it('copies the helper and a runtime as root\'s, writes a unit that systemd-analyze verify accepts, and starts the recorder', async () => {
+    // What an earlier install left root's: handed to the recorder's account with the directory.
+    const state = path.join(root, path.dirname(RECORDER_DATABASE_DEFAULT));
+    fs.mkdirSync(state, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(root, RECORDER_DATABASE_DEFAULT), '', { mode: 0o600 });
     const installed = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath]);
     expect(installed.stderr).toBe('');
     expect(installed.status).toBe(0);
@@ -105,8 +110,11 @@ describe('install and uninstall', () => {
     expect(modeOf(at(INSTALLED))).toEqual({ uid: 0, gid: 0, mode: '755' });
     expect(modeOf(at(`${INSTALLED}/runtime`))).toEqual({ uid: 0, gid: 0, mode: '755' });
     expect(modeOf(at(UNIT))).toEqual(root0644);
-    expect(modeOf(at(path.dirname(RECORDER_DATABASE_DEFAULT)))).toEqual({ uid: 0, gid: 0, mode: '700' });
-    expect(modeOf(at(path.dirname(RECORDER_SOCKET_DEFAULT)))).toEqual({ uid: 0, gid: 0, mode: '755' });
+    // The recorder's own account's: it writes there once loaded, and nothing of root's.
+    const account = recorderAccount(RECORDER_ACCOUNT);
+    expect(modeOf(at(path.dirname(RECORDER_DATABASE_DEFAULT)))).toEqual({ uid: account.uid, gid: account.gid, mode: '700' });
+    expect(modeOf(at(path.dirname(RECORDER_SOCKET_DEFAULT)))).toEqual({ uid: account.uid, gid: account.gid, mode: '755' });
+    expect(modeOf(at(RECORDER_DATABASE_DEFAULT))).toEqual({ uid: account.uid, gid: account.gid, mode: '600' });
 
     const unit = fs.readFileSync(at(UNIT), 'utf8');
     expect(unit).toContain(

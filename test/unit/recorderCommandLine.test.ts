@@ -11,11 +11,12 @@ import { admittedUidsOf, unitText } from '../../helper/recorder/systemdUnit';
 import { validateHistory } from '../../helper/validation';
 
 describe('record', () => {
-  it('records into the defaults, admitting root only, keeping 30 days and 1,024 MiB', () => {
+  it('records into the defaults, admitting root only, as the syscall-trace account, keeping 30 days and 1,024 MiB', () => {
     expect(parseRecordArguments([], '/somewhere')).toEqual({
       database: RECORDER_DATABASE_DEFAULT,
       socket: RECORDER_SOCKET_DEFAULT,
       allowUids: [],
+      user: 'syscall-trace',
       retainDays: 30,
       retainMib: 1024,
       attachMode: 'complete',
@@ -36,6 +37,8 @@ describe('record', () => {
     [['--mode', 'fast'], /--mode must be complete, raw, tracepoint-without-32-bit, not "fast"/],
     [['--queue-mib', '0'], /--queue-mib must be a whole number from 1 to 4096/],
     [['--db', ''], /--db needs a path/],
+    [['--user', '0'], /--user must be a user's name, not "0"/],
+    [['--user', 'two words'], /--user must be a user's name, not "two words"/],
     [['--verbose'], /Unknown option '--verbose'/],
   ])('refuses %j', (args, message) => {
     expect(() => parseRecordArguments(args, '/')).toThrow(message);
