@@ -87,7 +87,8 @@ describe('install and uninstall', () => {
   it('copies the helper and a runtime as root\'s, writes a unit that systemd-analyze verify accepts, and starts the recorder', async () => {
     // What an earlier install left root's: handed to the recorder's account with the directory.
     const state = path.join(root, path.dirname(RECORDER_DATABASE_DEFAULT));
-    fs.mkdirSync(state, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o755 });
+    fs.mkdirSync(state, { mode: 0o700 });
     fs.writeFileSync(path.join(root, RECORDER_DATABASE_DEFAULT), '', { mode: 0o600 });
     const installed = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath]);
     expect(installed.stderr).toBe('');
