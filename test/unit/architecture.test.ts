@@ -37,7 +37,7 @@ const everyInitializeResultField: Required<protocol.InitializeResult> = {
   recorder: { database: '', unrecorded: 0, retainDays: 0, retainMib: 0 },
 };
 /** Every field, so that a field added to RecorderStatus fails to compile here until it is listed. */
-const everyRecorderStatusField: Required<protocol.RecorderStatus> = { database: '', unrecorded: 0, problem: '', oldest: '', retainDays: 0, retainMib: 0 };
+const everyRecorderStatusField: Required<protocol.RecorderStatus> = { database: '', unrecorded: 0, problem: '', oldest: '', retainDays: 0, retainMib: 0, sees: 'own' };
 const everyHistoryParamsField: Required<protocol.HistoryParams> = { scope: 'system', since: '', until: '', before: 0, limit: 1, includeFailed: false };
 const everyStatsField: Required<protocol.TraceStats> = { events: 0, lost: 0, filtered: 0, lostCommandLines: 0 };
 
