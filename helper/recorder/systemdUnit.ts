@@ -19,10 +19,10 @@
 // 100,000 processes (command lines of up to 4 KiB: a few hundred MiB at
 // worst), up to 500,000 deletions waiting for a database another process
 // locks (a few hundred MiB more), and for each client up to 10,000
-// deletions and one frame of 1 MiB; busy, it uses about a tenth of the
-// limit. One that passes it is killed by the kernel, and Restart=on-failure
-// starts it again: what it had committed is kept, and its clients connect
-// again.
+// deletions and one frame of 1 MiB; idle, it holds about 64 MiB. One that
+// passes it is killed by the kernel, and Restart=on-failure starts it again
+// (systemd's result "oom-kill" is a failure; on-abnormal would not restart
+// it): what it had committed is kept, and its clients connect again.
 //
 // Electron (VS Code's runtime, which `install --runtime` may copy) runs as
 // Node only with ELECTRON_RUN_AS_NODE=1; Node ignores it.
