@@ -13,6 +13,7 @@ import { DeletionStore } from '../../extension/deletionStore';
 import { HistoryFeed } from '../../extension/historyFeed';
 import { fetchHistory } from '../../extension/historyPaging';
 import { RecorderConnection, type RecorderOutcome } from '../../extension/recorderConnection';
+import { MAX_CONNECTIONS_PER_UID } from '../../helper/recorder/recorderSocket';
 import { OrdinaryUser } from '../support/ordinaryUser';
 import { UndoStack } from '../support/undoStack';
 import { recorderTest as it, waitUntil } from './support/recorder';
@@ -173,6 +174,17 @@ describe('the extension’s recorder client', () => {
     expect(fs.statSync(recorderFiles.socket).isSocket()).toBe(true);
     const stale = await RecorderConnection.connect(recorderFiles.socket, extensionSide().listener, { personUid: 0 });
     expect(stale).toMatchObject({ kind: 'absent', worthSaying: false, reason: expect.stringContaining('ECONNREFUSED') });
+  });
+
+  it('takes a recorder that refuses one more connection of this uid for one it cannot use now, in the recorder’s words', async ({ recorderFiles, spawnRecorder, connect }) => {
+    await spawnRecorder().ready;
+    const held = await Promise.all(Array.from({ length: MAX_CONNECTIONS_PER_UID }, () => connect()));
+    await Promise.all(held.map((client) => client.initialize()));
+    const outcome = await RecorderConnection.connect(recorderFiles.socket, extensionSide().listener, { personUid: 0 });
+    expect(outcome).toEqual({
+      kind: 'unusable',
+      reason: `uid 0 has ${MAX_CONNECTIONS_PER_UID} connections to the Syscall Trace recorder open already, the most it serves one uid; close one (a VS Code window, a client) and try again`,
+    });
   });
 
   describe('for a user other than root', () => {
