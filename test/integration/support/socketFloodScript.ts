@@ -31,7 +31,8 @@ const sockets: net.Socket[] = [];
 let finished = false;
 
 function settled(outcome: Outcome): boolean {
-  return outcome.refused !== undefined || outcome.answered || outcome.closedByRecorder || outcome.error !== undefined;
+  // A refusal is followed by the end of the connection: settled once that has come too.
+  return outcome.answered || outcome.closedByRecorder || outcome.error !== undefined;
 }
 
 function finish(): void {
