@@ -14,13 +14,13 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 
+import type { RecorderView, RefusedParams } from '../../common/protocol';
 import { log } from '../helperLog';
 import { loadAddon } from '../native';
-import type { RecorderView, RefusedParams } from '../../common/protocol';
 import { isMemberOfAny, readAccountFiles, type GroupName } from './groups';
 import type { Recorder } from './recorder';
 import { RecorderSession } from './recorderSession';
-import { notAdmitted, REFUSED_LINGER_MS, refusePeer, tooManyConnections } from './refusedPeer';
+import { notAdmitted, refusePeer, tooManyConnections } from './refusedPeer';
 
 /**
  * The connections one uid may hold open: a VS Code window holds one, a
@@ -145,7 +145,7 @@ export class RecorderSocketServer {
       count(this.refusalsByUid, uid, +1);
       socket.once('close', () => count(this.refusalsByUid, uid, -1));
     }
-    refusePeer(socket, refusal, lingering ? REFUSED_LINGER_MS : 0);
+    refusePeer(socket, refusal, { linger: lingering });
   }
 
   /** Whose deletions `uid` is shown; undefined: it is not admitted. Group membership is read afresh at each connection. */

@@ -23,19 +23,22 @@ import { HelperErrorCodes, RecorderRefusedNotification, type RefusedParams } fro
 /** How long a refused connection stays open after its refusal, for the client to read it. */
 export const REFUSED_LINGER_MS = 1000;
 
-/** Writes the refusal, ends the recorder's side, and closes the connection `lingerMs` later (0: once it is written). */
-export function refusePeer(socket: net.Socket, refusal: RefusedParams, lingerMs: number): void {
+/**
+ * Writes the refusal, ends the recorder's side, and closes the connection
+ * REFUSED_LINGER_MS later, or, without `linger`, as soon as the refusal is
+ * written (and REFUSED_LINGER_MS later all the same where it never is).
+ */
+export function refusePeer(socket: net.Socket, refusal: RefusedParams, { linger }: { linger: boolean }): void {
   const body = JSON.stringify({ jsonrpc: '2.0', method: RecorderRefusedNotification.method, params: refusal });
-  let timer: NodeJS.Timeout | undefined;
   const close = (): void => {
     clearTimeout(timer);
     socket.destroy();
   };
+  const timer = setTimeout(close, REFUSED_LINGER_MS);
   // Whatever befalls the write (a peer gone already), the connection is closed all the same.
   socket.on('error', close);
   socket.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => {
-    if (lingerMs > 0 && !socket.destroyed) timer = setTimeout(close, lingerMs);
-    else close();
+    if (!linger) close();
   });
 }
 
