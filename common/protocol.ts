@@ -265,6 +265,26 @@ export interface RecorderStatus {
   oldest?: string;
   retainDays: number;
   retainMib: number;
+  /**
+   * Whose deletions this client is shown, live and in history: `system`,
+   * every user's (root, and members of the recorder's --allow-group);
+   * `own`, only those of processes of its own uid (a uid of --allow-uid).
+   * Absent from a recorder that predates it.
+   */
+  sees?: RecorderView;
+}
+
+export type RecorderView = 'own' | 'system';
+
+/**
+ * From the recorder, the one message a peer it will not serve is sent: then
+ * it closes the connection without reading anything the peer sent.
+ */
+export interface RefusedParams {
+  /** HelperErrorCodes.NotAdmitted or HelperErrorCodes.TooManyConnections. */
+  code: number;
+  /** Says why, in words a client can show. */
+  message: string;
 }
 
 export interface HistoryParams {
@@ -302,6 +322,8 @@ export const DeletionsNotification = new NotificationType<DeletionsParams>('trac
 export const LostNotification = new NotificationType<LostParams>('trace/lost');
 /** From the recorder: its RecorderStatus, whenever `unrecorded` or `problem` changes (at most once a second). */
 export const RecorderStatusNotification = new NotificationType<RecorderStatus>('recorder/status');
+/** From the recorder, at once, to a peer it will not serve: the only message it gets before the connection closes. */
+export const RecorderRefusedNotification = new NotificationType<RefusedParams>('recorder/refused');
 
 /**
  * Error codes of the helper's own, beside JSON-RPC's: -32700 a body that is
@@ -315,7 +337,7 @@ export const HelperErrorCodes = {
   NotPermitted: -32002,
   /** The kernel refused to trace (no BTF, verifier rejection, ...); the message says why. */
   TracingFailed: -32003,
-  /** The recorder's socket: this peer's uid is not one the recorder admits. The message says whom it admits and how to be admitted. */
+  /** The recorder's socket (recorder/refused): this peer's uid is not one the recorder admits. The message says who can admit it. */
   NotAdmitted: -32004,
   /** history/query: the recording cannot be read (corrupt, missing); the message says why. Live tracing goes on. */
   HistoryUnavailable: -32005,
@@ -326,6 +348,8 @@ export const HelperErrorCodes = {
    * names the kernel's release, the release needed and what is missing.
    */
   UnsupportedKernel: -32006,
+  /** The recorder's socket (recorder/refused): this peer's uid has as many connections open as the recorder serves one uid. */
+  TooManyConnections: -32007,
 } as const;
 
 /**

@@ -21,7 +21,7 @@ export type RecorderOutcome =
   | { kind: 'admitted'; recorder: RecorderConnection }
   /** No recorder there (no socket, nobody listening, not root's): the extension goes on without one. */
   | { kind: 'absent'; reason: string; worthSaying: boolean }
-  /** The recorder refused this person; `message` is its own, which says how to be admitted. */
+  /** The recorder refused this person; `message` is its own, which says who can admit them. */
   | { kind: 'notAdmitted'; message: string }
   /** A recorder is there but cannot be used: another protocol version, no answer. */
   | { kind: 'unusable'; reason: string };
@@ -64,13 +64,16 @@ export class RecorderConnection extends TracingClient {
       return { kind: 'absent', reason: `${check.path}: ${error instanceof Error ? error.message : String(error)}`, worthSaying: false };
     }
     const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
-    // vscode-jsonrpc hands over what it has read one message per turn of the event loop: the
-    // answers the recorder wrote before it closed the connection (NotAdmitted closes it at
-    // once) are handled first. Then requests still waiting are rejected, not left hanging.
+    // vscode-jsonrpc hands over what it has read one message per turn of the event loop: what
+    // the recorder wrote before it closed the connection (recorder/refused, the one message a
+    // peer it will not serve gets) is handled first. Then requests still waiting are
+    // rejected, not left hanging.
     const closed = new Promise<void>((resolve) => socket.once('close', () => setTimeout(resolve, MESSAGES_AFTER_CLOSE_MS)));
     void closed.then(() => connection.dispose());
     let status: protocol.RecorderStatus | undefined;
     let recorder: RecorderConnection | undefined;
+    let refusal: protocol.RefusedParams | undefined;
+    connection.onNotification(protocol.RecorderRefusedNotification, (params) => (refusal = params));
     connection.onNotification(protocol.RecorderStatusNotification, (next) => {
       status = next;
       if (recorder === undefined) return;
@@ -94,6 +97,9 @@ export class RecorderConnection extends TracingClient {
     } catch (error) {
       connection.dispose();
       socket.destroy();
+      if (refusal?.code === protocol.HelperErrorCodes.NotAdmitted) return { kind: 'notAdmitted', message: refusal.message };
+      if (refusal !== undefined) return { kind: 'unusable', reason: refusal.message };
+      // A recorder of before recorder/refused answered each request NotAdmitted.
       if (error instanceof ResponseError && error.code === protocol.HelperErrorCodes.NotAdmitted) return { kind: 'notAdmitted', message: error.message };
       return { kind: 'unusable', reason: error instanceof Error ? error.message : String(error) };
     }

@@ -287,7 +287,9 @@ function describeScope(scope: Scope): string {
 }
 
 function describeStatus(status: RecorderStatus): string {
-  const parts = [`recording into ${status.database}`, `keeping ${status.retainDays} days, at most ${countText(status.retainMib)} MiB`];
+  const parts = [`recording into ${status.database}`];
+  if (status.sees !== undefined) parts.push(status.sees === 'own' ? 'showing your own processes’ deletions only' : 'showing every user’s deletions');
+  parts.push(`keeping ${status.retainDays} days, at most ${countText(status.retainMib)} MiB`);
   if (status.oldest !== undefined) parts.push(`the oldest from ${status.oldest}`);
   if (status.unrecorded > 0) parts.push(`${countText(status.unrecorded)} deletions not recorded`);
   if (status.problem !== undefined) parts.push(`cannot record now: ${status.problem}`);

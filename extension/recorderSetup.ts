@@ -52,8 +52,10 @@ export function installConfirmation(person: string): { message: string; detail: 
     message: 'Record every deletion on this machine, continuously?',
     detail:
       `Syscall Trace will install a service that runs as root and records every deletion on this machine, by every user and process, ` +
-      `into ${RECORDER_DATA_DIR}. It keeps the last ${RETAIN_DAYS_DEFAULT} days, at most ${size}, the oldest going first. ` +
-      `Only root and you (${person}) can read the history.\n\n` +
+      `with the command line of the process that made it, into ${RECORDER_DATA_DIR}. ` +
+      `It keeps the last ${RETAIN_DAYS_DEFAULT} days, at most ${size}, the oldest going first. ` +
+      `Root, and the members of groups an administrator allows (install --allow-group), can read all of it, command lines included; ` +
+      `you (${person}) can read the deletions of your own processes only.\n\n` +
       `The service is installed into ${RECORDER_INSTALL_DIR} with the unit ${RECORDER_UNIT_FILE}, and starts now ` +
       `(and at every boot, where systemd runs). Installing needs root: you may be asked for your password. ` +
       `Stop Recording Continuously removes it.`,

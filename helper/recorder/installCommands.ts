@@ -1,4 +1,5 @@
-// `node dist/helper.js install --allow-uid UID... [--runtime FILE] [--root DIR]`
+// `node dist/helper.js install [--allow-uid UID]... [--allow-group GROUP]...
+// [--runtime FILE] [--root DIR]`
 // and `node dist/helper.js uninstall [--delete-history] [--root DIR]`
 // (ARCHITECTURE.md, "Terminal command" and "Installing"): what was done on
 // stdout, one line each; exit status 0 once all is done, 1 with one line on
@@ -7,15 +8,19 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { parseGroup, uniqueGroups } from './groups';
 import { install, InstallError, uninstall, type InstallOptions, type UninstallOptions } from './installation';
 import { parseUid } from './uids';
 
-export const INSTALL_USAGE = `usage: node dist/helper.js install --allow-uid UID... [--runtime FILE] [--root DIR]
-  --allow-uid UID   a user besides root that may use the recorder (repeatable; added to those an
-                    earlier install admitted)
-  --runtime FILE    the runtime to copy where the system has no Node.js 20 or later of root's own
-                    (default: the one running this command)
-  --root DIR        install under DIR instead of /`;
+export const INSTALL_USAGE = `usage: node dist/helper.js install [--allow-uid UID]... [--allow-group GROUP]... [--runtime FILE] [--root DIR]
+  --allow-uid UID      a user besides root that may use the recorder, to see its own processes'
+                       deletions (repeatable; added to those an earlier install admitted)
+  --allow-group GROUP  a group (name or gid) whose members may use the recorder, to see every
+                       user's deletions, as root does (repeatable; added to those an earlier
+                       install admitted)
+  --runtime FILE       the runtime to copy where the system has no Node.js 20 or later of root's own
+                       (default: the one running this command)
+  --root DIR           install under DIR instead of /`;
 
 export const UNINSTALL_USAGE = `usage: node dist/helper.js uninstall [--delete-history] [--root DIR]
   --delete-history  also delete the recorded deletions (kept otherwise)
@@ -24,16 +29,25 @@ export const UNINSTALL_USAGE = `usage: node dist/helper.js uninstall [--delete-h
 export function parseInstallArguments(args: string[], cwd: string): InstallOptions {
   const { values } = parseArgs({
     args,
-    options: { 'allow-uid': { type: 'string', multiple: true }, runtime: { type: 'string' }, root: { type: 'string' } },
+    options: {
+      'allow-uid': { type: 'string', multiple: true },
+      'allow-group': { type: 'string', multiple: true },
+      runtime: { type: 'string' },
+      root: { type: 'string' },
+    },
     strict: true,
     allowPositionals: false,
   });
   const given = (values['allow-uid'] ?? []).map((uid) => parseUid('--allow-uid', uid));
-  if (given.length === 0) throw new TypeError('install needs --allow-uid: the user who will use the recorder (root always may)');
+  const allowGroups = uniqueGroups((values['allow-group'] ?? []).map((group) => parseGroup('--allow-group', group)));
+  if (given.length === 0 && allowGroups.length === 0) {
+    throw new TypeError('install needs --allow-uid or --allow-group: the user or the group who will use the recorder (root always may)');
+  }
   // Root is always admitted: a VS Code that runs as root names uid 0, which need not be listed.
-  const allowUids = given.filter((uid) => uid !== 0);
+  const allowUids = [...new Set(given.filter((uid) => uid !== 0))];
   return {
     allowUids,
+    allowGroups,
     runtime: path.resolve(cwd, nonEmpty('--runtime', values.runtime) ?? process.execPath),
     root: path.resolve(cwd, nonEmpty('--root', values.root) ?? '/'),
   };

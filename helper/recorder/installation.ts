@@ -20,8 +20,9 @@ import * as path from 'node:path';
 import { RECORDER_DATABASE_DEFAULT, RECORDER_SOCKET_DEFAULT } from '../../common/protocol';
 import { startDetachedRecorder, stopDetachedRecorder } from './detachedRecorder';
 import { ensureRecorderAccount, RECORDER_ACCOUNT, recorderAccount, type Account } from './recorderAccount';
+import { describeAccess, groupText, readAccountFiles, uniqueGroups, type GroupName } from './groups';
 import { MINIMUM_NODE_MAJOR, nodeVersionOf, recentEnough, SYSTEM_NODE_CANDIDATES, systemNode } from './runtimeChoice';
-import { admittedUidsOf, UNIT_NAME, unitText } from './systemdUnit';
+import { admittedGroupsOf, admittedUidsOf, UNIT_NAME, unitText } from './systemdUnit';
 
 export const INSTALL_DIRECTORY = '/usr/local/lib/syscall-trace';
 export const RUNTIME_COPY = `${INSTALL_DIRECTORY}/runtime/node`;
@@ -42,6 +43,7 @@ export interface InstallOptions {
   /** Where the system's root is: / but in tests. */
   root: string;
   allowUids: readonly number[];
+  allowGroups: readonly GroupName[];
   /** The runtime to copy where the system's Node will not do. */
   runtime: string;
 }
@@ -54,8 +56,11 @@ export async function install(options: InstallOptions, say: Say): Promise<void> 
   const under = (file: string): string => path.join(options.root, file);
   const sources = helperSources();
 
+  requireKnownGroups(options.allowGroups);
   const unitFile = under(UNIT_FILE);
-  const admitted = [...new Set([...admittedUidsOf(readOptional(unitFile) ?? ''), ...options.allowUids])].sort((a, b) => a - b);
+  const installed = readOptional(unitFile) ?? '';
+  const admitted = [...new Set([...admittedUidsOf(installed), ...options.allowUids])].sort((a, b) => a - b);
+  const admittedGroups = uniqueGroups([...admittedGroupsOf(installed), ...options.allowGroups]);
 
   makeRootDirectory(under(INSTALL_DIRECTORY), 0o755);
   for (const source of sources) placeFile(source, under(path.join(INSTALL_DIRECTORY, path.basename(source))), 0o644);
@@ -72,10 +77,11 @@ export async function install(options: InstallOptions, say: Say): Promise<void> 
     database: RECORDER_DATABASE_DEFAULT,
     socket: RECORDER_SOCKET_DEFAULT,
     allowUids: admitted,
+    allowGroups: admittedGroups,
   });
   makeRootDirectory(path.dirname(unitFile), 0o755, { onlyWhereMissing: true });
   writeRootFile(unitFile, unit, 0o644);
-  say(`wrote ${unitFile}: the recorder admits root${admitted.length > 0 ? ` and uid ${admitted.join(', ')}` : ' only'}`);
+  say(`wrote ${unitFile}: the recorder ${describeAccess(admitted, admittedGroups)}`);
 
   if (fs.existsSync(under(SYSTEMD_RUNNING))) {
     systemctl('daemon-reload');
@@ -97,6 +103,7 @@ export async function install(options: InstallOptions, say: Say): Promise<void> 
       '--socket',
       under(RECORDER_SOCKET_DEFAULT),
       ...admitted.flatMap((uid) => ['--allow-uid', String(uid)]),
+      ...admittedGroups.flatMap((group) => ['--allow-group', groupText(group)]),
     ],
     logFile: under(LOG_FILE),
     pidFile: under(PID_FILE),
@@ -139,6 +146,17 @@ export async function uninstall(options: UninstallOptions, say: Say): Promise<vo
     say(`kept the recorded history in ${state} (uninstall --delete-history deletes it)`);
   }
   // Left, as packages leave their system users: a uid that went to another account could own files that are left behind.
+}
+
+/**
+ * A group named that /etc/group does not hold is most likely a typing
+ * mistake, which would admit no one: refused before anything is written.
+ * A gid needs no name: it may be users' primary group alone.
+ */
+function requireKnownGroups(groups: readonly GroupName[]): void {
+  const names = new Set(readAccountFiles().group.split('\n').map((line) => line.split(':')[0]));
+  const unknown = groups.filter((group) => 'name' in group && !names.has(group.name)).map(groupText);
+  if (unknown.length > 0) throw new InstallError(`no group named ${unknown.join(', ')} in /etc/group: make it first (groupadd), or give its gid`);
 }
 
 function requireRoot(command: string): void {

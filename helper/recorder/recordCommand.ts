@@ -1,7 +1,7 @@
 // `node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]...
-// [--user NAME] [--retain-days N] [--retain-mib N] [--mode MODE]
-// [--queue-mib N]`: the flight recorder (ARCHITECTURE.md, "Flight
-// recorder"), as the service that `install` sets up runs it.
+// [--allow-group GROUP]... [--user NAME] [--retain-days N] [--retain-mib N]
+// [--mode MODE] [--queue-mib N]`: the flight recorder (ARCHITECTURE.md,
+// "Flight recorder"), as the service that `install` sets up runs it.
 //
 // Start, in this order: make the database's and the socket's directories
 // the recorder account's (recorderAccount.ts), load the programs, give up
@@ -38,17 +38,19 @@ import { AddonLoadError } from '../native';
 import { Recorder, RecorderStartError } from './recorder';
 import { claimDirectory, RECORDER_ACCOUNT, recorderAccount, RecorderAccountError } from './recorderAccount';
 import { bindRecorderSocket, RecorderSocketServer, SocketError } from './recorderSocket';
+import { describeAccess, parseGroup, uniqueGroups, type GroupName } from './groups';
 import { parseUid } from './uids';
 
-export const RECORD_USAGE = `usage: node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]... [--user NAME] [--retain-days N] [--retain-mib N] [--mode MODE] [--queue-mib N]
-  --db FILE         the database (default: ${RECORDER_DATABASE_DEFAULT})
-  --socket PATH     the unix socket clients connect to (default: ${RECORDER_SOCKET_DEFAULT})
-  --allow-uid UID   a user besides root that may connect (repeatable)
-  --user NAME       the system user it runs as once loaded, where root starts it (default: ${RECORDER_ACCOUNT})
-  --retain-days N   deletions older than N days are deleted (default: ${RETAIN_DAYS_DEFAULT})
-  --retain-mib N    the oldest deletions are deleted while the database holds more than N MiB (default: ${RETAIN_MIB_DEFAULT})
-  --mode MODE       which kernel programs trace: ${MODE_CHOICES.join(', ')} (default: ${DEFAULT_MODE_CHOICE})
-  --queue-mib N     memory for deletions taken from the kernel that wait (default: ${QUEUE_MIB_DEFAULT}, at most ${QUEUE_MIB_MAX})`;
+export const RECORD_USAGE = `usage: node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]... [--allow-group GROUP]... [--user NAME] [--retain-days N] [--retain-mib N] [--mode MODE] [--queue-mib N]
+  --db FILE            the database (default: ${RECORDER_DATABASE_DEFAULT})
+  --socket PATH        the unix socket clients connect to (default: ${RECORDER_SOCKET_DEFAULT})
+  --allow-uid UID      a user besides root that may connect, to see its own processes' deletions (repeatable)
+  --allow-group GROUP  a group (name or gid) whose members may connect, to see every user's deletions, as root does (repeatable)
+  --user NAME          the system user it runs as once loaded, where root starts it (default: ${RECORDER_ACCOUNT})
+  --retain-days N      deletions older than N days are deleted (default: ${RETAIN_DAYS_DEFAULT})
+  --retain-mib N       the oldest deletions are deleted while the database holds more than N MiB (default: ${RETAIN_MIB_DEFAULT})
+  --mode MODE          which kernel programs trace: ${MODE_CHOICES.join(', ')} (default: ${DEFAULT_MODE_CHOICE})
+  --queue-mib N        memory for deletions taken from the kernel that wait (default: ${QUEUE_MIB_DEFAULT}, at most ${QUEUE_MIB_MAX})`;
 
 /** A century of days; a mebibyte less than 16 TiB, SQLite's own limit of a database is above that. */
 export const RETAIN_DAYS_MAX = 36_500;
@@ -60,6 +62,7 @@ export interface RecordOptions {
   database: string;
   socket: string;
   allowUids: number[];
+  allowGroups: GroupName[];
   /** The account it becomes once loaded, where it runs as root. */
   user: string;
   retainDays: number;
@@ -76,6 +79,7 @@ export function parseRecordArguments(args: string[], cwd: string): RecordOptions
       db: { type: 'string' },
       socket: { type: 'string' },
       'allow-uid': { type: 'string', multiple: true },
+      'allow-group': { type: 'string', multiple: true },
       user: { type: 'string' },
       'retain-days': { type: 'string' },
       'retain-mib': { type: 'string' },
@@ -99,6 +103,7 @@ export function parseRecordArguments(args: string[], cwd: string): RecordOptions
     database: file('db', values.db, RECORDER_DATABASE_DEFAULT),
     socket: file('socket', values.socket, RECORDER_SOCKET_DEFAULT),
     allowUids: [...new Set((values['allow-uid'] ?? []).map((uid) => parseUid('--allow-uid', uid)))],
+    allowGroups: uniqueGroups((values['allow-group'] ?? []).map((group) => parseGroup('--allow-group', group))),
     user: accountName(values.user),
     retainDays: wholeNumber('--retain-days', values['retain-days'], RETAIN_DAYS_DEFAULT, RETAIN_DAYS_MAX),
     retainMib: wholeNumber('--retain-mib', values['retain-mib'], RETAIN_MIB_DEFAULT, RETAIN_MIB_MAX),
@@ -180,7 +185,7 @@ async function record(options: RecordOptions): Promise<void> {
     recorder.tracer.close();
     throw error;
   }
-  server = new RecorderSocketServer(listening, options.socket, recorder, new Set(options.allowUids), admitCommand());
+  server = new RecorderSocketServer(listening, options.socket, recorder, { allowUids: new Set(options.allowUids), allowGroups: options.allowGroups });
   if (ending) {
     server.close();
     return;
@@ -194,12 +199,7 @@ async function record(options: RecordOptions): Promise<void> {
     throw error;
   }
   server.serve();
-  const admitted = options.allowUids.length === 0 ? 'root only' : `root and uid ${options.allowUids.join(', ')}`;
-  log(`admits ${admitted}; keeps ${options.retainDays} days, at most ${options.retainMib} MiB`);
+  log(`${describeAccess(options.allowUids, options.allowGroups)}; keeps ${options.retainDays} days, at most ${options.retainMib} MiB`);
   process.stderr.write(`syscall-trace: recording deletions into ${options.database}; serving ${options.socket}\n`);
 }
 
-/** The command that admits a uid to this recorder: this very helper's install, run by root. */
-function admitCommand(): string {
-  return `${process.execPath} ${path.resolve(process.argv[1])} install --allow-uid`;
-}

@@ -17,8 +17,7 @@ import { DeletionTracer, programOptions } from '../deletionTracer';
 import { log } from '../helperLog';
 import { describeLoaded, describePrivileges, loadThenGiveUpPrivileges } from '../loadThenDrop';
 import type { User } from '../privileges';
-import type { HistoryOptions } from '../validation';
-import { Recording, RecordingError } from './recording';
+import { Recording, RecordingError, type HistoryQuery } from './recording';
 
 /** RecorderStatus goes to the clients at most this often. */
 export const STATUS_INTERVAL_MS = 1000;
@@ -158,7 +157,7 @@ export class Recorder {
   }
 
   /** The deletions recorded that match, once every deletion taken from the kernel so far is written. Throws RecordingError. */
-  history(options: HistoryOptions): HistoryResult {
+  history(options: HistoryQuery): HistoryResult {
     const recording = this.recording;
     if (recording === undefined) throw new RecordingError(this.openProblem ?? 'the recorder has not opened its database');
     recording.flush();

@@ -5,6 +5,12 @@
 // scope, `trace/stop` unsubscribes it, `shutdown` closes this connection
 // alone, and `history/query` answers from the recording.
 //
+// A peer admitted by --allow-uid is shown only the deletions of processes
+// of its own uid, live and in history (`sees: 'own'`); root and the members
+// of --allow-group are shown everyone's (`sees: 'system'`). Another user's
+// deletions are not even counted in its `filtered`: their number would say
+// what others do.
+//
 // A client that does not keep up never holds up the recorder: while
 // MAX_WAITING_DELETIONS wait for it, the deletions it has no room for are
 // dropped and counted in its own `lost` (trace/lost, TraceStats.lost),
@@ -28,6 +34,12 @@ export const MAX_WAITING_DELETIONS = PAUSE_ABOVE_EVENTS;
 /** How long `shutdown` waits for its answer to be read before closing anyway. */
 const SHUTDOWN_FLUSH_MS = 1000;
 
+/** Who is at the other end: the uid the kernel gave for the connection, and whose deletions it is shown. */
+export interface SessionPeer {
+  uid: number;
+  view: protocol.RecorderView;
+}
+
 interface Subscription {
   /** The scope's directories with their real-path aliases; undefined: the whole system. */
   scope: PathScope;
@@ -48,6 +60,7 @@ export class RecorderSession implements RecorderListener {
   constructor(
     private readonly socket: net.Socket,
     private readonly recorder: Recorder,
+    private readonly peer: SessionPeer,
     private readonly onClosed: () => void,
   ) {
     this.client = new JsonRpcEndpoint(socket, socket, logger);
@@ -82,7 +95,9 @@ export class RecorderSession implements RecorderListener {
     const wanted: protocol.DeletionEvent[] = [];
     let room = MAX_WAITING_DELETIONS - this.client.waitingDeletions;
     let dropped = 0;
+    const ownOnly = this.peer.view === 'own';
     for (const event of events) {
+      if (ownOnly && event.uid !== this.peer.uid) continue;
       if ((event.result < 0 && !subscription.includeFailed) || !isInScope(event.path, subscription.scope)) {
         this.stats.filtered++;
       } else if (room > 0) {
@@ -108,11 +123,12 @@ export class RecorderSession implements RecorderListener {
   /** The latest status, one notification waiting at a time: a client that does not read gets no pile of them. */
   onStatus(status: protocol.RecorderStatus): void {
     if (!this.initialized || this.closed) return;
-    this.latestStatus = status;
+    this.latestStatus = { ...status, sees: this.peer.view };
     if (this.statusNotificationPending) return;
     this.statusNotificationPending = true;
+    const latest = this.latestStatus;
     this.latestStatus = undefined;
-    void this.client.send(protocol.RecorderStatusNotification, status).finally(() => {
+    void this.client.send(protocol.RecorderStatusNotification, latest).finally(() => {
       this.statusNotificationPending = false;
       if (this.latestStatus !== undefined) this.onStatus(this.latestStatus);
     });
@@ -127,7 +143,7 @@ export class RecorderSession implements RecorderListener {
     if (this.shuttingDown) throw wrongState('initialize: this connection is shutting down');
     const result = answerInitialize(params, this.recorder.tracer);
     this.initialized = true;
-    return { ...result, recorder: this.recorder.status() };
+    return { ...result, recorder: { ...this.recorder.status(), sees: this.peer.view } };
   }
 
   private start(params: unknown): protocol.StartResult {
@@ -168,7 +184,7 @@ export class RecorderSession implements RecorderListener {
     this.requireInitialized('history/query');
     const options = validateHistory(params);
     try {
-      return this.recorder.history(options);
+      return this.recorder.history(this.peer.view === 'own' ? { ...options, uid: this.peer.uid } : options);
     } catch (error) {
       if (!(error instanceof RecordingError)) throw error;
       throw new ResponseError(protocol.HelperErrorCodes.HistoryUnavailable, `history/query: ${error.message}`);

@@ -1,16 +1,41 @@
 // The recorder's unix socket (ARCHITECTURE.md, "Serving"). Anyone may
 // connect (the file is 0666 in a directory of 0755), so that whoever is not
-// admitted is told why rather than meeting a bare EACCES; who is admitted is
-// decided by the peer's credentials, which the kernel records at connect()
-// (SO_PEERCRED) and no peer can forge: root, and the uids of --allow-uid.
+// admitted is told why rather than meeting a bare EACCES; who is admitted,
+// and to what, is decided by the peer's uid, which the kernel records at
+// connect() (SO_PEERCRED) and no peer can forge: root and the members of
+// the groups of --allow-group see every user's deletions, the uids of
+// --allow-uid their own processes' alone.
+//
+// No peer can make the recorder hold much for it: one it does not admit is
+// told so and closed without anything it sent being read (refusedPeer.ts),
+// and one uid holds at most MAX_CONNECTIONS_PER_UID connections served,
+// each of which reads one bounded frame at a time (framedMessageReader.ts),
+// and as many refused ones lingering for their refusal to be read.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 
+import type { RecorderView, RefusedParams } from '../../common/protocol';
 import { log } from '../helperLog';
 import { loadAddon } from '../native';
+import { isMemberOfAny, readAccountFiles, type GroupName } from './groups';
 import type { Recorder } from './recorder';
 import { RecorderSession } from './recorderSession';
-import { refusePeer } from './refusedPeer';
+import { notAdmitted, refusePeer, tooManyConnections } from './refusedPeer';
+
+/**
+ * The connections one uid may hold open: a VS Code window holds one, a
+ * reconnecting one a second for a moment. Each may hold a frame of up to
+ * MAX_BODY_BYTES being read and MAX_WAITING_DELETIONS waiting to be written.
+ */
+export const MAX_CONNECTIONS_PER_UID = 16;
+
+/** Who is admitted beside root, and to what. */
+export interface RecorderAccess {
+  /** Shown their own processes' deletions. */
+  allowUids: ReadonlySet<number>;
+  /** Their members are shown every user's deletions. */
+  allowGroups: readonly GroupName[];
+}
 
 /** The socket cannot be served; the message says why. */
 export class SocketError extends Error {}
@@ -35,6 +60,9 @@ export async function bindRecorderSocket(socketPath: string): Promise<net.Server
 
 export class RecorderSocketServer {
   private readonly sessions = new Set<RecorderSession>();
+  /** Connections served, and refused ones still open, by uid. */
+  private readonly connectionsByUid = new Map<number, number>();
+  private readonly refusalsByUid = new Map<number, number>();
   private ending = false;
   /** The socket file this recorder made: removed at the end only if it is still that one. */
   private readonly socketInode: number;
@@ -43,9 +71,7 @@ export class RecorderSocketServer {
     private readonly server: net.Server,
     private readonly socketPath: string,
     private readonly recorder: Recorder,
-    private readonly admittedUids: ReadonlySet<number>,
-    /** What root runs to admit a uid, but for the uid: said to each peer refused. */
-    private readonly admitCommand: string,
+    private readonly access: RecorderAccess,
   ) {
     this.socketInode = fs.statSync(socketPath).ino;
     server.on('error', (error) => log(`the socket ${socketPath}: ${error.message}`));
@@ -89,14 +115,52 @@ export class RecorderSocketServer {
       socket.destroy();
       return;
     }
-    if (uid === 0 || this.admittedUids.has(uid)) {
-      const session: RecorderSession = new RecorderSession(socket, this.recorder, () => this.sessions.delete(session));
-      this.sessions.add(session);
-    } else {
-      refusePeer(socket, uid, this.admitCommand);
+    const view = this.viewOf(uid);
+    if (view === undefined) {
+      this.refuse(socket, uid, notAdmitted(uid));
+      return;
     }
+    if ((this.connectionsByUid.get(uid) ?? 0) >= MAX_CONNECTIONS_PER_UID) {
+      this.refuse(socket, uid, tooManyConnections(uid, MAX_CONNECTIONS_PER_UID));
+      return;
+    }
+    count(this.connectionsByUid, uid, +1);
+    const session: RecorderSession = new RecorderSession(socket, this.recorder, { uid, view }, () => {
+      this.sessions.delete(session);
+      count(this.connectionsByUid, uid, -1);
+    });
+    this.sessions.add(session);
     socket.resume();
   }
+
+  /**
+   * Refuses the connection, never reading from it. A uid with
+   * MAX_CONNECTIONS_PER_UID refused connections lingering already has the
+   * next one closed as soon as its refusal is written: a flood of them holds
+   * no more descriptors than that.
+   */
+  private refuse(socket: net.Socket, uid: number, refusal: RefusedParams): void {
+    const lingering = (this.refusalsByUid.get(uid) ?? 0) < MAX_CONNECTIONS_PER_UID;
+    if (lingering) {
+      count(this.refusalsByUid, uid, +1);
+      socket.once('close', () => count(this.refusalsByUid, uid, -1));
+    }
+    refusePeer(socket, refusal, { linger: lingering });
+  }
+
+  /** Whose deletions `uid` is shown; undefined: it is not admitted. Group membership is read afresh at each connection. */
+  private viewOf(uid: number): RecorderView | undefined {
+    if (uid === 0) return 'system';
+    if (this.access.allowGroups.length > 0 && isMemberOfAny(uid, this.access.allowGroups, readAccountFiles())) return 'system';
+    return this.access.allowUids.has(uid) ? 'own' : undefined;
+  }
+}
+
+/** Adds `change` to the count of `uid`, forgetting a count of 0. */
+function count(counts: Map<number, number>, uid: number, change: number): void {
+  const total = (counts.get(uid) ?? 0) + change;
+  if (total > 0) counts.set(uid, total);
+  else counts.delete(uid);
 }
 
 /** The descriptor under a connected net.Socket: Node keeps it in the libuv handle (Pipe) it wraps. */

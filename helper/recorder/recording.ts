@@ -70,6 +70,8 @@ export interface HistoryQuery {
   /** The newest this many; absent: all (iterate) or HISTORY_PAGE_MAX (the caller bounds it). */
   limit?: number;
   includeFailed: boolean;
+  /** Only the deletions of processes of this uid; absent: everyone's. */
+  uid?: number;
 }
 
 interface CachedProcess {
@@ -438,6 +440,10 @@ function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC'
     restValues.push(query.before);
   }
   if (!query.includeFailed) rest.push(SUCCEEDED_SQL);
+  if (query.uid !== undefined) {
+    rest.push('d.process_id IN (SELECT id FROM processes WHERE uid = ?)');
+    restValues.push(query.uid);
+  }
   if (query.after === true) rest.push('d.seq > ?');
   const restSql = rest.map((condition) => ` AND ${condition}`).join('');
   // Each part takes its own values, then the rest's, then (with `after`) the seq to start after.

@@ -13,8 +13,21 @@
 // has: a umask that keeps its files its own, and no new privileges through
 // execve (it sets that itself too).
 //
+// MemoryMax= bounds what the recorder may take from the machine, a flood of
+// clients or a leak included: with its defaults it holds at most the
+// kernel's queue (--queue-mib, 64 MiB), caches of 100,000 directories and
+// 100,000 processes (command lines of up to 4 KiB: a few hundred MiB at
+// worst), up to 500,000 deletions waiting for a database another process
+// locks (a few hundred MiB more), and for each client up to 10,000
+// deletions and one frame of 1 MiB; idle, it holds about 64 MiB. One that
+// passes it is killed by the kernel, and Restart=on-failure starts it again
+// (systemd's result "oom-kill" is a failure; on-abnormal would not restart
+// it): what it had committed is kept, and its clients connect again.
+//
 // Electron (VS Code's runtime, which `install --runtime` may copy) runs as
 // Node only with ELECTRON_RUN_AS_NODE=1; Node ignores it.
+import { groupText, parseGroup, type GroupName } from './groups';
+
 export const UNIT_NAME = 'syscall-trace-recorder.service';
 
 export interface UnitSettings {
@@ -23,13 +36,19 @@ export interface UnitSettings {
   helper: string;
   database: string;
   socket: string;
-  /** Who is admitted beside root. */
+  /** Who is admitted beside root: shown their own processes' deletions. */
   allowUids: readonly number[];
+  /** Groups whose members are shown every user's deletions, as root is. */
+  allowGroups: readonly GroupName[];
 }
+
+/** The unit's MemoryMax=: see above. */
+export const MEMORY_MAX = '1G';
 
 export function unitText(settings: UnitSettings): string {
   const command = [settings.runtime, settings.helper, 'record', '--db', settings.database, '--socket', settings.socket];
   for (const uid of settings.allowUids) command.push('--allow-uid', String(uid));
+  for (const group of settings.allowGroups) command.push('--allow-group', groupText(group));
   for (const word of command) {
     // Absolute paths of our own making and numbers: nothing systemd would expand or split.
     if (!/^[A-Za-z0-9/._+-]+$/.test(word)) throw new Error(`${JSON.stringify(word)} cannot be written into a unit's command line as it is`);
@@ -45,6 +64,7 @@ ExecStart=${command.join(' ')}
 Environment=ELECTRON_RUN_AS_NODE=1
 Restart=on-failure
 RestartSec=2
+MemoryMax=${MEMORY_MAX}
 KillSignal=SIGTERM
 TimeoutStopSec=30
 UMask=0077
@@ -59,4 +79,16 @@ WantedBy=multi-user.target
 export function admittedUidsOf(unit: string): number[] {
   const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
   return [...execStart.matchAll(/--allow-uid (\d+)/g)].map((match) => Number(match[1]));
+}
+
+/** The groups an installed unit admits (its ExecStart's --allow-group), so that installing again adds to them. */
+export function admittedGroupsOf(unit: string): GroupName[] {
+  const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
+  return [...execStart.matchAll(/--allow-group (\S+)/g)].flatMap((match) => {
+    try {
+      return [parseGroup('--allow-group', match[1])];
+    } catch {
+      return []; // not of our writing
+    }
+  });
 }

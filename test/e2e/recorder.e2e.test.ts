@@ -245,7 +245,7 @@ describe('the flight recorder in VS Code', () => {
       expect(text).toContain(`${DATA_DIR}/`);
       expect(text).toContain('30 days');
       expect(text).toContain('1 GiB');
-      expect(text).toContain(`Only root and you (${os.userInfo().username}, uid ${process.getuid!()}) can read`);
+      expect(text).toContain(`you (${os.userInfo().username}, uid ${process.getuid!()}) can read the deletions of your own processes only`);
       await workbench.screenshot('recorder-b-2-question');
       await workbench.answerDialog(question, 'Install and Record');
 

@@ -13,6 +13,7 @@ import { DeletionStore } from '../../extension/deletionStore';
 import { HistoryFeed } from '../../extension/historyFeed';
 import { fetchHistory } from '../../extension/historyPaging';
 import { RecorderConnection, type RecorderOutcome } from '../../extension/recorderConnection';
+import { MAX_CONNECTIONS_PER_UID } from '../../helper/recorder/recorderSocket';
 import { OrdinaryUser } from '../support/ordinaryUser';
 import { UndoStack } from '../support/undoStack';
 import { recorderTest as it, waitUntil } from './support/recorder';
@@ -175,6 +176,17 @@ describe('the extension’s recorder client', () => {
     expect(stale).toMatchObject({ kind: 'absent', worthSaying: false, reason: expect.stringContaining('ECONNREFUSED') });
   });
 
+  it('takes a recorder that refuses one more connection of this uid for one it cannot use now, in the recorder’s words', async ({ recorderFiles, spawnRecorder, connect }) => {
+    await spawnRecorder().ready;
+    const held = await Promise.all(Array.from({ length: MAX_CONNECTIONS_PER_UID }, () => connect()));
+    await Promise.all(held.map((client) => client.initialize()));
+    const outcome = await RecorderConnection.connect(recorderFiles.socket, extensionSide().listener, { personUid: 0 });
+    expect(outcome).toEqual({
+      kind: 'unusable',
+      reason: `uid 0 has ${MAX_CONNECTIONS_PER_UID} connections to the Syscall Trace recorder open already, the most it serves one uid; close one (a VS Code window, a client) and try again`,
+    });
+  });
+
   describe('for a user other than root', () => {
     const undo = new UndoStack();
     let user: OrdinaryUser;
@@ -205,10 +217,13 @@ describe('the extension’s recorder client', () => {
       return JSON.parse(run.stdout) as Record<string, unknown>;
     };
 
-    it('passes on, word for word, the recorder’s refusal, which says how to be admitted', async ({ recorderFiles, spawnRecorder }) => {
+    it('passes on, word for word, the recorder’s refusal, which says who can admit the user', async ({ recorderFiles, spawnRecorder }) => {
       await spawnRecorder().ready;
       const outcome = await connectAsUser(recorderFiles.socket);
-      expect(outcome).toEqual({ kind: 'notAdmitted', message: expect.stringMatching(new RegExp(`^uid ${user.uid} is not admitted .* install --allow-uid ${user.uid}$`)) });
+      expect(outcome).toEqual({
+        kind: 'notAdmitted',
+        message: `uid ${user.uid} is not admitted to the Syscall Trace recorder; the administrator of this machine can admit it`,
+      });
     });
 
     it('is served once the recorder admits the user', async ({ recorderFiles, spawnRecorder }) => {

@@ -53,7 +53,7 @@ describe('a client of the recorder', () => {
     await recorder.ready;
     const client = await connect();
     const { recorder: status } = await client.initialize();
-    expect(status).toEqual({ database: recorderFiles.database, unrecorded: 0, retainDays: 30, retainMib: 1024 });
+    expect(status).toEqual({ database: recorderFiles.database, unrecorded: 0, retainDays: 30, retainMib: 1024, sees: 'system' });
     await client.connection.sendRequest(StartRequest, { scope: { paths: [scratch] }, includeFailed: true });
 
     const files = deleteFiles(scratch, 50);

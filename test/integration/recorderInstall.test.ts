@@ -97,7 +97,7 @@ describe('install and uninstall', () => {
     expect(installed.stdout.split('\n')).toEqual([
       `copied helper.js, syscall_trace.node, libbpf.so.1, libsqlite3.so.0, package.json into ${at(INSTALLED)}`,
       expect.stringMatching(new RegExp(`^runtime: a copy of ${process.execPath} \\(Node.js \\d+\\.\\d+\\.\\d+\\) in ${at(INSTALLED)}/runtime/node$`)),
-      `wrote ${at(UNIT)}: the recorder admits root and uid 4242`,
+      `wrote ${at(UNIT)}: the recorder admits root (every user's deletions) and uid 4242 (their own processes' deletions)`,
       expect.stringMatching(/^started the recorder \(pid \d+, log .*\); this system does not run systemd, so it will not start again after a reboot: run install again then$/),
       '',
     ]);
@@ -138,19 +138,20 @@ describe('install and uninstall', () => {
     expect((JSON.parse(asAdmitted) as ScriptClientResult).messages[0]).toMatchObject({ id: 1, result: { pid } });
   });
 
-  it('installed again, adds the uids to those admitted and restarts the recorder; uninstalled, stops it and keeps only the history', async () => {
+  it('installed again, adds the uids and groups to those admitted and restarts the recorder; uninstalled, stops it and keeps only the history', async () => {
     const at = (file: string): string => path.join(root, file);
-    expect(helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath]).status).toBe(0);
+    expect(helper(['install', '--allow-uid', '4242', '--allow-group', 'adm', '--root', root, '--runtime', process.execPath]).status).toBe(0);
     const first = runningRecorder(root);
     const again = helper(['install', '--allow-uid', '4343', '--root', root, '--runtime', process.execPath]);
     expect(again.stderr).toBe('');
-    expect(again.stdout).toContain(`wrote ${at(UNIT)}: the recorder admits root and uid 4242, 4343\n`);
+    expect(again.stdout).toContain(`wrote ${at(UNIT)}: the recorder admits root and the members of group adm (every user's deletions) and uid 4242, 4343 (their own processes' deletions)\n`);
     expect(again.stdout).toContain(`stopped the recorder that ran before (pid ${first})\n`);
     const second = runningRecorder(root);
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
     expect(fs.existsSync(`/proc/${first}/cmdline`) && fs.readFileSync(`/proc/${first}/cmdline`, 'utf8').includes('record')).toBe(false);
-    expect(fs.readFileSync(at(UNIT), 'utf8')).toContain('--allow-uid 4242 --allow-uid 4343\n');
+    expect(fs.readFileSync(at(UNIT), 'utf8')).toContain('--allow-uid 4242 --allow-uid 4343 --allow-group adm\n');
+    expect(fs.readFileSync(`/proc/${second}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--allow-group', 'adm']));
 
     const uninstalled = helper(['uninstall', '--root', root]);
     expect(uninstalled.stderr).toBe('');
@@ -205,11 +206,18 @@ describe('install and uninstall', () => {
   it('says what it needs, with its usage and status 2, for a wrong or missing option', () => {
     const missing = helper(['install', '--root', root]);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/^syscall-trace: install needs --allow-uid: .*\nusage: node dist\/helper.js install --allow-uid UID/);
+    expect(missing.stderr).toMatch(/^syscall-trace: install needs --allow-uid or --allow-group: .*\nusage: node dist\/helper.js install \[--allow-uid UID\]/);
     const wrong = helper(['install', '--allow-uid', 'alice', '--root', root]);
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toMatch(/^syscall-trace: --allow-uid must be a uid, a whole number from 0 to 4294967294, not "alice"\n/);
     expect(helper(['uninstall', '--everything']).status).toBe(2);
+    expect(fs.existsSync(path.join(root, INSTALLED))).toBe(false);
+  });
+
+  it('refuses a group name that /etc/group does not hold, before writing anything: it would admit no one', () => {
+    const ran = helper(['install', '--allow-group', 'st-no-such-group', '--root', root, '--runtime', process.execPath]);
+    expect(ran.status).toBe(1);
+    expect(ran.stderr).toBe('syscall-trace: no group named st-no-such-group in /etc/group: make it first (groupadd), or give its gid\n');
     expect(fs.existsSync(path.join(root, INSTALLED))).toBe(false);
   });
 });

@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import * as protocol from '../../common/protocol';
 import { TRACE_USAGE } from '../../helper/cli';
 import { INVALID_REQUEST, MAX_NESTING, PARSE_ERROR } from '../../helper/framedMessageReader';
+import { MAX_CONNECTIONS_PER_UID } from '../../helper/recorder/recorderSocket';
+import { REFUSED_LINGER_MS } from '../../helper/recorder/refusedPeer';
+import { MEMORY_MAX } from '../../helper/recorder/systemdUnit';
 import { MAX_QUEUED_MESSAGES, PAUSE_ABOVE_EVENTS, RESUME_AT_EVENTS } from '../../helper/server';
 import { MAX_PATH_LENGTH, MAX_SCOPE_PATHS } from '../../helper/validation';
 
@@ -37,7 +40,7 @@ const everyInitializeResultField: Required<protocol.InitializeResult> = {
   recorder: { database: '', unrecorded: 0, retainDays: 0, retainMib: 0 },
 };
 /** Every field, so that a field added to RecorderStatus fails to compile here until it is listed. */
-const everyRecorderStatusField: Required<protocol.RecorderStatus> = { database: '', unrecorded: 0, problem: '', oldest: '', retainDays: 0, retainMib: 0 };
+const everyRecorderStatusField: Required<protocol.RecorderStatus> = { database: '', unrecorded: 0, problem: '', oldest: '', retainDays: 0, retainMib: 0, sees: 'own' };
 const everyHistoryParamsField: Required<protocol.HistoryParams> = { scope: 'system', since: '', until: '', before: 0, limit: 1, includeFailed: false };
 const everyStatsField: Required<protocol.TraceStats> = { events: 0, lost: 0, filtered: 0, lostCommandLines: 0 };
 
@@ -89,6 +92,13 @@ describe('ARCHITECTURE.md', () => {
     expect(backPressure).toContain(`more than ${figure(PAUSE_ABOVE_EVENTS)} deletions waiting`);
     expect(backPressure).toContain(`${figure(RESUME_AT_EVENTS)} or fewer`);
     expect(backPressure).toContain(`more than ${figure(MAX_QUEUED_MESSAGES)} messages wait`);
+  });
+
+  it('names the bounds a peer of the recorder meets, and the service\'s memory', () => {
+    expect(section('Flight recorder')).toContain(`one uid holds at most ${MAX_CONNECTIONS_PER_UID} connections served at once (\`MAX_CONNECTIONS_PER_UID\``);
+    expect(section('Flight recorder')).toContain(`closes the connection ${REFUSED_LINGER_MS / 1000} s later (\`REFUSED_LINGER_MS\`)`);
+    expect(section('Errors')).toContain(`already holds ${MAX_CONNECTIONS_PER_UID} connections (\`MAX_CONNECTIONS_PER_UID\`)`);
+    expect(section('Installing')).toContain(`\`MemoryMax=${MEMORY_MAX}\` (\`MEMORY_MAX\`)`);
   });
 
   it('describes every option of the terminal command', () => {

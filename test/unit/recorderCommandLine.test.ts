@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { HISTORY_PAGE_MAX, RECORDER_DATABASE_DEFAULT, RECORDER_SOCKET_DEFAULT } from '../../common/protocol';
 import { parseInstallArguments, parseUninstallArguments } from '../../helper/recorder/installCommands';
 import { parseRecordArguments } from '../../helper/recorder/recordCommand';
-import { admittedUidsOf, unitText } from '../../helper/recorder/systemdUnit';
+import { admittedGroupsOf, admittedUidsOf, MEMORY_MAX, unitText } from '../../helper/recorder/systemdUnit';
 import { validateHistory } from '../../helper/validation';
 
 describe('record', () => {
@@ -16,6 +16,7 @@ describe('record', () => {
       database: RECORDER_DATABASE_DEFAULT,
       socket: RECORDER_SOCKET_DEFAULT,
       allowUids: [],
+      allowGroups: [],
       user: 'syscall-trace',
       retainDays: 30,
       retainMib: 1024,
@@ -29,9 +30,18 @@ describe('record', () => {
     expect(options).toMatchObject({ database: '/here/d.db', socket: '/here/s', allowUids: [1000, 0] });
   });
 
+  it('takes each --allow-group once, by name or by gid', () => {
+    const options = parseRecordArguments(['--allow-group', 'wheel', '--allow-group', '27', '--allow-group', 'wheel', '--allow-group', 'st_x.y-z'], '/');
+    expect(options.allowGroups).toEqual([{ name: 'wheel' }, { gid: 27 }, { name: 'st_x.y-z' }]);
+  });
+
   it.each([
     [['--allow-uid', 'alice'], /--allow-uid must be a uid, a whole number from 0 to 4294967294, not "alice"/],
     [['--allow-uid', '4294967295'], /--allow-uid must be a uid/],
+    [['--allow-group', 'machine$'], /--allow-group must be a group's name or gid, not "machine\$"/],
+    [['--allow-group', 'a b'], /--allow-group must be a group's name or gid/],
+    [['--allow-group=-wheel'], /--allow-group must be a group's name or gid/],
+    [['--allow-group', '4294967295'], /--allow-group must be a group's name or gid/],
     [['--retain-days', '0'], /--retain-days must be a whole number from 1 to 36500, not "0"/],
     [['--retain-mib', '1.5'], /--retain-mib must be a whole number from 1 to/],
     [['--mode', 'fast'], /--mode must be complete, raw, tracepoint-without-32-bit, not "fast"/],
@@ -46,10 +56,11 @@ describe('record', () => {
 });
 
 describe('install and uninstall', () => {
-  it('install needs at least one --allow-uid, and copies the runtime running it unless told another', () => {
-    expect(() => parseInstallArguments([], '/')).toThrow(/install needs --allow-uid/);
-    expect(parseInstallArguments(['--allow-uid', '1000'], '/')).toEqual({ allowUids: [1000], runtime: process.execPath, root: '/' });
-    expect(parseInstallArguments(['--allow-uid', '1', '--runtime', 'node', '--root', 'r'], '/x')).toEqual({ allowUids: [1], runtime: '/x/node', root: '/x/r' });
+  it('install needs at least one --allow-uid or --allow-group, and copies the runtime running it unless told another', () => {
+    expect(() => parseInstallArguments([], '/')).toThrow(/install needs --allow-uid or --allow-group/);
+    expect(parseInstallArguments(['--allow-uid', '1000'], '/')).toEqual({ allowUids: [1000], allowGroups: [], runtime: process.execPath, root: '/' });
+    expect(parseInstallArguments(['--allow-uid', '1', '--runtime', 'node', '--root', 'r'], '/x')).toEqual({ allowUids: [1], allowGroups: [], runtime: '/x/node', root: '/x/r' });
+    expect(parseInstallArguments(['--allow-group', 'adm'], '/')).toEqual({ allowUids: [], allowGroups: [{ name: 'adm' }], runtime: process.execPath, root: '/' });
   });
 
   it('uninstall keeps the history unless --delete-history', () => {
@@ -60,7 +71,13 @@ describe('install and uninstall', () => {
 });
 
 describe('the unit', () => {
-  const settings = { runtime: '/usr/bin/node', helper: '/usr/local/lib/syscall-trace/helper.js', database: '/var/lib/syscall-trace/deletions.db', socket: '/run/syscall-trace/recorder.sock' };
+  const settings = {
+    runtime: '/usr/bin/node',
+    helper: '/usr/local/lib/syscall-trace/helper.js',
+    database: '/var/lib/syscall-trace/deletions.db',
+    socket: '/run/syscall-trace/recorder.sock',
+    allowGroups: [],
+  };
 
   it('runs the recorder with the uids it admits, and an install made again finds them there', () => {
     const unit = unitText({ ...settings, allowUids: [1000, 1001] });
@@ -69,6 +86,21 @@ describe('the unit', () => {
     );
     expect(admittedUidsOf(unit)).toEqual([1000, 1001]);
     expect(admittedUidsOf(unitText({ ...settings, allowUids: [] }))).toEqual([]);
+  });
+
+  it('runs the recorder with the groups it admits, and an install made again finds them there', () => {
+    const unit = unitText({ ...settings, allowUids: [1000], allowGroups: [{ name: 'adm' }, { gid: 27 }] });
+    expect(unit).toMatch(/^ExecStart=.* --allow-uid 1000 --allow-group adm --allow-group 27$/m);
+    expect(admittedGroupsOf(unit)).toEqual([{ name: 'adm' }, { gid: 27 }]);
+    expect(admittedUidsOf(unit)).toEqual([1000]);
+    expect(admittedGroupsOf(unitText({ ...settings, allowUids: [1000] }))).toEqual([]);
+  });
+
+  it('bounds the recorder\'s memory, and starts it again where the kernel killed it for passing the bound', () => {
+    const unit = unitText({ ...settings, allowUids: [] });
+    expect(unit).toMatch(new RegExp(`^MemoryMax=${MEMORY_MAX}$`, 'm'));
+    // on-failure restarts after an OOM kill (result "oom-kill"); on-abort and on-abnormal would not.
+    expect(unit).toMatch(/^Restart=on-failure$/m);
   });
 
   it('gives the recorder no mount namespace of its own: every path stays the host\'s', () => {

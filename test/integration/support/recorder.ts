@@ -135,7 +135,7 @@ export async function waitUntil(what: string, condition: () => boolean, timeoutM
 
 /** What socketClientScript.ts saw: every message, and whether the recorder closed the connection. */
 export interface ScriptClientResult {
-  messages: { id?: number | string | null; result?: unknown; error?: { code: number; message: string }; method?: string }[];
+  messages: { id?: number | string | null; result?: unknown; error?: { code: number; message: string }; method?: string; params?: unknown }[];
   closedByRecorder: boolean;
   error?: string;
 }
@@ -146,11 +146,57 @@ export interface ScriptClientResult {
  * process.execPath, the socket and the JSON of what to send.
  */
 export function buildClientScript(directory: string): string {
+  return buildUserScript(directory, 'socketClientScript.ts', 'socketClient.js');
+}
+
+/** The flood script (socketFloodScript.ts), bundled as buildClientScript bundles the client. */
+export function buildFloodScript(directory: string): string {
+  return buildUserScript(directory, 'socketFloodScript.ts', 'socketFlood.js');
+}
+
+function buildUserScript(directory: string, source: string, name: string): string {
   fs.chmodSync(directory, 0o755);
-  const script = path.join(directory, 'socketClient.js');
-  buildSync({ entryPoints: [path.join(__dirname, 'socketClientScript.ts')], bundle: true, platform: 'node', target: 'node20', outfile: script, logLevel: 'warning' });
+  const script = path.join(directory, name);
+  buildSync({ entryPoints: [path.join(__dirname, source)], bundle: true, platform: 'node', target: 'node20', outfile: script, logLevel: 'warning' });
   fs.chmodSync(script, 0o644);
   return script;
+}
+
+/** A client script run as another user with --hold: connected and listening until finish(). */
+export interface HeldClient {
+  /** Resolves once every request it sent is answered. */
+  answered: Promise<void>;
+  /** Ends its stdin: it prints what it received and exits. */
+  finish(): Promise<ScriptClientResult>;
+}
+
+/** Runs the client script (buildClientScript) as `userName` with --hold, sending `messages`. */
+export function holdAsUser(userName: string, script: string, socket: string, messages: unknown[]): HeldClient {
+  const child = spawn('runuser', ['-u', userName, '--', process.execPath, script, socket, JSON.stringify(messages), '--hold'], {
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const answered = new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      if (stdout.startsWith('answered\n')) resolve();
+    });
+    void exited.then((status) => reject(new Error(`the client ended (${status}) before its requests were answered: ${stdout}${stderr}`)));
+  });
+  answered.catch(() => undefined);
+  return {
+    answered,
+    async finish() {
+      child.stdin.end();
+      const status = await exited;
+      if (status !== 0) throw new Error(`the client exited with ${status}: ${stderr}`);
+      return JSON.parse(stdout.replace(/^answered\n/, '')) as ScriptClientResult;
+    },
+  };
 }
 
 export const recorderTest = test

@@ -60,14 +60,16 @@ describe('stopping the recorder: the command line root runs', () => {
 });
 
 describe('what the person is told', () => {
-  it('before installing: a root service, every deletion of the machine, where, how long, how much, and who can read it', () => {
+  it('before installing: a root service, every deletion of the machine with its command line, where, how long, how much, and who can read what', () => {
     const { message, detail } = installConfirmation('ada, uid 1000');
     expect(message).toContain('every deletion on this machine');
     expect(detail).toContain('runs as root');
     expect(detail).toContain('/var/lib/syscall-trace/');
     expect(detail).toContain(`${RETAIN_DAYS_DEFAULT} days`);
     expect(detail).toContain('1 GiB');
-    expect(detail).toContain('Only root and you (ada, uid 1000) can read');
+    expect(detail).toContain('with the command line of the process that made it');
+    expect(detail).toContain('Root, and the members of groups an administrator allows (install --allow-group), can read all of it, command lines included');
+    expect(detail).toContain('you (ada, uid 1000) can read the deletions of your own processes only');
     expect(detail).toContain('/usr/local/lib/syscall-trace');
     expect(detail).toContain('/etc/systemd/system/syscall-trace-recorder.service');
   });
