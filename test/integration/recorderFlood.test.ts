@@ -4,11 +4,10 @@
 // oldest deletions, never the earlier deletion of someone else.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect, onTestFinished } from 'vitest';
 
 import { HistoryRequest, StartRequest, type DeletionEvent } from '../../common/protocol';
 import { OrdinaryUser } from '../support/ordinaryUser';
-import { UndoStack } from '../support/undoStack';
 import { buildFixture } from './support/programs';
 import { recorderTest as it, waitUntil, type RecorderClient } from './support/recorder';
 
@@ -27,18 +26,10 @@ function stoppedCounts(stderr: string): { recorded: number; lost: number; unreco
 }
 
 describe('a flood of failed deletions by another user', () => {
-  const undo = new UndoStack();
-  let user: OrdinaryUser;
-  let flooder: string;
-
-  beforeAll(() => {
-    user = OrdinaryUser.create(USER_NAME);
-    undo.push(`removing the user ${USER_NAME}`, () => user.remove());
-    flooder = buildFixture('failed_unlinks');
-  });
-  afterAll(() => undo.run());
-
   it(`past --retain-mib ${RETAIN_MIB}, evicts the flooder's own deletions and keeps the earlier deletion of another user`, { timeout: 600_000 }, async ({ scratch, recorderFiles, spawnRecorder, connect }) => {
+    const user = OrdinaryUser.create(USER_NAME);
+    onTestFinished(() => user.remove());
+    const flooder = buildFixture('failed_unlinks');
     const settings = { args: ['--retain-mib', String(RETAIN_MIB)] };
     const recorder = spawnRecorder(settings);
     await recorder.ready;

@@ -1,40 +1,20 @@
 // A history query never starves the recorder's drain: a folder query over
 // millions of recorded deletions, which takes seconds, runs on the query
-// thread while a 100,000-file `rm -rf` runs; the recorder's JavaScript
-// thread, which takes the kernel's batches, stays free meanwhile (it answers
-// another request before the query's answer comes), and the recorder loses
-// none of the storm and records all of it.
+// thread while a 100,000-file `rm -rf` runs, and the recorder loses none of
+// the storm and records all of it. (That the query leaves JavaScript's
+// thread free is recording.test.ts's to show: here that thread is busy with
+// the storm too, on two cores.)
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { afterEach, describe, expect } from 'vitest';
 
 import { HistoryRequest, StatsRequest, type HistoryResult } from '../../common/protocol';
-import { loadAddon } from '../../helper/native';
-import { Recording } from '../../helper/recorder/recording';
+import { RECORDED_FOLDER, recordManyDeletions } from '../support/recordedFolder';
 import { recorderTest as it, type RecorderClient } from './support/recorder';
 import { makeStormTree, removeStormTree, type StormTree } from './support/stormTree';
 
-/** Deletions already recorded in one folder before the recorder starts. */
+/** Deletions already recorded in one folder before the recorder starts: enough that its query takes seconds. */
 const RECORDED = 5_000_000;
-const FOLDER = '/srv/history-of-a-large-folder';
-const SUBDIRECTORIES = 100;
-
-/** Writes RECORDED deletions of FOLDER's subdirectories into a new recording, in one statement: seconds, where the recorder's way would take minutes. */
-function recordMany(file: string): void {
-  Recording.open({ file, retainDays: 30, retainBytes: 1 << 30 }).close();
-  const db = new (loadAddon().Database)(file);
-  const first = Date.now() - RECORDED;
-  db.exec(`BEGIN;
-    WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${SUBDIRECTORIES - 1})
-      INSERT INTO directories (id, path, last_seq) SELECT i + 1, '${FOLDER}/d' || i, ${RECORDED} FROM n;
-    INSERT INTO processes (id, pid, ppid, uid, comm, cmdline, ancestors, container, mount_namespace, cgroup_id, last_seq)
-      VALUES (1, 4242, 1, 0, 'rm', '["rm","-rf","old"]', '[]', NULL, 4026531841, 1, ${RECORDED});
-    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${RECORDED})
-      INSERT INTO deletions (seq, time, directory_id, name, process_id, tid, result, facts, path_arg, extra, uid)
-      SELECT i, ${first} + i, 1 + i % ${SUBDIRECTORIES}, 'f' || i, 1, 4242, 0, 2, NULL, NULL, 0 FROM n;
-    COMMIT`);
-  db.close();
-}
 
 async function countAll(client: RecorderClient, directory: string): Promise<number> {
   let count = 0;
@@ -55,7 +35,7 @@ describe('a history query of millions of deletions', () => {
 
   it('runs while a 100,000-file rm -rf runs, and the recorder loses none of the storm and records it all', { timeout: 600_000 }, async ({ recorderFiles, spawnRecorder, connect }) => {
     let started = Date.now();
-    recordMany(recorderFiles.database);
+    recordManyDeletions(recorderFiles.database, RECORDED);
     const fillMs = Date.now() - started;
     storm = makeStormTree();
     const tree = path.join(storm.directory, 'tree');
@@ -70,7 +50,7 @@ describe('a history query of millions of deletions', () => {
 
     started = Date.now();
     let queryMs = 0;
-    const query = client.connection.sendRequest(HistoryRequest, { scope: { paths: [FOLDER] } }).then((page) => {
+    const query = client.connection.sendRequest(HistoryRequest, { scope: { paths: [RECORDED_FOLDER] } }).then((page) => {
       queryMs = Date.now() - started;
       return page;
     });
@@ -98,6 +78,5 @@ describe('a history query of millions of deletions', () => {
         `the recorder took ${recorded} deletions and lost ${lost}`,
     );
     expect(Number(lost)).toBe(0);
-    expect(statsMs).toBeLessThan(queryMs);
   });
 });
