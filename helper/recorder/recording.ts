@@ -642,7 +642,12 @@ function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC'
       restSql,
     values: [tops, tops],
   });
-  const own = folders.filter((folder) => folder !== '/').map((folder) => Object.values(splitPath(folder)));
+  const own = folders
+    .filter((folder) => folder !== '/')
+    .map((folder) => {
+      const { directory, name } = splitPath(folder);
+      return [directory, name];
+    });
   if (own.length > 0) {
     parts.push({
       sql:

@@ -553,6 +553,12 @@ class QueryWorker : public Napi::AsyncWorker {
       failure_ = step;
       failure_message_ = sqlite3_errmsg(db);
       failure_extended_ = sqlite3_extended_errcode(db);
+      // A connection closed meanwhile (close() interrupts the query) no
+      // longer tells its last error: the step's own code says it.
+      if ((failure_extended_ & 0xff) != (step & 0xff)) {
+        failure_message_ = sqlite3_errstr(step);
+        failure_extended_ = step;
+      }
     }
     sqlite3_reset(statement);
   }

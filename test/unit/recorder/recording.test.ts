@@ -398,6 +398,18 @@ describe('the recording', () => {
     expect(longestPause).toBeLessThan(took / 3);
   });
 
+  it('interrupts a query on the query thread when it is closed: the query fails, and nothing is read from a closed file', { timeout: 60_000 }, async () => {
+    recordManyDeletions(file, 500_000);
+    const made = recording();
+    const asked = made.query({ scope: { paths: [RECORDED_FOLDER] }, includeFailed: false, limit: 10_000 });
+    // Well into the query: the sort of half a million matches takes longer.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    made.close();
+    open.pop();
+    await expect(asked).rejects.toThrow(RecordingError);
+    await expect(asked).rejects.toThrow(/interrupted/);
+  });
+
   it('fails a query under way when it is closed, rather than reading a closed file', async () => {
     const made = recording();
     made.add(numbered(1, ['/w/a']));
