@@ -10,6 +10,7 @@ import { afterEach, describe, expect } from 'vitest';
 
 import { HistoryRequest, StatsRequest, type HistoryResult } from '../../common/protocol';
 import { RECORDED_FOLDER, recordManyDeletions } from '../support/recordedFolder';
+import { giveToRecorderAccount } from '../support/recorderAccount';
 import { recorderTest as it, type RecorderClient } from './support/recorder';
 import { makeStormTree, removeStormTree, type StormTree } from './support/stormTree';
 
@@ -36,6 +37,7 @@ describe('a history query of millions of deletions', () => {
   it('runs while a 100,000-file rm -rf runs, and the recorder loses none of the storm and records it all', { timeout: 600_000 }, async ({ recorderFiles, spawnRecorder, connect }) => {
     let started = Date.now();
     recordManyDeletions(recorderFiles.database, RECORDED);
+    giveToRecorderAccount(path.dirname(recorderFiles.database));
     const fillMs = Date.now() - started;
     storm = makeStormTree();
     const tree = path.join(storm.directory, 'tree');
