@@ -307,6 +307,8 @@ export interface HistoryResult {
   events: DeletionEvent[];
   /** True where older deletions match too: ask again with `before` the first event's seq. */
   more: boolean;
+  /** Rows of this page that could not be read back (a damaged recording) and are left out; absent where none. */
+  unreadable?: number;
 }
 
 export const InitializeRequest = new RequestType<InitializeParams, InitializeResult, void>('initialize');

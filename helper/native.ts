@@ -195,11 +195,17 @@ export interface Statement {
    */
   runColumns(columns: readonly (Float64Array | readonly SqlParameter[])[]): number;
   all(parameters?: readonly SqlParameter[]): SqlValue[][];
+  /**
+   * all(), stepped on a thread of libuv's pool: JavaScript's thread goes on
+   * meanwhile. Only on a Database opened `threaded`; the statement refuses
+   * every other use until the promise settles.
+   */
+  allAsync(parameters?: readonly SqlParameter[]): Promise<SqlValue[][]>;
   get(parameters?: readonly SqlParameter[]): SqlValue[] | undefined;
   finalize(): void;
 }
 
-/** One connection to a SQLite database, used from JavaScript's thread only. */
+/** One connection to a SQLite database, used from JavaScript's thread only (but for allAsync()). */
 export interface Database {
   exec(sql: string): void;
   prepare(sql: string): Statement;
@@ -229,8 +235,12 @@ export interface Addon {
   dropPrivileges(options: PrivilegeDropOptions): void;
   /** Who connected the unix socket `fd` (SO_PEERCRED): the kernel's record, which the peer cannot forge. */
   peerCredentials(fd: number): { pid: number; uid: number; gid: number };
-  /** Opens (and, unless read-only, makes) a SQLite database file. */
-  Database: new (file: string, options?: { readOnly?: boolean }) => Database;
+  /**
+   * Opens (and, unless read-only, makes) a SQLite database file; a symbolic
+   * link at its path is refused (SQLITE_CANTOPEN_SYMLINK). `threaded`: its
+   * statements may run allAsync().
+   */
+  Database: new (file: string, options?: { readOnly?: boolean; threaded?: boolean }) => Database;
   /** The version of the system's SQLite the addon runs with. */
   sqliteVersion: string;
 }

@@ -113,6 +113,8 @@ export class DeletionColumns {
   /** NULL where it is the name, as it mostly is (rm -rf, git clean: unlinkat relative to the directory). */
   readonly pathArg: (string | null)[];
   readonly extra: (string | null)[];
+  /** The process's, again: size retention and a query by uid read it from the deletion's own index. */
+  readonly uid: Float64Array;
 
   constructor(readonly length: number) {
     this.seq = new Float64Array(length);
@@ -125,6 +127,7 @@ export class DeletionColumns {
     this.facts = new Float64Array(length);
     this.pathArg = new Array<string | null>(length);
     this.extra = new Array<string | null>(length);
+    this.uid = new Float64Array(length);
   }
 
   set(row: number, event: DeletionEvent, timeMs: number, directoryId: number, name: string, processId: number): void {
@@ -145,11 +148,23 @@ export class DeletionColumns {
       (abi << Facts.abiShift);
     this.pathArg[row] = event.pathArg === name ? null : event.pathArg;
     this.extra[row] = extraOf(event, abi === OTHER_ABI);
+    this.uid[row] = event.uid;
   }
 
-  /** The columns in the order of the deletions table. */
+  /** The columns in the order of DELETION_INSERT. */
   columns(): (Float64Array | (string | null)[])[] {
-    return [this.seq, this.time, this.directoryId, this.name, this.processId, this.tid, this.result, this.facts, this.pathArg, this.extra];
+    return [this.seq, this.time, this.directoryId, this.name, this.processId, this.tid, this.result, this.facts, this.pathArg, this.extra, this.uid];
+  }
+}
+
+/** The statement DeletionColumns.columns() are run with. */
+export const DELETION_INSERT =
+  'INSERT INTO deletions (seq, time, directory_id, name, process_id, tid, result, facts, path_arg, extra, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** The tag that marks an error of a row that cannot be read back (eventOf(), processOfRow()). */
+export class UnreadableRow extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`${what}: ${(cause as Error).message ?? String(cause)}`);
   }
 }
 
@@ -192,6 +207,14 @@ export const SUCCEEDED_SQL = 'd.result = 0';
 
 /** A row of PROCESSES_SELECT, after its id. */
 export function processOfRow(row: readonly unknown[]): ProcessRow {
+  try {
+    return processOf(row);
+  } catch (error) {
+    throw new UnreadableRow(`a process of pid ${String(row[0])}`, error);
+  }
+}
+
+function processOf(row: readonly unknown[]): ProcessRow {
   const [pid, ppid, uid, comm, cmdline, ancestors, container, mountNamespace, cgroupId] = row as [number, number, number, string, string, string, string | null, number, number];
   return {
     pid,
@@ -208,6 +231,14 @@ export function processOfRow(row: readonly unknown[]): ProcessRow {
 
 /** A row of DELETION_SELECT, with its directory's path and its process: the event that was recorded, field for field. */
 export function eventOf(row: readonly unknown[], directory: string, process: ProcessRow): DeletionEvent {
+  try {
+    return eventOfRow(row, directory, process);
+  } catch (error) {
+    throw new UnreadableRow(`deletion ${String(row[0])}`, error);
+  }
+}
+
+function eventOfRow(row: readonly unknown[], directory: string, process: ProcessRow): DeletionEvent {
   const [seq, time, , name, tid, result, facts, pathArg, extraText] = row as [number, number, number, string, number, number, number, string | null, string | null];
   const extra = extraText === null ? {} : (JSON.parse(extraText) as Extra);
   const abiIndex = (facts >> Facts.abiShift) & 0xf;

@@ -87,8 +87,10 @@ export function runHistoryCommand(args: string[]): void {
     process.exit(0);
   });
   printHistory(options).then(
-    (count) => {
+    ({ count, unreadable }) => {
       if (!options.jsonl) process.stderr.write(`${count} deletions.\n`);
+      // Told whatever the format: a --jsonl reader cannot see the rows that are missing.
+      if (unreadable > 0) process.stderr.write(`syscall-trace: ${unreadable} recorded deletions could not be read (the recording is damaged there) and are left out\n`);
     },
     (error: unknown) => {
       if (!(error instanceof RecordingError)) throw error;
@@ -101,12 +103,13 @@ export function runHistoryCommand(args: string[]): void {
 /** Bytes of lines written at a time; the next are made once stdout has taken them. */
 const CHUNK_BYTES = 1 << 20;
 
-async function printHistory(options: HistoryCommandOptions): Promise<number> {
+async function printHistory(options: HistoryCommandOptions): Promise<{ count: number; unreadable: number }> {
   const recording = Recording.openForReading(options.db);
   let count = 0;
+  let unreadable = 0;
   try {
     let chunk = '';
-    for (const event of recording.iterate(options)) {
+    for (const event of recording.iterate(options, (rows) => (unreadable += rows))) {
       chunk += (options.jsonl ? formatDeletionJson(event) : formatDeletionLine(event)) + '\n';
       count++;
       if (chunk.length >= CHUNK_BYTES) {
@@ -118,7 +121,7 @@ async function printHistory(options: HistoryCommandOptions): Promise<number> {
   } finally {
     recording.close();
   }
-  return count;
+  return { count, unreadable };
 }
 
 function write(text: string): Promise<void> {

@@ -156,8 +156,12 @@ export class Recorder {
     };
   }
 
-  /** The deletions recorded that match, once every deletion taken from the kernel so far is written. Throws RecordingError. */
-  history(options: HistoryQuery): HistoryResult {
+  /**
+   * The deletions recorded that match, once every deletion taken from the
+   * kernel so far is written; read on the query thread (Recording.query()),
+   * so that the kernel's batches go on meanwhile. Rejects with RecordingError.
+   */
+  async history(options: HistoryQuery): Promise<HistoryResult> {
     const recording = this.recording;
     if (recording === undefined) throw new RecordingError(this.openProblem ?? 'the recorder has not opened its database');
     recording.flush();

@@ -180,11 +180,12 @@ export class RecorderSession implements RecorderListener {
     return { ...this.stats };
   }
 
-  private history(params: unknown): protocol.HistoryResult {
+  /** Answered once the query thread has read the page; the session serves other requests meanwhile. */
+  private async history(params: unknown): Promise<protocol.HistoryResult> {
     this.requireInitialized('history/query');
     const options = validateHistory(params);
     try {
-      return this.recorder.history(this.peer.view === 'own' ? { ...options, uid: this.peer.uid } : options);
+      return await this.recorder.history(this.peer.view === 'own' ? { ...options, uid: this.peer.uid } : options);
     } catch (error) {
       if (!(error instanceof RecordingError)) throw error;
       throw new ResponseError(protocol.HelperErrorCodes.HistoryUnavailable, `history/query: ${error.message}`);

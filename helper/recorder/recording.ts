@@ -4,8 +4,12 @@
 // crash loses at most the last COMMIT_MS. A commit that fails (a full disk, a
 // damaged or read-only file) loses nothing silently: its deletions are
 // counted as unrecorded and the reason is kept for RecorderStatus, and the
-// next batch tries again. Retention deletes the oldest deletions by age and
-// by size, a chunk per transaction.
+// next batch tries again. Retention deletes the oldest deletions by age and,
+// by size, those of the uid that holds the most, a chunk per transaction, so
+// that no user can flush the others' history with a flood of their own.
+// History queries step on a thread of their own, on a read-only connection
+// of their own, so that a query of millions of rows never holds up
+// JavaScript's thread, which takes the kernel's batches.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -13,6 +17,7 @@ import type { DeletionEvent, HistoryResult, RecorderStatus, Scope } from '../../
 import { withRealPathAliases } from '../../common/scopeAliases';
 import { loadAddon, type Database, type SqliteError, type SqlParameter, type SqlValue, type Statement } from '../native';
 import {
+  DELETION_INSERT,
   DELETION_SELECT,
   DeletionColumns,
   DIRECTORIES_SELECT,
@@ -25,6 +30,7 @@ import {
   splitPath,
   SUCCEEDED_SQL,
   type ProcessRow,
+  UnreadableRow,
 } from './eventRows';
 import { prepareForReading, prepareForWriting, RecordingError } from './schema';
 
@@ -46,6 +52,19 @@ const SIZE_TARGET = 0.9;
 const MAX_WAITING_WHILE_LOCKED = 500_000;
 /** Directory ids and process rows remembered for the next batches. */
 const MAX_CACHED = 100_000;
+/**
+ * Prepared statements kept per connection, the most recently used: each
+ * query shape has its own SQL text (the folders are one JSON parameter), and
+ * a statement is kept for the next query of its shape; there are about a
+ * hundred shapes, and a few are used at a time.
+ */
+export const STATEMENTS_KEPT = 32;
+/**
+ * A history page stops before its events' JSON passes this many bytes (and
+ * says `more`), whatever its limit: ten thousand deletions of long paths and
+ * command lines would otherwise be one reply of hundreds of MiB.
+ */
+export const PAGE_BYTES = 4 << 20;
 /** recorder/status at most this often. */
 const STATUS_MS = 1000;
 const DAY_MS = 86_400_000;
@@ -74,6 +93,12 @@ export interface HistoryQuery {
   uid?: number;
 }
 
+/** Deletions, and how many rows that matched could not be read back (damaged) and were left out. */
+interface ReadEvents {
+  events: DeletionEvent[];
+  unreadable: number;
+}
+
 interface CachedProcess {
   row: ProcessRow;
   id: number;
@@ -90,12 +115,19 @@ export class Recording {
   private highestSeq: number;
   private readonly directoryIds = new Map<string, number>();
   private readonly processes = new Map<string, CachedProcess>();
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
+  private readonly readerStatements: StatementCache;
+  /** The query under way, if any: one at a time on the reader. */
+  private queries: Promise<unknown> = Promise.resolve();
 
+  /** `reader`, opened `threaded`, runs the history queries (query()); it is `db` where this is read-only. */
   private constructor(
     private readonly db: Database,
+    private readonly reader: Database,
     private readonly options: RecordingOptions,
   ) {
+    this.statements = new StatementCache(db);
+    this.readerStatements = reader === db ? this.statements : new StatementCache(reader);
     const [highest] = this.statement('SELECT max(seq) FROM deletions').get() as [number | null];
     this.highestSeq = highest ?? 0;
   }
@@ -104,13 +136,17 @@ export class Recording {
     const file = path.resolve(options.file);
     makeDirectoryFor(file);
     const db = openDatabase(file, false);
+    let reader: Database | undefined;
     try {
       prepareForWriting(db, file);
-      const recording = new Recording(db, { ...options, file });
+      reader = openDatabase(file, true);
+      prepareForReading(reader, file);
+      const recording = new Recording(db, reader, { ...options, file });
       recording.applyRetention();
       recording.retentionTimer = setInterval(() => recording.applyRetention(), RETENTION_MS).unref();
       return recording;
     } catch (error) {
+      reader?.close();
       db.close();
       throw asRecordingError(error, file);
     }
@@ -123,7 +159,7 @@ export class Recording {
     const db = openDatabase(resolved, true);
     try {
       prepareForReading(db, resolved);
-      return new Recording(db, { file: resolved, retainDays: 0, retainBytes: 0 });
+      return new Recording(db, db, { file: resolved, retainDays: 0, retainBytes: 0 });
     } catch (error) {
       db.close();
       throw asRecordingError(error, resolved);
@@ -182,40 +218,91 @@ export class Recording {
     return status;
   }
 
-  /** The newest `limit` deletions that match, oldest first, and whether older ones match too. */
-  query(query: HistoryQuery): HistoryResult {
+  /**
+   * The newest `limit` deletions that match, oldest first, at most
+   * PAGE_BYTES of them as JSON, and whether older ones match too. Read on a
+   * thread of its own from what is committed: flush() first for what was
+   * added. One query runs at a time; the next waits for it.
+   */
+  query(query: HistoryQuery): Promise<HistoryResult> {
     const limit = query.limit ?? Number.MAX_SAFE_INTEGER;
     const { page, values } = pageOf(query, 'DESC');
     // The page's seqs first, from the indexes alone; then only its rows are
     // read. Sorting whole rows of every match (a folder with a hundred
     // thousand deletions this week) took longer than the query may.
-    const events = this.readEvents(`${DELETION_SELECT} WHERE d.seq IN (${page}) ORDER BY d.seq DESC`, [...values(), limit + 1]);
-    const more = events.length > limit;
-    return { events: events.slice(0, limit).reverse(), more };
+    const sql = `${DELETION_SELECT} WHERE d.seq IN (${page}) ORDER BY d.seq DESC`;
+    const run = async (): Promise<HistoryResult> => {
+      if (!this.reader.open) throw new RecordingError(`cannot read ${this.options.file}: the recording is closed`);
+      // One snapshot for the page and for its directories and processes, which retention could otherwise take in between.
+      this.reader.exec('BEGIN');
+      try {
+        const rows = await this.readAsync(sql, [...values(), limit + 1]);
+        const { events, unreadable } = this.decode(rows, this.readerStatements);
+        let more = rows.length > limit;
+        const kept: DeletionEvent[] = [];
+        let bytes = 0;
+        for (const event of events) {
+          if (kept.length === limit) break;
+          const size = Buffer.byteLength(JSON.stringify(event));
+          // One at least, however large: a page of none would be asked for again and again.
+          if (kept.length > 0 && bytes + size > PAGE_BYTES) {
+            more = true;
+            break;
+          }
+          bytes += size;
+          kept.push(event);
+        }
+        const result: HistoryResult = { events: kept.reverse(), more };
+        if (unreadable > 0) result.unreadable = unreadable;
+        return result;
+      } finally {
+        if (this.reader.open && this.reader.inTransaction) this.reader.exec('COMMIT');
+      }
+    };
+    const result = this.queries.then(run, run);
+    this.queries = result.catch(() => undefined);
+    return result;
   }
 
-  /** Every deletion that matches, oldest first, read a page at a time. */
-  *iterate(query: HistoryQuery): Generator<DeletionEvent> {
+  /**
+   * Every deletion that matches, oldest first, read a page at a time, on
+   * JavaScript's thread (the history command, which has no other work).
+   * `onUnreadable` hears of rows that could not be read back and were left out.
+   */
+  *iterate(query: HistoryQuery, onUnreadable?: (count: number) => void): Generator<DeletionEvent> {
     const { page, values } = pageOf({ ...query, after: true }, 'ASC');
     const sql = `${DELETION_SELECT} WHERE d.seq IN (${page}) ORDER BY d.seq ASC`;
     let after = 0;
     for (;;) {
-      const events = this.readEvents(sql, [...values(after), ITERATE_PAGE]);
+      const rows = this.read(sql, [...values(after), ITERATE_PAGE], this.statements);
+      const { events, unreadable } = this.decode(rows, this.statements);
+      if (unreadable > 0) onUnreadable?.(unreadable);
       yield* events;
-      if (events.length < ITERATE_PAGE) return;
-      after = events[events.length - 1].seq;
+      if (rows.length < ITERATE_PAGE) return;
+      after = rows[rows.length - 1][0] as number;
     }
   }
 
-  /** Commits what waits, and closes. */
+  /** Prepared statements held, over both connections: at most STATEMENTS_KEPT each. */
+  get statementsHeld(): number {
+    return this.statements.size + (this.readerStatements === this.statements ? 0 : this.readerStatements.size);
+  }
+
+  /** Commits what waits, and closes; a query under way is interrupted, and fails. */
   close(): void {
     this.flush();
     clearInterval(this.retentionTimer);
     clearTimeout(this.statusTimer);
+    if (this.reader !== this.db) this.reader.close();
     this.db.close();
   }
 
-  /** Deletes what is older than retainDays, then the oldest while the file is above retainBytes. */
+  /**
+   * Deletes what is older than retainDays; then, while the file is above
+   * retainBytes, the oldest deletions of the uid that holds the most: each
+   * uid has its share, and a flood (a million failed unlinks of one user's)
+   * evicts its own deletions first, never another's.
+   */
   applyRetention(now = Date.now()): void {
     if (!this.db.open) return;
     this.flush();
@@ -226,16 +313,23 @@ export class Recording {
         changes = byAge.run([now - this.options.retainDays * DAY_MS, RETENTION_CHUNK]).changes;
         deleted += changes;
       }
-      const oldest = this.statement('DELETE FROM deletions WHERE seq IN (SELECT seq FROM deletions ORDER BY seq LIMIT ?)');
       if (this.usedBytes() > this.options.retainBytes) {
+        const oldestOfUid = this.statement('DELETE FROM deletions WHERE seq IN (SELECT seq FROM deletions WHERE uid = ? ORDER BY seq LIMIT ?)');
+        // Counted once a pass, from the (uid, seq) index, and kept as each step deletes.
+        const held = new Map<number, number>();
+        for (const [uid, count] of this.statement('SELECT uid, count(*) FROM deletions GROUP BY uid').all()) held.set(uid as number, count as number);
         const target = this.options.retainBytes * SIZE_TARGET;
         for (let used = this.usedBytes(); used > target; used = this.usedBytes()) {
-          // The share of the rows that the excess is, at most a chunk: rows are of about one size.
-          const [first, last] = this.statement('SELECT min(seq), max(seq) FROM deletions').get() as [number | null, number | null];
-          if (first === null || last === null) break;
-          const share = Math.ceil(((last - first + 1) * (used - target)) / used);
-          const changes = oldest.run([Math.min(RETENTION_CHUNK, Math.max(MIN_SIZE_CHUNK, share))]).changes;
+          const { uid, most, next, total } = largestHolder(held);
+          if (uid === undefined) break;
+          // The share of the rows that the excess is (rows are of about one
+          // size), but no further below the next uid than a small step: uids
+          // that hold alike lose alike.
+          const share = Math.ceil((total * (used - target)) / used);
+          const step = Math.min(RETENTION_CHUNK, Math.max(MIN_SIZE_CHUNK, Math.min(share, most - next)));
+          const changes = oldestOfUid.run([uid, step]).changes;
           deleted += changes;
+          held.set(uid, most - changes);
           if (changes === 0) break;
           this.db.exec('PRAGMA incremental_vacuum');
         }
@@ -275,7 +369,7 @@ export class Recording {
       }
       rows.set(i, event, lastMs, directoryId, name, processId);
     }
-    this.statement('INSERT INTO deletions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').runColumns(rows.columns());
+    this.statement(DELETION_INSERT).runColumns(rows.columns());
     this.statement('UPDATE directories SET last_seq = ? WHERE id = ?').runMany([...directoriesUsed].map(([id, seq]) => [seq, id]));
     this.statement('UPDATE processes SET last_seq = ? WHERE id = ?').runMany([...processesUsed].map(([id, seq]) => [seq, id]));
     this.db.exec('COMMIT');
@@ -324,9 +418,14 @@ export class Recording {
     this.processes.clear();
   }
 
-  /** The deletions `sql` (a DELETION_SELECT) reads, with their directories and processes read once each. */
-  private readEvents(sql: string, values: SqlParameter[]): DeletionEvent[] {
-    const rows = this.read(sql, values);
+  /**
+   * The deletions of `rows` (of a DELETION_SELECT), in their order, with
+   * their directories and processes read once each through `statements`. A
+   * row that cannot be read back (its process's JSON or its own damaged, its
+   * directory or process missing) costs itself alone: it is counted and left
+   * out.
+   */
+  private decode(rows: SqlValue[][], statements: StatementCache): ReadEvents {
     const directoryIds = new Set<number>();
     const processIds = new Set<number>();
     for (const row of rows) {
@@ -335,22 +434,35 @@ export class Recording {
       processIds.add(processId);
     }
     const directories = new Map<number, string>();
-    for (const [id, path] of this.read(DIRECTORIES_SELECT, [JSON.stringify([...directoryIds])])) directories.set(id as number, path as string);
-    const processes = new Map<number, ProcessRow>();
-    for (const row of this.read(PROCESSES_SELECT, [JSON.stringify([...processIds])])) processes.set(row[0] as number, processOfRow(row.slice(1)));
-    return rows.map((row) => {
+    for (const [id, path] of this.read(DIRECTORIES_SELECT, [JSON.stringify([...directoryIds])], statements)) directories.set(id as number, path as string);
+    const processes = new Map<number, ProcessRow | undefined>();
+    for (const row of this.read(PROCESSES_SELECT, [JSON.stringify([...processIds])], statements)) processes.set(row[0] as number, readable(() => processOfRow(row.slice(1))));
+    const events: DeletionEvent[] = [];
+    let unreadable = 0;
+    for (const row of rows) {
       const { directoryId, processId } = idsOfRow(row);
       const directory = directories.get(directoryId);
       const process = processes.get(processId);
-      // Written in one transaction with their deletions, and deleted only once none needs them.
-      if (directory === undefined || process === undefined) throw new RecordingError(`${this.options.file} is damaged: deletion ${String(row[0])} names a directory or process it does not hold`);
-      return eventOf(row, directory, process);
-    });
+      // Written in one transaction with their deletions, and deleted only once none needs them: missing, the file is damaged.
+      const event = directory === undefined || process === undefined ? undefined : readable(() => eventOf(row, directory, process));
+      if (event === undefined) unreadable++;
+      else events.push(event);
+    }
+    return { events, unreadable };
   }
 
-  private read(sql: string, values: SqlParameter[]): SqlValue[][] {
+  private read(sql: string, values: SqlParameter[], statements: StatementCache): SqlValue[][] {
     try {
-      return this.statement(sql).all(values);
+      return statements.get(sql).all(values);
+    } catch (error) {
+      throw new RecordingError(describeFailure(error, this.options.file, 'read'));
+    }
+  }
+
+  /** A read on the query thread, on the reader. */
+  private async readAsync(sql: string, values: SqlParameter[]): Promise<SqlValue[][]> {
+    try {
+      return await this.readerStatements.get(sql).allAsync(values);
     } catch (error) {
       throw new RecordingError(describeFailure(error, this.options.file, 'read'));
     }
@@ -394,12 +506,69 @@ export class Recording {
   }
 
   private statement(sql: string): Statement {
+    return this.statements.get(sql);
+  }
+}
+
+/**
+ * Prepared statements by their SQL, the STATEMENTS_KEPT most recently used:
+ * the rest are finalized, so that no number of query shapes holds memory
+ * for ever.
+ */
+class StatementCache {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: Database) {}
+
+  get size(): number {
+    return this.statements.size;
+  }
+
+  get(sql: string): Statement {
     let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
+    if (statement !== undefined) {
+      // Last in the map's order: the most recently used.
+      this.statements.delete(sql);
       this.statements.set(sql, statement);
+      return statement;
+    }
+    statement = this.db.prepare(sql);
+    this.statements.set(sql, statement);
+    if (this.statements.size > STATEMENTS_KEPT) {
+      const [leastRecent, unused] = this.statements.entries().next().value as [string, Statement];
+      this.statements.delete(leastRecent);
+      unused.finalize();
     }
     return statement;
+  }
+}
+
+/** The uid that holds the most deletions, how many, the next uid's count, and all of them together. */
+function largestHolder(held: ReadonlyMap<number, number>): { uid: number | undefined; most: number; next: number; total: number } {
+  let uid: number | undefined;
+  let most = 0;
+  let next = 0;
+  let total = 0;
+  for (const [holder, count] of held) {
+    total += count;
+    if (count > most) {
+      next = most;
+      most = count;
+      uid = holder;
+    } else if (count > next) {
+      next = count;
+    }
+  }
+  return { uid, most, next, total };
+}
+
+/** What `decode` gives, or undefined where the row is damaged (UnreadableRow). */
+function readable<T>(decode: () => T): T | undefined {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof UnreadableRow) return undefined;
+    throw error;
   }
 }
 
@@ -415,14 +584,18 @@ function sameProcessLists(row: ProcessRow, event: DeletionEvent): boolean {
 /**
  * The SQL of a page of the seqs that match, newest or oldest first, ending
  * in `LIMIT ?` (and, with `after`, taking the seq to start after before
- * it). A folder's deletions are those in it, below it, and its own (by its
- * parent and name), under each of its names (withRealPathAliases, as the
- * live scope); "/" + 1 is "0", so the directories below P are those from
- * "P/" up to "P0", one range of the index on directories.path, and each
- * one's deletions in the time range one range of (directory_id, time,
- * result), read without the rows. A folder's own deletion is asked for
- * apart (UNION ALL): with its name in the same condition, every row would
- * have to be read.
+ * it). Its text depends on the query's shape alone (which conditions it
+ * has), never on its values: the folders are one JSON parameter, so that a
+ * statement serves every query of its shape (StatementCache).
+ *
+ * A folder's deletions are those in it, below it, and its own (by its parent
+ * and name), under each of its names (withRealPathAliases, as the live
+ * scope); "/" + 1 is "0", so the directories below P are those from "P/" up
+ * to "P0", one range of the index on directories.path for each folder of the
+ * JSON array (CROSS JOIN: the array is the outer loop), and each one's
+ * deletions in the time range one range of (directory_id, time, result), read
+ * without the rows. A folder's own deletion is asked for apart (UNION ALL):
+ * with its name in the same condition, every row would have to be read.
  */
 function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC'): { page: string; values(after?: number): SqlParameter[] } {
   const rest: string[] = [];
@@ -439,16 +612,16 @@ function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC'
     rest.push('d.seq < ?');
     restValues.push(query.before);
   }
-  if (!query.includeFailed) rest.push(SUCCEEDED_SQL);
   if (query.uid !== undefined) {
-    rest.push('d.process_id IN (SELECT id FROM processes WHERE uid = ?)');
+    rest.push('d.uid = ?');
     restValues.push(query.uid);
   }
+  if (!query.includeFailed) rest.push(SUCCEEDED_SQL);
   if (query.after === true) rest.push('d.seq > ?');
   const restSql = rest.map((condition) => ` AND ${condition}`).join('');
+  const tail = ` ORDER BY seq ${order} LIMIT ?`;
   // Each part takes its own values, then the rest's, then (with `after`) the seq to start after.
   const parts: { sql: string; values: SqlParameter[] }[] = [];
-  const tail = ` ORDER BY seq ${order} LIMIT ?`;
   const answer = (page: string): { page: string; values(after?: number): SqlParameter[] } => ({
     page,
     values: (after) => parts.flatMap((part) => [...part.values, ...restValues, ...(query.after === true ? [after ?? 0] : [])]),
@@ -458,21 +631,31 @@ function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC'
     return answer(`${parts[0].sql}${tail}`);
   }
 
-  const ranges: string[] = [];
-  const rangeValues: SqlParameter[] = [];
-  const ownDeletions: { directory: string; name: string }[] = [];
-  for (const folder of withRealPathAliases(query.scope.paths)) {
-    if (folder === '/') {
-      ranges.push("(path >= '/' AND path < '0')");
-      continue;
-    }
-    ranges.push('path = ? OR (path >= ? AND path < ?)');
-    rangeValues.push(folder, `${folder}/`, `${folder}0`);
-    ownDeletions.push(splitPath(folder));
-  }
-  parts.push({ sql: `SELECT d.seq AS seq FROM deletions d WHERE d.directory_id IN (SELECT id FROM directories WHERE ${ranges.join(' OR ')})${restSql}`, values: rangeValues });
-  for (const { directory, name } of ownDeletions) {
-    parts.push({ sql: `SELECT d.seq AS seq FROM deletions d WHERE d.directory_id = (SELECT id FROM directories WHERE path = ?) AND d.name = ?${restSql}`, values: [directory, name] });
+  const folders = withRealPathAliases(query.scope.paths);
+  // "/" as "": no directory is "" itself, and "" + "/" to "" + "0" is every directory.
+  const tops = JSON.stringify(folders.map((folder) => (folder === '/' ? '' : folder)));
+  parts.push({
+    sql:
+      'SELECT d.seq AS seq FROM deletions d WHERE d.directory_id IN (' +
+      'SELECT dir.id FROM json_each(?) f CROSS JOIN directories dir ON dir.path = f.value UNION ALL ' +
+      "SELECT dir.id FROM json_each(?) f CROSS JOIN directories dir ON dir.path >= f.value || '/' AND dir.path < f.value || '0')" +
+      restSql,
+    values: [tops, tops],
+  });
+  const own = folders
+    .filter((folder) => folder !== '/')
+    .map((folder) => {
+      const { directory, name } = splitPath(folder);
+      return [directory, name];
+    });
+  if (own.length > 0) {
+    parts.push({
+      sql:
+        'SELECT d.seq AS seq FROM json_each(?) o CROSS JOIN directories dir CROSS JOIN deletions d ' +
+        "ON dir.path = json_extract(o.value, '$[0]') AND d.directory_id = dir.id AND d.name = json_extract(o.value, '$[1]')" +
+        restSql,
+      values: [JSON.stringify(own)],
+    });
   }
   return answer(`SELECT seq FROM (${parts.map((part) => part.sql).join(' UNION ALL ')})${tail}`);
 }
@@ -481,18 +664,29 @@ function makeDirectoryFor(file: string): void {
   const directory = path.dirname(file);
   try {
     fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
-    // Made 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
-    fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600));
+    // Made 0600 before SQLite opens it: SQLite gives its -wal and -shm files
+    // the database file's mode. Never through a link: the recorder is root,
+    // and a link put at its path would have it make and write any file.
+    fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600));
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new RecordingError(linkRefused(file));
     throw new RecordingError(`cannot make ${file}: ${(error as Error).message}`);
   }
 }
 
+function linkRefused(file: string): string {
+  return `${file} is a symbolic link, or one is in its path: the recorder does not follow links to its database; give --db the file's real path`;
+}
+
+/** SQLITE_CANTOPEN_SYMLINK: a link in the path of a file opened SQLITE_OPEN_NOFOLLOW. */
+const SQLITE_CANTOPEN_SYMLINK = 1550;
+
+/** Opens `file`; read-only connections are the queries' and open `threaded` (allAsync). */
 function openDatabase(file: string, readOnly: boolean): Database {
   // An addon that cannot be loaded says so itself (AddonLoadError): it is no fault of the file.
   const { Database } = loadAddon();
   try {
-    return new Database(file, { readOnly });
+    return new Database(file, { readOnly, threaded: readOnly });
   } catch (error) {
     throw asRecordingError(error, file);
   }
@@ -504,8 +698,9 @@ function asRecordingError(error: unknown, file: string): RecordingError {
 
 /** A sentence for a SQLite failure, by its result code: what happened to which file, and what to do. */
 export function describeFailure(error: unknown, file: string, doing: string): string {
-  const { code, message } = error as SqliteError;
+  const { code, message, errno } = error as SqliteError;
   const detail = String(message ?? error);
+  if (errno === SQLITE_CANTOPEN_SYMLINK) return linkRefused(file);
   switch (code) {
     case 'SQLITE_FULL':
       return `cannot ${doing} ${file}: the disk is full (${detail})`;

@@ -6,8 +6,26 @@ import type { Database } from '../native';
 
 /** "SyTr": marks the file as a Syscall Trace recording (PRAGMA application_id). */
 export const APPLICATION_ID = 0x53795472;
-/** Raised when the tables change in a way an older recorder could not read. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Raised when the tables change in a way an older recorder could not read.
+ * 2: deletions.uid, so that size retention takes from the uid that holds
+ * the most (one user's flood evicts its own deletions first), with its index.
+ */
+export const SCHEMA_VERSION = 2;
+
+/** A uid's deletions, oldest first: size retention's and a query by uid's. */
+const UID_INDEX = 'CREATE INDEX deletions_by_uid ON deletions (uid, seq);';
+
+/**
+ * Version 1 to 2, in one transaction: the column is added last (as in
+ * TABLES, so that both have one column order) and filled from the
+ * deletion's process, which held the uid alone.
+ */
+const FROM_VERSION_1 = `
+ALTER TABLE deletions ADD COLUMN uid INTEGER NOT NULL DEFAULT 0;
+UPDATE deletions SET uid = coalesce((SELECT p.uid FROM processes p WHERE p.id = deletions.process_id), 0);
+${UID_INDEX}
+`;
 
 const TABLES = `
 CREATE TABLE directories (
@@ -38,10 +56,12 @@ CREATE TABLE deletions (
   result INTEGER NOT NULL,
   facts INTEGER NOT NULL,
   path_arg TEXT,
-  extra TEXT
+  extra TEXT,
+  uid INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX deletions_by_directory ON deletions (directory_id, time, result);
 CREATE INDEX deletions_by_time ON deletions (time);
+${UID_INDEX}
 `;
 
 /**
@@ -73,12 +93,14 @@ export function prepareForWriting(db: Database, file: string): void {
     db.exec(`BEGIN; ${TABLES} PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT`);
   } else {
     db.exec('PRAGMA journal_mode = WAL');
+    if (version === 1) db.exec(`BEGIN; ${FROM_VERSION_1} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT`);
   }
   db.exec(`PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY; PRAGMA cache_size = ${CACHE_SIZE}`);
 }
 
 export function prepareForReading(db: Database, file: string): void {
   db.exec(`PRAGMA busy_timeout = 2000; PRAGMA cache_size = ${CACHE_SIZE}`);
+  // A version-1 file (an older recorder's, still running) reads as well: only a query by uid needs deletions.uid.
   if (userVersion(db, file) === 0) throw new RecordingError(`${file} holds no recording yet`);
 }
 

@@ -8,7 +8,14 @@
 // a whole batch of rows in one call, since a storm of deletions is recorded a
 // thousand rows at a time and one JavaScript-to-C++ crossing per row would
 // cost more than SQLite's own work. Everything runs on the calling thread,
-// which is JavaScript's: a connection is opened SQLITE_OPEN_NOMUTEX.
+// which is JavaScript's (a connection is opened SQLITE_OPEN_NOMUTEX), except
+// allAsync(): a history query over millions of rows may take seconds, and
+// JavaScript's thread also takes the kernel's batches, so such a query steps
+// on a thread of libuv's pool, on a connection of its own opened `threaded`
+// (SQLITE_OPEN_FULLMUTEX), and JavaScript gets the rows once they are read.
+// No connection follows a symbolic link to its file (SQLITE_OPEN_NOFOLLOW):
+// the recorder is root, and a link at its database's path would have it
+// write wherever the link points.
 #include <sqlite3.h>
 
 #include <napi.h>
@@ -25,6 +32,11 @@ namespace {
 
 class Statement;
 
+// The most bytes UTF-8 takes for one character.
+constexpr size_t kLongestCharacter = 4;
+
+const char* CodeName(int extended);
+
 // A JavaScript Error with SQLite's message, and `code` ("SQLITE_CORRUPT")
 // and `errno` (the extended result code), so that JavaScript can tell a
 // corrupt file from a busy one or a full disk.
@@ -33,6 +45,12 @@ Napi::Error SqliteError(Napi::Env env, sqlite3* db, int result, const std::strin
   int extended = db != nullptr ? sqlite3_extended_errcode(db) : result;
   Napi::Error error = Napi::Error::New(env, doing + ": " + detail);
   error.Set("errno", Napi::Number::New(env, extended));
+  if (const char* name = CodeName(extended)) error.Set("code", Napi::String::New(env, name));
+  return error;
+}
+
+// The name of an extended result code's primary code ("SQLITE_CORRUPT"), or null.
+const char* CodeName(int extended) {
   static const std::pair<int, const char*> kCodes[] = {
       {SQLITE_ERROR, "SQLITE_ERROR"},       {SQLITE_PERM, "SQLITE_PERM"},         {SQLITE_BUSY, "SQLITE_BUSY"},
       {SQLITE_LOCKED, "SQLITE_LOCKED"},     {SQLITE_NOMEM, "SQLITE_NOMEM"},       {SQLITE_READONLY, "SQLITE_READONLY"},
@@ -41,8 +59,63 @@ Napi::Error SqliteError(Napi::Env env, sqlite3* db, int result, const std::strin
       {SQLITE_RANGE, "SQLITE_RANGE"},       {SQLITE_NOTADB, "SQLITE_NOTADB"},     {SQLITE_AUTH, "SQLITE_AUTH"},
   };
   for (const auto& [code, name] : kCodes) {
-    if ((extended & 0xff) == code) error.Set("code", Napi::String::New(env, name));
+    if ((extended & 0xff) == code) return name;
   }
+  return nullptr;
+}
+
+// A column's value as read on the query thread, made a JavaScript value on
+// JavaScript's thread (N-API may be called there only).
+struct Cell {
+  int type = SQLITE_NULL;
+  sqlite3_int64 integer = 0;
+  double real = 0;
+  std::string bytes;
+};
+
+Napi::Value ValueOf(Napi::Env env, const Cell& cell) {
+  switch (cell.type) {
+    case SQLITE_INTEGER:
+      return Napi::Number::New(env, static_cast<double>(cell.integer));
+    case SQLITE_FLOAT:
+      return Napi::Number::New(env, cell.real);
+    case SQLITE_TEXT:
+      return Napi::String::New(env, cell.bytes.data(), cell.bytes.size());
+    case SQLITE_BLOB:
+      return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(cell.bytes.data()), cell.bytes.size());
+    default:
+      return env.Null();
+  }
+}
+
+Cell CellOf(sqlite3_stmt* statement, int column) {
+  Cell cell;
+  cell.type = sqlite3_column_type(statement, column);
+  switch (cell.type) {
+    case SQLITE_INTEGER:
+      cell.integer = sqlite3_column_int64(statement, column);
+      break;
+    case SQLITE_FLOAT:
+      cell.real = sqlite3_column_double(statement, column);
+      break;
+    case SQLITE_TEXT:
+    case SQLITE_BLOB: {
+      const void* bytes = cell.type == SQLITE_TEXT ? static_cast<const void*>(sqlite3_column_text(statement, column))
+                                                   : sqlite3_column_blob(statement, column);
+      cell.bytes.assign(static_cast<const char*>(bytes), static_cast<size_t>(sqlite3_column_bytes(statement, column)));
+      break;
+    }
+    default:
+      break;
+  }
+  return cell;
+}
+
+// The same, for a failure read on another thread: its extended code and message.
+Napi::Error SqliteError(Napi::Env env, int extended, const std::string& message) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("errno", Napi::Number::New(env, extended));
+  if (const char* name = CodeName(extended)) error.Set("code", Napi::String::New(env, name));
   return error;
 }
 
@@ -59,15 +132,20 @@ class Database : public Napi::ObjectWrap<Database> {
                        });
   }
 
-  // new Database(file, {readOnly?: boolean}): read-only opens an existing
-  // file; otherwise the file is made where missing.
+  // new Database(file, {readOnly?: boolean, threaded?: boolean}): read-only
+  // opens an existing file; otherwise the file is made where missing.
+  // threaded: its statements may run allAsync(), on another thread.
   explicit Database(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Database>(info) {
     Napi::Env env = info.Env();
     if (!info[0].IsString()) throw Napi::TypeError::New(env, "Database: expects a file name");
     bool read_only = false;
-    if (info[1].IsObject()) read_only = info[1].As<Napi::Object>().Get("readOnly").ToBoolean();
+    if (info[1].IsObject()) {
+      read_only = info[1].As<Napi::Object>().Get("readOnly").ToBoolean();
+      threaded_ = info[1].As<Napi::Object>().Get("threaded").ToBoolean();
+    }
     std::string file = info[0].As<Napi::String>();
-    int flags = SQLITE_OPEN_NOMUTEX | (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    int flags = (threaded_ ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX) | SQLITE_OPEN_NOFOLLOW |
+                (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     int result = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
     if (result != SQLITE_OK) {
       Napi::Error error = SqliteError(env, db_, result, "cannot open " + file);
@@ -86,6 +164,8 @@ class Database : public Napi::ObjectWrap<Database> {
   }
 
   void Forget(Statement* statement) { statements_.erase(statement); }
+
+  bool threaded() const { return threaded_; }
 
  private:
   // exec(sql): runs one or more statements that return nothing.
@@ -110,6 +190,7 @@ class Database : public Napi::ObjectWrap<Database> {
   void CloseNow();
 
   sqlite3* db_ = nullptr;
+  bool threaded_ = false;
   // Finalized when the database closes, so that none outlives its connection.
   std::set<Statement*> statements_;
 };
@@ -125,6 +206,7 @@ class Statement : public Napi::ObjectWrap<Statement> {
                            InstanceMethod<&Statement::RunMany>("runMany"),
                            InstanceMethod<&Statement::RunColumns>("runColumns"),
                            InstanceMethod<&Statement::All>("all"),
+                           InstanceMethod<&Statement::AllAsync>("allAsync"),
                            InstanceMethod<&Statement::Get>("get"),
                            InstanceMethod<&Statement::Finalize>("finalize"),
                        });
@@ -153,13 +235,29 @@ class Statement : public Napi::ObjectWrap<Statement> {
   }
 
  private:
+  friend class QueryWorker;
+
+  // A statement whose query is under way on another thread is finalized
+  // once that query has ended: the query is interrupted, and
+  // sqlite3_close_v2() leaves the connection to close with it.
   void FinalizeNow() {
+    if (query_under_way_) {
+      finalize_after_query_ = true;
+      sqlite3_interrupt(sqlite3_db_handle(statement_));
+      return;
+    }
     if (statement_ != nullptr) sqlite3_finalize(statement_);
     statement_ = nullptr;
   }
 
+  void QueryEnded() {
+    query_under_way_ = false;
+    if (finalize_after_query_) FinalizeNow();
+  }
+
   sqlite3_stmt* handle(Napi::Env env) const {
-    if (statement_ == nullptr) throw Napi::Error::New(env, "the statement is finalized, or its database closed");
+    if (statement_ == nullptr || finalize_after_query_) throw Napi::Error::New(env, "the statement is finalized, or its database closed");
+    if (query_under_way_) throw Napi::Error::New(env, "the statement's query is still under way (allAsync): wait for it");
     return statement_;
   }
 
@@ -216,7 +314,11 @@ class Statement : public Napi::ObjectWrap<Statement> {
         std::string& text = TextBuffer(index);
         size_t length = 0;
         napi_status status = napi_get_value_string_utf8(env, value, text.data(), text.size(), &length);
-        if (status == napi_ok && length + 1 >= text.size()) {
+        // Node never writes part of a character: one of up to 4 bytes that
+        // did not fit is left out whole, so a copy that came within 4 bytes
+        // of the end (its NUL included) may have been cut, and is measured
+        // and made again.
+        if (status == napi_ok && length + kLongestCharacter >= text.size()) {
           napi_get_value_string_utf8(env, value, nullptr, 0, &length);
           text.resize(length + 1);
           status = napi_get_value_string_utf8(env, value, text.data(), text.size(), &length);
@@ -384,6 +486,10 @@ class Statement : public Napi::ObjectWrap<Statement> {
     return rows;
   }
 
+  // allAsync(params?): a Promise of every row, stepped on a thread of
+  // libuv's pool; the statement is not to be used until it settles.
+  Napi::Value AllAsync(const Napi::CallbackInfo& info);
+
   // get(params?): the first row, or undefined.
   Napi::Value Get(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -410,11 +516,97 @@ class Statement : public Napi::ObjectWrap<Statement> {
 
   std::vector<std::string> text_buffers_;
   sqlite3_stmt* statement_ = nullptr;
+  bool query_under_way_ = false;
+  bool finalize_after_query_ = false;
   Database* database_ = nullptr;
   Napi::ObjectReference database_reference_;
 };
 
 Napi::FunctionReference* Statement::constructor = nullptr;
+
+// One allAsync(): steps the bound statement to its end on a thread of libuv's
+// pool, the rows kept as Cells, and settles the promise on JavaScript's
+// thread. The statement's bound values (its own text buffers, bound
+// SQLITE_STATIC) stay as they are meanwhile: the statement refuses every
+// other use until the query has ended.
+class QueryWorker : public Napi::AsyncWorker {
+ public:
+  QueryWorker(Napi::Env env, Statement* statement, Napi::Object statement_object)
+      : Napi::AsyncWorker(env, "syscall-trace:sqlite-query"), deferred_(Napi::Promise::Deferred::New(env)), statement_(statement) {
+    // The statement lives until the query has ended, whatever JavaScript drops.
+    statement_reference_ = Napi::Persistent(statement_object);
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    sqlite3_stmt* statement = statement_->statement_;
+    sqlite3* db = sqlite3_db_handle(statement);
+    int columns = sqlite3_column_count(statement);
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+      std::vector<Cell>& row = rows_.emplace_back();
+      row.reserve(columns);
+      for (int i = 0; i < columns; i++) row.push_back(CellOf(statement, i));
+    }
+    if (step != SQLITE_DONE) {
+      failure_ = step;
+      failure_message_ = sqlite3_errmsg(db);
+      failure_extended_ = sqlite3_extended_errcode(db);
+      // A connection closed meanwhile (close() interrupts the query) no
+      // longer tells its last error: the step's own code says it.
+      if ((failure_extended_ & 0xff) != (step & 0xff)) {
+        failure_message_ = sqlite3_errstr(step);
+        failure_extended_ = step;
+      }
+    }
+    sqlite3_reset(statement);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    statement_->QueryEnded();
+    if (failure_ != SQLITE_OK) {
+      deferred_.Reject(SqliteError(env, failure_extended_, "step: " + failure_message_).Value());
+      return;
+    }
+    Napi::Array rows = Napi::Array::New(env, rows_.size());
+    for (size_t r = 0; r < rows_.size(); r++) {
+      Napi::Array row = Napi::Array::New(env, rows_[r].size());
+      for (size_t i = 0; i < rows_[r].size(); i++) row.Set(static_cast<uint32_t>(i), ValueOf(env, rows_[r][i]));
+      rows.Set(static_cast<uint32_t>(r), row);
+    }
+    rows_.clear();
+    deferred_.Resolve(rows);
+  }
+
+  void OnError(const Napi::Error& error) override {
+    statement_->QueryEnded();
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Statement* statement_;
+  Napi::ObjectReference statement_reference_;
+  std::vector<std::vector<Cell>> rows_;
+  int failure_ = SQLITE_OK;
+  int failure_extended_ = SQLITE_OK;
+  std::string failure_message_;
+};
+
+Napi::Value Statement::AllAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (database_ == nullptr || !database_->threaded()) {
+    throw Napi::Error::New(env, "allAsync: the database was not opened threaded");
+  }
+  Bind(env, info[0]);
+  auto* worker = new QueryWorker(env, this, Value());
+  query_under_way_ = true;
+  worker->Queue();
+  return worker->Promise();
+}
 
 Napi::Value Database::Prepare(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

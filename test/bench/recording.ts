@@ -30,10 +30,10 @@ const BIG_GROUP = '/home/dev/monorepo';
 const BIG_SHARE = 0.05;
 
 export function recordingBenchmark(context: BenchContext): Promise<string> {
-  return Promise.resolve(measureRecording(context));
+  return measureRecording(context);
 }
 
-function measureRecording(context: BenchContext): string {
+async function measureRecording(context: BenchContext): Promise<string> {
   const { settings, log } = context;
   const { writeEvents, writeRepetitions, queryRows, queryRepetitions } = settings.recording;
   const directory = path.join(settings.workDirectory, 'recording');
@@ -59,19 +59,20 @@ function measureRecording(context: BenchContext): string {
     { what: `a folder holding ${BIG_SHARE * 100} % of all deletions`, folder: BIG_GROUP },
     { what: 'the whole system', folder: undefined },
   ];
-  const queryRowsOut = cases.map(({ what, folder }) => {
+  const queryRowsOut: string[][] = [];
+  for (const { what, folder } of cases) {
     const times: number[] = [];
     let returned = 0;
     let more = false;
     for (let run = 0; run < queryRepetitions; run++) {
       const started = process.hrtime.bigint();
-      const result = recording.query({ scope: folder === undefined ? 'system' : { paths: [folder] }, sinceMs: since, limit: 10_000, includeFailed: false });
+      const result = await recording.query({ scope: folder === undefined ? 'system' : { paths: [folder] }, sinceMs: since, limit: 10_000, includeFailed: false });
       times.push(Number(process.hrtime.bigint() - started) / 1e6);
       returned = result.events.length;
       more = result.more;
     }
-    return [what, folder === undefined ? '–' : code(folder), `${formatNumber(returned)}${more ? ' (a full page; more match)' : ''}`, `${formatNumber(median(times), 1)} ms`, `${formatNumber(maximum(times), 1)} ms`];
-  });
+    queryRowsOut.push([what, folder === undefined ? '–' : code(folder), `${formatNumber(returned)}${more ? ' (a full page; more match)' : ''}`, `${formatNumber(median(times), 1)} ms`, `${formatNumber(maximum(times), 1)} ms`]);
+  }
   recording.close();
   fs.rmSync(directory, { recursive: true, force: true });
 
