@@ -4,6 +4,7 @@
 // a request or attaches anything. Root is held for the load alone.
 import type { ProgramSet } from '../common/protocol';
 import type { DeletionTracer } from './deletionTracer';
+import { inspectorRefusal, openInspectorUrl } from './inspector';
 import { describeProgramSet, parseProgramsOverride, programSetForThisKernel, PROGRAMS_VARIABLE } from './kernelRequirements';
 import { giveUpPrivileges, missingTracingPrivileges, ownCredentials, type PrivilegesGivenUp, type User } from './privileges';
 
@@ -34,7 +35,13 @@ export function loadThenGiveUpPrivileges(tracer: DeletionTracer, become?: User):
   const loadFailure = loadWherePermitted(tracer);
   const loaded = loadFailure === undefined ? { mode: tracer.attachMode, tracepointEventsKept: tracer.tracepointEventsKept } : 'nothing loaded';
   try {
-    return { loadFailure, privileges: giveUpPrivileges(loaded, become) };
+    const privileges = giveUpPrivileges(loaded, become);
+    // A SIGUSR1 that came before closedInspector.ts took the signal (root's
+    // alone to send: the process was root's) has had Node open its inspector
+    // by now.
+    const inspector = openInspectorUrl();
+    if (inspector !== undefined) throw new Error(`${inspectorRefusal(`open (${inspector})`)}: it opened while the helper started`);
+    return { loadFailure, privileges };
   } catch (error) {
     tracer.close();
     throw new PrivilegeDropError(`the helper could not give up its privileges, so it ends: ${(error as Error).message}`);

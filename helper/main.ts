@@ -6,8 +6,11 @@
 //   node dist/helper.js install [...]     installs the recorder as a service (root)
 //   node dist/helper.js uninstall [...]   removes it (root)
 // ARCHITECTURE.md, "Terminal command", has every option.
-// protocolStdout comes first: with --stdio it takes stdout away from
-// everything else before any other module runs.
+// closedInspector comes first: it refuses an open inspector and takes
+// SIGUSR1 away from Node's, before anything else runs. protocolStdout next:
+// with --stdio it takes stdout away from everything else before any other
+// module runs.
+import './closedInspector';
 import { claimProtocolOutput } from './protocolStdout';
 
 import { parseArgs } from 'node:util';
