@@ -1,9 +1,12 @@
 // Whether the files that sudo or pkexec will run as root can be changed by
 // anyone but root and the person at the keyboard. A file another user can
 // replace (or a directory above it they can write) would hand them root the
-// moment the person types their password. The one kind of writable directory
-// allowed is a sticky one owned by root or the person (like /tmp): there
-// others can add entries but not replace ours.
+// moment the person types their password. A file is taken for what it is,
+// not for what it names: a symbolic link among them is refused, since it
+// could name anything (/etc/shadow, which root would then read). No
+// directory others can write is allowed, not even a sticky one such as /tmp:
+// there others cannot replace what is ours, but whatever name is missing
+// there, anyone can make first.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -16,6 +19,7 @@ export interface FileStatus {
   mode: number;
   isFile(): boolean;
   isDirectory(): boolean;
+  isSymbolicLink(): boolean;
 }
 
 export type StatFunction = (file: string) => FileStatus;
@@ -37,9 +41,10 @@ const STICKY = 0o1000;
 
 /**
  * Why root must not run or load `files`, as a sentence for the person; undefined
- * when only root and the person can change each of them and every directory
- * above it. Links are resolved first and the real paths checked: those are
- * what root will open (Node runs a script by its real path).
+ * when each of them is a file, not a symbolic link, and only root and the
+ * person can change it and every directory above it. The directories are
+ * checked by their real paths: those are what root will open (Node runs a
+ * script by its real path).
  */
 export function untrustedFileProblem(files: readonly string[], options: TrustOptions): string | undefined {
   const stat = options.stat ?? fs.lstatSync;
@@ -48,6 +53,9 @@ export function untrustedFileProblem(files: readonly string[], options: TrustOpt
   for (const file of files) {
     let real: string;
     try {
+      if (stat(file).isSymbolicLink()) {
+        return `${file} is a symbolic link, and the helper would load whatever it names as root: ${purpose.notDone}. Reinstall the extension.`;
+      }
       real = realpath(file);
     } catch {
       return `${file} is missing, and the helper needs it to run as root: ${purpose.notDone}. Reinstall the extension.`;
@@ -96,10 +104,10 @@ function whoElseCanChange(file: string, status: FileStatus, personUid: number): 
   if (status.uid !== 0 && status.uid !== personUid) {
     return { who: `its owner, ${userName(status.uid)}`, remedy: `install the extension where only you and root can write, or have root give ${file} to you (chown)` };
   }
-  // Others may add entries to a sticky directory, but not rename or remove ours.
-  if (status.isDirectory() && (status.mode & STICKY) !== 0) return undefined;
   const writers = writersBesidesOwner(status);
   if (writers === undefined) return undefined;
+  // A sticky directory such as /tmp is writable by others on purpose: taking that away is no remedy.
+  if (status.isDirectory() && (status.mode & STICKY) !== 0) return { who: writers.who, remedy: 'install the extension where only you and root can write' };
   return { who: writers.who, remedy: `run \`chmod ${writers.chmod} ${file}\`, or install the extension where only you and root can write` };
 }
 

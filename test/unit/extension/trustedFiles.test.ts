@@ -1,7 +1,8 @@
 // Real files and directories in a scratch directory, with real owners and
-// modes (the tests run as root, so they can give a file to anyone).
+// modes (the tests run as root, so they can give a file to anyone). The
+// scratch directory is in /run, root's and writable by root alone: one in
+// /tmp, which every user can write, would be refused.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -14,7 +15,7 @@ const STRANGER = 54321;
 let scratch: string;
 
 beforeEach(() => {
-  scratch = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'syscall-trace-trust-')));
+  scratch = fs.realpathSync(fs.mkdtempSync('/run/syscall-trace-trust-'));
   fs.chmodSync(scratch, 0o755);
 });
 afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -79,11 +80,14 @@ describe('the files the helper runs from as root', () => {
     expect(problem(files)).toContain(`${files[2]} can be changed by the members of group`);
   });
 
-  it('accepts a world-writable sticky directory of root’s, like /tmp, whose other entries others cannot replace', () => {
+  it('refuses a world-writable directory above the helper even where it is sticky, like /tmp, and does not ask for it to be made private', () => {
     const shared = path.join(scratch, 'shared');
     fs.mkdirSync(shared);
     fs.chmodSync(shared, 0o1777);
-    expect(problem(install(shared))).toBeUndefined();
+    const sentence = problem(install(shared));
+    expect(sentence).toContain(`The directory ${shared} (above ${path.join(shared, 'runtime', 'code')}) can be changed by every user`);
+    expect(sentence).toContain('install the extension where only you and root can write');
+    expect(sentence).not.toContain('chmod');
   });
 
   it('refuses a sticky directory that belongs to another user', () => {
@@ -94,16 +98,30 @@ describe('the files the helper runs from as root', () => {
     expect(problem(install(shared))).toContain(`uid ${STRANGER}`);
   });
 
-  it('checks where a link leads, not the link', () => {
-    const files = install(path.join(scratch, 'real'));
-    const open = path.join(scratch, 'open');
-    fs.mkdirSync(open);
-    fs.chmodSync(open, 0o1777);
-    const link = path.join(open, 'helper.js');
+  it('refuses a symbolic link among the files, such as dist/libsqlite3.so.0 -> /etc/shadow', () => {
+    const files = install(scratch);
+    const library = path.join(scratch, 'ext', 'dist', 'libsqlite3.so.0');
+    fs.symlinkSync('/etc/shadow', library);
+    expect(problem([...files, library])).toBe(
+      `${library} is a symbolic link, and the helper would load whatever it names as root: tracing did not start. Reinstall the extension.`,
+    );
+  });
+
+  it('refuses a symbolic link among the files even where it leads to a file root may load', () => {
+    const files = install(scratch);
+    const link = path.join(scratch, 'ext', 'dist', 'helper-link.js');
     fs.symlinkSync(files[1], link);
-    expect(problem([link])).toBeUndefined();
+    expect(problem([link])).toContain(`${link} is a symbolic link`);
+  });
+
+  it('checks the directories above a file by their real paths, where a directory on the way is a link', () => {
+    const files = install(path.join(scratch, 'real'));
+    const linked = path.join(scratch, 'linked');
+    fs.symlinkSync(path.join(scratch, 'real', 'ext'), linked);
+    const helper = path.join(linked, 'dist', 'helper.js');
+    expect(problem([helper])).toBeUndefined();
     fs.chmodSync(path.dirname(files[1]), 0o777);
-    expect(problem([link])).toContain(`The directory ${path.dirname(files[1])} (above ${files[1]})`);
+    expect(problem([helper])).toContain(`The directory ${path.dirname(files[1])} (above ${files[1]})`);
   });
 
   it('refuses a missing file', () => {
