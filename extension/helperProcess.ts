@@ -2,7 +2,8 @@
 // its stderr kept for the log (the last lines explain a failure), and how it
 // ended. The helper runs on the extension host's own runtime: under Electron
 // ELECTRON_RUN_AS_NODE makes that binary a plain Node, so no system Node is
-// needed. pkexec and sudo clear the environment, so `env` sets it again.
+// needed. Root's side starts from an empty environment (`env -i`), given
+// only what the helper reads (helperEnvironment).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 import type { ModeChoice } from '../common/protocol';
@@ -19,6 +20,51 @@ export interface HelperRuntime {
 export interface HelperCommandLine {
   command: string;
   args: string[];
+  /** The environment `command` starts with; absent: the extension host's (sudo and pkexec hand none of it on: env -i). */
+  env?: Record<string, string>;
+}
+
+/** Who the helper becomes once its programs are loaded (ARCHITECTURE.md, "Privileges"). */
+export interface Person {
+  uid: number;
+  gid: number;
+}
+
+/** Where root's helper finds programs: the system's directories alone. */
+export const HELPER_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The helper's whole environment: what it reads, and nothing else, so that
+ * nothing of the person's (NODE_OPTIONS, LD_PRELOAD, whatever sudoers'
+ * env_keep lets through) reaches a process of root's.
+ * - ELECTRON_RUN_AS_NODE=1: the extension host's runtime is a plain Node only with it.
+ * - PATH: the system's directories.
+ * - SUDO_UID and SUDO_GID (sudo), PKEXEC_UID (pkexec): the person it becomes
+ *   after loading. sudo and pkexec set them, but env -i clears them with the
+ *   rest, so they are given again, with the values sudo and pkexec take: the
+ *   extension host's own uid and gid.
+ * - direct: the extension host is root already, and what it holds is root's
+ *   to hand on: the person a root VS Code was started for (its SUDO_UID,
+ *   SUDO_GID, PKEXEC_UID), and SYSCALL_TRACE_*, through which tests choose a
+ *   program set and sizes.
+ */
+export function helperEnvironment(method: ElevationMethod, person: Person = personRunningThis(), host: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const environment: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1', PATH: HELPER_PATH };
+  switch (method) {
+    case 'sudo':
+      return { ...environment, SUDO_UID: String(person.uid), SUDO_GID: String(person.gid) };
+    case 'pkexec':
+      return { ...environment, PKEXEC_UID: String(person.uid) };
+    case 'direct':
+      for (const [name, value] of Object.entries(host)) {
+        if (value !== undefined && (['SUDO_UID', 'SUDO_GID', 'PKEXEC_UID'].includes(name) || name.startsWith('SYSCALL_TRACE_'))) environment[name] = value;
+      }
+      return environment;
+  }
+}
+
+function personRunningThis(): Person {
+  return { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 };
 }
 
 /**
@@ -39,12 +85,13 @@ export function helperCommandLine(method: ElevationMethod, runtime: HelperRuntim
  * sees when it asks (startupConversation.ts). Without -k, credentials sudo
  * has cached are used.
  */
-export function elevatedCommandLine(method: ElevationMethod, runtime: HelperRuntime, helperArgs: readonly string[]): HelperCommandLine {
+export function elevatedCommandLine(method: ElevationMethod, runtime: HelperRuntime, helperArgs: readonly string[], person?: Person): HelperCommandLine {
   const node = [runtime.execPath, runtime.helperScript, ...helperArgs];
-  const asNode = [ENV, 'ELECTRON_RUN_AS_NODE=1', ...node];
+  const environment = helperEnvironment(method, person);
+  const asNode = [ENV, '-i', ...Object.entries(environment).map(([name, value]) => `${name}=${value}`), ...node];
   switch (method) {
     case 'direct':
-      return { command: runtime.execPath, args: node.slice(1) };
+      return { command: runtime.execPath, args: node.slice(1), env: environment };
     case 'pkexec':
       return { command: PKEXEC, args: asNode };
     case 'sudo':
@@ -115,7 +162,7 @@ export class HelperProcess {
 
   static spawn(commandLine: HelperCommandLine, listeners: StderrListeners): HelperProcess {
     const child = spawn(commandLine.command, commandLine.args, {
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: commandLine.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     return new HelperProcess(child, listeners);

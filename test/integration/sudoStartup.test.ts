@@ -60,6 +60,29 @@ describe('starting the helper through the real sudo, as an ordinary user', () =>
   /** The counts in sudo's "N incorrect password attempt(s)" lines, in order. */
   const incorrectAttemptsLogged = () => [...sudo.log().matchAll(/(\d+) incorrect password attempts?/g)].map((match) => Number(match[1]));
 
+  /**
+   * The environment the helper that sudo started was given, read (as root)
+   * as soon as it runs, while `driving` has not settled: its command line
+   * names the helper, and it is no longer sudo or env.
+   */
+  async function helperEnvironmentWhile(driving: Promise<unknown>): Promise<string[] | undefined> {
+    let settled = false;
+    void driving.finally(() => (settled = true));
+    while (!settled) {
+      for (const pid of fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+        try {
+          if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(helperScript)) continue;
+          if (['sudo', 'env'].includes(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) continue;
+          return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter((variable) => variable !== '');
+        } catch {
+          // it ended meanwhile
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return undefined;
+  }
+
   /** The helper's status lines are the user's, with at most CAP_PERFMON (tracepoint mode) left. */
   function expectRunsAsUser(result: DriverResult): void {
     const ids = (line: string | undefined) => line?.split(/\s+/).map(Number);
@@ -127,7 +150,7 @@ describe('starting the helper through the real sudo, as an ordinary user', () =>
     expect(result.retryOffered).toEqual([]);
     expectRunsAsUser(result);
     expect(result.deletion?.event).toMatchObject({ path: file, pid: result.deletion?.rmPid, uid: user.uid, result: 0 });
-    expect(sudo.log()).toContain('COMMAND=/usr/bin/env ELECTRON_RUN_AS_NODE=1');
+    expect(sudo.log()).toContain(`COMMAND=/usr/bin/env -i ELECTRON_RUN_AS_NODE=1 PATH=/usr/sbin:/usr/bin:/sbin:/bin SUDO_UID=${user.uid} SUDO_GID=${user.gid} `);
     expect(sudo.log()).not.toContain('incorrect password attempt');
     expect(sudo.failures()).toBe(0);
   });
@@ -215,6 +238,27 @@ describe('starting the helper through the real sudo, as an ordinary user', () =>
       expect(user.processes()).toEqual([]);
     } finally {
       sudo.setAuthStall(undefined);
+    }
+  });
+
+  it('h. the helper is given the launcher’s variables alone, even where sudoers keeps the extension host’s NODE_OPTIONS and another of its variables', async () => {
+    sudo.setRules({ keepEnvironment: ['NODE_OPTIONS', 'UNRELATED'] });
+    try {
+      const driving = drive({
+        entry: 'launchHelper',
+        passwords: [user.password],
+        retries: [],
+        fileToDelete: user.writeFile(path.join(project, 'h.txt'), 'h\n'),
+        extensionHostEnvironment: { NODE_OPTIONS: '--inspect-port=0', UNRELATED: 'from the extension host' },
+      });
+      const environment = await helperEnvironmentWhile(driving);
+      const result = await driving;
+
+      expect(result.outcome, result.log.join('\n')).toEqual({ ready: true });
+      expect(environment?.sort()).toEqual(['ELECTRON_RUN_AS_NODE=1', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', `SUDO_GID=${user.gid}`, `SUDO_UID=${user.uid}`]);
+      expectRunsAsUser(result);
+    } finally {
+      sudo.setRules({});
     }
   });
 });

@@ -23,6 +23,8 @@ export interface SudoRules {
   noPassword?: boolean;
   /** `Defaults:<user> passprompt_override`. */
   passpromptOverride?: boolean;
+  /** `Defaults:<user> env_keep += "..."`: variables of the user's that sudo hands on to the command. */
+  keepEnvironment?: string[];
 }
 
 export class SudoWithFaillock {
@@ -57,7 +59,12 @@ export class SudoWithFaillock {
 
   /** Rewrites the user's sudoers rule; `{}`: with their password, sudo's own prompt rules. */
   setRules(rules: SudoRules): void {
-    const defaults = [`logfile=${this.logFile}`, 'loglinelen=0', ...(rules.passpromptOverride ? ['passprompt_override'] : [])];
+    const defaults = [
+      `logfile=${this.logFile}`,
+      'loglinelen=0',
+      ...(rules.passpromptOverride ? ['passprompt_override'] : []),
+      ...(rules.keepEnvironment ? [`env_keep += "${rules.keepEnvironment.join(' ')}"`] : []),
+    ];
     installSudoersDropIn(this.dropIn, [
       `# Syscall Trace's tests (test/support/sudoWithFaillock.ts); removed when the test ends.`,
       `Defaults:${this.user} ${defaults.join(', ')}`,

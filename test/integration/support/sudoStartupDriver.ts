@@ -19,6 +19,7 @@ import { explainTimeout, type DriverResult, type DriverScenario } from './sudoSt
 
 async function main(): Promise<void> {
   const scenario = JSON.parse(fs.readFileSync(0, 'utf8')) as DriverScenario;
+  Object.assign(process.env, scenario.extensionHostEnvironment);
   const passwords = [...scenario.passwords];
   const retries = [...scenario.retries];
   const result: DriverResult = {

@@ -19,6 +19,8 @@ export interface DriverScenario {
   patienceMs?: number;
   /** Once the helper is ready: traced (its directory), then deleted by `rm`. */
   fileToDelete?: string;
+  /** Added to the driver's environment before it starts anything, as an extension host's environment may hold them. */
+  extensionHostEnvironment?: Record<string, string>;
 }
 
 /** Why a patience ran out, as the driver's explain() says it. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { RETAIN_DAYS_DEFAULT } from '../../../common/protocol';
 import { noElevationMessage } from '../../../extension/elevation';
-import { elevatedCommandLine, helperCommandLine } from '../../../extension/helperProcess';
+import { elevatedCommandLine, helperCommandLine, helperEnvironment } from '../../../extension/helperProcess';
 import {
   doneSentences,
   INSTALLING,
@@ -24,18 +24,21 @@ describe('installing the recorder: the command line root runs', () => {
   const installHelper = ['/opt/code/code', '/ext/dist/helper.js', 'install', '--allow-uid', '1000', '--runtime', '/opt/code/code'];
 
   it('runs the extension’s helper on its own runtime, admits the person, and offers that runtime for the service', () => {
-    expect(install('direct')).toEqual({ command: '/opt/code/code', args: installHelper.slice(1) });
+    expect(install('direct')).toMatchObject({ command: '/opt/code/code', args: installHelper.slice(1) });
   });
 
-  it('goes through /usr/bin/sudo at our own prompt, as the helper does, with ELECTRON_RUN_AS_NODE set again by /usr/bin/env', () => {
+  it('goes through /usr/bin/sudo at our own prompt, as the helper does, with /usr/bin/env -i giving the helper its environment', () => {
     expect(install('sudo')).toEqual({
       command: '/usr/bin/sudo',
-      args: ['-S', '-p', SUDO_PROMPT_MARKER, '--', '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', ...installHelper],
+      args: ['-S', '-p', SUDO_PROMPT_MARKER, '--', '/usr/bin/env', '-i', ...Object.entries(helperEnvironment('sudo')).map(([name, value]) => `${name}=${value}`), ...installHelper],
     });
   });
 
   it('goes through /usr/bin/pkexec where that is the method', () => {
-    expect(install('pkexec')).toEqual({ command: '/usr/bin/pkexec', args: ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', ...installHelper] });
+    expect(install('pkexec')).toEqual({
+      command: '/usr/bin/pkexec',
+      args: ['/usr/bin/env', '-i', ...Object.entries(helperEnvironment('pkexec')).map(([name, value]) => `${name}=${value}`), ...installHelper],
+    });
   });
 
   it('admits the uid of whoever runs VS Code', () => {
@@ -51,7 +54,7 @@ describe('installing the recorder: the command line root runs', () => {
 
 describe('stopping the recorder: the command line root runs', () => {
   it('uninstalls and keeps the history with Stop Recording', () => {
-    expect(elevatedCommandLine('direct', runtime, uninstallArgs(false))).toEqual({ command: '/opt/code/code', args: ['/ext/dist/helper.js', 'uninstall'] });
+    expect(elevatedCommandLine('direct', runtime, uninstallArgs(false))).toMatchObject({ command: '/opt/code/code', args: ['/ext/dist/helper.js', 'uninstall'] });
   });
 
   it('also deletes the history with Stop and Delete History', () => {
