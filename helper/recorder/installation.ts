@@ -31,6 +31,13 @@ export const STATE_DIRECTORY = path.dirname(RECORDER_DATABASE_DEFAULT);
 export const RUN_DIRECTORY = path.dirname(RECORDER_SOCKET_DEFAULT);
 export const PID_FILE = `${RUN_DIRECTORY}/recorder.pid`;
 export const LOG_FILE = `${STATE_DIRECTORY}/recorder.log`;
+/**
+ * systemctl by its absolute path, never from PATH: install runs as root, and
+ * a PATH of the caller's (a ~/bin first) would have it run another program.
+ * Every distribution that runs systemd has it here (/bin is /usr/bin where
+ * /usr is merged).
+ */
+const SYSTEMCTL = '/usr/bin/systemctl';
 /** Present where systemd is the running init (sd_booted()). */
 const SYSTEMD_RUNNING = '/run/systemd/system';
 /** The files of the helper that the recorder runs from, beside this bundle. */
@@ -54,6 +61,7 @@ export type Say = (line: string) => void;
 export async function install(options: InstallOptions, say: Say): Promise<void> {
   requireRoot('install');
   const under = (file: string): string => path.join(options.root, file);
+  // Every file is opened and checked before anything is made.
   const sources = helperSources();
 
   requireKnownGroups(options.allowGroups);
@@ -62,9 +70,13 @@ export async function install(options: InstallOptions, say: Say): Promise<void> 
   const admitted = [...new Set([...admittedUidsOf(installed), ...options.allowUids])].sort((a, b) => a - b);
   const admittedGroups = uniqueGroups([...admittedGroupsOf(installed), ...options.allowGroups]);
 
-  makeRootDirectory(under(INSTALL_DIRECTORY), 0o755);
-  for (const source of sources) placeFile(source, under(path.join(INSTALL_DIRECTORY, path.basename(source))), 0o644);
-  say(`copied ${sources.map((source) => path.basename(source)).join(', ')} into ${under(INSTALL_DIRECTORY)}`);
+  try {
+    makeRootDirectory(under(INSTALL_DIRECTORY), 0o755);
+    for (const source of sources) placeFile(source, under(path.join(INSTALL_DIRECTORY, path.basename(source.path))), 0o644);
+  } finally {
+    closeSources(sources);
+  }
+  say(`copied ${sources.map((source) => path.basename(source.path)).join(', ')} into ${under(INSTALL_DIRECTORY)}`);
 
   const runtime = placeRuntime(options.runtime, under, say);
 
@@ -163,17 +175,93 @@ function requireRoot(command: string): void {
   if (process.getuid?.() !== 0) throw new InstallError(`${command} must run as root: sudo ${process.execPath} ${path.resolve(process.argv[1])} ${command} ...`);
 }
 
-/** The files to copy: the helper's beside this bundle, and the package.json that names its version. */
-function helperSources(): string[] {
+/** The files to copy, open and checked (openSource): the helper's beside this bundle, and the package.json that names its version. */
+function helperSources(): OpenSource[] {
   const here = __dirname;
   const files = HELPER_FILES.map((name) => path.join(here, name));
-  const manifest = [path.join(here, 'package.json'), path.join(here, '..', 'package.json')].find((file) => fs.existsSync(file));
-  const missing = files.filter((file) => !fs.existsSync(file));
+  // A link is there, even where what it names is not: openSource() says what it is.
+  const present = (file: string): boolean => fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined;
+  const manifest = [path.join(here, 'package.json'), path.join(here, '..', 'package.json')].find(present);
+  const missing = files.filter((file) => !present(file));
   if (missing.length > 0 || manifest === undefined) {
     throw new InstallError(`the helper to install is incomplete: ${[...missing, ...(manifest ? [] : ['package.json'])].join(', ')} missing (run "npm run build")`);
   }
-  return [...files, manifest];
+  const opened: OpenSource[] = [];
+  try {
+    for (const file of [...files, manifest]) opened.push(openSource(file));
+  } catch (error) {
+    closeSources(opened);
+    throw error;
+  }
+  return opened;
 }
+
+/** A file to copy, open: what is copied is what was checked, whatever its name comes to lead to meanwhile. */
+interface OpenSource {
+  path: string;
+  fd: number;
+  stat: fs.Stats;
+}
+
+/**
+ * Opens a file that install makes root's: the file itself, never what a
+ * symbolic link names (copied 0644, a link to /etc/shadow would hand that to
+ * everyone), a regular file that only its owner can write, in directories
+ * that only their owners can write, up to / (where others can, the file
+ * there may be one of theirs, put in place of the helper's).
+ */
+function openSource(file: string): OpenSource {
+  let fd: number;
+  try {
+    // O_NONBLOCK: a FIFO in a file's place must not hold install up in open().
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new InstallError(
+        `${file} is a symbolic link (to ${readLinkOrWhy(file)}): install copies no link, since what it names would become root's and readable by everyone; install from the helper's own files`,
+      );
+    }
+    throw new InstallError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new InstallError(`${file} is not a regular file: install copies files only`);
+    if ((stat.mode & 0o022) !== 0) throw new InstallError(`${file} can be changed by users other than its owner (mode ${modeText(stat.mode)}): run "chmod go-w ${file}" first`);
+    const open = directoryOthersCanWrite(path.dirname(file));
+    if (open !== undefined) {
+      throw new InstallError(
+        `${file} lies in ${open.directory}, which users other than its owner can write (mode ${modeText(open.mode)}): the file there may be one of theirs; install from where only root and the helper's owner can write`,
+      );
+    }
+    return { path: file, fd, stat };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+}
+
+function closeSources(sources: readonly OpenSource[]): void {
+  for (const source of sources) fs.closeSync(source.fd);
+}
+
+/** The first directory from `directory` (by its real path) up to / that others than its owner can write. */
+function directoryOthersCanWrite(directory: string): { directory: string; mode: number } | undefined {
+  for (let current = fs.realpathSync(directory); ; current = path.dirname(current)) {
+    const { mode } = fs.statSync(current);
+    if ((mode & 0o022) !== 0) return { directory: current, mode };
+    if (current === path.dirname(current)) return undefined;
+  }
+}
+
+function readLinkOrWhy(link: string): string {
+  try {
+    return fs.readlinkSync(link);
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+const modeText = (mode: number): string => (mode & 0o7777).toString(8);
 
 /** The runtime's path as the installed system sees it: the system's Node, or a copy of `given`. */
 function placeRuntime(given: string, under: (file: string) => string, say: Say): string {
@@ -184,9 +272,14 @@ function placeRuntime(given: string, under: (file: string) => string, say: Say):
     say(`runtime: ${under(found.path)} (Node.js ${found.version}), the system's`);
     return found.path;
   }
-  makeRootDirectory(path.dirname(copy), 0o755);
-  // The copy is made root's before it is run at all: the file given may be one its user can still change.
-  placeFile(given, copy, 0o755);
+  const source = openSource(given);
+  try {
+    makeRootDirectory(path.dirname(copy), 0o755);
+    // The copy is made root's before it is run at all: the file given may be one its user can still change.
+    placeFile(source, copy, 0o755);
+  } finally {
+    closeSources([source]);
+  }
   const version = nodeVersionOf(copy);
   if (version === undefined || !recentEnough(version)) {
     removeIfPresent(path.dirname(copy));
@@ -245,17 +338,34 @@ function makeAccountDirectory(directory: string, mode: number, account: Account)
 }
 
 /** Copies `source` to `destination`, root's with `mode`; a file onto itself (installing from the installed copy) stays as it is. */
-function placeFile(source: string, destination: string, mode: number): void {
-  if (fs.existsSync(destination) && fs.realpathSync(source) === fs.realpathSync(destination)) return;
+function placeFile(source: OpenSource, destination: string, mode: number): void {
+  const there = fs.statSync(destination, { throwIfNoEntry: false });
+  if (there !== undefined && there.dev === source.stat.dev && there.ino === source.stat.ino) return;
   const temporary = `${destination}.new-${process.pid}`;
   try {
-    fs.copyFileSync(source, temporary);
+    copyOpenFile(source.fd, temporary);
     fs.chownSync(temporary, 0, 0);
     fs.chmodSync(temporary, mode);
     fs.renameSync(temporary, destination);
   } catch (error) {
     fs.rmSync(temporary, { force: true });
-    throw new InstallError(`cannot copy ${source} to ${destination}: ${(error as Error).message}`);
+    throw new InstallError(`cannot copy ${source.path} to ${destination}: ${(error as Error).message}`);
+  }
+}
+
+/** Writes what the open file `fd` holds into a new file `destination`, 0600. */
+function copyOpenFile(fd: number, destination: string): void {
+  const output = fs.openSync(destination, 'w', 0o600);
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (let position = 0; ; ) {
+      const read = fs.readSync(fd, buffer, 0, buffer.length, position);
+      if (read === 0) return;
+      for (let written = 0; written < read; ) written += fs.writeSync(output, buffer, written, read - written);
+      position += read;
+    }
+  } finally {
+    fs.closeSync(output);
   }
 }
 
@@ -289,7 +399,7 @@ function readOptional(file: string): string | undefined {
 
 function systemctl(...args: string[]): void {
   try {
-    execFileSync('systemctl', args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    execFileSync(SYSTEMCTL, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   } catch (error) {
     const said = ((error as { stderr?: string }).stderr ?? '').trim().split('\n').pop();
     throw new InstallError(`systemctl ${args.join(' ')} failed: ${said || (error as Error).message}`);

@@ -30,15 +30,23 @@ interface Ran {
   stderr: string;
 }
 
-function helper(args: string[], prefix: string[] = []): Ran {
-  const command = [...prefix, process.execPath, HELPER, ...args];
-  const ran = spawnSync(command[0], command.slice(1), { encoding: 'utf8', timeout: 120_000 });
+/** Runs the built helper (or `script`, a copy of it) with `args`, through `prefix` where given. */
+function helper(args: string[], prefix: string[] = [], { script = HELPER, env = process.env }: { script?: string; env?: NodeJS.ProcessEnv } = {}): Ran {
+  const command = [...prefix, process.execPath, script, ...args];
+  const ran = spawnSync(command[0], command.slice(1), { encoding: 'utf8', timeout: 120_000, env });
   return { status: ran.status, stdout: ran.stdout, stderr: ran.stderr };
 }
 
 function modeOf(file: string): { uid: number; gid: number; mode: string } {
   const stat = fs.lstatSync(file);
   return { uid: stat.uid, gid: stat.gid, mode: (stat.mode & 0o7777).toString(8) };
+}
+
+/** Copies the built helper's files into `directory`, as install finds them beside helper.js; returns the copy of helper.js. */
+function copyHelperInto(directory: string): string {
+  for (const file of ['helper.js', 'syscall_trace.node', 'libbpf.so.1', 'libsqlite3.so.0']) fs.copyFileSync(path.join(REPOSITORY, 'dist', file), path.join(directory, file));
+  fs.copyFileSync(path.join(REPOSITORY, 'package.json'), path.join(directory, 'package.json'));
+  return path.join(directory, 'helper.js');
 }
 
 /** The pid in the installed recorder's pid file, where it runs. */
@@ -219,5 +227,63 @@ describe('install and uninstall', () => {
     expect(ran.status).toBe(1);
     expect(ran.stderr).toBe('syscall-trace: no group named st-no-such-group in /etc/group: make it first (groupadd), or give its gid\n');
     expect(fs.existsSync(path.join(root, INSTALLED))).toBe(false);
+  });
+
+  describe('given what another user could have arranged', () => {
+    /** A directory that only root can write, as /run is: install takes the helper's files from there. */
+    let trusted: string;
+    beforeEach(() => {
+      trusted = fs.mkdtempSync('/run/syscall-trace-install-test-');
+      fs.chmodSync(trusted, 0o755);
+      undo.push(`removing ${trusted}`, () => fs.rmSync(trusted, { recursive: true, force: true }));
+    });
+
+    it('refuses a helper whose dist/libsqlite3.so.0 is a symbolic link to /etc/shadow, and copies nothing', () => {
+      const script = copyHelperInto(trusted);
+      fs.rmSync(path.join(trusted, 'libsqlite3.so.0'));
+      fs.symlinkSync('/etc/shadow', path.join(trusted, 'libsqlite3.so.0'));
+      const ran = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath], [], { script });
+      expect(ran.status).toBe(1);
+      expect(ran.stderr).toBe(
+        `syscall-trace: ${trusted}/libsqlite3.so.0 is a symbolic link (to /etc/shadow): install copies no link, since what it names would become root's and readable by everyone; install from the helper's own files\n`,
+      );
+      expect(fs.existsSync(path.join(root, INSTALLED))).toBe(false);
+      expect(fs.existsSync(path.join(root, UNIT))).toBe(false);
+    });
+
+    it('refuses a helper in a directory every user can write, even a sticky one such as /tmp, and copies nothing', () => {
+      const shared = path.join(trusted, 'shared');
+      fs.mkdirSync(shared);
+      fs.chmodSync(shared, 0o1777);
+      const script = copyHelperInto(shared);
+      const ran = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath], [], { script });
+      expect(ran.status).toBe(1);
+      expect(ran.stderr).toBe(
+        `syscall-trace: ${shared}/helper.js lies in ${shared}, which users other than its owner can write (mode 1777): the file there may be one of theirs; install from where only root and the helper's owner can write\n`,
+      );
+      expect(fs.existsSync(path.join(root, INSTALLED))).toBe(false);
+    });
+
+    it('refuses a runtime given as a symbolic link, and copies nothing of what it names', () => {
+      const link = path.join(trusted, 'node');
+      fs.symlinkSync('/etc/shadow', link);
+      const ran = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', link]);
+      expect(ran.status).toBe(1);
+      expect(ran.stderr).toMatch(new RegExp(`^syscall-trace: ${link} is a symbolic link \\(to /etc/shadow\\): install copies no link`));
+      expect(fs.existsSync(path.join(root, INSTALLED, 'runtime'))).toBe(false);
+    });
+
+    it('runs systemctl by its absolute path, never one found first in PATH', () => {
+      // Where systemd runs (under the root, for install), install runs systemctl.
+      fs.mkdirSync(path.join(root, 'run/systemd/system'), { recursive: true });
+      const bin = path.join(trusted, 'bin');
+      const ranFromPath = path.join(trusted, 'ran-from-path');
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, 'systemctl'), `#!/bin/sh\ntouch ${ranFromPath}\n`, { mode: 0o755 });
+      const ran = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath], [], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+      expect(fs.existsSync(ranFromPath)).toBe(false);
+      // This machine does not run systemd: the real systemctl says it cannot operate.
+      expect({ status: ran.status, stderr: ran.stderr }).toEqual({ status: 1, stderr: expect.stringMatching(/^syscall-trace: systemctl daemon-reload failed: /) });
+    });
   });
 });
