@@ -51,10 +51,17 @@ export async function bindRecorderSocket(socketPath: string): Promise<net.Server
   const server = net.createServer({ pauseOnConnect: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => reject(new SocketError(`cannot listen on ${socketPath}: ${error.message}`)));
-    server.listen(socketPath, () => resolve());
+    // bind() makes the file 0777 less the umask (0077 under the unit), and
+    // clients of every uid must reach it: with a umask of 0111 for the bind
+    // alone it is 0666 from its first moment, and no chmod() by path follows,
+    // when the path might name another file. listen() binds before it returns.
+    const umask = process.umask(0o111);
+    try {
+      server.listen(socketPath, () => resolve());
+    } finally {
+      process.umask(umask);
+    }
   });
-  // bind() gave the file the process's umask (0077 under the unit): clients of every uid must reach it.
-  fs.chmodSync(socketPath, 0o666);
   return server;
 }
 
