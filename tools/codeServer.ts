@@ -8,7 +8,6 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { codeServerDir, entryScriptIn, isInstalledIn } from './installCodeServer';
 
@@ -183,7 +182,9 @@ interface Account {
 }
 
 const CURRENT_ACCOUNT: Account = {
-  temporaryParent: os.tmpdir(),
+  // Not /tmp: install takes the extension's files from no directory that
+  // every user can write (ARCHITECTURE.md, "Installing"); /run is root's.
+  temporaryParent: '/run',
   processOptions: () => ({ env: process.env }),
   readableCopy: (file) => file,
   takeOwnership: () => undefined,
