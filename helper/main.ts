@@ -25,9 +25,9 @@ import { serveOverStdio } from './server';
 
 const USAGE = `usage: node dist/helper.js --stdio [--mode MODE] [--queue-mib N]
        node dist/helper.js trace [--jsonl] [--path DIR]... [--failed] [--mode MODE] [--queue-mib N]
-       node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]... [--retain-days N] [--retain-mib N] [--mode MODE] [--queue-mib N]
+       node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]... [--allow-group GROUP]... [--user NAME] [--retain-days N] [--retain-mib N] [--mode MODE] [--queue-mib N]
        node dist/helper.js history [--db FILE] [--path DIR]... [--since DURATION] [--until TIME] [--failed] [--jsonl]
-       node dist/helper.js install --allow-uid UID... [--runtime FILE] [--root DIR]
+       node dist/helper.js install [--allow-uid UID]... [--allow-group GROUP]... [--runtime FILE] [--root DIR]
        node dist/helper.js uninstall [--delete-history] [--root DIR]`;
 
 /** The commands that take their own arguments. */
