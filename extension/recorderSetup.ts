@@ -4,6 +4,7 @@
 // elevation as the helper (helperLauncher.ts, runHelperCommand). No VS Code
 // here, so that the command lines and sentences can be tested as they are.
 import { RECORDER_DATABASE_DEFAULT, RETAIN_DAYS_DEFAULT, RETAIN_MIB_DEFAULT } from '../common/protocol';
+import { RECORDER_ACCOUNT } from '../common/recorderAccount';
 import type { ElevationPurpose } from './elevation';
 import type { HelperRuntime } from './helperProcess';
 import type { CompletedCommand } from './helperStartup';
@@ -51,7 +52,8 @@ export function installConfirmation(person: string): { message: string; detail: 
   return {
     message: 'Record every deletion on this machine, continuously?',
     detail:
-      `Syscall Trace will install a service that runs as root and records every deletion on this machine, by every user and process, ` +
+      `Syscall Trace will install a service that starts as root to load its tracing programs, then runs as a system user of its own (${RECORDER_ACCOUNT}), ` +
+      `and records every deletion on this machine, by every user and process, ` +
       `with the command line of the process that made it, into ${RECORDER_DATA_DIR}. ` +
       `It keeps the last ${RETAIN_DAYS_DEFAULT} days, at most ${size}, the oldest going first. ` +
       `Root, and the members of groups an administrator allows (install --allow-group), can read all of it, command lines included; ` +

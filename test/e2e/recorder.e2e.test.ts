@@ -241,7 +241,7 @@ describe('the flight recorder in VS Code', () => {
       const question = workbench.dialog('Record every deletion on this machine, continuously?');
       await question.waitFor();
       const text = await question.innerText();
-      expect(text).toContain('runs as root');
+      expect(text).toContain('starts as root to load its tracing programs, then runs as a system user of its own');
       expect(text).toContain(`${DATA_DIR}/`);
       expect(text).toContain('30 days');
       expect(text).toContain('1 GiB');

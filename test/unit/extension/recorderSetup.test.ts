@@ -66,7 +66,7 @@ describe('what the person is told', () => {
   it('before installing: a root service, every deletion of the machine with its command line, where, how long, how much, and who can read what', () => {
     const { message, detail } = installConfirmation('ada, uid 1000');
     expect(message).toContain('every deletion on this machine');
-    expect(detail).toContain('runs as root');
+    expect(detail).toContain('starts as root to load its tracing programs, then runs as a system user of its own (syscall-trace)');
     expect(detail).toContain('/var/lib/syscall-trace/');
     expect(detail).toContain(`${RETAIN_DAYS_DEFAULT} days`);
     expect(detail).toContain('1 GiB');
