@@ -18,7 +18,6 @@ import { buildClientScript, connectRecorder, type ScriptClientResult } from './s
 import { makeScratchDirectory, removeScratchDirectory } from './support/scratch';
 
 const REPOSITORY = path.resolve(__dirname, '../..');
-const HELPER = path.join(REPOSITORY, 'dist/helper.js');
 const INSTALLED = '/usr/local/lib/syscall-trace';
 const UNIT = '/etc/systemd/system/syscall-trace-recorder.service';
 const PID_FILE = '/run/syscall-trace/recorder.pid';
@@ -30,8 +29,16 @@ interface Ran {
   stderr: string;
 }
 
-/** Runs the built helper (or `script`, a copy of it) with `args`, through `prefix` where given. */
-function helper(args: string[], prefix: string[] = [], { script = HELPER, env = process.env }: { script?: string; env?: NodeJS.ProcessEnv } = {}): Ran {
+/**
+ * The copy of the built helper that the tests install from, made before
+ * them: install takes the helper's files only from where no one but root and
+ * their owner can write, and the repository may lie anywhere (a clone in
+ * /tmp, say).
+ */
+let installable = '';
+
+/** Runs the helper to install from (or `script`, another copy) with `args`, through `prefix` where given. */
+function helper(args: string[], prefix: string[] = [], { script = installable, env = process.env }: { script?: string; env?: NodeJS.ProcessEnv } = {}): Ran {
   const command = [...prefix, process.execPath, script, ...args];
   const ran = spawnSync(command[0], command.slice(1), { encoding: 'utf8', timeout: 120_000, env });
   return { status: ran.status, stdout: ran.stdout, stderr: ran.stderr };
@@ -68,7 +75,14 @@ describe('install and uninstall', () => {
   beforeAll(() => {
     scriptDirectory = makeScratchDirectory();
     script = buildClientScript(scriptDirectory);
-    return () => removeScratchDirectory(scriptDirectory);
+    // In /run, which only root can write, as install would have it.
+    const helperDirectory = fs.mkdtempSync('/run/syscall-trace-installable-');
+    fs.chmodSync(helperDirectory, 0o755);
+    installable = copyHelperInto(helperDirectory);
+    return () => {
+      removeScratchDirectory(scriptDirectory);
+      fs.rmSync(helperDirectory, { recursive: true, force: true });
+    };
   });
 
   beforeEach(() => {
