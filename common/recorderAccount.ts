@@ -5,23 +5,16 @@
 // this account's was made by root's recorder.
 import * as fs from 'node:fs';
 
+import { PASSWD, passwdEntries, type Account } from './passwd';
+
+export { PASSWD, type Account } from './passwd';
+
 /** The account's name, and its group's. */
 export const RECORDER_ACCOUNT = 'syscall-trace';
-export const PASSWD = '/etc/passwd';
 
-export interface Account {
-  name: string;
-  uid: number;
-  gid: number;
-}
-
-/** The account `name` in passwd text (name:password:uid:gid:...), or undefined. */
+/** The account `name` in passwd text, or undefined. */
 export function accountIn(passwd: string, name: string): Account | undefined {
-  for (const line of passwd.split('\n')) {
-    const [entryName, , uid, gid] = line.split(':');
-    if (entryName === name && /^\d{1,10}$/.test(uid ?? '') && /^\d{1,10}$/.test(gid ?? '')) return { name, uid: Number(uid), gid: Number(gid) };
-  }
-  return undefined;
+  return passwdEntries(passwd).find((account) => account.name === name);
 }
 
 /** The uid of this system's recorder account, or undefined where there is none (no recorder was ever installed). */

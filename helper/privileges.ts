@@ -49,6 +49,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
+import { passwdEntries } from '../common/passwd';
 import type { AttachMode } from '../common/protocol';
 import { loadAddon } from './native';
 
@@ -180,11 +181,7 @@ function primaryGroup(uid: number, passwd: () => string): number | undefined {
   } catch {
     return undefined;
   }
-  for (const line of text.split('\n')) {
-    const [, , entryUid, entryGid] = line.split(':');
-    if (entryUid !== undefined && Number(entryUid) === uid && /^\d+$/.test(entryGid ?? '')) return Number(entryGid);
-  }
-  return undefined;
+  return passwdEntries(text).find((account) => account.uid === uid)?.gid;
 }
 
 /** Capabilities that attaching again and reading the maps still need on this kernel (see the top of this file). */

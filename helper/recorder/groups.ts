@@ -9,6 +9,7 @@
 // removed from the group keeps them in every session still open.
 import * as fs from 'node:fs';
 
+import { passwdEntries } from '../../common/passwd';
 import { UID_MAX } from './uids';
 
 /** A group as given: its gid, or its name. */
@@ -68,9 +69,10 @@ export function readAccountFiles(): AccountFiles {
  */
 export function isMemberOfAny(uid: number, groups: readonly GroupName[], files: AccountFiles): boolean {
   if (groups.length === 0) return false;
-  const user = lines(files.passwd).find((fields) => fields.length >= 4 && fields[2] === String(uid));
+  const user = passwdEntries(files.passwd).find((account) => account.uid === uid);
   if (user === undefined) return false;
-  const [userName, , , primaryGid] = user;
+  const userName = user.name;
+  const primaryGid = String(user.gid);
   const wanted = (name: string, gid: string): boolean => groups.some((group) => ('gid' in group ? String(group.gid) === gid : group.name === name));
   for (const [name, , gid, members] of lines(files.group).filter((fields) => fields.length >= 4)) {
     if (!wanted(name, gid)) continue;
@@ -80,7 +82,7 @@ export function isMemberOfAny(uid: number, groups: readonly GroupName[], files: 
   return groups.some((group) => 'gid' in group && String(group.gid) === primaryGid);
 }
 
-/** The lines of a colon-separated account file, split into fields; comments and blank lines left out. */
+/** The lines of /etc/group, split into fields; comments and blank lines left out. */
 function lines(text: string): string[][] {
   return text
     .split('\n')
