@@ -317,8 +317,7 @@ function makeRecorderAccount(say: Say): Account {
     if (ensureRecorderAccount()) say(`made the system user ${RECORDER_ACCOUNT}, which the recorder runs as once loaded`);
     return recorderAccount(RECORDER_ACCOUNT);
   } catch (error) {
-    const said = ((error as { stderr?: string }).stderr ?? '').trim().split('\n').pop();
-    throw new InstallError(`cannot make the system user ${RECORDER_ACCOUNT}: ${said || (error as Error).message}`);
+    throw new InstallError(`cannot make the system user ${RECORDER_ACCOUNT}: ${whyItFailed(error)}`);
   }
 }
 
@@ -401,7 +400,12 @@ function systemctl(...args: string[]): void {
   try {
     execFileSync(SYSTEMCTL, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   } catch (error) {
-    const said = ((error as { stderr?: string }).stderr ?? '').trim().split('\n').pop();
-    throw new InstallError(`systemctl ${args.join(' ')} failed: ${said || (error as Error).message}`);
+    throw new InstallError(`systemctl ${args.join(' ')} failed: ${whyItFailed(error)}`);
   }
+}
+
+/** Why a program run with execFileSync failed: the last line it wrote on stderr, or else how it ended. */
+function whyItFailed(error: unknown): string {
+  const said = ((error as { stderr?: string }).stderr ?? '').trim().split('\n').pop();
+  return said || (error as Error).message;
 }
