@@ -241,9 +241,10 @@ export class Recording {
         let more = rows.length > limit;
         const kept: DeletionEvent[] = [];
         let bytes = 0;
+        const measured = new WeakMap<object, number>();
         for (const event of events) {
           if (kept.length === limit) break;
-          const size = Buffer.byteLength(JSON.stringify(event));
+          const size = jsonBytes(event, measured);
           // One at least, however large: a page of none would be asked for again and again.
           if (kept.length > 0 && bytes + size > PAGE_BYTES) {
             more = true;
@@ -541,6 +542,37 @@ class StatementCache {
     }
     return statement;
   }
+}
+
+/**
+ * The bytes of `event` as an element of a JSON array, without making its
+ * JSON: each string's UTF-8 bytes, each number as written, and each object
+ * (a process's command line and ancestors, which its events share) measured
+ * once in `measured`. Escapes in strings are not counted, so a name of
+ * control characters may take up to six times what is counted: the page
+ * stays bounded all the same. Serialising every event to weigh it cost as
+ * much as reading the page.
+ */
+function jsonBytes(event: DeletionEvent, measured: WeakMap<object, number>): number {
+  // Braces, and the comma after it in the array.
+  let bytes = 3;
+  for (const [key, value] of Object.entries(event)) {
+    // The key's quotes, its colon and the comma after it.
+    bytes += key.length + 4;
+    if (typeof value === 'string') {
+      bytes += Buffer.byteLength(value) + 2;
+    } else if (typeof value === 'object' && value !== null) {
+      let size = measured.get(value);
+      if (size === undefined) {
+        size = Buffer.byteLength(JSON.stringify(value));
+        measured.set(value, size);
+      }
+      bytes += size;
+    } else {
+      bytes += String(value).length;
+    }
+  }
+  return bytes;
 }
 
 /** The uid that holds the most deletions, how many, the next uid's count, and all of them together. */
