@@ -4,7 +4,10 @@
 // error code.
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 
-export type DeletionSyscall = 'unlink' | 'unlinkat' | 'rmdir';
+export type DeletionSyscall = 'unlink' | 'unlinkat' | 'rmdir' | RenameSyscall;
+/** The calls that take a name away by moving a file there or elsewhere (ARCHITECTURE.md, "Renames"). */
+export type RenameSyscall = 'rename' | 'renameat' | 'renameat2';
+export const RENAME_SYSCALLS: readonly RenameSyscall[] = ['rename', 'renameat', 'renameat2'];
 
 export interface Ancestor {
   pid: number;
@@ -19,11 +22,12 @@ export interface DeletionEvent {
   syscall: DeletionSyscall;
   /**
    * Which syscall table the call came through: "x86_64", "ia32", "arm64",
-   * "aarch32"; or "io_uring" for an IORING_OP_UNLINKAT request submitted
-   * through an io_uring (syscall is then "unlinkat").
+   * "aarch32"; or "io_uring" for a request submitted through an io_uring
+   * (IORING_OP_UNLINKAT: syscall is then "unlinkat"; IORING_OP_RENAMEAT:
+   * "renameat").
    */
   abi: string;
-  /** rmdir, or unlinkat with AT_REMOVEDIR. */
+  /** rmdir, or unlinkat with AT_REMOVEDIR; for a rename, a directory moved. */
   directory: boolean;
   /**
    * The file's path on the host: as the helper's own root and mount namespace
@@ -76,6 +80,40 @@ export interface DeletionEvent {
   cmdline: string[];
   /** Parent first. */
   ancestors: Ancestor[];
+
+  // A rename (syscall rename, renameat or renameat2, or io_uring's renameat)
+  // is one event: `path` is its source, the name that is gone, and these
+  // fields are present on renames only.
+
+  /** The destination's host path, resolved as `path` is. */
+  movedTo?: string;
+  /** base64 of movedTo's bytes, present only where they are not valid UTF-8. */
+  movedToBytes?: string;
+  /** False where movedTo could not be known in full (it then starts with "…/"). */
+  movedToComplete?: boolean;
+  /**
+   * True where a file or an empty directory at `movedTo` was replaced and its
+   * old content is gone; false where nothing was (no file was there,
+   * RENAME_NOREPLACE, RENAME_EXCHANGE, both names were links to one file, or
+   * the rename failed). Absent where that is not known: see replacedUnknown.
+   */
+  replaced?: boolean;
+  /**
+   * True where the kernel could not tell whether something was at `movedTo`
+   * when the rename ran (its name was not in the dentry cache, on a file
+   * system that keeps names on disk); `replaced` is then absent, never a
+   * guess.
+   */
+  replacedUnknown?: true;
+  /** renameat2 with RENAME_EXCHANGE: the two names swapped files, both survive, nothing is replaced. */
+  exchanged?: boolean;
+  /** renameat2's flags by name ("RENAME_NOREPLACE", "RENAME_EXCHANGE", "RENAME_WHITEOUT"); present where any was passed. */
+  renameFlags?: string[];
+}
+
+/** Whether the event is a rename rather than an unlink or rmdir. */
+export function isRename(event: Pick<DeletionEvent, 'movedTo'>): boolean {
+  return event.movedTo !== undefined;
 }
 
 /**
@@ -161,7 +199,7 @@ export interface TraceStats {
 // without the build failing on one side.
 
 /** Raised when a change to this file would break a client built against an older one. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /**
  * Starting the helper: `node dist/helper.js --stdio [--mode MODE]` (a ModeChoice).
