@@ -49,7 +49,7 @@ export class TreeItems {
         item.id = node.id;
         item.resourceUri = vscode.Uri.file(node.path);
         item.iconPath = vscode.ThemeIcon.Folder;
-        item.description = deletionsCount(node.count) + (node.own.length > 0 ? ' · directory deleted' : '');
+        item.description = deletionsCount(node.count) + ownNote(node.own);
         item.contextValue = ItemContext.directory;
         return item;
       }
@@ -146,6 +146,13 @@ export class TreeItems {
 
 /** A rename's row is told apart from a deletion's at a glance. */
 const RENAME_ICONS = { movedAway: 'arrow-right', replaced: 'replace', swapped: 'arrow-swap' } as const;
+
+/** What became of a directory that holds deletions and was itself deleted, moved away or replaced (the one its tooltip tells of). */
+function ownNote(own: readonly TreeRow[]): string {
+  if (own.length === 0) return '';
+  const { role } = own[own.length - 1];
+  return role === undefined ? ' · directory deleted' : role === 'movedAway' ? ' · directory moved' : role === 'replaced' ? ' · directory replaced' : ' · directory swapped';
+}
 
 function deletionsCount(count: number): string {
   return count === 1 ? '1 deletion' : `${countText(count)} deletions`;
