@@ -37,7 +37,7 @@ export function renameDescription(event: DeletionEvent, role: RenameRole, home: 
       return `${certain ? 'replaced' : 'may have been replaced'} by ${shownSource(event, home)}`;
     }
     case 'movedAway': {
-      if (event.result < 0) return `tried to move to ${shownDestination(event, home)}`;
+      if (event.result < 0) return `${event.exchanged === true ? 'tried to swap with' : 'tried to move to'} ${shownDestination(event, home)}`;
       const over = event.replaced === true ? ', replacing the file there' : event.replacedUnknown === true ? ', may have replaced a file there' : '';
       return `moved to ${shownDestination(event, home)}${over}`;
     }

@@ -71,12 +71,14 @@ function partlyKnown(complete: boolean): string {
 /** Where a rename took the file, what became of a file there, and the flags it was given. */
 function renameLines(event: DeletionEvent, command: string): string[] {
   const destination = { path: event.movedTo ?? '', pathBytes: event.movedToBytes, complete: event.movedToComplete === true };
-  const to = event.exchanged === true ? 'Swapped with' : event.result < 0 ? 'Tried to move to' : 'Moved to';
+  const failed = event.result < 0;
+  const to = event.exchanged === true ? (failed ? 'Tried to swap with' : 'Swapped with') : failed ? 'Tried to move to' : 'Moved to';
   const lines = [`${to}: ${linkedPath(destination, command)}${partlyKnown(destination.complete)}`];
-  if (event.exchanged === true) lines.push('Both names survive, each now holding the other’s file.');
-  else if (event.replaced === true) lines.push('Replaced the file that was there: its old content is gone.');
+  if (event.exchanged === true) {
+    if (!failed) lines.push('Both names survive, each now holding the other’s file.');
+  } else if (event.replaced === true) lines.push('Replaced the file that was there: its old content is gone.');
   else if (event.replacedUnknown === true) lines.push('May have replaced a file that was there: the kernel could not tell.');
-  else if (event.replaced === false && event.result >= 0) lines.push('Nothing was replaced.');
+  else if (event.replaced === false && !failed) lines.push('Nothing was replaced.');
   if (event.renameFlags !== undefined && event.renameFlags.length > 0) lines.push(`Flags: ${event.renameFlags.map(markdownText).join(', ')}`);
   return lines;
 }

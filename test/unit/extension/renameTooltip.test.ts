@@ -39,6 +39,12 @@ describe('the tooltip of a rename', () => {
     expect(text).not.toContain('Nothing was replaced');
   });
 
+  it('says a failed swap was tried, not that both names now hold each other’s file', () => {
+    const text = tooltipOf(rename('/tmp/a', '/tmp/b', { syscall: 'renameat2', exchanged: true, result: -2, error: 'ENOENT' })).text;
+    expect(text).toContain('Tried to swap with: /tmp/b');
+    expect(text).not.toContain('Both names survive');
+  });
+
   it('shows a destination with newlines and markup as text, with links only to its directories', () => {
     const name = 'a\n# b [x](command:workbench.action.quit) <img src=x onerror=alert(1)>';
     const shown = tooltipOf(rename('/tmp/src', `/tmp/${name}`));
