@@ -4,8 +4,7 @@
 // destination is gone from its own. An editor's atomic save (x.tmp → x) does
 // both in one folder, at every save: there it is one row, under the file
 // that was saved over, so that saves do not drown the deletions.
-import type { DeletionEvent } from '../common/protocol';
-import { isRename } from '../common/protocol';
+import { isRename, type DeletionEvent } from '../common/protocol';
 import type { StoredDeletion } from './deletionStore';
 import { parentDirectory } from './displayText';
 
@@ -76,15 +75,15 @@ export function rowInList(deletion: StoredDeletion): TreeRow {
 
 /** How many events the rows stand for: the two rows of one rename count once. */
 export function eventCount(rows: readonly TreeRow[]): number {
-  let seconds = 0;
+  let repeated = 0;
   let ids: Set<number> | undefined;
   for (const row of rows) {
     if (row.role === undefined) continue;
     ids ??= new Set();
-    if (ids.has(row.id)) seconds++;
+    if (ids.has(row.id)) repeated++;
     else ids.add(row.id);
   }
-  return rows.length - seconds;
+  return rows.length - repeated;
 }
 
 /** The row a rename's event shows first: under the replaced file for a save in one folder, else under the source. */
