@@ -42,13 +42,21 @@ constexpr size_t kForgetAgainMax = 1024;
 // have left for TakeBatch to take one more while stopped.
 constexpr size_t kLargestRecordBytes = std::max(sizeof(deletion_record), sizeof(process_record));
 
+// A rename's destination record: half of a rename, which its source's
+// record reports or loses, and so no deletion of its own to count.
+bool IsRenameDestination(const uint8_t* record, size_t size) {
+  return size > offsetof(deletion_record, rename) && record[0] == RECORD_DELETION &&
+         (record[offsetof(deletion_record, rename)] & RENAME_DESTINATION);
+}
+
 // A deletion record that a reader would report: not one the queue kept for
-// its directory's names only (DELETION_DROPPED), already counted lost.
+// its directory's names only (DELETION_DROPPED), already counted lost, nor
+// a rename's destination record.
 bool IsDeliverableDeletion(const uint8_t* record, size_t size) {
   if (size < offsetof(deletion_record, flags) + sizeof(uint16_t) || record[0] != RECORD_DELETION) return false;
   uint16_t flags;
   memcpy(&flags, record + offsetof(deletion_record, flags), sizeof(flags));
-  return !(flags & DELETION_DROPPED);
+  return !(flags & DELETION_DROPPED) && !IsRenameDestination(record, size);
 }
 
 [[noreturn]] void ThrowSetupError(int error_number, const char* step) {
@@ -232,7 +240,7 @@ bool RingBufferDrain::Take(const uint8_t* record, size_t size) {
 void RingBufferDrain::DropRecord(const uint8_t* record, size_t size) {
   bool process = size >= offsetof(process_record, process) + sizeof(process_key) && record[0] == RECORD_PROCESS;
   if (!process) {
-    lost_deletions_++;
+    if (!IsRenameDestination(record, size)) lost_deletions_++;
     KeepDirectoryNames(record, size);
     return;
   }
