@@ -104,12 +104,18 @@ struct {
 struct call_in_flight {
 	__u64 start_ns;
 	__u64 path;       /* address of the path argument: the process's, or the kernel's where path_in_kernel */
+	__u64 new_path;   /* a rename's destination argument, likewise */
+	/* A rename's destination inode as the call began (RENAME_TARGET_EXISTED),
+	 * to tell at its exit a rename between two links to one file. */
+	__u64 target;
 	__s32 dirfd;
+	__s32 new_dirfd;  /* a rename's destination dirfd */
 	__u32 generation; /* 0 once the call has been reported */
 	__u8 syscall;
 	__u8 abi;
 	bool directory;
 	bool path_in_kernel;
+	__u8 rename;      /* enum rename_facts known at entry: the flags, and what the destination held */
 };
 
 /* Each thread's call between entry and exit (kernel_compat.bpf.h). */
@@ -130,13 +136,15 @@ struct record_in_progress {
 	struct deletion_record record;
 };
 
-/* Where records are built, then sent with only their used bytes: one slot
- * for the syscalls and one for io_uring's requests. Global functions find
- * the record here by its slot, since 5.10's verifier lets them take numbers
- * only. */
+/* Where records are built, then sent with only their used bytes: slots for
+ * the syscalls and for io_uring's requests, each with one for a rename's
+ * destination. Global functions find the record here by its slot, since
+ * 5.10's verifier lets them take numbers only. */
 enum record_slot {
 	SYSCALL_RECORD = 0,
 	IO_URING_RECORD = 1,
+	SYSCALL_DESTINATION_RECORD = 2,
+	IO_URING_DESTINATION_RECORD = 3,
 	RECORD_SLOTS,
 };
 
@@ -157,6 +165,21 @@ static __always_inline struct deletion_record *record_of_slot(__u32 slot)
 	struct record_in_progress *built = record_in_slot(slot);
 
 	return built ? &built->record : NULL;
+}
+
+/* The call being reported (a copy of the thread's, or an io_uring request's),
+ * by record slot (SYSCALL_RECORD, IO_URING_RECORD): kept off the stack, which
+ * the programs and the functions they call share, 512 bytes in all. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct call_in_flight);
+} call_scratch SEC(".maps");
+
+static __always_inline struct call_in_flight *call_in_slot(__u32 slot)
+{
+	return bpf_map_lookup_elem(&call_scratch, &slot);
 }
 
 struct {
@@ -225,66 +248,9 @@ static __always_inline __u8 compat_deletion(long nr)
 	}
 }
 
-/*
- * Remembers a deletion call at its entry, for report_call() at its exit.
- * arg1..arg3 are the call's first three arguments as the task passed them
- * (unlinkat: dirfd, path, flags; unlink and rmdir: path); compat says they
- * come from a 32-bit task.
- */
-static __always_inline void remember_call(__u8 syscall, bool compat, unsigned long arg1, unsigned long arg2,
-					  unsigned long arg3)
+static __always_inline bool is_rename(__u8 syscall)
 {
-	struct call_in_flight none = {};
-	struct call_in_flight *call = thread_value(&calls_in_flight, &none);
-
-	if (!call) {
-		count_lost(LOST_IN_FLIGHT);
-		return;
-	}
-
-	bool at = syscall == DELETION_UNLINKAT;
-	unsigned long path = at ? arg2 : arg1;
-
-	if (compat)
-		path = (__u32)path; /* the upper half of the register is not part of a 32-bit pointer */
-
-	if (call->generation != generation)
-		__sync_fetch_and_add(&deletions_in_flight, 1);
-	call->start_ns = bpf_ktime_get_ns();
-	call->path = path;
-	call->dirfd = at ? (int)arg1 : AT_FDCWD; /* the kernel takes these arguments as int */
-	call->syscall = syscall;
-	call->abi = compat ? COMPAT_ABI : NATIVE_ABI;
-	call->directory = syscall == DELETION_RMDIR || (at && ((int)arg3 & AT_REMOVEDIR));
-	call->path_in_kernel = false;
-	call->generation = generation;
-}
-
-SEC("raw_tp/sys_enter")
-int trace_sys_enter(struct bpf_raw_tracepoint_args *ctx)
-{
-	long nr = ctx->args[1];
-
-	/* The common path: any syscall that cannot be a deletion ends here. */
-	if (!might_delete(nr))
-		return 0;
-
-	struct task_struct *task = current_task();
-	bool compat = in_compat_syscall(task);
-	__u8 syscall = compat ? compat_deletion(nr) : native_deletion(nr);
-
-	if (!syscall)
-		return 0; /* a deletion's number, but in the other ABI's table */
-
-	/* ctx->args[0] is the task's saved user registers. raw_tp arguments are
-	 * untyped to the verifier, so they are read through CO-RE (probe) reads. */
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-
-	remember_call(syscall, compat,
-		      compat ? COMPAT_ARG1(regs) : PT_REGS_PARM1_CORE(regs),
-		      compat ? COMPAT_ARG2(regs) : PT_REGS_PARM2_CORE(regs),
-		      compat ? COMPAT_ARG3(regs) : PT_REGS_PARM3_CORE(regs));
-	return 0;
+	return syscall == DELETION_RENAME || syscall == DELETION_RENAMEAT || syscall == DELETION_RENAMEAT2;
 }
 
 #include "directory_walk.bpf.h"
@@ -325,8 +291,6 @@ static __always_inline bool directory_of(struct task_struct *task, int dirfd,
  * global function, so that the verifier follows each of their ends once,
  * here, and the caller sees only a number.
  */
-#define TRAILING_SLASHES_MAX 64
-
 __noinline int own_name_start(__u32 slot, __u32 path_len)
 {
 	struct deletion_record *rec = record_of_slot(slot);
@@ -652,17 +616,20 @@ __noinline int resolve_directory(__u32 slot, __u32 path_len, int dirfd)
 /*
  * Builds the record of the call in rec, as the current task made it, with
  * `result`: the part of a deletion's report that the syscalls and io_uring
- * share.
+ * share, and a rename's for each of its two paths. `path` and `dirfd` are
+ * the call's (or, for a rename's destination, its new_path and new_dirfd).
+ * With `find_entry`, returns what cached_entry() finds for the path's own
+ * name in the directory that holds it; else 0.
  */
-static __always_inline void build_deletion(__u32 slot, struct deletion_record *rec, struct task_struct *task,
-					   struct call_in_flight *call, long result, struct process_key *key,
-					   bool memoize)
+static __always_inline __u64 build_deletion(__u32 slot, struct deletion_record *rec, struct task_struct *task,
+					    struct call_in_flight *call, __u64 path, int dirfd, long result,
+					    struct process_key *key, bool memoize, bool find_entry)
 {
 	rec->kind = RECORD_DELETION;
 	rec->syscall = call->syscall;
 	rec->abi = call->abi;
 	rec->flags = call->directory ? DELETION_DIRECTORY : 0;
-	rec->dirfd = call->dirfd;
+	rec->dirfd = dirfd;
 	rec->result = result;
 	rec->start_ns = call->start_ns;
 	rec->cgroup_id = bpf_get_current_cgroup_id();
@@ -681,11 +648,12 @@ static __always_inline void build_deletion(__u32 slot, struct deletion_record *r
 	rec->directory_names_at_root = ROOT_NOT_PASSED;
 	rec->directory_names_at_mount_root = ROOT_NOT_PASSED;
 	rec->filesystem_names_len = 0;
-	rec->reserved = 0;
+	rec->rename = 0;
 
-	long n = call->path_in_kernel ? bpf_probe_read_kernel_str(rec->data, PATH_ARG_MAX, (void *)call->path)
-				      : bpf_probe_read_user_str(rec->data, PATH_ARG_MAX, (void *)call->path);
+	long n = call->path_in_kernel ? bpf_probe_read_kernel_str(rec->data, PATH_ARG_MAX, (void *)path)
+				      : bpf_probe_read_user_str(rec->data, PATH_ARG_MAX, (void *)path);
 	__u32 path_len = 0;
+	__u64 entry = 0;
 
 	if (n <= 0) {
 		rec->flags |= DELETION_PATH_UNREADABLE;
@@ -694,29 +662,39 @@ static __always_inline void build_deletion(__u32 slot, struct deletion_record *r
 		if (n == PATH_ARG_MAX && result == -ENAMETOOLONG)
 			rec->flags |= DELETION_PATH_TRUNCATED;
 
-		int found = resolve_directory(slot, path_len, call->dirfd);
+		int found = resolve_directory(slot, path_len, dirfd);
 
+		/* Before name_directory(), which walks on from the directory found. */
+		if (find_entry && found == DIRECTORY_FOUND)
+			entry = cached_entry(slot, path_len);
 		if (found != DIRECTORY_NOT_FOUND)
 			name_directory(slot, path_len, memoize && found == DIRECTORY_FOUND);
 	}
 	rec->path_len = path_len;
+	return entry;
 }
 
-/* Sends a built record with only its used bytes; false where it was lost.
- * One out of scope is counted and not sent. */
+/* Writes a built record into the ring buffer with only its used bytes;
+ * false where it found no room. */
+static __always_inline bool output_record(struct deletion_record *rec)
+{
+	__u32 size = offsetof(struct deletion_record, data) + rec->path_len + rec->directory_names_len +
+		     rec->filesystem_names_len;
+
+	if (size > sizeof(*rec))
+		return false; /* cannot happen; tells the verifier the size is bounded */
+	return bpf_ringbuf_output(&records, rec, size, 0) == 0;
+}
+
+/* Sends a built deletion's record; false where it was lost. One out of
+ * scope is counted and not sent. */
 static __always_inline bool send_deletion(struct deletion_record *rec)
 {
 	if (rec->flags & DELETION_OUT_OF_SCOPE) {
 		count_lost(FILTERED_OUT_OF_SCOPE);
 		return true;
 	}
-
-	__u32 size = offsetof(struct deletion_record, data) + rec->path_len + rec->directory_names_len +
-		     rec->filesystem_names_len;
-
-	if (size > sizeof(*rec))
-		return false; /* cannot happen; tells the verifier the size is bounded */
-	if (bpf_ringbuf_output(&records, rec, size, 0)) {
+	if (!output_record(rec)) {
 		count_lost(LOST_DELETIONS);
 		return false;
 	}
@@ -734,42 +712,133 @@ static __always_inline struct process_key process_key_of(struct task_struct *tas
 	return key;
 }
 
-/* Reports the deletion call that the current task remembered at its entry,
- * now that it returned `result`. */
+#include "renames.bpf.h"
+
+/*
+ * Remembers a deletion or rename call at its entry, for report_call() at its
+ * exit. arg1..arg5 are the call's arguments as the task passed them
+ * (unlinkat: dirfd, path, flags; unlink and rmdir: path; rename: old, new;
+ * renameat: olddirfd, old, newdirfd, new; renameat2: the same and flags);
+ * compat says they come from a 32-bit task.
+ */
+static __always_inline void remember_call(__u8 syscall, bool compat, unsigned long arg1, unsigned long arg2,
+					  unsigned long arg3, unsigned long arg4, unsigned long arg5)
+{
+	struct call_in_flight none = {};
+	struct call_in_flight *call = thread_value(&calls_in_flight, &none);
+
+	if (!call) {
+		count_lost(LOST_IN_FLIGHT);
+		return;
+	}
+
+	/* Which arguments are the paths and the dirfds: the *at calls take a dirfd first. */
+	bool at = syscall == DELETION_UNLINKAT || syscall == DELETION_RENAMEAT || syscall == DELETION_RENAMEAT2;
+	bool rename = is_rename(syscall);
+	unsigned long path = at ? arg2 : arg1;
+	unsigned long new_path = syscall == DELETION_RENAME ? arg2 : arg4;
+
+	if (compat) {
+		/* the upper half of the register is not part of a 32-bit pointer */
+		path = (__u32)path;
+		new_path = (__u32)new_path;
+	}
+
+	if (call->generation != generation)
+		__sync_fetch_and_add(&deletions_in_flight, 1);
+	call->start_ns = bpf_ktime_get_ns();
+	call->path = path;
+	call->dirfd = at ? (int)arg1 : AT_FDCWD; /* the kernel takes these arguments as int */
+	call->syscall = syscall;
+	call->abi = compat ? COMPAT_ABI : NATIVE_ABI;
+	call->directory = syscall == DELETION_RMDIR || (syscall == DELETION_UNLINKAT && ((int)arg3 & AT_REMOVEDIR));
+	call->path_in_kernel = false;
+	call->rename = 0;
+	call->target = 0;
+	if (rename) {
+		call->new_path = new_path;
+		call->new_dirfd = at ? (int)arg3 : AT_FDCWD;
+		if (syscall == DELETION_RENAMEAT2)
+			call->rename = (__u32)arg5 & RENAME_FLAGS;
+		/* Before the kernel's own lookup of it: what is there now. */
+		call->rename |= destination_at_entry(SYSCALL_DESTINATION_RECORD, call);
+	}
+	call->generation = generation;
+}
+
+SEC("raw_tp/sys_enter")
+int trace_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	long nr = ctx->args[1];
+
+	/* The common path: any syscall that cannot be a deletion ends here. */
+	if (!might_delete(nr))
+		return 0;
+
+	struct task_struct *task = current_task();
+	bool compat = in_compat_syscall(task);
+	__u8 syscall = compat ? compat_deletion(nr) : native_deletion(nr);
+
+	if (!syscall)
+		return 0; /* a deletion's number, but in the other ABI's table */
+
+	/* ctx->args[0] is the task's saved user registers. raw_tp arguments are
+	 * untyped to the verifier, so they are read through CO-RE (probe) reads. */
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+
+	if (compat)
+		remember_call(syscall, true, COMPAT_ARG1(regs), COMPAT_ARG2(regs), COMPAT_ARG3(regs),
+			      is_rename(syscall) ? COMPAT_ARG4(regs) : 0, is_rename(syscall) ? COMPAT_ARG5(regs) : 0);
+	else
+		remember_call(syscall, false, PT_REGS_PARM1_CORE(regs), PT_REGS_PARM2_CORE(regs),
+			      PT_REGS_PARM3_CORE(regs), is_rename(syscall) ? NATIVE_ARG4(regs) : 0,
+			      is_rename(syscall) ? NATIVE_ARG5(regs) : 0);
+	return 0;
+}
+
+/* Reports the deletion or rename call that the current task remembered at
+ * its entry, now that it returned `result`. */
 static __always_inline void report_call(long result)
 {
 	struct task_struct *task = current_task();
 	struct call_in_flight *stored = thread_value(&calls_in_flight, NULL);
+	struct call_in_flight *call = call_in_slot(SYSCALL_RECORD);
 
 	if (!stored)
 		return;
-	if (stored->generation != generation) {
+	if (stored->generation != generation || !call) {
 		forget_thread_value(&calls_in_flight); /* an earlier attach's */
 		return;
 	}
 
 	/* A copy: where the thread's value is freed now, its memory may serve
 	 * another thread's call at once. */
-	struct call_in_flight call = *stored;
+	*call = *stored;
 
 	stored->generation = 0;
 	forget_thread_value(&calls_in_flight);
 	__sync_fetch_and_add(&deletions_in_flight, -1);
 
 	if (scope_learning && TASK_READ(task, tgid) == helper_tgid) {
-		learn_scope_directory(task, &call);
+		learn_scope_directory(task, call);
 		return;
 	}
 
 	if (result < 0 && !report_failed)
 		return;
 
-	struct deletion_record *rec = record_of_slot(SYSCALL_RECORD);
 	struct process_key key = process_key_of(task);
+
+	if (is_rename(call->syscall)) {
+		report_rename(task, call, result, &key);
+		return;
+	}
+
+	struct deletion_record *rec = record_of_slot(SYSCALL_RECORD);
 
 	if (!rec)
 		return;
-	build_deletion(SYSCALL_RECORD, rec, task, &call, result, &key, true);
+	build_deletion(SYSCALL_RECORD, rec, task, call, call->path, call->dirfd, result, &key, true, false);
 	/* Ahead of the deletion in the ring buffer; not for one out of scope. */
 	if (!(rec->flags & DELETION_OUT_OF_SCOPE))
 		report_process(task, &key);
@@ -794,7 +863,7 @@ int trace_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /*
- * The tracepoint set: for each deletion syscall of the native table, a program
+ * The tracepoint set: for each deletion or rename syscall of the native table, a program
  * on its entry and one on its exit, named enter_<name> and exit_<name>.
  */
 static __always_inline void remember_native_call(__u8 syscall, struct syscall_enter_event *ctx)
@@ -807,7 +876,10 @@ static __always_inline void remember_native_call(__u8 syscall, struct syscall_en
 	 * that rule still reports no other call as a deletion. */
 	if (tracepoint_entries_closed || in_compat_syscall(task))
 		return;
-	remember_call(syscall, false, ctx->args[0], ctx->args[1], ctx->args[2]);
+	/* Only the arguments a call has are read: after inlining, each
+	 * program loads no more of its context than its syscall's arguments,
+	 * which is all the kernel lets it read. */
+	remember_call(syscall, false, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4]);
 }
 
 #define SYSCALL_TRACEPOINT_PROGRAMS(nr, syscall, name)          \

@@ -45,6 +45,11 @@ enum deletion_syscall {
 	DELETION_UNLINK = 1,
 	DELETION_UNLINKAT = 2,
 	DELETION_RMDIR = 3,
+	/* A rename takes a name away too: its source's, and where a file was at
+	 * its destination, that file's. ARCHITECTURE.md, "Renames". */
+	DELETION_RENAME = 4,
+	DELETION_RENAMEAT = 5,
+	DELETION_RENAMEAT2 = 6,
 };
 
 /* Which syscall table the call came through, or io_uring's queue. */
@@ -53,8 +58,9 @@ enum syscall_abi {
 	ABI_IA32 = 2,    /* 32-bit x86 code on an x86_64 kernel */
 	ABI_ARM64 = 3,
 	ABI_AARCH32 = 4, /* 32-bit Arm code on an arm64 kernel */
-	/* An IORING_OP_UNLINKAT request, submitted through an io_uring (by the
-	 * process, or by its ring's SQ-poll thread): syscall is DELETION_UNLINKAT. */
+	/* An IORING_OP_UNLINKAT or IORING_OP_RENAMEAT request, submitted through
+	 * an io_uring (by the process, or by its ring's SQ-poll thread): syscall
+	 * is DELETION_UNLINKAT or DELETION_RENAMEAT. */
 	ABI_IO_URING = 5,
 };
 
@@ -106,6 +112,32 @@ enum deletion_flags {
 	 * way to JavaScript (the queue was full) and is kept only for its
 	 * directory names, which later records may name by directory_id. */
 	DELETION_DROPPED = 1 << 15,
+};
+
+/*
+ * deletion_record.rename: what a rename's records say beyond a deletion's.
+ * A rename is sent as two records, one after the other from the same task:
+ * first its destination's (RENAME_DESTINATION), then its source's, which
+ * carries the rest. Both are built like a deletion's record of their path
+ * argument; user space joins them by tid and start_ns.
+ */
+enum rename_facts {
+	/* renameat2's flags as passed (include/uapi/linux/fs.h): RENAME_NOREPLACE 1,
+	 * RENAME_EXCHANGE 2, RENAME_WHITEOUT 4. */
+	RENAME_FLAGS = 0x7,
+	/* What the dentry cache held at the destination as the call began (or
+	 * the io_uring request was submitted): a file, or nothing. Neither bit:
+	 * not known (no dentry, on a file system that keeps names on disk; a
+	 * file system that revalidates its dentries; a name that could not be
+	 * read or looked up). */
+	RENAME_TARGET_EXISTED = 1 << 3,
+	RENAME_TARGET_ABSENT = 1 << 4,
+	/* Source and destination were links to one inode: the kernel did nothing. */
+	RENAME_SAME_FILE = 1 << 5,
+	/* This record is the destination of the rename whose source record follows. */
+	RENAME_DESTINATION = 1 << 6,
+	/* The destination's record found the ring buffer full: its path is unknown. */
+	RENAME_DESTINATION_LOST = 1 << 7,
 };
 
 /* process_record.flags */
@@ -182,7 +214,7 @@ struct deletion_record {
 	 * its file system's root. Another mount namespace only. */
 	__u16 filesystem_names_len;
 	__u8 abi;      /* enum syscall_abi */
-	__u8 reserved;
+	__u8 rename;   /* enum rename_facts: 0 for a deletion */
 	/* The process's name (its main thread's), and the name of the thread
 	 * that deleted, which a thread may set for itself (PR_SET_NAME). */
 	char comm[TASK_COMM_LEN];

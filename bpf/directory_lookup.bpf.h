@@ -36,6 +36,8 @@
 /* The text still to resolve: the directory part of the argument, or after a
  * symbolic link its target followed by what was left. */
 #define LOOKUP_TEXT_MAX (2 * PATH_ARG_MAX)
+/* Slashes after a path's last name that are looked past to find it. */
+#define TRAILING_SLASHES_MAX 64
 #define LOOKUP_TEXT_MASK (LOOKUP_TEXT_MAX - 1)
 
 enum lookup_outcome {
@@ -63,6 +65,9 @@ struct child_search {
 	struct dentry *directory;
 	struct dentry *found;
 	__u32 name_len;
+	/* Negative dentries match too: cached_entry() asks what the cache says
+	 * of a name, which a negative dentry says is not there. */
+	bool with_negative;
 };
 
 struct mount_search {
@@ -185,7 +190,9 @@ static __always_inline bool is_named_child(struct lookup_scratch *scratch, struc
 	if (BPF_CORE_READ(child, d_name.len) != name_len)
 		return false;
 	/* A dentry being killed is unhashed; a negative one names nothing. */
-	if (!BPF_CORE_READ(child, d_hash.pprev) || !BPF_CORE_READ(child, d_inode))
+	if (!BPF_CORE_READ(child, d_hash.pprev))
+		return false;
+	if (!scratch->children.with_negative && !BPF_CORE_READ(child, d_inode))
 		return false;
 	return same_name(scratch, BPF_CORE_READ(child, d_name.name), name_len);
 }
@@ -261,6 +268,7 @@ static __always_inline struct dentry *find_child(struct lookup_scratch *scratch,
 	search->directory = directory;
 	search->found = NULL;
 	search->name_len = name_len;
+	/* Left as it is: cached_entry() sets it around its own search. */
 	if (bpf_core_field_exists(directory->d_children)) {
 		search->node = BPF_CORE_READ(directory, d_children.first);
 		search->head = NULL;
@@ -585,6 +593,64 @@ static __always_inline bool lookup_directory(struct deletion_record *rec, __u32 
 	*dentry = l->at.dentry;
 	*vfsmnt = l->at.vfsmnt;
 	return true;
+}
+
+/* cached_entry(): the cache held no dentry of the name, or none could be
+ * looked for. No dentry lies at these addresses. */
+#define ENTRY_NONE 0
+#define ENTRY_NOT_SEARCHED 1
+
+/*
+ * The dentry the cache holds for the record's own name (the path argument's
+ * last name, data[name_at, ...) without trailing slashes) in the directory
+ * resolve_directory() just found (walk_in_progress()->found), positive or
+ * negative: what the kernel's own lookup of that name would start from.
+ * ENTRY_NONE where the directory's children were searched to their end
+ * without it; ENTRY_NOT_SEARCHED where they were not (more children than
+ * the search compares, "." or "..", a name that could not be read).
+ */
+__noinline __u64 cached_entry(__u32 slot, __u32 path_len)
+{
+	struct deletion_record *rec = record_of_slot(slot);
+	struct walk *walk = walk_in_progress();
+	struct lookup_scratch *scratch = lookup_in_progress();
+
+	if (!rec || !walk || !scratch || path_len > PATH_ARG_MAX)
+		return ENTRY_NOT_SEARCHED;
+
+	__u32 start = rec->name_at;
+	__u32 end = path_len;
+
+	for (int i = 0; i < TRAILING_SLASHES_MAX && end > start && rec->data[(end - 1) & (PATH_ARG_MAX - 1)] == '/'; i++)
+		end--;
+	if (end <= start || end - start > FILE_NAME_MAX || start >= PATH_ARG_MAX)
+		return ENTRY_NOT_SEARCHED;
+
+	__u32 len = end - start;
+	__u32 copied = len;
+
+	barrier_var(copied);
+	if (bpf_probe_read_kernel(scratch->name, copied & FILE_NAME_MAX, &rec->data[start & (PATH_ARG_MAX - 1)]))
+		return ENTRY_NOT_SEARCHED;
+
+	char *name = (char *)scratch->name;
+
+	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
+		return ENTRY_NOT_SEARCHED;
+
+	scratch->children.with_negative = true;
+
+	struct dentry *found = find_child(scratch, walk->found.dentry, len);
+
+	scratch->children.with_negative = false;
+	if (found)
+		return (__u64)found;
+
+	/* The search ended at the list's end, or ran out of turns first. */
+	struct child_search *search = &scratch->children;
+	bool ended = !search->node || (search->head && search->node == search->head);
+
+	return ended ? ENTRY_NONE : ENTRY_NOT_SEARCHED;
 }
 
 #endif /* SYSCALL_TRACE_DIRECTORY_LOOKUP_BPF_H */

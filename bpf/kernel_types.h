@@ -36,6 +36,8 @@ typedef _Bool bool;
 
 #if defined(__TARGET_ARCH_x86)
 struct pt_regs {
+	unsigned long r10; /* a syscall's fourth argument */
+	unsigned long r8;  /* its fifth */
 	unsigned long bx;
 	unsigned long cx;
 	unsigned long dx;
@@ -128,8 +130,9 @@ struct dentry___lists {
 	struct list_head d_subdirs;
 };
 
-/* include/linux/dcache.h: a bit of d_flags, an enum member since Linux 6.15. */
+/* include/linux/dcache.h: bits of d_flags, enum members since Linux 6.15. */
 enum dentry_flags {
+	DCACHE_OP_REVALIDATE = 1 << 2,
 	DCACHE_MOUNTED = 1 << 15,
 };
 
@@ -253,6 +256,20 @@ struct delayed_filename {
 
 struct io_unlink___delayed {
 	struct delayed_filename filename;
+};
+
+/* An IORING_OP_RENAMEAT request's command, likewise. */
+struct io_rename {
+	int old_dfd;
+	int new_dfd;
+	struct filename *oldpath;
+	struct filename *newpath;
+	int flags;
+};
+
+struct io_rename___delayed {
+	struct delayed_filename oldpath;
+	struct delayed_filename newpath;
 };
 
 struct io_cqe {

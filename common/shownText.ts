@@ -91,5 +91,15 @@ export function escapeBytes(bytes: Buffer): string {
 
 /** The event's path as the user should read it: escaped, and exact even where it is not UTF-8. */
 export function shownPath(event: Pick<DeletionEvent, 'path' | 'pathBytes'>): string {
-  return event.pathBytes !== undefined ? escapeBytes(Buffer.from(event.pathBytes, 'base64')) : escapeText(event.path);
+  return shownText(event.path, event.pathBytes);
+}
+
+/** A rename's destination as shownPath() shows a path; empty for a deletion. */
+export function shownMovedTo(event: Pick<DeletionEvent, 'movedTo' | 'movedToBytes'>): string {
+  return event.movedTo === undefined ? '' : shownText(event.movedTo, event.movedToBytes);
+}
+
+/** Text with its exact bytes in base64 where they are not UTF-8: shown from the bytes then. */
+function shownText(text: string, base64: string | undefined): string {
+  return base64 !== undefined ? escapeBytes(Buffer.from(base64, 'base64')) : escapeText(text);
 }

@@ -280,7 +280,11 @@ export function ownBytes(event: DeletionEvent): number {
     (event.container === undefined ? 0 : event.container.engine.length + event.container.id.length) +
     (event.error?.length ?? 0) +
     event.comm.length +
-    (event.threadName?.length ?? 0);
+    (event.threadName?.length ?? 0) +
+    // A rename's destination is a second path as long as the first.
+    (event.movedTo?.length ?? 0) +
+    (event.movedToBytes?.length ?? 0) +
+    (event.renameFlags?.reduce((sum, flag) => sum + flag.length, 0) ?? 0);
   return EVENT_OVERHEAD_BYTES + BYTES_PER_CHARACTER * characters;
 }
 

@@ -1,6 +1,6 @@
 // What the view holds, written out for other tools: JSON keeps every event
-// exactly as the helper sent it; CSV gives one row per deletion for a
-// spreadsheet.
+// exactly as the helper sent it; CSV gives one row per deletion (a rename is
+// one, with its destination's columns) for a spreadsheet.
 import type { DeletionEvent } from '../common/protocol';
 import { shellCommandLine } from './displayText';
 
@@ -31,7 +31,10 @@ const CSV_COLUMNS: readonly [string, (event: DeletionEvent) => CsvValue][] = [
   ...PLAIN_COLUMNS.map((field): [string, (event: DeletionEvent) => CsvValue] => [field, (e) => e[field]]),
   ...NESTED_COLUMNS,
   // Added after the others, so that a reader of older exports finds every column where it was.
-  ...(['resultUnknown', 'threadName'] as const).map((field): [string, (event: DeletionEvent) => CsvValue] => [field, (e) => e[field]]),
+  ...(['resultUnknown', 'threadName', 'movedTo', 'movedToBytes', 'movedToComplete', 'replaced', 'replacedUnknown', 'exchanged'] as const).map(
+    (field): [string, (event: DeletionEvent) => CsvValue] => [field, (e) => e[field]],
+  ),
+  ['renameFlags', (e) => e.renameFlags?.join(' ')],
 ];
 
 /** RFC 4180 CSV with a header row, oldest first. */

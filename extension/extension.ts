@@ -49,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): void {
         folders: folders(),
         filter: viewFilter(scopeChoice(), folders()),
         showFailed: settings.showFailed,
+        hideSameFolderReplaces: settings.hideSameFolderReplaces,
         recorder: session?.recorderNotices,
       };
     },

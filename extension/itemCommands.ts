@@ -1,5 +1,5 @@
 // The commands on a deletion in the view: its context menu, and a click that
-// opens the parent directory.
+// opens the parent directory. A rename's row also opens where the file went.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 
@@ -9,23 +9,29 @@ import { parentDirectory, shellCommandLine } from './displayText';
 import { committedFile, restoreFromHead } from './gitRestore';
 import { Commands } from './names';
 import { openDirectory, revealInFileManager } from './openDirectory';
+import { rowPath, rowPathBytes, rowPathComplete, type TreeRow } from './renameRows';
 import type { TerminalRegistry } from './terminalRegistry';
 import { folderOf, type TreeNode, type WorkspaceFolderInfo } from './treeModel';
 import { workspacePathOf } from './workspaceFolders';
 
-/** The deletion a node stands for: a deleted entry, or a directory that was deleted itself. */
-function deletionOf(node: TreeNode | undefined): DeletionEvent | undefined {
-  if (node?.kind === 'deletion') return node.deletion.event;
-  if (node?.kind === 'directory' && node.own.length > 0) return node.own[node.own.length - 1].event;
+/** The row a node stands for: a deleted entry, or a directory that was deleted itself. */
+function rowOf(node: TreeNode | undefined): TreeRow | undefined {
+  if (node?.kind === 'deletion') return node.deletion;
+  if (node?.kind === 'directory' && node.own.length > 0) return node.own[node.own.length - 1];
   return undefined;
+}
+
+/** The path of the name a row says is gone (a replaced file's for its row), where it is known. */
+function goneName(row: TreeRow): Pick<DeletionEvent, 'path' | 'pathBytes'> {
+  return { path: rowPath(row), pathBytes: rowPathBytes(row) };
 }
 
 /** The directory a node's *Open Parent Directory* opens. */
 function directoryOf(node: TreeNode | undefined): string | undefined {
   if (node?.kind === 'directory') return parentDirectory(node.path);
   if (node?.kind === 'workspaceFolder') return node.folder.path;
-  const event = deletionOf(node);
-  return event?.complete ? parentDirectory(event.path) : undefined;
+  const row = rowOf(node);
+  return row !== undefined && rowPathComplete(row) ? parentDirectory(rowPath(row)) : undefined;
 }
 
 export function registerItemCommands(
@@ -37,11 +43,12 @@ export function registerItemCommands(
   // Paths are the real ones the helper reports; a directory is opened by the name its workspace folder
   // was opened by, where it has one, as that is the name the Explorer can reveal.
   const target = (node: TreeNode | undefined): TreeNode | undefined => node ?? treeView.selection[0];
-  const withDeletion = (action: (event: DeletionEvent) => unknown) => (node?: TreeNode) => {
-    const event = deletionOf(target(node));
-    if (event === undefined) return vscode.window.showInformationMessage('Select a deletion in the Deletions view first.');
-    return action(event);
+  const withRow = (action: (row: TreeRow) => unknown) => (node?: TreeNode) => {
+    const row = rowOf(target(node));
+    if (row === undefined) return vscode.window.showInformationMessage('Select a deletion in the Deletions view first.');
+    return action(row);
   };
+  const withDeletion = (action: (event: DeletionEvent) => unknown) => withRow((row) => action(row.event));
   return [
     vscode.commands.registerCommand(Commands.openParentDirectory, (node?: TreeNode) => {
       const directory = directoryOf(target(node));
@@ -63,13 +70,26 @@ export function registerItemCommands(
     vscode.commands.registerCommand(
       Commands.copyPath,
       // A path that is not UTF-8 cannot be text as it is: its escaped form is copied.
-      withDeletion((event) => vscode.env.clipboard.writeText(event.pathBytes === undefined ? event.path : shownPath(event))),
+      withRow((row) => {
+        const gone = goneName(row);
+        return vscode.env.clipboard.writeText(gone.pathBytes === undefined ? gone.path : shownPath(gone));
+      }),
     ),
     vscode.commands.registerCommand(
       Commands.copyCommandLine,
       withDeletion((event) => vscode.env.clipboard.writeText(shellCommandLine(event.cmdline))),
     ),
-    vscode.commands.registerCommand(Commands.restoreFromGit, withDeletion((event) => restoreFromGit(event, folders()))),
+    // A replaced file is restored at its own path, the rename's destination.
+    vscode.commands.registerCommand(Commands.restoreFromGit, withRow((row) => restoreFromGit(goneName(row), folders()))),
+    vscode.commands.registerCommand(
+      Commands.openNewLocation,
+      withDeletion((event) => {
+        if (event.movedTo === undefined || event.movedToComplete !== true) {
+          return vscode.window.showInformationMessage('This is no rename whose destination is known in full: there is no new location to open.');
+        }
+        return openDirectory(workspacePathOf(parentDirectory(event.movedTo), folders()));
+      }),
+    ),
     vscode.commands.registerCommand(
       Commands.focusTerminal,
       withDeletion((event) => {
@@ -82,7 +102,7 @@ export function registerItemCommands(
   ];
 }
 
-async function restoreFromGit(event: DeletionEvent, folders: readonly WorkspaceFolderInfo[]): Promise<void> {
+async function restoreFromGit(event: Pick<DeletionEvent, 'path' | 'pathBytes'>, folders: readonly WorkspaceFolderInfo[]): Promise<void> {
   // By the view's rule, not VS Code's: the path is the real one, and the folder may be opened through a symlink.
   const folder = folderOf(event.path, folders);
   const file = folder === undefined ? undefined : await committedFile(folder.path, event.path);

@@ -18,6 +18,8 @@ export const Commands = {
   copyCommandLine: 'syscallTrace.copyCommandLine',
   restoreFromGit: 'syscallTrace.restoreFromGit',
   focusTerminal: 'syscallTrace.focusTerminal',
+  /** On a rename's row: opens the directory that holds its destination. */
+  openNewLocation: 'syscallTrace.openNewLocation',
   export: 'syscallTrace.export',
   showLog: 'syscallTrace.showLog',
   /** How far back the recorder's history goes in the view (recorderLink.ts). */

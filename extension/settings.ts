@@ -17,6 +17,8 @@ export interface Settings {
   /** syscallTrace.maxEventMemoryMiB, in bytes. */
   maxEventBytes: number;
   showFailed: boolean;
+  /** syscallTrace.hideSameFolderReplaces: an editor's saves (x.tmp renamed over x) left out of the view. */
+  hideSameFolderReplaces: boolean;
   /** Undefined: the helper's default mode ("complete"). */
   attachMode: ModeChoice | undefined;
   /** syscallTrace.queueMemoryMiB: the helper's --queue-mib, for the next helper started. */
@@ -34,6 +36,7 @@ export function readSettings(): Settings {
     maxEvents: Math.max(1, Math.floor(configuration.get<number>('maxEvents', 100_000))),
     maxEventBytes: Math.max(1, Math.floor(configuration.get<number>('maxEventMemoryMiB', 256))) * MIB,
     showFailed: configuration.get<boolean>('showFailed', false),
+    hideSameFolderReplaces: configuration.get<boolean>('hideSameFolderReplaces', false),
     attachMode: MODE_CHOICES.find((mode) => mode === configuration.get<string>('attachMode', 'complete')),
     queueMib: Math.min(QUEUE_MIB_MAX, Math.max(1, Math.floor(configuration.get<number>('queueMemoryMiB', QUEUE_MIB_DEFAULT)))),
     recorderSocket: configuration.get<string>('recorderSocket', RECORDER_SOCKET_DEFAULT) || RECORDER_SOCKET_DEFAULT,

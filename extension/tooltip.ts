@@ -1,11 +1,12 @@
 // The Markdown of a deletion's tooltip: the full path with each ancestor
 // directory as a link that opens it, the path as the process saw it where
-// that differs, then who deleted it and how. Every piece of the event goes
+// that differs, a rename's destination and what became of a file there, then
+// who deleted it and how. Every piece of the event goes
 // through markdown.ts; the only links are the ones built here, to the
 // command named by the caller.
 import { isUtf8 } from 'node:buffer';
 
-import type { DeletionEvent } from '../common/protocol';
+import { isRename, type DeletionEvent } from '../common/protocol';
 import { shownPath } from '../common/shownText';
 import { containerLabel, localDateTime, shellCommandLine, shownComponents, type TimeFormat } from './displayText';
 import { commandLink, markdownOfShownText, markdownText } from './markdown';
@@ -23,15 +24,8 @@ export interface TooltipOptions {
 
 export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): string {
   const what = event.directory ? 'Directory' : 'File';
-  const outcome = event.resultUnknown
-    ? 'deletion asked for, result unknown: io_uring posted none (IOSQE_CQE_SKIP_SUCCESS)'
-    : event.result === 0
-      ? 'deleted'
-      : `not deleted: ${markdownText(event.error ?? String(event.result))}`;
-  const lines = [
-    `**${what} ${outcome}**`,
-    linkedPath(event, options.openDirectoryCommand) + (event.complete ? '' : ' *(only the end of the path is known)*'),
-  ];
+  const lines = [`**${what} ${outcome(event)}**`, linkedPath(event, options.openDirectoryCommand) + partlyKnown(event.complete)];
+  if (isRename(event)) lines.push(...renameLines(event, options.openDirectoryCommand));
   // Text only: the process's path names a file in its own mount namespace or root, which a link here would not open.
   if (event.processPath !== undefined) {
     lines.push(`Seen by the process as: ${markdownOfShownText(shownPath({ path: event.processPath, pathBytes: event.processPathBytes }))}`);
@@ -62,16 +56,50 @@ export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): 
   return lines.join('\n\n');
 }
 
+function outcome(event: DeletionEvent): string {
+  const rename = isRename(event);
+  if (event.resultUnknown) return `${rename ? 'rename' : 'deletion'} asked for, result unknown: io_uring posted none (IOSQE_CQE_SKIP_SUCCESS)`;
+  if (event.result < 0) return `not ${rename ? 'moved' : 'deleted'}: ${markdownText(event.error ?? String(event.result))}`;
+  if (!rename) return 'deleted';
+  return event.exchanged === true ? 'swapped' : 'moved';
+}
+
+function partlyKnown(complete: boolean): string {
+  return complete ? '' : ' *(only the end of the path is known)*';
+}
+
+/** Where a rename took the file, what became of a file there, and the flags it was given. */
+function renameLines(event: DeletionEvent, command: string): string[] {
+  const destination = { path: event.movedTo ?? '', pathBytes: event.movedToBytes, complete: event.movedToComplete === true };
+  const failed = event.result < 0;
+  const to = event.exchanged === true ? (failed ? 'Tried to swap with' : 'Swapped with') : failed ? 'Tried to move to' : 'Moved to';
+  const lines = [`${to}: ${linkedPath(destination, command)}${partlyKnown(destination.complete)}`];
+  if (event.exchanged === true) {
+    if (!failed) lines.push('Both names survive, each now holding the other’s file.');
+  } else if (event.replaced === true) lines.push('Replaced the file that was there: its old content is gone.');
+  else if (event.replacedUnknown === true) lines.push('May have replaced a file that was there: the kernel could not tell.');
+  else if (event.replaced === false && !failed) lines.push('Nothing was replaced.');
+  if (event.renameFlags !== undefined && event.renameFlags.length > 0) lines.push(`Flags: ${event.renameFlags.map(markdownText).join(', ')}`);
+  return lines;
+}
+
+/** A path with what is known of it, as linkedPath() takes it: an event's own, or a rename's destination. */
+interface KnownPath {
+  path: string;
+  pathBytes?: string;
+  complete: boolean;
+}
+
 /**
  * The path with each directory above the deleted entry as a link. A prefix
  * that is not valid UTF-8 cannot be named as a string, so from there on the
  * components are text only; so is everything of a path known only in part.
  */
-function linkedPath(event: DeletionEvent, command: string): string {
-  const shown = shownComponents(event);
-  const raw = event.path.split('/');
-  if (!event.complete || raw[0] !== '' || raw.length !== shown.length) return markdownOfShownText(shown.join('/'));
-  const openable = openablePrefixLength(event, raw.length);
+function linkedPath(known: KnownPath, command: string): string {
+  const shown = shownComponents(known);
+  const raw = known.path.split('/');
+  if (!known.complete || raw[0] !== '' || raw.length !== shown.length) return markdownOfShownText(shown.join('/'));
+  const openable = openablePrefixLength(known.pathBytes, raw.length);
   let markdown = '';
   for (let i = 0; i < shown.length; i++) {
     const isDirectoryAbove = i < shown.length - 1;
@@ -87,10 +115,10 @@ function linkedPath(event: DeletionEvent, command: string): string {
   return markdown;
 }
 
-/** How many leading components can be named by the event's path text: all, unless its bytes are not UTF-8. */
-function openablePrefixLength(event: DeletionEvent, components: number): number {
-  if (event.pathBytes === undefined) return components;
-  const bytes = Buffer.from(event.pathBytes, 'base64');
+/** How many leading components can be named by the path's text: all, unless its bytes are not UTF-8. */
+function openablePrefixLength(pathBytes: string | undefined, components: number): number {
+  if (pathBytes === undefined) return components;
+  const bytes = Buffer.from(pathBytes, 'base64');
   let count = 0;
   let start = 0;
   for (let i = 0; i <= bytes.length; i++) {

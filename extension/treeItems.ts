@@ -1,10 +1,13 @@
 // How each node of the tree model looks in the Deletions view.
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 
 import { escapeText } from '../common/shownText';
 import type { DeletionEvent } from '../common/protocol';
 import { countText, localTime, parentDirectory, processGroupLabel, processLabel, relativeTime, shownName } from './displayText';
 import { Commands, TOOLTIP_COMMANDS } from './names';
+import { rowPath, rowPathBytes, rowPathComplete, type TreeRow } from './renameRows';
+import { renameDescription } from './renameText';
 import type { TerminalRegistry } from './terminalRegistry';
 import { deletionTooltip } from './tooltip';
 import { folderOf, type TreeNode, type WorkspaceFolderInfo } from './treeModel';
@@ -14,8 +17,10 @@ export const ItemContext = {
   deletion: 'deletion',
   /** Appended to a deletion's context value when the terminal it ran in is known. */
   inTerminal: 'inTerminal',
-  /** Appended when the file might be restored from git: a file, deleted, inside a workspace folder. */
+  /** Appended when the file might be restored from git: a file, deleted or replaced, inside a workspace folder. */
   restorable: 'restorable',
+  /** Appended to a rename's row, whose destination can be opened. */
+  moved: 'moved',
   directory: 'directory',
   group: 'group',
   notice: 'notice',
@@ -27,12 +32,14 @@ export class TreeItems {
     private readonly folders: () => readonly WorkspaceFolderInfo[],
     /** The host's mount namespace, once a helper has named it. */
     private readonly hostMountNamespace: () => number | undefined,
+    /** Where the user's home is: paths below it read "~/…". */
+    private readonly home: string = os.homedir(),
   ) {}
 
   treeItem(node: TreeNode, now = Date.now()): vscode.TreeItem {
     switch (node.kind) {
       case 'deletion':
-        return this.deletionItem(node, node.deletion.event, node.context === 'inList', now);
+        return this.deletionItem(node, node.deletion, node.context === 'inList', now);
       case 'workspaceFolder':
         return groupItem(node.id, node.folder.name, node.count, new vscode.ThemeIcon('root-folder'), vscode.TreeItemCollapsibleState.Expanded);
       case 'elsewhere':
@@ -42,7 +49,7 @@ export class TreeItems {
         item.id = node.id;
         item.resourceUri = vscode.Uri.file(node.path);
         item.iconPath = vscode.ThemeIcon.Folder;
-        item.description = deletionsCount(node.count) + (node.own.length > 0 ? ' · directory deleted' : '');
+        item.description = deletionsCount(node.count) + ownNote(node.own);
         item.contextValue = ItemContext.directory;
         return item;
       }
@@ -103,29 +110,48 @@ export class TreeItems {
     return markdown;
   }
 
-  private deletionItem(node: TreeNode, event: DeletionEvent, inList: boolean, now: number): vscode.TreeItem {
-    const item = new vscode.TreeItem(shownName(event), vscode.TreeItemCollapsibleState.None);
+  private deletionItem(node: TreeNode, row: TreeRow, inList: boolean, now: number): vscode.TreeItem {
+    const { event, role } = row;
+    const path = rowPath(row);
+    const pathBytes = rowPathBytes(row);
+    const complete = rowPathComplete(row);
+    const item = new vscode.TreeItem(shownName({ path, pathBytes }), vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
     const terminal = this.terminals.terminalOf(event);
     const parts: string[] = [];
     if (event.result < 0) parts.push(`failed: ${event.error ?? event.result}`);
     if (event.resultUnknown) parts.push('result unknown');
-    if (inList) parts.push(escapeText(parentDirectory(event.path)));
+    if (role !== undefined) parts.push(renameDescription(event, role, this.home));
+    if (inList) parts.push(escapeText(parentDirectory(path)));
     parts.push(processLabel(event));
     if (terminal !== undefined) parts.push(`terminal “${escapeText(terminal.name)}”`);
     parts.push(`${localTime(event.time, now)} (${relativeTime(event.time, now)})`);
     item.description = parts.join(' · ');
-    if (event.complete && event.pathBytes === undefined) item.resourceUri = vscode.Uri.file(event.path);
+    if (complete && pathBytes === undefined) item.resourceUri = vscode.Uri.file(path);
     if (event.result < 0) item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
-    else if (!event.complete) item.iconPath = new vscode.ThemeIcon('question');
+    else if (!complete) item.iconPath = new vscode.ThemeIcon('question');
+    else if (role !== undefined) item.iconPath = new vscode.ThemeIcon(RENAME_ICONS[role]);
     else item.iconPath = event.directory ? vscode.ThemeIcon.Folder : vscode.ThemeIcon.File;
     const context: string[] = [ItemContext.deletion];
     if (terminal !== undefined) context.push(ItemContext.inTerminal);
-    if (event.result === 0 && !event.directory && folderOf(event.path, this.folders()) !== undefined) context.push(ItemContext.restorable);
+    // A moved file is not lost; a replaced one is, and git may hold it.
+    const contentGone = role === undefined || (role === 'replaced' && event.replaced === true);
+    if (event.result === 0 && contentGone && !event.directory && folderOf(path, this.folders()) !== undefined) context.push(ItemContext.restorable);
+    if (role !== undefined && event.movedToComplete === true) context.push(ItemContext.moved);
     item.contextValue = context.join(' ');
     item.command = { command: Commands.openParentDirectory, title: 'Open Parent Directory', arguments: [node] };
     return item;
   }
+}
+
+/** A rename's row is told apart from a deletion's at a glance. */
+const RENAME_ICONS = { movedAway: 'arrow-right', replaced: 'replace', swapped: 'arrow-swap' } as const;
+
+/** What became of a directory that holds deletions and was itself deleted, moved away or replaced (the one its tooltip tells of). */
+function ownNote(own: readonly TreeRow[]): string {
+  if (own.length === 0) return '';
+  const { role } = own[own.length - 1];
+  return role === undefined ? ' · directory deleted' : role === 'movedAway' ? ' · directory moved' : role === 'replaced' ? ' · directory replaced' : ' · directory swapped';
 }
 
 function deletionsCount(count: number): string {

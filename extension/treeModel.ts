@@ -8,6 +8,7 @@ import { isAtOrBelow, isInScope } from '../common/directories';
 import type { Container } from '../common/protocol';
 import { aliasHolding } from '../common/scopeAliases';
 import type { DeletionStore, StoredDeletion } from './deletionStore';
+import { eventCount, isSameFolderReplace, rowInList, rowPath, rowsInFolders, type TreeRow } from './renameRows';
 
 export type Grouping = 'folder' | 'process' | 'time';
 
@@ -35,6 +36,8 @@ export interface TreeOptions {
   filter: FolderFilter;
   /** Whether deletions that failed (result < 0) are shown. */
   showFailed: boolean;
+  /** Whether renames that replace a file with one from its own directory (an editor's save) are hidden. */
+  hideSameFolderReplaces?: boolean;
   /** Where the view shows the recorder's history: what the recorder and the history leave out. */
   recorder?: RecorderNotices;
 }
@@ -52,8 +55,8 @@ export interface RecorderNotices {
 export type DeletionContext = 'inDirectory' | 'inList';
 
 export type TreeNode =
-  | { kind: 'workspaceFolder'; id: string; folder: WorkspaceFolderInfo; count: number; deletions: StoredDeletion[] }
-  | { kind: 'elsewhere'; id: string; count: number; deletions: StoredDeletion[] }
+  | { kind: 'workspaceFolder'; id: string; folder: WorkspaceFolderInfo; count: number; deletions: TreeRow[] }
+  | { kind: 'elsewhere'; id: string; count: number; deletions: TreeRow[] }
   | {
       kind: 'directory';
       id: string;
@@ -63,11 +66,11 @@ export type TreeNode =
       path: string;
       count: number;
       /** Deletions below the directory. */
-      below: StoredDeletion[];
+      below: TreeRow[];
       /** Deletions of the directory itself. */
-      own: StoredDeletion[];
+      own: TreeRow[];
     }
-  | { kind: 'deletion'; id: string; deletion: StoredDeletion; context: DeletionContext }
+  | { kind: 'deletion'; id: string; deletion: TreeRow; context: DeletionContext }
   | { kind: 'process'; id: string; pid: number; comm: string; container?: Container; count: number; deletions: StoredDeletion[] }
   | { kind: 'older'; id: string; page: number; count: number; deletions: StoredDeletion[] }
   | { kind: 'dropped'; id: string; count: number; limit: number }
@@ -116,7 +119,7 @@ export function children(node: TreeNode): TreeNode[] {
     case 'directory':
       return childrenOfDirectory(node.path, node.below, '');
     case 'process':
-      return node.deletions.map((deletion) => deletionNode(deletion, 'inList'));
+      return node.deletions.map((deletion) => deletionNode(rowInList(deletion), 'inList'));
     case 'older':
       return flatPage(node.deletions, node.page);
     default:
@@ -138,14 +141,20 @@ function topLevel(visible: StoredDeletion[], folders: readonly WorkspaceFolderIn
 function isShown(deletion: StoredDeletion, options: TreeOptions): boolean {
   const { event } = deletion;
   if (event.result < 0 && !options.showFailed) return false;
+  if (options.hideSameFolderReplaces === true && isSameFolderReplace(event)) return false;
   switch (options.filter.show) {
     case 'everything':
       return true;
     case 'workspaceFolders':
-      return options.folders.some((folder) => isInScope(event.path, folder.aliases));
+      return options.folders.some((folder) => touches(event, folder.aliases));
     case 'folder':
-      return isInScope(event.path, options.filter.aliases);
+      return touches(event, options.filter.aliases);
   }
+}
+
+/** A rename belongs wherever either of its names is: what left a folder, and what arrived in one. */
+function touches(event: StoredDeletion['event'], aliases: readonly string[]): boolean {
+  return isInScope(event.path, aliases) || (event.movedTo !== undefined && isInScope(event.movedTo, aliases));
 }
 
 /**
@@ -170,26 +179,29 @@ export function folderOf(path: string, folders: readonly WorkspaceFolderInfo[]):
 }
 
 function byWorkspaceFolder(visible: StoredDeletion[], folders: readonly WorkspaceFolderInfo[]): TreeNode[] {
+  // A rename stands under each folder it took a name from.
+  const rows: TreeRow[] = [];
+  for (const deletion of visible) rowsInFolders(deletion, rows);
   // With no folder open there is nothing to group by: the file system itself is the top.
-  if (folders.length === 0) return childrenOfDirectory('/', visible, '/');
-  const perFolder = new Map<WorkspaceFolderInfo, StoredDeletion[]>();
-  const elsewhere: StoredDeletion[] = [];
-  for (const deletion of visible) {
-    const folder = folderOf(deletion.event.path, folders);
-    if (folder === undefined) elsewhere.push(deletion);
+  if (folders.length === 0) return childrenOfDirectory('/', rows, '/');
+  const perFolder = new Map<WorkspaceFolderInfo, TreeRow[]>();
+  const elsewhere: TreeRow[] = [];
+  for (const row of rows) {
+    const folder = folderOf(rowPath(row), folders);
+    if (folder === undefined) elsewhere.push(row);
     else {
       let list = perFolder.get(folder);
       if (list === undefined) perFolder.set(folder, (list = []));
-      list.push(deletion);
+      list.push(row);
     }
   }
   const nodes: TreeNode[] = [];
   // Folders in the order the workspace lists them.
   for (const folder of folders) {
     const deletions = perFolder.get(folder);
-    if (deletions !== undefined) nodes.push({ kind: 'workspaceFolder', id: `folder:${folder.path}`, folder, count: deletions.length, deletions });
+    if (deletions !== undefined) nodes.push({ kind: 'workspaceFolder', id: `folder:${folder.path}`, folder, count: eventCount(deletions), deletions });
   }
-  if (elsewhere.length > 0) nodes.push({ kind: 'elsewhere', id: 'elsewhere', count: elsewhere.length, deletions: elsewhere });
+  if (elsewhere.length > 0) nodes.push({ kind: 'elsewhere', id: 'elsewhere', count: eventCount(elsewhere), deletions: elsewhere });
   return nodes;
 }
 
@@ -198,11 +210,11 @@ function byWorkspaceFolder(visible: StoredDeletion[], folders: readonly Workspac
  * relative to the alias it lies below: /real/ws/a/b.txt shows as a/b.txt
  * under the folder /ws-link whose real path is /real/ws.
  */
-function childrenOfFolder(folder: WorkspaceFolderInfo, deletions: readonly StoredDeletion[]): TreeNode[] {
+function childrenOfFolder(folder: WorkspaceFolderInfo, deletions: readonly TreeRow[]): TreeNode[] {
   if (folder.aliases.length <= 1) return childrenOfDirectory(folder.path, deletions, '');
-  const byRoot = new Map<string, StoredDeletion[]>();
+  const byRoot = new Map<string, TreeRow[]>();
   for (const deletion of deletions) {
-    const root = aliasHolding(deletion.event.path, folder.aliases) ?? folder.path;
+    const root = aliasHolding(rowPath(deletion), folder.aliases) ?? folder.path;
     let list = byRoot.get(root);
     if (list === undefined) byRoot.set(root, (list = []));
     list.push(deletion);
@@ -216,8 +228,8 @@ function childrenOfFolder(folder: WorkspaceFolderInfo, deletions: readonly Store
 }
 
 interface DirectoryGroup {
-  below: StoredDeletion[];
-  own: StoredDeletion[];
+  below: TreeRow[];
+  own: TreeRow[];
 }
 
 /**
@@ -225,16 +237,17 @@ interface DirectoryGroup {
  * below it. `labelPrefix` starts the labels of the directories (the "/" of
  * top-level directories outside every workspace folder).
  */
-function childrenOfDirectory(base: string, deletions: readonly StoredDeletion[], labelPrefix: string): TreeNode[] {
+function childrenOfDirectory(base: string, deletions: readonly TreeRow[], labelPrefix: string): TreeNode[] {
   const start = base === '/' ? 1 : base.length + 1;
   const groups = new Map<string, DirectoryGroup>();
-  const files: StoredDeletion[] = [];
+  const files: TreeRow[] = [];
   // Deletions come in bursts under one directory: while they stay under the
   // same child, it is found again without cutting its name out of each path.
   let lastName = '';
   let lastGroup: DirectoryGroup | undefined;
   for (const deletion of deletions) {
-    const { path, directory } = deletion.event;
+    const path = rowPath(deletion);
+    const { directory } = deletion.event;
     if (lastGroup !== undefined && path.startsWith(lastName, start) && path.charCodeAt(start + lastName.length) === SLASH) {
       lastGroup.below.push(deletion);
       continue;
@@ -271,7 +284,7 @@ function childrenOfDirectory(base: string, deletions: readonly StoredDeletion[],
   }
   for (const deletion of files) leafNodes.push(deletionNode(deletion, 'inDirectory'));
   // As in the Explorer: directories first, then files by name; one name deleted again and again, newest first.
-  leafNodes.sort((a, b) => byText(deletionOf(a).event.path, deletionOf(b).event.path) || deletionOf(b).id - deletionOf(a).id);
+  leafNodes.sort((a, b) => byText(rowPath(deletionOf(a)), rowPath(deletionOf(b))) || deletionOf(b).id - deletionOf(a).id);
   return [...directoryNodes, ...leafNodes];
 }
 
@@ -286,21 +299,22 @@ function compacted(path: string, label: string, group: DirectoryGroup): TreeNode
     label = `${label}/${next}`;
   }
   // `below` stays as it is while compacting: every deletion below the child is below the parent.
-  return { kind: 'directory', id: `dir:${path}`, label, path, count: below.length + own.length, below, own };
+  return { kind: 'directory', id: `dir:${path}`, label, path, count: eventCount(below) + eventCount(own), below, own };
 }
 
 /** The one subdirectory of `path` that holds every deletion in `below`, if it is one and no deletion is of it. */
-function onlyChildDirectory(path: string, below: readonly StoredDeletion[]): string | undefined {
+function onlyChildDirectory(path: string, below: readonly TreeRow[]): string | undefined {
   const start = path.length + 1;
   let only: string | undefined;
-  for (const { event } of below) {
+  for (const row of below) {
+    const placed = rowPath(row);
     if (only !== undefined) {
-      if (event.path.startsWith(only, start) && event.path.charCodeAt(start + only.length) === SLASH) continue;
+      if (placed.startsWith(only, start) && placed.charCodeAt(start + only.length) === SLASH) continue;
       return undefined;
     }
-    const slash = event.path.indexOf('/', start);
+    const slash = placed.indexOf('/', start);
     if (slash < 0) return undefined; // a file, or the child itself, at this level
-    only = event.path.slice(start, slash);
+    only = placed.slice(start, slash);
   }
   return only;
 }
@@ -337,19 +351,21 @@ function sameContainer(a: Container | undefined, b: Container | undefined): bool
 }
 
 function flatPage(newestFirst: StoredDeletion[], page: number): TreeNode[] {
-  const nodes: TreeNode[] = newestFirst.slice(0, FLAT_PAGE_SIZE).map((deletion) => deletionNode(deletion, 'inList'));
+  const nodes: TreeNode[] = newestFirst.slice(0, FLAT_PAGE_SIZE).map((deletion) => deletionNode(rowInList(deletion), 'inList'));
   const older = newestFirst.slice(FLAT_PAGE_SIZE);
   if (older.length > 0) nodes.push({ kind: 'older', id: `older:${page + 1}`, page: page + 1, count: older.length, deletions: older });
   return nodes;
 }
 
-function deletionOf(node: TreeNode): StoredDeletion {
+function deletionOf(node: TreeNode): TreeRow {
   if (node.kind !== 'deletion') throw new TypeError(`${node.kind} is not a deletion`);
   return node.deletion;
 }
 
-function deletionNode(deletion: StoredDeletion, context: DeletionContext): TreeNode {
-  return { kind: 'deletion', id: `deletion:${deletion.id}`, deletion, context };
+function deletionNode(deletion: TreeRow, context: DeletionContext): TreeNode {
+  // A rename's second row, under the replaced file, needs an id of its own.
+  const id = deletion.role === 'replaced' ? `deletion:${deletion.id}:replaced` : `deletion:${deletion.id}`;
+  return { kind: 'deletion', id, deletion, context };
 }
 
 function byText(a: string, b: string): number {

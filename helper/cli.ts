@@ -20,8 +20,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DEFAULT_MODE_CHOICE, MODE_CHOICES, parseQueueMib, QUEUE_MIB_DEFAULT, QUEUE_MIB_MAX, type DeletionEvent, type ModeChoice, type Scope, type TraceStats } from '../common/protocol';
-import { escapeText, shownPath } from '../common/shownText';
+import { DEFAULT_MODE_CHOICE, isRename, MODE_CHOICES, parseQueueMib, QUEUE_MIB_DEFAULT, QUEUE_MIB_MAX, type DeletionEvent, type ModeChoice, type Scope, type TraceStats } from '../common/protocol';
+import { escapeText, shownMovedTo, shownPath } from '../common/shownText';
 import { BacklogValve } from './backlogValve';
 import { deletionJson } from './deletionJson';
 import { DeletionTracer, programOptions } from './deletionTracer';
@@ -96,7 +96,15 @@ export function parseTraceArguments(args: string[], cwd: string): TraceCommandOp
 
 export function formatDeletionLine(event: DeletionEvent): string {
   const status = event.resultUnknown ? 'unknown' : event.result === 0 ? 'ok' : (event.error ?? String(event.result));
-  return `${event.time} ${String(event.pid).padStart(7)} ${escapeText(event.comm).padEnd(15)} ${status.padEnd(7)} ${shownPath(event)}${event.directory ? '/' : ''}`;
+  const line = `${event.time} ${String(event.pid).padStart(7)} ${escapeText(event.comm).padEnd(15)} ${status.padEnd(7)} ${shownPath(event)}${event.directory ? '/' : ''}`;
+  return isRename(event) ? `${line} -> ${shownMovedTo(event)}${renameNote(event)}` : line;
+}
+
+/** What a rename did at its destination, where it did more than move a name there. */
+function renameNote(event: DeletionEvent): string {
+  if (event.exchanged) return ' [exchanged]';
+  if (event.replaced) return ' [replaced]';
+  return event.replacedUnknown ? ' [may have replaced]' : '';
 }
 
 /** The --jsonl line of a deletion, without its newline. */

@@ -7,6 +7,7 @@ import type { RecordLayout } from './native';
 import { binaryOf, directoryFromNames, resolveDeletionPath, textOfBinary, UNKNOWN_START, type HostPathOf, type ResolvedPath, type TextWithBytes } from './paths';
 import type { ProcessInfo } from './processes';
 import type { DeletionRecord } from './records';
+import { renameOutcome } from './renames';
 
 const UNREADABLE_PATH = binaryOf(UNKNOWN_START);
 
@@ -84,4 +85,18 @@ export function toDeletionEvent(
   if (record.flags & layout.deletionFlags.resultNotPosted) event.resultUnknown = true;
   if (record.threadName !== record.comm) event.threadName = record.threadName;
   return event;
+}
+
+/** A rename's destination, as its event gives it; undefined where its record never came. */
+export interface MovedTo {
+  path: TextWithBytes;
+  complete: boolean;
+}
+
+/** Makes the event of a rename's source record the rename's: where it went, and what it replaced. */
+export function addRenameFields(event: DeletionEvent, record: DeletionRecord, movedTo: MovedTo | undefined, layout: RecordLayout): void {
+  event.movedTo = movedTo?.path.text ?? UNKNOWN_START;
+  if (movedTo?.path.base64 !== undefined) event.movedToBytes = movedTo.path.base64;
+  event.movedToComplete = movedTo?.complete ?? false;
+  Object.assign(event, renameOutcome(record.rename, record.result, event.resultUnknown === true, layout));
 }

@@ -52,12 +52,26 @@ export function deletionJson(event: DeletionEvent): string {
     `,"pid":${event.pid},"tid":${event.tid},"ppid":${event.ppid},"uid":${event.uid},"cgroupId":${event.cgroupId},` +
     `"comm":${jsonString(event.comm)}`;
   if (event.threadName !== undefined) line += `,"threadName":${jsonString(event.threadName)}`;
-  return `${line},${processPart(event)}}`;
+  return `${line},${processPart(event)}${renamePart(event)}}`;
+}
+
+/** A rename's own fields, after the rest; nothing for a deletion. */
+function renamePart(event: DeletionEvent): string {
+  if (event.movedTo === undefined) return '';
+  let part = `,"movedTo":${jsonString(event.movedTo)}`;
+  if (event.movedToBytes !== undefined) part += `,"movedToBytes":${jsonString(event.movedToBytes)}`;
+  if (event.movedToComplete !== undefined) part += `,"movedToComplete":${event.movedToComplete}`;
+  if (event.replaced !== undefined) part += `,"replaced":${event.replaced}`;
+  if (event.replacedUnknown !== undefined) part += `,"replacedUnknown":${event.replacedUnknown}`;
+  if (event.exchanged !== undefined) part += `,"exchanged":${event.exchanged}`;
+  if (event.renameFlags !== undefined) part += `,"renameFlags":${JSON.stringify(event.renameFlags)}`;
+  return part;
 }
 
 /** The names of the fields deletionJson() writes, for the test that holds it to DeletionEvent. */
 export const DELETION_JSON_FIELDS = [
   'seq', 'time', 'syscall', 'abi', 'directory', 'path', 'pathBytes', 'pathArg', 'complete', 'processPath',
   'processPathBytes', 'mountNamespace', 'container', 'result', 'resultUnknown', 'error', 'pid', 'tid', 'ppid', 'uid',
-  'cgroupId', 'comm', 'threadName', 'cmdline', 'ancestors',
+  'cgroupId', 'comm', 'threadName', 'cmdline', 'ancestors', 'movedTo', 'movedToBytes', 'movedToComplete', 'replaced',
+  'replacedUnknown', 'exchanged', 'renameFlags',
 ] as const;

@@ -15,7 +15,7 @@ import { DEFAULT_MODE_CHOICE, QUEUE_MIB_DEFAULT, type AttachMode, type DeletionE
 import { withRealPathAliases } from '../common/scopeAliases';
 import { oneLineReason, otherSet, programsFor, readKernelFacts, unseenBy, type KernelFacts, type SetNotLoaded } from './attachModes';
 import { WallClock } from './clock';
-import { deletionPath, toDeletionEvent } from './deletionEvents';
+import { addRenameFields, deletionPath, toDeletionEvent, type MovedTo } from './deletionEvents';
 import { DirectoryNames } from './directoryNames';
 import type { ProgramSetChoice } from './kernelRequirements';
 import { KernelScope } from './kernelScope';
@@ -25,6 +25,8 @@ import { textOfBinary, UNKNOWN_START_BINARY } from './paths';
 import { tracepointEventsKeptHere } from './privileges';
 import { ProcessCache } from './processes';
 import { decodeBatch, type DeletionRecord, type TraceRecord } from './records';
+import { isRenameDestination, isRenameSource, RenameDestinations } from './renames';
+import type { ResolvedPath } from './paths';
 
 export interface DeletionTracerListener {
   /** Called once per batch that holds reported deletions. */
@@ -68,6 +70,7 @@ export class DeletionTracer {
   private readonly layout: RecordLayout;
   private readonly processes: ProcessCache;
   private readonly directories = new DirectoryNames(DIRECTORY_GENERATION_SIZE, () => this.programs?.forgetDirectories());
+  private readonly renameDestinations = new RenameDestinations();
   private readonly clock = new WallClock();
   private readonly hostMounts = new HostMounts();
   private scope: PathScope = undefined;
@@ -356,29 +359,46 @@ export class DeletionTracer {
     const directory = this.directories.complete(record, flags.directoryNamed, flags.directoryKnown, flags.directoryIncomplete);
     // Dropped on its way here, and counted lost: it came for its directory's names only.
     if (record.flags & flags.dropped) return undefined;
+    const resolved = deletionPath(record, this.layout, (dev, filesystemPath) => this.hostPath(dev, filesystemPath), directory);
+    // The kernel met a traced folder on the directory's way up: in scope, whatever the path's text.
+    const kernelInScope = (record.flags & flags.inScope) !== 0;
+    if (isRenameDestination(record, this.layout)) {
+      this.renameDestinations.keep(record, { resolved, inScope: kernelInScope });
+      return undefined;
+    }
+    const rename = isRenameSource(record);
+    const destination = rename ? this.renameDestinations.take(record) : undefined;
     if (record.result < 0 && !this.includeFailed) {
       this.filtered++;
       return undefined;
     }
-    const resolved = deletionPath(record, this.layout, (dev, filesystemPath) => this.hostPath(dev, filesystemPath), directory);
-    // The kernel met a traced folder on the directory's way up: in scope, whatever the path's text.
-    const inScope = (record.flags & flags.inScope) !== 0;
-    // Otherwise a path whose start is unknown ("…/") cannot be placed under a
-    // directory, so a scoped trace leaves it out. One whose text is known but
-    // not vouched for (joined through what may be a symbolic link) is placed
-    // by its text and reported incomplete: better shown in doubt than missing.
-    if (this.scope !== undefined && !inScope && resolved.binary.startsWith(UNKNOWN_START_BINARY)) {
-      this.filtered++;
-      return undefined;
-    }
     const path = textOfBinary(resolved.binary);
-    if (!inScope && !isInScope(path.text, this.scope)) {
+    const movedTo: MovedTo | undefined = destination && { path: textOfBinary(destination.resolved.binary), complete: destination.resolved.complete };
+    // A rename is in scope where either of its paths is.
+    const inScope = this.inScope(resolved, path.text, kernelInScope) || (destination !== undefined && this.inScope(destination.resolved, movedTo!.path.text, destination.inScope));
+    if (!inScope) {
       this.filtered++;
       return undefined;
     }
     this.reported++;
     const processInfo = this.processes.lookup(record.process);
-    return toDeletionEvent(++this.seq, record, resolved, path, processInfo, this.layout, this.clock);
+    const event = toDeletionEvent(++this.seq, record, resolved, path, processInfo, this.layout, this.clock);
+    if (rename) addRenameFields(event, record, movedTo, this.layout);
+    return event;
+  }
+
+  /**
+   * Whether a resolved path is in the trace's scope. A path whose start is
+   * unknown ("…/") cannot be placed under a directory, so a scoped trace
+   * leaves it out, unless the kernel met a traced folder above it. One whose
+   * text is known but not vouched for (joined through what may be a symbolic
+   * link) is placed by its text and reported incomplete: better shown in
+   * doubt than missing.
+   */
+  private inScope(resolved: ResolvedPath, text: string, kernelInScope: boolean): boolean {
+    if (kernelInScope || this.scope === undefined) return true;
+    if (resolved.binary.startsWith(UNKNOWN_START_BINARY)) return false;
+    return isInScope(text, this.scope);
   }
 
   private hostPath(dev: number, filesystemPath: string): string | undefined {

@@ -147,6 +147,15 @@ export interface RecordLayout {
     inScope: number;
     dropped: number;
   };
+  /** enum rename_facts: deletion_record.rename. */
+  renameFacts: {
+    flags: number;
+    targetExisted: number;
+    targetAbsent: number;
+    sameFile: number;
+    destination: number;
+    destinationLost: number;
+  };
   processFlags: { cmdlineTruncated: number; cmdlineUnreadable: number };
   taskCommLen: number;
   cgroupNameMax: number;

@@ -59,6 +59,8 @@ export interface DeletionRecord {
   namesBelowMountRoot: number | undefined;
   /** From that mount root up to its file system's root, innermost first (another mount namespace only). */
   filesystemNames: readonly Buffer[];
+  /** enum rename_facts: 0 for a deletion; for a rename, what its record says beyond one (renames.ts). */
+  rename: number;
 }
 
 export interface Ancestor {
@@ -177,6 +179,7 @@ function decodeDeletion(bytes: Buffer, base: number, length: number, layout: Rec
     namesBelowRoot: namesKnownElsewhere ? undefined : namesBelow(names, directoryNames.length, u16(bytes, base + at.directory_names_at_root), layout),
     namesBelowMountRoot: namesBelow(names, directoryNames.length, u16(bytes, base + at.directory_names_at_mount_root), layout),
     filesystemNames: filesystemNamesLength === 0 ? NO_NAMES : splitAtNul(bytes.subarray(namesEnd, namesEnd + filesystemNamesLength)),
+    rename: bytes[base + at.rename],
   };
 }
 

@@ -55,7 +55,8 @@ Napi::Object RecordLayout(Napi::Env env) {
                                  OFFSET(deletion_record, directory_names_len),
                                  OFFSET(deletion_record, directory_names_at_root),
                                  OFFSET(deletion_record, directory_names_at_mount_root),
-                                 OFFSET(deletion_record, filesystem_names_len), OFFSET(deletion_record, comm),
+                                 OFFSET(deletion_record, filesystem_names_len), OFFSET(deletion_record, rename),
+                                 OFFSET(deletion_record, comm),
                                  OFFSET(deletion_record, thread_name),
                                  OFFSET(deletion_record, data)}));
   layout.Set("process", Struct(env, sizeof(process_record),
@@ -67,7 +68,9 @@ Napi::Object RecordLayout(Napi::Env env) {
                                   {OFFSET(process_key, tgid), OFFSET(process_key, exec_id), OFFSET(process_key, start_time)}));
   layout.Set("ancestor", Struct(env, sizeof(struct ancestor), {OFFSET(struct ancestor, pid), OFFSET(struct ancestor, comm)}));
   layout.Set("recordKinds", Constants(env, {{"deletion", RECORD_DELETION}, {"process", RECORD_PROCESS}}));
-  layout.Set("syscalls", NamesByValue(env, {{"unlink", DELETION_UNLINK}, {"unlinkat", DELETION_UNLINKAT}, {"rmdir", DELETION_RMDIR}}));
+  layout.Set("syscalls", NamesByValue(env, {{"unlink", DELETION_UNLINK}, {"unlinkat", DELETION_UNLINKAT}, {"rmdir", DELETION_RMDIR},
+                                           {"rename", DELETION_RENAME}, {"renameat", DELETION_RENAMEAT},
+                                           {"renameat2", DELETION_RENAMEAT2}}));
   layout.Set("abis", NamesByValue(env, {{"x86_64", ABI_X86_64}, {"ia32", ABI_IA32}, {"arm64", ABI_ARM64}, {"aarch32", ABI_AARCH32},
                                        {"io_uring", ABI_IO_URING}}));
   layout.Set("deletionFlags", Constants(env, {{"directory", DELETION_DIRECTORY},
@@ -83,6 +86,12 @@ Napi::Object RecordLayout(Napi::Env env) {
                                               {"directoryKnown", DELETION_DIRECTORY_KNOWN},
                                               {"inScope", DELETION_IN_SCOPE},
                                               {"dropped", DELETION_DROPPED}}));
+  layout.Set("renameFacts", Constants(env, {{"flags", RENAME_FLAGS},
+                                            {"targetExisted", RENAME_TARGET_EXISTED},
+                                            {"targetAbsent", RENAME_TARGET_ABSENT},
+                                            {"sameFile", RENAME_SAME_FILE},
+                                            {"destination", RENAME_DESTINATION},
+                                            {"destinationLost", RENAME_DESTINATION_LOST}}));
   layout.Set("processFlags", Constants(env, {{"cmdlineTruncated", PROCESS_CMDLINE_TRUNCATED}, {"cmdlineUnreadable", PROCESS_CMDLINE_UNREADABLE}}));
   layout.Set("taskCommLen", Napi::Number::New(env, TASK_COMM_LEN));
   layout.Set("cgroupNameMax", Napi::Number::New(env, CGROUP_NAME_MAX));

@@ -21,6 +21,10 @@ export const SCENARIOS = [
   'symlinked-directory',
   'proc-self-fd',
   'outside-scope',
+  'replace-by-mv',
+  'move-away',
+  'rename-32-bit',
+  'rename-by-uring',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -35,6 +39,11 @@ export interface ReportedDeletion {
   /** Where the kernel could not tell the result (io_uring before Linux 5.18). */
   resultUnknown?: boolean;
   processPath?: string;
+  /** A rename's destination, and what it did there. */
+  movedTo?: string;
+  replaced?: boolean;
+  replacedUnknown?: boolean;
+  renameFlags?: string[];
 }
 
 export interface KernelRecord {
@@ -90,8 +99,10 @@ export interface ScenarioRecord {
   type: 'scenario';
   mode: ModeChoice;
   scenario: ScenarioName;
-  /** The host's paths it deleted. */
+  /** The host's paths it deleted (a rename's source). */
   deleted: string[];
+  /** Where a rename scenario moved each of them. */
+  movedTo?: string[];
   reported: ReportedDeletion[];
   /** Why the scenario could not make its deletions, if it could not. */
   failure?: string;

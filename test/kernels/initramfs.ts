@@ -88,11 +88,12 @@ export function buildSharedInitramfs(): string {
   copyWithLibraries(root, process.execPath, '/usr/bin/node');
   for (const file of fs.readdirSync(path.join(REPOSITORY, 'dist'))) copyInto(root, path.join(REPOSITORY, 'dist', file), path.join(GUEST_DIST, file));
   for (const library of sharedLibraries(path.join(REPOSITORY, 'dist/syscall_trace.node'))) copyInto(root, library);
-  for (const program of ['rm', 'rmdir']) copyWithLibraries(root, `/usr/bin/${program}`, path.join(GUEST_COREUTILS, program));
+  for (const program of ['rm', 'rmdir', 'mv']) copyWithLibraries(root, `/usr/bin/${program}`, path.join(GUEST_COREUTILS, program));
 
   copyInto(root, buildFixture('deleter', { bits32: true, static: true }), path.join(GUEST_PROGRAMS, 'deleter-32-static'), 0o755);
   copyInto(root, buildFixture('deleter', { static: true }), path.join(GUEST_PROGRAMS, 'deleter-static'), 0o755);
   copyInto(root, buildFixture('io_uring_unlink', { static: true, libs: ['uring'] }), path.join(GUEST_PROGRAMS, 'io_uring_unlink-static'), 0o755);
+  copyInto(root, buildFixture('io_uring_rename_request', { static: true, libs: ['uring'] }), path.join(GUEST_PROGRAMS, 'io_uring_rename_request-static'), 0o755);
   copyWithLibraries(root, buildProgramReport(), path.join(GUEST_PROGRAMS, 'program_report'));
   for (const object of Object.values(GUEST_BPF_OBJECTS)) copyInto(root, path.join(REPOSITORY, 'build/bpf', path.basename(object)), object);
 

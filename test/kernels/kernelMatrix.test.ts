@@ -135,6 +135,45 @@ function describeKernel(series: KernelSeries, guest: () => GuestResults): void {
         expect(guest().scenario(mode, 'outside-scope').reported).toEqual([]);
       });
 
+      it('mv over a file is reported as one rename, at both host paths, that replaced the file', () => {
+        const { deleted, movedTo, reported } = guest().scenario(mode, 'replace-by-mv');
+        expectReportedAtHostPaths(reported, deleted);
+        expect(reported.map(({ movedTo: to, replaced }) => ({ to, replaced }))).toEqual([{ to: movedTo![0], replaced: true }]);
+      });
+
+      it('a file moved out of the scope is reported, its source being in it, with nothing replaced', () => {
+        const { deleted, movedTo, reported } = guest().scenario(mode, 'move-away');
+        expectReportedAtHostPaths(reported, deleted);
+        expect(reported.map(({ movedTo: to, replaced, syscall }) => ({ to, replaced, syscall }))).toEqual([{ to: movedTo![0], replaced: false, syscall: 'rename' }]);
+      });
+
+      if (mode === 'tracepoint-without-32-bit') {
+        it("a static 32-bit program's rename is not seen", () => {
+          expect(guest().scenario(mode, 'rename-32-bit').reported).toEqual([]);
+        });
+      } else {
+        it("a static 32-bit program's renameat2 is reported through the ia32 table, with its flag", () => {
+          const { deleted, movedTo, reported } = guest().scenario(mode, 'rename-32-bit');
+          expectReportedAtHostPaths(reported, deleted);
+          expect(reported.map(({ movedTo: to, abi, syscall, renameFlags, replaced }) => ({ to, abi, syscall, renameFlags, replaced }))).toEqual([
+            { to: movedTo![0], abi: 'ia32', syscall: 'renameat2', renameFlags: ['RENAME_NOREPLACE'], replaced: false },
+          ]);
+        });
+      }
+
+      it('a rename through io_uring is reported where the kernel has its tracepoints and requests', () => {
+        const { deleted, movedTo, reported } = guest().scenario(mode, 'rename-by-uring');
+        if (!guest().kernel().ioUringTracepoints || !guest().kernel().ioUringUnlinkRequests) {
+          expect(reported).toEqual([]);
+          return;
+        }
+        expectReportedAtHostPaths(reported, deleted);
+        // Where the completion cannot name its request, the result is unknown, and so is what it replaced.
+        const replaced = reported.map((rename) => (rename.resultUnknown ? { replacedUnknown: rename.replacedUnknown } : { replaced: rename.replaced }));
+        expect(reported.map(({ movedTo: to, abi, syscall }) => ({ to, abi, syscall }))).toEqual([{ to: movedTo![0], abi: 'io_uring', syscall: 'renameat' }]);
+        expect(replaced).toEqual([reported[0].resultUnknown ? { replacedUnknown: true } : { replaced: true }]);
+      });
+
       it('rm -rf of 2,000 files reports every file and directory, none lost', () => {
         const storm = guest().storm(mode);
         expect(storm.missing).toEqual([]);

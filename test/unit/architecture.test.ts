@@ -34,6 +34,7 @@ const everyDeletionField: Required<protocol.DeletionEvent> = {
   seq: 1, time: '', syscall: 'unlink', abi: 'x86_64', directory: false, path: '/', pathBytes: '', pathArg: '', complete: true,
   processPath: '/', processPathBytes: '', mountNamespace: 0, container: { engine: 'docker', id: '' },
   result: 0, resultUnknown: true, error: '', pid: 1, tid: 1, ppid: 0, uid: 0, cgroupId: 1, comm: '', threadName: '', cmdline: [], ancestors: [],
+  movedTo: '/', movedToBytes: '', movedToComplete: true, replaced: false, replacedUnknown: true, exchanged: false, renameFlags: [],
 };
 const everyInitializeResultField: Required<protocol.InitializeResult> = {
   protocolVersion: 0, helperVersion: '', kernelRelease: '', arch: '', pid: 1, modeChoice: 'complete', attachMode: 'raw', programSet: 'newer', unseen: [], mountNamespace: 0,

@@ -87,6 +87,22 @@ describe('formatDeletionLine', () => {
     const line = formatDeletionLine({ ...event, path: bytes.toString(), pathBytes: bytes.toString('base64') });
     expect(line.endsWith(' /tmp/c\\xe9')).toBe(true);
   });
+
+  const rename = { ...event, syscall: 'renameat' as const, comm: 'mv', path: '/home/alice/new.txt', movedTo: '/home/alice/notes.txt', movedToComplete: true };
+
+  it('shows a rename with where it went and what it replaced', () => {
+    expect(formatDeletionLine({ ...rename, replaced: true, exchanged: false })).toMatch(/ ok      \/home\/alice\/new\.txt -> \/home\/alice\/notes\.txt \[replaced\]$/);
+    expect(formatDeletionLine({ ...rename, replaced: false, exchanged: false })).toMatch(/ \/home\/alice\/notes\.txt$/);
+    expect(formatDeletionLine({ ...rename, replacedUnknown: true, exchanged: false })).toMatch(/ \[may have replaced\]$/);
+    expect(formatDeletionLine({ ...rename, replaced: false, exchanged: true })).toMatch(/ \[exchanged\]$/);
+  });
+
+  it("shows a rename's destination as a path is shown: escaped, from its bytes where not UTF-8", () => {
+    const bytes = Buffer.from([0x2f, 0x74, 0x2f, 0xff, 0x0a]);
+    const line = formatDeletionLine({ ...rename, replaced: false, movedTo: bytes.toString(), movedToBytes: bytes.toString('base64') });
+    expect(line).not.toContain('\n');
+    expect(line.endsWith(' -> /t/\\xff\\n')).toBe(true);
+  });
 });
 
 describe('formatDeletionJson', () => {

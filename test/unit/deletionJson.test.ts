@@ -25,6 +25,13 @@ const everything: DeletionEvent = deletion({
   threadName: 'worker\u0000',
   cmdline: ['rm', '-r', 'a "b"'],
   ancestors: [{ pid: 1, comm: 'init' }],
+  movedTo: '/home/alice/"new"\n\u0002 <i>y</i>',
+  movedToBytes: 'L2hvbWUv/g==',
+  movedToComplete: false,
+  replaced: true,
+  replacedUnknown: true,
+  exchanged: false,
+  renameFlags: ['RENAME_NOREPLACE', 'RENAME_WHITEOUT'],
 });
 
 describe('deletionJson', () => {

@@ -58,12 +58,15 @@ async function traceScenarios(mode: ModeChoice): Promise<void> {
   if (!trace.ready) return;
 
   const deleted = new Map<ScenarioName, string[]>();
+  const moved = new Map<ScenarioName, string[]>();
   const failures = new Map<ScenarioName, string>();
   for (const name of SCENARIOS) {
     const folder = path.join(name === 'outside-scope' ? outside : scope, name);
     fs.mkdirSync(folder);
     try {
-      deleted.set(name, await SCENARIO_RUNS[name]({ folder, elsewhere: outside }, name));
+      const done = await SCENARIO_RUNS[name]({ folder, elsewhere: outside }, name);
+      deleted.set(name, Array.isArray(done) ? done : done.deleted);
+      if (!Array.isArray(done)) moved.set(name, done.movedTo);
     } catch (error) {
       failures.set(name, (error as Error).message);
     }
@@ -85,6 +88,7 @@ async function traceScenarios(mode: ModeChoice): Promise<void> {
       mode,
       scenario: name,
       deleted: deleted.get(name) ?? [],
+      ...(moved.has(name) && { movedTo: moved.get(name) }),
       reported: deletionsOf(events, name).map(reportedOf),
       ...(failures.has(name) && { failure: failures.get(name) }),
     });

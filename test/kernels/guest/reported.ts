@@ -4,7 +4,7 @@ import type { DeletionEvent } from '../../../common/protocol';
 import type { ReportedDeletion } from '../guestRecords';
 
 export function reportedOf(event: DeletionEvent): ReportedDeletion {
-  const { path, complete, abi, syscall, directory, result, resultUnknown, processPath } = event;
+  const { path, complete, abi, syscall, directory, result, resultUnknown, processPath, movedTo, replaced, replacedUnknown, renameFlags } = event;
   return {
     path,
     complete,
@@ -14,5 +14,9 @@ export function reportedOf(event: DeletionEvent): ReportedDeletion {
     result,
     ...(resultUnknown === true && { resultUnknown }),
     ...(processPath !== undefined && { processPath }),
+    ...(movedTo !== undefined && { movedTo }),
+    ...(replaced !== undefined && { replaced }),
+    ...(replacedUnknown === true && { replacedUnknown }),
+    ...(renameFlags !== undefined && { renameFlags }),
   };
 }

@@ -12,6 +12,7 @@ import { mustRun } from './commands';
 
 const RM = `${GUEST_COREUTILS}/rm`;
 const RMDIR = `${GUEST_COREUTILS}/rmdir`;
+const MV = `${GUEST_COREUTILS}/mv`;
 
 export interface ScenarioFolders {
   /** Its own folder, inside the traced scope (outside it for outside-scope). */
@@ -20,7 +21,13 @@ export interface ScenarioFolders {
   elsewhere: string;
 }
 
-type Scenario = (folders: ScenarioFolders, name: ScenarioName) => Promise<string[]>;
+/** What a rename scenario took away: each source, and where it went. */
+export interface Moved {
+  deleted: string[];
+  movedTo: string[];
+}
+
+type Scenario = (folders: ScenarioFolders, name: ScenarioName) => Promise<string[] | Moved>;
 
 function file(at: string): string {
   fs.writeFileSync(at, 'deleted by the kernel matrix\n');
@@ -34,6 +41,14 @@ function file(at: string): string {
 export async function hasIoUringUnlinkRequests(): Promise<boolean> {
   const btf = await fs.promises.readFile('/sys/kernel/btf/vmlinux');
   return btf.includes(Buffer.from('\0io_unlink\0'));
+}
+
+/** Runs an io_uring request fixture on `source`; false where the kernel's io_uring lacks the request (before 5.11). */
+async function ranIoUringRequest(program: string, args: string[], source: string): Promise<boolean> {
+  const ran = await mustRun(`${GUEST_PROGRAMS}/${program}`, args);
+  if (ran.stdout.trim() === `${source} -22` && !(await hasIoUringUnlinkRequests())) return false;
+  if (ran.stdout.trim() !== `${source} 0`) throw new Error(`${program} did not work: ${ran.stdout.trim()}`);
+  return true;
 }
 
 export const SCENARIO_RUNS: Record<ScenarioName, Scenario> = {
@@ -75,11 +90,8 @@ export const SCENARIO_RUNS: Record<ScenarioName, Scenario> = {
 
   async 'io-uring'({ folder }, name) {
     const victim = file(path.join(folder, `${name}-file`));
-    const ran = await mustRun(`${GUEST_PROGRAMS}/io_uring_unlink-static`, [victim]);
     // Before Linux 5.11 io_uring has no unlinkat request: it fails with EINVAL, and nothing is deleted.
-    if (ran.stdout.trim() === `${victim} -22` && !(await hasIoUringUnlinkRequests())) return [];
-    if (ran.stdout.trim() !== `${victim} 0`) throw new Error(`io_uring's unlinkat did not delete: ${ran.stdout.trim()}`);
-    return [victim];
+    return (await ranIoUringRequest('io_uring_unlink-static', [victim], victim)) ? [victim] : [];
   },
 
   // The file is deleted through a bind mount that only the deleting process's
@@ -127,5 +139,36 @@ export const SCENARIO_RUNS: Record<ScenarioName, Scenario> = {
     const victim = file(path.join(folder, `${name}-file`));
     await mustRun(RM, [victim]);
     return [victim];
+  },
+
+  // GNU mv over a file just written, so in the dentry cache: the rename replaces it.
+  async 'replace-by-mv'({ folder }, name) {
+    const source = file(path.join(folder, `${name}-new`));
+    const target = file(path.join(folder, `${name}-target`));
+    await mustRun(MV, [source, target]);
+    return { deleted: [source], movedTo: [target] };
+  },
+
+  // Out of the scope: reported all the same, its source being in it.
+  async 'move-away'({ folder, elsewhere }, name) {
+    const source = file(path.join(folder, `${name}-file`));
+    const destination = path.join(elsewhere, `${name}-moved`);
+    await mustRun(`${GUEST_PROGRAMS}/deleter-static`, ['rename', source, destination]);
+    return { deleted: [source], movedTo: [destination] };
+  },
+
+  // renameat2 with RENAME_NOREPLACE (1) through the ia32 table.
+  async 'rename-32-bit'({ folder }, name) {
+    const source = file(path.join(folder, `${name}-file`));
+    const destination = path.join(folder, `${name}-moved`);
+    await mustRun(`${GUEST_PROGRAMS}/deleter-32-static`, ['renameat2', source, destination, '1']);
+    return { deleted: [source], movedTo: [destination] };
+  },
+
+  async 'rename-by-uring'({ folder }, name) {
+    const source = file(path.join(folder, `${name}-file`));
+    const target = file(path.join(folder, `${name}-target`));
+    if (!(await ranIoUringRequest('io_uring_rename_request-static', [source, target], source))) return [];
+    return { deleted: [source], movedTo: [target] };
   },
 };

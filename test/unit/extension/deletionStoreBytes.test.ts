@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { DeletionEvent } from '../../../common/protocol';
 import { DeletionStore } from '../../../extension/deletionStore';
-import { deletion, deletions } from './deletions';
+import { deletion, deletions, rename } from './deletions';
 
 const paths = (store: DeletionStore) => store.oldestFirst().map(({ event }) => event.path);
 
@@ -20,6 +20,12 @@ describe('DeletionStore memory bound', () => {
   it('counts two bytes for each character of a deletion’s path', () => {
     // The path and, in these tests, the pathArg (its last component) both grow by 1,000 characters.
     expect(bytesOf([deletion({ path: `/w/${'x'.repeat(1000)}` })]) - bytesOf([deletion({ path: '/w/' })])).toBe(4000);
+  });
+
+  it('counts two bytes for each character of a rename’s destination', () => {
+    // The command line (mv FROM TO) is the same in both: only the destination differs.
+    const to = (movedTo: string) => bytesOf([rename('/w/a', movedTo, { cmdline: ['mv'] })]);
+    expect(to(`/w/${'y'.repeat(1000)}`) - to('/w/')).toBe(2000);
   });
 
   it('counts a process’s command line once, however many of its deletions are held', () => {

@@ -37,3 +37,8 @@ export function deletion(fields: Partial<DeletionEvent> & { path: string }): Del
 export function deletions(paths: string[], fields: Partial<DeletionEvent> = {}): DeletionEvent[] {
   return paths.map((path) => deletion({ ...fields, path }));
 }
+
+/** A rename from `from` to `to` that succeeded and replaced nothing, unless `fields` say otherwise. */
+export function rename(from: string, to: string, fields: Partial<DeletionEvent> = {}): DeletionEvent {
+  return deletion({ syscall: 'rename', comm: 'mv', cmdline: ['mv', from, to], movedTo: to, movedToComplete: true, replaced: false, ...fields, path: from });
+}
