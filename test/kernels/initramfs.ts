@@ -93,7 +93,9 @@ export function buildSharedInitramfs(): string {
   copyInto(root, buildFixture('deleter', { bits32: true, static: true }), path.join(GUEST_PROGRAMS, 'deleter-32-static'), 0o755);
   copyInto(root, buildFixture('deleter', { static: true }), path.join(GUEST_PROGRAMS, 'deleter-static'), 0o755);
   copyInto(root, buildFixture('io_uring_unlink', { static: true, libs: ['uring'] }), path.join(GUEST_PROGRAMS, 'io_uring_unlink-static'), 0o755);
-  copyInto(root, buildFixture('io_uring_rename_request', { static: true, libs: ['uring'] }), path.join(GUEST_PROGRAMS, 'io_uring_rename_request-static'), 0o755);
+  copyInto(root, buildFixture('io_uring_rename', { static: true, libs: ['uring'] }), path.join(GUEST_PROGRAMS, 'io_uring_rename-static'), 0o755);
+  copyInto(root, buildFixture('rename_flags', { static: true }), path.join(GUEST_PROGRAMS, 'rename_flags-static'), 0o755);
+  copyInto(root, buildFixture('rename_flags', { bits32: true, static: true }), path.join(GUEST_PROGRAMS, 'rename_flags-32-static'), 0o755);
   copyWithLibraries(root, buildProgramReport(), path.join(GUEST_PROGRAMS, 'program_report'));
   for (const object of Object.values(GUEST_BPF_OBJECTS)) copyInto(root, path.join(REPOSITORY, 'build/bpf', path.basename(object)), object);
 

@@ -43,11 +43,16 @@ export async function hasIoUringUnlinkRequests(): Promise<boolean> {
   return btf.includes(Buffer.from('\0io_unlink\0'));
 }
 
-/** Runs an io_uring request fixture on `source`; false where the kernel's io_uring lacks the request (before 5.11). */
-async function ranIoUringRequest(program: string, args: string[], source: string): Promise<boolean> {
+/**
+ * Runs an io_uring fixture, which prints its arguments and the request's
+ * result; false where the kernel's io_uring lacks the request (before 5.11:
+ * EINVAL, and nothing is done).
+ */
+async function ranIoUringRequest(program: string, args: string[]): Promise<boolean> {
   const ran = await mustRun(`${GUEST_PROGRAMS}/${program}`, args);
-  if (ran.stdout.trim() === `${source} -22` && !(await hasIoUringUnlinkRequests())) return false;
-  if (ran.stdout.trim() !== `${source} 0`) throw new Error(`${program} did not work: ${ran.stdout.trim()}`);
+  const printed = args.join(' ');
+  if (ran.stdout.trim() === `${printed} -22` && !(await hasIoUringUnlinkRequests())) return false;
+  if (ran.stdout.trim() !== `${printed} 0`) throw new Error(`${program} did not work: ${ran.stdout.trim()}`);
   return true;
 }
 
@@ -90,8 +95,7 @@ export const SCENARIO_RUNS: Record<ScenarioName, Scenario> = {
 
   async 'io-uring'({ folder }, name) {
     const victim = file(path.join(folder, `${name}-file`));
-    // Before Linux 5.11 io_uring has no unlinkat request: it fails with EINVAL, and nothing is deleted.
-    return (await ranIoUringRequest('io_uring_unlink-static', [victim], victim)) ? [victim] : [];
+    return (await ranIoUringRequest('io_uring_unlink-static', [victim])) ? [victim] : [];
   },
 
   // The file is deleted through a bind mount that only the deleting process's
@@ -153,22 +157,22 @@ export const SCENARIO_RUNS: Record<ScenarioName, Scenario> = {
   async 'move-away'({ folder, elsewhere }, name) {
     const source = file(path.join(folder, `${name}-file`));
     const destination = path.join(elsewhere, `${name}-moved`);
-    await mustRun(`${GUEST_PROGRAMS}/deleter-static`, ['rename', source, destination]);
+    await mustRun(`${GUEST_PROGRAMS}/rename_flags-static`, ['rename', source, destination]);
     return { deleted: [source], movedTo: [destination] };
   },
 
-  // renameat2 with RENAME_NOREPLACE (1) through the ia32 table.
+  // renameat2 with RENAME_NOREPLACE through the ia32 table.
   async 'rename-32-bit'({ folder }, name) {
     const source = file(path.join(folder, `${name}-file`));
     const destination = path.join(folder, `${name}-moved`);
-    await mustRun(`${GUEST_PROGRAMS}/deleter-32-static`, ['renameat2', source, destination, '1']);
+    await mustRun(`${GUEST_PROGRAMS}/rename_flags-32-static`, ['renameat2', folder, path.basename(source), folder, path.basename(destination), 'noreplace']);
     return { deleted: [source], movedTo: [destination] };
   },
 
   async 'rename-by-uring'({ folder }, name) {
     const source = file(path.join(folder, `${name}-file`));
     const target = file(path.join(folder, `${name}-target`));
-    if (!(await ranIoUringRequest('io_uring_rename_request-static', [source, target], source))) return [];
+    if (!(await ranIoUringRequest('io_uring_rename-static', [source, target]))) return [];
     return { deleted: [source], movedTo: [target] };
   },
 };
