@@ -40,3 +40,11 @@ export function isInScope(absolute: string, scope: PathScope): boolean {
   for (const directory of scope) if (isAtOrBelow(absolute, directory)) return true;
   return false;
 }
+
+/**
+ * Whether a deletion is in the scope: its path is. A rename belongs wherever
+ * either of its paths is: what left a folder, and what arrived in one.
+ */
+export function isEventInScope(event: { path: string; movedTo?: string }, scope: PathScope): boolean {
+  return isInScope(event.path, scope) || (event.movedTo !== undefined && isInScope(event.movedTo, scope));
+}

@@ -4,7 +4,7 @@
 // Levels are built when they are asked for, from the deletions below them,
 // so that the first levels answer quickly however many deletions are held,
 // and a burst under one directory stays one node.
-import { isAtOrBelow, isInScope } from '../common/directories';
+import { isAtOrBelow, isEventInScope } from '../common/directories';
 import type { Container } from '../common/protocol';
 import { aliasHolding } from '../common/scopeAliases';
 import type { DeletionStore, StoredDeletion } from './deletionStore';
@@ -146,15 +146,10 @@ function isShown(deletion: StoredDeletion, options: TreeOptions): boolean {
     case 'everything':
       return true;
     case 'workspaceFolders':
-      return options.folders.some((folder) => touches(event, folder.aliases));
+      return options.folders.some((folder) => isEventInScope(event, folder.aliases));
     case 'folder':
-      return touches(event, options.filter.aliases);
+      return isEventInScope(event, options.filter.aliases);
   }
-}
-
-/** A rename belongs wherever either of its names is: what left a folder, and what arrived in one. */
-function touches(event: StoredDeletion['event'], aliases: readonly string[]): boolean {
-  return isInScope(event.path, aliases) || (event.movedTo !== undefined && isInScope(event.movedTo, aliases));
 }
 
 /**

@@ -18,7 +18,7 @@
 import type * as net from 'node:net';
 import { ResponseError } from 'vscode-jsonrpc/node';
 
-import { isInScope, type PathScope } from '../../common/directories';
+import { isEventInScope, type PathScope } from '../../common/directories';
 import * as protocol from '../../common/protocol';
 import { compileScope } from '../deletionTracer';
 import { answerInitialize, wrongState } from '../helperIdentity';
@@ -98,7 +98,7 @@ export class RecorderSession implements RecorderListener {
     const ownOnly = this.peer.view === 'own';
     for (const event of events) {
       if (ownOnly && event.uid !== this.peer.uid) continue;
-      if ((event.result < 0 && !subscription.includeFailed) || !isInScope(event.path, subscription.scope)) {
+      if ((event.result < 0 && !subscription.includeFailed) || !isEventInScope(event, subscription.scope)) {
         this.stats.filtered++;
       } else if (room > 0) {
         wanted.push(event);
