@@ -19,6 +19,7 @@ import { loadAddon, type Database, type SqliteError, type SqlParameter, type Sql
 import {
   DELETION_INSERT,
   DELETION_SELECT,
+  DELETION_SELECT_WITHOUT_RENAMES,
   DeletionColumns,
   DIRECTORIES_SELECT,
   eventOf,
@@ -29,10 +30,11 @@ import {
   processValues,
   splitPath,
   SUCCEEDED_SQL,
+  type MovedToRow,
   type ProcessRow,
   UnreadableRow,
 } from './eventRows';
-import { prepareForReading, prepareForWriting, RecordingError } from './schema';
+import { prepareForReading, prepareForWriting, RecordingError, RENAMES_SINCE_VERSION } from './schema';
 
 export { RecordingError } from './schema';
 
@@ -120,11 +122,17 @@ export class Recording {
   /** The query under way, if any: one at a time on the reader. */
   private queries: Promise<unknown> = Promise.resolve();
 
-  /** `reader`, opened `threaded`, runs the history queries (query()); it is `db` where this is read-only. */
+  /**
+   * `reader`, opened `threaded`, runs the history queries (query()); it is
+   * `db` where this is read-only. `renames`: the file has the columns of
+   * renames (schema 3), which the history command may find missing in an
+   * older recorder's file.
+   */
   private constructor(
     private readonly db: Database,
     private readonly reader: Database,
     private readonly options: RecordingOptions,
+    private readonly renames = true,
   ) {
     this.statements = new StatementCache(db);
     this.readerStatements = reader === db ? this.statements : new StatementCache(reader);
@@ -158,8 +166,8 @@ export class Recording {
     if (!fs.existsSync(resolved)) throw new RecordingError(`${resolved} does not exist: no recorder has written there (see --db)`);
     const db = openDatabase(resolved, true);
     try {
-      prepareForReading(db, resolved);
-      return new Recording(db, db, { file: resolved, retainDays: 0, retainBytes: 0 });
+      const version = prepareForReading(db, resolved);
+      return new Recording(db, db, { file: resolved, retainDays: 0, retainBytes: 0 }, version >= RENAMES_SINCE_VERSION);
     } catch (error) {
       db.close();
       throw asRecordingError(error, resolved);
@@ -230,7 +238,7 @@ export class Recording {
     // The page's seqs first, from the indexes alone; then only its rows are
     // read. Sorting whole rows of every match (a folder with a hundred
     // thousand deletions this week) took longer than the query may.
-    const sql = `${DELETION_SELECT} WHERE d.seq IN (${page}) ORDER BY d.seq DESC`;
+    const sql = `${this.deletionSelect} WHERE d.seq IN (${page}) ORDER BY d.seq DESC`;
     const run = async (): Promise<HistoryResult> => {
       if (!this.reader.open) throw new RecordingError(`cannot read ${this.options.file}: the recording is closed`);
       // One snapshot for the page and for its directories and processes, which retention could otherwise take in between.
@@ -272,7 +280,7 @@ export class Recording {
    */
   *iterate(query: HistoryQuery, onUnreadable?: (count: number) => void): Generator<DeletionEvent> {
     const { page, values } = pageOf({ ...query, after: true }, 'ASC');
-    const sql = `${DELETION_SELECT} WHERE d.seq IN (${page}) ORDER BY d.seq ASC`;
+    const sql = `${this.deletionSelect} WHERE d.seq IN (${page}) ORDER BY d.seq ASC`;
     let after = 0;
     for (;;) {
       const rows = this.read(sql, [...values(after), ITERATE_PAGE], this.statements);
@@ -282,6 +290,10 @@ export class Recording {
       if (rows.length < ITERATE_PAGE) return;
       after = rows[rows.length - 1][0] as number;
     }
+  }
+
+  private get deletionSelect(): string {
+    return this.renames ? DELETION_SELECT : DELETION_SELECT_WITHOUT_RENAMES;
   }
 
   /** Prepared statements held, over both connections: at most STATEMENTS_KEPT each. */
@@ -364,11 +376,17 @@ export class Recording {
       const processId = this.processId(event);
       directoriesUsed.set(directoryId, event.seq);
       processesUsed.set(processId, event.seq);
+      let movedTo: MovedToRow | undefined;
+      if (event.movedTo !== undefined) {
+        const destination = splitPath(event.movedTo);
+        movedTo = { directoryId: this.directoryId(destination.directory, event.seq), name: destination.name };
+        directoriesUsed.set(movedTo.directoryId, event.seq);
+      }
       if (event.time !== lastTime) {
         lastTime = event.time;
         lastMs = Date.parse(lastTime);
       }
-      rows.set(i, event, lastMs, directoryId, name, processId);
+      rows.set(i, event, lastMs, directoryId, name, processId, movedTo);
     }
     this.statement(DELETION_INSERT).runColumns(rows.columns());
     this.statement('UPDATE directories SET last_seq = ? WHERE id = ?').runMany([...directoriesUsed].map(([id, seq]) => [seq, id]));
@@ -430,9 +448,10 @@ export class Recording {
     const directoryIds = new Set<number>();
     const processIds = new Set<number>();
     for (const row of rows) {
-      const { directoryId, processId } = idsOfRow(row);
+      const { directoryId, processId, movedToDirectoryId } = idsOfRow(row);
       directoryIds.add(directoryId);
       processIds.add(processId);
+      if (movedToDirectoryId !== null) directoryIds.add(movedToDirectoryId);
     }
     const directories = new Map<number, string>();
     for (const [id, path] of this.read(DIRECTORIES_SELECT, [JSON.stringify([...directoryIds])], statements)) directories.set(id as number, path as string);
@@ -441,11 +460,12 @@ export class Recording {
     const events: DeletionEvent[] = [];
     let unreadable = 0;
     for (const row of rows) {
-      const { directoryId, processId } = idsOfRow(row);
+      const { directoryId, processId, movedToDirectoryId } = idsOfRow(row);
       const directory = directories.get(directoryId);
       const process = processes.get(processId);
+      const movedToDirectory = movedToDirectoryId === null ? undefined : directories.get(movedToDirectoryId);
       // Written in one transaction with their deletions, and deleted only once none needs them: missing, the file is damaged.
-      const event = directory === undefined || process === undefined ? undefined : readable(() => eventOf(row, directory, process));
+      const event = directory === undefined || process === undefined ? undefined : readable(() => eventOf(row, directory, process, movedToDirectory));
       if (event === undefined) unreadable++;
       else events.push(event);
     }
