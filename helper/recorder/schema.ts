@@ -27,7 +27,8 @@ const UID_INDEX = 'CREATE INDEX deletions_by_uid ON deletions (uid, seq);';
  * by source, for a folder query's "either path is in it". Partial: a
  * deletion that is no rename has no entry.
  */
-const MOVED_TO_INDEX = 'CREATE INDEX deletions_by_moved_to ON deletions (moved_to_directory_id, time, result) WHERE moved_to_directory_id IS NOT NULL;';
+export const MOVED_TO_INDEX_NAME = 'deletions_by_moved_to';
+const MOVED_TO_INDEX = `CREATE INDEX ${MOVED_TO_INDEX_NAME} ON deletions (moved_to_directory_id, time, result) WHERE moved_to_directory_id IS NOT NULL;`;
 
 /**
  * Version 1 to 2, in one transaction: the column is added last (as in

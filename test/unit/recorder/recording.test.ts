@@ -5,7 +5,8 @@
 // holds the most; strings come back exactly; a damaged row costs itself
 // alone; a file that is not a recording, or a link, is refused with a
 // sentence; a version-1 or version-2 file is brought up to version 3. A
-// rename is one deletion, read back with every field.
+// rename is one deletion, read back with every field, and in a folder's
+// history where either of its paths is in the folder.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -432,6 +433,21 @@ describe('the recording', () => {
 });
 
 describe('renames in the recording', () => {
+  /** Renames and a deletion, seq 1 to 8, by uid 1000 unless said. */
+  function renamesAround(app: string): DeletionEvent[] {
+    const fields = (seq: number): Partial<DeletionEvent> => ({ seq, time: new Date(Date.now() + seq).toISOString() });
+    return [
+      rename({ ...fields(1), path: `${app}/a`, movedTo: '/elsewhere/a' }),
+      rename({ ...fields(2), path: '/elsewhere/b', movedTo: `${app}/deep/b`, replaced: true }),
+      rename({ ...fields(3), path: `${app}/c`, movedTo: `${app}/d`, replaced: false }),
+      rename({ ...fields(4), path: '/x/y', movedTo: '/z/y' }),
+      deletion({ ...fields(5), path: `${app}/e` }),
+      rename({ ...fields(6), path: '/tmp/new', movedTo: app, directory: true }),
+      rename({ ...fields(7), path: `${app}le/x`, movedTo: `${app}lication/x` }),
+      rename({ ...fields(8), path: app, movedTo: `${app}-old`, directory: true }),
+    ];
+  }
+
   it('keeps every field of a rename, as the live trace gave it, through a reopen', async () => {
     const events = [
       rename({ seq: 1, path: '/w/draft', movedTo: '/w/final', replaced: true }),
@@ -454,6 +470,53 @@ describe('renames in the recording', () => {
     expect([...reader.iterate({ scope: 'system', includeFailed: true })]).toStrictEqual(events);
   });
 
+  it('finds a rename in a folder by its source, by its destination, or by both, each once, and not by a namesake', async () => {
+    const made = recording();
+    made.add(renamesAround('/w/app'));
+    made.flush();
+    const scope = { paths: ['/w/app'] };
+    expect(seqsOf((await made.query({ scope, includeFailed: false })).events)).toEqual([1, 2, 3, 5, 6, 8]);
+    expect(seqsOf([...made.iterate({ scope, includeFailed: false })])).toEqual([1, 2, 3, 5, 6, 8]);
+    // Both of its folders, or both of its paths in one: once all the same.
+    expect(seqsOf((await made.query({ scope: { paths: ['/w/app', '/elsewhere'] }, includeFailed: false })).events)).toEqual([1, 2, 3, 5, 6, 8]);
+    expect(seqsOf((await made.query({ scope: { paths: ['/z'] }, includeFailed: false })).events)).toEqual([4]);
+    expect(seqsOf((await made.query({ scope: { paths: ['/w/application'] }, includeFailed: false })).events)).toEqual([7]);
+  });
+
+  it('pages a folder whose renames match by both paths in distinct seqs: each page full, none twice, none left out', async () => {
+    const made = recording();
+    made.add(renamesAround('/w/app'));
+    made.flush();
+    const scope = { paths: ['/w/app', '/w/app/deep'] };
+    const pages: number[][] = [];
+    let before: number | undefined;
+    for (let more = true; more; ) {
+      const page = await made.query({ scope, includeFailed: false, limit: 2, ...(before === undefined ? {} : { before }) });
+      pages.unshift(seqsOf(page.events));
+      before = page.events[0]?.seq;
+      more = page.more;
+    }
+    expect(pages).toEqual([
+      [1, 2],
+      [3, 5],
+      [6, 8],
+    ]);
+  });
+
+  it('shows an own-only client its own renames alone, whichever of their paths is in the folder', async () => {
+    const made = recording();
+    made.add([
+      rename({ seq: 1, path: '/w/mine', movedTo: '/v/mine', uid: 1001 }),
+      rename({ seq: 2, path: '/v/theirs', movedTo: '/w/theirs', uid: 1002 }),
+      rename({ seq: 3, path: '/v/also-mine', movedTo: '/w/also-mine', uid: 1001 }),
+      rename({ seq: 4, path: '/w/a', movedTo: '/w/b', uid: 1002 }),
+    ]);
+    made.flush();
+    expect(seqsOf((await made.query({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1001 })).events)).toEqual([1, 3]);
+    expect(seqsOf((await made.query({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1002 })).events)).toEqual([2, 4]);
+    expect(seqsOf([...made.iterate({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1001 })])).toEqual([1, 3]);
+  });
+
   it("keeps the directory of a kept rename's destination when retention deletes what else used it", async () => {
     const made = recording({ retainDays: 7 });
     const now = Date.now();
@@ -461,12 +524,12 @@ describe('renames in the recording', () => {
     const moved = rename({ seq: 2, time: new Date(now - DAY_MS).toISOString(), path: '/w/a', movedTo: '/dest/a' });
     made.add([moved]);
     made.applyRetention(now);
-    const page = await made.query({ scope: { paths: ['/w'] }, includeFailed: false });
+    const page = await made.query({ scope: { paths: ['/dest'] }, includeFailed: false });
     expect(page.events).toStrictEqual([moved]);
     expect(page.unreadable).toBeUndefined();
   });
 
-  it('brings a version-2 recording up to version 3: its deletions kept as they were, and renames recorded', async () => {
+  it('brings a version-2 recording up to version 3: its deletions kept as they were, renames recorded and found by destination', async () => {
     const now = Date.now();
     writeOldRecording(2, `(1, ${now}, 1, 'a', 1, 10, 0, 2, NULL, NULL, 1001), (2, ${now}, 1, 'b', 2, 11, -2, 2, 'x/b', NULL, 1002)`);
     const made = recording();
@@ -474,7 +537,7 @@ describe('renames in the recording', () => {
     const moved = rename({ seq: 3, path: '/v/c', movedTo: '/w/c', uid: 1003, replaced: true });
     made.add([moved]);
     made.flush();
-    const page = await made.query({ scope: 'system', includeFailed: true });
+    const page = await made.query({ scope: { paths: ['/w'] }, includeFailed: true });
     expect(pathsOf(page.events)).toEqual(['/w/a', '/w/b', '/v/c']);
     expect(page.events[1]).toMatchObject({ uid: 1002, result: -2, error: 'ENOENT', pathArg: 'x/b', syscall: 'unlink' });
     expect(page.events[0].movedTo).toBeUndefined();
