@@ -34,7 +34,7 @@ const Facts = {
   renameFlagsShift: 20,
 } as const;
 
-/** renameat2's flags, in the order the helper names them, by their bit above Facts.renameFlagsShift. */
+/** renameat2's flags in the kernel's order (1, 2, 4), each a bit above Facts.renameFlagsShift; listed in another order, they are kept in `extra`. */
 const RENAME_FLAGS: readonly string[] = ['RENAME_NOREPLACE', 'RENAME_EXCHANGE', 'RENAME_WHITEOUT'];
 
 /** An optional boolean as two bits: 0 absent, 1 false, 3 true. */
@@ -380,7 +380,7 @@ function eventOfRow(row: readonly unknown[], directory: string, process: Process
   return event;
 }
 
-/** The fields of a rename that `facts` and `extra` hold, in the order the helper gives them. */
+/** The fields of a rename that `facts` and `extra` hold. */
 function addRenameFacts(event: DeletionEvent, facts: number, extra: Extra): void {
   if (extra.movedToBytes !== undefined) event.movedToBytes = extra.movedToBytes;
   const movedToComplete = optionalOfBits(facts, Facts.movedToCompleteShift);
