@@ -103,7 +103,8 @@ export function runHistoryCommand(args: string[]): void {
 /** Bytes of lines written at a time; the next are made once stdout has taken them. */
 const CHUNK_BYTES = 1 << 20;
 
-async function printHistory(options: HistoryCommandOptions): Promise<{ count: number; unreadable: number }> {
+/** Writes each deletion that matches, whole, in the trace command's line or --jsonl line; says how many, and how many rows were unreadable. */
+export async function printHistory(options: HistoryCommandOptions): Promise<{ count: number; unreadable: number }> {
   const recording = Recording.openForReading(options.db);
   let count = 0;
   let unreadable = 0;

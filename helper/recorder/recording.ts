@@ -19,6 +19,7 @@ import { loadAddon, type Database, type SqliteError, type SqlParameter, type Sql
 import {
   DELETION_INSERT,
   DELETION_SELECT,
+  DELETION_SELECT_WITHOUT_RENAMES,
   DeletionColumns,
   DIRECTORIES_SELECT,
   eventOf,
@@ -29,10 +30,11 @@ import {
   processValues,
   splitPath,
   SUCCEEDED_SQL,
+  type MovedToRow,
   type ProcessRow,
   UnreadableRow,
 } from './eventRows';
-import { prepareForReading, prepareForWriting, RecordingError } from './schema';
+import { MOVED_TO_INDEX_NAME, prepareForReading, prepareForWriting, RecordingError, RENAMES_SINCE_VERSION } from './schema';
 
 export { RecordingError } from './schema';
 
@@ -120,11 +122,17 @@ export class Recording {
   /** The query under way, if any: one at a time on the reader. */
   private queries: Promise<unknown> = Promise.resolve();
 
-  /** `reader`, opened `threaded`, runs the history queries (query()); it is `db` where this is read-only. */
+  /**
+   * `reader`, opened `threaded`, runs the history queries (query()); it is
+   * `db` where this is read-only. `renames`: the file has the columns of
+   * renames (schema 3), which the history command may find missing in an
+   * older recorder's file.
+   */
   private constructor(
     private readonly db: Database,
     private readonly reader: Database,
     private readonly options: RecordingOptions,
+    private readonly renames = true,
   ) {
     this.statements = new StatementCache(db);
     this.readerStatements = reader === db ? this.statements : new StatementCache(reader);
@@ -158,8 +166,8 @@ export class Recording {
     if (!fs.existsSync(resolved)) throw new RecordingError(`${resolved} does not exist: no recorder has written there (see --db)`);
     const db = openDatabase(resolved, true);
     try {
-      prepareForReading(db, resolved);
-      return new Recording(db, db, { file: resolved, retainDays: 0, retainBytes: 0 });
+      const version = prepareForReading(db, resolved);
+      return new Recording(db, db, { file: resolved, retainDays: 0, retainBytes: 0 }, version >= RENAMES_SINCE_VERSION);
     } catch (error) {
       db.close();
       throw asRecordingError(error, resolved);
@@ -226,11 +234,11 @@ export class Recording {
    */
   query(query: HistoryQuery): Promise<HistoryResult> {
     const limit = query.limit ?? Number.MAX_SAFE_INTEGER;
-    const { page, values } = pageOf(query, 'DESC');
+    const { page, values } = pageOf(query, 'DESC', this.renames);
     // The page's seqs first, from the indexes alone; then only its rows are
     // read. Sorting whole rows of every match (a folder with a hundred
     // thousand deletions this week) took longer than the query may.
-    const sql = `${DELETION_SELECT} WHERE d.seq IN (${page}) ORDER BY d.seq DESC`;
+    const sql = `${this.deletionSelect} WHERE d.seq IN (${page}) ORDER BY d.seq DESC`;
     const run = async (): Promise<HistoryResult> => {
       if (!this.reader.open) throw new RecordingError(`cannot read ${this.options.file}: the recording is closed`);
       // One snapshot for the page and for its directories and processes, which retention could otherwise take in between.
@@ -271,8 +279,8 @@ export class Recording {
    * `onUnreadable` hears of rows that could not be read back and were left out.
    */
   *iterate(query: HistoryQuery, onUnreadable?: (count: number) => void): Generator<DeletionEvent> {
-    const { page, values } = pageOf({ ...query, after: true }, 'ASC');
-    const sql = `${DELETION_SELECT} WHERE d.seq IN (${page}) ORDER BY d.seq ASC`;
+    const { page, values } = pageOf({ ...query, after: true }, 'ASC', this.renames);
+    const sql = `${this.deletionSelect} WHERE d.seq IN (${page}) ORDER BY d.seq ASC`;
     let after = 0;
     for (;;) {
       const rows = this.read(sql, [...values(after), ITERATE_PAGE], this.statements);
@@ -282,6 +290,10 @@ export class Recording {
       if (rows.length < ITERATE_PAGE) return;
       after = rows[rows.length - 1][0] as number;
     }
+  }
+
+  private get deletionSelect(): string {
+    return this.renames ? DELETION_SELECT : DELETION_SELECT_WITHOUT_RENAMES;
   }
 
   /** Prepared statements held, over both connections: at most STATEMENTS_KEPT each. */
@@ -364,11 +376,17 @@ export class Recording {
       const processId = this.processId(event);
       directoriesUsed.set(directoryId, event.seq);
       processesUsed.set(processId, event.seq);
+      let movedTo: MovedToRow | undefined;
+      if (event.movedTo !== undefined) {
+        const destination = splitPath(event.movedTo);
+        movedTo = { directoryId: this.directoryId(destination.directory, event.seq), name: destination.name };
+        directoriesUsed.set(movedTo.directoryId, event.seq);
+      }
       if (event.time !== lastTime) {
         lastTime = event.time;
         lastMs = Date.parse(lastTime);
       }
-      rows.set(i, event, lastMs, directoryId, name, processId);
+      rows.set(i, event, lastMs, directoryId, name, processId, movedTo);
     }
     this.statement(DELETION_INSERT).runColumns(rows.columns());
     this.statement('UPDATE directories SET last_seq = ? WHERE id = ?').runMany([...directoriesUsed].map(([id, seq]) => [seq, id]));
@@ -430,9 +448,10 @@ export class Recording {
     const directoryIds = new Set<number>();
     const processIds = new Set<number>();
     for (const row of rows) {
-      const { directoryId, processId } = idsOfRow(row);
+      const { directoryId, processId, movedToDirectoryId } = idsOfRow(row);
       directoryIds.add(directoryId);
       processIds.add(processId);
+      if (movedToDirectoryId !== null) directoryIds.add(movedToDirectoryId);
     }
     const directories = new Map<number, string>();
     for (const [id, path] of this.read(DIRECTORIES_SELECT, [JSON.stringify([...directoryIds])], statements)) directories.set(id as number, path as string);
@@ -441,11 +460,12 @@ export class Recording {
     const events: DeletionEvent[] = [];
     let unreadable = 0;
     for (const row of rows) {
-      const { directoryId, processId } = idsOfRow(row);
+      const { directoryId, processId, movedToDirectoryId } = idsOfRow(row);
       const directory = directories.get(directoryId);
       const process = processes.get(processId);
+      const movedToDirectory = movedToDirectoryId === null ? undefined : directories.get(movedToDirectoryId);
       // Written in one transaction with their deletions, and deleted only once none needs them: missing, the file is damaged.
-      const event = directory === undefined || process === undefined ? undefined : readable(() => eventOf(row, directory, process));
+      const event = directory === undefined || process === undefined ? undefined : readable(() => eventOf(row, directory, process, movedToDirectory));
       if (event === undefined) unreadable++;
       else events.push(event);
     }
@@ -626,10 +646,16 @@ function sameProcessLists(row: ProcessRow, event: DeletionEvent): boolean {
  * to "P0", one range of the index on directories.path for each folder of the
  * JSON array (CROSS JOIN: the array is the outer loop), and each one's
  * deletions in the time range one range of (directory_id, time, result), read
- * without the rows. A folder's own deletion is asked for apart (UNION ALL):
- * with its name in the same condition, every row would have to be read.
+ * without the rows. A folder's own deletion is asked for apart: with its
+ * name in the same condition, every row would have to be read. A rename is
+ * in scope where either of its paths is, so the same two parts are asked of
+ * its destination, on the index of renames alone (deletions_by_moved_to).
+ * The parts are one compound UNION, ordered and limited as a whole: a rename
+ * within the folders, or a folder inside another, matches more than one
+ * part and is one seq of the page all the same, and SQLite merges the
+ * parts' sorted seqs, which took less time than sorting them together.
  */
-function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC'): { page: string; values(after?: number): SqlParameter[] } {
+function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC', renames: boolean): { page: string; values(after?: number): SqlParameter[] } {
   const rest: string[] = [];
   const restValues: SqlParameter[] = [];
   if (query.sinceMs !== undefined) {
@@ -666,31 +692,47 @@ function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC'
   const folders = withRealPathAliases(query.scope.paths);
   // "/" as "": no directory is "" itself, and "" + "/" to "" + "0" is every directory.
   const tops = JSON.stringify(folders.map((folder) => (folder === '/' ? '' : folder)));
-  parts.push({
-    sql:
-      'SELECT d.seq AS seq FROM deletions d WHERE d.directory_id IN (' +
-      'SELECT dir.id FROM json_each(?) f CROSS JOIN directories dir ON dir.path = f.value UNION ALL ' +
-      "SELECT dir.id FROM json_each(?) f CROSS JOIN directories dir ON dir.path >= f.value || '/' AND dir.path < f.value || '0')" +
-      restSql,
-    values: [tops, tops],
-  });
-  const own = folders
-    .filter((folder) => folder !== '/')
-    .map((folder) => {
-      const { directory, name } = splitPath(folder);
-      return [directory, name];
-    });
-  if (own.length > 0) {
-    parts.push({
-      sql:
-        'SELECT d.seq AS seq FROM json_each(?) o CROSS JOIN directories dir CROSS JOIN deletions d ' +
-        "ON dir.path = json_extract(o.value, '$[0]') AND d.directory_id = dir.id AND d.name = json_extract(o.value, '$[1]')" +
-        restSql,
-      values: [JSON.stringify(own)],
-    });
+  const own = JSON.stringify(
+    folders
+      .filter((folder) => folder !== '/')
+      .map((folder) => {
+        const { directory, name } = splitPath(folder);
+        return [directory, name];
+      }),
+  );
+  // A recording of a schema before 3 has no destinations to ask.
+  const ends = renames ? [SOURCE, DESTINATION] : [SOURCE];
+  for (const end of ends) {
+    parts.push({ sql: `SELECT d.seq AS seq FROM ${end.table} WHERE ${end.directory} IN (${DIRECTORIES_IN_FOLDERS})${restSql}`, values: [tops, tops] });
+    if (own !== '[]') {
+      parts.push({
+        sql:
+          `SELECT d.seq AS seq FROM json_each(?) o CROSS JOIN directories dir CROSS JOIN ${end.table} ` +
+          `ON dir.path = json_extract(o.value, '$[0]') AND ${end.directory} = dir.id AND ${end.name} = json_extract(o.value, '$[1]')${restSql}`,
+        values: [own],
+      });
+    }
   }
-  return answer(`SELECT seq FROM (${parts.map((part) => part.sql).join(' UNION ALL ')})${tail}`);
+  return answer(`${parts.map((part) => part.sql).join(' UNION ')}${tail}`);
 }
+
+/**
+ * The columns of a deletion's path, and of a rename's destination, and the
+ * table to read for each. The destination's index is named: given a uid,
+ * SQLite would rather walk all of that uid's deletions (deletions_by_uid, in
+ * seq order) looking for renames, which took seconds over millions; the
+ * source's choice is left to SQLite, as before renames.
+ */
+const SOURCE = { table: 'deletions d', directory: 'd.directory_id', name: 'd.name' };
+const DESTINATION = { table: `deletions d INDEXED BY ${MOVED_TO_INDEX_NAME}`, directory: 'd.moved_to_directory_id', name: 'd.moved_to_name' };
+
+/**
+ * The ids of the directories at and below the folders of a JSON array (bound
+ * twice): one range of the index on directories.path for each.
+ */
+const DIRECTORIES_IN_FOLDERS =
+  'SELECT dir.id FROM json_each(?) f CROSS JOIN directories dir ON dir.path = f.value UNION ALL ' +
+  "SELECT dir.id FROM json_each(?) f CROSS JOIN directories dir ON dir.path >= f.value || '/' AND dir.path < f.value || '0'";
 
 function makeDirectoryFor(file: string): void {
   const directory = path.dirname(file);

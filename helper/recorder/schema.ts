@@ -10,11 +10,25 @@ export const APPLICATION_ID = 0x53795472;
  * Raised when the tables change in a way an older recorder could not read.
  * 2: deletions.uid, so that size retention takes from the uid that holds
  * the most (one user's flood evicts its own deletions first), with its index.
+ * 3: renames, as deletions whose destination is in
+ * deletions.moved_to_directory_id and moved_to_name (NULL on every other
+ * deletion, so that those grow by the two bytes of two NULLs), with an index
+ * of renames alone by destination; their facts in bits of deletions.facts.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/** The first version with renames: reading an older file, the history command reads no destinations. */
+export const RENAMES_SINCE_VERSION = 3;
 
 /** A uid's deletions, oldest first: size retention's and a query by uid's. */
 const UID_INDEX = 'CREATE INDEX deletions_by_uid ON deletions (uid, seq);';
+/**
+ * The renames by destination, as deletions_by_directory has every deletion
+ * by source, for a folder query's "either path is in it". Partial: a
+ * deletion that is no rename has no entry.
+ */
+export const MOVED_TO_INDEX_NAME = 'deletions_by_moved_to';
+const MOVED_TO_INDEX = `CREATE INDEX ${MOVED_TO_INDEX_NAME} ON deletions (moved_to_directory_id, time, result) WHERE moved_to_directory_id IS NOT NULL;`;
 
 /**
  * Version 1 to 2, in one transaction: the column is added last (as in
@@ -25,6 +39,13 @@ const FROM_VERSION_1 = `
 ALTER TABLE deletions ADD COLUMN uid INTEGER NOT NULL DEFAULT 0;
 UPDATE deletions SET uid = coalesce((SELECT p.uid FROM processes p WHERE p.id = deletions.process_id), 0);
 ${UID_INDEX}
+`;
+
+/** Version 2 to 3, in one transaction: the columns are added last, as in TABLES; every deletion kept is no rename. */
+const FROM_VERSION_2 = `
+ALTER TABLE deletions ADD COLUMN moved_to_directory_id INTEGER;
+ALTER TABLE deletions ADD COLUMN moved_to_name TEXT;
+${MOVED_TO_INDEX}
 `;
 
 const TABLES = `
@@ -57,11 +78,14 @@ CREATE TABLE deletions (
   facts INTEGER NOT NULL,
   path_arg TEXT,
   extra TEXT,
-  uid INTEGER NOT NULL DEFAULT 0
+  uid INTEGER NOT NULL DEFAULT 0,
+  moved_to_directory_id INTEGER,
+  moved_to_name TEXT
 );
 CREATE INDEX deletions_by_directory ON deletions (directory_id, time, result);
 CREATE INDEX deletions_by_time ON deletions (time);
 ${UID_INDEX}
+${MOVED_TO_INDEX}
 `;
 
 /**
@@ -93,15 +117,25 @@ export function prepareForWriting(db: Database, file: string): void {
     db.exec(`BEGIN; ${TABLES} PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT`);
   } else {
     db.exec('PRAGMA journal_mode = WAL');
-    if (version === 1) db.exec(`BEGIN; ${FROM_VERSION_1} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT`);
+    if (version < SCHEMA_VERSION) {
+      const steps = (version < 2 ? FROM_VERSION_1 : '') + FROM_VERSION_2;
+      db.exec(`BEGIN; ${steps} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT`);
+    }
   }
   db.exec(`PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY; PRAGMA cache_size = ${CACHE_SIZE}`);
 }
 
-export function prepareForReading(db: Database, file: string): void {
+/**
+ * Sets a reading connection up, and says the file's schema version. A file
+ * of an older version (an older recorder's, still running) reads as it is:
+ * only a query by uid needs deletions.uid (2), and one of version 1 or 2
+ * holds no renames (3).
+ */
+export function prepareForReading(db: Database, file: string): number {
   db.exec(`PRAGMA busy_timeout = 2000; PRAGMA cache_size = ${CACHE_SIZE}`);
-  // A version-1 file (an older recorder's, still running) reads as well: only a query by uid needs deletions.uid.
-  if (userVersion(db, file) === 0) throw new RecordingError(`${file} holds no recording yet`);
+  const version = userVersion(db, file);
+  if (version === 0) throw new RecordingError(`${file} holds no recording yet`);
+  return version;
 }
 
 /** The schema version of `file`, 0 where it is empty; throws RecordingError where it is not a recording this helper can use. */

@@ -4,7 +4,9 @@
 // retention deletes the oldest by age and, by size, those of the uid that
 // holds the most; strings come back exactly; a damaged row costs itself
 // alone; a file that is not a recording, or a link, is refused with a
-// sentence; a version-1 file is brought up to version 2.
+// sentence; a version-1 or version-2 file is brought up to version 3. A
+// rename is one deletion, read back with every field, and in a folder's
+// history where either of its paths is in the folder.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +18,7 @@ import { PAGE_BYTES, Recording, RecordingError, STATEMENTS_KEPT, type RecordingO
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../../helper/recorder/schema';
 import { RECORDED_FOLDER, recordManyDeletions } from '../../support/recordedFolder';
 import { deletion } from '../extension/deletions';
+import { rename } from './renames';
 
 const DAY_MS = 86_400_000;
 
@@ -35,6 +38,31 @@ function numbered(first: number, paths: string[], time = Date.now(), fields: Par
 }
 
 const pathsOf = (events: DeletionEvent[]): string[] => events.map((event) => event.path);
+const seqsOf = (events: DeletionEvent[]): number[] => events.map((event) => event.seq);
+
+/**
+ * Makes `file` a recording of an older schema, in its own DDL: two
+ * deletions in /w (the values of `deletionRows`, in that version's columns),
+ * by processes of uid 1001 and 1002.
+ */
+function writeOldRecording(version: 1 | 2, deletionRows: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const old = new (loadAddon().Database)(file);
+  old.exec(`PRAGMA journal_mode = WAL; BEGIN;
+    CREATE TABLE directories (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, last_seq INTEGER NOT NULL);
+    CREATE TABLE processes (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, ppid INTEGER NOT NULL, uid INTEGER NOT NULL, comm TEXT NOT NULL, cmdline TEXT NOT NULL,
+      ancestors TEXT NOT NULL, container TEXT, mount_namespace INTEGER NOT NULL, cgroup_id INTEGER NOT NULL, last_seq INTEGER NOT NULL);
+    CREATE TABLE deletions (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, directory_id INTEGER NOT NULL, name TEXT NOT NULL, process_id INTEGER NOT NULL,
+      tid INTEGER NOT NULL, result INTEGER NOT NULL, facts INTEGER NOT NULL, path_arg TEXT, extra TEXT${version >= 2 ? ', uid INTEGER NOT NULL DEFAULT 0' : ''});
+    CREATE INDEX deletions_by_directory ON deletions (directory_id, time, result);
+    CREATE INDEX deletions_by_time ON deletions (time);
+    ${version >= 2 ? 'CREATE INDEX deletions_by_uid ON deletions (uid, seq);' : ''}
+    INSERT INTO directories VALUES (1, '/w', 2);
+    INSERT INTO processes VALUES (1, 10, 1, 1001, 'rm', '["rm","a"]', '[]', NULL, 4026531841, 1, 1), (2, 11, 1, 1002, 'rm', '["rm","b"]', '[]', NULL, 4026531841, 1, 2);
+    INSERT INTO deletions VALUES ${deletionRows};
+    PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${version}; COMMIT;`);
+  old.close();
+}
 
 beforeEach(() => {
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'recording-'));
@@ -224,21 +252,7 @@ describe('the recording', () => {
   });
 
   it('brings a version-1 recording up to version 2, the uid of each deletion taken from its process', async () => {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const old = new (loadAddon().Database)(file);
-    old.exec(`PRAGMA journal_mode = WAL; BEGIN;
-      CREATE TABLE directories (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, last_seq INTEGER NOT NULL);
-      CREATE TABLE processes (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, ppid INTEGER NOT NULL, uid INTEGER NOT NULL, comm TEXT NOT NULL, cmdline TEXT NOT NULL,
-        ancestors TEXT NOT NULL, container TEXT, mount_namespace INTEGER NOT NULL, cgroup_id INTEGER NOT NULL, last_seq INTEGER NOT NULL);
-      CREATE TABLE deletions (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, directory_id INTEGER NOT NULL, name TEXT NOT NULL, process_id INTEGER NOT NULL,
-        tid INTEGER NOT NULL, result INTEGER NOT NULL, facts INTEGER NOT NULL, path_arg TEXT, extra TEXT);
-      CREATE INDEX deletions_by_directory ON deletions (directory_id, time, result);
-      CREATE INDEX deletions_by_time ON deletions (time);
-      INSERT INTO directories VALUES (1, '/w', 2);
-      INSERT INTO processes VALUES (1, 10, 1, 1001, 'rm', '["rm","a"]', '[]', NULL, 4026531841, 1, 1), (2, 11, 1, 1002, 'rm', '["rm","b"]', '[]', NULL, 4026531841, 1, 2);
-      INSERT INTO deletions VALUES (1, ${Date.now()}, 1, 'a', 1, 10, 0, 2, NULL, NULL), (2, ${Date.now()}, 1, 'b', 2, 11, 0, 2, NULL, NULL);
-      PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = 1; COMMIT;`);
-    old.close();
+    writeOldRecording(1, `(1, ${Date.now()}, 1, 'a', 1, 10, 0, 2, NULL, NULL), (2, ${Date.now()}, 1, 'b', 2, 11, 0, 2, NULL, NULL)`);
     const made = recording();
     expect(made.nextSeq).toBe(3);
     made.add(numbered(3, ['/w/c'], Date.now(), { uid: 1003 }));
@@ -415,5 +429,140 @@ describe('the recording', () => {
       (answer) => expect(pathsOf(answer.events)).toEqual(['/w/a']),
       (error: unknown) => expect(error).toBeInstanceOf(RecordingError),
     );
+  });
+});
+
+describe('renames in the recording', () => {
+  /** Renames and a deletion, seq 1 to 8, by uid 1000 unless said. */
+  function renamesAround(app: string): DeletionEvent[] {
+    const fields = (seq: number): Partial<DeletionEvent> => ({ seq, time: new Date(Date.now() + seq).toISOString() });
+    return [
+      rename({ ...fields(1), path: `${app}/a`, movedTo: '/elsewhere/a' }),
+      rename({ ...fields(2), path: '/elsewhere/b', movedTo: `${app}/deep/b`, replaced: true }),
+      rename({ ...fields(3), path: `${app}/c`, movedTo: `${app}/d`, replaced: false }),
+      rename({ ...fields(4), path: '/x/y', movedTo: '/z/y' }),
+      deletion({ ...fields(5), path: `${app}/e` }),
+      rename({ ...fields(6), path: '/tmp/new', movedTo: app, directory: true }),
+      rename({ ...fields(7), path: `${app}le/x`, movedTo: `${app}lication/x` }),
+      rename({ ...fields(8), path: app, movedTo: `${app}-old`, directory: true }),
+    ];
+  }
+
+  it('keeps every field of a rename, as the live trace gave it, through a reopen', async () => {
+    const events = [
+      rename({ seq: 1, path: '/w/draft', movedTo: '/w/final', replaced: true }),
+      rename({ seq: 2, path: '/w/a', movedTo: '/w/b', replaced: false, syscall: 'renameat2', renameFlags: ['RENAME_NOREPLACE'] }),
+      rename({ seq: 3, path: '/w/c', movedTo: '/w/d', replacedUnknown: true, syscall: 'rename' }),
+      rename({ seq: 4, path: '/w/e', movedTo: '/v/f', exchanged: true, replaced: false, syscall: 'renameat2', renameFlags: ['RENAME_EXCHANGE'] }),
+      rename({ seq: 5, path: '/w/g', movedTo: '/w/g', result: -39, error: 'ENOTEMPTY', replaced: false, directory: true }),
+      rename({ seq: 6, path: '/w/h', movedTo: '/w/\ufffd', movedToBytes: Buffer.from('/w/\xfe', 'latin1').toString('base64'), replaced: false }),
+      rename({ seq: 7, path: '/w/one\nline', pathArg: 'one\nline', movedTo: '/w/two\nlines\u0007', replaced: false }),
+      rename({ seq: 8, path: '/w/i', movedTo: '…/j', movedToComplete: false, abi: 'io_uring', resultUnknown: true }),
+    ];
+    const made = recording();
+    made.add(events);
+    made.flush();
+    expect((await made.query({ scope: 'system', includeFailed: true })).events).toStrictEqual(events);
+    made.close();
+    open.pop();
+    const reader = Recording.openForReading(file);
+    open.push(reader);
+    expect([...reader.iterate({ scope: 'system', includeFailed: true })]).toStrictEqual(events);
+  });
+
+  it('finds a rename in a folder by its source, by its destination, or by both, each once, and not by a namesake', async () => {
+    const made = recording();
+    made.add(renamesAround('/w/app'));
+    made.flush();
+    const scope = { paths: ['/w/app'] };
+    expect(seqsOf((await made.query({ scope, includeFailed: false })).events)).toEqual([1, 2, 3, 5, 6, 8]);
+    expect(seqsOf([...made.iterate({ scope, includeFailed: false })])).toEqual([1, 2, 3, 5, 6, 8]);
+    // Both of its folders, or both of its paths in one: once all the same.
+    expect(seqsOf((await made.query({ scope: { paths: ['/w/app', '/elsewhere'] }, includeFailed: false })).events)).toEqual([1, 2, 3, 5, 6, 8]);
+    expect(seqsOf((await made.query({ scope: { paths: ['/z'] }, includeFailed: false })).events)).toEqual([4]);
+    expect(seqsOf((await made.query({ scope: { paths: ['/w/application'] }, includeFailed: false })).events)).toEqual([7]);
+  });
+
+  it('pages a folder whose renames match by both paths in distinct seqs: each page full, none twice, none left out', async () => {
+    const made = recording();
+    made.add(renamesAround('/w/app'));
+    made.flush();
+    const scope = { paths: ['/w/app', '/w/app/deep'] };
+    const pages: number[][] = [];
+    let before: number | undefined;
+    for (let more = true; more; ) {
+      const page = await made.query({ scope, includeFailed: false, limit: 2, ...(before === undefined ? {} : { before }) });
+      pages.unshift(seqsOf(page.events));
+      before = page.events[0]?.seq;
+      more = page.more;
+    }
+    expect(pages).toEqual([
+      [1, 2],
+      [3, 5],
+      [6, 8],
+    ]);
+  });
+
+  it('shows an own-only client its own renames alone, whichever of their paths is in the folder', async () => {
+    const made = recording();
+    made.add([
+      rename({ seq: 1, path: '/w/mine', movedTo: '/v/mine', uid: 1001 }),
+      rename({ seq: 2, path: '/v/theirs', movedTo: '/w/theirs', uid: 1002 }),
+      rename({ seq: 3, path: '/v/also-mine', movedTo: '/w/also-mine', uid: 1001 }),
+      rename({ seq: 4, path: '/w/a', movedTo: '/w/b', uid: 1002 }),
+    ]);
+    made.flush();
+    expect(seqsOf((await made.query({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1001 })).events)).toEqual([1, 3]);
+    expect(seqsOf((await made.query({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1002 })).events)).toEqual([2, 4]);
+    expect(seqsOf([...made.iterate({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1001 })])).toEqual([1, 3]);
+  });
+
+  it("keeps the directory of a kept rename's destination when retention deletes what else used it", async () => {
+    const made = recording({ retainDays: 7 });
+    const now = Date.now();
+    made.add(numbered(1, ['/dest/old'], now - 8 * DAY_MS));
+    const moved = rename({ seq: 2, time: new Date(now - DAY_MS).toISOString(), path: '/w/a', movedTo: '/dest/a' });
+    made.add([moved]);
+    made.applyRetention(now);
+    const page = await made.query({ scope: { paths: ['/dest'] }, includeFailed: false });
+    expect(page.events).toStrictEqual([moved]);
+    expect(page.unreadable).toBeUndefined();
+  });
+
+  it('brings a version-2 recording up to version 3: its deletions kept as they were, renames recorded and found by destination', async () => {
+    const now = Date.now();
+    writeOldRecording(2, `(1, ${now}, 1, 'a', 1, 10, 0, 2, NULL, NULL, 1001), (2, ${now}, 1, 'b', 2, 11, -2, 2, 'x/b', NULL, 1002)`);
+    const made = recording();
+    expect(made.nextSeq).toBe(3);
+    const moved = rename({ seq: 3, path: '/v/c', movedTo: '/w/c', uid: 1003, replaced: true });
+    made.add([moved]);
+    made.flush();
+    const page = await made.query({ scope: { paths: ['/w'] }, includeFailed: true });
+    expect(pathsOf(page.events)).toEqual(['/w/a', '/w/b', '/v/c']);
+    expect(page.events[1]).toMatchObject({ uid: 1002, result: -2, error: 'ENOENT', pathArg: 'x/b', syscall: 'unlink' });
+    expect(page.events[0].movedTo).toBeUndefined();
+    expect(page.events[2]).toStrictEqual(moved);
+    expect(seqsOf((await made.query({ scope: 'system', includeFailed: true, uid: 1002 })).events)).toEqual([2]);
+    made.close();
+    open.pop();
+    const db = new (loadAddon().Database)(file, { readOnly: true });
+    expect(db.prepare('PRAGMA user_version').get()).toEqual([3]);
+    expect(db.prepare('SELECT seq, moved_to_directory_id, moved_to_name FROM deletions WHERE seq < 3 ORDER BY seq').all()).toEqual([
+      [1, null, null],
+      [2, null, null],
+    ]);
+    expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'deletions_by_moved_to'").get()).toEqual([1]);
+    db.close();
+  });
+
+  it('reads a version-2 recording as it is for the history command, and leaves it at version 2', async () => {
+    writeOldRecording(2, `(1, ${Date.now()}, 1, 'a', 1, 10, 0, 2, NULL, NULL, 1001), (2, ${Date.now()}, 1, 'b', 2, 11, 0, 2, NULL, NULL, 1002)`);
+    const reader = Recording.openForReading(file);
+    open.push(reader);
+    expect(pathsOf((await reader.query({ scope: { paths: ['/w'] }, includeFailed: false })).events)).toEqual(['/w/a', '/w/b']);
+    expect(pathsOf([...reader.iterate({ scope: { paths: ['/w/b'] }, includeFailed: false })])).toEqual(['/w/b']);
+    const db = new (loadAddon().Database)(file, { readOnly: true });
+    expect(db.prepare('PRAGMA user_version').get()).toEqual([2]);
+    db.close();
   });
 });
