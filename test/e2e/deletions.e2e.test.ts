@@ -3,13 +3,13 @@
 // folders. The steps run in order and build on each other, as a session does;
 // each one checks what the page shows. The extension host is root here, so no
 // password is asked (sudoElevation.e2e.test.ts is the ordinary user's side).
-import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CodeServer } from '../../tools/codeServer';
 import { attachedLinksOf } from '../integration/support/helperServer';
 import { bpfProgramsHeldBy, helpersOf, isRunning, loadedBpfPrograms, parentOf } from './helperProcesses';
 import { packagedExtension } from '../../tools/packagedExtension';
 import { findRepoRoot } from '../../tools/repoRoot';
+import { run } from './runProgram';
 import { TwoFolderWorkspace } from './twoFolderWorkspace';
 import { Workbench } from './workbench';
 
@@ -187,12 +187,3 @@ describe('tracing deletions in VS Code', () => {
     await expect.poll(() => loadedBpfPrograms().filter((id) => programs.includes(id))).toEqual([]);
   });
 });
-
-/** Runs a program to its end and returns its pid: the process the view should name. */
-function run(command: string, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: 'ignore' });
-    child.once('error', reject);
-    child.once('exit', (status) => (status === 0 ? resolve(child.pid!) : reject(new Error(`${command} ${args.join(' ')} exited with ${status}`))));
-  });
-}

@@ -25,7 +25,6 @@ describe('a workspace opened through a symbolic link', () => {
 
   const deletions = () => workbench.tree('Deletions');
   const row = (text: string) => workbench.treeItem(deletions(), text);
-  const count = () => workbench.page.locator('#workbench\\.parts\\.statusbar [id$="syscallTrace.count"]');
 
   beforeAll(async () => {
     root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'syscall-trace-e2e-link-')));
@@ -40,8 +39,7 @@ describe('a workspace opened through a symbolic link', () => {
     fs.symlinkSync(real, link);
     server = await CodeServer.start({ open: link, vsix: packagedExtension(findRepoRoot()) });
     workbench = await Workbench.open(server.url, server.password);
-    await workbench.runCommand('Syscall Trace: Start Tracing Deletions');
-    await count().locator('.codicon-trash').waitFor();
+    await workbench.startTracing();
   });
 
   afterEach(async ({ task }) => {
@@ -59,7 +57,7 @@ describe('a workspace opened through a symbolic link', () => {
     execFileSync('sh', ['-c', 'cd "$1" && rm by-real-path.txt', 'sh', path.join(real, 'src')]);
     execFileSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$1" "$2" && rm "$2/from-container.txt"', 'sh', real, mountPoint]);
 
-    await expect.poll(async () => (await count().innerText()).trim()).toBe('3');
+    await expect.poll(async () => (await workbench.deletionCount.innerText()).trim()).toBe('3');
     await expect.poll(() => workbench.rowDescription(row('project-link'))).toBe('3 deletions');
     await workbench.expand(row('src'));
     await row('through-link.txt').waitFor();

@@ -161,6 +161,17 @@ export class Workbench {
     return this.page.locator('#workbench\\.parts\\.statusbar .statusbar-item').filter({ hasText: text });
   }
 
+  /** Syscall Trace's entry in the status bar: its icon says whether it traces, its text how many deletions it holds. */
+  get deletionCount(): Locator {
+    return this.page.locator('#workbench\\.parts\\.statusbar [id$="syscallTrace.count"]');
+  }
+
+  /** *Syscall Trace: Start Tracing Deletions* from the palette; returns once the status bar shows it tracing. */
+  async startTracing(): Promise<void> {
+    await this.runCommand('Syscall Trace: Start Tracing Deletions');
+    await this.deletionCount.locator('.codicon-trash').waitFor();
+  }
+
   /** The quick input (an input box, a pick) titled `title`, while it is shown. */
   quickInputTitled(title: string): Locator {
     return this.quickInput.filter({ visible: true }).filter({ has: this.page.locator('.quick-input-title', { hasText: title }) });
