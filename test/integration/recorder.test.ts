@@ -102,6 +102,39 @@ describe('a client of the recorder', () => {
     expect(paths(await historyOf(client, inside))).toHaveLength(8);
   });
 
+  it('hears and finds a rename by either path: moved into its folder, moved out of it, and replacing a file in it', async ({ scratch, spawnRecorder, connect }) => {
+    const recorder = spawnRecorder();
+    await recorder.ready;
+    const inside = path.join(scratch, 'inside');
+    const outside = path.join(scratch, 'outside');
+    fs.mkdirSync(inside);
+    fs.mkdirSync(outside);
+    const client = await connect();
+    await watch(client, inside);
+
+    fs.writeFileSync(path.join(outside, 'arriving'), 'x');
+    fs.renameSync(path.join(outside, 'arriving'), path.join(inside, 'arrived'));
+    fs.writeFileSync(path.join(inside, 'leaving'), 'x');
+    fs.renameSync(path.join(inside, 'leaving'), path.join(outside, 'left'));
+    fs.writeFileSync(path.join(inside, 'conf'), 'old');
+    fs.writeFileSync(path.join(inside, 'conf.tmp'), 'new');
+    fs.renameSync(path.join(inside, 'conf.tmp'), path.join(inside, 'conf'));
+    fs.writeFileSync(path.join(outside, 'a'), 'x');
+    fs.renameSync(path.join(outside, 'a'), path.join(outside, 'b'));
+    await waitUntil('3 renames heard', () => client.deletions.length >= 3);
+
+    // A fresh destination nobody looked up may be "not known" on a disk file system, never replaced.
+    const moves = (events: DeletionEvent[]): [string, string | undefined, boolean][] =>
+      events.map((event) => [event.path, event.movedTo, event.replaced === true]);
+    expect(moves(client.deletions)).toEqual([
+      [path.join(outside, 'arriving'), path.join(inside, 'arrived'), false],
+      [path.join(inside, 'leaving'), path.join(outside, 'left'), false],
+      [path.join(inside, 'conf.tmp'), path.join(inside, 'conf'), true],
+    ]);
+    // History finds the same renames under the same numbers, each once, and none of the folder beside.
+    expect(await historyOf(client, inside)).toEqual(client.deletions);
+  });
+
   it('pages history/query from the newest back, with `before` and `more`', async ({ scratch, spawnRecorder, connect }) => {
     const recorder = spawnRecorder();
     await recorder.ready;
