@@ -37,6 +37,11 @@ export function rowPathComplete(row: TreeRow): boolean {
   return row.role === 'replaced' ? row.event.movedToComplete === true : row.event.complete;
 }
 
+/** renameat2 asked to swap the two names (RENAME_EXCHANGE), whether or not it did: `exchanged` says it did. */
+export function askedToSwap(event: DeletionEvent): boolean {
+  return event.renameFlags?.includes('RENAME_EXCHANGE') === true;
+}
+
 /** A successful rename that replaced, or may have replaced, a file at its destination. */
 export function mayHaveReplaced(event: DeletionEvent): boolean {
   return isRename(event) && event.result >= 0 && !event.exchanged && (event.replaced === true || event.replacedUnknown === true);

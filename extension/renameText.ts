@@ -5,7 +5,7 @@ import { isAtOrBelow } from '../common/directories';
 import type { DeletionEvent } from '../common/protocol';
 import { escapeText, shownPath } from '../common/shownText';
 import { shownName } from './displayText';
-import { inSameFolder, type RenameRole } from './renameRows';
+import { askedToSwap, inSameFolder, type RenameRole } from './renameRows';
 
 /** `path`, escaped, with `home` as "~" where the path is at or below it. */
 export function homeShortened(path: string, pathBytes: string | undefined, home: string | undefined): string {
@@ -37,7 +37,7 @@ export function renameDescription(event: DeletionEvent, role: RenameRole, home: 
       return `${certain ? 'replaced' : 'may have been replaced'} by ${shownSource(event, home)}`;
     }
     case 'movedAway': {
-      if (event.result < 0) return `${event.exchanged === true ? 'tried to swap with' : 'tried to move to'} ${shownDestination(event, home)}`;
+      if (event.result < 0) return `${askedToSwap(event) ? 'tried to swap with' : 'tried to move to'} ${shownDestination(event, home)}`;
       const over = event.replaced === true ? ', replacing the file there' : event.replacedUnknown === true ? ', may have replaced a file there' : '';
       return `moved to ${shownDestination(event, home)}${over}`;
     }

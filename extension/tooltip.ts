@@ -10,6 +10,7 @@ import { isRename, type DeletionEvent } from '../common/protocol';
 import { shownPath } from '../common/shownText';
 import { containerLabel, localDateTime, shellCommandLine, shownComponents, type TimeFormat } from './displayText';
 import { commandLink, markdownOfShownText, markdownText } from './markdown';
+import { askedToSwap } from './renameRows';
 
 export interface TooltipOptions {
   /** The command a directory link runs, with the directory's path as its one argument. */
@@ -72,10 +73,10 @@ function partlyKnown(complete: boolean): string {
 function renameLines(event: DeletionEvent, command: string): string[] {
   const destination = { path: event.movedTo ?? '', pathBytes: event.movedToBytes, complete: event.movedToComplete === true };
   const failed = event.result < 0;
-  const to = event.exchanged === true ? (failed ? 'Tried to swap with' : 'Swapped with') : failed ? 'Tried to move to' : 'Moved to';
+  const to = askedToSwap(event) ? (failed ? 'Tried to swap with' : 'Swapped with') : failed ? 'Tried to move to' : 'Moved to';
   const lines = [`${to}: ${linkedPath(destination, command)}${partlyKnown(destination.complete)}`];
-  if (event.exchanged === true) {
-    if (!failed) lines.push('Both names survive, each now holding the other’s file.');
+  if (askedToSwap(event)) {
+    if (event.exchanged === true) lines.push('Both names survive, each now holding the other’s file.');
   } else if (event.replaced === true) lines.push('Replaced the file that was there: its old content is gone.');
   else if (event.replacedUnknown === true) lines.push('May have replaced a file that was there: the kernel could not tell.');
   else if (event.replaced === false && !failed) lines.push('Nothing was replaced.');

@@ -21,7 +21,8 @@ describe('what a rename’s row says', () => {
   it('says what a failed rename tried, and nothing of a replacement', () => {
     const failed = rename('/home/ada/a', '/home/ada/b', { result: -13, error: 'EACCES', replaced: false });
     expect(renameDescription(failed, 'movedAway', HOME)).toBe('tried to move to ~/b');
-    expect(renameDescription({ ...failed, exchanged: true }, 'movedAway', HOME)).toBe('tried to swap with ~/b');
+    // A failed exchange swapped nothing: its flags say what it asked.
+    expect(renameDescription({ ...failed, exchanged: false, renameFlags: ['RENAME_EXCHANGE'] }, 'movedAway', HOME)).toBe('tried to swap with ~/b');
   });
 });
 

@@ -40,7 +40,7 @@ describe('the tooltip of a rename', () => {
   });
 
   it('says a failed swap was tried, not that both names now hold each other’s file', () => {
-    const text = tooltipOf(rename('/tmp/a', '/tmp/b', { syscall: 'renameat2', exchanged: true, result: -2, error: 'ENOENT' })).text;
+    const text = tooltipOf(rename('/tmp/a', '/tmp/b', { syscall: 'renameat2', exchanged: false, renameFlags: ['RENAME_EXCHANGE'], result: -2, error: 'ENOENT' })).text;
     expect(text).toContain('Tried to swap with: /tmp/b');
     expect(text).not.toContain('Both names survive');
   });
