@@ -19,6 +19,7 @@ import {
   initialize,
   restartAndDeleteFiles,
   threadStatuses,
+  TRACED_SYSCALLS,
   tracerProgramKindsOf,
   tracerProgramsOf,
   waitUntilUnloaded,
@@ -29,7 +30,7 @@ import { HELPER_SCRIPT } from './support/traceCommand';
 
 const NOBODY = 65534;
 const PERFMON_ONLY = 1n << BigInt(CAP_PERFMON);
-const TRACEPOINT_PROGRAMS = ['unlink', 'unlinkat', 'rmdir'].flatMap((syscall) => [`tracepoint enter_${syscall}`, `tracepoint exit_${syscall}`]);
+const TRACEPOINT_PROGRAMS = TRACED_SYSCALLS.flatMap((syscall) => [`tracepoint enter_${syscall}`, `tracepoint exit_${syscall}`]);
 /** Both modes see io_uring's requests through its own tracepoints, attached as raw tracepoints. */
 const IO_URING_PROGRAMS = ['raw_tracepoint uring_complete', 'raw_tracepoint uring_submit'];
 
@@ -50,7 +51,7 @@ describe('initialize', () => {
 });
 
 describe('the programs of the tracepoint mode', () => {
-  it('are one on the entry and one on the exit of each deletion syscall, and no raw tracepoint but io_uring\'s', async ({ tracingHelper }) => {
+  it('are one on the entry and one on the exit of each deletion and rename syscall, and no raw tracepoint but io_uring\'s', async ({ tracingHelper }) => {
     const { pid } = await tracingHelper({ attachMode: 'tracepoint' });
     expect(tracerProgramKindsOf(pid)).toEqual([...TRACEPOINT_PROGRAMS, ...IO_URING_PROGRAMS].sort());
     expect(attachedLinksOf(pid)).toBe(TRACEPOINT_PROGRAMS.length + IO_URING_PROGRAMS.length);

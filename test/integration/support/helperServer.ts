@@ -160,11 +160,14 @@ interface BpftoolProgram {
   name?: string;
 }
 
+/** bpf/deletion_syscalls.h: the syscalls traced, each with a pair of programs in the tracepoint mode. */
+export const TRACED_SYSCALLS = ['unlink', 'unlinkat', 'rmdir', 'rename', 'renameat', 'renameat2'];
+
 /** bpf/deletions.bpf.c: the raw mode's programs, the tracepoint mode's, and io_uring's, which both load. */
 const TRACER_PROGRAMS = new Set([
   'trace_sys_enter',
   'trace_sys_exit',
-  ...['unlink', 'unlinkat', 'rmdir'].flatMap((syscall) => [`enter_${syscall}`, `exit_${syscall}`]),
+  ...TRACED_SYSCALLS.flatMap((syscall) => [`enter_${syscall}`, `exit_${syscall}`]),
   'uring_submit',
   'uring_complete',
 ]);

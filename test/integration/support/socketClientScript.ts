@@ -25,9 +25,9 @@ let done = false;
 function finish(error?: string): void {
   if (done) return;
   done = true;
-  process.stdout.write(`${JSON.stringify({ messages, closedByRecorder, ...(error ? { error } : {}) })}\n`);
   socket.destroy();
-  process.exit(0);
+  // Exits once the line is written: a pipe takes a long one in parts, and an exit before then cuts it.
+  process.stdout.write(`${JSON.stringify({ messages, closedByRecorder, ...(error ? { error } : {}) })}\n`, () => process.exit(0));
 }
 
 const socket = net.connect(socketPath);

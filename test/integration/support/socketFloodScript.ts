@@ -9,6 +9,7 @@
 // and the process exits 0, closing them all.
 import * as net from 'node:net';
 
+import { PROTOCOL_VERSION } from '../../../common/protocol';
 import { frame, FrameSplitter } from './frames';
 
 const [socketPath, countText, mode] = process.argv.slice(2);
@@ -38,9 +39,9 @@ function settled(outcome: Outcome): boolean {
 function finish(): void {
   if (finished) return;
   finished = true;
-  process.stdout.write(`${JSON.stringify(outcomes)}\n`);
   for (const socket of sockets) socket.destroy();
-  process.exit(0);
+  // Exits once the line is written: a pipe takes a long one in parts, and an exit before then cuts it.
+  process.stdout.write(`${JSON.stringify(outcomes)}\n`, () => process.exit(0));
 }
 
 function check(): void {
@@ -62,7 +63,7 @@ for (let i = 0; i < count; i++) {
         if (error === undefined || error === null) outcome.written = MIB;
       });
     } else {
-      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 3 } });
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION } });
       socket.write(frame(body));
     }
   });
