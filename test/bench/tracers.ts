@@ -68,7 +68,17 @@ export const untraced: Tracer = {
 
 /** BPF programs that return at once: what attaching costs before any work is done. */
 export function emptyPrograms(fixtures: Fixtures, name: string, attaches: string, objectFile: string): Tracer {
-  const argv = [fixtures.attachBpfObject, objectFile];
+  return objectPrograms(fixtures, name, attaches, objectFile);
+}
+
+/**
+ * The programs of a BPF object attached by attach_bpf_object, without the
+ * helper: all of them, or only those named in `programs`. Nothing sets the
+ * object's globals, so its programs run as they do while the helper traces
+ * nothing in flight.
+ */
+export function objectPrograms(fixtures: Fixtures, name: string, attaches: string, objectFile: string, programs: readonly string[] = []): Tracer {
+  const argv = [fixtures.attachBpfObject, objectFile, ...programs];
   return {
     name,
     attaches,
@@ -93,7 +103,7 @@ export function emptyPrograms(fixtures: Fixtures, name: string, attaches: string
 export const DEFAULT_PROGRAMS: AttachMode = programsFor(DEFAULT_MODE_CHOICE, readKernelFacts());
 
 /** What each of the helper's program sets attaches to (the io_uring programs, on io_uring's own tracepoints, in both). */
-const ATTACHED_IN_MODE: Record<AttachMode, string> = {
+export const ATTACHED_IN_MODE: Record<AttachMode, string> = {
   raw: 'raw_tp/sys_enter + raw_tp/sys_exit',
   tracepoint: 'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir} (6)',
 };
