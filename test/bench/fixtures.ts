@@ -14,6 +14,8 @@ export interface Fixtures {
   makeTree: string;
   /** delete_paced DIRECTORY COUNT INTERVAL_MS: creates and deletes COUNT files, one deletion per interval. */
   deletePaced: string;
+  /** rename_loop DIRECTORY COUNT: renames DIRECTORY/fNNNNNN to gNNNNNN, COUNT files, and prints the count. */
+  renameLoop: string;
   /** run_together -- COMMAND... -- COMMAND...: starts them at once, then prints each one's pid, wall and CPU time. */
   runTogether: string;
   /** attach_bpf_object OBJECT [PROGRAM...]: keeps OBJECT's programs (or those named) attached while its stdin is open. */
@@ -66,6 +68,7 @@ export function buildFixtures(repositoryRoot: string, workDirectory: string): Fi
     getppidLoop: program('getppid_loop'),
     makeTree: program('make_tree'),
     deletePaced: program('delete_paced'),
+    renameLoop: program('rename_loop'),
     runTogether: program('run_together'),
     attachBpfObject: program('attach_bpf_object', ['-lbpf']),
     emptyRawSysEnter: bpfObject('empty_raw_sys_enter'),

@@ -1,0 +1,138 @@
+// A loop of 20,000 renames (rename_loop.c: f$i -> g$i in one directory, as
+// fast as it can), untraced and under each tracer: whether every rename was
+// reported, how much slower the loop runs, and what the tracer itself spent.
+// The runs are the deletion storm's (stormRuns.ts), with the tracers pointed
+// at renames (renameTracers.ts).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { DEFAULT_MODE_CHOICE } from '../../common/protocol';
+import type { BenchContext } from './benchmark';
+import { makeDeletionTree, type DeletionTrees } from './deletionTree';
+import type { Fixtures } from './fixtures';
+import { code, section, shellCommand, table } from './markdown';
+import { bpftraceOnRenames, countingRenames, inotifywaitOnRenames, straceOnRenames } from './renameTracers';
+import { commandsDeleting, runTogetherArgv } from './runTogether';
+import { fileSystemAt } from './settings';
+import { formatNumber, formatRange, formatRatio, median } from './stats';
+import {
+  completeness,
+  everyDeletionRecorded,
+  lossSentence,
+  lostText,
+  medianDeleterCpu,
+  medianOrNull,
+  medianWall,
+  peakRssText,
+  runsOf,
+  totalLost,
+  tracerCpuText,
+  valuesOf,
+} from './stormFigures';
+import { measureStormRounds, type StormRun } from './stormRuns';
+import { DEFAULT_PROGRAMS, oursInDefaultMode, oursInEachMode, tracerCommands, untraced, type Tracer } from './tracers';
+import { freshWorkDirectory, traceTarget } from './workDirectory';
+
+export async function renameLoop(context: BenchContext): Promise<string> {
+  const { fixtures, settings } = context;
+  const { renames, repetitions } = settings.renameLoop;
+  const workDirectory = freshWorkDirectory(settings, 'renames');
+  const root = path.join(workDirectory, 'tree');
+  // make_tree's one directory of `renames` files, which the loop renames in place.
+  const renamed = path.join(root, 'd0000');
+  const target = traceTarget(workDirectory, root);
+  const workload = [fixtures.renameLoop, renamed, String(renames)];
+  const ourModes = oursInEachMode(context.helperScript).map(countingRenames);
+  const tracers = [untraced, ...ourModes, straceOnRenames, bpftraceOnRenames, inotifywaitOnRenames];
+  const runs = await measureStormRounds(context, {
+    label: 'rename loop',
+    entries: tracers,
+    tracer: (tracer) => tracer,
+    repetitions,
+    target,
+    trees: filesToRename(fixtures, root, renames),
+    // Through run_together, which names the loop's pid even where strace runs it as its own child.
+    argv: runTogetherArgv(fixtures.runTogether, [workload]),
+    deleters: commandsDeleting(root),
+  });
+  fs.rmSync(workDirectory, { recursive: true, force: true });
+
+  const medianWallOf = (tracer: Tracer): number => medianWall(runs.get(tracer)!);
+  const base = medianWallOf(untraced);
+  const ourDefault = oursInDefaultMode(ourModes);
+  const ourRuns = runsOf(ourModes, runs);
+  const renamesMade = madeInEveryRun(runs.get(untraced)!);
+  const reading = [
+    `- Target: every rename of the loop reported, with 0 lost, while ${code('trace --jsonl --path DIR')} runs in the default mode ` +
+      `(${DEFAULT_MODE_CHOICE}, which takes the ${DEFAULT_PROGRAMS} programs on this kernel: ${ourDefault.name}). Measured: ` +
+      `${completeness(runs.get(ourDefault)!)} reported in its worst run, ${formatNumber(totalLost(runs.get(ourDefault)!))} lost over all its runs — ` +
+      (everyDeletionRecorded(runs.get(ourDefault)!) && totalLost(runs.get(ourDefault)!) === 0 ? '**met**.' : '**not met**.') +
+      ` In both modes: ${everyDeletionRecorded(ourRuns) ? 'every rename in every run' : 'fewer renames than were made in some runs (see the table)'}; ${lossSentence(totalLost(ourRuns))}.`,
+    `- A rename is reported as one line with ${code('"movedTo"')} set (the source in ${code('"path"')}), counted only where it names the loop's process, succeeded and has its source within the directory traced.`,
+    `- The loop's wall time, ${formatNumber(base, 3)} s untraced for ${renamesMade}, is ` +
+      `${ourModes.map((mode) => `${formatRatio(medianWallOf(mode), base)} traced (${mode.name})`).join(' and ')}; ` +
+      `its own CPU time ${formatNumber(medianDeleterCpu(runs.get(untraced)!), 3)} s untraced against ` +
+      `${ourModes.map((mode) => `${formatNumber(medianDeleterCpu(runs.get(mode)!), 3)} s`).join(' and ')}: the programs run inside its syscalls.`,
+    `- strace -f is ${formatRatio(medianWallOf(straceOnRenames), base)} untraced; bpftrace ${formatRatio(medianWallOf(bpftraceOnRenames), base)} ` +
+      '(the calls as they begin, with both paths as passed, not their results); ' +
+      `inotifywait -m -r ${formatRatio(medianWallOf(inotifywaitOnRenames), base)}, with ${completeness(runs.get(inotifywaitOnRenames)!)} in its worst run ` +
+      '(a rename counted where both its MOVED_FROM and its MOVED_TO came, joined by their cookie; it names no process and reports no loss).',
+    '- The columns are the deletion storm\'s: "loop CPU" is the loop\'s own user + system time (with strace: strace\'s too), ' +
+      '"tracer CPU" the tracer process\'s from just before the loop until its output stopped growing, "caught up" how long after the loop ended it was still writing.',
+  ];
+
+  return section({
+    description:
+      `A directory of ${formatNumber(renames)} empty files is made fresh and flushed (${code('sync')}) before each run, outside the timed part, ` +
+      `in ${code(renamed)} (${fileSystemAt(root)}; the tracers write their output beside it). The timed part is ${code(shellCommand(workload))}, ` +
+      `one rename(2) per file (fNNNNNN to gNNNNNN, in the same directory) as fast as it can, started by ${code('build/bench/run_together')} ` +
+      `and timed by ${code('build/bench/measure_command')} from fork to exit. The tracers run interleaved (${repetitions} rounds); ` +
+      'times are medians with their range, completeness and loss the worst and the total over all runs.',
+    tables: [renameTable(runs)],
+    reading,
+    commands: [
+      '**Commands**',
+      '',
+      `- files: ${code(shellCommand([path.relative(settings.repositoryRoot, fixtures.makeTree), 'ROOT', '1', String(renames)]))} then ${code('sync')}`,
+      ...tracerCommands(tracers, target),
+    ],
+  });
+}
+
+/** make_tree's ROOT/d0000 with `renames` files, made afresh before each run: the loop renames each once. */
+function filesToRename(fixtures: Fixtures, root: string, renames: number): DeletionTrees {
+  return {
+    make: () => {
+      makeDeletionTree(fixtures, root, 1, renames);
+      return renames;
+    },
+    remove: () => fs.rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** What rename_loop printed (the renames it made), checked alike in every run. */
+function madeInEveryRun(runs: readonly StormRun[]): string {
+  const made = new Set(runs.map((run) => /^(\d+)$/m.exec(run.workloadOutput)?.[1] ?? '?'));
+  return made.size === 1 ? `${formatNumber(Number([...made][0]))} renames` : `renames made ${[...made].join(', ')} in different runs`;
+}
+
+function renameTable(runs: ReadonlyMap<Tracer, StormRun[]>): string {
+  const base = medianWall(runs.get(untraced)!);
+  const rows = [...runs].map(([tracer, all]) => [
+    tracer.name,
+    formatNumber(medianWall(all), 3),
+    formatRange(all.map((run) => run.wallSeconds), 3),
+    formatRatio(medianWall(all), base),
+    formatNumber(medianDeleterCpu(all), 3),
+    completeness(all),
+    lostText(all),
+    tracerCpuText(all),
+    peakRssText(all),
+    formatNumber(medianOrNull(valuesOf(all, (run) => run.catchUpSeconds)), 2),
+    tracer === untraced ? '–' : formatNumber(median(all.map((run) => run.readySeconds)), 2),
+  ]);
+  return table(
+    ['tracer', 'wall s', 'range', '× untraced', 'loop CPU s', 'reported / renamed (worst run)', 'lost (all runs)', 'tracer CPU s', 'peak RSS', 'caught up after s', 'ready after s'],
+    rows,
+  );
+}
