@@ -62,6 +62,9 @@ export async function renameLoop(context: BenchContext): Promise<string> {
   const ourDefault = oursInDefaultMode(ourModes);
   const ourRuns = runsOf(ourModes, runs);
   const renamesMade = madeInEveryRun(runs.get(untraced)!);
+  // The loop's CPU time above the untraced loop's, over its renames: what the programs cost inside each rename.
+  const programMicrosecondsPerRename = (tracer: Tracer): number =>
+    ((medianDeleterCpu(runs.get(tracer)!) - medianDeleterCpu(runs.get(untraced)!)) / renames) * 1e6;
   const reading = [
     `- Target: every rename of the loop reported, with 0 lost, while ${code('trace --jsonl --path DIR')} runs in the default mode ` +
       `(${DEFAULT_MODE_CHOICE}, which takes the ${DEFAULT_PROGRAMS} programs on this kernel: ${ourDefault.name}). Measured: ` +
@@ -72,7 +75,8 @@ export async function renameLoop(context: BenchContext): Promise<string> {
     `- The loop's wall time, ${formatNumber(base, 3)} s untraced for ${renamesMade}, is ` +
       `${ourModes.map((mode) => `${formatRatio(medianWallOf(mode), base)} traced (${mode.name})`).join(' and ')}; ` +
       `its own CPU time ${formatNumber(medianDeleterCpu(runs.get(untraced)!), 3)} s untraced against ` +
-      `${ourModes.map((mode) => `${formatNumber(medianDeleterCpu(runs.get(mode)!), 3)} s`).join(' and ')}: the programs run inside its syscalls.`,
+      `${ourModes.map((mode) => `${formatNumber(medianDeleterCpu(runs.get(mode)!), 3)} s`).join(' and ')}: the programs run inside its syscalls, ` +
+      `${ourModes.map((mode) => `${formatNumber(programMicrosecondsPerRename(mode), 1)} µs`).join(' and ')} per rename.`,
     `- strace -f is ${formatRatio(medianWallOf(straceOnRenames), base)} untraced; bpftrace ${formatRatio(medianWallOf(bpftraceOnRenames), base)} ` +
       '(the calls as they begin, with both paths as passed, not their results); ' +
       `inotifywait -m -r ${formatRatio(medianWallOf(inotifywaitOnRenames), base)}, with ${completeness(runs.get(inotifywaitOnRenames)!)} in its worst run ` +
