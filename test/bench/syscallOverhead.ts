@@ -176,7 +176,9 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
     tables: [table(['tracer', 'attached to', 'ns per syscall', 'range', 'added ns', '× untraced', '× empty raw_tp', 'whole-run mean ns'], rows)],
     reading,
     commands: [
-      '**Commands** (the empty programs are in test/bench/*.bpf.c; attach_bpf_object keeps them attached while its stdin is open)',
+      '**Commands** (the empty programs are in test/bench/*.bpf.c; attach_bpf_object keeps them attached while its stdin is open, ' +
+        `only the programs named where any are; deletions_today.bpf.o is bpf/deletions.bpf.c and deletions_before_renames.bpf.o the same at ${BEFORE_RENAMES}, ` +
+        "each compiled with bpf/Makefile's flags by the suite, the older from git show)",
       '',
       ...tracerCommands(tracers, target),
     ],
