@@ -14,7 +14,7 @@ export interface Fixtures {
   makeTree: string;
   /** delete_paced DIRECTORY COUNT INTERVAL_MS: creates and deletes COUNT files, one deletion per interval. */
   deletePaced: string;
-  /** rename_loop DIRECTORY COUNT: renames DIRECTORY/fNNNNNN to gNNNNNN, COUNT files, and prints the count. */
+  /** rename_loop ROOT DIRECTORIES FILES: renames each file of make_tree ROOT DIRECTORIES FILES (fNNNNNN to gNNNNNN), and prints the count. */
   renameLoop: string;
   /** run_together -- COMMAND... -- COMMAND...: starts them at once, then prints each one's pid, wall and CPU time. */
   runTogether: string;

@@ -30,9 +30,14 @@ export interface BenchSettings {
     filesPerDirectory: number;
     repetitions: number;
   };
-  /** rename_loop's renames, one per file of one directory, in each run. */
+  /**
+   * rename_loop's renames in each run, one per file: all in one directory,
+   * then (ours in the default mode only, against untraced) the same count
+   * spread over spreadDirectories directories, for what a directory's size does to a rename's cost.
+   */
   renameLoop: {
     renames: number;
+    spreadDirectories: number;
     repetitions: number;
   };
   /** Each deleter removes its own tree of directoriesPerDeleter × filesPerDirectory files; all start at once. */
@@ -95,7 +100,7 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     deletionStorm: quick
       ? { directories: 10, filesPerDirectory: 1000, repetitions: 2 }
       : { directories: 100, filesPerDirectory: 1000, repetitions: 5 },
-    renameLoop: quick ? { renames: 2_000, repetitions: 2 } : { renames: 20_000, repetitions: 5 },
+    renameLoop: quick ? { renames: 2_000, spreadDirectories: 2, repetitions: 2 } : { renames: 20_000, spreadDirectories: 20, repetitions: 5 },
     parallelDeleters: {
       deleters: positiveInteger(env.BENCH_DELETERS, 'BENCH_DELETERS') ?? 4,
       ...(quick ? { directoriesPerDeleter: 3, filesPerDirectory: 1000, repetitions: 2 } : { directoriesPerDeleter: 25, filesPerDirectory: 1000, repetitions: 5 }),
