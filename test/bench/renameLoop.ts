@@ -96,13 +96,13 @@ export async function renameLoop(context: BenchContext): Promise<string> {
 
   return section({
     description:
-      `${layoutText(oneDirectory)} is made fresh and flushed (${code('sync')}) before each run, outside the timed part, ` +
+      `The files to rename, ${layoutText(oneDirectory)}, are made fresh and flushed (${code('sync')}) before each run, outside the timed part, ` +
       `in ${code(root)} (${fileSystemAt(root)}; the tracers write their output beside it). The timed part is ${code(shellCommand(renameLoopArgv(fixtures, root, oneDirectory)))}, ` +
       `one rename(2) per file (fNNNNNN to gNNNNNN, in the same directory) as fast as it can, started by ${code('build/bench/run_together')} ` +
       `and timed by ${code('build/bench/measure_command')} from fork to exit. The tracers run interleaved (${repetitions} rounds); ` +
       'times are medians with their range, completeness and loss the worst and the total over all runs. ' +
       `The second table is the same loop over ${layoutText(spread)}, untraced and under ours in the default mode only.`,
-    tables: [renameTable(runs), renameTable(spreadRuns)],
+    tables: [`**${upperFirst(layoutText(oneDirectory))}**\n\n${renameTable(runs)}`, `**${upperFirst(layoutText(spread))}**\n\n${renameTable(spreadRuns)}`],
     reading,
     commands: [
       '**Commands**',
@@ -122,6 +122,10 @@ interface Layout {
 
 function layoutText({ directories, files }: Layout): string {
   return directories === 1 ? `one directory of ${formatNumber(files)} files` : `${formatNumber(directories)} directories of ${formatNumber(files)} files`;
+}
+
+function upperFirst(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function renameLoopArgv(fixtures: Fixtures, root: string, { directories, files }: Layout): string[] {
