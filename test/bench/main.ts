@@ -20,6 +20,7 @@ import { code, table } from './markdown';
 import { mixedWorkload } from './mixedWorkload';
 import { parallelDeleters } from './parallelDeleters';
 import { recordingBenchmark } from './recording';
+import { renameLoop } from './renameLoop';
 import { ringBuffer } from './ringBuffer';
 import { scaleSection } from './scale';
 import { benchSettings, type BenchSettings } from './settings';
@@ -31,6 +32,7 @@ const BENCHMARKS: Benchmark[] = [
   { id: 'loading', title: 'Loading: time to ready, and what the verifier checks', run: loading },
   { id: 'syscall-overhead', title: 'Added cost per syscall (getppid loop)', run: syscallOverhead },
   { id: 'deletion-storm', title: 'Deletion storm (rm -rf)', run: deletionStorm },
+  { id: 'rename-loop', title: 'Rename loop (rename(2) of every file of a directory)', run: renameLoop },
   { id: 'parallel-deleters', title: 'Parallel deleters', run: parallelDeleters },
   { id: 'ring-buffer', title: 'Ring-buffer size against loss', run: ringBuffer },
   { id: 'mixed-workload', title: 'Mixed workload (a build tree deleted while a compiler runs)', run: mixedWorkload },

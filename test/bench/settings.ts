@@ -1,7 +1,7 @@
 // How much the suite measures. The full suite is sized to finish within about
 // fifteen minutes on a 2-core machine; BENCH_QUICK=1 is for trying changes.
 //   BENCH_QUICK=1          fewer repetitions, a smaller storm, report to build/bench/
-//   BENCH_ONLY=a,b         only these benchmarks (ids: syscall-overhead, deletion-storm, parallel-deleters,
+//   BENCH_ONLY=a,b         only these benchmarks (ids: syscall-overhead, deletion-storm, rename-loop, parallel-deleters,
 //                          ring-buffer, mixed-workload, helper-cost, jsonrpc-latency, event-store, recording)
 //   BENCH_DELETERS=N       parallel deleters in parallel-deleters (default 4; 16 on a 16-core machine)
 //   BENCH_REPORT=FILE      where the report goes (default BENCHMARKS.md, or build/bench/ when quick)
@@ -28,6 +28,16 @@ export interface BenchSettings {
   deletionStorm: {
     directories: number;
     filesPerDirectory: number;
+    repetitions: number;
+  };
+  /**
+   * rename_loop's renames in each run, one per file: all in one directory,
+   * then (ours in the default mode only, against untraced) the same count
+   * spread over spreadDirectories directories, for what a directory's size does to a rename's cost.
+   */
+  renameLoop: {
+    renames: number;
+    spreadDirectories: number;
     repetitions: number;
   };
   /** Each deleter removes its own tree of directoriesPerDeleter × filesPerDirectory files; all start at once. */
@@ -90,6 +100,7 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     deletionStorm: quick
       ? { directories: 10, filesPerDirectory: 1000, repetitions: 2 }
       : { directories: 100, filesPerDirectory: 1000, repetitions: 5 },
+    renameLoop: quick ? { renames: 2_000, spreadDirectories: 2, repetitions: 2 } : { renames: 20_000, spreadDirectories: 20, repetitions: 5 },
     parallelDeleters: {
       deleters: positiveInteger(env.BENCH_DELETERS, 'BENCH_DELETERS') ?? 4,
       ...(quick ? { directoriesPerDeleter: 3, filesPerDirectory: 1000, repetitions: 2 } : { directoriesPerDeleter: 25, filesPerDirectory: 1000, repetitions: 5 }),

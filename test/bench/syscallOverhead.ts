@@ -8,12 +8,15 @@ import * as path from 'node:path';
 import { DEFAULT_MODE_CHOICE } from '../../common/protocol';
 import type { BenchContext } from './benchmark';
 import { runMeasured } from './childProcesses';
+import { BEFORE_RENAMES, type Fixtures } from './fixtures';
 import { code, section, shellCommand, table } from './markdown';
 import { formatDifference, formatNumber, formatRange, formatRatio, median } from './stats';
 import {
+  ATTACHED_IN_MODE,
   bpftrace,
   DEFAULT_PROGRAMS,
   emptyPrograms,
+  objectPrograms,
   oursWithOlderPrograms,
   setTakenBy,
   syscallTrace,
@@ -26,6 +29,12 @@ import { freshWorkDirectory, traceTarget } from './workDirectory';
 
 /** The issue's target: ours within 5% of the empty raw_tp/sys_enter program. */
 const TARGET_RATIO_TO_EMPTY_PROGRAM = 1.05;
+
+/** The renames issue's target: ours' raw programs per syscall within 5% of what they cost before renames. */
+const TARGET_RATIO_TO_BEFORE_RENAMES = 1.05;
+
+/** The raw-mode programs of the helper's object (bpf/deletions.bpf.c), in both the checkout's object and the one before renames. */
+const RAW_PROGRAMS = ['trace_sys_enter', 'trace_sys_exit'];
 
 interface Measured {
   tracer: Tracer;
@@ -57,6 +66,7 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
   const oursOnTracepoints = syscallTrace(context.helperScript, 'tracepoint');
   // The default mode's programs only: on a syscall that is not a deletion the sets run the same code, so one mode shows it.
   const oursOlder = oursWithOlderPrograms(context.helperScript);
+  const { today: rawToday, beforeRenames: rawBeforeRenames } = rawProgramsAcrossRenames(fixtures);
   const tracers = [
     untraced,
     emptyRawSysEnter,
@@ -67,6 +77,8 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
     ours,
     oursOnTracepoints,
     oursOlder,
+    rawBeforeRenames,
+    rawToday,
     bpftrace,
   ];
   const measured: Measured[] = tracers.map((tracer) => ({ tracer, nanosecondsPerCall: [], meanNanosecondsPerCall: [] }));
@@ -151,6 +163,7 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
       'for the enter and exit tracepoints of all three deletion syscalls, everything a tracer that reports results needs: ' +
       'the kernel runs these programs only for those syscalls, and every other syscall pays only the tracepoint slow path.',
     olderSetReading(added, runsOf, DEFAULT_PROGRAMS === 'raw' ? ours : oursOnTracepoints, oursOlder),
+    beforeRenamesReading(medianOf, runsOf, base, rawToday, rawBeforeRenames),
     `- bpftrace with the one-liner below (enter tracepoints only, no results) adds ${formatDifference(added(bpftrace))} ns.`,
   ];
 
@@ -163,11 +176,51 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
     tables: [table(['tracer', 'attached to', 'ns per syscall', 'range', 'added ns', '× untraced', '× empty raw_tp', 'whole-run mean ns'], rows)],
     reading,
     commands: [
-      '**Commands** (the empty programs are in test/bench/*.bpf.c; attach_bpf_object keeps them attached while its stdin is open)',
+      '**Commands** (the empty programs are in test/bench/*.bpf.c; attach_bpf_object keeps them attached while its stdin is open, ' +
+        `only the programs named where any are; deletions_today.bpf.o is bpf/deletions.bpf.c and deletions_before_renames.bpf.o the same at ${BEFORE_RENAMES}, ` +
+        "each compiled with bpf/Makefile's flags by the suite, the older from git show)",
       '',
       ...tracerCommands(tracers, target),
     ],
   });
+}
+
+/**
+ * Ours' raw-mode programs, sys_enter and sys_exit, attached without the helper
+ * (attach_bpf_object) from two objects compiled alike: the checkout's, and
+ * the one before renames were traced (BEFORE_RENAMES). Renames added six
+ * syscall numbers to the test every syscall of the machine passes through
+ * in raw_tp/sys_enter (might_delete(), bpf/deletions.bpf.c); this pair shows
+ * what that test costs now against what it cost, apart from the helper.
+ */
+function rawProgramsAcrossRenames(fixtures: Fixtures): { today: Tracer; beforeRenames: Tracer } {
+  const attaches = `${ATTACHED_IN_MODE.raw} (${RAW_PROGRAMS.join(', ')})`;
+  return {
+    beforeRenames: objectPrograms(fixtures, `ours' raw programs before renames (${BEFORE_RENAMES})`, attaches, fixtures.deletionProgramsBeforeRenames, RAW_PROGRAMS),
+    today: objectPrograms(fixtures, "ours' raw programs today", attaches, fixtures.deletionProgramsToday, RAW_PROGRAMS),
+  };
+}
+
+function beforeRenamesReading(
+  medianOf: (tracer: Tracer) => number,
+  runsOf: (tracer: Tracer) => number[],
+  base: number,
+  today: Tracer,
+  beforeRenames: Tracer,
+): string {
+  const ratio = medianOf(today) / medianOf(beforeRenames);
+  return (
+    `- Target: the default mode's cost per syscall within 5% of what it was before renames were traced (commit ${BEFORE_RENAMES}). ` +
+    `Ours' raw programs, attached alone from the two objects compiled alike, take ${formatNumber(medianOf(today), 1)} ns per getppid today ` +
+    `against ${formatNumber(medianOf(beforeRenames), 1)} ns before renames: ${formatRatio(medianOf(today), medianOf(beforeRenames))} — ` +
+    (ratio <= TARGET_RATIO_TO_BEFORE_RENAMES ? '**met**' : '**not met**') +
+    ` (added over untraced: ${formatDifference(medianOf(today) - base)} ns against ${formatDifference(medianOf(beforeRenames) - base)} ns; ` +
+    (rangesOverlap(runsOf(today), runsOf(beforeRenames)) ? 'the ranges of their runs overlap). ' : '**the ranges of their runs do not overlap**). ') +
+    'What changed on this path is the syscall-number test of raw_tp/sys_enter, which renames lengthened by the numbers of rename, renameat and renameat2 in each ABI (six more on x86-64); ' +
+    (DEFAULT_PROGRAMS === 'raw'
+      ? 'the default mode takes these programs on this kernel.'
+      : 'the default mode takes the tracepoint programs on this kernel, on which a getppid runs no program at all, so the raw pair shows the raw mode only.')
+  );
 }
 
 /**

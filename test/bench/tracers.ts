@@ -68,7 +68,17 @@ export const untraced: Tracer = {
 
 /** BPF programs that return at once: what attaching costs before any work is done. */
 export function emptyPrograms(fixtures: Fixtures, name: string, attaches: string, objectFile: string): Tracer {
-  const argv = [fixtures.attachBpfObject, objectFile];
+  return objectPrograms(fixtures, name, attaches, objectFile);
+}
+
+/**
+ * The programs of a BPF object attached by attach_bpf_object, without the
+ * helper: all of them, or only those named in `programs`. Nothing sets the
+ * object's globals, so its programs run as they do while the helper traces
+ * nothing in flight.
+ */
+export function objectPrograms(fixtures: Fixtures, name: string, attaches: string, objectFile: string, programs: readonly string[] = []): Tracer {
+  const argv = [fixtures.attachBpfObject, objectFile, ...programs];
   return {
     name,
     attaches,
@@ -93,7 +103,7 @@ export function emptyPrograms(fixtures: Fixtures, name: string, attaches: string
 export const DEFAULT_PROGRAMS: AttachMode = programsFor(DEFAULT_MODE_CHOICE, readKernelFacts());
 
 /** What each of the helper's program sets attaches to (the io_uring programs, on io_uring's own tracepoints, in both). */
-const ATTACHED_IN_MODE: Record<AttachMode, string> = {
+export const ATTACHED_IN_MODE: Record<AttachMode, string> = {
   raw: 'raw_tp/sys_enter + raw_tp/sys_exit',
   tracepoint: 'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir} (6)',
 };
@@ -243,77 +253,85 @@ export function tracerCommands(tracers: readonly Tracer[], target: TraceTarget):
   return tracers.filter((tracer) => tracer !== untraced).map((tracer) => `- ${tracer.name}: ${code(tracer.command(target))}`);
 }
 
-const DELETION_SYSCALLS = 'unlink,unlinkat,rmdir';
+const DELETION_SYSCALLS = ['unlink', 'unlinkat', 'rmdir'];
 
 /** `strace -f` runs the workload itself and writes one line per call. */
-export const strace: Tracer = {
-  name: 'strace -f',
-  attaches: 'ptrace on the workload',
-  command: (target) => shellCommand(straceArguments(target.outputFile)) + ' COMMAND',
-  async start(target) {
-    return {
-      pid: undefined,
-      wrap: (workload) => [...straceArguments(target.outputFile), ...workload],
-      async stop(deleter) {
-        if (!deleter) return { recorded: null, lost: null };
-        let recorded = 0;
-        const deleterPids = new Set(deleter.pids.map(String));
-        for await (const line of readLines(target.outputFile)) {
-          // ptrace stops each call, so nothing is lost. Calls of the deleters that succeeded, whole or finished
-          // after another process's line came between ("<... unlinkat resumed>").
-          const call = STRACE_DELETION.exec(line);
-          if (call && deleterPids.has(call[1])) recorded++;
-        }
-        return { recorded, lost: null };
-      },
-    };
-  },
-};
+export const strace: Tracer = straceOn(DELETION_SYSCALLS);
 
-/** "1234  unlinkat(4, "f000001", 0)   = 0" or "1234  <... unlinkat resumed>) = 0" (strace -f pads before "="). */
-const STRACE_DELETION = /^(\d+)\s+(?:(?:unlink|unlinkat|rmdir)\(.*\)|<\.\.\. (?:unlink|unlinkat|rmdir) resumed>.*)\s+= 0$/;
-
-function straceArguments(outputFile: string): string[] {
-  return ['strace', '-f', '-e', `trace=${DELETION_SYSCALLS}`, '-o', outputFile];
+/**
+ * `strace -f` on these syscalls: its `recorded` counts the deleters' calls
+ * of them that succeeded (the renames benchmark's "deleter" is the process
+ * that renames).
+ */
+export function straceOn(syscalls: readonly string[]): Tracer {
+  const argv = (outputFile: string): string[] => ['strace', '-f', '-e', `trace=${syscalls.join(',')}`, '-o', outputFile];
+  // "1234  unlinkat(4, "f000001", 0)   = 0" or "1234  <... unlinkat resumed>) = 0" (strace -f pads before "=").
+  const names = syscalls.join('|');
+  const succeededCall = new RegExp(`^(\\d+)\\s+(?:(?:${names})\\(.*\\)|<\\.\\.\\. (?:${names}) resumed>.*)\\s+= 0$`);
+  return {
+    name: 'strace -f',
+    attaches: 'ptrace on the workload',
+    command: (target) => shellCommand(argv(target.outputFile)) + ' COMMAND',
+    async start(target) {
+      return {
+        pid: undefined,
+        wrap: (workload) => [...argv(target.outputFile), ...workload],
+        async stop(deleter) {
+          if (!deleter) return { recorded: null, lost: null };
+          let recorded = 0;
+          const deleterPids = new Set(deleter.pids.map(String));
+          for await (const line of readLines(target.outputFile)) {
+            // ptrace stops each call, so nothing is lost. Calls of the deleters that succeeded, whole or finished
+            // after another process's line came between ("<... unlinkat resumed>").
+            const call = succeededCall.exec(line);
+            if (call && deleterPids.has(call[1])) recorded++;
+          }
+          return { recorded, lost: null };
+        },
+      };
+    },
+  };
 }
 
 /** The one-liner a bpftrace user would write: each deletion's pid, comm and path argument. */
-export const BPFTRACE_PROGRAM =
-  'tracepoint:syscalls:sys_enter_unlink,tracepoint:syscalls:sys_enter_unlinkat,tracepoint:syscalls:sys_enter_rmdir ' +
-  '{ printf("%d %s %s\\n", pid, comm, str(args->pathname)); }';
-const BPFTRACE_TRACEPOINTS = 3;
+export const bpftrace: Tracer = bpftraceOn(DELETION_SYSCALLS, '{ printf("%d %s %s\\n", pid, comm, str(args->pathname)); }');
 
-export const bpftrace: Tracer = {
-  name: 'bpftrace',
-  attaches: 'tracepoint/syscalls/sys_enter_{unlink,unlinkat,rmdir}',
-  command: (target) => shellCommand(bpftraceArguments(target.outputFile)),
-  async start(target) {
-    const tracer = startProcess(bpftraceArguments(target.outputFile), 'text');
-    // bpftrace says "Attaching 3 probes..." before it attaches them, and its
-    // output to a file is buffered, so the kernel is asked instead.
-    await waitUntilReady(tracer, 'bpftrace', () => tracepointsAttachedBy(tracer.pid) === BPFTRACE_TRACEPOINTS);
-    return {
-      pid: tracer.pid,
-      wrap: (workload) => [...workload],
-      async stop(deleter) {
-        await stopProcess(tracer, 'SIGINT', 'bpftrace');
-        let recorded = 0;
-        let lost: number | null = 0;
-        const deleterPids = new Set(deleter?.pids.map(String));
-        for await (const line of readLines(target.outputFile)) {
-          const lostEvents = /^Lost (\d+) events/.exec(line);
-          if (lostEvents) lost += Number(lostEvents[1]);
-          else if (deleterPids.has(line.split(' ', 1)[0])) recorded++;
-        }
-        // It prints the calls it saw begin (not their results), with the path as passed.
-        return { recorded: deleter ? recorded : null, lost };
-      },
-    };
-  },
-};
-
-function bpftraceArguments(outputFile: string): string[] {
-  return ['bpftrace', '-o', outputFile, '-e', BPFTRACE_PROGRAM];
+/**
+ * bpftrace with `action` on the enter tracepoints of these syscalls; the
+ * action prints the pid first, by which its `recorded` counts the deleters'
+ * calls. It prints the calls it saw begin (not their results), with the
+ * paths as passed.
+ */
+export function bpftraceOn(syscalls: readonly string[], action: string): Tracer {
+  const program = `${syscalls.map((syscall) => `tracepoint:syscalls:sys_enter_${syscall}`).join(',')} ${action}`;
+  const argv = (outputFile: string): string[] => ['bpftrace', '-o', outputFile, '-e', program];
+  return {
+    name: 'bpftrace',
+    attaches: `tracepoint/syscalls/sys_enter_{${syscalls.join(',')}}`,
+    command: (target) => shellCommand(argv(target.outputFile)),
+    async start(target) {
+      const tracer = startProcess(argv(target.outputFile), 'text');
+      // bpftrace says "Attaching 3 probes..." before it attaches them, and its
+      // output to a file is buffered, so the kernel is asked instead.
+      await waitUntilReady(tracer, 'bpftrace', () => tracepointsAttachedBy(tracer.pid) === syscalls.length);
+      return {
+        pid: tracer.pid,
+        wrap: (workload) => [...workload],
+        async stop(deleter) {
+          await stopProcess(tracer, 'SIGINT', 'bpftrace');
+          let recorded = 0;
+          let lost: number | null = 0;
+          const deleterPids = new Set(deleter?.pids.map(String));
+          for await (const line of readLines(target.outputFile)) {
+            const lostEvents = /^Lost (\d+) events/.exec(line);
+            if (lostEvents) lost += Number(lostEvents[1]);
+            else if (deleterPids.has(line.split(' ', 1)[0])) recorded++;
+          }
+          return { recorded: deleter ? recorded : null, lost };
+        },
+      };
+    },
+  };
 }
 
 /**
@@ -380,6 +398,6 @@ function firstBytes(file: string): string {
   }
 }
 
-function readLines(file: string): AsyncIterable<string> {
+export function readLines(file: string): AsyncIterable<string> {
   return readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
 }
