@@ -153,7 +153,7 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
           'while it attaches raw_tp/sys_exit; what its programs do on a non-deletion syscall is lost in the noise.'
         : ''),
     `- In tracepoint mode ours adds ${formatDifference(added(oursOnTracepoints))} ns, against ${formatDifference(added(emptyDeletionTracepoints))} ns ` +
-      'for the same six tracepoints with empty programs: on a syscall that is not a deletion, none of its programs runs.',
+      'for the six deletion tracepoints with empty programs, of its twelve (with the renames\'): on a syscall that is not a deletion or a rename, none of its programs runs.',
     `- Taking each call's result from the exit tracepoints of the three deletion syscalls instead of from raw_tp/sys_exit ` +
       `(empty raw_tp/sys_enter + tracepoint/syscalls/sys_exit_{unlink,unlinkat,rmdir}) costs ${formatDifference(added(emptyRawEnterTracepointExits))} ns ` +
       `(${formatRatio(medianOf(emptyRawEnterTracepointExits), floor)} the floor), ` +

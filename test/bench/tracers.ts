@@ -105,7 +105,7 @@ export const DEFAULT_PROGRAMS: AttachMode = programsFor(DEFAULT_MODE_CHOICE, rea
 /** What each of the helper's program sets attaches to (the io_uring programs, on io_uring's own tracepoints, in both). */
 export const ATTACHED_IN_MODE: Record<AttachMode, string> = {
   raw: 'raw_tp/sys_enter + raw_tp/sys_exit',
-  tracepoint: 'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir} (6)',
+  tracepoint: 'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir,rename,renameat,renameat2} (12)',
 };
 
 /** How syscallTrace() starts the helper, beyond the programs. */
