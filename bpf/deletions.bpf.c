@@ -619,7 +619,8 @@ __noinline int resolve_directory(__u32 slot, __u32 path_len, int dirfd)
  * share, and a rename's for each of its two paths. `path` and `dirfd` are
  * the call's (or, for a rename's destination, its new_path and new_dirfd).
  * With `find_entry`, returns what cached_entry() finds for the path's own
- * name in the directory that holds it; else 0.
+ * name in the directory that holds it; else, or where that directory was
+ * not found, ENTRY_NOT_SEARCHED.
  */
 static __always_inline __u64 build_deletion(__u32 slot, struct deletion_record *rec, struct task_struct *task,
 					    struct call_in_flight *call, __u64 path, int dirfd, long result,
@@ -653,7 +654,7 @@ static __always_inline __u64 build_deletion(__u32 slot, struct deletion_record *
 	long n = call->path_in_kernel ? bpf_probe_read_kernel_str(rec->data, PATH_ARG_MAX, (void *)path)
 				      : bpf_probe_read_user_str(rec->data, PATH_ARG_MAX, (void *)path);
 	__u32 path_len = 0;
-	__u64 entry = 0;
+	__u64 entry = ENTRY_NOT_SEARCHED;
 
 	if (n <= 0) {
 		rec->flags |= DELETION_PATH_UNREADABLE;
@@ -761,7 +762,7 @@ static __always_inline void remember_call(__u8 syscall, bool compat, unsigned lo
 		if (syscall == DELETION_RENAMEAT2)
 			call->rename = (__u32)arg5 & RENAME_FLAGS;
 		/* Before the kernel's own lookup of it: what is there now. */
-		call->rename |= destination_at_entry(SYSCALL_DESTINATION_RECORD, call);
+		call->rename |= destination_at_entry(call);
 	}
 	call->generation = generation;
 }

@@ -156,8 +156,8 @@ static __always_inline void forget_stale(__u64 request)
 
 /*
  * The call an unlink or rename request makes, in the slot's call scratch:
- * its command lies at the start of the request (io_kiocb_to_cmd()). For a
- * rename, what the destination holds now, before the request runs.
+ * its command lies at the start of the request (io_kiocb_to_cmd()). What a
+ * rename's destination holds is read as its record is built (build_rename()).
  */
 static __always_inline struct call_in_flight *request_call(struct io_kiocb *req, __u8 opcode)
 {
@@ -189,7 +189,6 @@ static __always_inline struct call_in_flight *request_call(struct io_kiocb *req,
 	call->syscall = DELETION_RENAMEAT;
 	call->directory = false;
 	call->rename = (__u32)BPF_CORE_READ(rename, flags) & RENAME_FLAGS;
-	call->rename |= destination_at_entry(IO_URING_DESTINATION_RECORD, call);
 	return call;
 }
 

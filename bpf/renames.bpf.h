@@ -71,21 +71,22 @@ static __always_inline __u8 target_facts(__u64 entry, struct dentry *directory, 
 }
 
 /*
- * What is at the destination of the call remembered in `call` (new_path,
- * new_dirfd), before the kernel looks it up: the destination's directory is
- * found as a deletion's is, and its children searched for the name. The
- * slot's record is scratch here: the exit builds it again.
+ * What is at the destination of the syscall remembered in `call` (new_path,
+ * new_dirfd), at its entry, before the kernel looks it up: the
+ * destination's directory is found as a deletion's is, and its children
+ * searched for the name. The destination's record slot is scratch here: the
+ * exit builds it again.
  */
-static __always_inline __u8 destination_at_entry(__u32 slot, struct call_in_flight *call)
+static __always_inline __u8 destination_at_entry(struct call_in_flight *call)
 {
+	const __u32 slot = SYSCALL_DESTINATION_RECORD;
 	struct deletion_record *rec = record_of_slot(slot);
 	struct walk *walk = walk_in_progress();
 
 	if (!rec || !walk)
 		return 0;
 
-	long n = call->path_in_kernel ? bpf_probe_read_kernel_str(rec->data, PATH_ARG_MAX, (void *)call->new_path)
-				      : bpf_probe_read_user_str(rec->data, PATH_ARG_MAX, (void *)call->new_path);
+	long n = bpf_probe_read_user_str(rec->data, PATH_ARG_MAX, (void *)call->new_path);
 
 	if (n <= 1)
 		return 0;
@@ -114,7 +115,10 @@ static __always_inline bool entry_is_directory(__u64 entry)
  * the source's into `source_slot`, which gets the call's facts. After a
  * rename that worked, the destination's entry is the moved file; after one
  * that failed, the source's still is. `result_known`: false for an io_uring
- * request built at its submission, whose source is looked at then.
+ * request built at its submission, before it runs: what its destination
+ * holds then is what the request finds there, read while the record is
+ * built rather than by destination_at_entry(), and its source is looked at
+ * then too.
  */
 static __always_inline void build_rename(__u32 source_slot, __u32 destination_slot, struct task_struct *task,
 					 struct call_in_flight *call, long result, struct process_key *key,
@@ -122,12 +126,18 @@ static __always_inline void build_rename(__u32 source_slot, __u32 destination_sl
 {
 	struct deletion_record *source = record_of_slot(source_slot);
 	struct deletion_record *destination = record_of_slot(destination_slot);
+	struct walk *walk = walk_in_progress();
 
-	if (!source || !destination)
+	if (!source || !destination || !walk)
 		return;
 
 	__u64 moved = build_deletion(destination_slot, destination, task, call, call->new_path, call->new_dirfd,
-				     result, key, false, result_known && result == 0);
+				     result, key, false, !result_known || result == 0);
+
+	/* walk->found is still the destination's directory, where cached_entry() searched. */
+	if (!result_known)
+		call->rename |= target_facts(moved, walk->found.dentry, &call->target);
+
 	__u64 stayed = build_deletion(source_slot, source, task, call, call->path, call->dirfd, result, key, false,
 				      !result_known || result < 0);
 	__u64 file = result_known && result == 0 ? moved : stayed;
