@@ -16,17 +16,16 @@ import { withRealPathAliases } from '../common/scopeAliases';
 import { oneLineReason, otherSet, programsFor, readKernelFacts, unseenBy, type KernelFacts, type SetNotLoaded } from './attachModes';
 import { WallClock } from './clock';
 import { addRenameFields, deletionPath, toDeletionEvent, type MovedTo } from './deletionEvents';
-import { DirectoryNames } from './directoryNames';
+import { DirectoryNames, type KnownDirectory } from './directoryNames';
 import type { ProgramSetChoice } from './kernelRequirements';
 import { KernelScope } from './kernelScope';
 import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type LostCounts, type RecordLayout } from './native';
 import { HostMounts } from './hostMounts';
-import { textOfBinary, UNKNOWN_START_BINARY } from './paths';
+import { textOfBinary, UNKNOWN_START_BINARY, type HostPathOf, type ResolvedPath } from './paths';
 import { tracepointEventsKeptHere } from './privileges';
 import { ProcessCache } from './processes';
 import { decodeBatch, type DeletionRecord, type TraceRecord } from './records';
 import { isRenameDestination, isRenameSource, RenameDestinations } from './renames';
-import type { ResolvedPath } from './paths';
 
 export interface DeletionTracerListener {
   /** Called once per batch that holds reported deletions. */
@@ -71,6 +70,8 @@ export class DeletionTracer {
   private readonly processes: ProcessCache;
   private readonly directories = new DirectoryNames(DIRECTORY_GENERATION_SIZE, () => this.programs?.forgetDirectories());
   private readonly renameDestinations = new RenameDestinations();
+  /** hostPath() for deletionPath(), made once rather than for each record. */
+  private readonly hostPathOf: HostPathOf = (dev, filesystemPath) => this.hostPath(dev, filesystemPath);
   private readonly clock = new WallClock();
   private readonly hostMounts = new HostMounts();
   private scope: PathScope = undefined;
@@ -359,11 +360,10 @@ export class DeletionTracer {
     const directory = this.directories.complete(record, flags.directoryNamed, flags.directoryKnown, flags.directoryIncomplete);
     // Dropped on its way here, and counted lost: it came for its directory's names only.
     if (record.flags & flags.dropped) return undefined;
-    const resolved = deletionPath(record, this.layout, (dev, filesystemPath) => this.hostPath(dev, filesystemPath), directory);
     // The kernel met a traced folder on the directory's way up: in scope, whatever the path's text.
     const kernelInScope = (record.flags & flags.inScope) !== 0;
     if (isRenameDestination(record, this.layout)) {
-      this.renameDestinations.keep(record, { resolved, inScope: kernelInScope });
+      this.renameDestinations.keep(record, { resolved: this.resolve(record, directory), inScope: kernelInScope });
       return undefined;
     }
     const rename = isRenameSource(record);
@@ -372,6 +372,7 @@ export class DeletionTracer {
       this.filtered++;
       return undefined;
     }
+    const resolved = this.resolve(record, directory);
     const path = textOfBinary(resolved.binary);
     const movedTo: MovedTo | undefined = destination && { path: textOfBinary(destination.resolved.binary), complete: destination.resolved.complete };
     // A rename is in scope where either of its paths is.
@@ -385,6 +386,11 @@ export class DeletionTracer {
     const event = toDeletionEvent(++this.seq, record, resolved, path, processInfo, this.layout, this.clock);
     if (rename) addRenameFields(event, record, movedTo, this.layout);
     return event;
+  }
+
+  /** The host's path of the record's argument; `directory` as DirectoryNames.complete() found it. */
+  private resolve(record: DeletionRecord, directory: KnownDirectory | undefined): ResolvedPath {
+    return deletionPath(record, this.layout, this.hostPathOf, directory);
   }
 
   /**
