@@ -43,6 +43,15 @@ async function watch(client: RecorderClient, directory: string): Promise<void> {
   await client.connection.sendRequest(StartRequest, { scope: { paths: [directory] } });
 }
 
+/** Two folders side by side in the scratch directory: one a client watches, one it does not. */
+function insideAndOutside(scratch: string): { inside: string; outside: string } {
+  const inside = path.join(scratch, 'inside');
+  const outside = path.join(scratch, 'outside');
+  fs.mkdirSync(inside);
+  fs.mkdirSync(outside);
+  return { inside, outside };
+}
+
 function expectIncreasing(numbers: number[]): void {
   for (let i = 1; i < numbers.length; i++) expect(numbers[i]).toBeGreaterThan(numbers[i - 1]);
 }
@@ -70,10 +79,7 @@ describe('a client of the recorder', () => {
   it('hears only the deletions in its scope, failed ones only where asked, and trace/stop answers its own counts', async ({ scratch, spawnRecorder, connect }) => {
     const recorder = spawnRecorder();
     await recorder.ready;
-    const inside = path.join(scratch, 'inside');
-    const outside = path.join(scratch, 'outside');
-    fs.mkdirSync(inside);
-    fs.mkdirSync(outside);
+    const { inside, outside } = insideAndOutside(scratch);
     const client = await connect();
     await client.initialize();
     await client.connection.sendRequest(StartRequest, { scope: { paths: [inside] } });
@@ -105,10 +111,7 @@ describe('a client of the recorder', () => {
   it('hears and finds a rename by either path: moved into its folder, moved out of it, and replacing a file in it', async ({ scratch, spawnRecorder, connect }) => {
     const recorder = spawnRecorder();
     await recorder.ready;
-    const inside = path.join(scratch, 'inside');
-    const outside = path.join(scratch, 'outside');
-    fs.mkdirSync(inside);
-    fs.mkdirSync(outside);
+    const { inside, outside } = insideAndOutside(scratch);
     const client = await connect();
     await watch(client, inside);
 
