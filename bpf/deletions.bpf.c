@@ -26,7 +26,7 @@
  * argument is then the kernel's copy, which the request frees as it runs) and
  * sent with the result at its completion.
  *
- * ARCHITECTURE.md, "Kernel programs (bpf/)" and "Path resolution", tells the
+ * docs/kernel-programs.md, "Kernel programs (bpf/)" and "Path resolution", tells the
  * whole story and what each mode costs.
  */
 #include "kernel_types.h"
@@ -74,7 +74,7 @@ bool tracepoint_entries_closed;
 bool tracepoint_exits_closed;
 
 /*
- * The traced folders, by their dentries (ARCHITECTURE.md, "Scope in the
+ * The traced folders, by their dentries (docs/path-resolution.md, "Scope in the
  * kernel"). User space holds each folder open, so its dentry cannot be freed
  * and its address stands for it alone; it shows them to the kernel by
  * deleting the empty name in each (unlinkat(fd, "", 0) fails with ENOENT)
@@ -408,7 +408,7 @@ static __always_inline void report_process(struct task_struct *task, struct proc
 }
 
 /*
- * In scope or out, where the kernel can tell (ARCHITECTURE.md, "Scope in the
+ * In scope or out, where the kernel can tell (docs/path-resolution.md, "Scope in the
  * kernel"): out only where the walk reached the root of the helper's own
  * mount namespace without meeting a traced folder, and the directory is not
  * one that holds a traced folder (which may itself be what was deleted).
@@ -526,7 +526,7 @@ enum directory_found {
 
 /*
  * Finds the directory that held the deleted name, from the path argument in
- * the slot's record: see ARCHITECTURE.md, "Path resolution". Returns an enum
+ * the slot's record: see docs/path-resolution.md, "Path resolution". Returns an enum
  * directory_found, and the directory in walk_in_progress()->found.
  *
  * A global function, so that the verifier checks it once, on its own, rather

@@ -5,7 +5,7 @@
  * This header is the contract between bpf/deletions.bpf.c, which writes the
  * records into a BPF ring buffer, and native/, which reads them; nothing else
  * is shared. Plain fixed-width types only, so that clang's BPF target and the
- * host compiler lay every struct out identically. ARCHITECTURE.md, "Record
+ * host compiler lay every struct out identically. docs/wire-protocol.md, "Record
  * layout", describes each field.
  */
 #ifndef SYSCALL_TRACE_DELETIONS_H
@@ -20,7 +20,7 @@
  * mount crossings) the walk to the root may visit before it gives up. */
 #define DIRECTORY_NAMES_MAX 4096
 #define DIRECTORY_WALK_MAX_STEPS 128
-/* Traced folders the kernel itself can tell deletions apart by (ARCHITECTURE.md,
+/* Traced folders the kernel itself can tell deletions apart by (docs/path-resolution.md,
  * "Scope in the kernel"); with more, user space alone does. */
 #define SCOPE_DIRECTORIES_MAX 16
 /* Steps taken above where the names ran out, looking for a traced folder only. */
@@ -46,7 +46,7 @@ enum deletion_syscall {
 	DELETION_UNLINKAT = 2,
 	DELETION_RMDIR = 3,
 	/* A rename takes a name away too: its source's, and where a file was at
-	 * its destination, that file's. ARCHITECTURE.md, "Renames". */
+	 * its destination, that file's. docs/kernel-programs.md, "Renames". */
 	DELETION_RENAME = 4,
 	DELETION_RENAMEAT = 5,
 	DELETION_RENAMEAT2 = 6,
@@ -98,7 +98,7 @@ enum deletion_flags {
 	/* No directory names in this record (directory_names_len is 0): the
 	 * directory is the one an earlier record from the same task sent, with
 	 * DELETION_DIRECTORY_NAMED, as directory_id, and nothing on its way to the
-	 * root has changed since (ARCHITECTURE.md, "Directory names, once").
+	 * root has changed since (docs/path-resolution.md, "Directory names, once").
 	 * directory_names_at_root counts bytes of those names. */
 	DELETION_DIRECTORY_KNOWN = 1 << 10,
 	/* The walk up from the directory met a traced folder: the deletion is in

@@ -3,7 +3,7 @@
  * Walking up from a directory to name it: the host's path, the path the
  * process saw, and the directory's path inside its own file system.
  *
- * Included by deletions.bpf.c only; ARCHITECTURE.md, "Path resolution",
+ * Included by deletions.bpf.c only; docs/path-resolution.md, "Path resolution",
  * tells why each of the three is needed.
  */
 #ifndef SYSCALL_TRACE_DIRECTORY_WALK_BPF_H

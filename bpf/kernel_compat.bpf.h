@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What differs between the two objects built from deletions.bpf.c
- * (ARCHITECTURE.md, "Two program sets"):
+ * (docs/kernel-programs.md, "Two program sets"):
  *   deletions.bpf.o, for kernels whose tracing programs have task storage
  *     (5.12) and bpf_get_current_task_btf() (5.11): the current task is a
  *     BTF pointer whose fields are plain loads, and what a thread keeps

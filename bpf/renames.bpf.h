@@ -2,7 +2,7 @@
 /*
  * Renames: a name taken away by moving its file elsewhere, and, where a file
  * was at the destination, that file's name and content gone with no unlink
- * at all (ARCHITECTURE.md, "Renames").
+ * at all (docs/kernel-programs.md, "Renames").
  *
  * A rename is sent as two deletion records, one for each of its paths,
  * built as a deletion's record is: first the destination's

@@ -23,7 +23,7 @@ export function trimTrailingSlashes(text: string): string {
 
 /**
  * Whether `absolute` is `directory` or lies below it. A path known only in
- * part ("…/b/file", see ARCHITECTURE.md, "Path resolution") lies below no
+ * part ("…/b/file", see docs/path-resolution.md, "Path resolution") lies below no
  * directory, not even "/".
  */
 export function isAtOrBelow(absolute: string, directory: string): boolean {

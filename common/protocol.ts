@@ -1,11 +1,11 @@
 // What the helper says about deletions, in the one shape that both its faces
 // (the JSON-RPC server and the terminal command's --jsonl) and the extension
-// use. ARCHITECTURE.md, "Wire protocol", describes every message, field and
+// use. docs/wire-protocol.md, "Wire protocol", describes every message, field and
 // error code.
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 
 export type DeletionSyscall = 'unlink' | 'unlinkat' | 'rmdir' | RenameSyscall;
-/** The calls that take a name away by moving a file there or elsewhere (ARCHITECTURE.md, "Renames"). */
+/** The calls that take a name away by moving a file there or elsewhere (docs/kernel-programs.md, "Renames"). */
 export type RenameSyscall = 'rename' | 'renameat' | 'renameat2';
 export const RENAME_SYSCALLS: readonly RenameSyscall[] = ['rename', 'renameat', 'renameat2'];
 
@@ -34,7 +34,7 @@ export interface DeletionEvent {
    * see it, absolute, normalised, with every directory's symlinks resolved,
    * whatever mount namespace or root the deleting process had and however it
    * named the directory. Where `complete` is false, it starts with "…/" and
-   * holds what is known. ARCHITECTURE.md, "Path resolution", says how.
+   * holds what is known. docs/path-resolution.md, "Path resolution", says how.
    */
   path: string;
   /** base64 of the path's bytes, present only where they are not valid UTF-8. */
@@ -160,7 +160,7 @@ export const CHOICE_FOR_PROGRAMS: Readonly<Record<AttachMode, ModeChoice>> = { r
 
 /**
  * Which of the two objects built from bpf/deletions.bpf.c the helper loaded
- * (ARCHITECTURE.md, "Two program sets"): the same programs, built for two
+ * (docs/kernel-programs.md, "Two program sets"): the same programs, built for two
  * generations of kernels.
  * - "newer": task storage and bpf_get_current_task_btf() in tracing programs
  *   (Linux 5.12 and later, or a kernel that backported them).
@@ -280,7 +280,7 @@ export interface LostParams {
 // this same protocol on a unix socket to root and the users it admits, with
 // history/query beside the trace/ methods. Its deletions' `seq` is their
 // number in the recording, the same live and in history, so that a client
-// that asks for both can tell the ones it has. ARCHITECTURE.md, "Flight
+// that asks for both can tell the ones it has. docs/flight-recorder.md, "Flight
 // recorder", is the contract.
 
 export const RECORDER_SOCKET_DEFAULT = '/run/syscall-trace/recorder.sock';
@@ -395,7 +395,7 @@ export const HelperErrorCodes = {
 /**
  * The helper's --queue-mib (both commands): memory for the deletions taken
  * from the kernel that wait for JavaScript, the client or the terminal; what
- * finds it full is counted lost (ARCHITECTURE.md, "Back-pressure and loss").
+ * finds it full is counted lost (docs/helper.md, "Back-pressure and loss").
  */
 export const QUEUE_MIB_DEFAULT = 64;
 export const QUEUE_MIB_MAX = 4096;

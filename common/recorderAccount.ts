@@ -1,5 +1,5 @@
 // The system account the flight recorder runs as once its programs are
-// loaded (ARCHITECTURE.md, "Recorder account"): the recorder becomes it, and
+// loaded (docs/flight-recorder.md, "Recorder account"): the recorder becomes it, and
 // the extension takes a socket of root's or of this account's as the
 // recorder's. Only root can make an account, so a socket or a directory of
 // this account's was made by root's recorder.

@@ -2,7 +2,7 @@
 // order: an extension host that is already root starts it directly; pkexec
 // where a polkit agent can ask for the password on the desktop; sudo with the
 // password asked in VS Code; otherwise nothing works and the user is told why
-// (ARCHITECTURE.md, "Elevation").
+// (docs/privileges.md, "Elevation").
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 

@@ -24,7 +24,7 @@ export interface HelperCommandLine {
   env?: Record<string, string>;
 }
 
-/** Who the helper becomes once its programs are loaded (ARCHITECTURE.md, "Privileges"). */
+/** Who the helper becomes once its programs are loaded (docs/privileges.md, "Privileges"). */
 export interface Person {
   uid: number;
   gid: number;
@@ -68,7 +68,7 @@ function personRunningThis(): Person {
 }
 
 /**
- * The helper loads its programs in `mode` before it reads anything (ARCHITECTURE.md, "Elevation").
+ * The helper loads its programs in `mode` before it reads anything (docs/privileges.md, "Elevation").
  * `queueMib`: the helper's --queue-mib (syscallTrace.queueMemoryMiB); absent: the helper's default.
  */
 export function helperCommandLine(method: ElevationMethod, runtime: HelperRuntime, mode: ModeChoice, queueMib?: number): HelperCommandLine {

@@ -3,7 +3,7 @@
 // stdio through the same client (tracingClient.ts), plus history/query and
 // the recorder's status. No elevation: the recorder runs as root already,
 // and admits this person by the uid the kernel gives it for the socket
-// (ARCHITECTURE.md, "Flight recorder").
+// (docs/flight-recorder.md, "Flight recorder").
 import * as net from 'node:net';
 import { createMessageConnection, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 

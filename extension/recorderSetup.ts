@@ -1,6 +1,6 @@
 // What *Record Deletions Continuously…* and *Stop Recording Continuously* run
 // as root, and what they say before and after: `node dist/helper.js install`
-// and `uninstall` (ARCHITECTURE.md, "Installing"), run once through the same
+// and `uninstall` (docs/flight-recorder.md, "Installing"), run once through the same
 // elevation as the helper (helperLauncher.ts, runHelperCommand). No VS Code
 // here, so that the command lines and sentences can be tested as they are.
 import { RECORDER_DATABASE_DEFAULT, RETAIN_DAYS_DEFAULT, RETAIN_MIB_DEFAULT } from '../common/protocol';

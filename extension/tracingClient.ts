@@ -2,7 +2,7 @@
 // carries it: the helper's stdio (helperConnection.ts) or the recorder's unix
 // socket (recorderConnection.ts). Every request is the protocol module's own
 // constant, so that neither side can change a message without the other
-// failing to build (ARCHITECTURE.md, "Wire protocol").
+// failing to build (docs/wire-protocol.md, "Wire protocol").
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 
 import * as protocol from '../common/protocol';

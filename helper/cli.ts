@@ -9,7 +9,7 @@
 // When tracing cannot start (no privileges, no BTF), one line on stderr and
 // exit status 1. The programs are loaded and the privileges given up (in
 // every thread; a drop that fails ends the command with a line on stderr)
-// before anything is attached. ARCHITECTURE.md, "Terminal command", is the
+// before anything is attached. docs/wire-protocol.md, "Terminal command", is the
 // contract.
 //
 // A reader that falls behind (a pipe, unlike a file or a terminal, takes
@@ -177,7 +177,7 @@ export function runTraceCommand(args: string[]): void {
   // Listening for SIGINT and SIGTERM before the ready line is printed: a
   // script may send either the moment it reads that line, and a signal that
   // came before its listener would kill the process without its stats line.
-  // The first signal ends the trace in order (ARCHITECTURE.md, "Terminal
+  // The first signal ends the trace in order (docs/wire-protocol.md, "Terminal
   // command"): detach (the calls under way end first), write every deletion
   // the kernel handed over, as fast as the reader takes them, then the stats
   // line, and exit once stdout has taken it all. A second signal does not

@@ -1,6 +1,6 @@
 // Gathers deletions into trace/deletions notifications: one message per
 // 1,000 events in a storm instead of 1,000 messages, and yet no event waits
-// more than 50 ms when deletions are few (ARCHITECTURE.md, "Wire protocol").
+// more than 50 ms when deletions are few (docs/wire-protocol.md, "Wire protocol").
 import { DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS, type DeletionEvent } from '../common/protocol';
 
 export interface BatchLimits {

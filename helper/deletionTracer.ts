@@ -4,7 +4,7 @@
 // what is out of scope before anything is serialised, numbers what is left,
 // and watches the kernel's loss counters.
 //
-// Back-pressure (ARCHITECTURE.md, "Back-pressure and loss"): the face that
+// Back-pressure (docs/helper.md, "Back-pressure and loss"): the face that
 // writes the events pauses this tracer while its output is behind. Records
 // then wait in the kernel's ring buffer, which is bounded; those it has no
 // room for, the kernel counts as lost. So a reader that keeps up loses

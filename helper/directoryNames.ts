@@ -1,4 +1,4 @@
-// The directory names the kernel sends once per directory (ARCHITECTURE.md,
+// The directory names the kernel sends once per directory (docs/path-resolution.md,
 // "Directory names, once"). A record flagged directoryNamed carries a
 // directory's names and its id; later records from the same thread in the
 // same directory carry only the id (directoryKnown), once the kernel has

@@ -1,5 +1,5 @@
 // The answer to `initialize`, the same from the stdio helper and from the
-// recorder's socket (ARCHITECTURE.md, "Types"): who this helper is, on which
+// recorder's socket (docs/wire-protocol.md, "Types"): who this helper is, on which
 // kernel, in which mode, and what it cannot see.
 import * as fs from 'node:fs';
 import * as os from 'node:os';

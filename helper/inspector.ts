@@ -3,7 +3,7 @@
 // when the process receives SIGUSR1 (all that process._debugProcess() does),
 // and at its start where --inspect or one of its kin is among its options or
 // in NODE_OPTIONS. The helper holds root's BPF programs and the recorder keeps
-// uid 0, so no inspector may ever open in either (ARCHITECTURE.md,
+// uid 0, so no inspector may ever open in either (docs/privileges.md,
 // "Privileges"): closedInspector.ts refuses one at the start and takes
 // SIGUSR1 away from Node, and loadThenDrop.ts looks once more after the drop.
 

@@ -1,7 +1,7 @@
 // One client of the helper's JSON-RPC face: the extension on stdio
 // (server.ts), or one connection to the recorder's socket
 // (recorder/recorderSession.ts). Both speak the one protocol
-// (ARCHITECTURE.md, "Wire protocol"), so both are set up here, the one way:
+// (docs/wire-protocol.md, "Wire protocol"), so both are set up here, the one way:
 //   - input is read by FramedMessageReader, which survives whatever arrives,
 //     and each frame it drops is answered with its JSON-RPC error;
 //   - output goes through MeteredMessageWriter, which counts what waits for

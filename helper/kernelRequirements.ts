@@ -1,4 +1,4 @@
-// Which program set this kernel can run (ARCHITECTURE.md, "Requirements",
+// Which program set this kernel can run (docs/architecture.md, "Requirements",
 // "Two program sets"). A kernel that lacks what a set needs refuses it with a
 // bare EINVAL; the helper asks the kernel first, through libbpf's probes,
 // takes the newer set where the kernel has all it needs, else the older, and

@@ -1,5 +1,5 @@
 // Shows the kernel the traced folders, so that it sends no deletion it can
-// tell is out of scope (ARCHITECTURE.md, "Scope in the kernel"). The kernel
+// tell is out of scope (docs/path-resolution.md, "Scope in the kernel"). The kernel
 // knows a folder by its dentry: this opens each folder (O_PATH) and keeps it
 // open, which keeps that dentry alive and its address its own, and the
 // addon shows it to the kernel through a deletion that cannot succeed, of

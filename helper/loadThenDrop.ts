@@ -1,5 +1,5 @@
 // The helper's first steps, the same for the JSON-RPC server and the terminal
-// command (ARCHITECTURE.md, "Privileges"): load the BPF programs where this
+// command (docs/privileges.md, "Privileges"): load the BPF programs where this
 // process may, then give up its privileges in every thread, before it reads
 // a request or attaches anything. Root is held for the load alone.
 import type { ProgramSet } from '../common/protocol';

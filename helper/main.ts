@@ -5,7 +5,7 @@
 //   node dist/helper.js history [...]     prints what the recorder recorded
 //   node dist/helper.js install [...]     installs the recorder as a service (root)
 //   node dist/helper.js uninstall [...]   removes it (root)
-// ARCHITECTURE.md, "Terminal command", has every option.
+// docs/wire-protocol.md, "Terminal command", has every option.
 // closedInspector comes first: it refuses an open inspector and takes
 // SIGUSR1 away from Node's, before anything else runs. protocolStdout next:
 // with --stdio it takes stdout away from everything else before any other

@@ -3,7 +3,7 @@
 // Linux paths are bytes. The arithmetic here works on "binary" strings (one
 // character per byte, Node's 'latin1' encoding), so that no byte sequence is
 // ever split or replaced; only the finished path is decoded as UTF-8.
-// ARCHITECTURE.md, "Path resolution", says what a path is and when it is
+// docs/path-resolution.md, "Path resolution", says what a path is and when it is
 // known only in part.
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
@@ -56,7 +56,7 @@ export type HostPathOf = (dev: number, filesystemPath: string) => string | undef
 /**
  * The host's path of a deletion, and the path the process saw. The kernel
  * found the directory that held the deleted name and named it physically
- * (ARCHITECTURE.md, "Path resolution"); the name is joined to it. For the
+ * (docs/path-resolution.md, "Path resolution"); the name is joined to it. For the
  * helper's own mount namespace those names already reach the host's root;
  * for another, they reach the process's root, and the host's path comes from
  * the directory's path inside its file system, through the host's mounts.

@@ -1,5 +1,5 @@
 // What the helper may do, before and after it gives up its privileges
-// (ARCHITECTURE.md, "Privileges").
+// (docs/privileges.md, "Privileges").
 //
 // Loading the BPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN,
 // which covers both); without them the helper refuses to trace, in one

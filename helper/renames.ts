@@ -1,7 +1,7 @@
 // A rename reaches the helper as two kernel records, one after the other
 // from the same thread (bpf/renames.bpf.h): its destination's, then its
 // source's. This file joins them, and says from the kernel's facts what the
-// rename did to whatever was at its destination (ARCHITECTURE.md, "Renames").
+// rename did to whatever was at its destination (docs/kernel-programs.md, "Renames").
 import { RENAME_SYSCALLS, type DeletionEvent } from '../common/protocol';
 import type { RecordLayout } from './native';
 import type { ResolvedPath } from './paths';

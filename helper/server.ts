@@ -1,6 +1,6 @@
 // `node dist/helper.js --stdio [--mode raw|tracepoint]`: the JSON-RPC face of
 // the helper, for the extension. Requests come only from stdin, and only
-// JSON-RPC goes to stdout (ARCHITECTURE.md, "Wire protocol"). It drives the
+// JSON-RPC goes to stdout (docs/wire-protocol.md, "Wire protocol"). It drives the
 // same DeletionTracer as the terminal command.
 //
 // Start: it loads its programs in its mode and gives up its privileges

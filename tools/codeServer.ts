@@ -183,7 +183,7 @@ interface Account {
 
 const CURRENT_ACCOUNT: Account = {
   // Not /tmp: install takes the extension's files from no directory that
-  // every user can write (ARCHITECTURE.md, "Installing"); /run is root's.
+  // every user can write (docs/flight-recorder.md, "Installing"); /run is root's.
   temporaryParent: '/run',
   processOptions: () => ({ env: process.env }),
   readableCopy: (file) => file,

@@ -1,4 +1,4 @@
-// The recorder on a system that does not run systemd (ARCHITECTURE.md,
+// The recorder on a system that does not run systemd (docs/flight-recorder.md,
 // "Installing"): `install` starts it in a session of its own, with its
 // output appended to a log beside the database, and keeps its pid in a
 // file; `uninstall` (and `install` again) ends it through that file. Nothing

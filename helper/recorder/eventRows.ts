@@ -1,4 +1,4 @@
-// A DeletionEvent as the recording keeps it, and back (ARCHITECTURE.md,
+// A DeletionEvent as the recording keeps it, and back (docs/flight-recorder.md,
 // "Recording"). A storm deletes many files of few directories by one
 // process, so the directory's path and the process's facts are kept once in
 // their own tables and a deletion row holds their ids, its file name and a
@@ -284,7 +284,7 @@ export function idsOfRow(row: readonly unknown[]): { directoryId: number; proces
 
 /**
  * A deletion that succeeded, or whose result is unknown (reported whether or
- * not failures are wanted): an unknown result is 0 (ARCHITECTURE.md, "Types"),
+ * not failures are wanted): an unknown result is 0 (docs/wire-protocol.md, "Types"),
  * so `result` alone tells, and the index on (directory_id, time, result)
  * answers it without reading the row.
  */

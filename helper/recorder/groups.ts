@@ -1,5 +1,5 @@
 // The groups of --allow-group, whose members the recorder shows every
-// user's deletions (ARCHITECTURE.md, "Serving"). A group is named by its
+// user's deletions (docs/flight-recorder.md, "Serving"). A group is named by its
 // name or its gid; membership is read from /etc/passwd (the user's primary
 // group) and /etc/group (the group's member list) at each connection, from
 // the uid the kernel gave for it (SO_PEERCRED): a member added or removed

@@ -1,7 +1,7 @@
 // The history command: `node dist/helper.js history [--db FILE] [--path DIR]...
 // [--since WHEN] [--until WHEN] [--failed] [--jsonl]` prints what the
 // recorder wrote, oldest first, in the lines the trace command prints live
-// ones in (ARCHITECTURE.md, "Terminal command"). It reads the database
+// ones in (docs/wire-protocol.md, "Terminal command"). It reads the database
 // itself, read-only, beside a recorder that goes on writing (WAL): it needs
 // to be able to read the file, which only root can.
 import * as path from 'node:path';

@@ -1,7 +1,7 @@
 // `node dist/helper.js install [--allow-uid UID]... [--allow-group GROUP]...
 // [--runtime FILE] [--root DIR]`
 // and `node dist/helper.js uninstall [--delete-history] [--root DIR]`
-// (ARCHITECTURE.md, "Terminal command" and "Installing"): what was done on
+// (docs/wire-protocol.md, "Terminal command" and "Installing"): what was done on
 // stdout, one line each; exit status 0 once all is done, 1 with one line on
 // stderr saying why where something could not be, 2 with the usage for a
 // wrong option.

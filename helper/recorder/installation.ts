@@ -1,4 +1,4 @@
-// `install` and `uninstall` (ARCHITECTURE.md, "Installing"): the recorder as
+// `install` and `uninstall` (docs/flight-recorder.md, "Installing"): the recorder as
 // a service of the system, from root-owned copies of this very helper.
 //
 // What install leaves, under --root (/ where absent):

@@ -1,6 +1,6 @@
 // `node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]...
 // [--allow-group GROUP]... [--user NAME] [--retain-days N] [--retain-mib N]
-// [--mode MODE] [--queue-mib N]`: the flight recorder (ARCHITECTURE.md,
+// [--mode MODE] [--queue-mib N]`: the flight recorder (docs/flight-recorder.md,
 // "Flight recorder"), as the service that `install` sets up runs it.
 //
 // Start, in this order: make the database's and the socket's directories

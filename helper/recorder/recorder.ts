@@ -1,4 +1,4 @@
-// The recorder's one code path (ARCHITECTURE.md, "Flight recorder"): one
+// The recorder's one code path (docs/flight-recorder.md, "Flight recorder"): one
 // DeletionTracer over the whole system, failures included, for as long as
 // the recorder runs; each batch of deletions is numbered in the recording's
 // own sequence, handed to the Recording, and handed to every client that

@@ -1,5 +1,5 @@
 // The system account the recorder runs as once its programs are loaded
-// (ARCHITECTURE.md, "Recorder account"). Root is needed to load BPF
+// (docs/flight-recorder.md, "Recorder account"). Root is needed to load BPF
 // programs, and for nothing after: a recorder that stayed uid 0, even with
 // no capability, could still write every file root owns (/etc/shadow
 // among them), so any bug in it would be root's. As its own system user it

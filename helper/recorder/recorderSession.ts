@@ -1,4 +1,4 @@
-// One admitted client of the recorder's socket (ARCHITECTURE.md, "Serving"):
+// One admitted client of the recorder's socket (docs/flight-recorder.md, "Serving"):
 // the stdio helper's protocol, on the same JsonRpcEndpoint, with the
 // recorder's meaning. The recorder traces the whole system all the time, so
 // here `trace/start` subscribes this client to the live deletions in its

@@ -1,4 +1,4 @@
-// The recorder's unix socket (ARCHITECTURE.md, "Serving"). Anyone may
+// The recorder's unix socket (docs/flight-recorder.md, "Serving"). Anyone may
 // connect (the file is 0666 in a directory of 0755), so that whoever is not
 // admitted is told why rather than meeting a bare EACCES; who is admitted,
 // and to what, is decided by the peer's uid, which the kernel records at

@@ -1,4 +1,4 @@
-// The recorder's database (ARCHITECTURE.md, "Recording"): deletions are
+// The recorder's database (docs/flight-recorder.md, "Recording"): deletions are
 // queued as they come and committed together, at the latest COMMIT_MS after
 // the first of them, so that a storm costs one transaction per batch and a
 // crash loses at most the last COMMIT_MS. A commit that fails (a full disk, a

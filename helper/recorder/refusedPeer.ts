@@ -1,4 +1,4 @@
-// A peer of the recorder's socket that it will not serve (ARCHITECTURE.md,
+// A peer of the recorder's socket that it will not serve (docs/flight-recorder.md,
 // "Serving"): a uid it does not admit, or one that has as many connections
 // open as one uid may. The peer is told why in the protocol, so that a
 // client can show it (recorder/refused), and the connection is closed

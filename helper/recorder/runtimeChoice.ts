@@ -1,4 +1,4 @@
-// The runtime the installed recorder runs with (ARCHITECTURE.md,
+// The runtime the installed recorder runs with (docs/flight-recorder.md,
 // "Installing"). The service runs as root, so its runtime must be a file
 // only root can change: the system's Node where it has one, recent enough
 // and root's alone; otherwise a copy, made root's, of the runtime the

@@ -1,4 +1,4 @@
-// The recording's tables (ARCHITECTURE.md, "Recording"), and how a
+// The recording's tables (docs/flight-recorder.md, "Recording"), and how a
 // connection to it is set up. A file that is not a SQLite database, or is
 // another program's, or a later version's, is refused with a sentence that
 // says so rather than written into.

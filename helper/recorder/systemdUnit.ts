@@ -1,4 +1,4 @@
-// The systemd unit that runs the recorder (ARCHITECTURE.md, "Installing").
+// The systemd unit that runs the recorder (docs/flight-recorder.md, "Installing").
 //
 // It starts as root, because loading BPF programs needs root (or CAP_BPF and
 // CAP_PERFMON); the recorder itself becomes its system user right after

@@ -129,7 +129,7 @@ const char* SetName(ProgramSet set) { return set == ProgramSet::kNewer ? "newer"
 // (or =tracepoint, =newer) makes that attach mode's or program set's
 // programs fail to load, as a verifier of another kernel version might
 // refuse them, so that the helper's fallbacks can be tested on a kernel that
-// loads everything (ARCHITECTURE.md, "Two attach modes, one code path", "Two
+// loads everything (docs/kernel-programs.md, "Two attach modes, one code path", "Two
 // program sets").
 constexpr const char* kRefuseProgramsForTests = "SYSCALL_TRACE_TEST_REFUSE_PROGRAMS";
 

@@ -4,7 +4,7 @@
 // the records of its ring buffer (ring_buffer_drain.h empties it from a
 // thread of its own). It knows nothing of N-API;
 // deletion_programs_binding.cc converts between it and JavaScript, where
-// helper/deletionTracer.ts turns its records into deletions (ARCHITECTURE.md,
+// helper/deletionTracer.ts turns its records into deletions (docs/helper.md,
 // "The addon (native/)").
 #pragma once
 
@@ -56,7 +56,7 @@ struct ProgramOptions {
   // attach and closed at every detach. Kept events leave the kernel's syscall
   // tracepoints switched on while nothing is attached (a cost to every
   // syscall of the machine), so the helper keeps them only where it could not
-  // open them again once unprivileged (ARCHITECTURE.md, "Privileges").
+  // open them again once unprivileged (docs/privileges.md, "Privileges").
   bool keep_tracepoint_events = false;
 };
 
@@ -120,11 +120,11 @@ class DeletionPrograms {
   void ForgetProcess(const process_key& key);
 
   // User space has forgotten the directory names it kept by id: every
-  // thread names its directory in full again (ARCHITECTURE.md, "Directory
+  // thread names its directory in full again (docs/path-resolution.md, "Directory
   // names, once").
   void ForgetDirectories();
 
-  // The kernel's own scope (ARCHITECTURE.md, "Scope in the kernel").
+  // The kernel's own scope (docs/path-resolution.md, "Scope in the kernel").
   // ClearScope: every deletion is sent again. LearnScope: shows the kernel
   // the folders open at `fds` (O_PATH) by calling unlinkat(fd, "", 0) on
   // each, which the attached programs take for a lesson; where it learned
@@ -154,7 +154,7 @@ class DeletionPrograms {
   // be read (see syscall_tracepoints.h).
   void NumberTracepoints();
   // Older set: empties calls_in_flight of the calls an earlier attach left
-  // between entry and exit (ARCHITECTURE.md, "Two program sets").
+  // between entry and exit (docs/kernel-programs.md, "Two program sets").
   void ForgetEarlierCalls();
   // Tracepoint mode with keep_tracepoint_events: opens each perf event while
   // the helper may still open them.
@@ -188,7 +188,7 @@ class DeletionPrograms {
   // Kept perf events on a kernel without BPF links for them: a program put on
   // one through an ioctl runs until the event is closed, so the perf event
   // hooks stay attached from the first attach to the end, and attaching and
-  // detaching open and close the programs' gates (ARCHITECTURE.md, "Privileges").
+  // detaching open and close the programs' gates (docs/privileges.md, "Privileges").
   bool gated_perf_events_ = false;
   bool gates_open_ = false;
   size_t exit_links_ = 0;         // the first links_, those of the exits

@@ -1,7 +1,7 @@
 // What the two objects built from bpf/deletions.bpf.c need of the kernel,
 // probed through libbpf: a kernel that lacks one refuses the programs with a
 // bare EINVAL, so the helper asks first, chooses the set this kernel can run
-// and names what is missing where it can run neither (ARCHITECTURE.md,
+// and names what is missing where it can run neither (docs/architecture.md,
 // "Requirements", "Two program sets"). Probed by what the kernel has, not by
 // its version: distributions backport features to older releases.
 #pragma once

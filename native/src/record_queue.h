@@ -1,7 +1,7 @@
 // Records taken from the ring buffer that wait for JavaScript: the drain
 // thread appends them, the libuv loop takes them in batches. Bounded by a
 // budget of bytes, so that a reader that does not read costs the helper at
-// most that much (ARCHITECTURE.md, "Back-pressure and loss").
+// most that much (docs/helper.md, "Back-pressure and loss").
 #pragma once
 
 #include <cstddef>

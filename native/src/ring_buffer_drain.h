@@ -1,6 +1,6 @@
 // The thread that empties the ring buffer into a RecordQueue while the
 // programs are attached, as fast as the kernel fills it, however long
-// JavaScript takes over a batch or stays paused (ARCHITECTURE.md, "The addon
+// JavaScript takes over a batch or stays paused (docs/helper.md, "The addon
 // (native/)"). It knows nothing of N-API or libuv: it tells whoever takes
 // from the queue through a callback.
 #pragma once

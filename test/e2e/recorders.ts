@@ -10,7 +10,7 @@ import type { DeletionEvent } from '../../common/protocol';
 import { Recording } from '../../helper/recorder/recording';
 import { processesWith } from './helperProcesses';
 
-/** Where `install` puts the recorder (ARCHITECTURE.md, "Installing"). */
+/** Where `install` puts the recorder (docs/flight-recorder.md, "Installing"). */
 export const INSTALL_DIR = '/usr/local/lib/syscall-trace';
 export const UNIT_FILE = '/etc/systemd/system/syscall-trace-recorder.service';
 export const DATA_DIR = '/var/lib/syscall-trace';

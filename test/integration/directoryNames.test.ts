@@ -1,5 +1,5 @@
 // The kernel names a thread's directory in full once, then by id while
-// nothing on the directory's way to the root has changed (ARCHITECTURE.md,
+// nothing on the directory's way to the root has changed (docs/path-resolution.md,
 // "Directory names, once"). These tests change directories between one
 // thread's deletions (rename, move, remove, recreate, another directory made
 // where one was removed) and check, record by record, what the kernel sent

@@ -2,7 +2,7 @@
 // deleting process had and however it named the directory: other mount
 // namespaces (what container engines make), chroots, a file system that
 // exists only inside a namespace, symbolic links, and /proc's links to a
-// process's own directories. ARCHITECTURE.md, "Path resolution".
+// process's own directories. docs/path-resolution.md, "Path resolution".
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

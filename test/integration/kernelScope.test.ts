@@ -1,4 +1,4 @@
-// The kernel's own scope (ARCHITECTURE.md, "Scope in the kernel"): shown the
+// The kernel's own scope (docs/path-resolution.md, "Scope in the kernel"): shown the
 // traced folders by their dentries, it sends no deletion it can tell is
 // outside them, counts those as filtered, and marks the ones it met a
 // folder above as in scope. What it cannot tell it sends, for user space to

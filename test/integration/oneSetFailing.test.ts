@@ -1,7 +1,7 @@
 // One set of programs failing is not nothing traced: where the set that
 // `complete` chose does not load, it takes the other, traces with it, and
 // says in `unseen` what it then cannot see and why; the explicit modes fail
-// with the error (ARCHITECTURE.md, "Two attach modes, one code path").
+// with the error (docs/kernel-programs.md, "Two attach modes, one code path").
 //
 // The raw set is made to fail through the addon's test seam
 // (SYSCALL_TRACE_TEST_REFUSE_PROGRAMS), as a verifier of another version

@@ -1,4 +1,4 @@
-// The two program sets (ARCHITECTURE.md, "Two program sets"): this kernel
+// The two program sets (docs/kernel-programs.md, "Two program sets"): this kernel
 // has what both need, so SYSCALL_TRACE_PROGRAMS chooses, and each set must
 // report a deletion at its path, complete, with the ready line naming it. A
 // value that names no set is refused in one line; the newer set refused by

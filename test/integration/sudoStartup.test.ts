@@ -2,7 +2,7 @@
 // as an ordinary user who is not root: the launcher's own code (a driver
 // bundled from support/sudoStartupDriver.ts, run as that user) against
 // /usr/bin/sudo, on a PAM stack that locks an account after 3 failed
-// attempts (pam_faillock). It proves what ARCHITECTURE.md, "Elevation", says
+// attempts (pam_faillock). It proves what docs/privileges.md, "Elevation", says
 // of the sudo password: given beforehand, it is written once, at sudo's
 // prompt, and nothing else is read by sudo as a password (sudo logs no
 // failed attempt); a refusal is offered for another try within PAM's fail
@@ -177,7 +177,7 @@ describe('starting the helper through the real sudo, as an ordinary user', () =>
     // The launcher reports once sudo has ended, so its log is complete.
     expect(incorrectAttemptsLogged()).toEqual([1]);
     expect(user.processes()).toEqual([]);
-    // pam_faillock also counts the prompt whose stdin was closed (ARCHITECTURE.md, "Elevation").
+    // pam_faillock also counts the prompt whose stdin was closed (docs/privileges.md, "Elevation").
     expect(sudo.failures()).toBe(2);
   });
 

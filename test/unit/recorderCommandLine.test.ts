@@ -1,6 +1,6 @@
 // What the recorder's commands take from their command lines, the unit that
 // install writes, and history/query's parameters: every wrong value refused
-// with a sentence that names it, every default the one ARCHITECTURE.md says.
+// with a sentence that names it, every default the one docs/flight-recorder.md says.
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc';
 import { describe, expect, it } from 'vitest';
 

@@ -13,7 +13,7 @@ function recording(count: number): DeletionEvent[] {
 }
 
 /**
- * history/query as ARCHITECTURE.md, "Flight recorder", states it, over a list
+ * history/query as docs/flight-recorder.md, "Flight recorder", states it, over a list
  * of deletions: the newest `limit` that match (time at or after `since`, seq
  * below `before`), oldest first, and whether older ones match too. Every
  * query is kept, to see what was asked.
