@@ -3,7 +3,7 @@
 // workspace folder shows), so that the two can never disagree.
 //
 // Paths here are absolute and normalised by normalizeAbsolute(). They may be
-// text or "binary" strings (one character per byte, as helper/paths.ts keeps
+// text or "binary" strings (one character per byte, as helper/paths/kernelPaths.ts keeps
 // them): every rule below looks at "/" and "." only, which are the same byte
 // in both.
 import * as path from 'node:path';

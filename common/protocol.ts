@@ -195,7 +195,7 @@ export interface TraceStats {
 // The wire protocol: JSON-RPC 2.0 over the helper's stdin/stdout, with
 // vscode-jsonrpc's Content-Length framing. Each method is one named constant
 // carrying its method string and its typed params and result, so that the
-// helper (helper/server.ts) and the extension (extension/) cannot disagree
+// helper (helper/server/stdioServer.ts) and the extension (extension/) cannot disagree
 // without the build failing on one side.
 
 /** Raised when a change to this file would break a client built against an older one. */

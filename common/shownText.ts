@@ -1,6 +1,6 @@
 // File names and command lines as a person reads them, the same on the
-// terminal command's lines (helper/cli.ts) and in the Deletions view
-// (extension/displayText.ts). A name may hold newlines, escape sequences that
+// terminal command's lines (helper/commands/traceCommand.ts) and in the Deletions view
+// (extension/view/displayText.ts). A name may hold newlines, escape sequences that
 // a terminal would obey, bidirectional-override characters that reorder what
 // is shown, and bytes that are not UTF-8 at all; like `ls -b`, each becomes a
 // visible escape, and a backslash is doubled so that escapes stay unambiguous.

@@ -3,20 +3,20 @@
 // modules named here.
 import * as vscode from 'vscode';
 
-import { DeletionsView } from './deletionsView';
-import { DeletionStore } from './deletionStore';
-import { registerItemCommands } from './itemCommands';
+import { DeletionsView } from './view/deletionsView';
+import { DeletionStore } from './view/deletionStore';
+import { registerItemCommands } from './commands/itemCommands';
 import { Commands, VIEW_ID } from './names';
-import { registerRecorderCommands } from './recorderCommands';
+import { registerRecorderCommands } from './recorder/recordingCommands';
 import { viewFilter, type ScopeChoice } from './scope';
 import { affectsSettings, readSettings } from './settings';
-import { showDeletionsHere } from './showDeletionsHere';
-import { TerminalRegistry } from './terminalRegistry';
-import { asTimeRange, DEFAULT_TIME_RANGE, type TimeRange } from './timeRange';
+import { showDeletionsHere } from './commands/showDeletionsHere';
+import { TerminalRegistry } from './view/terminalRegistry';
+import { asTimeRange, DEFAULT_TIME_RANGE, type TimeRange } from './recorder/timeRange';
 import { TracingSession } from './tracingSession';
-import { TreeItems } from './treeItems';
-import type { TreeNode, WorkspaceFolderInfo } from './treeModel';
-import { registerViewCommands } from './viewCommands';
+import { TreeItems } from './view/treeItems';
+import type { TreeNode, WorkspaceFolderInfo } from './view/treeModel';
+import { registerViewCommands } from './commands/viewCommands';
 import { workspaceFolderInfos } from './workspaceFolders';
 
 const SCOPE_CHOICE_KEY = 'syscallTrace.scopeChoice';

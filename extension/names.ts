@@ -22,11 +22,11 @@ export const Commands = {
   openNewLocation: 'syscallTrace.openNewLocation',
   export: 'syscallTrace.export',
   showLog: 'syscallTrace.showLog',
-  /** How far back the recorder's history goes in the view (recorderLink.ts). */
+  /** How far back the recorder's history goes in the view (windowRecorder.ts). */
   timeRange: 'syscallTrace.timeRange',
   /** On a folder in the Explorer: the view narrowed to it. */
   showDeletionsHere: 'syscallTrace.showDeletionsHere',
-  /** Installs the recorder, a root service that records every deletion (recorderCommands.ts). */
+  /** Installs the recorder, a root service that records every deletion (recordingCommands.ts). */
   recordContinuously: 'syscallTrace.recordContinuously',
   stopRecordingContinuously: 'syscallTrace.stopRecordingContinuously',
   /** Opens a directory given by path: the target of the tooltips' directory links. */

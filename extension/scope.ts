@@ -4,7 +4,7 @@ import { isAtOrBelow, normalizeAbsolute } from '../common/directories';
 import type { Scope } from '../common/protocol';
 import { defaultRealPath, withRealPathAliases, type RealPath } from '../common/scopeAliases';
 import { escapeText } from '../common/shownText';
-import type { FolderFilter, WorkspaceFolderInfo } from './treeModel';
+import type { FolderFilter, WorkspaceFolderInfo } from './view/treeModel';
 
 /**
  * The user's choice in *Filter by Workspace Folder…* (or the `syscallTrace.scope`

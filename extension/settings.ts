@@ -2,10 +2,10 @@
 import * as vscode from 'vscode';
 
 import { MODE_CHOICES, QUEUE_MIB_DEFAULT, QUEUE_MIB_MAX, RECORDER_SOCKET_DEFAULT, type ModeChoice } from '../common/protocol';
-import type { ElevationSetting } from './elevation';
+import type { ElevationSetting } from './launch/elevation';
 import { CONFIGURATION } from './names';
 import type { ScopeChoice } from './scope';
-import type { Grouping } from './treeModel';
+import type { Grouping } from './view/treeModel';
 
 const MIB = 1024 * 1024;
 

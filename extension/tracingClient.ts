@@ -1,6 +1,6 @@
 // The client side of the wire protocol over one MessageConnection, whatever
 // carries it: the helper's stdio (helperConnection.ts) or the recorder's unix
-// socket (recorderConnection.ts). Every request is the protocol module's own
+// socket (recorderClient.ts). Every request is the protocol module's own
 // constant, so that neither side can change a message without the other
 // failing to build (docs/wire-protocol.md, "Wire protocol").
 import type { MessageConnection } from 'vscode-jsonrpc/node';

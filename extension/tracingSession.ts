@@ -4,30 +4,30 @@
 // that dies being reported with its last stderr lines. One helper serves the
 // window: *Stop* leaves it waiting, without privileges, and the next *Start*
 // traces with it again, so the password is asked once per window. Where a
-// recorder admits this user, it takes the helper's place (recorderLink.ts):
+// recorder admits this user, it takes the helper's place (windowRecorder.ts):
 // no elevation, its history in the view beside the live deletions, and
 // after a window reload the view shows what it showed.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 import { DEFAULT_MODE_CHOICE, type AttachMode, type DeletionEvent, type ModeChoice, type Scope } from '../common/protocol';
-import type { DeletionsView } from './deletionsView';
-import type { DeletionStore } from './deletionStore';
-import { countText, notificationText } from './displayText';
-import { elevationFacts } from './elevation';
-import { HelperEndedError, type HelperConnection } from './helperConnection';
-import { launchHelper } from './helperLauncher';
-import { describeExit } from './helperProcess';
-import { asLaunchError, LaunchError } from './launchError';
+import type { DeletionsView } from './view/deletionsView';
+import type { DeletionStore } from './view/deletionStore';
+import { countText, notificationText } from './view/displayText';
+import { elevationFacts } from './launch/elevation';
+import { HelperEndedError, type HelperConnection } from './launch/helperConnection';
+import { launchHelper } from './launch/helperLauncher';
+import { describeExit } from './launch/helperProcess';
+import { asLaunchError, LaunchError } from './launch/launchError';
 import { Commands, TRACING_CONTEXT_KEY, VIEW_ID } from './names';
-import type { RecorderConnection } from './recorderConnection';
-import { RecorderLink } from './recorderLink';
+import type { RecorderConnection } from './recorder/recorderClient';
+import { RecorderLink } from './recorder/windowRecorder';
 import { helperScope, historyScope, sameScope, scopeLabel, type ScopeChoice } from './scope';
 import { readSettings } from './settings';
-import { askSudoPassword, offerSudoRetry } from './sudoDialogs';
-import { rangeLabel, type TimeRange } from './timeRange';
+import { askSudoPassword, offerSudoRetry } from './launch/sudoDialogs';
+import { rangeLabel, type TimeRange } from './recorder/timeRange';
 import type { TracingClient } from './tracingClient';
-import type { RecorderNotices, WorkspaceFolderInfo } from './treeModel';
+import type { RecorderNotices, WorkspaceFolderInfo } from './view/treeModel';
 
 type State = 'stopped' | 'starting' | 'tracing' | 'stopping';
 

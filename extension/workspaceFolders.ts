@@ -4,7 +4,7 @@
 // is drawn.
 import { normalizeAbsolute } from '../common/directories';
 import { aliasHolding, defaultRealPath, withRealPathAliases, type RealPath } from '../common/scopeAliases';
-import { folderOf, type WorkspaceFolderInfo } from './treeModel';
+import { folderOf, type WorkspaceFolderInfo } from './view/treeModel';
 
 /** What this needs of a vscode.WorkspaceFolder. */
 export interface NamedFolder {

@@ -10,18 +10,18 @@
 // SIGUSR1 away from Node's, before anything else runs. protocolStdout next:
 // with --stdio it takes stdout away from everything else before any other
 // module runs.
-import './closedInspector';
+import './privileges/closedInspector';
 import { claimProtocolOutput } from './protocolStdout';
 
 import { parseArgs } from 'node:util';
 
 import { DEFAULT_MODE_CHOICE, MODE_CHOICES, parseQueueMib, QUEUE_MIB_DEFAULT, type ModeChoice } from '../common/protocol';
-import { runTraceCommand } from './cli';
+import { runTraceCommand } from './commands/traceCommand';
 import { AddonLoadError } from './native';
 import { runHistoryCommand } from './recorder/historyCommand';
 import { runInstallCommand, runUninstallCommand } from './recorder/installCommands';
 import { runRecordCommand } from './recorder/recordCommand';
-import { serveOverStdio } from './server';
+import { serveOverStdio } from './server/stdioServer';
 
 const USAGE = `usage: node dist/helper.js --stdio [--mode MODE] [--queue-mib N]
        node dist/helper.js trace [--jsonl] [--path DIR]... [--failed] [--mode MODE] [--queue-mib N]

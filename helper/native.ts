@@ -106,7 +106,7 @@ export interface DeletionProgramsOptions {
   /**
    * Tracepoint mode: the perf events that carry the programs are opened at
    * the load and kept until close(), each attach taking a duplicate, rather
-   * than opened at each attach (helper/privileges.ts says when).
+   * than opened at each attach (helper/privileges/privilegeDrop.ts says when).
    */
   keepTracepointEvents?: boolean;
   /** BTF for the running kernel, where /sys/kernel/btf/vmlinux is missing. */

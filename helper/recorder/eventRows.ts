@@ -9,7 +9,7 @@
 // columns that are NULL on every other deletion, and its facts are bits of
 // `facts`.
 import type { Ancestor, Container, DeletionEvent, DeletionSyscall } from '../../common/protocol';
-import { errnoName } from '../errno';
+import { errnoName } from '../tracing/errno';
 
 /** By their number in `facts`: version 2 had the first three only, in two bits that the third bit now extends. */
 const SYSCALLS: readonly DeletionSyscall[] = ['unlink', 'unlinkat', 'rmdir', 'rename', 'renameat', 'renameat2'];

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { RECORDER_DATABASE_DEFAULT, type Scope } from '../../common/protocol';
-import { formatDeletionLine, formatDeletionJson } from '../cli';
+import { formatDeletionLine, formatDeletionJson } from '../commands/traceCommand';
 import { Recording, RecordingError } from './recording';
 
 export const HISTORY_USAGE = `usage: node dist/helper.js history [--db FILE] [--path DIR]... [--since WHEN] [--until WHEN] [--failed] [--jsonl]

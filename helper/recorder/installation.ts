@@ -8,7 +8,7 @@
 //   /etc/systemd/system/syscall-trace-recorder.service   0644 root
 //   /var/lib/syscall-trace/                0700 syscall-trace: the database, and without systemd the recorder's log
 //   /run/syscall-trace/                    0755 syscall-trace: the socket, and without systemd the pid file
-// and the system user syscall-trace (recorderAccount.ts), which the recorder
+// and the system user syscall-trace (accountSetup.ts), which the recorder
 // becomes once its programs are loaded: an account of the running system,
 // under --root too, since the recorder that install starts runs here.
 // Every file is written beside its place and renamed into it, so that a
@@ -19,7 +19,7 @@ import * as path from 'node:path';
 
 import { RECORDER_DATABASE_DEFAULT, RECORDER_SOCKET_DEFAULT } from '../../common/protocol';
 import { startDetachedRecorder, stopDetachedRecorder } from './detachedRecorder';
-import { ensureRecorderAccount, RECORDER_ACCOUNT, recorderAccount, type Account } from './recorderAccount';
+import { ensureRecorderAccount, RECORDER_ACCOUNT, recorderAccount, type Account } from './accountSetup';
 import { describeAccess, groupText, readAccountFiles, uniqueGroups, type GroupName } from './groups';
 import { MINIMUM_NODE_MAJOR, nodeVersionOf, recentEnough, SYSTEM_NODE_CANDIDATES, systemNode } from './runtimeChoice';
 import { admittedGroupsOf, admittedUidsOf, UNIT_NAME, unitText } from './systemdUnit';

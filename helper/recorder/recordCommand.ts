@@ -4,7 +4,7 @@
 // "Flight recorder"), as the service that `install` sets up runs it.
 //
 // Start, in this order: make the database's and the socket's directories
-// the recorder account's (recorderAccount.ts), load the programs, give up
+// the recorder account's (accountSetup.ts), load the programs, give up
 // privileges in every thread and become that account, then bind the socket
 // and open the database as it (so that both are its files, made by it),
 // attach, and only then say `syscall-trace: recording deletions into FILE;
@@ -33,10 +33,10 @@ import {
   type ModeChoice,
 } from '../../common/protocol';
 import { log } from '../helperLog';
-import { PrivilegeDropError } from '../loadThenDrop';
+import { PrivilegeDropError } from '../privileges/loadThenDrop';
 import { AddonLoadError } from '../native';
 import { Recorder, RecorderStartError } from './recorder';
-import { claimDirectory, RECORDER_ACCOUNT, recorderAccount, RecorderAccountError } from './recorderAccount';
+import { claimDirectory, RECORDER_ACCOUNT, recorderAccount, RecorderAccountError } from './accountSetup';
 import { bindRecorderSocket, RecorderSocketServer, SocketError } from './recorderSocket';
 import { describeAccess, parseGroup, uniqueGroups, type GroupName } from './groups';
 import { parseUid } from './uids';

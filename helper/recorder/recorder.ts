@@ -13,10 +13,10 @@
 // deletions, counts every deletion it could not record, and says why in its
 // RecorderStatus (`problem`).
 import type { DeletionEvent, HistoryResult, ModeChoice, RecorderStatus } from '../../common/protocol';
-import { DeletionTracer, programOptions } from '../deletionTracer';
+import { DeletionTracer, programOptions } from '../tracing/deletionTracer';
 import { log } from '../helperLog';
-import { describeLoaded, describePrivileges, loadThenGiveUpPrivileges } from '../loadThenDrop';
-import type { User } from '../privileges';
+import { describeLoaded, describePrivileges, loadThenGiveUpPrivileges } from '../privileges/loadThenDrop';
+import type { User } from '../privileges/privilegeDrop';
 import { Recording, RecordingError, type HistoryQuery } from './recording';
 
 /** RecorderStatus goes to the clients at most this often. */

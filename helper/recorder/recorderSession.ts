@@ -20,12 +20,12 @@ import { ResponseError } from 'vscode-jsonrpc/node';
 
 import { isEventInScope, type PathScope } from '../../common/directories';
 import * as protocol from '../../common/protocol';
-import { compileScope } from '../deletionTracer';
-import { answerInitialize, wrongState } from '../helperIdentity';
+import { compileScope } from '../tracing/deletionTracer';
+import { answerInitialize, wrongState } from '../server/helperIdentity';
 import { logger } from '../helperLog';
-import { JsonRpcEndpoint } from '../jsonRpcEndpoint';
-import { PAUSE_ABOVE_EVENTS } from '../server';
-import { validateHistory, validateNoParams, validateSetScope, validateStart } from '../validation';
+import { JsonRpcEndpoint } from '../server/jsonRpcEndpoint';
+import { PAUSE_ABOVE_EVENTS } from '../server/stdioServer';
+import { validateHistory, validateNoParams, validateSetScope, validateStart } from '../server/validation';
 import type { Recorder, RecorderListener } from './recorder';
 import { RecordingError } from './recording';
 

@@ -42,7 +42,7 @@ export class SocketError extends Error {}
 
 /**
  * Listens on `socketPath`, in a directory that is there already (the
- * recorder's own: recorderAccount.ts, claimDirectory). A socket file there is
+ * recorder's own: accountSetup.ts, claimDirectory). A socket file there is
  * removed only where nothing listens on it (one that a recorder killed with
  * SIGKILL left), and anything else there is left alone.
  */

@@ -2,7 +2,7 @@
 //
 // It starts as root, because loading BPF programs needs root (or CAP_BPF and
 // CAP_PERFMON); the recorder itself becomes its system user right after
-// loading (recorderAccount.ts), so there is no User= here. Nor are there the
+// loading (accountSetup.ts), so there is no User= here. Nor are there the
 // options that give a service a mount namespace of its own (ProtectSystem=,
 // ProtectHome=, PrivateTmp=, ReadWritePaths=...), under which every
 // deletion of the host would come from "another mount namespace". Nor

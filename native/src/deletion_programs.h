@@ -4,7 +4,7 @@
 // the records of its ring buffer (ring_buffer_drain.h empties it from a
 // thread of its own). It knows nothing of N-API;
 // deletion_programs_binding.cc converts between it and JavaScript, where
-// helper/deletionTracer.ts turns its records into deletions (docs/helper.md,
+// helper/tracing/deletionTracer.ts turns its records into deletions (docs/helper.md,
 // "The addon (native/)").
 #pragma once
 

@@ -1,6 +1,6 @@
 // The addon's `layout`: where each field of the records in bpf/deletions.h
 // lies and what its constants are, read off the header by the compiler, so
-// that helper/records.ts decodes records without a second copy of the layout.
+// that helper/tracing/records.ts decodes records without a second copy of the layout.
 #include <linux/types.h>  // the __u32 and friends of bpf/deletions.h
 #include <napi.h>
 

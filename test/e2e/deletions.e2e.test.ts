@@ -5,13 +5,13 @@
 // password is asked (sudoElevation.e2e.test.ts is the ordinary user's side).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CodeServer } from '../../tools/codeServer';
-import { attachedLinksOf } from '../integration/support/helperServer';
-import { bpfProgramsHeldBy, helpersOf, isRunning, loadedBpfPrograms, parentOf } from './helperProcesses';
+import { attachedLinksOf } from '../support/helperServer';
+import { bpfProgramsHeldBy, helpersOf, isRunning, loadedBpfPrograms, parentOf } from '../support/e2e/helperProcesses';
 import { packagedExtension } from '../../tools/packagedExtension';
 import { findRepoRoot } from '../../tools/repoRoot';
-import { run } from './runProgram';
-import { TwoFolderWorkspace } from './twoFolderWorkspace';
-import { Workbench } from './workbench';
+import { run } from '../support/e2e/runProgram';
+import { TwoFolderWorkspace } from '../support/e2e/twoFolderWorkspace';
+import { Workbench } from '../support/e2e/workbench';
 
 const QUIT_LINK_NAME = '[x](command:workbench.action.quit).md';
 const NEWLINE_NAME = 'line\nbreak.txt';

@@ -28,7 +28,7 @@ import type { DeletionEvent } from '../../common/protocol';
 import { CodeServer } from '../../tools/codeServer';
 import { packagedExtension } from '../../tools/packagedExtension';
 import { findRepoRoot } from '../../tools/repoRoot';
-import { helpersOf, isRunning } from './helperProcesses';
+import { helpersOf, isRunning } from '../support/e2e/helperProcesses';
 import {
   DATA_DIR,
   INSTALL_DIR,
@@ -39,10 +39,10 @@ import {
   removeInstalledRecorder,
   seedRecording,
   UNIT_FILE,
-} from './recorders';
-import { TwoFolderWorkspace } from './twoFolderWorkspace';
+} from '../support/e2e/recorders';
+import { TwoFolderWorkspace } from '../support/e2e/twoFolderWorkspace';
 import { giveToRecorderAccount } from '../support/recorderAccount';
-import { Workbench } from './workbench';
+import { Workbench } from '../support/e2e/workbench';
 
 const REPOSITORY = findRepoRoot();
 /** The helper the test runs itself (record, history, uninstall): the build the package was made from. */

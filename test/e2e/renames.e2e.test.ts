@@ -12,8 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CodeServer } from '../../tools/codeServer';
 import { packagedExtension } from '../../tools/packagedExtension';
 import { findRepoRoot } from '../../tools/repoRoot';
-import { run } from './runProgram';
-import { Workbench } from './workbench';
+import { run } from '../support/e2e/runProgram';
+import { Workbench } from '../support/e2e/workbench';
 
 const FOLDER_NAME = 'project';
 

@@ -2,8 +2,8 @@
 // on 127.0.0.1, which every local user can reach: without the password it
 // prints, nobody may get the workbench (and so a root terminal).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processesWith } from './helperProcesses';
-import { NpmStartVsCode } from './npmStartVsCode';
+import { processesWith } from '../support/e2e/helperProcesses';
+import { NpmStartVsCode } from '../support/e2e/npmStartVsCode';
 
 const SESSION_COOKIE = 'code-server-session';
 

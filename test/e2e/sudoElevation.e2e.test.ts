@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODE_CHOICE } from '../../common/protocol';
-import { programsFor, readKernelFacts } from '../../helper/attachModes';
+import { programsFor, readKernelFacts } from '../../helper/tracing/attachModes';
 import { CodeServer } from '../../tools/codeServer';
 import { codeServerDir } from '../../tools/installCodeServer';
 import { packagedExtension } from '../../tools/packagedExtension';
@@ -19,9 +19,9 @@ import { findRepoRoot } from '../../tools/repoRoot';
 import { OrdinaryUser } from '../support/ordinaryUser';
 import { SudoWithFaillock } from '../support/sudoWithFaillock';
 import { UndoStack } from '../support/undoStack';
-import { bindMountReadOnly, unmount } from './bindMount';
-import { helpersOf, helpersUnderSudo, isRunning, threadCredentials } from './helperProcesses';
-import { Workbench } from './workbench';
+import { bindMountReadOnly, unmount } from '../support/e2e/bindMount';
+import { helpersOf, helpersUnderSudo, isRunning, threadCredentials } from '../support/e2e/helperProcesses';
+import { Workbench } from '../support/e2e/workbench';
 
 const USER_NAME = 'st-e2e-user';
 /** root's, reachable by every user: sudo's log and tallies, and the mount point of code-server's install. */

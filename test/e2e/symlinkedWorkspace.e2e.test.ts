@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CodeServer } from '../../tools/codeServer';
 import { packagedExtension } from '../../tools/packagedExtension';
 import { findRepoRoot } from '../../tools/repoRoot';
-import { Workbench } from './workbench';
+import { Workbench } from '../support/e2e/workbench';
 
 describe('a workspace opened through a symbolic link', () => {
   let root: string;

@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeServer } from '../../tools/codeServer';
-import { TwoFolderWorkspace } from './twoFolderWorkspace';
-import { Workbench } from './workbench';
+import { TwoFolderWorkspace } from '../support/e2e/twoFolderWorkspace';
+import { Workbench } from '../support/e2e/workbench';
 
 describe('a real VS Code workbench in Chromium', () => {
   let workspace: TwoFolderWorkspace;

@@ -7,14 +7,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { MODE_CHOICES } from '../../common/protocol';
-import { UNSEEN_32_BIT, UNSEEN_IO_URING } from '../../helper/attachModes';
-import { bootGuest } from './bootGuest';
-import { KERNEL_SERIES, debianKernels, type KernelImage, type KernelSeries } from './debianKernels';
-import type { ReportedDeletion, ScenarioName } from './guestRecords';
-import { GUEST_USER, type ProgramSetName } from './guestLayout';
-import { GuestResults } from './guestResults';
-import { buildSharedInitramfs, initramfsFor } from './initramfs';
-import { MatrixReportWriter, type KernelReport } from './matrixReport';
+import { UNSEEN_32_BIT, UNSEEN_IO_URING } from '../../helper/tracing/attachModes';
+import { bootGuest } from '../support/kernels/bootGuest';
+import { KERNEL_SERIES, debianKernels, type KernelImage, type KernelSeries } from '../support/kernels/debianKernels';
+import type { ReportedDeletion, ScenarioName } from '../support/kernels/guestRecords';
+import { GUEST_USER, type ProgramSetName } from '../support/kernels/guestLayout';
+import { GuestResults } from '../support/kernels/guestResults';
+import { buildSharedInitramfs, initramfsFor } from '../support/kernels/initramfs';
+import { MatrixReportWriter, type KernelReport } from '../support/kernels/matrixReport';
 
 /** Bounds each guest, from boot to power-off: all three modes run in it. */
 const GUEST_TIMEOUT_MS = 8 * 60_000;

@@ -1,10 +1,10 @@
 // The tests' way to put something of the recorder's in place before it
 // starts: `record` takes only a directory of its own system account
-// (helper/recorder/recorderAccount.ts), as `install` leaves it.
+// (helper/recorder/accountSetup.ts), as `install` leaves it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { RECORDER_ACCOUNT, recorderAccount } from '../../helper/recorder/recorderAccount';
+import { RECORDER_ACCOUNT, recorderAccount } from '../../helper/recorder/accountSetup';
 
 /** Gives `file` to the recorder's account: a directory (made where missing) with all it holds, a mount point, a file. */
 export function giveToRecorderAccount(file: string): void {
