@@ -28,6 +28,7 @@ import { askSudoPassword, offerSudoRetry } from './launch/sudoDialogs';
 import { rangeLabel, type TimeRange } from './recorder/timeRange';
 import type { TracingClient } from './tracingClient';
 import type { RecorderNotices, WorkspaceFolderInfo } from './view/treeModel';
+import { messageOf } from '../common/errors';
 
 type State = 'stopped' | 'starting' | 'tracing' | 'stopping';
 
@@ -187,7 +188,7 @@ export class TracingSession implements vscode.Disposable {
       log.appendLine(`stopped: ${stats.events} deletions reported, ${stats.lost} lost, ${stats.filtered} outside the scope`);
       if (this.helper === helper) log.appendLine(`the helper (pid ${helper.info.pid}) stays, without privileges, for the next Start`);
     } catch (error) {
-      log.appendLine(`could not stop tracing (${error instanceof Error ? error.message : String(error)}): ending the helper`);
+      log.appendLine(`could not stop tracing (${messageOf(error)}): ending the helper`);
       if (this.helper === helper) await this.endHelper();
     }
     this.state = 'stopped';
@@ -222,7 +223,7 @@ export class TracingSession implements vscode.Disposable {
       await tracer.setScope(scope);
       this.context.log.appendLine(`now tracing ${describeScope(scope)}`);
     } catch (error) {
-      this.context.log.appendLine(`could not change the scope: ${String(error)}`);
+      this.context.log.appendLine(`could not change the scope: ${messageOf(error)}`);
     }
   }
 
@@ -296,7 +297,7 @@ export class TracingSession implements vscode.Disposable {
       const stats = await recorder?.stop();
       if (stats !== undefined) this.context.log.appendLine(`stopped: ${stats.events} deletions reported, ${stats.lost} lost, ${stats.filtered} outside the scope`);
     } catch (error) {
-      this.context.log.appendLine(`could not stop tracing with the recorder: ${error instanceof Error ? error.message : String(error)}`);
+      this.context.log.appendLine(`could not stop tracing with the recorder: ${messageOf(error)}`);
     }
     this.state = 'stopped';
     this.tracingWith = undefined;
@@ -438,7 +439,7 @@ export class TracingSession implements vscode.Disposable {
 
   private reportStartFailure(error: unknown): void {
     const { log, treeView } = this.context;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     log.appendLine(`could not start tracing: ${message}`);
     if (error instanceof HelperEndedError) for (const line of error.stderrLines.slice(-10)) log.appendLine(`  ${line}`);
     treeView.message = `Tracing did not start: ${message}`;

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 
 import type { AttachMode, ProgramSet } from '../common/protocol';
+import { messageOf } from '../common/errors';
 
 export interface LostCounts {
   /** Deletion records that found the ring buffer full. */
@@ -276,7 +277,7 @@ export function loadAddon(): Addon {
       loaded = require(location) as Addon;
       return loaded;
     } catch (error) {
-      attempts.push({ location, code: (error as NodeJS.ErrnoException).code, message: (error as Error).message });
+      attempts.push({ location, code: (error as NodeJS.ErrnoException).code, message: messageOf(error) });
     }
   }
   throw new AddonLoadError(addonLoadFailure(attempts));

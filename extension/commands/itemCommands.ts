@@ -13,6 +13,7 @@ import { rowPath, rowPathBytes, rowPathComplete, type TreeRow } from '../view/re
 import type { TerminalRegistry } from '../view/terminalRegistry';
 import { folderOf, type TreeNode, type WorkspaceFolderInfo } from '../view/treeModel';
 import { workspacePathOf } from '../workspaceFolders';
+import { messageOf } from '../../common/errors';
 
 /** The row a node stands for: a deleted entry, or a directory that was deleted itself. */
 function rowOf(node: TreeNode | undefined): TreeRow | undefined {
@@ -122,6 +123,6 @@ async function restoreFromGit(event: Pick<DeletionEvent, 'path' | 'pathBytes'>, 
     await restoreFromHead(file);
     void vscode.window.showInformationMessage(`Restored ${file.relativePath} from the last commit.`);
   } catch (error) {
-    void vscode.window.showErrorMessage(`git could not restore ${file.relativePath}: ${error instanceof Error ? error.message : String(error)}`);
+    void vscode.window.showErrorMessage(`git could not restore ${file.relativePath}: ${messageOf(error)}`);
   }
 }

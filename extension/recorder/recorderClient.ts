@@ -11,6 +11,7 @@ import * as protocol from '../../common/protocol';
 import { recorderAccountUid } from '../../common/recorderAccount';
 import { checkRecorderSocket } from './trustedSocket';
 import { initializeConnection, TracingClient, withTimeout, type TracingListener } from '../tracingClient';
+import { messageOf } from '../../common/errors';
 
 export interface RecorderListener extends TracingListener {
   /** The recorder's status changed: deletions it could not record, and why. */
@@ -61,7 +62,7 @@ export class RecorderConnection extends TracingClient {
       socket = await openSocket(check.path);
     } catch (error) {
       // ECONNREFUSED: a socket left behind by a recorder that is not running.
-      return { kind: 'absent', reason: `${check.path}: ${error instanceof Error ? error.message : String(error)}`, worthSaying: false };
+      return { kind: 'absent', reason: `${check.path}: ${messageOf(error)}`, worthSaying: false };
     }
     const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
     // vscode-jsonrpc hands over what it has read one message per turn of the event loop: what
@@ -101,7 +102,7 @@ export class RecorderConnection extends TracingClient {
       if (refusal !== undefined) return { kind: 'unusable', reason: refusal.message };
       // A recorder of before recorder/refused answered each request NotAdmitted.
       if (error instanceof ResponseError && error.code === protocol.HelperErrorCodes.NotAdmitted) return { kind: 'notAdmitted', message: error.message };
-      return { kind: 'unusable', reason: error instanceof Error ? error.message : String(error) };
+      return { kind: 'unusable', reason: messageOf(error) };
     }
   }
 

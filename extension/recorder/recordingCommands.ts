@@ -30,6 +30,7 @@ import {
 } from './installSteps';
 import { readSettings } from '../settings';
 import { askSudoPassword, offerSudoRetry } from '../launch/sudoDialogs';
+import { messageOf } from '../../common/errors';
 
 export interface RecorderCommandContext {
   extensionPath: string;
@@ -137,7 +138,7 @@ async function runSetup(context: RecorderCommandContext, setup: Setup): Promise<
       if (choice === 'Show Log') log.show(true);
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     log.appendLine(`${setup.purpose.notDone}: ${message}`);
     if (error instanceof HelperEndedError) for (const line of error.stderrLines.slice(-10)) log.appendLine(`  ${line}`);
     if (error instanceof LaunchError) void vscode.window.showWarningMessage(`Syscall Trace: ${message}`);

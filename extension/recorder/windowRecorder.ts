@@ -19,6 +19,7 @@ import { onDidChangeRecorder } from './recentInstall';
 import { readSettings } from '../settings';
 import { rangeStart, type TimeRange } from './timeRange';
 import type { RecorderNotices } from '../view/treeModel';
+import { messageOf } from '../../common/errors';
 
 export interface HistoryShown {
   scope: Scope;
@@ -156,7 +157,7 @@ export class RecorderLink implements vscode.Disposable {
       const newer = load.kind === 'newer' ? ' newer than those shown' : '';
       return `${what}: ${countText(fetched.events.length)} deletions${newer}${fetched.cut ? ', older ones left out for the view’s limits' : ''}`;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       if (!this.feed.endLoad(load, undefined)) return `a superseded load of history failed: ${message}`;
       // The recorder's words: plain text in the view's message (TreeView.message is no Markdown).
       this.failure = `The recorder’s history could not be read: ${message}`;

@@ -26,6 +26,7 @@ import { BacklogValve } from '../server/backlogValve';
 import { deletionJson } from './deletionJson';
 import { DeletionTracer, programOptions } from '../tracing/deletionTracer';
 import { describeLoaded, loadThenGiveUpPrivileges } from '../privileges/loadThenDrop';
+import { messageOf } from '../../common/errors';
 
 export const TRACE_USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode MODE] [--queue-mib N]
   --jsonl       one JSON object per line
@@ -115,7 +116,7 @@ export function runTraceCommand(args: string[]): void {
   try {
     options = parseTraceArguments(args, process.cwd());
   } catch (error) {
-    process.stderr.write(`syscall-trace: ${(error as Error).message}\n${TRACE_USAGE}\n`);
+    process.stderr.write(`syscall-trace: ${messageOf(error)}\n${TRACE_USAGE}\n`);
     process.exitCode = 2;
     return;
   }
@@ -168,7 +169,7 @@ export function runTraceCommand(args: string[]): void {
     if (loadFailure !== undefined) throw new Error(loadFailure.message);
     tracer.start({ scope: options.scope, includeFailed: options.includeFailed });
   } catch (error) {
-    process.stderr.write(`syscall-trace: ${(error as Error).message.trimEnd()}\n`);
+    process.stderr.write(`syscall-trace: ${messageOf(error).trimEnd()}\n`);
     tracer.close();
     process.exitCode = 1;
     return;

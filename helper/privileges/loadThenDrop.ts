@@ -7,6 +7,7 @@ import type { DeletionTracer } from '../tracing/deletionTracer';
 import { inspectorRefusal, openInspectorUrl } from './inspector';
 import { describeProgramSet, parseProgramsOverride, programSetForThisKernel, PROGRAMS_VARIABLE } from '../tracing/kernelRequirements';
 import { giveUpPrivileges, missingTracingPrivileges, ownCredentials, type PrivilegesGivenUp, type User } from './privilegeDrop';
+import { messageOf } from '../../common/errors';
 
 export interface LoadFailure {
   /**
@@ -44,7 +45,7 @@ export function loadThenGiveUpPrivileges(tracer: DeletionTracer, become?: User):
     return { loadFailure, privileges };
   } catch (error) {
     tracer.close();
-    throw new PrivilegeDropError(`the helper could not give up its privileges, so it ends: ${(error as Error).message}`);
+    throw new PrivilegeDropError(`the helper could not give up its privileges, so it ends: ${messageOf(error)}`);
   }
 }
 
@@ -54,7 +55,7 @@ function loadWherePermitted(tracer: DeletionTracer): LoadFailure | undefined {
   try {
     override = parseProgramsOverride(process.env[PROGRAMS_VARIABLE]);
   } catch (error) {
-    return { kind: 'failed', message: (error as Error).message };
+    return { kind: 'failed', message: messageOf(error) };
   }
   const missing = missingTracingPrivileges(ownCredentials());
   if (missing !== undefined) return { kind: 'notPermitted', message: missing };
@@ -65,7 +66,7 @@ function loadWherePermitted(tracer: DeletionTracer): LoadFailure | undefined {
   try {
     tracer.load();
   } catch (error) {
-    return { kind: 'failed', message: (error as Error).message.trimEnd() };
+    return { kind: 'failed', message: messageOf(error).trimEnd() };
   }
   return undefined;
 }

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { accountIn, PASSWD, RECORDER_ACCOUNT, type Account } from '../../common/recorderAccount';
+import { messageOf } from '../../common/errors';
 
 export { RECORDER_ACCOUNT, type Account } from '../../common/recorderAccount';
 
@@ -63,7 +64,7 @@ export function claimDirectory(directory: string, mode: number, account: Account
       fs.chmodSync(made, made === directory ? mode : 0o755);
     }
   } catch (error) {
-    throw new RecorderAccountError(`cannot make ${directory}: ${(error as Error).message}`);
+    throw new RecorderAccountError(`cannot make ${directory}: ${messageOf(error)}`);
   }
   if (missing.length > 0) return;
   const status = fs.lstatSync(directory);
@@ -101,7 +102,7 @@ function readPasswd(): string {
   try {
     return fs.readFileSync(PASSWD, 'utf8');
   } catch (error) {
-    throw new RecorderAccountError(`cannot read ${PASSWD}: ${(error as Error).message}`);
+    throw new RecorderAccountError(`cannot read ${PASSWD}: ${messageOf(error)}`);
   }
 }
 

@@ -9,6 +9,7 @@
 // columns that are NULL on every other deletion, and its facts are bits of
 // `facts`.
 import type { Ancestor, Container, DeletionEvent, DeletionSyscall } from '../../common/protocol';
+import { messageOf } from '../../common/errors';
 import { errnoName } from '../tracing/errno';
 
 /** By their number in `facts`: version 2 had the first three only, in two bits that the third bit now extends. */
@@ -241,7 +242,7 @@ export const DELETION_INSERT =
 /** The tag that marks an error of a row that cannot be read back (eventOf(), processOfRow()). */
 export class UnreadableRow extends Error {
   constructor(what: string, cause: unknown) {
-    super(`${what}: ${(cause as Error).message ?? String(cause)}`);
+    super(`${what}: ${messageOf(cause)}`);
   }
 }
 

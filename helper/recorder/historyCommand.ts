@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { RECORDER_DATABASE_DEFAULT, type Scope } from '../../common/protocol';
 import { formatDeletionLine, formatDeletionJson } from '../commands/traceCommand';
 import { Recording, RecordingError } from './recording';
+import { messageOf } from '../../common/errors';
 
 export const HISTORY_USAGE = `usage: node dist/helper.js history [--db FILE] [--path DIR]... [--since WHEN] [--until WHEN] [--failed] [--jsonl]
   --db FILE     the recording (default: ${RECORDER_DATABASE_DEFAULT})
@@ -77,7 +78,7 @@ export function runHistoryCommand(args: string[]): void {
   try {
     options = parseHistoryArguments(args, process.cwd(), Date.now());
   } catch (error) {
-    process.stderr.write(`syscall-trace: ${(error as Error).message}\n${HISTORY_USAGE}\n`);
+    process.stderr.write(`syscall-trace: ${messageOf(error)}\n${HISTORY_USAGE}\n`);
     process.exitCode = 2;
     return;
   }

@@ -9,8 +9,9 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { parseGroup, uniqueGroups } from './groups';
-import { install, InstallError, uninstall, type InstallOptions, type UninstallOptions } from './installation';
+import { install, uninstall, type InstallOptions, type UninstallOptions } from './installation';
 import { parseUid } from './uids';
+import { messageOf } from '../../common/errors';
 
 export const INSTALL_USAGE = `usage: node dist/helper.js install [--allow-uid UID]... [--allow-group GROUP]... [--runtime FILE] [--root DIR]
   --allow-uid UID      a user besides root that may use the recorder, to see its own processes'
@@ -81,16 +82,15 @@ function runCommand<T>(parse: () => T, usage: string, act: (options: T, say: (li
   try {
     options = parse();
   } catch (error) {
-    process.stderr.write(`syscall-trace: ${(error as Error).message}\n${usage}\n`);
+    process.stderr.write(`syscall-trace: ${messageOf(error)}\n${usage}\n`);
     process.exitCode = 2;
     return;
   }
   act(options, (line) => process.stdout.write(`${line}\n`)).then(
     () => (process.exitCode = 0),
     (error: unknown) => {
-      // An InstallError says what it could not do; anything else that failed (the file system) says it in its message.
-      const reason = error instanceof InstallError ? error.message : `${(error as Error).message ?? error}`;
-      process.stderr.write(`syscall-trace: ${reason}\n`);
+      // An InstallError says what it could not do; anything else that failed (the file system) says it in its own message.
+      process.stderr.write(`syscall-trace: ${messageOf(error)}\n`);
       process.exitCode = 1;
     },
   );

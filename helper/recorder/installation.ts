@@ -23,6 +23,7 @@ import { ensureRecorderAccount, RECORDER_ACCOUNT, recorderAccount, type Account 
 import { describeAccess, groupText, readAccountFiles, uniqueGroups, type GroupName } from './groups';
 import { MINIMUM_NODE_MAJOR, nodeVersionOf, recentEnough, SYSTEM_NODE_CANDIDATES, systemNode } from './runtimeChoice';
 import { admittedGroupsOf, admittedUidsOf, UNIT_NAME, unitText } from './systemdUnit';
+import { messageOf } from '../../common/errors';
 
 export const INSTALL_DIRECTORY = '/usr/local/lib/syscall-trace';
 export const RUNTIME_COPY = `${INSTALL_DIRECTORY}/runtime/node`;
@@ -221,7 +222,7 @@ function openSource(file: string): OpenSource {
         `${file} is a symbolic link (to ${readLinkOrWhy(file)}): install copies no link, since what it names would become root's and readable by everyone; install from the helper's own files`,
       );
     }
-    throw new InstallError(`cannot read ${file}: ${(error as Error).message}`);
+    throw new InstallError(`cannot read ${file}: ${messageOf(error)}`);
   }
   try {
     const stat = fs.fstatSync(fd);
@@ -257,7 +258,7 @@ function readLinkOrWhy(link: string): string {
   try {
     return fs.readlinkSync(link);
   } catch (error) {
-    return (error as Error).message;
+    return messageOf(error);
   }
 }
 
@@ -307,7 +308,7 @@ function makeRootDirectory(directory: string, mode: number, { onlyWhereMissing =
       fs.chmodSync(directory, mode);
     }
   } catch (error) {
-    throw new InstallError(`cannot make ${directory}: ${(error as Error).message}`);
+    throw new InstallError(`cannot make ${directory}: ${messageOf(error)}`);
   }
 }
 
@@ -332,7 +333,7 @@ function makeAccountDirectory(directory: string, mode: number, account: Account)
     for (const entry of fs.readdirSync(directory, { recursive: true }) as string[]) fs.lchownSync(path.join(directory, entry), account.uid, account.gid);
     fs.chownSync(directory, account.uid, account.gid);
   } catch (error) {
-    throw new InstallError(`cannot give ${directory} to ${account.name}: ${(error as Error).message}`);
+    throw new InstallError(`cannot give ${directory} to ${account.name}: ${messageOf(error)}`);
   }
 }
 
@@ -348,7 +349,7 @@ function placeFile(source: OpenSource, destination: string, mode: number): void 
     fs.renameSync(temporary, destination);
   } catch (error) {
     fs.rmSync(temporary, { force: true });
-    throw new InstallError(`cannot copy ${source.path} to ${destination}: ${(error as Error).message}`);
+    throw new InstallError(`cannot copy ${source.path} to ${destination}: ${messageOf(error)}`);
   }
 }
 
@@ -377,7 +378,7 @@ function writeRootFile(file: string, text: string, mode: number): void {
     fs.renameSync(temporary, file);
   } catch (error) {
     fs.rmSync(temporary, { force: true });
-    throw new InstallError(`cannot write ${file}: ${(error as Error).message}`);
+    throw new InstallError(`cannot write ${file}: ${messageOf(error)}`);
   }
 }
 
@@ -407,5 +408,5 @@ function systemctl(...args: string[]): void {
 /** Why a program run with execFileSync failed: the last line it wrote on stderr, or else how it ended. */
 function whyItFailed(error: unknown): string {
   const said = ((error as { stderr?: string }).stderr ?? '').trim().split('\n').pop();
-  return said || (error as Error).message;
+  return said || messageOf(error);
 }

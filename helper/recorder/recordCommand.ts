@@ -40,6 +40,7 @@ import { claimDirectory, RECORDER_ACCOUNT, recorderAccount, RecorderAccountError
 import { bindRecorderSocket, RecorderSocketServer, SocketError } from './recorderSocket';
 import { describeAccess, parseGroup, uniqueGroups, type GroupName } from './groups';
 import { parseUid } from './uids';
+import { messageOf } from '../../common/errors';
 
 export const RECORD_USAGE = `usage: node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]... [--allow-group GROUP]... [--user NAME] [--retain-days N] [--retain-mib N] [--mode MODE] [--queue-mib N]
   --db FILE            the database (default: ${RECORDER_DATABASE_DEFAULT})
@@ -131,7 +132,7 @@ export function runRecordCommand(args: string[]): void {
   try {
     options = parseRecordArguments(args, process.cwd());
   } catch (error) {
-    process.stderr.write(`syscall-trace: ${(error as Error).message}\n${RECORD_USAGE}\n`);
+    process.stderr.write(`syscall-trace: ${messageOf(error)}\n${RECORD_USAGE}\n`);
     process.exitCode = 2;
     return;
   }
@@ -140,7 +141,7 @@ export function runRecordCommand(args: string[]): void {
     // An addon that cannot be loaded says what to install, in one line, as main.ts has it say for the other commands.
     const expected = [RecorderStartError, RecorderAccountError, SocketError, PrivilegeDropError, AddonLoadError].some((kind) => error instanceof kind);
     if (!expected) throw error;
-    process.stderr.write(`syscall-trace: the recorder cannot start: ${(error as Error).message}\n`);
+    process.stderr.write(`syscall-trace: the recorder cannot start: ${messageOf(error)}\n`);
     process.exit(1);
   });
 }

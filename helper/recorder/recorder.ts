@@ -18,6 +18,7 @@ import { log } from '../helperLog';
 import { describeLoaded, describePrivileges, loadThenGiveUpPrivileges } from '../privileges/loadThenDrop';
 import type { User } from '../privileges/privilegeDrop';
 import { Recording, RecordingError, type HistoryQuery } from './recording';
+import { messageOf } from '../../common/errors';
 
 /** RecorderStatus goes to the clients at most this often. */
 export const STATUS_INTERVAL_MS = 1000;
@@ -132,7 +133,7 @@ export class Recorder {
       this.tracer.start({ scope: 'system', includeFailed: true });
     } catch (error) {
       this.tracer.close();
-      throw new RecorderStartError((error as Error).message.trimEnd());
+      throw new RecorderStartError(messageOf(error).trimEnd());
     }
   }
 
@@ -208,7 +209,7 @@ export class Recorder {
     try {
       recording?.close();
     } catch (error) {
-      log(`the recording could not be closed cleanly: ${(error as Error).message}`);
+      log(`the recording could not be closed cleanly: ${messageOf(error)}`);
     }
   }
 

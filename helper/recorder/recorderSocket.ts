@@ -21,6 +21,7 @@ import { isMemberOfAny, readAccountFiles, type GroupName } from './groups';
 import type { Recorder } from './recorder';
 import { RecorderSession } from './recorderSession';
 import { notAdmitted, refusePeer, tooManyConnections } from './refusedPeer';
+import { messageOf } from '../../common/errors';
 
 /**
  * The connections one uid may hold open: a VS Code window holds one, a
@@ -118,7 +119,7 @@ export class RecorderSocketServer {
     try {
       uid = loadAddon().peerCredentials(socketFd(socket)).uid;
     } catch (error) {
-      log(`a client of the socket was closed: its credentials could not be read (${(error as Error).message})`);
+      log(`a client of the socket was closed: its credentials could not be read (${messageOf(error)})`);
       socket.destroy();
       return;
     }

@@ -35,6 +35,7 @@ import {
   UnreadableRow,
 } from './eventRows';
 import { MOVED_TO_INDEX_NAME, prepareForReading, prepareForWriting, RecordingError, RENAMES_SINCE_VERSION } from './schema';
+import { messageOf } from '../../common/errors';
 
 export { RecordingError } from './schema';
 
@@ -744,7 +745,7 @@ function makeDirectoryFor(file: string): void {
     fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new RecordingError(linkRefused(file));
-    throw new RecordingError(`cannot make ${file}: ${(error as Error).message}`);
+    throw new RecordingError(`cannot make ${file}: ${messageOf(error)}`);
   }
 }
 

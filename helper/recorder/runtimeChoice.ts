@@ -5,6 +5,7 @@
 // extension runs the helper with (`--runtime`).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { messageOf } from '../../common/errors';
 
 /** The oldest Node the helper is built for (esbuild's --target=node20). */
 export const MINIMUM_NODE_MAJOR = 20;
@@ -19,7 +20,7 @@ export function untrustedBecause(file: string): string | undefined {
     link = fs.lstatSync(file);
     target = fs.statSync(file);
   } catch (error) {
-    return (error as Error).message;
+    return messageOf(error);
   }
   if (!target.isFile()) return `${file} is not a file`;
   if (link.uid !== 0 || target.uid !== 0) return `${file} is not owned by root`;

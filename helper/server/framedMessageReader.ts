@@ -10,6 +10,7 @@
 //   - hands on only JSON-RPC 2.0 requests and notifications, and reports
 //     everything else as a MalformedMessage so that the server can answer it.
 import { AbstractMessageReader, Disposable, Emitter, type DataCallback, type Event, type Message } from 'vscode-jsonrpc';
+import { messageOf } from '../../common/errors';
 
 export const MAX_HEADER_BYTES = 4096;
 export const MAX_BODY_BYTES = 1 << 20;
@@ -144,7 +145,7 @@ export class FramedMessageReader extends AbstractMessageReader {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      this.report(PARSE_ERROR, `a message body is not JSON: ${(error as Error).message}`);
+      this.report(PARSE_ERROR, `a message body is not JSON: ${messageOf(error)}`);
       // Its Content-Length may have been too large and ended inside the next
       // frame's header: read that frame from where it begins.
       const restart = nextFrameStart(body.toString('latin1'), 0);

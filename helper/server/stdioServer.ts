@@ -38,6 +38,7 @@ import { log, logger } from '../helperLog';
 import { JsonRpcEndpoint, MAX_QUEUED_MESSAGES } from './jsonRpcEndpoint';
 import { describeLoaded, describePrivileges, loadThenGiveUpPrivileges, PrivilegeDropError, type LoadFailure } from '../privileges/loadThenDrop';
 import { validateNoParams, validateSetScope, validateStart } from './validation';
+import { messageOf } from '../../common/errors';
 
 export { MAX_QUEUED_MESSAGES };
 
@@ -183,7 +184,7 @@ class HelperServer {
     try {
       this.tracer.start(options);
     } catch (error) {
-      throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, `trace/start: ${(error as Error).message.trimEnd()}`);
+      throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, `trace/start: ${messageOf(error).trimEnd()}`);
     }
     return { startedAt: new Date().toISOString() };
   }

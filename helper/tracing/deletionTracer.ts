@@ -26,6 +26,7 @@ import { tracepointEventsKeptHere } from '../privileges/privilegeDrop';
 import { ProcessCache } from './processes';
 import { decodeBatch, type DeletionRecord, type TraceRecord } from './records';
 import { isRenameDestination, isRenameSource, RenameDestinations } from './renames';
+import { messageOf } from '../../common/errors';
 
 export interface DeletionTracerListener {
   /** Called once per batch that holds reported deletions. */
@@ -179,12 +180,12 @@ export class DeletionTracer {
       this.programs = this.loadInMode(set.programSet);
     } catch (error) {
       if (set.programSet !== 'newer' || !set.olderMayStandIn || (error as NodeJS.ErrnoException).code === 'EPERM') throw error;
-      const reason = (error as Error).message.trimEnd();
+      const reason = messageOf(error).trimEnd();
       this.listener.onProblem(`the newer programs did not load on this kernel, so the helper tries the older ones: ${reason}`);
       try {
         this.programs = this.loadInMode('older');
       } catch (olderError) {
-        this.listener.onProblem(`the older programs did not load either: ${(olderError as Error).message.trimEnd()}`);
+        this.listener.onProblem(`the older programs did not load either: ${messageOf(olderError).trimEnd()}`);
         throw error;
       }
       this.setChoice = { programSet: 'older', reason: `the newer programs did not load: ${oneLineReason(reason)}`, olderMayStandIn: false };
@@ -203,14 +204,14 @@ export class DeletionTracer {
       return this.loadPrograms(this.mode, set);
     } catch (error) {
       if (this.choice !== 'complete') throw error;
-      const reason = (error as Error).message.trimEnd();
+      const reason = messageOf(error).trimEnd();
       const other = otherSet(this.mode);
       this.listener.onProblem(`the ${this.mode} programs did not load on this kernel, so ${this.choice} mode tries the ${other} programs: ${reason}`);
       let programs: DeletionPrograms;
       try {
         programs = this.loadPrograms(other, set);
       } catch (otherError) {
-        this.listener.onProblem(`the ${other} programs did not load either: ${(otherError as Error).message.trimEnd()}`);
+        this.listener.onProblem(`the ${other} programs did not load either: ${messageOf(otherError).trimEnd()}`);
         throw error;
       }
       this.notLoaded = { programs: this.mode, reason };
@@ -308,7 +309,7 @@ export class DeletionTracer {
         programs.detach();
         programs.discardWaiting();
       } catch (error) {
-        this.listener.onProblem(`what the kernel still held could not be counted: ${(error as Error).message}`);
+        this.listener.onProblem(`what the kernel still held could not be counted: ${messageOf(error)}`);
       }
       this.closedStats = this.stats();
       programs.close();
@@ -338,7 +339,7 @@ export class DeletionTracer {
     try {
       records = decodeBatch(batch, this.layout);
     } catch (error) {
-      this.listener.onProblem(`a batch of kernel records could not be decoded: ${(error as Error).message}`);
+      this.listener.onProblem(`a batch of kernel records could not be decoded: ${messageOf(error)}`);
       return;
     }
     this.clock.resync();
@@ -412,7 +413,7 @@ export class DeletionTracer {
       return this.hostMounts.hostPath(dev, filesystemPath);
     } catch (error) {
       // Without the host's mounts no path of another namespace is known: each is reported incomplete.
-      this.listener.onProblem(`the host's mount table could not be read: ${(error as Error).message}`);
+      this.listener.onProblem(`the host's mount table could not be read: ${messageOf(error)}`);
       return undefined;
     }
   }

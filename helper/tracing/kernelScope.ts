@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 
 import type { DeletionPrograms } from '../native';
+import { messageOf } from '../../common/errors';
 
 /** Linux's O_PATH (the same on x86_64 and arm64), which node's fs.constants leaves out: a handle on the folder, nothing read. */
 const O_PATH = 0o10000000;
@@ -36,7 +37,7 @@ export class KernelScope {
       for (const folder of folders) this.openFolders.push(fs.openSync(folder, O_PATH | fs.constants.O_DIRECTORY));
     } catch (error) {
       this.closeFolders();
-      return { active: false, why: (error as Error).message };
+      return { active: false, why: messageOf(error) };
     }
     const learned = programs.learnScope(this.openFolders);
     if (learned !== this.openFolders.length) {
