@@ -165,4 +165,30 @@ describe('docs/', () => {
       }
     }
   });
+
+  it('links only to files and headings that exist', () => {
+    // GitHub's anchor of a heading: lower case, punctuation dropped, each space a hyphen.
+    const anchor = (heading: string): string =>
+      heading
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-');
+    const documents = [...[...pages.keys()].map((name) => path.join('docs', name)), 'README.md', 'BENCHMARKS.md'];
+    let links = 0;
+    for (const document of documents) {
+      const text = fs.readFileSync(path.join(repository, document), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue;
+        const [file, fragment] = target.split('#');
+        const linked = file === '' ? document : path.join(path.dirname(document), file);
+        expect(fs.existsSync(path.join(repository, linked)), `${document} links to ${target}`).toBe(true);
+        if (fragment !== undefined && linked.endsWith('.md')) {
+          const anchors = headings(fs.readFileSync(path.join(repository, linked), 'utf8')).map(anchor);
+          expect(anchors, `${document} links to ${target}`).toContain(fragment);
+        }
+        links += 1;
+      }
+    }
+    expect(links).toBeGreaterThan(50);
+  });
 });
