@@ -13,6 +13,11 @@ export interface TracingListener {
   onLost(lost: number): void;
 }
 
+/** How long trace/stop may take when the connection closes anyway: its totals are welcome, not needed. */
+const STOP_WHEN_CLOSING_MS = 2000;
+/** How long shutdown may take: closing the transport ends the connection without it. */
+const SHUTDOWN_MS = 1000;
+
 export class TracingClient {
   protected constructor(
     protected readonly connection: MessageConnection,
@@ -40,9 +45,32 @@ export class TracingClient {
     return withTimeout(this.connection.sendRequest(protocol.StopRequest, {}), timeoutMs);
   }
 
-  /** Asks the other side to close this connection: the helper exits, the recorder forgets this client. */
-  protected async shutdown(timeoutMs: number): Promise<void> {
-    await withTimeout(this.connection.sendRequest(protocol.ShutdownRequest, {}), timeoutMs);
+  /**
+   * The end of the conversation, before the caller closes what carries it
+   * (the helper's stdin, the recorder's socket). Unless the other side is
+   * gone already: trace/stop where `stopFirst` (the totals, if it traced),
+   * then shutdown, which asks the other side to close this connection (the
+   * helper exits, the recorder forgets this client). Neither answer is
+   * needed: closing the transport ends it all the same.
+   */
+  protected async endConversation(options: { peerGone: boolean; stopFirst: boolean }): Promise<protocol.TraceStats | undefined> {
+    let stats: protocol.TraceStats | undefined;
+    if (!options.peerGone) {
+      if (options.stopFirst) {
+        try {
+          stats = await this.stop(STOP_WHEN_CLOSING_MS);
+        } catch {
+          // Not tracing (WrongState), or not answering: shutdown, or closing the transport, ends it all the same.
+        }
+      }
+      try {
+        await withTimeout(this.connection.sendRequest(protocol.ShutdownRequest, {}), SHUTDOWN_MS);
+      } catch {
+        // It is ending anyway: closing the transport is what counts.
+      }
+    }
+    this.connection.dispose();
+    return stats;
   }
 }
 

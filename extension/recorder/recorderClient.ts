@@ -118,14 +118,8 @@ export class RecorderConnection extends TracingClient {
 
   /** Closes this client's connection: the recorder unsubscribes it and goes on recording. */
   async close(): Promise<void> {
-    if (!this.socket.destroyed) {
-      try {
-        await this.shutdown(1000);
-      } catch {
-        // Closing the socket below says the same.
-      }
-    }
-    this.connection.dispose();
+    // No trace/stop first: the recorder's shutdown unsubscribes this client, which is all its stop would do.
+    await this.endConversation({ peerGone: this.socket.destroyed, stopFirst: false });
     this.socket.destroy();
     await this.closed;
   }
