@@ -22,7 +22,7 @@ import { asLaunchError, LaunchError } from './launch/launchError';
 import { Commands, TRACING_CONTEXT_KEY, VIEW_ID } from './names';
 import type { RecorderConnection } from './recorder/recorderClient';
 import { RecorderLink } from './recorder/windowRecorder';
-import { helperScope, historyScope, sameScope, scopeLabel, type ScopeChoice } from './scope';
+import { describeScope, helperScope, historyScope, sameScope, scopeLabel, type ScopeChoice } from './scope';
 import { readSettings } from './settings';
 import { askSudoPassword, offerSudoRetry } from './launch/sudoDialogs';
 import { rangeLabel, type TimeRange } from './recorder/timeRange';
@@ -455,8 +455,4 @@ export class TracingSession implements vscode.Disposable {
 
 function describeAttachMode(mode: AttachMode): string {
   return mode === 'raw' ? 'raw tracepoints on every syscall' : "the deletion syscalls' own tracepoints";
-}
-
-function describeScope(scope: Scope): string {
-  return scope === 'system' ? 'the whole system' : scope.paths.join(', ');
 }

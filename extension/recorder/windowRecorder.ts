@@ -16,6 +16,7 @@ import { fetchHistory } from './historyPaging';
 import { RECORDER_CONTEXT_KEY } from '../names';
 import { RecorderConnection, type RecorderOutcome } from './recorderClient';
 import { onDidChangeRecorder } from './recentInstall';
+import { describeScope } from '../scope';
 import { readSettings } from '../settings';
 import { rangeStart, type TimeRange } from './timeRange';
 import type { RecorderNotices } from '../view/treeModel';
@@ -281,10 +282,6 @@ export class RecorderLink implements vscode.Disposable {
 
 function keyOf(history: HistoryShown): string {
   return JSON.stringify([history.scope, history.range]);
-}
-
-function describeScope(scope: Scope): string {
-  return scope === 'system' ? 'the whole system' : scope.paths.join(', ');
 }
 
 function describeStatus(status: RecorderStatus): string {
