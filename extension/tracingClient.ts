@@ -13,6 +13,8 @@ export interface TracingListener {
   onLost(lost: number): void;
 }
 
+/** How long trace/stop may take: the deletions still on their way go out before the answer, so it waits for a backlog. */
+const STOP_MS = 10_000;
 /** How long trace/stop may take when the connection closes anyway: its totals are welcome, not needed. */
 const STOP_WHEN_CLOSING_MS = 2000;
 /** How long shutdown may take: closing the transport ends the connection without it. */
@@ -41,7 +43,7 @@ export class TracingClient {
    * Stops tracing. The deletions still on their way arrive first, so the
    * answer may take a moment; one that never comes is an error.
    */
-  async stop(timeoutMs = 10_000): Promise<protocol.TraceStats> {
+  async stop(timeoutMs = STOP_MS): Promise<protocol.TraceStats> {
     return withTimeout(this.connection.sendRequest(protocol.StopRequest, {}), timeoutMs);
   }
 
