@@ -28,6 +28,7 @@ import {
   uninstallConfirmation,
   UNINSTALLING,
 } from './installSteps';
+import { capitalised } from '../sentences';
 import { readSettings } from '../settings';
 import { askSudoPassword, offerSudoRetry } from '../launch/sudoDialogs';
 import { messageOf } from '../../common/errors';
@@ -150,8 +151,4 @@ function reportFailure(log: vscode.OutputChannel, message: string): void {
   void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
     if (choice === 'Show Log') log.show(true);
   });
-}
-
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

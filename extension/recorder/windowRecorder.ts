@@ -17,6 +17,7 @@ import { RECORDER_CONTEXT_KEY } from '../names';
 import { RecorderConnection, type RecorderOutcome } from './recorderClient';
 import { onDidChangeRecorder } from './recentInstall';
 import { describeScope } from '../scope';
+import { endSentence } from '../sentences';
 import { readSettings } from '../settings';
 import { rangeStart, type TimeRange } from './timeRange';
 import type { RecorderNotices } from '../view/treeModel';
@@ -292,8 +293,4 @@ function describeStatus(status: RecorderStatus): string {
   if (status.unrecorded > 0) parts.push(`${countText(status.unrecorded)} deletions not recorded`);
   if (status.problem !== undefined) parts.push(`cannot record now: ${status.problem}`);
   return parts.join('; ');
-}
-
-function endSentence(text: string): string {
-  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
