@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { elevationFacts, type ElevationPurpose } from '../launch/elevation';
 import { HelperEndedError } from '../launch/helperConnection';
 import { runHelperCommand } from '../launch/helperLauncher';
+import { stderrTailForLog } from '../launch/helperProcess';
 import { LaunchError } from '../launch/launchError';
 import { Commands } from '../names';
 import { announceRecorderChange, type RecorderChange } from './recentInstall';
@@ -141,7 +142,7 @@ async function runSetup(context: RecorderCommandContext, setup: Setup): Promise<
   } catch (error) {
     const message = messageOf(error);
     log.appendLine(`${setup.purpose.notDone}: ${message}`);
-    if (error instanceof HelperEndedError) for (const line of error.stderrLines.slice(-10)) log.appendLine(`  ${line}`);
+    if (error instanceof HelperEndedError) for (const line of stderrTailForLog(error.stderrLines)) log.appendLine(line);
     if (error instanceof LaunchError) void vscode.window.showWarningMessage(`Syscall Trace: ${message}`);
     else reportFailure(log, `Syscall Trace: ${capitalised(setup.purpose.notDone)}: ${message}`);
   }
