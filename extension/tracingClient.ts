@@ -48,12 +48,12 @@ export class TracingClient {
   }
 
   /**
-   * The end of the conversation, before the caller closes what carries it
-   * (the helper's stdin, the recorder's socket). Unless the other side is
-   * gone already: trace/stop where `stopFirst` (the totals, if it traced),
-   * then shutdown, which asks the other side to close this connection (the
-   * helper exits, the recorder forgets this client). Neither answer is
-   * needed: closing the transport ends it all the same.
+   * Ends the conversation before the caller closes what carries it (the
+   * helper's stdin, the recorder's socket): where the other side is still
+   * there, trace/stop if `stopFirst` (the totals, if it traced), then
+   * shutdown, which asks it to close this connection (the helper exits, the
+   * recorder forgets this client); then the connection is disposed. Neither
+   * answer is needed: closing the transport ends it all the same.
    */
   protected async endConversation(options: { peerGone: boolean; stopFirst: boolean }): Promise<protocol.TraceStats | undefined> {
     let stats: protocol.TraceStats | undefined;

@@ -121,7 +121,7 @@ export class RecorderConnection extends TracingClient {
 
   /** Closes this client's connection: the recorder unsubscribes it and goes on recording. */
   async close(): Promise<void> {
-    // No trace/stop first: the recorder's shutdown unsubscribes this client, which is all its stop would do.
+    // No trace/stop first: the recorder's shutdown unsubscribes this client as its stop would, and no totals are wanted here.
     await this.endConversation({ peerGone: this.socket.destroyed, stopFirst: false });
     this.socket.destroy();
     await this.closed;
