@@ -92,3 +92,8 @@ export function sameScope(a: Scope, b: Scope): boolean {
   if (a === 'system' || b === 'system') return a === b;
   return a.paths.length === b.paths.length && a.paths.every((path, i) => path === b.paths[i]);
 }
+
+/** A scope in words, for the log: "the whole system", or its paths. */
+export function describeScope(scope: Scope): string {
+  return scope === 'system' ? 'the whole system' : scope.paths.join(', ');
+}

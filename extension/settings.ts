@@ -1,10 +1,11 @@
-// The `syscallTrace.*` settings, read with their defaults.
+// The `syscallTrace.*` settings, read with their defaults (settingDefaults.ts).
 import * as vscode from 'vscode';
 
-import { MODE_CHOICES, QUEUE_MIB_DEFAULT, QUEUE_MIB_MAX, RECORDER_SOCKET_DEFAULT, type ModeChoice } from '../common/protocol';
+import { MODE_CHOICES, QUEUE_MIB_MAX, type ModeChoice } from '../common/protocol';
 import type { ElevationSetting } from './launch/elevation';
 import { CONFIGURATION } from './names';
 import type { ScopeChoice } from './scope';
+import { SETTING_DEFAULTS, type SettingValues } from './settingDefaults';
 import type { Grouping } from './view/treeModel';
 
 const MIB = 1024 * 1024;
@@ -29,17 +30,19 @@ export interface Settings {
 
 export function readSettings(): Settings {
   const configuration = vscode.workspace.getConfiguration(CONFIGURATION);
+  const setting = <K extends keyof SettingValues>(name: K): SettingValues[K] => configuration.get<SettingValues[K]>(name, SETTING_DEFAULTS[name]);
   return {
-    elevation: configuration.get<ElevationSetting>('elevation', 'auto'),
-    scope: configuration.get<string>('scope', 'workspaceFolders') === 'system' ? { kind: 'system' } : { kind: 'workspaceFolders' },
-    groupBy: configuration.get<Grouping>('groupBy', 'folder'),
-    maxEvents: Math.max(1, Math.floor(configuration.get<number>('maxEvents', 100_000))),
-    maxEventBytes: Math.max(1, Math.floor(configuration.get<number>('maxEventMemoryMiB', 256))) * MIB,
-    showFailed: configuration.get<boolean>('showFailed', false),
-    hideSameFolderReplaces: configuration.get<boolean>('hideSameFolderReplaces', false),
-    attachMode: MODE_CHOICES.find((mode) => mode === configuration.get<string>('attachMode', 'complete')),
-    queueMib: Math.min(QUEUE_MIB_MAX, Math.max(1, Math.floor(configuration.get<number>('queueMemoryMiB', QUEUE_MIB_DEFAULT)))),
-    recorderSocket: configuration.get<string>('recorderSocket', RECORDER_SOCKET_DEFAULT) || RECORDER_SOCKET_DEFAULT,
+    elevation: setting('elevation'),
+    scope: setting('scope') === 'system' ? { kind: 'system' } : { kind: 'workspaceFolders' },
+    groupBy: setting('groupBy'),
+    maxEvents: Math.max(1, Math.floor(setting('maxEvents'))),
+    maxEventBytes: Math.max(1, Math.floor(setting('maxEventMemoryMiB'))) * MIB,
+    showFailed: setting('showFailed'),
+    hideSameFolderReplaces: setting('hideSameFolderReplaces'),
+    attachMode: MODE_CHOICES.find((mode) => mode === setting('attachMode')),
+    queueMib: Math.min(QUEUE_MIB_MAX, Math.max(1, Math.floor(setting('queueMemoryMiB')))),
+    // An empty setting means the default too.
+    recorderSocket: setting('recorderSocket') || SETTING_DEFAULTS.recorderSocket,
   };
 }
 

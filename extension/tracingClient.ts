@@ -13,6 +13,13 @@ export interface TracingListener {
   onLost(lost: number): void;
 }
 
+/** How long trace/stop may take: the deletions still on their way go out before the answer, so it waits for a backlog. */
+const STOP_MS = 10_000;
+/** How long trace/stop may take when the connection closes anyway: its totals are welcome, not needed. */
+const STOP_WHEN_CLOSING_MS = 2000;
+/** How long shutdown may take: closing the transport ends the connection without it. */
+const SHUTDOWN_MS = 1000;
+
 export class TracingClient {
   protected constructor(
     protected readonly connection: MessageConnection,
@@ -36,13 +43,36 @@ export class TracingClient {
    * Stops tracing. The deletions still on their way arrive first, so the
    * answer may take a moment; one that never comes is an error.
    */
-  async stop(timeoutMs = 10_000): Promise<protocol.TraceStats> {
+  async stop(timeoutMs = STOP_MS): Promise<protocol.TraceStats> {
     return withTimeout(this.connection.sendRequest(protocol.StopRequest, {}), timeoutMs);
   }
 
-  /** Asks the other side to close this connection: the helper exits, the recorder forgets this client. */
-  protected async shutdown(timeoutMs: number): Promise<void> {
-    await withTimeout(this.connection.sendRequest(protocol.ShutdownRequest, {}), timeoutMs);
+  /**
+   * Ends the conversation before the caller closes what carries it (the
+   * helper's stdin, the recorder's socket): where the other side is still
+   * there, trace/stop if `stopFirst` (the totals, if it traced), then
+   * shutdown, which asks it to close this connection (the helper exits, the
+   * recorder forgets this client); then the connection is disposed. Neither
+   * answer is needed: closing the transport ends it all the same.
+   */
+  protected async endConversation(options: { peerGone: boolean; stopFirst: boolean }): Promise<protocol.TraceStats | undefined> {
+    let stats: protocol.TraceStats | undefined;
+    if (!options.peerGone) {
+      if (options.stopFirst) {
+        try {
+          stats = await this.stop(STOP_WHEN_CLOSING_MS);
+        } catch {
+          // Not tracing (WrongState), or not answering: shutdown, or closing the transport, ends it all the same.
+        }
+      }
+      try {
+        await withTimeout(this.connection.sendRequest(protocol.ShutdownRequest, {}), SHUTDOWN_MS);
+      } catch {
+        // It is ending anyway: closing the transport is what counts.
+      }
+    }
+    this.connection.dispose();
+    return stats;
   }
 }
 

@@ -10,19 +10,19 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
-import { DEFAULT_MODE_CHOICE, type AttachMode, type DeletionEvent, type ModeChoice, type Scope } from '../common/protocol';
+import { DEFAULT_MODE_CHOICE, type AttachMode, type DeletionEvent, type ModeChoice, type Scope, type TraceStats } from '../common/protocol';
 import type { DeletionsView } from './view/deletionsView';
 import type { DeletionStore } from './view/deletionStore';
 import { countText, notificationText } from './view/displayText';
 import { elevationFacts } from './launch/elevation';
 import { HelperEndedError, type HelperConnection } from './launch/helperConnection';
 import { launchHelper } from './launch/helperLauncher';
-import { describeExit } from './launch/helperProcess';
+import { describeExit, stderrTailForLog } from './launch/helperProcess';
 import { asLaunchError, LaunchError } from './launch/launchError';
 import { Commands, TRACING_CONTEXT_KEY, VIEW_ID } from './names';
 import type { RecorderConnection } from './recorder/recorderClient';
 import { RecorderLink } from './recorder/windowRecorder';
-import { helperScope, historyScope, sameScope, scopeLabel, type ScopeChoice } from './scope';
+import { describeScope, helperScope, historyScope, sameScope, scopeLabel, type ScopeChoice } from './scope';
 import { readSettings } from './settings';
 import { askSudoPassword, offerSudoRetry } from './launch/sudoDialogs';
 import { rangeLabel, type TimeRange } from './recorder/timeRange';
@@ -185,7 +185,7 @@ export class TracingSession implements vscode.Disposable {
     const { log } = this.context;
     try {
       const stats = await helper.stop();
-      log.appendLine(`stopped: ${stats.events} deletions reported, ${stats.lost} lost, ${stats.filtered} outside the scope`);
+      log.appendLine(stoppedLine(stats));
       if (this.helper === helper) log.appendLine(`the helper (pid ${helper.info.pid}) stays, without privileges, for the next Start`);
     } catch (error) {
       log.appendLine(`could not stop tracing (${messageOf(error)}): ending the helper`);
@@ -274,7 +274,7 @@ export class TracingSession implements vscode.Disposable {
       if (recorder.info.unseen.length > 0 && !this.recorderUnseenSaid) {
         this.recorderUnseenSaid = true;
         void vscode.window.showWarningMessage(
-          notificationText(`Syscall Trace’s recorder does not see ${recorder.info.unseen.map((blindSpot) => blindSpot.split(':')[0]).join(', nor ')} (see the log).`),
+          notificationText(`Syscall Trace’s recorder does not see ${blindSpotNames(recorder.info.unseen)} (see the log).`),
         );
       }
     } catch (error) {
@@ -295,7 +295,7 @@ export class TracingSession implements vscode.Disposable {
     this.update();
     try {
       const stats = await recorder?.stop();
-      if (stats !== undefined) this.context.log.appendLine(`stopped: ${stats.events} deletions reported, ${stats.lost} lost, ${stats.filtered} outside the scope`);
+      if (stats !== undefined) this.context.log.appendLine(stoppedLine(stats));
     } catch (error) {
       this.context.log.appendLine(`could not stop tracing with the recorder: ${messageOf(error)}`);
     }
@@ -389,7 +389,7 @@ export class TracingSession implements vscode.Disposable {
     // What this helper cannot see is said where the user looks, not only in the log.
     for (const blindSpot of helper.info.unseen) log.appendLine(`not seen: ${blindSpot}`);
     if (helper.info.unseen.length > 0) {
-      void vscode.window.showWarningMessage(`Syscall Trace does not see ${helper.info.unseen.map((blindSpot) => blindSpot.split(':')[0]).join(', nor ')} (see the log).`);
+      void vscode.window.showWarningMessage(`Syscall Trace does not see ${blindSpotNames(helper.info.unseen)} (see the log).`);
     }
     void helper.helper.exited.then((exit) => this.onHelperExit(helper, describeExit(exit)));
     return helper;
@@ -422,13 +422,13 @@ export class TracingSession implements vscode.Disposable {
     if (this.state !== 'tracing') {
       // Idle (or between requests, whose failure is reported where they were made): nothing was lost.
       log.appendLine(`the helper (pid ${helper.info.pid}) ${how} while not tracing; the next Start starts another`);
-      for (const line of helper.helper.lastStderrLines.slice(-10)) log.appendLine(`  ${line}`);
+      for (const line of stderrTailForLog(helper.helper.lastStderrLines)) log.appendLine(line);
       return;
     }
     this.state = 'stopped';
     this.tracingWith = undefined;
     log.appendLine(`the helper ${how}; its last lines on stderr:`);
-    for (const line of helper.helper.lastStderrLines.slice(-10)) log.appendLine(`  ${line}`);
+    for (const line of stderrTailForLog(helper.helper.lastStderrLines)) log.appendLine(line);
     treeView.message = `Tracing stopped: the helper ${how}. Its last lines are in the log (Syscall Trace: Show Log).`;
     this.update();
     void vscode.window.showErrorMessage(`Syscall Trace: the helper ${how}.`, 'Show Log', 'Start Again').then((choice) => {
@@ -441,7 +441,7 @@ export class TracingSession implements vscode.Disposable {
     const { log, treeView } = this.context;
     const message = messageOf(error);
     log.appendLine(`could not start tracing: ${message}`);
-    if (error instanceof HelperEndedError) for (const line of error.stderrLines.slice(-10)) log.appendLine(`  ${line}`);
+    if (error instanceof HelperEndedError) for (const line of stderrTailForLog(error.stderrLines)) log.appendLine(line);
     treeView.message = `Tracing did not start: ${message}`;
     // The message may name paths (a workspace folder's, a file's), which must not become links.
     if (error instanceof LaunchError) void vscode.window.showWarningMessage(notificationText(`Syscall Trace: ${message}`));
@@ -453,10 +453,16 @@ export class TracingSession implements vscode.Disposable {
   }
 }
 
-function describeAttachMode(mode: AttachMode): string {
-  return mode === 'raw' ? 'raw tracepoints on every syscall' : "the deletion syscalls' own tracepoints";
+/** The totals trace/stop answered, for the log. */
+function stoppedLine(stats: TraceStats): string {
+  return `stopped: ${stats.events} deletions reported, ${stats.lost} lost, ${stats.filtered} outside the scope`;
 }
 
-function describeScope(scope: Scope): string {
-  return scope === 'system' ? 'the whole system' : scope.paths.join(', ');
+/** What a helper or the recorder does not see, in short: each of its `unseen` sentences says what, a colon, then why. */
+function blindSpotNames(unseen: readonly string[]): string {
+  return unseen.map((blindSpot) => blindSpot.split(':')[0]).join(', nor ');
+}
+
+function describeAttachMode(mode: AttachMode): string {
+  return mode === 'raw' ? 'raw tracepoints on every syscall' : "the deletion syscalls' own tracepoints";
 }

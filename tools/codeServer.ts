@@ -11,6 +11,13 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { codeServerDir, entryScriptIn, isInstalledIn } from './installCodeServer';
 
+/** How long code-server may take to end after SIGTERM before its process group gets SIGKILL. */
+const STOP_GRACE_MS = 5_000;
+/** How long code-server may take to answer /healthz after it is started: the failure message says "within a minute". */
+const SERVING_PATIENCE_MS = 60_000;
+/** Between two /healthz tries while it starts. */
+const HEALTH_POLL_MS = 200;
+
 /** An account to run code-server as, instead of the one running this process (which must then be root). */
 export interface CodeServerUser {
   name: string;
@@ -138,7 +145,7 @@ export class CodeServer {
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       signalGroup(this.child.pid!, 'SIGTERM');
-      const stopped = await Promise.race([this.exited.then(() => true), delay(5_000).then(() => false)]);
+      const stopped = await Promise.race([this.exited.then(() => true), delay(STOP_GRACE_MS).then(() => false)]);
       if (!stopped) signalGroup(this.child.pid!, 'SIGKILL');
       await this.exited;
     }
@@ -148,7 +155,7 @@ export class CodeServer {
   }
 
   private async waitUntilServing(): Promise<void> {
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + SERVING_PATIENCE_MS;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`code-server exited with status ${this.child.exitCode}:\n${this.output}`);
       try {
@@ -157,7 +164,7 @@ export class CodeServer {
       } catch {
         // not listening yet
       }
-      await delay(200);
+      await delay(HEALTH_POLL_MS);
     }
     throw new Error(`code-server did not answer on ${this.origin} within a minute:\n${this.output}`);
   }

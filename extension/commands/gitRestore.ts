@@ -12,9 +12,12 @@ export interface GitFile {
   relativePath: string;
 }
 
+/** How long one git command may take: a look-up or a checkout of one file, more on a large repository or a slow disk. */
+const GIT_TIMEOUT_MS = 30_000;
+
 function git(cwd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', ['--literal-pathspecs', ...args], { cwd, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile('git', ['--literal-pathspecs', ...args], { cwd, timeout: GIT_TIMEOUT_MS }, (error, stdout, stderr) => {
       if (error) reject(new Error(stderr.trim() || error.message));
       else resolve(stdout);
     });

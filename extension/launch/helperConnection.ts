@@ -46,20 +46,8 @@ export class HelperConnection extends TracingClient {
 
   /** Stops tracing if it traces (the totals, if it did), asks the helper to exit, and waits until it has. */
   async close(): Promise<protocol.TraceStats | undefined> {
-    let stats: protocol.TraceStats | undefined;
-    if (!this.helper.hasExited) {
-      try {
-        stats = await this.stop(2000);
-      } catch {
-        // Not tracing (WrongState), or not answering: shutdown, or closing its stdin, ends it all the same.
-      }
-      try {
-        await this.shutdown(1000);
-      } catch {
-        // It is ending anyway: closing its stdin below is what counts.
-      }
-    }
-    this.connection.dispose();
+    const stats = await this.endConversation({ peerGone: this.helper.hasExited, stopFirst: true });
+    // Closes its stdin, which ends it where shutdown did not.
     await this.helper.end();
     return stats;
   }

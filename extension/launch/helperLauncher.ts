@@ -63,28 +63,39 @@ export interface HelperCommandOptions extends ElevationOptions {
   patienceMs: number;
 }
 
+/** How long `sudo -n true` may take to say whether sudo would ask for a password. */
+const SUDO_CHECK_MS = 5000;
+
 // pkexec's documented exit statuses.
 const PKEXEC_DISMISSED = 126;
 const PKEXEC_NOT_AUTHORIZED = 127;
 
+/**
+ * How long the helper may take to say it is ready, started directly or by
+ * sudo: loading the programs takes seconds; past a minute, something waits
+ * that will not answer.
+ */
+const READY_MS = 60_000;
+
 const SUDO_PATIENCE: Patience = {
-  ms: 60_000,
+  ms: READY_MS,
   explain: (afterPassword) =>
     afterPassword
-      ? 'The helper did not say it was ready within 60 s of the password going to sudo: tracing did not start. Its lines so far are in the log.'
-      : 'sudo neither asked for the password nor started the helper within 60 s: tracing did not start. ' +
+      ? `The helper did not say it was ready within ${READY_MS / 1000} s of the password going to sudo: tracing did not start. Its lines so far are in the log.`
+      : `sudo neither asked for the password nor started the helper within ${READY_MS / 1000} s: tracing did not start. ` +
         'An authentication module may be waiting for a server that does not answer; the log may say more.',
 };
+/** How long pkexec may take, its authentication dialog included: the person may be away from the screen a while. */
 const PKEXEC_MS = 10 * 60_000;
 const pkexecPatience = (purpose: ElevationPurpose, runs: string): Patience => ({
   ms: PKEXEC_MS,
   explain: () =>
-    `pkexec did not ${runs} within 10 minutes: ${purpose.notDone}. ` +
+    `pkexec did not ${runs} within ${PKEXEC_MS / 60_000} minutes: ${purpose.notDone}. ` +
     'Answer the authentication dialog when it appears, or set syscallTrace.elevation to "sudo".',
 });
 const DIRECT_PATIENCE: Patience = {
-  ms: 60_000,
-  explain: () => 'The helper did not say it was ready within 60 s: tracing did not start. Its lines so far are in the log.',
+  ms: READY_MS,
+  explain: () => `The helper did not say it was ready within ${READY_MS / 1000} s: tracing did not start. Its lines so far are in the log.`,
 };
 
 export async function launchHelper(options: LaunchOptions): Promise<HelperConnection> {
@@ -241,7 +252,8 @@ function filesRootWillLoad(runtime: HelperRuntime): string[] {
 
 /** Whether sudo would run a command without asking (NOPASSWD, or credentials still cached). */
 function sudoNeedsNoPassword(): Promise<boolean> {
+  // sudo -n answers at once; one that hangs (an authentication module waiting on a server) counts as asking.
   return new Promise((resolve) => {
-    execFile(SUDO, ['-n', 'true'], { timeout: 5000 }, (error) => resolve(error === null));
+    execFile(SUDO, ['-n', 'true'], { timeout: SUDO_CHECK_MS }, (error) => resolve(error === null));
   });
 }

@@ -114,8 +114,17 @@ export interface HelperExit {
 }
 
 const KEPT_STDERR_LINES = 50;
+/** How many of those the log repeats under a failure: the reason is in the last few. */
+const LOGGED_STDERR_LINES = 10;
+/** How long a helper whose stdin is closed has to end by itself before it is sent SIGTERM (which a root helper does not get: end()). */
+const END_GRACE_MS = 2000;
 /** How long the pipes may stay open after the process has ended. */
 const PIPES_AFTER_EXIT_MS = 1000;
+
+/** The last of the helper's stderr lines, indented, for the log under the line that says what failed. */
+export function stderrTailForLog(lines: readonly string[]): string[] {
+  return lines.slice(-LOGGED_STDERR_LINES).map((line) => `  ${line}`);
+}
 
 export class HelperProcess {
   readonly exited: Promise<HelperExit>;
@@ -178,7 +187,7 @@ export class HelperProcess {
   }
 
   /** Ends the helper: end of stdin tells it its parent is gone; a signal follows if it does not listen. */
-  async end(graceMs = 2000): Promise<HelperExit> {
+  async end(graceMs = END_GRACE_MS): Promise<HelperExit> {
     if (!this.hasExited) {
       this.child.stdin.end();
       const timer = setTimeout(() => {

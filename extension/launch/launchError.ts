@@ -4,6 +4,7 @@
 import { ResponseError } from 'vscode-jsonrpc/node';
 
 import { HelperErrorCodes } from '../../common/protocol';
+import { capitalised } from '../sentences';
 
 export class LaunchError extends Error {}
 
@@ -17,5 +18,6 @@ export class LaunchError extends Error {}
 export function asLaunchError(error: unknown): unknown {
   if (!(error instanceof ResponseError) || error.code !== HelperErrorCodes.UnsupportedKernel) return error;
   const line = error.message.trim();
-  return new LaunchError(`${line.charAt(0).toUpperCase()}${line.slice(1)}${line.endsWith('.') ? '' : '.'}`);
+  // Only a full stop counts as its end here: a line that ends "!" or "?" gets one too.
+  return new LaunchError(`${capitalised(line)}${line.endsWith('.') ? '' : '.'}`);
 }

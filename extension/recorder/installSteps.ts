@@ -8,6 +8,7 @@ import { RECORDER_ACCOUNT } from '../../common/recorderAccount';
 import type { ElevationPurpose } from '../launch/elevation';
 import type { HelperRuntime } from '../launch/helperProcess';
 import type { CompletedCommand } from '../launch/helperStartup';
+import { capitalised, endSentence } from '../sentences';
 
 /** Where `install` puts the helper, and the unit that starts it. */
 export const RECORDER_INSTALL_DIR = '/usr/local/lib/syscall-trace';
@@ -96,5 +97,5 @@ export function setupOutcome(completed: CompletedCommand): SetupOutcome {
 
 /** What the command printed, one line each ("copied ... into ..."), as sentences for a notification. */
 export function doneSentences(lines: readonly string[]): string {
-  return lines.map((line) => `${line.charAt(0).toUpperCase()}${line.slice(1)}${/[.!?]$/.test(line) ? '' : '.'}`).join(' ');
+  return lines.map((line) => capitalised(endSentence(line))).join(' ');
 }

@@ -34,6 +34,9 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
+/** How long the recorder may take to answer initialize where the caller does not say: one that has not answered by then is reported unusable. */
+const INITIALIZE_MS = 5000;
+
 /** Long enough for the messages read before the end to be handled. */
 const MESSAGES_AFTER_CLOSE_MS = 100;
 
@@ -90,7 +93,7 @@ export class RecorderConnection extends TracingClient {
           closed.then(() => Promise.reject(new Error('the recorder closed the connection before it answered'))),
           { name: 'the recorder', remedy: 'run Syscall Trace: Record Deletions Continuously… again to update it' },
         ),
-        options.timeoutMs ?? 5000,
+        options.timeoutMs ?? INITIALIZE_MS,
       );
       if (info.recorder === undefined) throw new Error(`${check.path} is served by a helper that is not the recorder`);
       recorder = new RecorderConnection(connection, socket, { ...info, recorder: status ?? info.recorder }, closed);
@@ -118,14 +121,8 @@ export class RecorderConnection extends TracingClient {
 
   /** Closes this client's connection: the recorder unsubscribes it and goes on recording. */
   async close(): Promise<void> {
-    if (!this.socket.destroyed) {
-      try {
-        await this.shutdown(1000);
-      } catch {
-        // Closing the socket below says the same.
-      }
-    }
-    this.connection.dispose();
+    // No trace/stop first: the recorder's shutdown unsubscribes this client as its stop would, and no totals are wanted here.
+    await this.endConversation({ peerGone: this.socket.destroyed, stopFirst: false });
     this.socket.destroy();
     await this.closed;
   }

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { elevationFacts, type ElevationPurpose } from '../launch/elevation';
 import { HelperEndedError } from '../launch/helperConnection';
 import { runHelperCommand } from '../launch/helperLauncher';
+import { stderrTailForLog } from '../launch/helperProcess';
 import { LaunchError } from '../launch/launchError';
 import { Commands } from '../names';
 import { announceRecorderChange, type RecorderChange } from './recentInstall';
@@ -28,6 +29,7 @@ import {
   uninstallConfirmation,
   UNINSTALLING,
 } from './installSteps';
+import { capitalised } from '../sentences';
 import { readSettings } from '../settings';
 import { askSudoPassword, offerSudoRetry } from '../launch/sudoDialogs';
 import { messageOf } from '../../common/errors';
@@ -140,7 +142,7 @@ async function runSetup(context: RecorderCommandContext, setup: Setup): Promise<
   } catch (error) {
     const message = messageOf(error);
     log.appendLine(`${setup.purpose.notDone}: ${message}`);
-    if (error instanceof HelperEndedError) for (const line of error.stderrLines.slice(-10)) log.appendLine(`  ${line}`);
+    if (error instanceof HelperEndedError) for (const line of stderrTailForLog(error.stderrLines)) log.appendLine(line);
     if (error instanceof LaunchError) void vscode.window.showWarningMessage(`Syscall Trace: ${message}`);
     else reportFailure(log, `Syscall Trace: ${capitalised(setup.purpose.notDone)}: ${message}`);
   }
@@ -150,8 +152,4 @@ function reportFailure(log: vscode.OutputChannel, message: string): void {
   void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
     if (choice === 'Show Log') log.show(true);
   });
-}
-
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -16,6 +16,8 @@ import { fetchHistory } from './historyPaging';
 import { RECORDER_CONTEXT_KEY } from '../names';
 import { RecorderConnection, type RecorderOutcome } from './recorderClient';
 import { onDidChangeRecorder } from './recentInstall';
+import { describeScope } from '../scope';
+import { endSentence } from '../sentences';
 import { readSettings } from '../settings';
 import { rangeStart, type TimeRange } from './timeRange';
 import type { RecorderNotices } from '../view/treeModel';
@@ -283,10 +285,6 @@ function keyOf(history: HistoryShown): string {
   return JSON.stringify([history.scope, history.range]);
 }
 
-function describeScope(scope: Scope): string {
-  return scope === 'system' ? 'the whole system' : scope.paths.join(', ');
-}
-
 function describeStatus(status: RecorderStatus): string {
   const parts = [`recording into ${status.database}`];
   if (status.sees !== undefined) parts.push(status.sees === 'own' ? 'showing your own processes’ deletions only' : 'showing every user’s deletions');
@@ -295,8 +293,4 @@ function describeStatus(status: RecorderStatus): string {
   if (status.unrecorded > 0) parts.push(`${countText(status.unrecorded)} deletions not recorded`);
   if (status.problem !== undefined) parts.push(`cannot record now: ${status.problem}`);
   return parts.join('; ');
-}
-
-function endSentence(text: string): string {
-  return /[.!?]$/.test(text) ? text : `${text}.`;
 }

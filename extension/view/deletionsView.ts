@@ -7,7 +7,10 @@ import type { DeletionStore, StoredDeletion } from './deletionStore';
 import type { TreeItems } from './treeItems';
 import { buildTree, children, type TreeNode, type TreeOptions } from './treeModel';
 
+/** The shortest pause between redraws: a few a second look live, and leave the extension host free between them. */
 const MIN_REFRESH_INTERVAL_MS = 250;
+/** Each this many deletions the store holds lengthen that pause by a millisecond: regrouping costs time in proportion to what it holds. */
+const DELETIONS_PER_EXTRA_MS = 100;
 /** Relative times ("5 min ago") go stale: the view is redrawn this often while it holds anything. */
 const CLOCK_REFRESH_MS = 30_000;
 
@@ -53,7 +56,7 @@ export class DeletionsView implements vscode.TreeDataProvider<TreeNode>, vscode.
    */
   refresh(): void {
     if (this.pendingRefresh !== undefined) return;
-    const interval = MIN_REFRESH_INTERVAL_MS + this.store.size / 100;
+    const interval = MIN_REFRESH_INTERVAL_MS + this.store.size / DELETIONS_PER_EXTRA_MS;
     const wait = Math.max(0, this.lastRefresh + interval - Date.now());
     this.pendingRefresh = setTimeout(() => this.refreshNow(), wait);
   }

@@ -7,12 +7,17 @@ import { escapeBytes, escapeText } from '../../common/shownText';
 /** The path's components (the first one empty for an absolute path), each escaped for reading. */
 export function shownComponents(event: Pick<DeletionEvent, 'path' | 'pathBytes'>): string[] {
   if (event.pathBytes === undefined) return event.path.split('/').map(escapeText);
-  const bytes = Buffer.from(event.pathBytes, 'base64');
-  const components: string[] = [];
+  return byteComponents(event.pathBytes).map(escapeBytes);
+}
+
+/** A path's exact bytes (base64, as the event carries them) split at each slash, as path.split('/') splits its text. */
+export function byteComponents(pathBytes: string): Buffer[] {
+  const bytes = Buffer.from(pathBytes, 'base64');
+  const components: Buffer[] = [];
   let start = 0;
   for (let i = 0; i <= bytes.length; i++) {
     if (i === bytes.length || bytes[i] === 0x2f) {
-      components.push(escapeBytes(bytes.subarray(start, i)));
+      components.push(bytes.subarray(start, i));
       start = i + 1;
     }
   }

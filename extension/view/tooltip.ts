@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 
 import { isRename, type DeletionEvent } from '../../common/protocol';
 import { shownPath } from '../../common/shownText';
-import { containerLabel, localDateTime, shellCommandLine, shownComponents, type TimeFormat } from './displayText';
+import { byteComponents, containerLabel, localDateTime, shellCommandLine, shownComponents, type TimeFormat } from './displayText';
 import { commandLink, markdownOfShownText, markdownText } from './markdown';
 import { askedToSwap } from './renameRows';
 
@@ -119,16 +119,8 @@ function linkedPath(known: KnownPath, command: string): string {
 /** How many leading components can be named by the path's text: all, unless its bytes are not UTF-8. */
 function openablePrefixLength(pathBytes: string | undefined, components: number): number {
   if (pathBytes === undefined) return components;
-  const bytes = Buffer.from(pathBytes, 'base64');
-  let count = 0;
-  let start = 0;
-  for (let i = 0; i <= bytes.length; i++) {
-    if (i === bytes.length || bytes[i] === 0x2f) {
-      if (!isUtf8(bytes.subarray(start, i))) return count;
-      count++;
-      start = i + 1;
-    }
-  }
-  return count;
+  const byComponent = byteComponents(pathBytes);
+  const firstNotUtf8 = byComponent.findIndex((bytes) => !isUtf8(bytes));
+  return firstNotUtf8 === -1 ? byComponent.length : firstNotUtf8;
 }
 

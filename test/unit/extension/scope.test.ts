@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { choiceForDirectory, helperScope, historyScope, scopeLabel, viewFilter } from '../../../extension/scope';
+import { choiceForDirectory, describeScope, helperScope, historyScope, scopeLabel, viewFilter } from '../../../extension/scope';
 
 const folders = [
   { name: 'a', path: '/w/a', aliases: ['/w/a'] },
@@ -90,5 +90,12 @@ describe('the view’s description', () => {
   it('shows a folder’s name as text, its control characters as escapes', () => {
     const named = [{ name: 'x\ny\u202e', path: '/w/x', aliases: ['/w/x'] }];
     expect(scopeLabel({ kind: 'folder', path: '/w/x' }, named)).toBe('x\\ny\\u{202e}');
+  });
+});
+
+describe('a scope in the log', () => {
+  it('names the whole system, or the paths traced', () => {
+    expect(describeScope('system')).toBe('the whole system');
+    expect(describeScope({ paths: ['/w/a', '/w/b'] })).toBe('/w/a, /w/b');
   });
 });
