@@ -24,6 +24,7 @@ import { describeAccess, groupText, readAccountFiles, uniqueGroups, type GroupNa
 import { MINIMUM_NODE_MAJOR, nodeVersionOf, recentEnough, SYSTEM_NODE_CANDIDATES, systemNode } from './runtimeChoice';
 import { admittedGroupsOf, admittedUidsOf, UNIT_NAME, unitText } from './systemdUnit';
 import { messageOf } from '../../common/errors';
+import { readOptional } from '../files';
 
 export const INSTALL_DIRECTORY = '/usr/local/lib/syscall-trace';
 export const RUNTIME_COPY = `${INSTALL_DIRECTORY}/runtime/node`;
@@ -387,14 +388,6 @@ function removeIfPresent(target: string): boolean {
   if (!fs.existsSync(target)) return false;
   fs.rmSync(target, { recursive: true, force: true });
   return true;
-}
-
-function readOptional(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 function systemctl(...args: string[]): void {
