@@ -121,8 +121,8 @@ export async function install(options: InstallOptions, say: Say): Promise<void> 
     ],
     logFile: under(LOG_FILE),
     pidFile: under(PID_FILE),
-  }).catch((error: Error) => {
-    throw new InstallError(error.message);
+  }).catch((error: unknown) => {
+    throw new InstallError(messageOf(error));
   });
   say(`started the recorder (pid ${pid}, log ${under(LOG_FILE)}); this system does not run systemd, so it will not start again after a reboot: run install again then`);
 }
