@@ -57,6 +57,7 @@ export abstract class ProtocolSession {
   protected abstract changeScope(scope: protocol.Scope): void;
   /** Stops the trace, sends the client what it had yet to, and gives the totals; called while it is tracing. */
   protected abstract stopTrace(): protocol.TraceStats | Promise<protocol.TraceStats>;
+  /** The totals so far, for trace/stats. */
   protected abstract traceStats(): protocol.TraceStats;
   /** `shutdown`'s own work, before its answer: stop tracing, and send the client what it had yet to. */
   protected abstract windDown(): void | Promise<void>;

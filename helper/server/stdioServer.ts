@@ -102,6 +102,7 @@ class HelperServer extends ProtocolSession {
     else log(`could not load the BPF programs (${loadFailure.message}); ${describePrivileges(privileges)}`);
   }
 
+  /** Serves the client on stdin and stdout from now on. */
   listen(): void {
     this.serve();
   }
