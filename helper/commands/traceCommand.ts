@@ -27,6 +27,7 @@ import { deletionJson } from './deletionJson';
 import { DeletionTracer, programOptions } from '../tracing/deletionTracer';
 import { describeLoaded, loadThenGiveUpPrivileges } from '../privileges/loadThenDrop';
 import { messageOf } from '../../common/errors';
+import { reportFailure, runCommand } from './commandRunner';
 
 export const TRACE_USAGE = `usage: npm run --silent trace -- [--jsonl] [--path DIR]... [--failed] [--mode MODE] [--queue-mib N]
   --jsonl       one JSON object per line
@@ -112,15 +113,11 @@ function renameNote(event: DeletionEvent): string {
 export const formatDeletionJson = deletionJson;
 
 export function runTraceCommand(args: string[]): void {
-  let options: TraceCommandOptions;
-  try {
-    options = parseTraceArguments(args, process.cwd());
-  } catch (error) {
-    process.stderr.write(`syscall-trace: ${messageOf(error)}\n${TRACE_USAGE}\n`);
-    process.exitCode = 2;
-    return;
-  }
+  runCommand({ usage: TRACE_USAGE, parse: () => parseTraceArguments(args, process.cwd()), run: trace });
+}
 
+/** Traces until a signal ends it; returns once tracing, or once it could not start. */
+function trace(options: TraceCommandOptions): void {
   const stdout = process.stdout;
   const regulate = (): void => stdoutPace.update(stdout.writableLength);
   const write = (text: string): void => {
@@ -169,9 +166,9 @@ export function runTraceCommand(args: string[]): void {
     if (loadFailure !== undefined) throw new Error(loadFailure.message);
     tracer.start({ scope: options.scope, includeFailed: options.includeFailed });
   } catch (error) {
-    process.stderr.write(`syscall-trace: ${messageOf(error).trimEnd()}\n`);
+    // Said here, not left to the runner: the reason comes before whatever closing the tracer finds wrong.
+    reportFailure(messageOf(error).trimEnd());
     tracer.close();
-    process.exitCode = 1;
     return;
   }
 

@@ -51,6 +51,7 @@ import * as os from 'node:os';
 
 import { passwdEntries } from '../../common/passwd';
 import type { AttachMode } from '../../common/protocol';
+import { readOptional } from '../files';
 import { loadAddon } from '../native';
 
 export const CAP_SETGID = 6;
@@ -261,12 +262,4 @@ export function giveUpPrivileges(loaded: LoadedPrograms | 'nothing loaded', beco
     if (leftOver !== undefined) throw new Error(`thread ${thread} still has ${leftOver}`);
   }
   return { uid: user?.uid ?? before.uid, kept };
-}
-
-function readOptional(path: string): string | undefined {
-  try {
-    return fs.readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }

@@ -10,6 +10,10 @@ import * as fs from 'node:fs';
 const READY_PATIENCE_MS = 60_000;
 /** How long it may take to commit and close after SIGTERM, before it is killed. */
 const STOP_PATIENCE_MS = 15_000;
+/** How often its log is read for the ready line: a tenth of a second added to a start that takes several. */
+const READY_POLL_MS = 100;
+/** How often it is asked whether it has ended: it usually has within a fraction of a second. */
+const STOP_POLL_MS = 50;
 const READY_MARK = 'syscall-trace: recording deletions into ';
 
 export interface DetachedStart {
@@ -56,7 +60,7 @@ export async function startDetachedRecorder({ command, logFile, pidFile }: Detac
       const lastLine = said.trimEnd().split('\n').pop() ?? '';
       throw new Error(`the recorder ${exited ? 'ended' : 'did not say it was ready'} (${logFile}): ${lastLine || 'it said nothing'}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
   }
 }
 
@@ -82,7 +86,7 @@ export async function stopDetachedRecorder(pidFile: string, helper: string): Pro
       process.kill(pid, 'SIGKILL');
       break;
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, STOP_POLL_MS));
   }
   return pid;
 }

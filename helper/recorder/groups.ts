@@ -7,9 +7,8 @@
 // restart. The credentials the kernel recorded at connect() would carry the
 // peer's groups too, but only those its process was started with: a member
 // removed from the group keeps them in every session still open.
-import * as fs from 'node:fs';
-
 import { passwdEntries } from '../../common/passwd';
+import { readOptional } from '../files';
 import { UID_MAX } from './uids';
 
 /** A group as given: its gid, or its name. */
@@ -52,14 +51,7 @@ export interface AccountFiles {
 }
 
 export function readAccountFiles(): AccountFiles {
-  const read = (file: string): string => {
-    try {
-      return fs.readFileSync(file, 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  return { passwd: read('/etc/passwd'), group: read('/etc/group') };
+  return { passwd: readOptional('/etc/passwd') ?? '', group: readOptional('/etc/group') ?? '' };
 }
 
 /**

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { RECORDER_DATABASE_DEFAULT, type Scope } from '../../common/protocol';
 import { formatDeletionLine, formatDeletionJson } from '../commands/traceCommand';
 import { Recording, RecordingError } from './recording';
-import { messageOf } from '../../common/errors';
+import { runCommand } from '../commands/commandRunner';
 
 export const HISTORY_USAGE = `usage: node dist/helper.js history [--db FILE] [--path DIR]... [--since WHEN] [--until WHEN] [--failed] [--jsonl]
   --db FILE     the recording (default: ${RECORDER_DATABASE_DEFAULT})
@@ -74,31 +74,26 @@ export function parseHistoryArguments(args: string[], cwd: string, now: number):
 }
 
 export function runHistoryCommand(args: string[]): void {
-  let options: HistoryCommandOptions;
-  try {
-    options = parseHistoryArguments(args, process.cwd(), Date.now());
-  } catch (error) {
-    process.stderr.write(`syscall-trace: ${messageOf(error)}\n${HISTORY_USAGE}\n`);
-    process.exitCode = 2;
-    return;
-  }
+  runCommand({
+    usage: HISTORY_USAGE,
+    parse: () => parseHistoryArguments(args, process.cwd(), Date.now()),
+    run: showHistory,
+    failureMessage: (error) => (error instanceof RecordingError ? error.message : undefined),
+  });
+}
+
+/** Prints the deletions, then on stderr how many, and how many could not be read. */
+function showHistory(options: HistoryCommandOptions): Promise<void> {
   // A reader that goes away (`| head`) ends the command quietly.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
     process.exit(0);
   });
-  printHistory(options).then(
-    ({ count, unreadable }) => {
-      if (!options.jsonl) process.stderr.write(`${count} deletions.\n`);
-      // Told whatever the format: a --jsonl reader cannot see the rows that are missing.
-      if (unreadable > 0) process.stderr.write(`syscall-trace: ${unreadable} recorded deletions could not be read (the recording is damaged there) and are left out\n`);
-    },
-    (error: unknown) => {
-      if (!(error instanceof RecordingError)) throw error;
-      process.stderr.write(`syscall-trace: ${error.message}\n`);
-      process.exitCode = 1;
-    },
-  );
+  return printHistory(options).then(({ count, unreadable }) => {
+    if (!options.jsonl) process.stderr.write(`${count} deletions.\n`);
+    // Told whatever the format: a --jsonl reader cannot see the rows that are missing.
+    if (unreadable > 0) process.stderr.write(`syscall-trace: ${unreadable} recorded deletions could not be read (the recording is damaged there) and are left out\n`);
+  });
 }
 
 /** Bytes of lines written at a time; the next are made once stdout has taken them. */

@@ -12,6 +12,7 @@ import { parseGroup, uniqueGroups } from './groups';
 import { install, uninstall, type InstallOptions, type UninstallOptions } from './installation';
 import { parseUid } from './uids';
 import { messageOf } from '../../common/errors';
+import { runCommand } from '../commands/commandRunner';
 
 export const INSTALL_USAGE = `usage: node dist/helper.js install [--allow-uid UID]... [--allow-group GROUP]... [--runtime FILE] [--root DIR]
   --allow-uid UID      a user besides root that may use the recorder, to see its own processes'
@@ -69,29 +70,18 @@ function nonEmpty(option: string, given: string | undefined): string | undefined
   return given;
 }
 
+/** What was done: one line each, on stdout. */
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Every failure is said: an InstallError says what it could not do; anything else that failed (the file system) says it in its own message. */
+const failureMessage = messageOf;
+
 export function runInstallCommand(args: string[]): void {
-  runCommand(() => parseInstallArguments(args, process.cwd()), INSTALL_USAGE, install);
+  runCommand({ usage: INSTALL_USAGE, parse: () => parseInstallArguments(args, process.cwd()), run: (options) => install(options, say), failureMessage });
 }
 
 export function runUninstallCommand(args: string[]): void {
-  runCommand(() => parseUninstallArguments(args, process.cwd()), UNINSTALL_USAGE, uninstall);
-}
-
-function runCommand<T>(parse: () => T, usage: string, act: (options: T, say: (line: string) => void) => Promise<void>): void {
-  let options: T;
-  try {
-    options = parse();
-  } catch (error) {
-    process.stderr.write(`syscall-trace: ${messageOf(error)}\n${usage}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  act(options, (line) => process.stdout.write(`${line}\n`)).then(
-    () => (process.exitCode = 0),
-    (error: unknown) => {
-      // An InstallError says what it could not do; anything else that failed (the file system) says it in its own message.
-      process.stderr.write(`syscall-trace: ${messageOf(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  runCommand({ usage: UNINSTALL_USAGE, parse: () => parseUninstallArguments(args, process.cwd()), run: (options) => uninstall(options, say), failureMessage });
 }

@@ -24,6 +24,7 @@ import { describeAccess, groupText, readAccountFiles, uniqueGroups, type GroupNa
 import { MINIMUM_NODE_MAJOR, nodeVersionOf, recentEnough, SYSTEM_NODE_CANDIDATES, systemNode } from './runtimeChoice';
 import { admittedGroupsOf, admittedUidsOf, UNIT_NAME, unitText } from './systemdUnit';
 import { messageOf } from '../../common/errors';
+import { readOptional } from '../files';
 
 export const INSTALL_DIRECTORY = '/usr/local/lib/syscall-trace';
 export const RUNTIME_COPY = `${INSTALL_DIRECTORY}/runtime/node`;
@@ -120,8 +121,8 @@ export async function install(options: InstallOptions, say: Say): Promise<void> 
     ],
     logFile: under(LOG_FILE),
     pidFile: under(PID_FILE),
-  }).catch((error: Error) => {
-    throw new InstallError(error.message);
+  }).catch((error: unknown) => {
+    throw new InstallError(messageOf(error));
   });
   say(`started the recorder (pid ${pid}, log ${under(LOG_FILE)}); this system does not run systemd, so it will not start again after a reboot: run install again then`);
 }
@@ -387,14 +388,6 @@ function removeIfPresent(target: string): boolean {
   if (!fs.existsSync(target)) return false;
   fs.rmSync(target, { recursive: true, force: true });
   return true;
-}
-
-function readOptional(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 function systemctl(...args: string[]): void {

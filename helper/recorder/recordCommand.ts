@@ -41,6 +41,7 @@ import { bindRecorderSocket, RecorderSocketServer, SocketError } from './recorde
 import { describeAccess, parseGroup, uniqueGroups, type GroupName } from './groups';
 import { parseUid } from './uids';
 import { messageOf } from '../../common/errors';
+import { runCommand } from '../commands/commandRunner';
 
 export const RECORD_USAGE = `usage: node dist/helper.js record [--db FILE] [--socket PATH] [--allow-uid UID]... [--allow-group GROUP]... [--user NAME] [--retain-days N] [--retain-mib N] [--mode MODE] [--queue-mib N]
   --db FILE            the database (default: ${RECORDER_DATABASE_DEFAULT})
@@ -58,6 +59,8 @@ export const RETAIN_DAYS_MAX = 36_500;
 export const RETAIN_MIB_MAX = 16 * 1024 * 1024 - 1;
 /** How long the end waits for the kernel's last records before it closes anyway. */
 const STOP_PATIENCE_MS = 5000;
+/** What keeps the recorder from starting, and is said in one line; anything else is a bug. */
+const START_FAILURES = [RecorderStartError, RecorderAccountError, SocketError, PrivilegeDropError, AddonLoadError];
 
 export interface RecordOptions {
   database: string;
@@ -128,21 +131,17 @@ function wholeNumber(option: string, given: string | undefined, fallback: number
 }
 
 export function runRecordCommand(args: string[]): void {
-  let options: RecordOptions;
-  try {
-    options = parseRecordArguments(args, process.cwd());
-  } catch (error) {
-    process.stderr.write(`syscall-trace: ${messageOf(error)}\n${RECORD_USAGE}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  for (const variable of ['SUDO_UID', 'SUDO_GID', 'PKEXEC_UID']) delete process.env[variable];
-  void record(options).catch((error: unknown) => {
+  runCommand({
+    usage: RECORD_USAGE,
+    parse: () => parseRecordArguments(args, process.cwd()),
+    run: (options) => {
+      for (const variable of ['SUDO_UID', 'SUDO_GID', 'PKEXEC_UID']) delete process.env[variable];
+      return record(options);
+    },
     // An addon that cannot be loaded says what to install, in one line, as main.ts has it say for the other commands.
-    const expected = [RecorderStartError, RecorderAccountError, SocketError, PrivilegeDropError, AddonLoadError].some((kind) => error instanceof kind);
-    if (!expected) throw error;
-    process.stderr.write(`syscall-trace: the recorder cannot start: ${messageOf(error)}\n`);
-    process.exit(1);
+    failureMessage: (error) => (START_FAILURES.some((kind) => error instanceof kind) ? `the recorder cannot start: ${messageOf(error)}` : undefined),
+    // What it had begun (the programs loaded, the socket bound) would keep the process alive.
+    exitOnFailure: true,
   });
 }
 

@@ -25,7 +25,9 @@ export const STATUS_INTERVAL_MS = 1000;
 const MIB = 1 << 20;
 /** A database that could not be opened is tried again this often; SYSCALL_TRACE_REOPEN_MS sets it for tests. */
 export const REOPEN_MS_VARIABLE = 'SYSCALL_TRACE_REOPEN_MS';
-const REOPEN_MS = Number(process.env[REOPEN_MS_VARIABLE]) > 0 ? Number(process.env[REOPEN_MS_VARIABLE]) : 60_000;
+/** A minute: a disk that was full, or a lock, gets time to clear before the next try. */
+const REOPEN_MS_DEFAULT = 60_000;
+const REOPEN_MS = Number(process.env[REOPEN_MS_VARIABLE]) > 0 ? Number(process.env[REOPEN_MS_VARIABLE]) : REOPEN_MS_DEFAULT;
 
 export interface RecorderOptions {
   database: string;

@@ -1,5 +1,5 @@
 // One admitted client of the recorder's socket (docs/flight-recorder.md, "Serving"):
-// the stdio helper's protocol, on the same JsonRpcEndpoint, with the
+// the stdio helper's protocol, on the same ProtocolSession, with the
 // recorder's meaning. The recorder traces the whole system all the time, so
 // here `trace/start` subscribes this client to the live deletions in its
 // scope, `trace/stop` unsubscribes it, `shutdown` closes this connection
@@ -20,19 +20,16 @@ import { ResponseError } from 'vscode-jsonrpc/node';
 
 import { isEventInScope, type PathScope } from '../../common/directories';
 import * as protocol from '../../common/protocol';
-import { compileScope } from '../tracing/deletionTracer';
-import { answerInitialize, wrongState } from '../server/helperIdentity';
-import { logger } from '../helperLog';
-import { JsonRpcEndpoint } from '../server/jsonRpcEndpoint';
+import { compileScope, type TracerState } from '../tracing/deletionTracer';
+import { answerInitialize } from '../server/helperIdentity';
+import { ProtocolSession } from '../server/protocolSession';
 import { PAUSE_ABOVE_EVENTS } from '../server/stdioServer';
-import { validateHistory, validateNoParams, validateSetScope, validateStart } from '../server/validation';
+import { validateHistory } from '../server/validation';
 import type { Recorder, RecorderListener } from './recorder';
 import { RecordingError } from './recording';
 
 /** The bound at which the stdio helper stops taking records for its client: here, where a client's deletions start to be dropped. */
 export const MAX_WAITING_DELETIONS = PAUSE_ABOVE_EVENTS;
-/** How long `shutdown` waits for its answer to be read before closing anyway. */
-const SHUTDOWN_FLUSH_MS = 1000;
 
 /** Who is at the other end: the uid the kernel gave for the connection, and whose deletions it is shown. */
 export interface SessionPeer {
@@ -46,11 +43,8 @@ interface Subscription {
   includeFailed: boolean;
 }
 
-export class RecorderSession implements RecorderListener {
-  private readonly client: JsonRpcEndpoint;
+export class RecorderSession extends ProtocolSession implements RecorderListener {
   private readonly stopListening: () => void;
-  private initialized = false;
-  private shuttingDown = false;
   private closed = false;
   private subscription: Subscription | undefined;
   private readonly stats: protocol.TraceStats = { events: 0, lost: 0, filtered: 0, lostCommandLines: 0 };
@@ -63,20 +57,9 @@ export class RecorderSession implements RecorderListener {
     private readonly peer: SessionPeer,
     private readonly onClosed: () => void,
   ) {
-    this.client = new JsonRpcEndpoint(socket, socket, logger);
+    super(socket, socket, 'this connection');
     this.stopListening = recorder.listen(this);
-    this.client.listen(
-      new Map<string, (params: unknown) => unknown>([
-        [protocol.InitializeRequest.method, (params) => this.initialize(params)],
-        [protocol.StartRequest.method, (params) => this.start(params)],
-        [protocol.SetScopeRequest.method, (params) => this.setScope(params)],
-        [protocol.StopRequest.method, (params) => this.stop(params)],
-        [protocol.StatsRequest.method, (params) => this.currentStats(params)],
-        [protocol.ShutdownRequest.method, (params) => this.shutdown(params)],
-        [protocol.HistoryRequest.method, (params) => this.history(params)],
-      ]),
-      () => this.close(),
-    );
+    this.serve([[protocol.HistoryRequest.method, (params) => this.history(params)]]);
   }
 
   /** Ends the connection; the recorder goes on. */
@@ -139,45 +122,43 @@ export class RecorderSession implements RecorderListener {
     this.client.announceLost(this.stats.lost);
   }
 
-  private initialize(params: unknown): protocol.InitializeResult {
-    if (this.shuttingDown) throw wrongState('initialize: this connection is shutting down');
+  /** This client's trace is its subscription to the live deletions. */
+  protected get traceState(): TracerState {
+    return this.subscription === undefined ? 'idle' : 'tracing';
+  }
+
+  protected initializeResult(params: unknown): protocol.InitializeResult {
     const result = answerInitialize(params, this.recorder.tracer);
-    this.initialized = true;
     return { ...result, recorder: { ...this.recorder.status(), sees: this.peer.view } };
   }
 
-  private start(params: unknown): protocol.StartResult {
-    this.requireInitialized('trace/start');
-    const { scope, includeFailed } = validateStart(params);
-    if (this.subscription !== undefined) {
-      throw wrongState('trace/start: already tracing; send trace/stop first, or trace/setScope to change the scope');
-    }
+  protected startTrace({ scope, includeFailed }: Required<protocol.StartParams>): void {
     this.subscription = { scope: scopeOf(scope), includeFailed };
-    return { startedAt: new Date().toISOString() };
   }
 
-  private setScope(params: unknown): Record<string, never> {
-    this.requireInitialized('trace/setScope');
-    const { scope } = validateSetScope(params);
-    if (this.subscription === undefined) throw wrongState('trace/setScope: not tracing; send trace/start with this scope instead');
-    this.subscription.scope = scopeOf(scope);
-    return {};
+  protected changeScope(scope: protocol.Scope): void {
+    // Called only while tracing, which here is being subscribed.
+    this.subscription!.scope = scopeOf(scope);
   }
 
-  private stop(params: unknown): protocol.TraceStats {
-    this.requireInitialized('trace/stop');
-    validateNoParams('trace/stop', params);
-    if (this.subscription === undefined) throw wrongState('trace/stop: not tracing; send trace/start first');
+  protected stopTrace(): protocol.TraceStats {
     this.subscription = undefined;
     // What was queued for it goes out before the answer: the client sees it all before the totals.
     this.client.flushDeletions();
     return { ...this.stats };
   }
 
-  private currentStats(params: unknown): protocol.TraceStats {
-    this.requireInitialized('trace/stats');
-    validateNoParams('trace/stats', params);
+  protected traceStats(): protocol.TraceStats {
     return { ...this.stats };
+  }
+
+  protected windDown(): void {
+    this.subscription = undefined;
+    this.client.flushDeletions();
+  }
+
+  protected endSession(): void {
+    this.close();
   }
 
   /** Answered once the query thread has read the page; the session serves other requests meanwhile. */
@@ -190,24 +171,6 @@ export class RecorderSession implements RecorderListener {
       if (!(error instanceof RecordingError)) throw error;
       throw new ResponseError(protocol.HelperErrorCodes.HistoryUnavailable, `history/query: ${error.message}`);
     }
-  }
-
-  private shutdown(params: unknown): null {
-    validateNoParams('shutdown', params);
-    this.shuttingDown = true;
-    this.subscription = undefined;
-    this.client.flushDeletions();
-    // The answer is queued once this handler returns; close once it is written.
-    setImmediate(() => {
-      setTimeout(() => this.close(), SHUTDOWN_FLUSH_MS).unref();
-      void this.client.whenWritten().then(() => this.close());
-    });
-    return null;
-  }
-
-  private requireInitialized(method: string): void {
-    if (this.shuttingDown) throw wrongState(`${method}: this connection is shutting down`);
-    if (!this.initialized) throw wrongState(`${method}: send initialize first`);
   }
 }
 

@@ -11,6 +11,12 @@ import { messageOf } from '../../common/errors';
 export const MINIMUM_NODE_MAJOR = 20;
 /** Where a system keeps its Node, as the installed system sees it. */
 export const SYSTEM_NODE_CANDIDATES = ['/usr/bin/node', '/usr/local/bin/node'];
+/**
+ * How long a runtime may take to say its version before it is taken to run
+ * no Node: ample for a cold start from a slow disk, and a runtime that hangs
+ * does not hold up `install` for good.
+ */
+const VERSION_TIMEOUT_MS = 20_000;
 
 /** Why `file` cannot be trusted to run as root, or undefined where it can: root's, and not writable by group or others. */
 export function untrustedBecause(file: string): string | undefined {
@@ -35,7 +41,7 @@ export function nodeVersionOf(runtime: string): string | undefined {
       encoding: 'utf8',
       env: { ELECTRON_RUN_AS_NODE: '1', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
       stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 20_000,
+      timeout: VERSION_TIMEOUT_MS,
     }).trim();
     return /^\d+\.\d+\.\d+/.test(version) ? version : undefined;
   } catch {

@@ -94,6 +94,14 @@ ${MOVED_TO_INDEX}
  * 2 MiB every commit and query reads them again.
  */
 const CACHE_SIZE = -32768;
+/**
+ * How long the recorder's commit waits for a file another process has
+ * locked: short, since it waits on the recorder's one thread, and the commit
+ * is tried again at the next one anyway.
+ */
+const WRITER_BUSY_TIMEOUT_MS = 200;
+/** How long a reader (the history command, a query) waits for a lock: it holds up no one, and would rather wait than fail. */
+const READER_BUSY_TIMEOUT_MS = 2000;
 
 /** A recording that cannot be used: the message says why, in words a person can act on. */
 export class RecordingError extends Error {}
@@ -107,9 +115,7 @@ export class RecordingError extends Error {}
  * first table).
  */
 export function prepareForWriting(db: Database, file: string): void {
-  // Short: a commit that finds the file locked by another process waits on
-  // the recorder's one thread, and is tried again at the next one anyway.
-  db.exec('PRAGMA busy_timeout = 200');
+  db.exec(`PRAGMA busy_timeout = ${WRITER_BUSY_TIMEOUT_MS}`);
   const version = userVersion(db, file);
   if (version === 0) {
     db.exec('PRAGMA auto_vacuum = INCREMENTAL');
@@ -132,7 +138,7 @@ export function prepareForWriting(db: Database, file: string): void {
  * holds no renames (3).
  */
 export function prepareForReading(db: Database, file: string): number {
-  db.exec(`PRAGMA busy_timeout = 2000; PRAGMA cache_size = ${CACHE_SIZE}`);
+  db.exec(`PRAGMA busy_timeout = ${READER_BUSY_TIMEOUT_MS}; PRAGMA cache_size = ${CACHE_SIZE}`);
   const version = userVersion(db, file);
   if (version === 0) throw new RecordingError(`${file} holds no recording yet`);
   return version;

@@ -44,6 +44,14 @@ export interface UnitSettings {
 
 /** The unit's MemoryMax=: see above. */
 export const MEMORY_MAX = '1G';
+/** RestartSec=: a recorder that failed is started again soon, but not in a tight loop where every start fails. */
+const RESTART_SEC = 2;
+/**
+ * TimeoutStopSec=: how long systemd lets the recorder end after SIGTERM
+ * before it kills it; well above its own wait for the kernel's last
+ * records (recordCommand.ts, STOP_PATIENCE_MS) and its last commit.
+ */
+const TIMEOUT_STOP_SEC = 30;
 
 export function unitText(settings: UnitSettings): string {
   const command = [settings.runtime, settings.helper, 'record', '--db', settings.database, '--socket', settings.socket];
@@ -63,10 +71,10 @@ Type=simple
 ExecStart=${command.join(' ')}
 Environment=ELECTRON_RUN_AS_NODE=1
 Restart=on-failure
-RestartSec=2
+RestartSec=${RESTART_SEC}
 MemoryMax=${MEMORY_MAX}
 KillSignal=SIGTERM
-TimeoutStopSec=30
+TimeoutStopSec=${TIMEOUT_STOP_SEC}
 UMask=0077
 NoNewPrivileges=yes
 

@@ -26,18 +26,19 @@
 // helper drops none itself. While more than
 // MAX_QUEUED_MESSAGES wait, the helper also stops reading requests, whose
 // answers would only queue up too. The protocol's plumbing (reading,
-// writing, batching, dispatch) is jsonRpcEndpoint.ts, which the recorder's
-// socket sessions share.
+// writing, batching, dispatch) is jsonRpcEndpoint.ts, and the order of its
+// checks and the words of its refusals protocolSession.ts, which the
+// recorder's socket sessions share.
 import { ResponseError } from 'vscode-jsonrpc/node';
 
 import * as protocol from '../../common/protocol';
 import { BacklogValve } from './backlogValve';
-import { DeletionTracer, programOptions } from '../tracing/deletionTracer';
-import { answerInitialize, wrongState } from './helperIdentity';
-import { log, logger } from '../helperLog';
-import { JsonRpcEndpoint, MAX_QUEUED_MESSAGES } from './jsonRpcEndpoint';
+import { DeletionTracer, programOptions, type TracerState } from '../tracing/deletionTracer';
+import { answerInitialize } from './helperIdentity';
+import { log } from '../helperLog';
+import { MAX_QUEUED_MESSAGES } from './jsonRpcEndpoint';
 import { describeLoaded, describePrivileges, loadThenGiveUpPrivileges, PrivilegeDropError, type LoadFailure } from '../privileges/loadThenDrop';
-import { validateNoParams, validateSetScope, validateStart } from './validation';
+import { ProtocolSession } from './protocolSession';
 import { messageOf } from '../../common/errors';
 
 export { MAX_QUEUED_MESSAGES };
@@ -50,8 +51,6 @@ export { MAX_QUEUED_MESSAGES };
  */
 export const PAUSE_ABOVE_EVENTS = 10_000;
 export const RESUME_AT_EVENTS = 2_000;
-/** How long `shutdown` waits for its answer to be read before exiting anyway. */
-const SHUTDOWN_FLUSH_MS = 1000;
 /** How long a signal's end waits for the client to take the last deletions before exiting anyway. */
 const END_PATIENCE_MS = 1000;
 
@@ -69,11 +68,8 @@ export function serveOverStdio(output: NodeJS.WritableStream, attachMode: protoc
   server.listen();
 }
 
-class HelperServer {
-  private readonly client: JsonRpcEndpoint;
+class HelperServer extends ProtocolSession {
   private readonly tracer: DeletionTracer;
-  private initialized = false;
-  private shuttingDown = false;
   /** Why the programs could not be loaded: trace/start answers with it. */
   private loadFailure: LoadFailure | undefined;
   private readonly kernelPace: BacklogValve;
@@ -81,7 +77,7 @@ class HelperServer {
   private ending = false;
 
   constructor(input: NodeJS.ReadStream, output: NodeJS.WritableStream, attachMode: protocol.ModeChoice, queueMib: number) {
-    this.client = new JsonRpcEndpoint(input, output, logger);
+    super(input, output, 'the helper');
     this.tracer = new DeletionTracer(
       {
         onDeletions: (events) => this.client.queueDeletions(events),
@@ -106,18 +102,9 @@ class HelperServer {
     else log(`could not load the BPF programs (${loadFailure.message}); ${describePrivileges(privileges)}`);
   }
 
+  /** Serves the client on stdin and stdout from now on. */
   listen(): void {
-    this.client.listen(
-      new Map<string, (params: unknown) => unknown>([
-        [protocol.InitializeRequest.method, (params) => this.initialize(params)],
-        [protocol.StartRequest.method, (params) => this.start(params)],
-        [protocol.SetScopeRequest.method, (params) => this.setScope(params)],
-        [protocol.StopRequest.method, (params) => this.stop(params)],
-        [protocol.StatsRequest.method, (params) => this.stats(params)],
-        [protocol.ShutdownRequest.method, (params) => this.shutdown(params)],
-      ]),
-      () => this.exit(),
-    );
+    this.serve();
   }
 
   /**
@@ -128,7 +115,7 @@ class HelperServer {
   async end(): Promise<void> {
     if (this.ending) return this.exit();
     this.ending = true;
-    this.shuttingDown = true;
+    this.beginShuttingDown();
     if (this.tracer.state !== 'idle') {
       let timer: NodeJS.Timeout | undefined;
       const patience = new Promise<void>((resolve) => (timer = setTimeout(resolve, END_PATIENCE_MS)));
@@ -159,22 +146,17 @@ class HelperServer {
     process.exit(0);
   }
 
-  private initialize(params: unknown): protocol.InitializeResult {
-    if (this.shuttingDown) throw wrongState('initialize: the helper is shutting down');
-    // No helper can trace on this kernel: the client hears it at once, not at its first start.
-    if (this.loadFailure?.kind === 'unsupportedKernel') throw new ResponseError(protocol.HelperErrorCodes.UnsupportedKernel, this.loadFailure.message);
-    const result = answerInitialize(params, this.tracer);
-    this.initialized = true;
-    return result;
+  protected get traceState(): TracerState {
+    return this.tracer.state;
   }
 
-  private start(params: unknown): protocol.StartResult {
-    this.requireInitialized('trace/start');
-    const options = validateStart(params);
-    if (this.tracer.tracing) {
-      throw wrongState('trace/start: already tracing; send trace/stop first, or trace/setScope to change the scope');
-    }
-    if (this.tracer.state === 'stopping') throw wrongState('trace/start: the previous trace is still stopping; wait for its trace/stop answer');
+  protected initializeResult(params: unknown): protocol.InitializeResult {
+    // No helper can trace on this kernel: the client hears it at once, not at its first start.
+    if (this.loadFailure?.kind === 'unsupportedKernel') throw new ResponseError(protocol.HelperErrorCodes.UnsupportedKernel, this.loadFailure.message);
+    return answerInitialize(params, this.tracer);
+  }
+
+  protected startTrace(options: Required<protocol.StartParams>): void {
     const failure = this.loadFailure;
     if (failure !== undefined) {
       if (failure.kind === 'notPermitted') throw new ResponseError(protocol.HelperErrorCodes.NotPermitted, failure.message);
@@ -186,50 +168,30 @@ class HelperServer {
     } catch (error) {
       throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, `trace/start: ${messageOf(error).trimEnd()}`);
     }
-    return { startedAt: new Date().toISOString() };
   }
 
-  private setScope(params: unknown): Record<string, never> {
-    this.requireInitialized('trace/setScope');
-    const { scope } = validateSetScope(params);
-    if (!this.tracer.tracing) throw wrongState('trace/setScope: not tracing; send trace/start with this scope instead');
+  protected changeScope(scope: protocol.Scope): void {
     this.tracer.setScope(scope);
-    return {};
   }
 
-  private async stop(params: unknown): Promise<protocol.TraceStats> {
-    this.requireInitialized('trace/stop');
-    validateNoParams('trace/stop', params);
-    if (this.tracer.state === 'stopping') throw wrongState('trace/stop: already stopping');
-    if (!this.tracer.tracing) throw wrongState('trace/stop: not tracing; send trace/start first');
+  protected async stopTrace(): Promise<protocol.TraceStats> {
     await this.tracer.stop();
     // The last deletions go out before the answer: the client sees them all before the totals.
     this.client.flushDeletions();
     return this.tracer.stats();
   }
 
-  private stats(params: unknown): protocol.TraceStats {
-    this.requireInitialized('trace/stats');
-    validateNoParams('trace/stats', params);
+  protected traceStats(): protocol.TraceStats {
     return this.tracer.stats();
   }
 
-  private async shutdown(params: unknown): Promise<null> {
-    validateNoParams('shutdown', params);
-    this.shuttingDown = true;
+  protected async windDown(): Promise<void> {
     await this.tracer.stop();
     this.client.flushDeletions();
     this.tracer.close();
-    // The answer is queued once this handler returns; exit once it is written.
-    setImmediate(() => {
-      setTimeout(() => this.exit(), SHUTDOWN_FLUSH_MS).unref();
-      void this.client.whenWritten().then(() => this.exit());
-    });
-    return null;
   }
 
-  private requireInitialized(method: string): void {
-    if (this.shuttingDown) throw wrongState(`${method}: the helper is shutting down`);
-    if (!this.initialized) throw wrongState(`${method}: send initialize first`);
+  protected endSession(): void {
+    this.exit();
   }
 }
