@@ -274,6 +274,7 @@ export function loadAddon(): Addon {
   const attempts: AddonLoadAttempt[] = [];
   for (const location of addonLocations) {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a .node file found at run time loads only through require()
       loaded = require(location) as Addon;
       return loaded;
     } catch (error) {

@@ -160,7 +160,7 @@ function run(command: string, args: string[], cwd: string): string {
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string };
     const output = `${failure.stdout ?? ''}${failure.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${output}`);
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${output}`, { cause: error });
   }
 }
 

@@ -7,6 +7,7 @@
 import type { DeletionEvent } from '../../common/protocol';
 
 /** What JSON.stringify() escapes in a string: '"', '\', control characters, lone surrogates. */
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function jsonString(text: string): string {

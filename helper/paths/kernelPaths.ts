@@ -205,7 +205,7 @@ export function textOf(bytes: Buffer): TextWithBytes {
   return isUtf8(bytes) ? { text } : { text, base64: bytes.toString('base64') };
 }
 
-const NOT_ASCII = /[^\x00-\x7f]/;
+const NOT_ASCII = /[\u0080-\uffff]/;
 
 /** textOf() for the bytes of a binary string. */
 export function textOfBinary(binary: string): TextWithBytes {

@@ -21,6 +21,7 @@ export function inspectorOptionOf(execArgv: readonly string[], nodeOptions: stri
 export function openInspectorUrl(): string | undefined {
   try {
     // Required here, not imported: a Node built without the inspector has no such module, and no inspector to open.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
     return (require('node:inspector') as typeof import('node:inspector')).url();
   } catch {
     return undefined;

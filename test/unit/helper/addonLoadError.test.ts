@@ -23,6 +23,7 @@ const libraryMissing = (location: string, library: string): AddonLoadAttempt => 
 /** How require() really fails at `location`. */
 function attemptAt(location: string): AddonLoadAttempt {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the addon's own way of loading, to compare with
     require(location);
   } catch (error) {
     return { location, code: (error as NodeJS.ErrnoException).code, message: (error as Error).message };

@@ -77,6 +77,7 @@ describe('formatDeletionLine', () => {
 
   it('keeps a name with a newline or an escape character on one visible line', () => {
     const line = formatDeletionLine({ ...event, path: '/tmp/a\nb\x1b[2J', comm: 'evil\ncomm' });
+    // eslint-disable-next-line no-control-regex -- an escape character must not be on the line
     expect(line).not.toMatch(/[\n\x1b]/);
     expect(line).toContain('/tmp/a\\nb\\e[2J');
     expect(line).toContain('evil\\ncomm');
@@ -91,7 +92,7 @@ describe('formatDeletionLine', () => {
   const rename = { ...event, syscall: 'renameat' as const, comm: 'mv', path: '/home/alice/new.txt', movedTo: '/home/alice/notes.txt', movedToComplete: true };
 
   it('shows a rename with where it went and what it replaced', () => {
-    expect(formatDeletionLine({ ...rename, replaced: true, exchanged: false })).toMatch(/ ok      \/home\/alice\/new\.txt -> \/home\/alice\/notes\.txt \[replaced\]$/);
+    expect(formatDeletionLine({ ...rename, replaced: true, exchanged: false })).toMatch(/ ok {6}\/home\/alice\/new\.txt -> \/home\/alice\/notes\.txt \[replaced\]$/);
     expect(formatDeletionLine({ ...rename, replaced: false, exchanged: false })).toMatch(/ \/home\/alice\/notes\.txt$/);
     expect(formatDeletionLine({ ...rename, replacedUnknown: true, exchanged: false })).toMatch(/ \[may have replaced\]$/);
     expect(formatDeletionLine({ ...rename, replaced: false, exchanged: true })).toMatch(/ \[exchanged\]$/);
