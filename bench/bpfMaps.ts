@@ -26,14 +26,19 @@ export function bpfMapsHeldBy(pid: number): BpfMapMemory[] {
     }
     if (target !== 'anon_inode:bpf-map') continue;
     const info = fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)$`, 'm').exec(info)?.[1] ?? Number.NaN);
+    const field = (name: string): number =>
+      Number(new RegExp(`^${name}:\\s+(\\d+)$`, 'm').exec(info)?.[1] ?? Number.NaN);
     const id = field('map_id');
     held.set(id, { id, maxEntries: field('max_entries'), memlockBytes: field('memlock') });
   }
   const described = new Map(
-    (JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show'], { encoding: 'utf8', maxBuffer: 64 << 20 })) as { id: number; name?: string; type: string }[]).map(
-      (map) => [map.id, map],
-    ),
+    (
+      JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show'], { encoding: 'utf8', maxBuffer: 64 << 20 })) as {
+        id: number;
+        name?: string;
+        type: string;
+      }[]
+    ).map((map) => [map.id, map]),
   );
   return [...held.values()]
     .map((map) => ({ ...map, name: described.get(map.id)?.name ?? '?', type: described.get(map.id)?.type ?? '?' }))

@@ -55,7 +55,10 @@ export function startProcess(
   environment: Record<string, string> = {},
 ): StartedProcess {
   const stdoutFd = typeof stdout === 'string' ? 'pipe' : fs.openSync(stdout.file, 'w');
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', stdoutFd, 'pipe'], env: { ...process.env, ...environment } });
+  const child = spawn(argv[0], argv.slice(1), {
+    stdio: ['pipe', stdoutFd, 'pipe'],
+    env: { ...process.env, ...environment },
+  });
   if (typeof stdoutFd === 'number') fs.closeSync(stdoutFd);
   running.add(child);
 
@@ -64,7 +67,9 @@ export function startProcess(
   let stdoutText = '';
   let stderrText = '';
   if (stdout === 'text') child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdoutText += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderrText = (stderrText + chunk).slice(-STDERR_KEPT)));
+  child.stderr
+    ?.setEncoding('utf8')
+    .on('data', (chunk: string) => (stderrText = (stderrText + chunk).slice(-STDERR_KEPT)));
   child.stdin?.on('error', () => {}); // a process that exits first closes its end: not our error
 
   const exited = new Promise<Exit>((resolve, reject) => {
@@ -106,13 +111,20 @@ export async function waitUntilReady(
   started.exited.then((value) => (exit = value)).catch(() => {});
   const deadline = Date.now() + timeoutMs;
   while (!ready()) {
-    if (exit) throw new Error(`${what} exited (${exit.code ?? exit.signal}) before it was ready:\n${started.stderrTail()}`);
-    if (Date.now() > deadline) throw new Error(`${what} was not ready within ${timeoutMs / 1000} s:\n${started.stderrTail()}`);
+    if (exit)
+      throw new Error(`${what} exited (${exit.code ?? exit.signal}) before it was ready:\n${started.stderrTail()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} was not ready within ${timeoutMs / 1000} s:\n${started.stderrTail()}`);
     await sleep(20);
   }
 }
 
-export async function stopProcess(started: StartedProcess, signal: NodeJS.Signals, what: string, timeoutMs = 60_000): Promise<Exit> {
+export async function stopProcess(
+  started: StartedProcess,
+  signal: NodeJS.Signals,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<Exit> {
   started.signal(signal);
   // Unreferenced: a timer still pending once the process has stopped must not hold the suite open.
   const timeout = sleep(timeoutMs, undefined, { ref: false }).then(() => undefined);
@@ -140,12 +152,18 @@ export async function runMeasured(measureCommand: string, argv: readonly string[
   const started = startProcess([measureCommand, ...argv], 'text');
   started.closeStdin();
   const exit = await started.exited;
-  if (exit.code !== 0) throw new Error(`${argv.join(' ')} failed (${exit.code ?? exit.signal}):\n${started.stderrTail()}`);
+  if (exit.code !== 0)
+    throw new Error(`${argv.join(' ')} failed (${exit.code ?? exit.signal}):\n${started.stderrTail()}`);
   const output = started.stdoutText();
   const measured = MEASURED_LINE.exec(output);
   if (!measured) throw new Error(`${argv.join(' ')}: measure_command printed no measurement`);
   const [, pid, wall, user, system] = measured;
-  return { pid: Number(pid), seconds: Number(wall), cpuSeconds: Number(user) + Number(system), stdout: output.slice(0, measured.index) };
+  return {
+    pid: Number(pid),
+    seconds: Number(wall),
+    cpuSeconds: Number(user) + Number(system),
+    stdout: output.slice(0, measured.index),
+  };
 }
 
 export interface ProcessUsage {

@@ -87,7 +87,11 @@ export async function deletionStorm(context: BenchContext): Promise<string> {
   const defaultComplete = everyDeletionRecorded(runs.get(ourDefault)!);
   // The helper's CPU time through the storm over the deletions it recorded, run by run.
   const cpuMicrosecondsPerDeletion = (tracer: Tracer): number =>
-    median(valuesOf(runs.get(tracer)!, (run) => (run.tracerCpuSeconds === null || !run.recorded ? null : (run.tracerCpuSeconds / run.recorded) * 1e6)));
+    median(
+      valuesOf(runs.get(tracer)!, (run) =>
+        run.tracerCpuSeconds === null || !run.recorded ? null : (run.tracerCpuSeconds / run.recorded) * 1e6,
+      ),
+    );
   const ourRuns = runsOf(ourModes, runs);
   const ourPeak = maximum(valuesOf(ourRuns, (run) => run.tracerPeakRssBytes));
   const everyDeletion = everyDeletionRecorded(ourRuns);
@@ -122,14 +126,14 @@ export async function deletionStorm(context: BenchContext): Promise<string> {
       ' "Helper cost" below says where that memory is.',
     `- Flight recorder: the rm -rf of ${formatNumber(expected)} entries ${everyDeletionRecorded(runs.get(recorder)!) ? 'recorded whole in every run' : '**not recorded whole** in some run'} ` +
       `(${completeness(runs.get(recorder)!)} in its worst run, counted in its database after it stopped), at ${formatRatio(medianWallOf(recorder), base)} untraced: ` +
-      'it traces the whole system, failures included, and writes every deletion into SQLite as it goes; auditd with a rule for these syscalls under one directory was measured at 9.6× on a storm of this size (the issue\'s figure, not measured in this run).',
+      "it traces the whole system, failures included, and writes every deletion into SQLite as it goes; auditd with a rule for these syscalls under one directory was measured at 9.6× on a storm of this size (the issue's figure, not measured in this run).",
     `- strace -f is ${formatRatio(medianWallOf(strace), base)} untraced; bpftrace ${formatRatio(medianWallOf(bpftrace), base)}. ` +
       'Both record only the path argument as passed: rm -rf passes names relative to a directory file descriptor, ' +
       'so neither says which directory a name was in; bpftrace also records calls as they begin, not their results.',
     `- inotifywait -m -r is ${formatRatio(medianWallOf(inotifywait), base)} untraced and recorded ${completeness(runs.get(inotifywait)!)} in its worst run: ` +
       `it must set up a watch on every directory before the deletion (${formatNumber(median(runs.get(inotifywait)!.map((run) => run.readySeconds)), 2)} s here, ` +
       'growing with the directories, and a tree made after it started is seen only once it has added watches there), it sees a deletion only as a name in a watched directory, ' +
-      'never the process that deleted it, and it reports no loss: where its output misses deletions, the likely cause is the kernel\'s inotify queue ' +
+      "never the process that deleted it, and it reports no loss: where its output misses deletions, the likely cause is the kernel's inotify queue " +
       `overflowing (more than fs.inotify.max_queued_events events waiting), which inotifywait does not report (its manual: "It is assumed the inotify event queue will never overflow"). ` +
       'Its count here is of the paths it reported, whoever deleted them.',
     '- "tracer CPU" is the tracer process\'s own user + system time (/proc/PID/stat) from just before the deletion until its output stopped growing; ' +
@@ -150,7 +154,11 @@ export async function deletionStorm(context: BenchContext): Promise<string> {
     tables: [
       stormTable(runs, [
         { header: 'deleter CPU s', cell: (all) => formatNumber(medianDeleterCpu(all), 2) },
-        { header: 'ready after s', cell: (all, tracer) => (tracer === untraced ? '–' : formatNumber(median(all.map((run) => run.readySeconds)), 2)) },
+        {
+          header: 'ready after s',
+          cell: (all, tracer) =>
+            tracer === untraced ? '–' : formatNumber(median(all.map((run) => run.readySeconds)), 2),
+        },
       ]),
     ],
     reading,
@@ -192,9 +200,9 @@ function olderSetReading({ newer, older, runs, expected, cpuMicrosecondsPerDelet
     `against ${formatNumber(cpuMicrosecondsPerDeletion(newer), 2)} µs (target at most ${TARGET_CPU_MICROSECONDS_PER_DELETION} µs — ${olderCpu <= TARGET_CPU_MICROSECONDS_PER_DELETION ? '**met**' : '**not met**'}); ` +
     `${completeness(runs.get(older)!)} recorded in its worst run, ${formatNumber(totalLost(runs.get(older)!))} lost. ` +
     'What differs runs only on deletions: the older set keeps each call from entry to exit in a preallocated hash of 16,384 keyed by thread id ' +
-    '(an update, a lookup and a delete per call, where the newer set\'s task storage hangs off the task), reads the task through CO-RE probe reads ' +
-    'rather than plain loads, and keeps each thread\'s directory memo in an LRU hash of 1,024 threads. The helper reads the same records from either set. ' +
-    'For a user of an older kernel: a storm costs what the newer set\'s costs, give or take that difference in the programs\' time inside rm, ' +
-    'as measured on a kernel that runs both; the older kernel\'s own price may differ, as its BPF runtime does.'
+    "(an update, a lookup and a delete per call, where the newer set's task storage hangs off the task), reads the task through CO-RE probe reads " +
+    "rather than plain loads, and keeps each thread's directory memo in an LRU hash of 1,024 threads. The helper reads the same records from either set. " +
+    "For a user of an older kernel: a storm costs what the newer set's costs, give or take that difference in the programs' time inside rm, " +
+    "as measured on a kernel that runs both; the older kernel's own price may differ, as its BPF runtime does."
   );
 }

@@ -13,9 +13,16 @@ export interface DeletionTree {
   entries: number;
 }
 
-export function makeDeletionTree(fixtures: Fixtures, root: string, directories: number, filesPerDirectory: number): DeletionTree {
+export function makeDeletionTree(
+  fixtures: Fixtures,
+  root: string,
+  directories: number,
+  filesPerDirectory: number,
+): DeletionTree {
   fs.rmSync(root, { recursive: true, force: true });
-  const output = execFileSync(fixtures.makeTree, [root, String(directories), String(filesPerDirectory)], { encoding: 'utf8' });
+  const output = execFileSync(fixtures.makeTree, [root, String(directories), String(filesPerDirectory)], {
+    encoding: 'utf8',
+  });
   execFileSync('sync');
   return { root, entries: Number(output.trim()) };
 }
@@ -33,9 +40,15 @@ export interface DeletionTrees {
   remove(): void;
 }
 
-export function deletionTrees(fixtures: Fixtures, roots: readonly string[], directories: number, filesPerDirectory: number): DeletionTrees {
+export function deletionTrees(
+  fixtures: Fixtures,
+  roots: readonly string[],
+  directories: number,
+  filesPerDirectory: number,
+): DeletionTrees {
   return {
-    make: () => roots.reduce((sum, root) => sum + makeDeletionTree(fixtures, root, directories, filesPerDirectory).entries, 0),
+    make: () =>
+      roots.reduce((sum, root) => sum + makeDeletionTree(fixtures, root, directories, filesPerDirectory).entries, 0),
     remove: () => {
       for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
     },

@@ -42,7 +42,8 @@ export async function eventStore(context: BenchContext): Promise<string> {
 
   const store = new DeletionStore({ maxEvents: eventCount });
   const insertStarted = process.hrtime.bigint();
-  for (let start = 0; start < events.length; start += DELETIONS_FLUSH_COUNT) store.add(events.slice(start, start + DELETIONS_FLUSH_COUNT));
+  for (let start = 0; start < events.length; start += DELETIONS_FLUSH_COUNT)
+    store.add(events.slice(start, start + DELETIONS_FLUSH_COUNT));
   const insertMs = Number(process.hrtime.bigint() - insertStarted) / 1e6;
   // Dropped, so that what the heap keeps next is the store's alone.
   // eslint-disable-next-line no-useless-assignment -- the assignment frees the events for the collector
@@ -50,9 +51,18 @@ export async function eventStore(context: BenchContext): Promise<string> {
   const retainedBytes = heapUsedAfterGc() - baseline;
 
   // The tree was deleted inside the workspace, as a build's output is.
-  const workspaceFolder = { name: path.basename(settings.treeDirectory), path: settings.treeDirectory, aliases: [settings.treeDirectory] };
+  const workspaceFolder = {
+    name: path.basename(settings.treeDirectory),
+    path: settings.treeDirectory,
+    aliases: [settings.treeDirectory],
+  };
   const levels = (['folder', 'process', 'time'] as Grouping[]).map((grouping) => {
-    const options: TreeOptions = { grouping, folders: [workspaceFolder], filter: { show: 'everything' }, showFailed: false };
+    const options: TreeOptions = {
+      grouping,
+      folders: [workspaceFolder],
+      filter: { show: 'everything' },
+      showFailed: false,
+    };
     const firstLevel: number[] = [];
     const twoLevels: number[] = [];
     let secondLevelNodes = 0;
@@ -67,7 +77,9 @@ export async function eventStore(context: BenchContext): Promise<string> {
     }
     return { grouping, firstLevel, twoLevels, secondLevelNodes };
   });
-  context.log(`event store: ${formatNumber(insertMs, 1)} ms to insert, ${formatNumber(retainedBytes / store.size)} bytes per event`);
+  context.log(
+    `event store: ${formatNumber(insertMs, 1)} ms to insert, ${formatNumber(retainedBytes / store.size)} bytes per event`,
+  );
 
   const perEvent = (bytes: number): string => formatNumber(bytes / store.size);
   const ownBytes = retainedBytes - stringBytes;
@@ -78,7 +90,7 @@ export async function eventStore(context: BenchContext): Promise<string> {
     `- Target: store memory at most ${TARGET_BYTES_PER_EVENT} bytes per event plus strings. Measured: ${perEvent(ownBytes)} bytes per event ` +
       `beside ${perEvent(stringBytes)} bytes of strings — ${ownBytes / store.size <= TARGET_BYTES_PER_EVENT ? '**met**' : '**not met**'}.`,
     `- Memory is V8's heap in use after a full garbage collection: before the deletions were parsed, and once the store alone held them ` +
-      '(it keeps one copy of each process\'s command line and ancestors, so it can hold less than the parsed notifications did). ' +
+      "(it keeps one copy of each process's command line and ancestors, so it can hold less than the parsed notifications did). " +
       `Strings are estimated as ${STRING_HEADER_BYTES} bytes plus the characters (rounded up to 8) of each event's path, pathArg, time and comm.`,
   ];
 
@@ -126,7 +138,10 @@ async function captureDeletionLines(context: BenchContext, count: number): Promi
     await trace.stop();
   }
   const lines: string[] = [];
-  for await (const line of readline.createInterface({ input: fs.createReadStream(target.outputFile), crlfDelay: Infinity })) {
+  for await (const line of readline.createInterface({
+    input: fs.createReadStream(target.outputFile),
+    crlfDelay: Infinity,
+  })) {
     if (lines.length < count && line.startsWith('{"type":"deletion"')) lines.push(line);
   }
   fs.rmSync(workDirectory, { recursive: true, force: true });
@@ -134,5 +149,8 @@ async function captureDeletionLines(context: BenchContext, count: number): Promi
 }
 
 function ownStringBytes(event: DeletionEvent): number {
-  return [event.path, event.pathArg, event.time, event.comm].reduce((sum, text) => sum + STRING_HEADER_BYTES + Math.ceil(text.length / 8) * 8, 0);
+  return [event.path, event.pathArg, event.time, event.comm].reduce(
+    (sum, text) => sum + STRING_HEADER_BYTES + Math.ceil(text.length / 8) * 8,
+    0,
+  );
 }

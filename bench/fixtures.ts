@@ -45,7 +45,16 @@ export function buildFixtures(repositoryRoot: string, workDirectory: string): Fi
 
   const program = (name: string, libraries: string[] = []): string => {
     const output = path.join(workDirectory, name);
-    execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', output, path.join(sources, `${name}.c`), ...libraries]);
+    execFileSync('gcc', [
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-o',
+      output,
+      path.join(sources, `${name}.c`),
+      ...libraries,
+    ]);
     return output;
   };
   // UAPI headers (linux/bpf.h) include <asm/types.h>, which Debian keeps
@@ -53,13 +62,34 @@ export function buildFixtures(repositoryRoot: string, workDirectory: string): Fi
   const multiarchInclude = `/usr/include/${execFileSync('gcc', ['-dumpmachine'], { encoding: 'utf8' }).trim()}`;
   const bpfObject = (name: string): string => {
     const output = path.join(workDirectory, `${name}.bpf.o`);
-    execFileSync('clang', ['-O2', '-g', '-Wall', '-Werror', '-target', 'bpf', '-idirafter', multiarchInclude, '-c', path.join(sources, `${name}.bpf.c`), '-o', output]);
+    execFileSync('clang', [
+      '-O2',
+      '-g',
+      '-Wall',
+      '-Werror',
+      '-target',
+      'bpf',
+      '-idirafter',
+      multiarchInclude,
+      '-c',
+      path.join(sources, `${name}.bpf.c`),
+      '-o',
+      output,
+    ]);
     return output;
   };
 
   const deletionPrograms = (name: string, bpfDirectory: string): string => {
     const output = path.join(workDirectory, `${name}.bpf.o`);
-    execFileSync('clang', [...DELETION_PROGRAMS_CFLAGS, '-idirafter', multiarchInclude, '-c', path.join(bpfDirectory, 'deletions.bpf.c'), '-o', output]);
+    execFileSync('clang', [
+      ...DELETION_PROGRAMS_CFLAGS,
+      '-idirafter',
+      multiarchInclude,
+      '-c',
+      path.join(bpfDirectory, 'deletions.bpf.c'),
+      '-o',
+      output,
+    ]);
     return output;
   };
 
@@ -85,7 +115,15 @@ export function buildFixtures(repositoryRoot: string, workDirectory: string): Fi
 }
 
 /** bpf/Makefile's CFLAGS, for this machine's architecture (its -idirafter is added where they are used). */
-const DELETION_PROGRAMS_CFLAGS = ['-g', '-O2', '-Wall', '-Werror', '-target', 'bpf', `-D__TARGET_ARCH_${bpfArchitecture()}`];
+const DELETION_PROGRAMS_CFLAGS = [
+  '-g',
+  '-O2',
+  '-Wall',
+  '-Werror',
+  '-target',
+  'bpf',
+  `-D__TARGET_ARCH_${bpfArchitecture()}`,
+];
 
 /** bpf/Makefile's ARCH: uname -m as the kernel's arch/ directory names it. */
 function bpfArchitecture(): string {
@@ -101,9 +139,15 @@ function bpfArchitecture(): string {
 function sourcesAtCommit(repositoryRoot: string, commit: string, directory: string, destination: string): string {
   const git = (...argv: string[]): string => {
     try {
-      return execFileSync('git', ['-C', repositoryRoot, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return execFileSync('git', ['-C', repositoryRoot, ...argv], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (error) {
-      throw new Error(`git ${argv.join(' ')} failed: the benchmarks need the repository's history back to ${commit} (a full clone)`, { cause: error });
+      throw new Error(
+        `git ${argv.join(' ')} failed: the benchmarks need the repository's history back to ${commit} (a full clone)`,
+        { cause: error },
+      );
     }
   };
   const output = path.join(destination, directory);

@@ -3,7 +3,12 @@
 // module, once it has said it is ready, noting when each trace/deletions
 // notification arrives.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StreamMessageReader, StreamMessageWriter, createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  StreamMessageReader,
+  StreamMessageWriter,
+  createMessageConnection,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 
 import {
   DeletionsNotification,
@@ -38,7 +43,10 @@ export class HelperClient {
   static async start(helperScript: string, onDeletions: DeletionsListener): Promise<HelperClient> {
     const helper = startProcess(['node', helperScript, '--stdio'], 'stream');
     await waitUntilReady(helper, 'the helper', () => helper.stderrTail().split('\n').includes(HELPER_READY_LINE));
-    const connection = createMessageConnection(new StreamMessageReader(helper.stdout!), new StreamMessageWriter(helper.stdin));
+    const connection = createMessageConnection(
+      new StreamMessageReader(helper.stdout!),
+      new StreamMessageWriter(helper.stdin),
+    );
     const client = new HelperClient(helper, connection);
     // The arrival time is taken before anything else is done with the batch.
     connection.onNotification(DeletionsNotification, ({ events }) => onDeletions(events, Date.now()));
@@ -64,7 +72,10 @@ export class HelperClient {
   /** Asks the helper to exit, and makes sure it does. */
   async shutdown(): Promise<void> {
     await this.connection.sendRequest(ShutdownRequest, {}).catch(() => undefined);
-    const exit = await Promise.race([this.helper.exited, sleep(SHUTDOWN_WAIT_MS, undefined, { ref: false }).then(() => undefined)]);
+    const exit = await Promise.race([
+      this.helper.exited,
+      sleep(SHUTDOWN_WAIT_MS, undefined, { ref: false }).then(() => undefined),
+    ]);
     this.connection.dispose();
     if (!exit) await stopProcess(this.helper, 'SIGKILL', 'the helper');
   }

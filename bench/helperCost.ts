@@ -30,7 +30,10 @@ interface Variant {
 }
 
 /** Each attach mode, then the default mode's programs from the older set: its maps differ from the newer's. */
-const VARIANTS: readonly Variant[] = [...ATTACH_MODES.map((mode) => ({ mode })), { mode: DEFAULT_PROGRAMS, programSet: 'older' }];
+const VARIANTS: readonly Variant[] = [
+  ...ATTACH_MODES.map((mode) => ({ mode })),
+  { mode: DEFAULT_PROGRAMS, programSet: 'older' },
+];
 
 interface ModeCost extends Variant {
   /** "raw mode", "raw mode, older programs": for tables and readings. */
@@ -71,7 +74,9 @@ export async function helperCost(context: BenchContext): Promise<string> {
         if (!map) return '–';
         // The older set keeps in hashes what the newer keeps in task storage: the same name, another type and size.
         const differs = map.type !== first.type || map.maxEntries !== first.maxEntries;
-        return differs ? `${formatBytes(map.memlockBytes)} (${map.type}, ${formatNumber(map.maxEntries)})` : formatBytes(map.memlockBytes);
+        return differs
+          ? `${formatBytes(map.memlockBytes)} (${map.type}, ${formatNumber(map.maxEntries)})`
+          : formatBytes(map.memlockBytes);
       }),
     ];
   });
@@ -80,7 +85,8 @@ export async function helperCost(context: BenchContext): Promise<string> {
 
   const ringBuffer = costs[0].maps.find((map) => map.type === 'ringbuf');
   const newerCosts = costs.filter((cost) => cost.programSet === undefined);
-  const sameMaps = new Set(newerCosts.map((cost) => cost.maps.map((map) => `${map.name} ${map.memlockBytes}`).join(','))).size === 1;
+  const sameMaps =
+    new Set(newerCosts.map((cost) => cost.maps.map((map) => `${map.name} ${map.memlockBytes}`).join(','))).size === 1;
   const worstResting = Math.max(...costs.map((cost) => cost.restingRssBytes));
   const worstPeak = Math.max(...costs.map((cost) => cost.peakRssBytes));
   const atRest = costs[0];
@@ -91,7 +97,9 @@ export async function helperCost(context: BenchContext): Promise<string> {
           `(${formatNumber((ringBuffer.memlockBytes / total(costs[0])) * 100)}%; the default size, which ${RING_BUFFER_BYTES_VARIABLE} changes: ` +
           'see "Ring-buffer size against loss")'
         : '') +
-      (sameMaps ? '. Both modes load the same maps; only the programs differ.' : '. The modes load different maps (see the table).'),
+      (sameMaps
+        ? '. Both modes load the same maps; only the programs differ.'
+        : '. The modes load different maps (see the table).'),
     olderSetReading(costs, total),
     `- Target: the helper at most 80 MB (${formatMebibytes(TARGET_RESTING_RSS_BYTES)}) resident at rest, at default settings. ` +
       `Measured: ${costs.map((cost) => `${formatMebibytes(cost.restingRssBytes)} (${cost.label})`).join(', ')} — ` +
@@ -104,9 +112,9 @@ export async function helperCost(context: BenchContext): Promise<string> {
       `(node's binary and libraries, shared with every other node process) and ${formatMebibytes(atRest.restingAnonymousBytes)} anonymous. ` +
       `Through the storm, anonymous memory (the JavaScript heap, the addon's queue of records waiting for JavaScript, with a budget of ${QUEUE_MIB_DEFAULT} MiB by default, ` +
       `and the output's buffers) peaked at ${costs.map((cost) => `${formatMebibytes(cost.peakAnonymousBytes)} (${cost.label})`).join(' and ')}: ` +
-      'that is the part the helper\'s own code decides.',
-    '- memlock is the kernel\'s own account of each map (/proc/PID/fdinfo of the helper\'s map descriptors; bpftool map show prints it as bytes_memlock); ' +
-      'the kernel keeps only the first 15 characters of a map\'s name. The memory columns of the second table come from /proc/PID/status ' +
+      "that is the part the helper's own code decides.",
+    "- memlock is the kernel's own account of each map (/proc/PID/fdinfo of the helper's map descriptors; bpftool map show prints it as bytes_memlock); " +
+      "the kernel keeps only the first 15 characters of a map's name. The memory columns of the second table come from /proc/PID/status " +
       `(VmRSS, RssAnon and RssFile at rest and sampled every ${SAMPLE_MS} ms through the storm; VmHWM) and /proc/PID/smaps (the bpf-map mappings).`,
   ];
 
@@ -119,7 +127,16 @@ export async function helperCost(context: BenchContext): Promise<string> {
     tables: [
       table(['map', 'type', 'max entries', ...costs.map((cost) => `kernel memory, ${cost.label}`)], mapRows),
       table(
-        ['mode', 'RSS at rest', 'of which the ring buffer mapping', 'peak RSS (VmHWM)', 'peak anonymous', 'peak file-backed', 'helper CPU s', 'CPU s per 100,000'],
+        [
+          'mode',
+          'RSS at rest',
+          'of which the ring buffer mapping',
+          'peak RSS (VmHWM)',
+          'peak anonymous',
+          'peak file-backed',
+          'helper CPU s',
+          'CPU s per 100,000',
+        ],
         costs.map((cost) => [
           cost.label,
           formatMebibytes(cost.restingRssBytes),
@@ -190,7 +207,8 @@ async function measureVariant(context: BenchContext, variant: Variant): Promise<
 
 function memoryOf(pid: number): { rssBytes: number; anonymousBytes: number; fileBytes: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  const kib = (field: string): number =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
   return { rssBytes: kib('VmRSS'), anonymousBytes: kib('RssAnon'), fileBytes: kib('RssFile') };
 }
 
@@ -211,7 +229,7 @@ function olderSetReading(costs: readonly ModeCost[], total: (cost: ModeCost) => 
   return (
     `- The older program set, which a kernel from 5.10 takes where it lacks task storage in tracing programs (5.12), holds ${formatMebibytes(total(older))} of kernel memory ` +
     `against ${formatMebibytes(total(newer))} for the set this kernel takes by itself, ${newer.programSetTaken} (${older.mode} mode): its ${code('calls_in_flight')} and ${code('directory_memos')} are hashes by thread id, allocated when loaded, ` +
-    'where the newer set\'s are task storage, whose entries live with each task that deleted and are not counted in the map. ' +
+    "where the newer set's are task storage, whose entries live with each task that deleted and are not counted in the map. " +
     `The helper reads the same records from either set: ${formatMebibytes(older.restingRssBytes)} resident at rest and ${formatMebibytes(older.peakRssBytes)} at the peak with the older set, against ` +
     `${formatMebibytes(newer.restingRssBytes)} and ${formatMebibytes(newer.peakRssBytes)} with the ${newer.programSetTaken}.`
   );

@@ -6,7 +6,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { DEFAULT_MODE_CHOICE, DELETIONS_FLUSH_COUNT, DELETIONS_FLUSH_MS, QUEUE_MIB_DEFAULT, type DeletionEvent } from '../common/protocol';
+import {
+  DEFAULT_MODE_CHOICE,
+  DELETIONS_FLUSH_COUNT,
+  DELETIONS_FLUSH_MS,
+  QUEUE_MIB_DEFAULT,
+  type DeletionEvent,
+} from '../common/protocol';
 import type { BenchContext } from './benchmark';
 import { readProcessUsage, runMeasured } from './childProcesses';
 import { makeDeletionTree } from './deletionTree';
@@ -34,22 +40,29 @@ interface LoadRun {
 
 export async function jsonRpcLatency(context: BenchContext): Promise<string> {
   const { fixtures, settings } = context;
-  const { lightDeletions, lightIntervalMs, stormDirectories, stormFilesPerDirectory, stormRepetitions } = settings.jsonRpcLatency;
+  const { lightDeletions, lightIntervalMs, stormDirectories, stormFilesPerDirectory, stormRepetitions } =
+    settings.jsonRpcLatency;
   const workDirectory = freshWorkDirectory(settings, 'latency');
   const lightDirectory = path.join(workDirectory, 'light');
   fs.mkdirSync(lightDirectory);
   const stormRoot = path.join(workDirectory, 'tree');
 
   const paced = [fixtures.deletePaced, lightDirectory, String(lightDeletions), String(lightIntervalMs)];
-  const light = await measureLoad(context, lightDirectory, lightDeletions, () => runMeasured(fixtures.measureCommand, paced));
+  const light = await measureLoad(context, lightDirectory, lightDeletions, () =>
+    runMeasured(fixtures.measureCommand, paced),
+  );
   context.log(`latency light: p99 ${percentile(light.latenciesMs, 99)} ms, received ${light.received}/${light.made}`);
 
   const storms: LoadRun[] = [];
   for (let repetition = 1; repetition <= stormRepetitions; repetition++) {
     const tree = makeDeletionTree(fixtures, stormRoot, stormDirectories, stormFilesPerDirectory);
-    const storm = await measureLoad(context, stormRoot, tree.entries, () => runMeasured(fixtures.measureCommand, ['rm', '-rf', stormRoot]));
+    const storm = await measureLoad(context, stormRoot, tree.entries, () =>
+      runMeasured(fixtures.measureCommand, ['rm', '-rf', stormRoot]),
+    );
     storms.push(storm);
-    context.log(`latency storm ${repetition}/${stormRepetitions}: p99 ${percentile(storm.latenciesMs, 99)} ms, received ${storm.received}/${storm.made}`);
+    context.log(
+      `latency storm ${repetition}/${stormRepetitions}: p99 ${percentile(storm.latenciesMs, 99)} ms, received ${storm.received}/${storm.made}`,
+    );
   }
   fs.rmSync(workDirectory, { recursive: true, force: true });
 
@@ -62,13 +75,13 @@ export async function jsonRpcLatency(context: BenchContext): Promise<string> {
       (lightP99 <= TARGET_P99_MS ? '**met**.' : '**not met**.'),
     `- The storm of ${formatNumber(storms[0].made)} deletions (stated, no target): p50 ${formatNumber(percentile(stormLatencies, 50), 1)} ms, ` +
       `p99 ${formatNumber(percentile(stormLatencies, 99), 1)} ms over ${storms.length} storm(s); ${formatNumber(stormLost)} lost, ${formatNumber(stormMissing)} not received. ` +
-      'While the client is behind, the helper hands it no more from the addon\'s queue (back-pressure, helper/server/stdioServer.ts) and drops none itself; ' +
+      "While the client is behind, the helper hands it no more from the addon's queue (back-pressure, helper/server/stdioServer.ts) and drops none itself; " +
       `the addon's thread goes on emptying the kernel's ring buffer into that queue (${QUEUE_MIB_DEFAULT} MiB, the default of --queue-mib), ` +
       (stormLost > 0
-        ? 'so the loss is the queue\'s budget full, or the ring buffer overflowing before the thread was scheduled: both are counted, and the client hears them as trace/lost.'
+        ? "so the loss is the queue's budget full, or the ring buffer overflowing before the thread was scheduled: both are counted, and the client hears them as trace/lost."
         : 'which held the storm meanwhile.'),
-    '- A latency is the arrival of the notification at the client (Date.now() as vscode-jsonrpc hands it over) minus the event\'s `time` ' +
-      '(the kernel\'s timestamp of the call, made wall-clock time by the helper, to the millisecond, rounded down); ' +
+    "- A latency is the arrival of the notification at the client (Date.now() as vscode-jsonrpc hands it over) minus the event's `time` " +
+      "(the kernel's timestamp of the call, made wall-clock time by the helper, to the millisecond, rounded down); " +
       `it includes the helper's batching (a batch goes out when ${DELETIONS_FLUSH_MS} ms old or ${formatNumber(DELETIONS_FLUSH_COUNT)} events long) ` +
       "and, in the storm, the wait behind rm for the machine's cores.",
   ];
@@ -104,7 +117,19 @@ export async function jsonRpcLatency(context: BenchContext): Promise<string> {
       'helper CPU is its user + system time from trace/start to the last notification (median of the runs), peak RSS its VmHWM.',
     tables: [
       table(
-        ['load', 'runs', 'deletions', 'received', 'lost', 'p50 ms', 'p99 ms', 'max ms', 'helper CPU s', 'CPU s per 100,000', 'helper peak RSS'],
+        [
+          'load',
+          'runs',
+          'deletions',
+          'received',
+          'lost',
+          'p50 ms',
+          'p99 ms',
+          'max ms',
+          'helper CPU s',
+          'CPU s per 100,000',
+          'helper peak RSS',
+        ],
         [row(`light (1 per ${lightIntervalMs} ms)`, [light]), row('storm (rm -rf)', storms)],
       ),
     ],
@@ -112,7 +137,12 @@ export async function jsonRpcLatency(context: BenchContext): Promise<string> {
   });
 }
 
-async function measureLoad(context: BenchContext, directory: string, made: number, workload: () => Promise<unknown>): Promise<LoadRun> {
+async function measureLoad(
+  context: BenchContext,
+  directory: string,
+  made: number,
+  workload: () => Promise<unknown>,
+): Promise<LoadRun> {
   // The client only notes what arrived when, so that it reads as fast as a client can.
   const arrivals: { receivedAtMs: number; events: DeletionEvent[] }[] = [];
   let received = 0;

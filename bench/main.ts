@@ -109,7 +109,13 @@ interface Load {
   atEnd: number;
 }
 
-function report(settings: BenchSettings, machine: MachineDescription, sections: Section[], totalSeconds: number, load: Load): string {
+function report(
+  settings: BenchSettings,
+  machine: MachineDescription,
+  sections: Section[],
+  totalSeconds: number,
+  load: Load,
+): string {
   const lines = [
     '# Benchmarks',
     '',
@@ -130,7 +136,7 @@ function report(settings: BenchSettings, machine: MachineDescription, sections: 
     ),
     '',
     `The machine's 1-minute load average was ${load.atStart.toFixed(2)} as the first benchmark began (the build of ${code('npm run bench')} and any other work in the minute before) ` +
-        `and ${load.atEnd.toFixed(2)} as the last ended. ` +
+      `and ${load.atEnd.toFixed(2)} as the last ended. ` +
       `The suite took ${(totalSeconds / 60).toFixed(1)} minutes (${sections.map((section) => `${section.benchmark.title}: ${Math.round(section.seconds)} s`).join('; ')}).`,
   ];
   for (const section of sections) lines.push('', `## ${section.benchmark.title}`, '', section.body);

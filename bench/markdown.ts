@@ -39,5 +39,13 @@ export interface SectionParts {
 
 /** The parts of a section in the order every benchmark's section has them, a blank line between each. */
 export function section({ description, tables, reading, commands = [] }: SectionParts): string {
-  return [description, ...tables.flatMap((part) => ['', part]), '', '**Reading**', '', ...reading, ...(commands.length ? ['', ...commands] : [])].join('\n');
+  return [
+    description,
+    ...tables.flatMap((part) => ['', part]),
+    '',
+    '**Reading**',
+    '',
+    ...reading,
+    ...(commands.length ? ['', ...commands] : []),
+  ].join('\n');
 }

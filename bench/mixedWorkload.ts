@@ -12,9 +12,27 @@ import { deletionTrees } from './deletionTree';
 import { code, section, shellCommand, table } from './markdown';
 import { commandsDeleting, finishedCommands, runTogetherArgv } from './runTogether';
 import { formatDifference, formatNumber, formatRatio, median } from './stats';
-import { completeness, everyDeletionRecorded, lossSentence, lostText, peakRssText, runsOf, totalLost, tracerCpuText } from './stormFigures';
+import {
+  completeness,
+  everyDeletionRecorded,
+  lossSentence,
+  lostText,
+  peakRssText,
+  runsOf,
+  totalLost,
+  tracerCpuText,
+} from './stormFigures';
 import { describeRun, measureStormRounds, type StormRun } from './stormRuns';
-import { bpftrace, inotifywait, oursInEachMode, stormTracers, strace, tracerCommands, untraced, type Tracer } from './tracers';
+import {
+  bpftrace,
+  inotifywait,
+  oursInEachMode,
+  stormTracers,
+  strace,
+  tracerCommands,
+  untraced,
+  type Tracer,
+} from './tracers';
 import { freshWorkDirectory, traceTarget } from './workDirectory';
 
 /** run_together's order: the deletion first, then the compiler loop. */
@@ -41,7 +59,8 @@ export async function mixedWorkload(context: BenchContext): Promise<string> {
     beforeRound: async () => {
       compilerAlone.push(await timeCompilerAlone(context, compilerLoop));
     },
-    describe: (run) => `deletion ${secondsOf(run, DELETION).toFixed(2)} s, compiler ${secondsOf(run, COMPILER).toFixed(2)} s; whole ${describeRun(run)}`,
+    describe: (run) =>
+      `deletion ${secondsOf(run, DELETION).toFixed(2)} s, compiler ${secondsOf(run, COMPILER).toFixed(2)} s; whole ${describeRun(run)}`,
     target,
     trees: deletionTrees(fixtures, [buildTree], directories, filesPerDirectory),
     argv,
@@ -49,7 +68,8 @@ export async function mixedWorkload(context: BenchContext): Promise<string> {
   });
   fs.rmSync(workDirectory, { recursive: true, force: true });
 
-  const medianOf = (tracer: Tracer, command: number): number => median(runs.get(tracer)!.map((run) => secondsOf(run, command)));
+  const medianOf = (tracer: Tracer, command: number): number =>
+    median(runs.get(tracer)!.map((run) => secondsOf(run, command)));
   const deletionBase = medianOf(untraced, DELETION);
   const compilerBase = medianOf(untraced, COMPILER);
   const expected = runs.get(untraced)![0].expected;
@@ -72,14 +92,26 @@ export async function mixedWorkload(context: BenchContext): Promise<string> {
     ];
   });
   const alone = median(compilerAlone);
-  rows.unshift(['compiler loop alone (untraced, nothing deleted)', '–', '–', formatNumber(alone, 2), formatRatio(alone, compilerBase), '–', compilesPerMinute(alone), '–', '–', '–', '–']);
+  rows.unshift([
+    'compiler loop alone (untraced, nothing deleted)',
+    '–',
+    '–',
+    formatNumber(alone, 2),
+    formatRatio(alone, compilerBase),
+    '–',
+    compilesPerMinute(alone),
+    '–',
+    '–',
+    '–',
+    '–',
+  ]);
 
   const ourRuns = runsOf(ourModes, runs);
   const reading = [
     `- The deletion under ours: ${ourModes.map((mode) => `${formatRatio(medianOf(mode, DELETION), deletionBase)} (${mode.name})`).join(', ')} the untraced one; ` +
       `the compiler loop beside it: ${ourModes.map((mode) => `${formatDifference(medianOf(mode, COMPILER) - compilerBase, 2)} s (${mode.name})`).join(', ')} ` +
       `on ${formatNumber(compilerBase, 2)} s untraced. On ${os.cpus().length} cores the deletion and the compiler each hold one, so the helper's CPU time ` +
-      'comes out of one or the other: the compiler\'s loss is the part of the tracing a user feels in the rest of their work.',
+      "comes out of one or the other: the compiler's loss is the part of the tracing a user feels in the rest of their work.",
     `- Completeness: ours recorded ${everyDeletionRecorded(ourRuns) ? 'every deletion of the build tree in every run, in both modes' : 'fewer deletions than were made in some runs (see the table)'}; ` +
       `${lossSentence(totalLost(ourRuns))}. The compiler's own deletions (gcc removes its temporary files) fall outside the traced directory: ours leaves them out in the kernel, which knows the traced folder and counts them as filtered without sending them; ` +
       'strace -f records them along with everything else its workload deletes, and every syscall of the compiler is stopped by ptrace under strace -f.',
@@ -88,7 +120,7 @@ export async function mixedWorkload(context: BenchContext): Promise<string> {
       `inotifywait -m -r: ${formatRatio(medianOf(inotifywait, DELETION), deletionBase)}, ${formatRatio(medianOf(inotifywait, COMPILER), compilerBase)}.`,
     `- The compiler loop alone takes ${formatNumber(alone, 2)} s, against ${formatNumber(compilerBase, 2)} s beside the untraced deletion: ` +
       'the difference is what the deletion itself takes from the compiler, tracing apart.',
-    '- Times are from run_together\'s common start to each command\'s exit, medians of the runs; "compiles per minute" is the loop\'s throughput.',
+    "- Times are from run_together's common start to each command's exit, medians of the runs; \"compiles per minute\" is the loop's throughput.",
   ];
 
   return section({
@@ -99,7 +131,19 @@ export async function mixedWorkload(context: BenchContext): Promise<string> {
       `(strace -f runs both, as it would a build script). Tracers interleaved, ${repetitions} rounds, with a run of the compiler loop alone in each round.`,
     tables: [
       table(
-        ['tracer', 'deletion s', '× untraced', 'compiler loop s', '× untraced', 'compiler +s', 'compiles per minute', 'recorded / deleted (worst run)', 'lost (all runs)', 'tracer CPU s', 'peak RSS'],
+        [
+          'tracer',
+          'deletion s',
+          '× untraced',
+          'compiler loop s',
+          '× untraced',
+          'compiler +s',
+          'compiles per minute',
+          'recorded / deleted (worst run)',
+          'lost (all runs)',
+          'tracer CPU s',
+          'peak RSS',
+        ],
         rows,
       ),
     ],

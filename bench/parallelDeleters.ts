@@ -12,9 +12,29 @@ import { parallelDeletersWorkload } from './parallelDeletersWorkload';
 import { finishedCommands } from './runTogether';
 import { formatNumber, formatRatio, maximum, median, minimum } from './stats';
 import { scaleNotMeasured, scaleTarget } from './scale';
-import { completeness, everyDeletionRecorded, lossSentence, lostText, medianDeleterCpu, medianWall, runsOf, stormTable, totalLost } from './stormFigures';
+import {
+  completeness,
+  everyDeletionRecorded,
+  lossSentence,
+  lostText,
+  medianDeleterCpu,
+  medianWall,
+  runsOf,
+  stormTable,
+  totalLost,
+} from './stormFigures';
 import { measureStormRounds, type StormRun } from './stormRuns';
-import { bpftrace, inotifywait, oursInDefaultMode, oursInEachMode, stormTracers, strace, tracerCommands, untraced, type Tracer } from './tracers';
+import {
+  bpftrace,
+  inotifywait,
+  oursInDefaultMode,
+  oursInEachMode,
+  stormTracers,
+  strace,
+  tracerCommands,
+  untraced,
+  type Tracer,
+} from './tracers';
 import { freshWorkDirectory } from './workDirectory';
 
 export async function parallelDeleters(context: BenchContext): Promise<string> {
@@ -24,19 +44,29 @@ export async function parallelDeleters(context: BenchContext): Promise<string> {
   const workload = parallelDeletersWorkload(context, workDirectory);
   const ourModes = oursInEachMode(context.helperScript);
   const tracers = stormTracers(ourModes);
-  const runs = await measureStormRounds(context, { label: 'parallel deleters', entries: tracers, tracer: (tracer) => tracer, repetitions, ...workload });
+  const runs = await measureStormRounds(context, {
+    label: 'parallel deleters',
+    entries: tracers,
+    tracer: (tracer) => tracer,
+    repetitions,
+    ...workload,
+  });
   fs.rmSync(workDirectory, { recursive: true, force: true });
 
   const medianWallOf = (tracer: Tracer): number => medianWall(runs.get(tracer)!);
   const base = medianWallOf(untraced);
   const expected = runs.get(untraced)![0].expected;
-  const slowestDeleter = (run: StormRun): number => maximum(finishedCommands(run.workloadOutput).map((command) => command.seconds));
-  const fastestDeleter = (run: StormRun): number => minimum(finishedCommands(run.workloadOutput).map((command) => command.seconds));
+  const slowestDeleter = (run: StormRun): number =>
+    maximum(finishedCommands(run.workloadOutput).map((command) => command.seconds));
+  const fastestDeleter = (run: StormRun): number =>
+    minimum(finishedCommands(run.workloadOutput).map((command) => command.seconds));
   const medianMachineCpu = (tracer: Tracer): number =>
     median(runs.get(tracer)!.map((run) => run.deleterCpuSeconds + (run.tracerCpuSeconds ?? 0)));
   const ourDefault = oursInDefaultMode(ourModes);
   const ourRuns = runsOf(ourModes, runs);
-  const lostInEachMode = ourModes.map((mode) => `${formatNumber(totalLost(runs.get(mode)!))} lost (${mode.name})`).join(', ');
+  const lostInEachMode = ourModes
+    .map((mode) => `${formatNumber(totalLost(runs.get(mode)!))} lost (${mode.name})`)
+    .join(', ');
   const notAtScale = scaleNotMeasured(context.settings, cores);
   const reading = [
     `- ${deleters} deleters on ${cores} cores. Ours: ${ourModes.map((mode) => `${formatRatio(medianWallOf(mode), base)} (${mode.name})`).join(', ')} ` +
@@ -44,7 +74,9 @@ export async function parallelDeleters(context: BenchContext): Promise<string> {
       `the deletion storm's ${TARGET_RATIO_TO_UNTRACED}× target here. ` +
       `The CPU time the machine spent on the storm (deleters and tracer together): ${formatNumber(medianMachineCpu(untraced), 2)} s untraced, ` +
       `${ourModes.map((mode) => `${formatNumber(medianMachineCpu(mode), 2)} s (${mode.name}, ${formatRatio(medianMachineCpu(mode), medianMachineCpu(untraced))})`).join(', ')}` +
-      (deleters >= cores ? `: with at least as many deleters as cores, every CPU-second the helper spends is one a deleter waits for.` : '.'),
+      (deleters >= cores
+        ? `: with at least as many deleters as cores, every CPU-second the helper spends is one a deleter waits for.`
+        : '.'),
     `- Completeness: ours recorded ${everyDeletionRecorded(ourRuns) ? 'every deletion of every deleter in every run, in both modes' : 'fewer deletions than were made in some runs (see the table)'}, ` +
       `each put down to the rm that made it; ${lossSentence(totalLost(ourRuns))}.`,
     `- Target: ${scaleTarget()}. ` +
@@ -68,11 +100,20 @@ export async function parallelDeleters(context: BenchContext): Promise<string> {
       `the deleter count is BENCH_DELETERS (${deleters} in this run).`,
     tables: [
       stormTable(runs, [
-        { header: 'each deleter s', cell: (all) => `${formatNumber(median(all.map(fastestDeleter)), 2)}–${formatNumber(median(all.map(slowestDeleter)), 2)}` },
+        {
+          header: 'each deleter s',
+          cell: (all) =>
+            `${formatNumber(median(all.map(fastestDeleter)), 2)}–${formatNumber(median(all.map(slowestDeleter)), 2)}`,
+        },
         { header: 'deleters CPU s', cell: (all) => formatNumber(medianDeleterCpu(all), 2) },
       ]),
     ],
     reading,
-    commands: ['**Commands**', '', `- workload: ${code(shellCommand(workload.argv))}`, ...tracerCommands(tracers, workload.target)],
+    commands: [
+      '**Commands**',
+      '',
+      `- workload: ${code(shellCommand(workload.argv))}`,
+      ...tracerCommands(tracers, workload.target),
+    ],
   });
 }

@@ -21,7 +21,9 @@ export function parallelDeletersWorkload(context: BenchContext, workDirectory: s
   const { deleters, directoriesPerDeleter, filesPerDirectory } = context.settings.parallelDeleters;
   const treesDirectory = path.join(workDirectory, 'trees');
   fs.mkdirSync(treesDirectory, { recursive: true });
-  const roots = Array.from({ length: deleters }, (_, index) => path.join(treesDirectory, `tree${String(index).padStart(2, '0')}`));
+  const roots = Array.from({ length: deleters }, (_, index) =>
+    path.join(treesDirectory, `tree${String(index).padStart(2, '0')}`),
+  );
   return {
     treesDirectory,
     target: traceTarget(workDirectory, treesDirectory),

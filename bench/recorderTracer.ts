@@ -18,10 +18,25 @@ const STOPPED_LINE = /stopped: (\d+) deletions recorded, (\d+) lost, (\d+) unrec
 export function flightRecorder(helperScript: string): Tracer {
   // In a directory the recorder makes its own account's (accountSetup.ts): one left by an earlier run is removed first.
   const directory = (target: TraceTarget): string => `${target.outputFile}.recorder`;
-  const files = (target: TraceTarget): { db: string; socket: string } => ({ db: `${directory(target)}/deletions.db`, socket: `${directory(target)}/recorder.sock` });
+  const files = (target: TraceTarget): { db: string; socket: string } => ({
+    db: `${directory(target)}/deletions.db`,
+    socket: `${directory(target)}/recorder.sock`,
+  });
   const argv = (target: TraceTarget): string[] => {
     const { db, socket } = files(target);
-    return ['node', helperScript, 'record', '--db', db, '--socket', socket, '--retain-days', '3650', '--retain-mib', '1000000'];
+    return [
+      'node',
+      helperScript,
+      'record',
+      '--db',
+      db,
+      '--socket',
+      socket,
+      '--retain-days',
+      '3650',
+      '--retain-mib',
+      '1000000',
+    ];
   };
   return {
     name: 'Syscall Trace recorder (record, into SQLite)',
@@ -32,7 +47,9 @@ export function flightRecorder(helperScript: string): Tracer {
       ensureRecorderAccount();
       fs.rmSync(directory(target), { recursive: true, force: true });
       const recorder = startProcess(argv(target), 'text');
-      await waitUntilReady(recorder, 'the recorder', () => recorder.stderrTail().includes('syscall-trace: recording deletions into'));
+      await waitUntilReady(recorder, 'the recorder', () =>
+        recorder.stderrTail().includes('syscall-trace: recording deletions into'),
+      );
       return {
         pid: recorder.pid,
         wrap: (workload) => [...workload],

@@ -66,12 +66,23 @@ async function measureRecording(context: BenchContext): Promise<string> {
     let more = false;
     for (let run = 0; run < queryRepetitions; run++) {
       const started = process.hrtime.bigint();
-      const result = await recording.query({ scope: folder === undefined ? 'system' : { paths: [folder] }, sinceMs: since, limit: 10_000, includeFailed: false });
+      const result = await recording.query({
+        scope: folder === undefined ? 'system' : { paths: [folder] },
+        sinceMs: since,
+        limit: 10_000,
+        includeFailed: false,
+      });
       times.push(Number(process.hrtime.bigint() - started) / 1e6);
       returned = result.events.length;
       more = result.more;
     }
-    queryRowsOut.push([what, folder === undefined ? '–' : code(folder), `${formatNumber(returned)}${more ? ' (a full page; more match)' : ''}`, `${formatNumber(median(times), 1)} ms`, `${formatNumber(maximum(times), 1)} ms`]);
+    queryRowsOut.push([
+      what,
+      folder === undefined ? '–' : code(folder),
+      `${formatNumber(returned)}${more ? ' (a full page; more match)' : ''}`,
+      `${formatNumber(median(times), 1)} ms`,
+      `${formatNumber(maximum(times), 1)} ms`,
+    ]);
   }
   recording.close();
   fs.rmSync(directory, { recursive: true, force: true });
@@ -89,12 +100,27 @@ async function measureRecording(context: BenchContext): Promise<string> {
       table(
         ['', 'measured', 'target'],
         [
-          ['deletions recorded per second', `${formatNumber(median(rates))} (median of ${rates.length}; runs ${rates.map((value) => formatNumber(value)).join(', ')})`, `≥ ${formatNumber(TARGET_EVENTS_PER_SECOND)}`],
-          [`bytes per recorded deletion (${formatNumber(queryRows)} in the file)`, formatNumber(bytes / queryRows, 1), 'stated'],
-          [`making the ${formatNumber(queryRows)}-deletion recording`, `${formatNumber(buildMs / 1000, 1)} s (${formatNumber(rate(buildMs, queryRows))} per second)`, ''],
+          [
+            'deletions recorded per second',
+            `${formatNumber(median(rates))} (median of ${rates.length}; runs ${rates.map((value) => formatNumber(value)).join(', ')})`,
+            `≥ ${formatNumber(TARGET_EVENTS_PER_SECOND)}`,
+          ],
+          [
+            `bytes per recorded deletion (${formatNumber(queryRows)} in the file)`,
+            formatNumber(bytes / queryRows, 1),
+            'stated',
+          ],
+          [
+            `making the ${formatNumber(queryRows)}-deletion recording`,
+            `${formatNumber(buildMs / 1000, 1)} s (${formatNumber(rate(buildMs, queryRows))} per second)`,
+            '',
+          ],
         ],
       ),
-      table(['last 7 days under', 'folder', 'deletions returned', `median of ${queryRepetitions}`, 'slowest'], queryRowsOut),
+      table(
+        ['last 7 days under', 'folder', 'deletions returned', `median of ${queryRepetitions}`, 'slowest'],
+        queryRowsOut,
+      ),
     ],
     reading: [
       `- Recording: ${formatNumber(median(rates))} deletions per second, ${median(rates) >= TARGET_EVENTS_PER_SECOND ? 'above' : '**below**'} the target of ${formatNumber(TARGET_EVENTS_PER_SECOND)}.`,
@@ -134,10 +160,17 @@ function madeUpDeletions(firstSeq: number, count: number, firstTime: number, ste
     let lists = processLists.get(process);
     if (lists === undefined) {
       if (processLists.size > 1000) processLists.clear();
-      lists = { cmdline: ['rm', '-rf', `build-${process}`], ancestors: [{ pid: 1000 + (process % 50000), comm: 'make' }, { pid: 1, comm: 'systemd' }] };
+      lists = {
+        cmdline: ['rm', '-rf', `build-${process}`],
+        ancestors: [
+          { pid: 1000 + (process % 50000), comm: 'make' },
+          { pid: 1, comm: 'systemd' },
+        ],
+      };
       processLists.set(process, lists);
     }
-    const folder = (process * 7919) % 100 < BIG_SHARE * 100 ? `${BIG_GROUP}/pkg-${process % 40}` : projectFolder(process % PROJECTS);
+    const folder =
+      (process * 7919) % 100 < BIG_SHARE * 100 ? `${BIG_GROUP}/pkg-${process % 40}` : projectFolder(process % PROJECTS);
     const name = `object-${String(seq % PER_DIRECTORY).padStart(3, '0')}.o`;
     events[i] = {
       seq,

@@ -72,7 +72,9 @@ export async function renameLoop(context: BenchContext): Promise<string> {
     `- Target: every rename of the loop reported, with 0 lost, while ${code('trace --jsonl --path DIR')} runs in the default mode ` +
       `(${DEFAULT_MODE_CHOICE}, which takes the ${DEFAULT_PROGRAMS} programs on this kernel: ${ourDefault.name}). Measured: ` +
       `${completeness(runs.get(ourDefault)!)} reported in its worst run, ${formatNumber(totalLost(runs.get(ourDefault)!))} lost over all its runs — ` +
-      (everyDeletionRecorded(runs.get(ourDefault)!) && totalLost(runs.get(ourDefault)!) === 0 ? '**met**.' : '**not met**.') +
+      (everyDeletionRecorded(runs.get(ourDefault)!) && totalLost(runs.get(ourDefault)!) === 0
+        ? '**met**.'
+        : '**not met**.') +
       ` In both modes: ${everyDeletionRecorded(ourRuns) ? 'every rename in every run' : 'fewer renames than were made in some runs (see the table)'}; ${lossSentence(totalLost(ourRuns))}.`,
     `- A rename is reported as one line with ${code('"movedTo"')} set (the source in ${code('"path"')}), counted only where it names the loop's process, succeeded and has its source within the directory traced.`,
     `- The loop's wall time, ${formatNumber(base, 3)} s untraced for ${renamesMade}, is ` +
@@ -88,9 +90,9 @@ export async function renameLoop(context: BenchContext): Promise<string> {
       `${formatRatio(medianWall(spreadRuns.get(ourDefault)!), medianWall(spreadRuns.get(untraced)!))} the untraced loop's wall time (${ourDefault.name}), ` +
       `${formatNumber(programMicrosecondsPerRename(ourDefault, spreadRuns), 1)} µs of the programs per rename against ${formatNumber(programMicrosecondsPerRename(ourDefault), 1)} µs ` +
       `in ${layoutText(oneDirectory)}, with ${completeness(spreadRuns.get(ourDefault)!)} reported in its worst run and ${formatNumber(totalLost(spreadRuns.get(ourDefault)!))} lost. ` +
-      'At entry the destination\'s name, not there yet, is compared with the newest 256 of its directory\'s cached children (ENTRY_MAX_CHILDREN, bpf/directory_lookup.bpf.h), ' +
-      'and no more: so a rename costs about as much in a directory of thousands as in one of a few hundred, and the loop\'s renames onto fresh names are reported with replacedUnknown.',
-    '- The columns are the deletion storm\'s: "loop CPU" is the loop\'s own user + system time (with strace: strace\'s too), ' +
+      "At entry the destination's name, not there yet, is compared with the newest 256 of its directory's cached children (ENTRY_MAX_CHILDREN, bpf/directory_lookup.bpf.h), " +
+      "and no more: so a rename costs about as much in a directory of thousands as in one of a few hundred, and the loop's renames onto fresh names are reported with replacedUnknown.",
+    "- The columns are the deletion storm's: \"loop CPU\" is the loop's own user + system time (with strace: strace's too), " +
       '"tracer CPU" the tracer process\'s from just before the loop until its output stopped growing, "caught up" how long after the loop ended it was still writing.',
   ];
 
@@ -102,7 +104,10 @@ export async function renameLoop(context: BenchContext): Promise<string> {
       `and timed by ${code('build/bench/measure_command')} from fork to exit. The tracers run interleaved (${repetitions} rounds); ` +
       'times are medians with their range, completeness and loss the worst and the total over all runs. ' +
       `The second table is the same loop over ${layoutText(spread)}, untraced and under ours in the default mode only.`,
-    tables: [`**${upperFirst(layoutText(oneDirectory))}**\n\n${renameTable(runs)}`, `**${upperFirst(layoutText(spread))}**\n\n${renameTable(spreadRuns)}`],
+    tables: [
+      `**${upperFirst(layoutText(oneDirectory))}**\n\n${renameTable(runs)}`,
+      `**${upperFirst(layoutText(spread))}**\n\n${renameTable(spreadRuns)}`,
+    ],
     reading,
     commands: [
       '**Commands**',
@@ -121,7 +126,9 @@ interface Layout {
 }
 
 function layoutText({ directories, files }: Layout): string {
-  return directories === 1 ? `one directory of ${formatNumber(files)} files` : `${formatNumber(directories)} directories of ${formatNumber(files)} files`;
+  return directories === 1
+    ? `one directory of ${formatNumber(files)} files`
+    : `${formatNumber(directories)} directories of ${formatNumber(files)} files`;
 }
 
 function upperFirst(text: string): string {
@@ -146,7 +153,9 @@ function filesToRename(fixtures: Fixtures, root: string, { directories, files }:
 /** What rename_loop printed (the renames it made), checked alike in every run. */
 function madeInEveryRun(runs: readonly StormRun[]): string {
   const made = new Set(runs.map((run) => /^(\d+)$/m.exec(run.workloadOutput)?.[1] ?? '?'));
-  return made.size === 1 ? `${formatNumber(Number([...made][0]))} renames` : `renames made ${[...made].join(', ')} in different runs`;
+  return made.size === 1
+    ? `${formatNumber(Number([...made][0]))} renames`
+    : `renames made ${[...made].join(', ')} in different runs`;
 }
 
 function renameTable(runs: ReadonlyMap<Tracer, StormRun[]>): string {
@@ -154,7 +163,10 @@ function renameTable(runs: ReadonlyMap<Tracer, StormRun[]>): string {
   const rows = [...runs].map(([tracer, all]) => [
     tracer.name,
     formatNumber(medianWall(all), 3),
-    formatRange(all.map((run) => run.wallSeconds), 3),
+    formatRange(
+      all.map((run) => run.wallSeconds),
+      3,
+    ),
     formatRatio(medianWall(all), base),
     formatNumber(medianDeleterCpu(all), 3),
     completeness(all),
@@ -165,7 +177,19 @@ function renameTable(runs: ReadonlyMap<Tracer, StormRun[]>): string {
     tracer === untraced ? '–' : formatNumber(median(all.map((run) => run.readySeconds)), 2),
   ]);
   return table(
-    ['tracer', 'wall s', 'range', '× untraced', 'loop CPU s', 'reported / renamed (worst run)', 'lost (all runs)', 'tracer CPU s', 'peak RSS', 'caught up after s', 'ready after s'],
+    [
+      'tracer',
+      'wall s',
+      'range',
+      '× untraced',
+      'loop CPU s',
+      'reported / renamed (worst run)',
+      'lost (all runs)',
+      'tracer CPU s',
+      'peak RSS',
+      'caught up after s',
+      'ready after s',
+    ],
     rows,
   );
 }

@@ -48,7 +48,10 @@ async function renamesInOutput(file: string, renamer: Deleter): Promise<number> 
 export const straceOnRenames: Tracer = straceOn(RENAME_SYSCALLS);
 
 /** The one-liner a bpftrace user would write: each rename's pid, comm and both path arguments, as they begin. */
-export const bpftraceOnRenames: Tracer = bpftraceOn(RENAME_SYSCALLS, '{ printf("%d %s %s %s\\n", pid, comm, str(args->oldname), str(args->newname)); }');
+export const bpftraceOnRenames: Tracer = bpftraceOn(
+  RENAME_SYSCALLS,
+  '{ printf("%d %s %s %s\\n", pid, comm, str(args->oldname), str(args->newname)); }',
+);
 
 /**
  * inotify watches on every directory of the tree. A rename within the tree is
@@ -85,5 +88,18 @@ export const inotifywaitOnRenames: Tracer = {
 };
 
 function inotifywaitArguments(directory: string, outputFile: string): string[] {
-  return ['inotifywait', '-m', '-r', '-e', 'moved_from', '-e', 'moved_to', '--format', '%e %c %w%f', '-o', outputFile, directory];
+  return [
+    'inotifywait',
+    '-m',
+    '-r',
+    '-e',
+    'moved_from',
+    '-e',
+    'moved_to',
+    '--format',
+    '%e %c %w%f',
+    '-o',
+    outputFile,
+    directory,
+  ];
 }

@@ -44,7 +44,13 @@ export async function ringBuffer(context: BenchContext): Promise<string> {
 
   const rows = sizes.map((size) => {
     const all = runs.get(size)!;
-    return [`${formatSize(size)}${size === defaultBytes ? ' (default)' : ''}`, formatNumber(medianWall(all), 2), completeness(all), formatNumber(totalLost(all)), peakRssText(all)];
+    return [
+      `${formatSize(size)}${size === defaultBytes ? ' (default)' : ''}`,
+      formatNumber(medianWall(all), 2),
+      completeness(all),
+      formatNumber(totalLost(all)),
+      peakRssText(all),
+    ];
   });
   const lossless = sizes.filter((size) => totalLost(runs.get(size)!) === 0 && everyDeletionRecorded(runs.get(size)!));
   const smallestLossless = lossless.length ? Math.min(...lossless) : undefined;
@@ -63,9 +69,11 @@ export async function ringBuffer(context: BenchContext): Promise<string> {
       (smallestLossless === undefined
         ? '**every size lost deletions** in some run.'
         : `the smallest ring buffer that lost nothing in any of the ${repetitions} run(s) was **${formatSize(smallestLossless)}**` +
-          (sizes.some((size) => size > smallestLossless && !lossless.includes(size)) ? ', though a larger one lost some (see the table).' : '.')),
+          (sizes.some((size) => size > smallestLossless && !lossless.includes(size))
+            ? ', though a larger one lost some (see the table).'
+            : '.')),
     `- The addon's thread empties the ring buffer into its queue (${QUEUE_MIB_DEFAULT} MiB, the default of --queue-mib) as fast as the kernel fills it, ` +
-      'whatever the helper\'s JavaScript is doing: the ring buffer only has to hold what comes between two passes of that thread, and the queue is where a storm waits. ' +
+      "whatever the helper's JavaScript is doing: the ring buffer only has to hold what comes between two passes of that thread, and the queue is where a storm waits. " +
       `So a loss here is the ring buffer filling before that thread was scheduled again (on ${os.cpus().length} cores it waits behind the deleters for one), ` +
       'unless the queue itself was full' +
       (defaultBytes === undefined
@@ -73,7 +81,7 @@ export async function ringBuffer(context: BenchContext): Promise<string> {
         : defaultRuns === undefined
           ? `; the default size, ${formatSize(defaultBytes)}, was not among the sizes of this run.`
           : `; at the default size, ${formatSize(defaultBytes)}: ${formatNumber(totalLost(defaultRuns))} lost.`),
-    '- A loss is counted where it happens, by the kernel (the ring buffer) or the addon (the queue), and reported as one figure (the helper\'s stats line); ' +
+    "- A loss is counted where it happens, by the kernel (the ring buffer) or the addon (the queue), and reported as one figure (the helper's stats line); " +
       'the extension hears it as trace/lost and the Deletions view shows "N deletions lost by the kernel". ' +
       `The helper's resident memory counts the ring buffer twice (it is mapped twice in a row), so each MiB of ring buffer is 2 MiB of the helper's RSS; see "Helper cost".`,
   ];
@@ -85,7 +93,9 @@ export async function ringBuffer(context: BenchContext): Promise<string> {
       `with the queue at its default and its output to a file on tmpfs, so that no slow reader holds the helper up: what is measured is whether the addon's thread ` +
       'empties the ring buffer in time. ' +
       `Sizes interleaved, ${repetitions} round(s).`,
-    tables: [table(['ring buffer', 'wall s', 'recorded / deleted (worst run)', 'lost (all runs)', 'helper peak RSS'], rows)],
+    tables: [
+      table(['ring buffer', 'wall s', 'recorded / deleted (worst run)', 'lost (all runs)', 'helper peak RSS'], rows),
+    ],
     reading,
     commands: [
       `**Command**: ${code(`${RING_BUFFER_BYTES_VARIABLE}=N ${shellCommand(['node', 'dist/helper.js', 'trace', '--jsonl', '--mode', CHOICE_FOR_PROGRAMS[DEFAULT_PROGRAMS], '--path', workload.treesDirectory])} > OUT`)} ` +

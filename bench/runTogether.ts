@@ -19,7 +19,9 @@ export function runTogetherArgv(runTogether: string, commands: readonly (readonl
 /** Its "finished INDEX PID WALL_S USER_S SYSTEM_S" lines, in the order the commands were given. */
 export function finishedCommands(output: string): FinishedCommand[] {
   const finished: FinishedCommand[] = [];
-  for (const [, index, pid, wall, user, system] of output.matchAll(/^finished (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)$/gm)) {
+  for (const [, index, pid, wall, user, system] of output.matchAll(
+    /^finished (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)$/gm,
+  )) {
     finished[Number(index)] = { pid: Number(pid), seconds: Number(wall), cpuSeconds: Number(user) + Number(system) };
   }
   return finished;

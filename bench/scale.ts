@@ -41,13 +41,15 @@ export function scaleSection(settings: BenchSettings, machine: MachineDescriptio
     );
   }
   // The command runs the full suite's sizes (no BENCH_QUICK), whatever this run's were.
-  const { deleters, directoriesPerDeleter, filesPerDirectory } = benchSettings({ BENCH_DELETERS: String(LARGE_MACHINE_CORES) }).parallelDeleters;
+  const { deleters, directoriesPerDeleter, filesPerDirectory } = benchSettings({
+    BENCH_DELETERS: String(LARGE_MACHINE_CORES),
+  }).parallelDeleters;
   return (
     `**Not measured**: ${notMeasured ?? 'the parallel deleters were not run (BENCH_ONLY)'}. The target is ${scaleTarget()}. ` +
     `On such a machine, as root after ${code('npm run setup')}: ` +
     `${code(`BENCH_ONLY=parallel-deleters,ring-buffer BENCH_DELETERS=${deleters} BENCH_REPORT=build/bench/BENCHMARKS.${LARGE_MACHINE_CORES}-cores.md npm run bench`)} ` +
     `(${deleters} × rm -rf of ${formatNumber(directoriesPerDeleter)} directories × ${formatNumber(filesPerDirectory)} files each, every tracer and ours in both modes ` +
-    'at default settings, then the ring buffer at each size): it answers whether the addon\'s drain thread and its queue keep up with as many deleters as cores, ' +
+    "at default settings, then the ring buffer at each size): it answers whether the addon's drain thread and its queue keep up with as many deleters as cores, " +
     'and how large a ring buffer the thread then needs to lose nothing.'
   );
 }

@@ -88,7 +88,9 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
   const quick = env.BENCH_QUICK === '1';
   const repositoryRoot = findRepositoryRoot(__dirname);
   const workDirectory = path.join(repositoryRoot, 'build', 'bench');
-  const defaultReport = quick ? path.join(workDirectory, 'BENCHMARKS.quick.md') : path.join(repositoryRoot, 'BENCHMARKS.md');
+  const defaultReport = quick
+    ? path.join(workDirectory, 'BENCHMARKS.quick.md')
+    : path.join(repositoryRoot, 'BENCHMARKS.md');
   return {
     quick,
     repositoryRoot,
@@ -96,14 +98,20 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     treeDirectory: env.BENCH_TREE_DIR ? path.resolve(env.BENCH_TREE_DIR) : defaultTreeDirectory(workDirectory),
     reportFile: env.BENCH_REPORT ? path.resolve(env.BENCH_REPORT) : defaultReport,
     only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((id) => id.trim())) : undefined,
-    syscallOverhead: quick ? { callsPerRun: 1_000_000, chunksPerRun: 10, repetitions: 2 } : { callsPerRun: 4_000_000, chunksPerRun: 20, repetitions: 7 },
+    syscallOverhead: quick
+      ? { callsPerRun: 1_000_000, chunksPerRun: 10, repetitions: 2 }
+      : { callsPerRun: 4_000_000, chunksPerRun: 20, repetitions: 7 },
     deletionStorm: quick
       ? { directories: 10, filesPerDirectory: 1000, repetitions: 2 }
       : { directories: 100, filesPerDirectory: 1000, repetitions: 5 },
-    renameLoop: quick ? { renames: 2_000, spreadDirectories: 2, repetitions: 2 } : { renames: 20_000, spreadDirectories: 20, repetitions: 5 },
+    renameLoop: quick
+      ? { renames: 2_000, spreadDirectories: 2, repetitions: 2 }
+      : { renames: 20_000, spreadDirectories: 20, repetitions: 5 },
     parallelDeleters: {
       deleters: positiveInteger(env.BENCH_DELETERS, 'BENCH_DELETERS') ?? 4,
-      ...(quick ? { directoriesPerDeleter: 3, filesPerDirectory: 1000, repetitions: 2 } : { directoriesPerDeleter: 25, filesPerDirectory: 1000, repetitions: 5 }),
+      ...(quick
+        ? { directoriesPerDeleter: 3, filesPerDirectory: 1000, repetitions: 2 }
+        : { directoriesPerDeleter: 25, filesPerDirectory: 1000, repetitions: 5 }),
     },
     ringBuffer: quick
       ? { sizes: [64 << 10, 1 << 20], repetitions: 1 }
@@ -112,8 +120,20 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
       ? { directories: 200, filesPerDirectory: 50, compiles: 2, functionsPerUnit: 120, repetitions: 2 }
       : { directories: 2000, filesPerDirectory: 50, compiles: 4, functionsPerUnit: 120, repetitions: 5 },
     jsonRpcLatency: quick
-      ? { lightDeletions: 100, lightIntervalMs: 10, stormDirectories: 30, stormFilesPerDirectory: 1000, stormRepetitions: 1 }
-      : { lightDeletions: 1000, lightIntervalMs: 10, stormDirectories: 300, stormFilesPerDirectory: 1000, stormRepetitions: 3 },
+      ? {
+          lightDeletions: 100,
+          lightIntervalMs: 10,
+          stormDirectories: 30,
+          stormFilesPerDirectory: 1000,
+          stormRepetitions: 1,
+        }
+      : {
+          lightDeletions: 1000,
+          lightIntervalMs: 10,
+          stormDirectories: 300,
+          stormFilesPerDirectory: 1000,
+          stormRepetitions: 3,
+        },
     eventStore: quick ? { eventCount: 10_000, treeRepetitions: 5 } : { eventCount: 100_000, treeRepetitions: 7 },
     recording: quick
       ? { writeEvents: 200_000, writeRepetitions: 1, queryRows: 500_000, queryRepetitions: 3 }
@@ -124,7 +144,8 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
 function positiveInteger(text: string | undefined, name: string): number | undefined {
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number above 0, not ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a whole number above 0, not ${JSON.stringify(text)}`);
   return value;
 }
 

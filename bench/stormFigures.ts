@@ -44,7 +44,7 @@ export function totalLost(runs: readonly StormRun[]): number {
 /** The sentence on ours' losses every storm's reading ends with. */
 export function lossSentence(lost: number): string {
   return lost === 0
-    ? 'no event was lost (the count is the helper\'s stats line: what found the kernel\'s ring buffer or the addon\'s queue full)'
+    ? "no event was lost (the count is the helper's stats line: what found the kernel's ring buffer or the addon's queue full)"
     : `${formatNumber(lost)} events were lost in all (the helper's stats line: what found the kernel's ring buffer or the addon's queue full); the extension hears the same count ` +
         'as trace/lost notifications whenever it grows, and the Deletions view shows "N deletions lost by the kernel"';
 }
@@ -93,7 +93,10 @@ export function stormTable(runs: ReadonlyMap<Tracer, StormRun[]>, ownColumns: re
     return [
       tracer.name,
       formatNumber(medianWall(all), 2),
-      formatRange(all.map((run) => run.wallSeconds), 2),
+      formatRange(
+        all.map((run) => run.wallSeconds),
+        2,
+      ),
       formatRatio(medianWall(all), base),
       ...ownColumns.map((column) => column.cell(all, tracer)),
       completeness(all),
@@ -105,6 +108,13 @@ export function stormTable(runs: ReadonlyMap<Tracer, StormRun[]>, ownColumns: re
     ];
   });
   const wallColumns = ['tracer', 'wall s', 'range', '× untraced'];
-  const recordedAndCostColumns = ['recorded / deleted (worst run)', 'lost (all runs)', 'tracer CPU s', 'CPU s per 100,000', 'peak RSS', 'caught up after s'];
+  const recordedAndCostColumns = [
+    'recorded / deleted (worst run)',
+    'lost (all runs)',
+    'tracer CPU s',
+    'CPU s per 100,000',
+    'peak RSS',
+    'caught up after s',
+  ];
   return table([...wallColumns, ...ownColumns.map((column) => column.header), ...recordedAndCostColumns], rows);
 }

@@ -41,7 +41,12 @@ export interface StormWorkload {
   deleters(run: MeasuredRun): Deleter;
 }
 
-export async function measureStormRun(context: BenchContext, tracer: Tracer, target: TraceTarget, workload: StormWorkload): Promise<StormRun> {
+export async function measureStormRun(
+  context: BenchContext,
+  tracer: Tracer,
+  target: TraceTarget,
+  workload: StormWorkload,
+): Promise<StormRun> {
   fs.rmSync(target.outputFile, { force: true });
   const starting = process.hrtime.bigint();
   const trace = await tracer.start(target);
@@ -103,7 +108,10 @@ export interface StormRounds<Entry> extends StormSetup {
  * Every entry's runs, in the order of the rounds. The entries run interleaved
  * (A B C … A B C …) so that whatever else the machine does falls on each alike.
  */
-export async function measureStormRounds<Entry>(context: BenchContext, rounds: StormRounds<Entry>): Promise<Map<Entry, StormRun[]>> {
+export async function measureStormRounds<Entry>(
+  context: BenchContext,
+  rounds: StormRounds<Entry>,
+): Promise<Map<Entry, StormRun[]>> {
   const { entries, repetitions, trees } = rounds;
   const runs = new Map<Entry, StormRun[]>(entries.map((entry) => [entry, []]));
   for (let repetition = 1; repetition <= repetitions; repetition++) {
@@ -113,7 +121,9 @@ export async function measureStormRounds<Entry>(context: BenchContext, rounds: S
       const workload = { argv: rounds.argv, expected: trees.make(), deleters: rounds.deleters };
       const run = await measureStormRun(context, tracer, rounds.target, workload).finally(() => trees.remove());
       runs.get(entry)!.push(run);
-      context.log(`${rounds.label} ${repetition}/${repetitions} ${rounds.entryName?.(entry) ?? tracer.name}: ${(rounds.describe ?? describeRun)(run)}`);
+      context.log(
+        `${rounds.label} ${repetition}/${repetitions} ${rounds.entryName?.(entry) ?? tracer.name}: ${(rounds.describe ?? describeRun)(run)}`,
+      );
     }
   }
   return runs;

@@ -57,9 +57,17 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
     [
       ['empty raw_tp program', 'raw_tp/sys_enter', fixtures.emptyRawSysEnter],
       ['empty raw_tp pair', 'raw_tp/sys_enter + raw_tp/sys_exit', fixtures.emptyRawSysEnterExit],
-      ['empty raw_tp + exit tracepoints', 'raw_tp/sys_enter + tracepoint/syscalls/sys_exit_{unlink,unlinkat,rmdir}', fixtures.emptyRawSysEnterExitTracepoints],
+      [
+        'empty raw_tp + exit tracepoints',
+        'raw_tp/sys_enter + tracepoint/syscalls/sys_exit_{unlink,unlinkat,rmdir}',
+        fixtures.emptyRawSysEnterExitTracepoints,
+      ],
       ['empty unlinkat tracepoint', 'tracepoint/syscalls/sys_enter_unlinkat', fixtures.emptyUnlinkatTracepoint],
-      ['empty deletion tracepoints', 'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir} (6)', fixtures.emptyDeletionTracepoints],
+      [
+        'empty deletion tracepoints',
+        'tracepoint/syscalls/sys_{enter,exit}_{unlink,unlinkat,rmdir} (6)',
+        fixtures.emptyDeletionTracepoints,
+      ],
     ] as const
   ).map(([name, attaches, objectFile]) => emptyPrograms(fixtures, name, attaches, objectFile));
   const ours = syscallTrace(context.helperScript, 'raw');
@@ -81,7 +89,11 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
     rawToday,
     bpftrace,
   ];
-  const measured: Measured[] = tracers.map((tracer) => ({ tracer, nanosecondsPerCall: [], meanNanosecondsPerCall: [] }));
+  const measured: Measured[] = tracers.map((tracer) => ({
+    tracer,
+    nanosecondsPerCall: [],
+    meanNanosecondsPerCall: [],
+  }));
   const workload = [fixtures.getppidLoop, String(callsPerRun), String(chunksPerRun)];
 
   // Interleaved (A B C … A B C …) so that whatever else the machine does
@@ -153,7 +165,7 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
           'while it attaches raw_tp/sys_exit; what its programs do on a non-deletion syscall is lost in the noise.'
         : ''),
     `- In tracepoint mode ours adds ${formatDifference(added(oursOnTracepoints))} ns, against ${formatDifference(added(emptyDeletionTracepoints))} ns ` +
-      'for the six deletion tracepoints with empty programs, of its twelve (with the renames\'): on a syscall that is not a deletion or a rename, none of its programs runs.',
+      "for the six deletion tracepoints with empty programs, of its twelve (with the renames'): on a syscall that is not a deletion or a rename, none of its programs runs.",
     `- Taking each call's result from the exit tracepoints of the three deletion syscalls instead of from raw_tp/sys_exit ` +
       `(empty raw_tp/sys_enter + tracepoint/syscalls/sys_exit_{unlink,unlinkat,rmdir}) costs ${formatDifference(added(emptyRawEnterTracepointExits))} ns ` +
       `(${formatRatio(medianOf(emptyRawEnterTracepointExits), floor)} the floor), ` +
@@ -173,7 +185,21 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
       `timed by the program itself (CLOCK_MONOTONIC), with one tracer attached. A run's figure is the mean time of a call in its fastest chunk, ` +
       `the one least disturbed by other work on the machine (the mean over the whole run is in the last column). ` +
       `The tracers run interleaved (each in turn, ${repetitions} rounds); the table gives the median of the ${repetitions} runs, the range their minimum and maximum.`,
-    tables: [table(['tracer', 'attached to', 'ns per syscall', 'range', 'added ns', '× untraced', '× empty raw_tp', 'whole-run mean ns'], rows)],
+    tables: [
+      table(
+        [
+          'tracer',
+          'attached to',
+          'ns per syscall',
+          'range',
+          'added ns',
+          '× untraced',
+          '× empty raw_tp',
+          'whole-run mean ns',
+        ],
+        rows,
+      ),
+    ],
     reading,
     commands: [
       '**Commands** (the empty programs are in bench/*.bpf.c; attach_bpf_object keeps them attached while its stdin is open, ' +
@@ -196,7 +222,13 @@ export async function syscallOverhead(context: BenchContext): Promise<string> {
 function rawProgramsAcrossRenames(fixtures: Fixtures): { today: Tracer; beforeRenames: Tracer } {
   const attaches = `${ATTACHED_IN_MODE.raw} (${RAW_PROGRAMS.join(', ')})`;
   return {
-    beforeRenames: objectPrograms(fixtures, `ours' raw programs before renames (${BEFORE_RENAMES})`, attaches, fixtures.deletionProgramsBeforeRenames, RAW_PROGRAMS),
+    beforeRenames: objectPrograms(
+      fixtures,
+      `ours' raw programs before renames (${BEFORE_RENAMES})`,
+      attaches,
+      fixtures.deletionProgramsBeforeRenames,
+      RAW_PROGRAMS,
+    ),
     today: objectPrograms(fixtures, "ours' raw programs today", attaches, fixtures.deletionProgramsToday, RAW_PROGRAMS),
   };
 }
@@ -215,7 +247,9 @@ function beforeRenamesReading(
     `against ${formatNumber(medianOf(beforeRenames), 1)} ns before renames: ${formatRatio(medianOf(today), medianOf(beforeRenames))} — ` +
     (ratio <= TARGET_RATIO_TO_BEFORE_RENAMES ? '**met**' : '**not met**') +
     ` (added over untraced: ${formatDifference(medianOf(today) - base)} ns against ${formatDifference(medianOf(beforeRenames) - base)} ns; ` +
-    (rangesOverlap(runsOf(today), runsOf(beforeRenames)) ? 'the ranges of their runs overlap). ' : '**the ranges of their runs do not overlap**). ') +
+    (rangesOverlap(runsOf(today), runsOf(beforeRenames))
+      ? 'the ranges of their runs overlap). '
+      : '**the ranges of their runs do not overlap**). ') +
     'What changed on this path is the syscall-number test of raw_tp/sys_enter, which renames lengthened by the numbers of rename, renameat and renameat2 in each ABI (six more on x86-64); ' +
     (DEFAULT_PROGRAMS === 'raw'
       ? 'the default mode takes these programs on this kernel.'
@@ -229,11 +263,16 @@ function beforeRenamesReading(
  * two should cost the same here: what differs (where a call waits for its
  * exit, how the task is read) runs only on deletions, which the storm measures.
  */
-function olderSetReading(added: (tracer: Tracer) => number, runsOf: (tracer: Tracer) => number[], newer: SyscallTraceTracer, older: Tracer): string {
+function olderSetReading(
+  added: (tracer: Tracer) => number,
+  runsOf: (tracer: Tracer) => number[],
+  newer: SyscallTraceTracer,
+  older: Tracer,
+): string {
   const commonPath =
     DEFAULT_PROGRAMS === 'raw'
       ? 'the syscall-number test of raw_tp/sys_enter and the in-flight test of raw_tp/sys_exit'
-      : 'none at all, their programs being on the deletion syscalls\' tracepoints';
+      : "none at all, their programs being on the deletion syscalls' tracepoints";
   return (
     `- The older program set (${older.name}, ${code('SYSCALL_TRACE_PROGRAMS=older')}), which a kernel from 5.10 takes where it lacks task storage in tracing programs (5.12), ` +
     `adds ${formatDifference(added(older))} ns per syscall here, against ${formatDifference(added(newer))} ns for the set this kernel takes by itself, ${setTakenBy(newer)} (${newer.name}). ` +

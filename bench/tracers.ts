@@ -7,7 +7,13 @@ import * as readline from 'node:readline';
 
 import { RING_BUFFER_BYTES_VARIABLE } from '../helper/tracing/deletionTracer';
 import { isAtOrBelow } from '../common/directories';
-import { ATTACH_MODES, CHOICE_FOR_PROGRAMS, DEFAULT_MODE_CHOICE, type AttachMode, type ProgramSet } from '../common/protocol';
+import {
+  ATTACH_MODES,
+  CHOICE_FOR_PROGRAMS,
+  DEFAULT_MODE_CHOICE,
+  type AttachMode,
+  type ProgramSet,
+} from '../common/protocol';
 import { programsFor, readKernelFacts } from '../helper/tracing/attachModes';
 import { PROGRAMS_VARIABLE } from '../helper/tracing/kernelRequirements';
 import { startProcess, stopProcess, waitUntilReady } from './childProcesses';
@@ -77,7 +83,13 @@ export function emptyPrograms(fixtures: Fixtures, name: string, attaches: string
  * object's globals, so its programs run as they do while the helper traces
  * nothing in flight.
  */
-export function objectPrograms(fixtures: Fixtures, name: string, attaches: string, objectFile: string, programs: readonly string[] = []): Tracer {
+export function objectPrograms(
+  fixtures: Fixtures,
+  name: string,
+  attaches: string,
+  objectFile: string,
+  programs: readonly string[] = [],
+): Tracer {
   const argv = [fixtures.attachBpfObject, objectFile, ...programs];
   return {
     name,
@@ -137,14 +149,29 @@ export function setTakenBy(tracer: SyscallTraceTracer): string {
  * `ringBufferBytes` is given, and the program set the kernel calls for unless
  * `programSet` names one.
  */
-export function syscallTrace(helperScript: string, programs: AttachMode, options: SyscallTraceOptions = {}): SyscallTraceTracer {
+export function syscallTrace(
+  helperScript: string,
+  programs: AttachMode,
+  options: SyscallTraceOptions = {},
+): SyscallTraceTracer {
   const mode = CHOICE_FOR_PROGRAMS[programs];
-  const argv = (target: TraceTarget): string[] => ['node', helperScript, 'trace', '--jsonl', '--mode', mode, '--path', target.directory];
+  const argv = (target: TraceTarget): string[] => [
+    'node',
+    helperScript,
+    'trace',
+    '--jsonl',
+    '--mode',
+    mode,
+    '--path',
+    target.directory,
+  ];
   const environment: Record<string, string> = {
     ...(options.ringBufferBytes === undefined ? {} : { [RING_BUFFER_BYTES_VARIABLE]: String(options.ringBufferBytes) }),
     ...programSetEnvironment(options.programSet),
   };
-  const environmentText = Object.entries(environment).map(([name, value]) => `${name}=${value} `).join('');
+  const environmentText = Object.entries(environment)
+    .map(([name, value]) => `${name}=${value} `)
+    .join('');
   const name = `Syscall Trace (ours, ${mode} mode${options.programSet === 'older' ? ', older programs' : ''})`;
   let programSetTaken: ProgramSet | undefined;
   return {
@@ -187,7 +214,9 @@ export interface ReadyLine {
  */
 export function checkedProgramSet(ready: ReadyLine, asked: ProgramSet | undefined, what: string): ProgramSet {
   if (asked !== undefined && ready.programSet !== asked) {
-    throw new Error(`${what}: ${PROGRAMS_VARIABLE}=${asked} was asked for, but the ready line says programSet ${JSON.stringify(ready.programSet)}`);
+    throw new Error(
+      `${what}: ${PROGRAMS_VARIABLE}=${asked} was asked for, but the ready line says programSet ${JSON.stringify(ready.programSet)}`,
+    );
   }
   return ready.programSet;
 }
@@ -250,7 +279,9 @@ export function stormTracers(ours: readonly Tracer[]): Tracer[] {
 
 /** The report's list of the commands that reproduce each tracer pointed at `target`. */
 export function tracerCommands(tracers: readonly Tracer[], target: TraceTarget): string[] {
-  return tracers.filter((tracer) => tracer !== untraced).map((tracer) => `- ${tracer.name}: ${code(tracer.command(target))}`);
+  return tracers
+    .filter((tracer) => tracer !== untraced)
+    .map((tracer) => `- ${tracer.name}: ${code(tracer.command(target))}`);
 }
 
 const DELETION_SYSCALLS = ['unlink', 'unlinkat', 'rmdir'];
@@ -264,7 +295,14 @@ export const strace: Tracer = straceOn(DELETION_SYSCALLS);
  * that renames).
  */
 export function straceOn(syscalls: readonly string[]): Tracer {
-  const argv = (outputFile: string): string[] => ['strace', '-f', '-e', `trace=${syscalls.join(',')}`, '-o', outputFile];
+  const argv = (outputFile: string): string[] => [
+    'strace',
+    '-f',
+    '-e',
+    `trace=${syscalls.join(',')}`,
+    '-o',
+    outputFile,
+  ];
   // "1234  unlinkat(4, "f000001", 0)   = 0" or "1234  <... unlinkat resumed>) = 0" (strace -f pads before "=").
   const names = syscalls.join('|');
   const succeededCall = new RegExp(`^(\\d+)\\s+(?:(?:${names})\\(.*\\)|<\\.\\.\\. (?:${names}) resumed>.*)\\s+= 0$`);
@@ -294,7 +332,10 @@ export function straceOn(syscalls: readonly string[]): Tracer {
 }
 
 /** The one-liner a bpftrace user would write: each deletion's pid, comm and path argument. */
-export const bpftrace: Tracer = bpftraceOn(DELETION_SYSCALLS, '{ printf("%d %s %s\\n", pid, comm, str(args->pathname)); }');
+export const bpftrace: Tracer = bpftraceOn(
+  DELETION_SYSCALLS,
+  '{ printf("%d %s %s\\n", pid, comm, str(args->pathname)); }',
+);
 
 /**
  * bpftrace with `action` on the enter tracepoints of these syscalls; the
@@ -372,12 +413,28 @@ export const inotifywait: Tracer = {
 };
 
 function inotifywaitArguments(target: TraceTarget): string[] {
-  return ['inotifywait', '-m', '-r', '-e', 'delete', '-e', 'delete_self', '--format', '%e %w%f', '-o', target.outputFile, target.directory];
+  return [
+    'inotifywait',
+    '-m',
+    '-r',
+    '-e',
+    'delete',
+    '-e',
+    'delete_self',
+    '--format',
+    '%e %w%f',
+    '-o',
+    target.outputFile,
+    target.directory,
+  ];
 }
 
 /** How many tracepoints have a BPF program attached by process `pid` (bpftool perf show). */
 function tracepointsAttachedBy(pid: number): number {
-  const attachments = JSON.parse(execFileSync('bpftool', ['-j', 'perf', 'show'], { encoding: 'utf8' })) as { pid: number; fd_type: string }[];
+  const attachments = JSON.parse(execFileSync('bpftool', ['-j', 'perf', 'show'], { encoding: 'utf8' })) as {
+    pid: number;
+    fd_type: string;
+  }[];
   return attachments.filter((attachment) => attachment.pid === pid && attachment.fd_type === 'tracepoint').length;
 }
 

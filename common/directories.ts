@@ -28,7 +28,10 @@ export function trimTrailingSlashes(text: string): string {
  */
 export function isAtOrBelow(absolute: string, directory: string): boolean {
   if (directory === '/') return absolute.charCodeAt(0) === SLASH;
-  return absolute.startsWith(directory) && (absolute.length === directory.length || absolute.charCodeAt(directory.length) === SLASH);
+  return (
+    absolute.startsWith(directory) &&
+    (absolute.length === directory.length || absolute.charCodeAt(directory.length) === SLASH)
+  );
 }
 
 /** Directories whose deletions are wanted, or undefined for the whole system. */

@@ -15,7 +15,8 @@ export function passwdEntries(passwd: string): Account[] {
   const accounts: Account[] = [];
   for (const line of passwd.split('\n')) {
     const [name, , uid, gid] = line.split(':');
-    if (name !== '' && !name.startsWith('#') && /^\d{1,10}$/.test(uid ?? '') && /^\d{1,10}$/.test(gid ?? '')) accounts.push({ name, uid: Number(uid), gid: Number(gid) });
+    if (name !== '' && !name.startsWith('#') && /^\d{1,10}$/.test(uid ?? '') && /^\d{1,10}$/.test(gid ?? ''))
+      accounts.push({ name, uid: Number(uid), gid: Number(gid) });
   }
   return accounts;
 }

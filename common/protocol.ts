@@ -156,7 +156,10 @@ export type ModeChoice = 'complete' | 'raw' | 'tracepoint-without-32-bit';
 export const MODE_CHOICES: readonly ModeChoice[] = ['complete', 'raw', 'tracepoint-without-32-bit'];
 export const DEFAULT_MODE_CHOICE: ModeChoice = 'complete';
 /** The choice that takes these programs on every kernel. */
-export const CHOICE_FOR_PROGRAMS: Readonly<Record<AttachMode, ModeChoice>> = { raw: 'raw', tracepoint: 'tracepoint-without-32-bit' };
+export const CHOICE_FOR_PROGRAMS: Readonly<Record<AttachMode, ModeChoice>> = {
+  raw: 'raw',
+  tracepoint: 'tracepoint-without-32-bit',
+};
 
 /**
  * Which of the two objects built from bpf/deletions.bpf.c the helper loaded

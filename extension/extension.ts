@@ -34,7 +34,8 @@ export function activate(context: vscode.ExtensionContext): void {
   let currentFolders = workspaceFolderInfos(vscode.workspace.workspaceFolders ?? []);
   const folders = (): WorkspaceFolderInfo[] => currentFolders;
   // The choice made with *Filter by Workspace Folder…* holds for this workspace; until then, the setting.
-  const scopeChoice = (): ScopeChoice => context.workspaceState.get<ScopeChoice>(SCOPE_CHOICE_KEY) ?? readSettings().scope;
+  const scopeChoice = (): ScopeChoice =>
+    context.workspaceState.get<ScopeChoice>(SCOPE_CHOICE_KEY) ?? readSettings().scope;
   // How far back the recorder's history goes, chosen with *Time Range…*, holds for this workspace too.
   const timeRange = (): TimeRange => asTimeRange(context.workspaceState.get(TIME_RANGE_KEY)) ?? DEFAULT_TIME_RANGE;
 
@@ -101,7 +102,13 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.commands.registerCommand(Commands.showDeletionsHere, (folder?: vscode.Uri) =>
       showDeletionsHere(
-        { folders, chooseScope, connectRecorder: () => tracing.connectRecorder(), isTracing: () => tracing.isTracing, start: () => tracing.start() },
+        {
+          folders,
+          chooseScope,
+          connectRecorder: () => tracing.connectRecorder(),
+          isTracing: () => tracing.isTracing,
+          start: () => tracing.start(),
+        },
         folder,
       ),
     ),

@@ -53,7 +53,11 @@ export function historyScope(choice: ScopeChoice, folders: readonly WorkspaceFol
  * is one, as *Filter by Workspace Folder…* would choose it; otherwise that
  * directory and its real path.
  */
-export function choiceForDirectory(directory: string, folders: readonly WorkspaceFolderInfo[], realPath: RealPath = defaultRealPath): ScopeChoice {
+export function choiceForDirectory(
+  directory: string,
+  folders: readonly WorkspaceFolderInfo[],
+  realPath: RealPath = defaultRealPath,
+): ScopeChoice {
   const path = normalizeAbsolute(directory);
   if (folders.some((folder) => folder.path === path)) return { kind: 'folder', path };
   return { kind: 'directory', path, aliases: withRealPathAliases([path], realPath) };
@@ -68,7 +72,11 @@ export function scopeLabel(choice: ScopeChoice, folders: readonly WorkspaceFolde
   if (folder !== undefined) return escapeText(folder.name);
   // A directory below a workspace folder reads as the Explorer shows it: folder/sub/dir.
   const holder = folders.find((candidate) => isAtOrBelow(filter.path, candidate.path));
-  return escapeText(holder === undefined ? filter.path : `${holder.name}${filter.path.slice(holder.path === '/' ? 0 : holder.path.length)}`);
+  return escapeText(
+    holder === undefined
+      ? filter.path
+      : `${holder.name}${filter.path.slice(holder.path === '/' ? 0 : holder.path.length)}`,
+  );
 }
 
 export function viewFilter(choice: ScopeChoice, folders: readonly WorkspaceFolderInfo[]): FolderFilter {

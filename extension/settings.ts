@@ -30,7 +30,8 @@ export interface Settings {
 
 export function readSettings(): Settings {
   const configuration = vscode.workspace.getConfiguration(CONFIGURATION);
-  const setting = <K extends keyof SettingValues>(name: K): SettingValues[K] => configuration.get<SettingValues[K]>(name, SETTING_DEFAULTS[name]);
+  const setting = <K extends keyof SettingValues>(name: K): SettingValues[K] =>
+    configuration.get<SettingValues[K]>(name, SETTING_DEFAULTS[name]);
   return {
     elevation: setting('elevation'),
     scope: setting('scope') === 'system' ? { kind: 'system' } : { kind: 'workspaceFolders' },
@@ -47,7 +48,9 @@ export function readSettings(): Settings {
 }
 
 export function updateGrouping(grouping: Grouping): Thenable<void> {
-  return vscode.workspace.getConfiguration(CONFIGURATION).update('groupBy', grouping, vscode.ConfigurationTarget.Global);
+  return vscode.workspace
+    .getConfiguration(CONFIGURATION)
+    .update('groupBy', grouping, vscode.ConfigurationTarget.Global);
 }
 
 export function affectsSettings(event: vscode.ConfigurationChangeEvent): boolean {

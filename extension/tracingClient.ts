@@ -55,7 +55,10 @@ export class TracingClient {
    * recorder forgets this client); then the connection is disposed. Neither
    * answer is needed: closing the transport ends it all the same.
    */
-  protected async endConversation(options: { peerGone: boolean; stopFirst: boolean }): Promise<protocol.TraceStats | undefined> {
+  protected async endConversation(options: {
+    peerGone: boolean;
+    stopFirst: boolean;
+  }): Promise<protocol.TraceStats | undefined> {
     let stats: protocol.TraceStats | undefined;
     if (!options.peerGone) {
       if (options.stopFirst) {
@@ -89,12 +92,16 @@ export async function initializeConnection(
   ended: Promise<never>,
   peer: { name: string; remedy: string },
 ): Promise<protocol.InitializeResult> {
-  connection.onNotification(protocol.DeletionsNotification, (notification) => listener.onDeletions(notification.events));
+  connection.onNotification(protocol.DeletionsNotification, (notification) =>
+    listener.onDeletions(notification.events),
+  );
   connection.onNotification(protocol.LostNotification, (notification) => listener.onLost(notification.lost));
   connection.listen();
   const info = await Promise.race([connection.sendRequest(protocol.InitializeRequest, params), ended]);
   if (info.protocolVersion !== protocol.PROTOCOL_VERSION) {
-    throw new ProtocolMismatchError(`${peer.name} speaks protocol ${info.protocolVersion}, this extension ${protocol.PROTOCOL_VERSION}: ${peer.remedy}`);
+    throw new ProtocolMismatchError(
+      `${peer.name} speaks protocol ${info.protocolVersion}, this extension ${protocol.PROTOCOL_VERSION}: ${peer.remedy}`,
+    );
   }
   return info;
 }

@@ -10,7 +10,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
-import { DEFAULT_MODE_CHOICE, type AttachMode, type DeletionEvent, type ModeChoice, type Scope, type TraceStats } from '../common/protocol';
+import {
+  DEFAULT_MODE_CHOICE,
+  type AttachMode,
+  type DeletionEvent,
+  type ModeChoice,
+  type Scope,
+  type TraceStats,
+} from '../common/protocol';
 import type { DeletionsView } from './view/deletionsView';
 import type { DeletionStore } from './view/deletionStore';
 import { countText, notificationText } from './view/displayText';
@@ -86,7 +93,10 @@ export class TracingSession implements vscode.Disposable {
       view: context.view,
       treeView: context.treeView,
       log: context.log,
-      historyWanted: () => ({ scope: historyScope(context.scopeChoice(), context.folders()), range: context.timeRange() }),
+      historyWanted: () => ({
+        scope: historyScope(context.scopeChoice(), context.folders()),
+        range: context.timeRange(),
+      }),
       changed: () => this.update(),
       closed: () => void this.onRecorderClosed(),
       installed: (recorder) => void this.useInstalledRecorder(recorder),
@@ -133,7 +143,11 @@ export class TracingSession implements vscode.Disposable {
     // As Run and Debug shows its own view: what Start fills is in sight.
     void vscode.commands.executeCommand(`${VIEW_ID}.focus`);
     if (this.state !== 'stopped') {
-      void vscode.window.showInformationMessage(this.state === 'tracing' ? 'Syscall Trace is already tracing deletions.' : 'Syscall Trace is busy: try again in a moment.');
+      void vscode.window.showInformationMessage(
+        this.state === 'tracing'
+          ? 'Syscall Trace is already tracing deletions.'
+          : 'Syscall Trace is busy: try again in a moment.',
+      );
       return;
     }
     this.state = 'starting';
@@ -186,7 +200,8 @@ export class TracingSession implements vscode.Disposable {
     try {
       const stats = await helper.stop();
       log.appendLine(stoppedLine(stats));
-      if (this.helper === helper) log.appendLine(`the helper (pid ${helper.info.pid}) stays, without privileges, for the next Start`);
+      if (this.helper === helper)
+        log.appendLine(`the helper (pid ${helper.info.pid}) stays, without privileges, for the next Start`);
     } catch (error) {
       log.appendLine(`could not stop tracing (${messageOf(error)}): ending the helper`);
       if (this.helper === helper) await this.endHelper();
@@ -203,7 +218,8 @@ export class TracingSession implements vscode.Disposable {
    */
   async followScope(): Promise<void> {
     await this.followTracingScope();
-    if (this.recorderLink.recorder !== undefined && this.recorderLink.historyOutOfDate()) await this.recorderLink.showHistory('fresh');
+    if (this.recorderLink.recorder !== undefined && this.recorderLink.historyOutOfDate())
+      await this.recorderLink.showHistory('fresh');
     this.update();
   }
 
@@ -214,7 +230,8 @@ export class TracingSession implements vscode.Disposable {
   }
 
   private async followTracingScope(): Promise<void> {
-    const tracer: TracingClient | undefined = this.tracingWith === 'recorder' ? this.recorderLink.recorder : this.helper;
+    const tracer: TracingClient | undefined =
+      this.tracingWith === 'recorder' ? this.recorderLink.recorder : this.helper;
     if (this.state !== 'tracing' || tracer === undefined) return;
     const scope = helperScope(this.context.scopeChoice(), this.context.folders());
     if (this.scope !== undefined && sameScope(scope, this.scope)) return;
@@ -235,7 +252,8 @@ export class TracingSession implements vscode.Disposable {
     const recorder = this.recorderLink.describe();
     // What the view shows: its folder filter, and with the recorder how far back its history goes.
     const description =
-      scopeLabel(this.context.scopeChoice(), this.context.folders()) + (recorder === undefined ? '' : ` · ${rangeLabel(this.context.timeRange())}`);
+      scopeLabel(this.context.scopeChoice(), this.context.folders()) +
+      (recorder === undefined ? '' : ` · ${rangeLabel(this.context.timeRange())}`);
     if (treeView.description !== description) treeView.description = description;
     if (this.state === 'stopped' && count === 0) {
       this.statusBar.hide();
@@ -270,11 +288,15 @@ export class TracingSession implements vscode.Disposable {
       this.tracingWith = 'recorder';
       this.attachMode = recorder.info.attachMode;
       void this.context.memento.update(WAS_TRACING_KEY, true);
-      log.appendLine(`tracing ${describeScope(this.scope)} with the recorder (pid ${recorder.info.pid}) since ${started.startedAt}`);
+      log.appendLine(
+        `tracing ${describeScope(this.scope)} with the recorder (pid ${recorder.info.pid}) since ${started.startedAt}`,
+      );
       if (recorder.info.unseen.length > 0 && !this.recorderUnseenSaid) {
         this.recorderUnseenSaid = true;
         void vscode.window.showWarningMessage(
-          notificationText(`Syscall Trace’s recorder does not see ${blindSpotNames(recorder.info.unseen)} (see the log).`),
+          notificationText(
+            `Syscall Trace’s recorder does not see ${blindSpotNames(recorder.info.unseen)} (see the log).`,
+          ),
         );
       }
     } catch (error) {
@@ -318,7 +340,9 @@ export class TracingSession implements vscode.Disposable {
     this.state = 'starting';
     this.tracingWith = undefined;
     this.update();
-    this.context.log.appendLine(`the recorder closed the connection while tracing: connecting again for ${RECONNECT_MS / 1000} s`);
+    this.context.log.appendLine(
+      `the recorder closed the connection while tracing: connecting again for ${RECONNECT_MS / 1000} s`,
+    );
     const recorder = await this.recorderLink.connectWithin(RECONNECT_MS);
     if (this.disposed) return;
     if (recorder !== undefined) {
@@ -326,11 +350,14 @@ export class TracingSession implements vscode.Disposable {
       return;
     }
     this.state = 'stopped';
-    this.context.treeView.message = 'Tracing stopped: the recorder closed the connection (it was stopped, restarted or removed).';
+    this.context.treeView.message =
+      'Tracing stopped: the recorder closed the connection (it was stopped, restarted or removed).';
     this.update();
-    void vscode.window.showWarningMessage('Syscall Trace: tracing stopped, the recorder closed the connection.', 'Start Again').then((choice) => {
-      if (choice === 'Start Again') void vscode.commands.executeCommand(Commands.start);
-    });
+    void vscode.window
+      .showWarningMessage('Syscall Trace: tracing stopped, the recorder closed the connection.', 'Start Again')
+      .then((choice) => {
+        if (choice === 'Start Again') void vscode.commands.executeCommand(Commands.start);
+      });
   }
 
   /** A recorder was installed from this window: the view shows its history, and the recorder traces in the helper's place where the helper traced. */
@@ -389,7 +416,9 @@ export class TracingSession implements vscode.Disposable {
     // What this helper cannot see is said where the user looks, not only in the log.
     for (const blindSpot of helper.info.unseen) log.appendLine(`not seen: ${blindSpot}`);
     if (helper.info.unseen.length > 0) {
-      void vscode.window.showWarningMessage(`Syscall Trace does not see ${blindSpotNames(helper.info.unseen)} (see the log).`);
+      void vscode.window.showWarningMessage(
+        `Syscall Trace does not see ${blindSpotNames(helper.info.unseen)} (see the log).`,
+      );
     }
     void helper.helper.exited.then((exit) => this.onHelperExit(helper, describeExit(exit)));
     return helper;
@@ -431,10 +460,12 @@ export class TracingSession implements vscode.Disposable {
     for (const line of stderrTailForLog(helper.helper.lastStderrLines)) log.appendLine(line);
     treeView.message = `Tracing stopped: the helper ${how}. Its last lines are in the log (Syscall Trace: Show Log).`;
     this.update();
-    void vscode.window.showErrorMessage(`Syscall Trace: the helper ${how}.`, 'Show Log', 'Start Again').then((choice) => {
-      if (choice === 'Show Log') void vscode.commands.executeCommand(Commands.showLog);
-      if (choice === 'Start Again') void vscode.commands.executeCommand(Commands.start);
-    });
+    void vscode.window
+      .showErrorMessage(`Syscall Trace: the helper ${how}.`, 'Show Log', 'Start Again')
+      .then((choice) => {
+        if (choice === 'Show Log') void vscode.commands.executeCommand(Commands.showLog);
+        if (choice === 'Start Again') void vscode.commands.executeCommand(Commands.start);
+      });
   }
 
   private reportStartFailure(error: unknown): void {
@@ -444,11 +475,14 @@ export class TracingSession implements vscode.Disposable {
     if (error instanceof HelperEndedError) for (const line of stderrTailForLog(error.stderrLines)) log.appendLine(line);
     treeView.message = `Tracing did not start: ${message}`;
     // The message may name paths (a workspace folder's, a file's), which must not become links.
-    if (error instanceof LaunchError) void vscode.window.showWarningMessage(notificationText(`Syscall Trace: ${message}`));
+    if (error instanceof LaunchError)
+      void vscode.window.showWarningMessage(notificationText(`Syscall Trace: ${message}`));
     else {
-      void vscode.window.showErrorMessage(notificationText(`Syscall Trace could not start tracing: ${message}`), 'Show Log').then((choice) => {
-        if (choice === 'Show Log') void vscode.commands.executeCommand(Commands.showLog);
-      });
+      void vscode.window
+        .showErrorMessage(notificationText(`Syscall Trace could not start tracing: ${message}`), 'Show Log')
+        .then((choice) => {
+          if (choice === 'Show Log') void vscode.commands.executeCommand(Commands.showLog);
+        });
     }
   }
 }

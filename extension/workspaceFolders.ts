@@ -17,7 +17,10 @@ export interface NamedFolder {
  * the files (extensionKind "workspace"), so a folder's path is a path on the
  * machine the helper traces, in a remote window too.
  */
-export function workspaceFolderInfos(folders: readonly NamedFolder[], realPath: RealPath = defaultRealPath): WorkspaceFolderInfo[] {
+export function workspaceFolderInfos(
+  folders: readonly NamedFolder[],
+  realPath: RealPath = defaultRealPath,
+): WorkspaceFolderInfo[] {
   return folders.map((folder) => {
     const path = normalizeAbsolute(folder.uri.fsPath);
     return { name: folder.name, path, aliases: withRealPathAliases([path], realPath) };

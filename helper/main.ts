@@ -15,7 +15,13 @@ import { claimProtocolOutput } from './protocolStdout';
 
 import { parseArgs } from 'node:util';
 
-import { DEFAULT_MODE_CHOICE, MODE_CHOICES, parseQueueMib, QUEUE_MIB_DEFAULT, type ModeChoice } from '../common/protocol';
+import {
+  DEFAULT_MODE_CHOICE,
+  MODE_CHOICES,
+  parseQueueMib,
+  QUEUE_MIB_DEFAULT,
+  type ModeChoice,
+} from '../common/protocol';
 import { runTraceCommand } from './commands/traceCommand';
 import { AddonLoadError } from './native';
 import { runHistoryCommand } from './recorder/historyCommand';
@@ -61,7 +67,11 @@ function main(args: string[]): void {
 function stdioOptions(rest: string[]): { attachMode: ModeChoice; queueMib: number } | undefined {
   let values: { mode?: string; 'queue-mib'?: string };
   try {
-    ({ values } = parseArgs({ args: rest, options: { mode: { type: 'string' }, 'queue-mib': { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: rest,
+      options: { mode: { type: 'string' }, 'queue-mib': { type: 'string' } },
+      strict: true,
+    }));
   } catch {
     return undefined;
   }

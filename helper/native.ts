@@ -319,8 +319,10 @@ export function addonLoadFailure(attempts: readonly AddonLoadAttempt[]): string 
     return `the native addon is not built (looked for ${attempts.map((attempt) => attempt.location).join(' and ')}): run "npm run build"`;
   }
   const library = /^([^/\s:]+): cannot open shared object file: No such file or directory/.exec(found.message)?.[1];
-  if (library === undefined) return `the native addon ${found.location} could not be loaded: ${found.message.split('\n')[0]}`;
+  if (library === undefined)
+    return `the native addon ${found.location} could not be loaded: ${found.message.split('\n')[0]}`;
   const packageName = LIBRARY_PACKAGES[library];
-  if (packageName === undefined) return `the native addon needs the system library ${library}: install the package that provides it`;
+  if (packageName === undefined)
+    return `the native addon needs the system library ${library}: install the package that provides it`;
   return `the native addon needs the system library ${library}: install it (Debian/Ubuntu: \`sudo apt-get install ${packageName}\`)`;
 }

@@ -82,19 +82,25 @@ export class CodeServer {
 
   static async start(options: CodeServerOptions): Promise<CodeServer> {
     const installDir = options.installDir ?? codeServerDir();
-    if (!isInstalledIn(installDir)) throw new Error(`code-server is not installed in ${installDir}: run \`npm run setup:code-server\``);
+    if (!isInstalledIn(installDir))
+      throw new Error(`code-server is not installed in ${installDir}: run \`npm run setup:code-server\``);
     const entry = entryScriptIn(installDir);
     const account = options.user ? otherAccount(options.user) : CURRENT_ACCOUNT;
 
-    const temporaryState = options.stateDir ? undefined : fs.mkdtempSync(path.join(account.temporaryParent, 'syscall-trace-code-server-'));
+    const temporaryState = options.stateDir
+      ? undefined
+      : fs.mkdtempSync(path.join(account.temporaryParent, 'syscall-trace-code-server-'));
     const stateDir = options.stateDir ?? temporaryState!;
     const userDataDir = path.join(stateDir, 'user-data');
     const extensionsDir = path.join(stateDir, 'extensions');
     writeSettings(userDataDir, { ...QUIET_SETTINGS, ...options.settings });
     const common = [
-      '--user-data-dir', userDataDir,
-      '--extensions-dir', extensionsDir,
-      '--config', path.join(stateDir, 'config.yaml'),
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      extensionsDir,
+      '--config',
+      path.join(stateDir, 'config.yaml'),
     ];
     const vsix = options.vsix && account.readableCopy(path.resolve(options.vsix), stateDir);
     account.takeOwnership(stateDir);
@@ -111,8 +117,10 @@ export class CodeServer {
       [
         entry,
         ...common,
-        '--auth', 'password',
-        '--bind-addr', `127.0.0.1:${port}`,
+        '--auth',
+        'password',
+        '--bind-addr',
+        `127.0.0.1:${port}`,
         '--disable-telemetry',
         '--disable-update-check',
         '--disable-workspace-trust',
@@ -157,7 +165,8 @@ export class CodeServer {
   private async waitUntilServing(): Promise<void> {
     const deadline = Date.now() + SERVING_PATIENCE_MS;
     while (Date.now() < deadline) {
-      if (this.child.exitCode !== null) throw new Error(`code-server exited with status ${this.child.exitCode}:\n${this.output}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`code-server exited with status ${this.child.exitCode}:\n${this.output}`);
       try {
         // /healthz answers without a login.
         if ((await fetch(`${this.origin}/healthz`)).ok) return;

@@ -70,7 +70,10 @@ export function installCodeServer(
   fs.mkdirSync(dir, { recursive: true });
 
   step('fetching the package from the npm registry');
-  const tarball = run('npm', ['pack', `code-server@${version}`, '--silent'], dir).trim().split('\n').pop()!;
+  const tarball = run('npm', ['pack', `code-server@${version}`, '--silent'], dir)
+    .trim()
+    .split('\n')
+    .pop()!;
   run('tar', ['-xzf', tarball], dir);
   fs.rmSync(path.join(dir, tarball));
   const pkg = path.join(dir, 'package');
@@ -80,7 +83,7 @@ export function installCodeServer(
   npmInstall(pkg);
   step('installing VS Code server dependencies');
   npmInstall(vscode);
-  step('installing the built-in extensions\' dependencies');
+  step("installing the built-in extensions' dependencies");
   npmInstall(path.join(vscode, 'extensions'));
 
   for (const module of nativeModules(path.join(vscode, 'node_modules'))) {
@@ -125,7 +128,8 @@ function nativeModules(nodeModules: string): string[] {
   const packages: string[] = [];
   for (const name of fs.readdirSync(nodeModules)) {
     if (name.startsWith('@')) {
-      for (const scoped of fs.readdirSync(path.join(nodeModules, name))) packages.push(path.join(nodeModules, name, scoped));
+      for (const scoped of fs.readdirSync(path.join(nodeModules, name)))
+        packages.push(path.join(nodeModules, name, scoped));
     } else {
       packages.push(path.join(nodeModules, name));
     }
@@ -138,7 +142,9 @@ function nodeGyp(): string {
 }
 
 function nodePreGyp(pkg: string): string {
-  return require.resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp', { paths: [path.join(pkg, 'node_modules', 'argon2')] });
+  return require.resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp', {
+    paths: [path.join(pkg, 'node_modules', 'argon2')],
+  });
 }
 
 /**
@@ -156,7 +162,13 @@ function buildEnvironment(): NodeJS.ProcessEnv {
 
 function run(command: string, args: string[], cwd: string): string {
   try {
-    return execFileSync(command, args, { cwd, env: buildEnvironment(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+    return execFileSync(command, args, {
+      cwd,
+      env: buildEnvironment(),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 << 20,
+    });
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string };
     const output = `${failure.stdout ?? ''}${failure.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
@@ -167,4 +179,3 @@ function run(command: string, args: string[], cwd: string): string {
 export function elapsed(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(0)} s`;
 }
-

@@ -11,7 +11,12 @@ export function packagedExtension(repoRoot: string): string {
   }
   const newest = [path.join(repoRoot, 'build'), repoRoot]
     .filter((dir) => fs.existsSync(dir))
-    .flatMap((dir) => fs.readdirSync(dir).filter((name) => name.endsWith('.vsix')).map((name) => path.join(dir, name)))
+    .flatMap((dir) =>
+      fs
+        .readdirSync(dir)
+        .filter((name) => name.endsWith('.vsix'))
+        .map((name) => path.join(dir, name)),
+    )
     .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
   if (!newest) throw new Error(`no .vsix under ${repoRoot}/build or in ${repoRoot}: run \`npm run package\` first`);
   return newest;

@@ -4,4 +4,8 @@ import { CODE_SERVER_VERSION, elapsed, installCodeServer, isCodeServerInstalled 
 const started = Date.now();
 const already = isCodeServerInstalled();
 const entry = installCodeServer();
-console.log(already ? `code-server ${CODE_SERVER_VERSION} is already installed: ${entry}` : `code-server ${CODE_SERVER_VERSION} installed in ${elapsed(started)}: ${entry}`);
+console.log(
+  already
+    ? `code-server ${CODE_SERVER_VERSION} is already installed: ${entry}`
+    : `code-server ${CODE_SERVER_VERSION} installed in ${elapsed(started)}: ${entry}`,
+);

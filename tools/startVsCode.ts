@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const repo = findRepoRoot();
   if (hasDesktopVsCode()) {
     console.log('Opening VS Code with Syscall Trace loaded from this repository.');
-    spawn('code', [`--extensionDevelopmentPath=${repo}`, repo], { stdio: 'inherit' }).on('exit', (status) => process.exit(status ?? 0));
+    spawn('code', [`--extensionDevelopmentPath=${repo}`, repo], { stdio: 'inherit' }).on('exit', (status) =>
+      process.exit(status ?? 0),
+    );
     return;
   }
 

@@ -15,8 +15,26 @@ type CsvValue = string | number | boolean | undefined;
 
 /** Fields of a DeletionEvent that go into a cell as they are, in this order. */
 const PLAIN_COLUMNS = [
-  'seq', 'time', 'syscall', 'abi', 'directory', 'path', 'pathBytes', 'pathArg', 'complete', 'processPath', 'processPathBytes',
-  'result', 'error', 'pid', 'tid', 'ppid', 'uid', 'cgroupId', 'mountNamespace', 'comm',
+  'seq',
+  'time',
+  'syscall',
+  'abi',
+  'directory',
+  'path',
+  'pathBytes',
+  'pathArg',
+  'complete',
+  'processPath',
+  'processPathBytes',
+  'result',
+  'error',
+  'pid',
+  'tid',
+  'ppid',
+  'uid',
+  'cgroupId',
+  'mountNamespace',
+  'comm',
 ] as const satisfies readonly (keyof DeletionEvent)[];
 
 /** The container's fields, and the lists as one cell each. */
@@ -31,9 +49,18 @@ const CSV_COLUMNS: readonly [string, (event: DeletionEvent) => CsvValue][] = [
   ...PLAIN_COLUMNS.map((field): [string, (event: DeletionEvent) => CsvValue] => [field, (e) => e[field]]),
   ...NESTED_COLUMNS,
   // Added after the others, so that a reader of older exports finds every column where it was.
-  ...(['resultUnknown', 'threadName', 'movedTo', 'movedToBytes', 'movedToComplete', 'replaced', 'replacedUnknown', 'exchanged'] as const).map(
-    (field): [string, (event: DeletionEvent) => CsvValue] => [field, (e) => e[field]],
-  ),
+  ...(
+    [
+      'resultUnknown',
+      'threadName',
+      'movedTo',
+      'movedToBytes',
+      'movedToComplete',
+      'replaced',
+      'replacedUnknown',
+      'exchanged',
+    ] as const
+  ).map((field): [string, (event: DeletionEvent) => CsvValue] => [field, (e) => e[field]]),
   ['renameFlags', (e) => e.renameFlags?.join(' ')],
 ];
 

@@ -46,21 +46,28 @@ export function registerItemCommands(
   const target = (node: TreeNode | undefined): TreeNode | undefined => node ?? treeView.selection[0];
   const withRow = (action: (row: TreeRow) => unknown) => (node?: TreeNode) => {
     const row = rowOf(target(node));
-    if (row === undefined) return vscode.window.showInformationMessage('Select a deletion in the Deletions view first.');
+    if (row === undefined)
+      return vscode.window.showInformationMessage('Select a deletion in the Deletions view first.');
     return action(row);
   };
   const withDeletion = (action: (event: DeletionEvent) => unknown) => withRow((row) => action(row.event));
   return [
     vscode.commands.registerCommand(Commands.openParentDirectory, (node?: TreeNode) => {
       const directory = directoryOf(target(node));
-      if (directory === undefined) return vscode.window.showInformationMessage('Only the end of this path is known: its directory cannot be opened.');
+      if (directory === undefined)
+        return vscode.window.showInformationMessage(
+          'Only the end of this path is known: its directory cannot be opened.',
+        );
       return openDirectory(workspacePathOf(directory, folders()));
     }),
     vscode.commands.registerCommand(Commands.revealInFileManager, (node?: TreeNode) => {
       // A directory node is shown itself, selected in its parent; a deleted entry by its parent.
       const chosen = target(node);
       const directory = chosen?.kind === 'directory' ? chosen.path : directoryOf(chosen);
-      if (directory === undefined) return vscode.window.showInformationMessage('Only the end of this path is known: its directory cannot be shown.');
+      if (directory === undefined)
+        return vscode.window.showInformationMessage(
+          'Only the end of this path is known: its directory cannot be shown.',
+        );
       return revealInFileManager(directory);
     }),
     vscode.commands.registerCommand(Commands.openDirectory, (directory: unknown) => {
@@ -81,12 +88,17 @@ export function registerItemCommands(
       withDeletion((event) => vscode.env.clipboard.writeText(shellCommandLine(event.cmdline))),
     ),
     // A replaced file is restored at its own path, the rename's destination.
-    vscode.commands.registerCommand(Commands.restoreFromGit, withRow((row) => restoreFromGit(goneName(row), folders()))),
+    vscode.commands.registerCommand(
+      Commands.restoreFromGit,
+      withRow((row) => restoreFromGit(goneName(row), folders())),
+    ),
     vscode.commands.registerCommand(
       Commands.openNewLocation,
       withDeletion((event) => {
         if (event.movedTo === undefined || event.movedToComplete !== true) {
-          return vscode.window.showInformationMessage('This is no rename whose destination is known in full: there is no new location to open.');
+          return vscode.window.showInformationMessage(
+            'This is no rename whose destination is known in full: there is no new location to open.',
+          );
         }
         return openDirectory(workspacePathOf(parentDirectory(event.movedTo), folders()));
       }),
@@ -95,7 +107,8 @@ export function registerItemCommands(
       Commands.focusTerminal,
       withDeletion((event) => {
         const terminal = terminals.terminalOf(event);
-        if (terminal === undefined) return vscode.window.showInformationMessage('This deletion did not come from a terminal that is still open.');
+        if (terminal === undefined)
+          return vscode.window.showInformationMessage('This deletion did not come from a terminal that is still open.');
         terminal.show();
         return undefined;
       }),
@@ -103,12 +116,17 @@ export function registerItemCommands(
   ];
 }
 
-async function restoreFromGit(event: Pick<DeletionEvent, 'path' | 'pathBytes'>, folders: readonly WorkspaceFolderInfo[]): Promise<void> {
+async function restoreFromGit(
+  event: Pick<DeletionEvent, 'path' | 'pathBytes'>,
+  folders: readonly WorkspaceFolderInfo[],
+): Promise<void> {
   // By the view's rule, not VS Code's: the path is the real one, and the folder may be opened through a symlink.
   const folder = folderOf(event.path, folders);
   const file = folder === undefined ? undefined : await committedFile(folder.path, event.path);
   if (file === undefined) {
-    void vscode.window.showInformationMessage(`${shownPath(event)} is not in the last commit of its workspace folder's repository: git cannot restore it.`);
+    void vscode.window.showInformationMessage(
+      `${shownPath(event)} is not in the last commit of its workspace folder's repository: git cannot restore it.`,
+    );
     return;
   }
   if (fs.existsSync(event.path)) {

@@ -53,5 +53,6 @@ export async function revealInFileManager(directory: string): Promise<void> {
     'Open Folder',
     'Open in New Window',
   );
-  if (choice !== undefined) await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: choice === 'Open in New Window' });
+  if (choice !== undefined)
+    await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: choice === 'Open in New Window' });
 }

@@ -19,7 +19,10 @@ export interface ShowDeletionsHereContext {
   start: () => Promise<void>;
 }
 
-export async function showDeletionsHere(context: ShowDeletionsHereContext, folder: vscode.Uri | undefined): Promise<void> {
+export async function showDeletionsHere(
+  context: ShowDeletionsHereContext,
+  folder: vscode.Uri | undefined,
+): Promise<void> {
   if (folder === undefined || folder.scheme !== 'file') {
     void vscode.window.showInformationMessage('Show Deletions Here works on a folder in the Explorer.');
     return;

@@ -55,20 +55,37 @@ async function chooseGrouping(): Promise<void> {
 async function chooseFolder(context: ViewCommandContext): Promise<void> {
   const current = context.scopeChoice();
   const choices: (vscode.QuickPickItem & { choice: ScopeChoice })[] = [
-    { choice: { kind: 'workspaceFolders' }, label: 'All Workspace Folders', detail: 'Deletions in any folder of this workspace' },
-    ...context.folders().map((folder) => ({ choice: { kind: 'folder', path: folder.path } as ScopeChoice, label: folder.name, detail: folder.path })),
+    {
+      choice: { kind: 'workspaceFolders' },
+      label: 'All Workspace Folders',
+      detail: 'Deletions in any folder of this workspace',
+    },
+    ...context.folders().map((folder) => ({
+      choice: { kind: 'folder', path: folder.path } as ScopeChoice,
+      label: folder.name,
+      detail: folder.path,
+    })),
     { choice: { kind: 'system' }, label: 'Whole System', detail: 'Every deletion on this machine' },
   ];
   // A directory chosen with *Show Deletions Here* is listed while it is the choice.
-  if (current.kind === 'directory') choices.unshift({ choice: current, label: scopeLabel(current, context.folders()), detail: 'Chosen with Show Deletions Here' });
-  for (const item of choices) if (JSON.stringify(item.choice) === JSON.stringify(current)) item.description = '(current)';
+  if (current.kind === 'directory')
+    choices.unshift({
+      choice: current,
+      label: scopeLabel(current, context.folders()),
+      detail: 'Chosen with Show Deletions Here',
+    });
+  for (const item of choices)
+    if (JSON.stringify(item.choice) === JSON.stringify(current)) item.description = '(current)';
   const picked = await vscode.window.showQuickPick(choices, { title: 'Syscall Trace: Show Deletions In' });
   if (picked !== undefined) await context.chooseScope(picked.choice);
 }
 
 async function chooseTimeRange(context: ViewCommandContext): Promise<void> {
   const current = context.timeRange();
-  const choices: (vscode.QuickPickItem & { range: TimeRange })[] = TIME_RANGES.map(({ range, label }) => ({ range, label }));
+  const choices: (vscode.QuickPickItem & { range: TimeRange })[] = TIME_RANGES.map(({ range, label }) => ({
+    range,
+    label,
+  }));
   for (const choice of choices) if (choice.range === current) choice.description = '(current)';
   const picked = await vscode.window.showQuickPick(choices, { title: 'Syscall Trace: Show Recorded Deletions From' });
   if (picked !== undefined) await context.chooseTimeRange(picked.range);
@@ -84,7 +101,9 @@ async function exportShown(context: ViewCommandContext): Promise<void> {
     { format: 'json', label: 'JSON', detail: 'Every field of every deletion, as the helper reported it' },
     { format: 'csv', label: 'CSV', detail: 'One row per deletion, for a spreadsheet' },
   ];
-  const picked = await vscode.window.showQuickPick(formats, { title: `Syscall Trace: Export ${countText(events.length)} Deletions As` });
+  const picked = await vscode.window.showQuickPick(formats, {
+    title: `Syscall Trace: Export ${countText(events.length)} Deletions As`,
+  });
   if (picked === undefined) return;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const target = await vscode.window.showSaveDialog({

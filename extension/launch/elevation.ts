@@ -83,7 +83,8 @@ export function elevationFacts(): ElevationFacts {
 // Polkit agents register on the system bus, which a plain process cannot
 // query without a D-Bus client; their process names are well known instead.
 // GNOME Shell, Cinnamon and Budgie carry their own agent. (comm is at most 15 characters.)
-const POLKIT_AGENTS = /^(polkit-.*agent|polkit-gnome-au|polkit-kde-auth|polkit-mate-aut|xfce-polkit|lxpolkit|lxqt-policykit|mate-polkit|gnome-shell|cinnamon|budgie-polkit|hyprpolkitagent)/;
+const POLKIT_AGENTS =
+  /^(polkit-.*agent|polkit-gnome-au|polkit-kde-auth|polkit-mate-aut|xfce-polkit|lxpolkit|lxqt-policykit|mate-polkit|gnome-shell|cinnamon|budgie-polkit|hyprpolkitagent)/;
 
 /** Whether a process of this user looks like a polkit authentication agent. */
 export function polkitAgentRunning(proc = '/proc', uid = process.getuid?.()): boolean {

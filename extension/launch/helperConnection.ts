@@ -2,7 +2,12 @@
 // stdio, speaking the protocol through the client it shares with the
 // recorder's socket (tracingClient.ts). Nothing else writes to the helper's
 // stdin once the connection exists.
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 
 import * as protocol from '../../common/protocol';
 import type { HelperProcess } from './helperProcess';
@@ -27,7 +32,10 @@ export class HelperConnection extends TracingClient {
    * stderr says why.
    */
   static async open(helper: HelperProcess, listener: HelperListener): Promise<HelperConnection> {
-    const connection = createMessageConnection(new StreamMessageReader(helper.child.stdout), new StreamMessageWriter(helper.child.stdin));
+    const connection = createMessageConnection(
+      new StreamMessageReader(helper.child.stdout),
+      new StreamMessageWriter(helper.child.stdin),
+    );
     void helper.exited.then(() => connection.dispose());
     try {
       const info = await initializeConnection(

@@ -24,7 +24,14 @@ import {
 } from './elevation';
 import { HelperConnection, HelperEndedError, type HelperListener } from './helperConnection';
 import { elevatedCommandLine, helperCommandLine, type HelperCommandLine, type HelperRuntime } from './helperProcess';
-import { noPasswordMessage, runToCompletion, startHelper, type CompletedCommand, type Patience, type StartupOptions } from './helperStartup';
+import {
+  noPasswordMessage,
+  runToCompletion,
+  startHelper,
+  type CompletedCommand,
+  type Patience,
+  type StartupOptions,
+} from './helperStartup';
 import { LaunchError } from './launchError';
 import { fixedProgramProblem, untrustedFileProblem } from './trustedFiles';
 
@@ -95,7 +102,8 @@ const pkexecPatience = (purpose: ElevationPurpose, runs: string): Patience => ({
 });
 const DIRECT_PATIENCE: Patience = {
   ms: READY_MS,
-  explain: () => `The helper did not say it was ready within ${READY_MS / 1000} s: tracing did not start. Its lines so far are in the log.`,
+  explain: () =>
+    `The helper did not say it was ready within ${READY_MS / 1000} s: tracing did not start. Its lines so far are in the log.`,
 };
 
 export async function launchHelper(options: LaunchOptions): Promise<HelperConnection> {
@@ -103,8 +111,21 @@ export async function launchHelper(options: LaunchOptions): Promise<HelperConnec
   return withElevation(options, TRACING, async (method, runtime, password) => {
     const commandLine = helperCommandLine(method, runtime, mode, options.queueMib);
     const helper = await startHelper(commandLine, {
-      ...startupOptions(method, commandLine, options, TRACING, `starting the helper (${method}, ${mode} mode)`, 'Loading the BPF programs…', password),
-      patience: method === 'sudo' ? SUDO_PATIENCE : method === 'pkexec' ? pkexecPatience(TRACING, 'start the helper') : DIRECT_PATIENCE,
+      ...startupOptions(
+        method,
+        commandLine,
+        options,
+        TRACING,
+        `starting the helper (${method}, ${mode} mode)`,
+        'Loading the BPF programs…',
+        password,
+      ),
+      patience:
+        method === 'sudo'
+          ? SUDO_PATIENCE
+          : method === 'pkexec'
+            ? pkexecPatience(TRACING, 'start the helper')
+            : DIRECT_PATIENCE,
     });
     try {
       return await HelperConnection.open(helper, options.listener);
@@ -141,7 +162,8 @@ export async function runHelperCommand(options: HelperCommandOptions): Promise<C
     });
     const { code } = completed.exit;
     // pkexec's own statuses (dismissed, not authorised) are not the command's: withElevation() reads them.
-    if (method === 'pkexec' && (code === PKEXEC_DISMISSED || code === PKEXEC_NOT_AUTHORIZED)) throw new HelperEndedError(code, completed.stderrLines);
+    if (method === 'pkexec' && (code === PKEXEC_DISMISSED || code === PKEXEC_NOT_AUTHORIZED))
+      throw new HelperEndedError(code, completed.stderrLines);
     return completed;
   });
 }
@@ -201,11 +223,16 @@ function startupOptions(
 ): Omit<StartupOptions, 'patience'> {
   const shown = shellCommandLine([commandLine.command, ...commandLine.args]);
   options.log(`${what}: ${shown}`);
-  options.progress?.(method === 'pkexec' ? `Authenticate to run, as root: ${shown}` : method === 'sudo' ? 'Waiting for sudo…' : running);
+  options.progress?.(
+    method === 'pkexec' ? `Authenticate to run, as root: ${shown}` : method === 'sudo' ? 'Waiting for sudo…' : running,
+  );
   return {
     answersSudo: method === 'sudo',
     password,
-    dialogs: { askPassword: () => options.askSudoPassword(), offerRetry: () => options.offerSudoRetry?.() ?? Promise.resolve(false) },
+    dialogs: {
+      askPassword: () => options.askSudoPassword(),
+      offerRetry: () => options.offerSudoRetry?.() ?? Promise.resolve(false),
+    },
     log: options.log,
     progress: options.progress,
     progressAfterPassword: running,
@@ -225,7 +252,10 @@ function trustedRuntime(method: 'sudo' | 'pkexec', runtime: HelperRuntime, purpo
   }
   const problem = untrustedFileProblem(filesRootWillLoad(runtime), { personUid: process.getuid?.() ?? -1, purpose });
   if (problem !== undefined) throw new LaunchError(problem);
-  return { execPath: fs.realpathSync.native(runtime.execPath), helperScript: fs.realpathSync.native(runtime.helperScript) };
+  return {
+    execPath: fs.realpathSync.native(runtime.execPath),
+    helperScript: fs.realpathSync.native(runtime.helperScript),
+  };
 }
 
 /**

@@ -48,7 +48,11 @@ export const HELPER_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
  *   SUDO_GID, PKEXEC_UID), and SYSCALL_TRACE_*, through which tests choose a
  *   program set and sizes.
  */
-export function helperEnvironment(method: ElevationMethod, person: Person = personRunningThis(), host: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function helperEnvironment(
+  method: ElevationMethod,
+  person: Person = personRunningThis(),
+  host: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const environment: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1', PATH: HELPER_PATH };
   switch (method) {
     case 'sudo':
@@ -57,7 +61,11 @@ export function helperEnvironment(method: ElevationMethod, person: Person = pers
       return { ...environment, PKEXEC_UID: String(person.uid) };
     case 'direct':
       for (const [name, value] of Object.entries(host)) {
-        if (value !== undefined && (['SUDO_UID', 'SUDO_GID', 'PKEXEC_UID'].includes(name) || name.startsWith('SYSCALL_TRACE_'))) environment[name] = value;
+        if (
+          value !== undefined &&
+          (['SUDO_UID', 'SUDO_GID', 'PKEXEC_UID'].includes(name) || name.startsWith('SYSCALL_TRACE_'))
+        )
+          environment[name] = value;
       }
       return environment;
   }
@@ -71,7 +79,12 @@ function personRunningThis(): Person {
  * The helper loads its programs in `mode` before it reads anything (docs/privileges.md, "Elevation").
  * `queueMib`: the helper's --queue-mib (syscallTrace.queueMemoryMiB); absent: the helper's default.
  */
-export function helperCommandLine(method: ElevationMethod, runtime: HelperRuntime, mode: ModeChoice, queueMib?: number): HelperCommandLine {
+export function helperCommandLine(
+  method: ElevationMethod,
+  runtime: HelperRuntime,
+  mode: ModeChoice,
+  queueMib?: number,
+): HelperCommandLine {
   const args = ['--stdio', '--mode', mode];
   if (queueMib !== undefined) args.push('--queue-mib', String(queueMib));
   return elevatedCommandLine(method, runtime, args);
@@ -85,7 +98,12 @@ export function helperCommandLine(method: ElevationMethod, runtime: HelperRuntim
  * sees when it asks (startupConversation.ts). Without -k, credentials sudo
  * has cached are used.
  */
-export function elevatedCommandLine(method: ElevationMethod, runtime: HelperRuntime, helperArgs: readonly string[], person?: Person): HelperCommandLine {
+export function elevatedCommandLine(
+  method: ElevationMethod,
+  runtime: HelperRuntime,
+  helperArgs: readonly string[],
+  person?: Person,
+): HelperCommandLine {
   const node = [runtime.execPath, runtime.helperScript, ...helperArgs];
   const environment = helperEnvironment(method, person);
   const asNode = [ENV, '-i', ...Object.entries(environment).map(([name, value]) => `${name}=${value}`), ...node];

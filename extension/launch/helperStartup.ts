@@ -42,7 +42,8 @@ export interface Patience {
 }
 
 export const noPasswordMessage = (purpose: ElevationPurpose): string => `No password was given: ${purpose.notDone}.`;
-export const passwordRefusedMessage = (purpose: ElevationPurpose): string => `sudo did not accept the password: ${purpose.notDone}.`;
+export const passwordRefusedMessage = (purpose: ElevationPurpose): string =>
+  `sudo did not accept the password: ${purpose.notDone}.`;
 export const NO_PASSWORD_MESSAGE = noPasswordMessage(TRACING);
 export const PASSWORD_REFUSED_MESSAGE = passwordRefusedMessage(TRACING);
 
@@ -86,7 +87,10 @@ export interface CompletedCommand {
  * stdout lines go to the log, as its stderr lines do. A patience that runs
  * out, or a password not given, rejects, and starts ending it first.
  */
-export async function runToCompletion(commandLine: HelperCommandLine, options: StartupOptions): Promise<CompletedCommand> {
+export async function runToCompletion(
+  commandLine: HelperCommandLine,
+  options: StartupOptions,
+): Promise<CompletedCommand> {
   const startup = new HelperStartup(commandLine, options, 'exit');
   let stdout = '';
   let partialLine = '';
@@ -110,7 +114,10 @@ async function settled(startup: HelperStartup): Promise<void> {
     await startup.outcome;
   } catch (error) {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([startup.helper.end(), new Promise((resolve) => (timer = setTimeout(resolve, ENDING_BEFORE_REPORT_MS)))]);
+    await Promise.race([
+      startup.helper.end(),
+      new Promise((resolve) => (timer = setTimeout(resolve, ENDING_BEFORE_REPORT_MS))),
+    ]);
     clearTimeout(timer);
     throw error;
   }
@@ -189,7 +196,8 @@ class HelperStartup {
     this.password = undefined;
     password ??= await dialogs.askPassword();
     if (this.settled) return;
-    if (password === undefined) return this.giveUp(attempt > 1 ? passwordRefusedMessage(this.purpose) : noPasswordMessage(this.purpose));
+    if (password === undefined)
+      return this.giveUp(attempt > 1 ? passwordRefusedMessage(this.purpose) : noPasswordMessage(this.purpose));
     this.helper.child.stdin.write(`${password}\n`);
     this.passwordWritten = true;
     this.options.progress?.(this.options.progressAfterPassword ?? 'Loading the BPF programs…');
@@ -213,7 +221,10 @@ class HelperStartup {
   private wait(): void {
     this.stopWaiting();
     const { patience } = this.options;
-    this.timer = setTimeout(() => this.fail(new StartupTimeoutError(patience.explain(this.passwordWritten))), patience.ms);
+    this.timer = setTimeout(
+      () => this.fail(new StartupTimeoutError(patience.explain(this.passwordWritten))),
+      patience.ms,
+    );
   }
 
   private stopWaiting(): void {

@@ -17,5 +17,8 @@ export function askSudoPassword(why: string): Promise<string | undefined> {
 
 /** Shown at once, while sudo waits at its next prompt: Try Again types into the same sudo. */
 export async function offerSudoRetry(): Promise<boolean> {
-  return (await vscode.window.showWarningMessage('Syscall Trace: sudo did not accept the password.', 'Try Again')) === 'Try Again';
+  return (
+    (await vscode.window.showWarningMessage('Syscall Trace: sudo did not accept the password.', 'Try Again')) ===
+    'Try Again'
+  );
 }

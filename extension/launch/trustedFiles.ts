@@ -61,7 +61,8 @@ export function untrustedFileProblem(files: readonly string[], options: TrustOpt
       return `${file} is missing, and the helper needs it to run as root: ${purpose.notDone}. Reinstall the extension.`;
     }
     const status = stat(real);
-    if (!status.isFile()) return `${real} is not a regular file, and the helper would load it as root: ${purpose.notDone}.`;
+    if (!status.isFile())
+      return `${real} is not a regular file, and the helper would load it as root: ${purpose.notDone}.`;
     const fileProblem = whoElseCanChange(real, status, options.personUid);
     if (fileProblem !== undefined) return refusal(real, fileProblem, purpose);
     for (let directory = path.dirname(real); ; directory = path.dirname(directory)) {
@@ -78,15 +79,21 @@ export function untrustedFileProblem(files: readonly string[], options: TrustOpt
  * run, as a sentence; undefined when it is a regular file of root's that only
  * root can write. `stat` follows links: what counts is the file run.
  */
-export function fixedProgramProblem(program: string, purpose: ElevationPurpose = TRACING, stat: StatFunction = fs.statSync): string | undefined {
+export function fixedProgramProblem(
+  program: string,
+  purpose: ElevationPurpose = TRACING,
+  stat: StatFunction = fs.statSync,
+): string | undefined {
   let status: FileStatus;
   try {
     status = stat(program);
   } catch {
     return `${program} does not exist, and Syscall Trace runs ${path.basename(program)} from there only: ${purpose.notDone}.`;
   }
-  if (!status.isFile()) return `${program} is not a regular file, so Syscall Trace will not run it: ${purpose.notDone}.`;
-  if (status.uid !== 0) return `${program} belongs to ${userName(status.uid)}, not root, so Syscall Trace will not run it: ${purpose.notDone}.`;
+  if (!status.isFile())
+    return `${program} is not a regular file, so Syscall Trace will not run it: ${purpose.notDone}.`;
+  if (status.uid !== 0)
+    return `${program} belongs to ${userName(status.uid)}, not root, so Syscall Trace will not run it: ${purpose.notDone}.`;
   const writers = writersBesidesOwner(status);
   if (writers !== undefined) {
     return `${program} can be written by ${writers.who}, so Syscall Trace will not run it: ${purpose.notDone}. Have root run \`chmod ${writers.chmod} ${program}\`.`;
@@ -102,19 +109,27 @@ interface Problem {
 
 function whoElseCanChange(file: string, status: FileStatus, personUid: number): Problem | undefined {
   if (status.uid !== 0 && status.uid !== personUid) {
-    return { who: `its owner, ${userName(status.uid)}`, remedy: `install the extension where only you and root can write, or have root give ${file} to you (chown)` };
+    return {
+      who: `its owner, ${userName(status.uid)}`,
+      remedy: `install the extension where only you and root can write, or have root give ${file} to you (chown)`,
+    };
   }
   const writers = writersBesidesOwner(status);
   if (writers === undefined) return undefined;
   // A sticky directory such as /tmp is writable by others on purpose: taking that away is no remedy.
-  if (status.isDirectory() && (status.mode & STICKY) !== 0) return { who: writers.who, remedy: 'install the extension where only you and root can write' };
-  return { who: writers.who, remedy: `run \`chmod ${writers.chmod} ${file}\`, or install the extension where only you and root can write` };
+  if (status.isDirectory() && (status.mode & STICKY) !== 0)
+    return { who: writers.who, remedy: 'install the extension where only you and root can write' };
+  return {
+    who: writers.who,
+    remedy: `run \`chmod ${writers.chmod} ${file}\`, or install the extension where only you and root can write`,
+  };
 }
 
 function writersBesidesOwner(status: FileStatus): { who: string; chmod: string } | undefined {
   const byGroup = (status.mode & GROUP_WRITABLE) !== 0;
   const byOthers = (status.mode & OTHERS_WRITABLE) !== 0;
-  if (byOthers) return { who: byGroup ? `every user (and group ${groupName(status.gid)})` : 'every user', chmod: 'go-w' };
+  if (byOthers)
+    return { who: byGroup ? `every user (and group ${groupName(status.gid)})` : 'every user', chmod: 'go-w' };
   if (byGroup) return { who: `the members of group ${groupName(status.gid)}`, chmod: 'g-w' };
   return undefined;
 }

@@ -2,7 +2,13 @@
 // a page (history/query) at a time, until there is no more, or what the view
 // already holds is reached, or the store could keep no more: the store keeps
 // the newest deletions, so older pages would only be dropped again.
-import { HISTORY_PAGE_MAX, type DeletionEvent, type HistoryParams, type HistoryResult, type Scope } from '../../common/protocol';
+import {
+  HISTORY_PAGE_MAX,
+  type DeletionEvent,
+  type HistoryParams,
+  type HistoryResult,
+  type Scope,
+} from '../../common/protocol';
 import { ownBytes } from '../view/deletionStore';
 
 export interface HistoryWanted {
@@ -47,7 +53,8 @@ export async function fetchHistory(query: HistoryQuery, wanted: HistoryWanted): 
     for (const event of fresh) bytes += ownBytes(event);
     const reachedWhatIsHeld = fresh.length < older.length;
     if (reachedWhatIsHeld || !page.more || older.length === 0) break;
-    if (count >= wanted.maxEvents || bytes >= wanted.maxBytes) return { events: oldestFirst(newestPageFirst), cut: true };
+    if (count >= wanted.maxEvents || bytes >= wanted.maxBytes)
+      return { events: oldestFirst(newestPageFirst), cut: true };
     before = older[0].seq;
   }
   return { events: oldestFirst(newestPageFirst), cut: false };

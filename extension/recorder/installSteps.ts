@@ -87,11 +87,24 @@ export type SetupOutcome =
 /** Reads how install or uninstall ended: status 0 and its lines, or why it failed. */
 export function setupOutcome(completed: CompletedCommand): SetupOutcome {
   if (completed.exit.code === 0 && completed.exit.signal === null) {
-    return { succeeded: true, lines: completed.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '') };
+    return {
+      succeeded: true,
+      lines: completed.stdout
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== ''),
+    };
   }
-  const lastLine = completed.stderrLines.filter((line) => line.trim() !== '').at(-1)?.trim();
+  const lastLine = completed.stderrLines
+    .filter((line) => line.trim() !== '')
+    .at(-1)
+    ?.trim();
   const how =
-    completed.exit.signal !== null ? `it was killed by ${completed.exit.signal}` : completed.exit.code === null ? 'it could not be started' : `it exited with status ${completed.exit.code}`;
+    completed.exit.signal !== null
+      ? `it was killed by ${completed.exit.signal}`
+      : completed.exit.code === null
+        ? 'it could not be started'
+        : `it exited with status ${completed.exit.code}`;
   return { succeeded: false, reason: lastLine ?? how };
 }
 

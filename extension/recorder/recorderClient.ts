@@ -5,7 +5,13 @@
 // and admits this person by the uid the kernel gives it for the socket
 // (docs/flight-recorder.md, "Flight recorder").
 import * as net from 'node:net';
-import { createMessageConnection, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  ResponseError,
+  SocketMessageReader,
+  SocketMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 
 import * as protocol from '../../common/protocol';
 import { recorderAccountUid } from '../../common/recorderAccount';
@@ -57,7 +63,11 @@ export class RecorderConnection extends TracingClient {
     this.latestStatus = info.recorder;
   }
 
-  static async connect(socketPath: string, listener: RecorderListener, options: ConnectOptions): Promise<RecorderOutcome> {
+  static async connect(
+    socketPath: string,
+    listener: RecorderListener,
+    options: ConnectOptions,
+  ): Promise<RecorderOutcome> {
     const check = checkRecorderSocket(socketPath, { personUid: options.personUid, recorderUid: recorderAccountUid() });
     if (!check.usable) return { kind: 'absent', reason: check.reason, worthSaying: !check.missing };
     let socket: net.Socket;
@@ -72,7 +82,9 @@ export class RecorderConnection extends TracingClient {
     // the recorder wrote before it closed the connection (recorder/refused, the one message a
     // peer it will not serve gets) is handled first. Then requests still waiting are
     // rejected, not left hanging.
-    const closed = new Promise<void>((resolve) => socket.once('close', () => setTimeout(resolve, MESSAGES_AFTER_CLOSE_MS)));
+    const closed = new Promise<void>((resolve) =>
+      socket.once('close', () => setTimeout(resolve, MESSAGES_AFTER_CLOSE_MS)),
+    );
     void closed.then(() => connection.dispose());
     let status: protocol.RecorderStatus | undefined;
     let recorder: RecorderConnection | undefined;
@@ -101,10 +113,12 @@ export class RecorderConnection extends TracingClient {
     } catch (error) {
       connection.dispose();
       socket.destroy();
-      if (refusal?.code === protocol.HelperErrorCodes.NotAdmitted) return { kind: 'notAdmitted', message: refusal.message };
+      if (refusal?.code === protocol.HelperErrorCodes.NotAdmitted)
+        return { kind: 'notAdmitted', message: refusal.message };
       if (refusal !== undefined) return { kind: 'unusable', reason: refusal.message };
       // A recorder of before recorder/refused answered each request NotAdmitted.
-      if (error instanceof ResponseError && error.code === protocol.HelperErrorCodes.NotAdmitted) return { kind: 'notAdmitted', message: error.message };
+      if (error instanceof ResponseError && error.code === protocol.HelperErrorCodes.NotAdmitted)
+        return { kind: 'notAdmitted', message: error.message };
       return { kind: 'unusable', reason: messageOf(error) };
     }
   }

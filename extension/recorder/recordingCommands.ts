@@ -46,7 +46,9 @@ export function registerRecorderCommands(context: RecorderCommandContext): vscod
   let busy = false;
   const once = (run: () => Promise<void>) => async (): Promise<void> => {
     if (busy) {
-      void vscode.window.showInformationMessage('Syscall Trace is installing or removing the recorder: try again in a moment.');
+      void vscode.window.showInformationMessage(
+        'Syscall Trace is installing or removing the recorder: try again in a moment.',
+      );
       return;
     }
     busy = true;
@@ -57,15 +59,25 @@ export function registerRecorderCommands(context: RecorderCommandContext): vscod
     }
   };
   return [
-    vscode.commands.registerCommand(Commands.recordContinuously, once(() => recordContinuously(context))),
-    vscode.commands.registerCommand(Commands.stopRecordingContinuously, once(() => stopRecordingContinuously(context))),
+    vscode.commands.registerCommand(
+      Commands.recordContinuously,
+      once(() => recordContinuously(context)),
+    ),
+    vscode.commands.registerCommand(
+      Commands.stopRecordingContinuously,
+      once(() => stopRecordingContinuously(context)),
+    ),
   ];
 }
 
 async function recordContinuously(context: RecorderCommandContext): Promise<void> {
   const uid = process.getuid?.() ?? 0;
   const { message, detail } = installConfirmation(`${os.userInfo().username}, uid ${uid}`);
-  if ((await vscode.window.showInformationMessage(message, { modal: true, detail }, INSTALL_AND_RECORD)) !== INSTALL_AND_RECORD) return;
+  if (
+    (await vscode.window.showInformationMessage(message, { modal: true, detail }, INSTALL_AND_RECORD)) !==
+    INSTALL_AND_RECORD
+  )
+    return;
   await runSetup(context, {
     purpose: INSTALLING,
     title: 'Installing the recorder',
@@ -78,7 +90,12 @@ async function recordContinuously(context: RecorderCommandContext): Promise<void
 
 async function stopRecordingContinuously(context: RecorderCommandContext): Promise<void> {
   const { message, detail } = uninstallConfirmation();
-  const choice = await vscode.window.showWarningMessage(message, { modal: true, detail }, STOP_RECORDING, STOP_AND_DELETE_HISTORY);
+  const choice = await vscode.window.showWarningMessage(
+    message,
+    { modal: true, detail },
+    STOP_RECORDING,
+    STOP_AND_DELETE_HISTORY,
+  );
   if (choice !== STOP_RECORDING && choice !== STOP_AND_DELETE_HISTORY) return;
   const deleteHistory = choice === STOP_AND_DELETE_HISTORY;
   await runSetup(context, {
@@ -136,9 +153,11 @@ async function runSetup(context: RecorderCommandContext, setup: Setup): Promise<
     announceRecorderChange(setup.change);
     // What it did, as the helper said it, one line each: where the files went, how the recorder runs.
     const done = doneSentences(outcome.lines);
-    void vscode.window.showInformationMessage(done === '' ? setup.succeeded : `${setup.succeeded} ${done}`, 'Show Log').then((choice) => {
-      if (choice === 'Show Log') log.show(true);
-    });
+    void vscode.window
+      .showInformationMessage(done === '' ? setup.succeeded : `${setup.succeeded} ${done}`, 'Show Log')
+      .then((choice) => {
+        if (choice === 'Show Log') log.show(true);
+      });
   } catch (error) {
     const message = messageOf(error);
     log.appendLine(`${setup.purpose.notDone}: ${message}`);

@@ -40,7 +40,12 @@ const STICKY = 0o1000;
 export function checkRecorderSocket(socketPath: string, options: SocketCheckOptions): SocketCheck {
   const stat = options.stat ?? fs.lstatSync;
   const realpath = options.realpath ?? fs.realpathSync.native;
-  if (!path.isAbsolute(socketPath)) return { usable: false, missing: false, reason: `syscallTrace.recorderSocket must be an absolute path, not "${socketPath}"` };
+  if (!path.isAbsolute(socketPath))
+    return {
+      usable: false,
+      missing: false,
+      reason: `syscallTrace.recorderSocket must be an absolute path, not "${socketPath}"`,
+    };
   let real: string;
   let status: SocketStatus;
   try {
@@ -50,18 +55,31 @@ export function checkRecorderSocket(socketPath: string, options: SocketCheckOpti
     return { usable: false, missing: true, reason: `there is no ${socketPath}` };
   }
   if (!status.isSocket()) return { usable: false, missing: false, reason: `${real} is not a socket` };
-  const rootOrRecorder = (uid: number): boolean => uid === 0 || (options.recorderUid !== undefined && uid === options.recorderUid);
+  const rootOrRecorder = (uid: number): boolean =>
+    uid === 0 || (options.recorderUid !== undefined && uid === options.recorderUid);
   if (!rootOrRecorder(status.uid)) {
-    return { usable: false, missing: false, reason: `${real} belongs to uid ${status.uid}, not root nor the recorder's account, so it is not the recorder's` };
+    return {
+      usable: false,
+      missing: false,
+      reason: `${real} belongs to uid ${status.uid}, not root nor the recorder's account, so it is not the recorder's`,
+    };
   }
   for (let directory = path.dirname(real); ; directory = path.dirname(directory)) {
     const above = stat(directory);
     if (!rootOrRecorder(above.uid) && above.uid !== options.personUid) {
-      return { usable: false, missing: false, reason: `the directory ${directory} (above ${real}) belongs to uid ${above.uid}, who could put another socket there` };
+      return {
+        usable: false,
+        missing: false,
+        reason: `the directory ${directory} (above ${real}) belongs to uid ${above.uid}, who could put another socket there`,
+      };
     }
     const sticky = above.isDirectory() && (above.mode & STICKY) !== 0;
     if (!sticky && (above.mode & GROUP_OR_OTHERS_WRITABLE) !== 0) {
-      return { usable: false, missing: false, reason: `the directory ${directory} (above ${real}) can be written by others, who could put another socket there` };
+      return {
+        usable: false,
+        missing: false,
+        reason: `the directory ${directory} (above ${real}) can be written by others, who could put another socket there`,
+      };
     }
     if (directory === path.dirname(directory)) break;
   }

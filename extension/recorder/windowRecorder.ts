@@ -97,7 +97,8 @@ export class RecorderLink implements vscode.Disposable {
     for (;;) {
       const recorder = await this.connect();
       // A recorder that refused is there, and would refuse again.
-      if (recorder !== undefined || this.disposed || this.latestOutcome !== 'absent' || Date.now() >= deadline) return recorder;
+      if (recorder !== undefined || this.disposed || this.latestOutcome !== 'absent' || Date.now() >= deadline)
+        return recorder;
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }
   }
@@ -106,7 +107,9 @@ export class RecorderLink implements vscode.Disposable {
   tellRefusal(): void {
     if (this.refusal === undefined) return;
     // Paths and the recorder's words: never a link.
-    void vscode.window.showWarningMessage(notificationText(`Syscall Trace: ${this.refusal} Tracing without the recorder.`));
+    void vscode.window.showWarningMessage(
+      notificationText(`Syscall Trace: ${this.refusal} Tracing without the recorder.`),
+    );
     this.refusal = undefined;
   }
 
@@ -190,7 +193,9 @@ export class RecorderLink implements vscode.Disposable {
     const recorder = this.connection;
     if (recorder === undefined) return this.historyCut ? { unrecorded: 0, historyCut: true } : undefined;
     const { unrecorded, problem } = recorder.status;
-    return problem === undefined ? { unrecorded, historyCut: this.historyCut } : { unrecorded, problem, historyCut: this.historyCut };
+    return problem === undefined
+      ? { unrecorded, historyCut: this.historyCut }
+      : { unrecorded, problem, historyCut: this.historyCut };
   }
 
   /** For the status bar's tooltip: what the recorder keeps, and what it could not. */
@@ -239,7 +244,9 @@ export class RecorderLink implements vscode.Disposable {
         if (outcome.reason !== this.latestAbsence) log.appendLine(`no recorder: ${outcome.reason}`);
         this.latestAbsence = outcome.reason;
         // A refusal was that of a recorder no longer there; a socket that is not root's is worth a word at Start.
-        this.refusal = outcome.worthSaying ? `${socketPath} was not taken for the recorder’s socket: ${endSentence(outcome.reason)}` : undefined;
+        this.refusal = outcome.worthSaying
+          ? `${socketPath} was not taken for the recorder’s socket: ${endSentence(outcome.reason)}`
+          : undefined;
         return undefined;
       case 'notAdmitted':
         log.appendLine(`the recorder at ${socketPath} does not admit this user: ${outcome.message}`);
@@ -287,7 +294,8 @@ function keyOf(history: HistoryShown): string {
 
 function describeStatus(status: RecorderStatus): string {
   const parts = [`recording into ${status.database}`];
-  if (status.sees !== undefined) parts.push(status.sees === 'own' ? 'showing your own processes’ deletions only' : 'showing every user’s deletions');
+  if (status.sees !== undefined)
+    parts.push(status.sees === 'own' ? 'showing your own processes’ deletions only' : 'showing every user’s deletions');
   parts.push(`keeping ${status.retainDays} days, at most ${countText(status.retainMib)} MiB`);
   if (status.oldest !== undefined) parts.push(`the oldest from ${status.oldest}`);
   if (status.unrecorded > 0) parts.push(`${countText(status.unrecorded)} deletions not recorded`);

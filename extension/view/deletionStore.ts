@@ -191,7 +191,8 @@ export class DeletionStore {
     // Before its process is looked up: the deletion dropped here may have been
     // that process's last, and then its details are forgotten.
     if (this.storedCount === this.maxEvents) this.dropOldest();
-    if (this.storedCount === this.ring.length) this.relayout(Math.min(this.maxEvents, Math.max(FIRST_CAPACITY, 2 * this.ring.length)));
+    if (this.storedCount === this.ring.length)
+      this.relayout(Math.min(this.maxEvents, Math.max(FIRST_CAPACITY, 2 * this.ring.length)));
     const slot = (this.oldest + this.storedCount) % this.ring.length;
     const bytes = ownBytes(event);
     this.ringProcesses[slot] = this.holdProcess(event);
@@ -243,13 +244,23 @@ export class DeletionStore {
   private holdProcess(event: DeletionEvent): HeldProcess {
     const key = `${event.pid}\0${event.comm}`;
     let process = this.processes.get(key);
-    if (process !== undefined && sameStrings(process.cmdline, event.cmdline) && sameAncestors(process.ancestors, event.ancestors)) {
+    if (
+      process !== undefined &&
+      sameStrings(process.cmdline, event.cmdline) &&
+      sameAncestors(process.ancestors, event.ancestors)
+    ) {
       event.cmdline = process.cmdline;
       event.ancestors = process.ancestors;
     } else {
       // A new process, or the same pid after an exec: older deletions keep
       // (and still count) the details they came with.
-      process = { key, cmdline: event.cmdline, ancestors: event.ancestors, bytes: processBytes(key, event), deletions: 0 };
+      process = {
+        key,
+        cmdline: event.cmdline,
+        ancestors: event.ancestors,
+        bytes: processBytes(key, event),
+        deletions: 0,
+      };
       this.processes.set(key, process);
     }
     if (process.deletions === 0) this.storedBytes += process.bytes;
@@ -298,7 +309,8 @@ function processBytes(key: string, event: DeletionEvent): number {
 }
 
 function checkedLimit(maxEvents: number): number {
-  if (!Number.isInteger(maxEvents) || maxEvents < 1) throw new RangeError(`maxEvents must be a positive integer, not ${maxEvents}`);
+  if (!Number.isInteger(maxEvents) || maxEvents < 1)
+    throw new RangeError(`maxEvents must be a positive integer, not ${maxEvents}`);
   return maxEvents;
 }
 

@@ -76,7 +76,8 @@ export interface TimeFormat {
 export function localTime(iso: string, now: number, format: TimeFormat = {}): string {
   const time = new Date(iso);
   const options = { timeZone: format.timeZone };
-  const sameDay = time.toLocaleDateString(format.locale, options) === new Date(now).toLocaleDateString(format.locale, options);
+  const sameDay =
+    time.toLocaleDateString(format.locale, options) === new Date(now).toLocaleDateString(format.locale, options);
   return sameDay ? time.toLocaleTimeString(format.locale, options) : time.toLocaleString(format.locale, options);
 }
 

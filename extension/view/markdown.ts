@@ -27,6 +27,9 @@ export function markdownOfShownText(shown: string): string {
  * cannot end a Markdown link destination.
  */
 export function commandLink(markdownLabel: string, command: string, args: readonly unknown[]): string {
-  const encoded = encodeURIComponent(JSON.stringify(args)).replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(JSON.stringify(args)).replace(
+    /[!'()*~]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return `[${markdownLabel}](command:${command}?${encoded})`;
 }

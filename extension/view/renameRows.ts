@@ -44,12 +44,22 @@ export function askedToSwap(event: DeletionEvent): boolean {
 
 /** A successful rename that replaced, or may have replaced, a file at its destination. */
 export function mayHaveReplaced(event: DeletionEvent): boolean {
-  return isRename(event) && event.result >= 0 && !event.exchanged && (event.replaced === true || event.replacedUnknown === true);
+  return (
+    isRename(event) &&
+    event.result >= 0 &&
+    !event.exchanged &&
+    (event.replaced === true || event.replacedUnknown === true)
+  );
 }
 
 /** Both names in one directory: an editor's atomic save, sed -i, or any in-place rename. */
 export function inSameFolder(event: DeletionEvent): boolean {
-  return event.movedTo !== undefined && event.complete && event.movedToComplete === true && parentDirectory(event.path) === parentDirectory(event.movedTo);
+  return (
+    event.movedTo !== undefined &&
+    event.complete &&
+    event.movedToComplete === true &&
+    parentDirectory(event.path) === parentDirectory(event.movedTo)
+  );
 }
 
 /** What syscallTrace.hideSameFolderReplaces hides: a file replaced, for certain, by one from its own directory. */

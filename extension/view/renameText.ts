@@ -33,12 +33,19 @@ export function renameDescription(event: DeletionEvent, role: RenameRole, home: 
       return `swapped with ${sameFolder ? quotedName(event.movedTo!, event.movedToBytes) : shownDestination(event, home)}`;
     case 'replaced': {
       const certain = event.replaced === true;
-      if (sameFolder) return `${certain ? 'saved over' : 'may have been saved over'} by ${quotedName(event.path, event.pathBytes)} (same folder)`;
+      if (sameFolder)
+        return `${certain ? 'saved over' : 'may have been saved over'} by ${quotedName(event.path, event.pathBytes)} (same folder)`;
       return `${certain ? 'replaced' : 'may have been replaced'} by ${shownSource(event, home)}`;
     }
     case 'movedAway': {
-      if (event.result < 0) return `${askedToSwap(event) ? 'tried to swap with' : 'tried to move to'} ${shownDestination(event, home)}`;
-      const over = event.replaced === true ? ', replacing the file there' : event.replacedUnknown === true ? ', may have replaced a file there' : '';
+      if (event.result < 0)
+        return `${askedToSwap(event) ? 'tried to swap with' : 'tried to move to'} ${shownDestination(event, home)}`;
+      const over =
+        event.replaced === true
+          ? ', replacing the file there'
+          : event.replacedUnknown === true
+            ? ', may have replaced a file there'
+            : '';
       return `moved to ${shownDestination(event, home)}${over}`;
     }
   }

@@ -9,7 +9,10 @@ export interface TerminalInfo {
 }
 
 /** The terminal whose shell is the nearest of the process and its ancestors, if any. */
-export function terminalOf<T extends TerminalInfo>(event: Pick<DeletionEvent, 'pid' | 'ppid' | 'ancestors'>, terminals: readonly T[]): T | undefined {
+export function terminalOf<T extends TerminalInfo>(
+  event: Pick<DeletionEvent, 'pid' | 'ppid' | 'ancestors'>,
+  terminals: readonly T[],
+): T | undefined {
   if (terminals.length === 0) return undefined;
   const byPid = new Map(terminals.map((terminal) => [terminal.pid, terminal]));
   const lineage = [event.pid, ...event.ancestors.map((ancestor) => ancestor.pid)];

@@ -8,7 +8,14 @@ import { isUtf8 } from 'node:buffer';
 
 import { isRename, type DeletionEvent } from '../../common/protocol';
 import { shownPath } from '../../common/shownText';
-import { byteComponents, containerLabel, localDateTime, shellCommandLine, shownComponents, type TimeFormat } from './displayText';
+import {
+  byteComponents,
+  containerLabel,
+  localDateTime,
+  shellCommandLine,
+  shownComponents,
+  type TimeFormat,
+} from './displayText';
 import { commandLink, markdownOfShownText, markdownText } from './markdown';
 import { askedToSwap } from './renameRows';
 
@@ -25,11 +32,16 @@ export interface TooltipOptions {
 
 export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): string {
   const what = event.directory ? 'Directory' : 'File';
-  const lines = [`**${what} ${outcome(event)}**`, linkedPath(event, options.openDirectoryCommand) + partlyKnown(event.complete)];
+  const lines = [
+    `**${what} ${outcome(event)}**`,
+    linkedPath(event, options.openDirectoryCommand) + partlyKnown(event.complete),
+  ];
   if (isRename(event)) lines.push(...renameLines(event, options.openDirectoryCommand));
   // Text only: the process's path names a file in its own mount namespace or root, which a link here would not open.
   if (event.processPath !== undefined) {
-    lines.push(`Seen by the process as: ${markdownOfShownText(shownPath({ path: event.processPath, pathBytes: event.processPathBytes }))}`);
+    lines.push(
+      `Seen by the process as: ${markdownOfShownText(shownPath({ path: event.processPath, pathBytes: event.processPathBytes }))}`,
+    );
   }
   lines.push(
     `Process: ${markdownText(event.comm)} (pid ${event.pid}, thread ${event.tid}` +
@@ -38,14 +50,18 @@ export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): 
       (options.terminalName === undefined ? '' : ` in terminal ${markdownText(`“${options.terminalName}”`)}`),
   );
   if (event.container !== undefined) {
-    lines.push(`Container: ${markdownOfShownText(containerLabel(event.container))} (id ${markdownText(event.container.id)})`);
+    lines.push(
+      `Container: ${markdownOfShownText(containerLabel(event.container))} (id ${markdownText(event.container.id)})`,
+    );
   }
   if (options.hostMountNamespace !== undefined && event.mountNamespace !== options.hostMountNamespace) {
     lines.push(`Mount namespace: ${markdownText(String(event.mountNamespace))} (not the host’s)`);
   }
   lines.push(`Command line: ${event.cmdline.length > 0 ? markdownText(shellCommandLine(event.cmdline)) : '*unknown*'}`);
   if (event.ancestors.length > 0) {
-    lines.push(`Started by: ${event.ancestors.map((ancestor) => `${markdownText(ancestor.comm)} (${ancestor.pid})`).join(' ← ')}`);
+    lines.push(
+      `Started by: ${event.ancestors.map((ancestor) => `${markdownText(ancestor.comm)} (${ancestor.pid})`).join(' ← ')}`,
+    );
   }
   lines.push(
     event.abi === 'io_uring'
@@ -59,8 +75,10 @@ export function deletionTooltip(event: DeletionEvent, options: TooltipOptions): 
 
 function outcome(event: DeletionEvent): string {
   const rename = isRename(event);
-  if (event.resultUnknown) return `${rename ? 'rename' : 'deletion'} asked for, result unknown: io_uring posted none (IOSQE_CQE_SKIP_SUCCESS)`;
-  if (event.result < 0) return `not ${rename ? 'moved' : 'deleted'}: ${markdownText(event.error ?? String(event.result))}`;
+  if (event.resultUnknown)
+    return `${rename ? 'rename' : 'deletion'} asked for, result unknown: io_uring posted none (IOSQE_CQE_SKIP_SUCCESS)`;
+  if (event.result < 0)
+    return `not ${rename ? 'moved' : 'deleted'}: ${markdownText(event.error ?? String(event.result))}`;
   if (!rename) return 'deleted';
   return event.exchanged === true ? 'swapped' : 'moved';
 }
@@ -71,16 +89,28 @@ function partlyKnown(complete: boolean): string {
 
 /** Where a rename took the file, what became of a file there, and the flags it was given. */
 function renameLines(event: DeletionEvent, command: string): string[] {
-  const destination = { path: event.movedTo ?? '', pathBytes: event.movedToBytes, complete: event.movedToComplete === true };
+  const destination = {
+    path: event.movedTo ?? '',
+    pathBytes: event.movedToBytes,
+    complete: event.movedToComplete === true,
+  };
   const failed = event.result < 0;
-  const to = askedToSwap(event) ? (failed ? 'Tried to swap with' : 'Swapped with') : failed ? 'Tried to move to' : 'Moved to';
+  const to = askedToSwap(event)
+    ? failed
+      ? 'Tried to swap with'
+      : 'Swapped with'
+    : failed
+      ? 'Tried to move to'
+      : 'Moved to';
   const lines = [`${to}: ${linkedPath(destination, command)}${partlyKnown(destination.complete)}`];
   if (askedToSwap(event)) {
     if (event.exchanged === true) lines.push('Both names survive, each now holding the other’s file.');
   } else if (event.replaced === true) lines.push('Replaced the file that was there: its old content is gone.');
-  else if (event.replacedUnknown === true) lines.push('May have replaced a file that was there: the kernel could not tell.');
+  else if (event.replacedUnknown === true)
+    lines.push('May have replaced a file that was there: the kernel could not tell.');
   else if (event.replaced === false && !failed) lines.push('Nothing was replaced.');
-  if (event.renameFlags !== undefined && event.renameFlags.length > 0) lines.push(`Flags: ${event.renameFlags.map(markdownText).join(', ')}`);
+  if (event.renameFlags !== undefined && event.renameFlags.length > 0)
+    lines.push(`Flags: ${event.renameFlags.map(markdownText).join(', ')}`);
   return lines;
 }
 
@@ -123,4 +153,3 @@ function openablePrefixLength(pathBytes: string | undefined, components: number)
   const firstNotUtf8 = byComponent.findIndex((bytes) => !isUtf8(bytes));
   return firstNotUtf8 === -1 ? byComponent.length : firstNotUtf8;
 }
-

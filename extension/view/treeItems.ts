@@ -4,7 +4,15 @@ import * as vscode from 'vscode';
 
 import { escapeText } from '../../common/shownText';
 import type { DeletionEvent } from '../../common/protocol';
-import { countText, localTime, parentDirectory, processGroupLabel, processLabel, relativeTime, shownName } from './displayText';
+import {
+  countText,
+  localTime,
+  parentDirectory,
+  processGroupLabel,
+  processLabel,
+  relativeTime,
+  shownName,
+} from './displayText';
 import { Commands, TOOLTIP_COMMANDS } from '../names';
 import { rowPath, rowPathBytes, rowPathComplete, type TreeRow } from './renameRows';
 import { renameDescription } from './renameText';
@@ -41,9 +49,21 @@ export class TreeItems {
       case 'deletion':
         return this.deletionItem(node, node.deletion, node.context === 'inList', now);
       case 'workspaceFolder':
-        return groupItem(node.id, node.folder.name, node.count, new vscode.ThemeIcon('root-folder'), vscode.TreeItemCollapsibleState.Expanded);
+        return groupItem(
+          node.id,
+          node.folder.name,
+          node.count,
+          new vscode.ThemeIcon('root-folder'),
+          vscode.TreeItemCollapsibleState.Expanded,
+        );
       case 'elsewhere':
-        return groupItem(node.id, 'Outside the workspace', node.count, new vscode.ThemeIcon('globe'), vscode.TreeItemCollapsibleState.Expanded);
+        return groupItem(
+          node.id,
+          'Outside the workspace',
+          node.count,
+          new vscode.ThemeIcon('globe'),
+          vscode.TreeItemCollapsibleState.Expanded,
+        );
       case 'directory': {
         const item = new vscode.TreeItem(escapeText(node.label), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
@@ -54,11 +74,27 @@ export class TreeItems {
         return item;
       }
       case 'process':
-        return groupItem(node.id, processGroupLabel(node), node.count, new vscode.ThemeIcon('server-process'), vscode.TreeItemCollapsibleState.Collapsed);
+        return groupItem(
+          node.id,
+          processGroupLabel(node),
+          node.count,
+          new vscode.ThemeIcon('server-process'),
+          vscode.TreeItemCollapsibleState.Collapsed,
+        );
       case 'older':
-        return groupItem(node.id, `${countText(node.count)} older deletions`, undefined, new vscode.ThemeIcon('history'), vscode.TreeItemCollapsibleState.Collapsed);
+        return groupItem(
+          node.id,
+          `${countText(node.count)} older deletions`,
+          undefined,
+          new vscode.ThemeIcon('history'),
+          vscode.TreeItemCollapsibleState.Collapsed,
+        );
       case 'dropped': {
-        const item = noticeItem(node.id, `${countText(node.count)} older deletions dropped`, new vscode.ThemeIcon('info'));
+        const item = noticeItem(
+          node.id,
+          `${countText(node.count)} older deletions dropped`,
+          new vscode.ThemeIcon('info'),
+        );
         // "At most": where long paths fill syscallTrace.maxEventMemoryMiB first, fewer are kept.
         item.description = `only the newest are kept, at most ${countText(node.limit)}`;
         item.tooltip =
@@ -66,13 +102,23 @@ export class TreeItems {
         return item;
       }
       case 'lost': {
-        const item = noticeItem(node.id, `${countText(node.count)} deletions lost by the kernel`, new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')));
-        item.tooltip = 'Deletions came faster than they could be read, and the kernel’s buffer was full: these are missing from the view.';
+        const item = noticeItem(
+          node.id,
+          `${countText(node.count)} deletions lost by the kernel`,
+          new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+        );
+        item.tooltip =
+          'Deletions came faster than they could be read, and the kernel’s buffer was full: these are missing from the view.';
         return item;
       }
       case 'unrecorded': {
-        const label = node.count > 0 ? `${countText(node.count)} deletions not recorded` : 'The recorder cannot record now';
-        const item = noticeItem(node.id, label, new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')));
+        const label =
+          node.count > 0 ? `${countText(node.count)} deletions not recorded` : 'The recorder cannot record now';
+        const item = noticeItem(
+          node.id,
+          label,
+          new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+        );
         // The recorder's own words: data like any other text it sends, shown as it is.
         if (node.problem !== undefined) item.description = escapeText(node.problem);
         item.tooltip =
@@ -81,7 +127,11 @@ export class TreeItems {
         return item;
       }
       case 'historyCut': {
-        const item = noticeItem(node.id, 'Older deletions of this time range are not shown', new vscode.ThemeIcon('info'));
+        const item = noticeItem(
+          node.id,
+          'Older deletions of this time range are not shown',
+          new vscode.ThemeIcon('info'),
+        );
         item.description = `the view keeps at most ${countText(node.limit)}`;
         item.tooltip =
           'The recorder holds more deletions in this time range and folder than the view keeps (syscallTrace.maxEvents, syscallTrace.maxEventMemoryMiB): the newest are shown. ' +
@@ -136,7 +186,8 @@ export class TreeItems {
     if (terminal !== undefined) context.push(ItemContext.inTerminal);
     // A moved file is not lost; a replaced one is, and git may hold it.
     const contentGone = role === undefined || (role === 'replaced' && event.replaced === true);
-    if (event.result === 0 && contentGone && !event.directory && folderOf(path, this.folders()) !== undefined) context.push(ItemContext.restorable);
+    if (event.result === 0 && contentGone && !event.directory && folderOf(path, this.folders()) !== undefined)
+      context.push(ItemContext.restorable);
     if (role !== undefined && event.movedToComplete === true) context.push(ItemContext.moved);
     item.contextValue = context.join(' ');
     item.command = { command: Commands.openParentDirectory, title: 'Open Parent Directory', arguments: [node] };
@@ -151,14 +202,26 @@ const RENAME_ICONS = { movedAway: 'arrow-right', replaced: 'replace', swapped: '
 function ownNote(own: readonly TreeRow[]): string {
   if (own.length === 0) return '';
   const { role } = own[own.length - 1];
-  return role === undefined ? ' · directory deleted' : role === 'movedAway' ? ' · directory moved' : role === 'replaced' ? ' · directory replaced' : ' · directory swapped';
+  return role === undefined
+    ? ' · directory deleted'
+    : role === 'movedAway'
+      ? ' · directory moved'
+      : role === 'replaced'
+        ? ' · directory replaced'
+        : ' · directory swapped';
 }
 
 function deletionsCount(count: number): string {
   return count === 1 ? '1 deletion' : `${countText(count)} deletions`;
 }
 
-function groupItem(id: string, label: string, count: number | undefined, icon: vscode.ThemeIcon, state: vscode.TreeItemCollapsibleState): vscode.TreeItem {
+function groupItem(
+  id: string,
+  label: string,
+  count: number | undefined,
+  icon: vscode.ThemeIcon,
+  state: vscode.TreeItemCollapsibleState,
+): vscode.TreeItem {
   const item = new vscode.TreeItem(label, state);
   item.id = id;
   item.iconPath = icon;

@@ -26,9 +26,7 @@ export interface WorkspaceFolderInfo {
 
 /** Which deletions the view shows: everything held, those in any workspace folder, or those in one (below any of its aliases). */
 export type FolderFilter =
-  | { show: 'everything' }
-  | { show: 'workspaceFolders' }
-  | { show: 'folder'; path: string; aliases: readonly string[] };
+  { show: 'everything' } | { show: 'workspaceFolders' } | { show: 'folder'; path: string; aliases: readonly string[] };
 
 export interface TreeOptions {
   grouping: Grouping;
@@ -71,7 +69,15 @@ export type TreeNode =
       own: TreeRow[];
     }
   | { kind: 'deletion'; id: string; deletion: TreeRow; context: DeletionContext }
-  | { kind: 'process'; id: string; pid: number; comm: string; container?: Container; count: number; deletions: StoredDeletion[] }
+  | {
+      kind: 'process';
+      id: string;
+      pid: number;
+      comm: string;
+      container?: Container;
+      count: number;
+      deletions: StoredDeletion[];
+    }
   | { kind: 'older'; id: string; page: number; count: number; deletions: StoredDeletion[] }
   | { kind: 'dropped'; id: string; count: number; limit: number }
   | { kind: 'lost'; id: string; count: number }
@@ -194,9 +200,17 @@ function byWorkspaceFolder(visible: StoredDeletion[], folders: readonly Workspac
   // Folders in the order the workspace lists them.
   for (const folder of folders) {
     const deletions = perFolder.get(folder);
-    if (deletions !== undefined) nodes.push({ kind: 'workspaceFolder', id: `folder:${folder.path}`, folder, count: eventCount(deletions), deletions });
+    if (deletions !== undefined)
+      nodes.push({
+        kind: 'workspaceFolder',
+        id: `folder:${folder.path}`,
+        folder,
+        count: eventCount(deletions),
+        deletions,
+      });
   }
-  if (elsewhere.length > 0) nodes.push({ kind: 'elsewhere', id: 'elsewhere', count: eventCount(elsewhere), deletions: elsewhere });
+  if (elsewhere.length > 0)
+    nodes.push({ kind: 'elsewhere', id: 'elsewhere', count: eventCount(elsewhere), deletions: elsewhere });
   return nodes;
 }
 
@@ -243,7 +257,11 @@ function childrenOfDirectory(base: string, deletions: readonly TreeRow[], labelP
   for (const deletion of deletions) {
     const path = rowPath(deletion);
     const { directory } = deletion.event;
-    if (lastGroup !== undefined && path.startsWith(lastName, start) && path.charCodeAt(start + lastName.length) === SLASH) {
+    if (
+      lastGroup !== undefined &&
+      path.startsWith(lastName, start) &&
+      path.charCodeAt(start + lastName.length) === SLASH
+    ) {
       lastGroup.below.push(deletion);
       continue;
     }
@@ -279,7 +297,9 @@ function childrenOfDirectory(base: string, deletions: readonly TreeRow[], labelP
   }
   for (const deletion of files) leafNodes.push(deletionNode(deletion, 'inDirectory'));
   // As in the Explorer: directories first, then files by name; one name deleted again and again, newest first.
-  leafNodes.sort((a, b) => byText(rowPath(deletionOf(a)), rowPath(deletionOf(b))) || deletionOf(b).id - deletionOf(a).id);
+  leafNodes.sort(
+    (a, b) => byText(rowPath(deletionOf(a)), rowPath(deletionOf(b))) || deletionOf(b).id - deletionOf(a).id,
+  );
   return [...directoryNodes, ...leafNodes];
 }
 
@@ -321,7 +341,10 @@ function byProcess(visible: StoredDeletion[]): TreeNode[] {
   for (const deletion of visible) {
     const { pid, comm, container } = deletion.event;
     // A process deletes in bursts: most deletions belong to the same one as the one before.
-    let node = last !== undefined && last.pid === pid && last.comm === comm && sameContainer(last.container, container) ? last : undefined;
+    let node =
+      last !== undefined && last.pid === pid && last.comm === comm && sameContainer(last.container, container)
+        ? last
+        : undefined;
     if (node === undefined) {
       // The container is part of who deleted: a process shows it, so one that shows none is another process.
       const inContainer = container === undefined ? '' : `:${container.engine}:${container.id}`;
@@ -346,9 +369,12 @@ function sameContainer(a: Container | undefined, b: Container | undefined): bool
 }
 
 function flatPage(newestFirst: StoredDeletion[], page: number): TreeNode[] {
-  const nodes: TreeNode[] = newestFirst.slice(0, FLAT_PAGE_SIZE).map((deletion) => deletionNode(rowInList(deletion), 'inList'));
+  const nodes: TreeNode[] = newestFirst
+    .slice(0, FLAT_PAGE_SIZE)
+    .map((deletion) => deletionNode(rowInList(deletion), 'inList'));
   const older = newestFirst.slice(FLAT_PAGE_SIZE);
-  if (older.length > 0) nodes.push({ kind: 'older', id: `older:${page + 1}`, page: page + 1, count: older.length, deletions: older });
+  if (older.length > 0)
+    nodes.push({ kind: 'older', id: `older:${page + 1}`, page: page + 1, count: older.length, deletions: older });
   return nodes;
 }
 

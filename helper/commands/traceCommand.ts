@@ -20,7 +20,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DEFAULT_MODE_CHOICE, isRename, MODE_CHOICES, parseQueueMib, QUEUE_MIB_DEFAULT, QUEUE_MIB_MAX, type DeletionEvent, type ModeChoice, type Scope, type TraceStats } from '../../common/protocol';
+import {
+  DEFAULT_MODE_CHOICE,
+  isRename,
+  MODE_CHOICES,
+  parseQueueMib,
+  QUEUE_MIB_DEFAULT,
+  QUEUE_MIB_MAX,
+  type DeletionEvent,
+  type ModeChoice,
+  type Scope,
+  type TraceStats,
+} from '../../common/protocol';
 import { escapeText, shownMovedTo, shownPath } from '../../common/shownText';
 import { BacklogValve } from '../server/backlogValve';
 import { deletionJson } from './deletionJson';
@@ -85,7 +96,9 @@ export function parseTraceArguments(args: string[], cwd: string): TraceCommandOp
   const givenQueueMib = values['queue-mib'];
   const queueMib = givenQueueMib === undefined ? undefined : parseQueueMib(givenQueueMib);
   if (givenQueueMib !== undefined && queueMib === undefined) {
-    throw new TypeError(`--queue-mib must be a whole number from 1 to ${QUEUE_MIB_MAX}, not ${JSON.stringify(givenQueueMib)}`);
+    throw new TypeError(
+      `--queue-mib must be a whole number from 1 to ${QUEUE_MIB_MAX}, not ${JSON.stringify(givenQueueMib)}`,
+    );
   }
   return {
     jsonl: values.jsonl === true,
@@ -149,7 +162,10 @@ function trace(options: TraceCommandOptions): void {
       },
       onLost(lost) {
         if (options.jsonl) write(JSON.stringify({ type: 'lost', lost }) + '\n');
-        else process.stderr.write(`syscall-trace: ${lost} deletions lost so far (the kernel's ring buffer or the helper's queue was full)\n`);
+        else
+          process.stderr.write(
+            `syscall-trace: ${lost} deletions lost so far (the kernel's ring buffer or the helper's queue was full)\n`,
+          );
       },
       onProblem(message) {
         process.stderr.write(`syscall-trace: ${message}\n`);
@@ -204,7 +220,10 @@ function trace(options: TraceCommandOptions): void {
     // would wait for the reader too); stderr always has the totals.
     if (options.jsonl && stdout.writableLength === 0) stdout.write(JSON.stringify({ type: 'stats', ...stats }) + '\n');
     const unwrittenText = unwritten > 0 ? ` (${unwritten} of them not written: stopped by a second signal)` : '';
-    process.stderr.write(`${options.jsonl ? 'syscall-trace: ' : ''}${stats.events} deletions, ${stats.lost} lost${unwrittenText}.\n`, () => process.exit(0));
+    process.stderr.write(
+      `${options.jsonl ? 'syscall-trace: ' : ''}${stats.events} deletions, ${stats.lost} lost${unwrittenText}.\n`,
+      () => process.exit(0),
+    );
     // Where stderr is a pipe that is not read either.
     setTimeout(() => process.exit(0), ABANDON_EXIT_MS).unref();
   };

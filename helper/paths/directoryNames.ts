@@ -48,9 +48,17 @@ export class DirectoryNames {
    * a record that is neither. A known record whose names are not here is
    * marked incomplete (`directoryIncomplete`): its path is never guessed.
    */
-  complete(record: DeletionRecord, named: number, known: number, directoryIncomplete: number): KnownDirectory | undefined {
+  complete(
+    record: DeletionRecord,
+    named: number,
+    known: number,
+    directoryIncomplete: number,
+  ): KnownDirectory | undefined {
     if (record.flags & named) {
-      const directory: KnownDirectory = { names: copyNames(record.directoryNames), namesBelowRoot: record.namesBelowRoot };
+      const directory: KnownDirectory = {
+        names: copyNames(record.directoryNames),
+        namesBelowRoot: record.namesBelowRoot,
+      };
       this.keep(record.directoryId, directory);
       return directory;
     }

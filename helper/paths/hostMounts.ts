@@ -34,7 +34,9 @@ const OCTAL_ESCAPE = /\\([0-3][0-7][0-7])/g;
 
 /** Undoes mountinfo's octal escapes; the result keeps one character per byte. */
 function unescapeMountField(field: string): string {
-  return field.includes('\\') ? field.replace(OCTAL_ESCAPE, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))) : field;
+  return field.includes('\\')
+    ? field.replace(OCTAL_ESCAPE, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)))
+    : field;
 }
 
 const DECIMAL = /^\d+$/;
@@ -66,7 +68,9 @@ export function parseMountInfo(text: string): MountEntry[] {
       fields[3] === '' ||
       fields[4] === ''
     ) {
-      throw new Error(`/proc/self/mountinfo line ${i + 1} is not "ID PARENT MAJOR:MINOR ROOT MOUNT-POINT OPTIONS ... - TYPE ...": ${JSON.stringify(line)}`);
+      throw new Error(
+        `/proc/self/mountinfo line ${i + 1} is not "ID PARENT MAJOR:MINOR ROOT MOUNT-POINT OPTIONS ... - TYPE ...": ${JSON.stringify(line)}`,
+      );
     }
     entries.push({
       mountId: Number(fields[0]),

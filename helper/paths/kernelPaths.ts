@@ -86,11 +86,13 @@ export function resolveDeletionPath(
   const names = parts.directoryNames;
   const below = parts.namesBelowRoot;
   // Normalised from the process's root, as the kernel reads "..": never above it.
-  const processBinary = below === undefined ? undefined : normalizeAbsolute(`${directoryFromNames(names.slice(0, below))}/${tail}`);
+  const processBinary =
+    below === undefined ? undefined : normalizeAbsolute(`${directoryFromNames(names.slice(0, below))}/${tail}`);
   // Text after a failed lookup names the file correctly only where it is
   // read as the process read it: from the host's own root, without a ".."
   // that could climb out of a symbolic link.
-  const textIsExact = !parts.lookupFailed || (parts.foreign === undefined && below === names.length && !climbsOutOfOwnName(tail));
+  const textIsExact =
+    !parts.lookupFailed || (parts.foreign === undefined && below === names.length && !climbsOutOfOwnName(tail));
 
   let resolved: ResolvedPath;
   if (parts.foreign === undefined) {
@@ -98,7 +100,10 @@ export function resolveDeletionPath(
       resolved = unknownStart(outermostFirst(names), tail);
     } else {
       const aboveRoot = below === undefined ? '' : directoryFromNames(names.slice(below));
-      const binary = processBinary === undefined ? normalizeAbsolute(`${directoryFromNames(names)}/${tail}`) : joinAbsolute(aboveRoot, processBinary);
+      const binary =
+        processBinary === undefined
+          ? normalizeAbsolute(`${directoryFromNames(names)}/${tail}`)
+          : joinAbsolute(aboveRoot, processBinary);
       // Joined text may pass through a symbolic link, which a physical path
       // must not: it is vouched for only where the directory it names is,
       // now, its own real path.
@@ -108,11 +113,20 @@ export function resolveDeletionPath(
   } else {
     const foreign = parts.foreign;
     // Without the mount root's place among the names, the file system's own names cannot be set beside them.
-    const filesystemNames = foreign.namesBelowMountRoot === undefined ? [] : [...names.slice(0, foreign.namesBelowMountRoot), ...foreign.filesystemNames];
+    const filesystemNames =
+      foreign.namesBelowMountRoot === undefined
+        ? []
+        : [...names.slice(0, foreign.namesBelowMountRoot), ...foreign.filesystemNames];
     const filesystemPath = directoryFromNames(filesystemNames);
-    const host = foreign.namesBelowMountRoot !== undefined && foreign.filesystemComplete ? hostPathOf(foreign.filesystemDev, filesystemPath) : undefined;
+    const host =
+      foreign.namesBelowMountRoot !== undefined && foreign.filesystemComplete
+        ? hostPathOf(foreign.filesystemDev, filesystemPath)
+        : undefined;
     if (host === undefined) {
-      resolved = unknownStart(foreign.namesBelowMountRoot === undefined ? outermostFirst(names) : outermostFirst(filesystemNames), tail);
+      resolved = unknownStart(
+        foreign.namesBelowMountRoot === undefined ? outermostFirst(names) : outermostFirst(filesystemNames),
+        tail,
+      );
     } else if (parts.lookupFailed) {
       // The text was read in the process's own mounts, which are not the host's.
       resolved = unknownStart(outermostFirst(filesystemNames), tail);

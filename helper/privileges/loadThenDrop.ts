@@ -5,8 +5,19 @@
 import type { ProgramSet } from '../../common/protocol';
 import type { DeletionTracer } from '../tracing/deletionTracer';
 import { inspectorRefusal, openInspectorUrl } from './inspector';
-import { describeProgramSet, parseProgramsOverride, programSetForThisKernel, PROGRAMS_VARIABLE } from '../tracing/kernelRequirements';
-import { giveUpPrivileges, missingTracingPrivileges, ownCredentials, type PrivilegesGivenUp, type User } from './privilegeDrop';
+import {
+  describeProgramSet,
+  parseProgramsOverride,
+  programSetForThisKernel,
+  PROGRAMS_VARIABLE,
+} from '../tracing/kernelRequirements';
+import {
+  giveUpPrivileges,
+  missingTracingPrivileges,
+  ownCredentials,
+  type PrivilegesGivenUp,
+  type User,
+} from './privilegeDrop';
 import { messageOf } from '../../common/errors';
 
 export interface LoadFailure {
@@ -34,14 +45,18 @@ export class PrivilegeDropError extends Error {}
 /** Loads, then gives up privileges, becoming `become` where it is given (giveUpPrivileges). */
 export function loadThenGiveUpPrivileges(tracer: DeletionTracer, become?: User): LoadedAndDropped {
   const loadFailure = loadWherePermitted(tracer);
-  const loaded = loadFailure === undefined ? { mode: tracer.attachMode, tracepointEventsKept: tracer.tracepointEventsKept } : 'nothing loaded';
+  const loaded =
+    loadFailure === undefined
+      ? { mode: tracer.attachMode, tracepointEventsKept: tracer.tracepointEventsKept }
+      : 'nothing loaded';
   try {
     const privileges = giveUpPrivileges(loaded, become);
     // A SIGUSR1 that came before closedInspector.ts took the signal (root's
     // alone to send: the process was root's) has had Node open its inspector
     // by now.
     const inspector = openInspectorUrl();
-    if (inspector !== undefined) throw new Error(`${inspectorRefusal(`open (${inspector})`)}: it opened while the helper started`);
+    if (inspector !== undefined)
+      throw new Error(`${inspectorRefusal(`open (${inspector})`)}: it opened while the helper started`);
     return { loadFailure, privileges };
   } catch (error) {
     tracer.close();

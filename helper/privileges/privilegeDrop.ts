@@ -127,12 +127,14 @@ export function privilegesLeftOver(thread: ThreadCredentials, expected: Expected
   // Nothing is passed on to programs it could run, not even what it kept.
   if (thread.inheritable !== 0n) problems.push(`inheritable capabilities 0x${thread.inheritable.toString(16)}`);
   if (thread.ambient !== 0n) problems.push(`ambient capabilities 0x${thread.ambient.toString(16)}`);
-  if (expected.boundingShrunk && extra(thread.bounding) !== 0n) problems.push(`bounding set 0x${extra(thread.bounding).toString(16)}`);
+  if (expected.boundingShrunk && extra(thread.bounding) !== 0n)
+    problems.push(`bounding set 0x${extra(thread.bounding).toString(16)}`);
   if (expected.user !== undefined) {
     const { uid, gid } = expected.user;
     if (thread.uids.some((id) => id !== uid)) problems.push(`uids ${thread.uids.join(' ')} (expected ${uid})`);
     if (thread.gids.some((id) => id !== gid)) problems.push(`gids ${thread.gids.join(' ')} (expected ${gid})`);
-    if (thread.groups.some((group) => group !== gid)) problems.push(`groups ${thread.groups.join(' ')} (expected ${gid} alone)`);
+    if (thread.groups.some((group) => group !== gid))
+      problems.push(`groups ${thread.groups.join(' ')} (expected ${gid} alone)`);
   }
   if (!thread.noNewPrivileges) problems.push('no no_new_privs');
   return problems.length === 0 ? undefined : problems.join(', ');
@@ -146,7 +148,8 @@ export function hasCapability(set: bigint, capability: number): boolean {
 export function missingTracingPrivileges(credentials: ThreadCredentials): string | undefined {
   const effective = credentials.effective;
   const canTrace =
-    hasCapability(effective, CAP_SYS_ADMIN) || (hasCapability(effective, CAP_BPF) && hasCapability(effective, CAP_PERFMON));
+    hasCapability(effective, CAP_SYS_ADMIN) ||
+    (hasCapability(effective, CAP_BPF) && hasCapability(effective, CAP_PERFMON));
   if (canTrace) return undefined;
   return (
     `Tracing deletions needs root, or the CAP_BPF and CAP_PERFMON capabilities, ` +
@@ -169,9 +172,11 @@ export function userWhoAsked(env: NodeJS.ProcessEnv, passwd: () => string): User
     text !== undefined && /^\d{1,10}$/.test(text) && Number(text) < 2 ** 32 - 1 ? Number(text) : undefined;
   const sudoUid = id(env.SUDO_UID);
   const sudoGid = id(env.SUDO_GID);
-  if (sudoUid !== undefined && sudoUid !== 0) return { uid: sudoUid, gid: sudoGid ?? primaryGroup(sudoUid, passwd) ?? sudoUid };
+  if (sudoUid !== undefined && sudoUid !== 0)
+    return { uid: sudoUid, gid: sudoGid ?? primaryGroup(sudoUid, passwd) ?? sudoUid };
   const pkexecUid = id(env.PKEXEC_UID);
-  if (pkexecUid !== undefined && pkexecUid !== 0) return { uid: pkexecUid, gid: primaryGroup(pkexecUid, passwd) ?? pkexecUid };
+  if (pkexecUid !== undefined && pkexecUid !== 0)
+    return { uid: pkexecUid, gid: primaryGroup(pkexecUid, passwd) ?? pkexecUid };
   return undefined;
 }
 
@@ -241,10 +246,15 @@ export function giveUpPrivileges(loaded: LoadedPrograms | 'nothing loaded', beco
   const needed =
     loaded === 'nothing loaded'
       ? []
-      : [...capabilitiesNeededAfterAttach(os.release(), readOptional('/proc/sys/kernel/unprivileged_bpf_disabled')), ...capabilitiesToAttachAgain(loaded)];
+      : [
+          ...capabilitiesNeededAfterAttach(os.release(), readOptional('/proc/sys/kernel/unprivileged_bpf_disabled')),
+          ...capabilitiesToAttachAgain(loaded),
+        ];
   // What it does not have, it cannot keep (capset would refuse).
   const kept = needed.filter((capability) => hasCapability(before.permitted, capability));
-  const user = become ?? (before.uids[1] === 0 ? userWhoAsked(process.env, () => fs.readFileSync('/etc/passwd', 'utf8')) : undefined);
+  const user =
+    become ??
+    (before.uids[1] === 0 ? userWhoAsked(process.env, () => fs.readFileSync('/etc/passwd', 'utf8')) : undefined);
   loadAddon().dropPrivileges({ keepCapabilities: kept, ...(user ?? {}) });
   const expected: ExpectedAfterDrop = {
     kept: kept.reduce((set, capability) => set | (1n << BigInt(capability)), 0n),

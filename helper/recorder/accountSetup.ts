@@ -20,7 +20,18 @@ export { RECORDER_ACCOUNT, type Account } from '../../common/recorderAccount';
 export const USERADD = '/usr/sbin/useradd';
 
 /** What makes the account, as root would type it. */
-export const USERADD_ARGS = ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--comment', 'Syscall Trace flight recorder', RECORDER_ACCOUNT];
+export const USERADD_ARGS = [
+  '--system',
+  '--user-group',
+  '--no-create-home',
+  '--home-dir',
+  '/nonexistent',
+  '--shell',
+  '/usr/sbin/nologin',
+  '--comment',
+  'Syscall Trace flight recorder',
+  RECORDER_ACCOUNT,
+];
 
 /** The recorder cannot become its account; the message says what to do. */
 export class RecorderAccountError extends Error {}
@@ -33,7 +44,10 @@ export function recorderAccount(name: string): Account {
       `there is no user ${name} for the recorder to run as once its programs are loaded: install makes it, or run ${USERADD} ${USERADD_ARGS.slice(0, -1).map(quoted).join(' ')} ${name}`,
     );
   }
-  if (account.uid === 0 || account.gid === 0) throw new RecorderAccountError(`the user ${name} is root's uid or group: the recorder would go on as root; give it a system user of its own`);
+  if (account.uid === 0 || account.gid === 0)
+    throw new RecorderAccountError(
+      `the user ${name} is root's uid or group: the recorder would go on as root; give it a system user of its own`,
+    );
   return account;
 }
 
@@ -83,7 +97,9 @@ function requireReachable(directory: string, account: Account): void {
     const { uid, gid, mode } = fs.statSync(above);
     const searchable = uid === account.uid ? mode & 0o100 : gid === account.gid ? mode & 0o010 : mode & 0o001;
     if (searchable === 0) {
-      throw new RecorderAccountError(`${account.name}, which the recorder runs as once loaded, cannot enter ${above} (mode ${(mode & 0o7777).toString(8)}) to reach ${directory}: give a path it can reach`);
+      throw new RecorderAccountError(
+        `${account.name}, which the recorder runs as once loaded, cannot enter ${above} (mode ${(mode & 0o7777).toString(8)}) to reach ${directory}: give a path it can reach`,
+      );
     }
     if (above === path.dirname(above)) return;
   }

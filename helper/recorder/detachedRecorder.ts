@@ -58,7 +58,9 @@ export async function startDetachedRecorder({ command, logFile, pidFile }: Detac
       fs.rmSync(pidFile, { force: true });
       if (!exited) process.kill(pid, 'SIGKILL');
       const lastLine = said.trimEnd().split('\n').pop() ?? '';
-      throw new Error(`the recorder ${exited ? 'ended' : 'did not say it was ready'} (${logFile}): ${lastLine || 'it said nothing'}`);
+      throw new Error(
+        `the recorder ${exited ? 'ended' : 'did not say it was ready'} (${logFile}): ${lastLine || 'it said nothing'}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
   }

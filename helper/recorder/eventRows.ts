@@ -111,7 +111,17 @@ export function processRowOf(event: DeletionEvent): ProcessRow {
 }
 
 /** The columns of `processes` after its id, in order. */
-export const PROCESS_COLUMNS = ['pid', 'ppid', 'uid', 'comm', 'cmdline', 'ancestors', 'container', 'mount_namespace', 'cgroup_id'] as const;
+export const PROCESS_COLUMNS = [
+  'pid',
+  'ppid',
+  'uid',
+  'comm',
+  'cmdline',
+  'ancestors',
+  'container',
+  'mount_namespace',
+  'cgroup_id',
+] as const;
 
 export function processValues(row: ProcessRow): (string | number | null)[] {
   return [
@@ -185,7 +195,15 @@ export class DeletionColumns {
   }
 
   /** `movedTo`: where the rename's destination is kept; undefined for a deletion that is no rename. */
-  set(row: number, event: DeletionEvent, timeMs: number, directoryId: number, name: string, processId: number, movedTo?: MovedToRow): void {
+  set(
+    row: number,
+    event: DeletionEvent,
+    timeMs: number,
+    directoryId: number,
+    name: string,
+    processId: number,
+    movedTo?: MovedToRow,
+  ): void {
     this.seq[row] = event.seq;
     this.time[row] = timeMs;
     this.directoryId[row] = directoryId;
@@ -248,7 +266,14 @@ export class UnreadableRow extends Error {
 
 /** The rare fields as JSON, or null where none is present. */
 function extraOf(event: DeletionEvent, otherAbi: boolean, otherRenameFlags: boolean): string | null {
-  if (!otherAbi && !otherRenameFlags && event.pathBytes === undefined && event.processPath === undefined && event.threadName === undefined && event.movedToBytes === undefined) {
+  if (
+    !otherAbi &&
+    !otherRenameFlags &&
+    event.pathBytes === undefined &&
+    event.processPath === undefined &&
+    event.threadName === undefined &&
+    event.movedToBytes === undefined
+  ) {
     return null;
   }
   const extra: Extra = {};
@@ -279,7 +304,11 @@ export const DIRECTORIES_SELECT = 'SELECT id, path FROM directories WHERE id IN 
 export const PROCESSES_SELECT = `SELECT id, ${PROCESS_COLUMNS.join(', ')} FROM processes WHERE id IN (SELECT value FROM json_each(?))`;
 
 /** A deletion row's directory and process ids, and its destination's directory id where it is a rename. */
-export function idsOfRow(row: readonly unknown[]): { directoryId: number; processId: number; movedToDirectoryId: number | null } {
+export function idsOfRow(row: readonly unknown[]): {
+  directoryId: number;
+  processId: number;
+  movedToDirectoryId: number | null;
+} {
   return { directoryId: row[2] as number, processId: row[9] as number, movedToDirectoryId: row[10] as number | null };
 }
 
@@ -301,7 +330,17 @@ export function processOfRow(row: readonly unknown[]): ProcessRow {
 }
 
 function processOf(row: readonly unknown[]): ProcessRow {
-  const [pid, ppid, uid, comm, cmdline, ancestors, container, mountNamespace, cgroupId] = row as [number, number, number, string, string, string, string | null, number, number];
+  const [pid, ppid, uid, comm, cmdline, ancestors, container, mountNamespace, cgroupId] = row as [
+    number,
+    number,
+    number,
+    string,
+    string,
+    string,
+    string | null,
+    number,
+    number,
+  ];
   return {
     pid,
     ppid,
@@ -320,7 +359,12 @@ function processOf(row: readonly unknown[]): ProcessRow {
  * a rename, its destination's directory's path: the event that was
  * recorded, field for field.
  */
-export function eventOf(row: readonly unknown[], directory: string, process: ProcessRow, movedToDirectory?: string): DeletionEvent {
+export function eventOf(
+  row: readonly unknown[],
+  directory: string,
+  process: ProcessRow,
+  movedToDirectory?: string,
+): DeletionEvent {
   try {
     return eventOfRow(row, directory, process, movedToDirectory);
   } catch (error) {
@@ -328,7 +372,12 @@ export function eventOf(row: readonly unknown[], directory: string, process: Pro
   }
 }
 
-function eventOfRow(row: readonly unknown[], directory: string, process: ProcessRow, movedToDirectory: string | undefined): DeletionEvent {
+function eventOfRow(
+  row: readonly unknown[],
+  directory: string,
+  process: ProcessRow,
+  movedToDirectory: string | undefined,
+): DeletionEvent {
   const [seq, time, , name, tid, result, facts, pathArg, extraText, , , movedToName] = row as [
     number,
     number,
@@ -392,5 +441,6 @@ function addRenameFacts(event: DeletionEvent, facts: number, extra: Extra): void
   const exchanged = optionalOfBits(facts, Facts.exchangedShift);
   if (exchanged !== undefined) event.exchanged = exchanged;
   if (extra.renameFlags !== undefined) event.renameFlags = extra.renameFlags;
-  else if ((facts & Facts.renameFlags) !== 0) event.renameFlags = RENAME_FLAGS.filter((_, index) => (facts >> (Facts.renameFlagsShift + index)) & 1);
+  else if ((facts & Facts.renameFlags) !== 0)
+    event.renameFlags = RENAME_FLAGS.filter((_, index) => (facts >> (Facts.renameFlagsShift + index)) & 1);
 }

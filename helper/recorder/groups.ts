@@ -65,7 +65,8 @@ export function isMemberOfAny(uid: number, groups: readonly GroupName[], files: 
   if (user === undefined) return false;
   const userName = user.name;
   const primaryGid = String(user.gid);
-  const wanted = (name: string, gid: string): boolean => groups.some((group) => ('gid' in group ? String(group.gid) === gid : group.name === name));
+  const wanted = (name: string, gid: string): boolean =>
+    groups.some((group) => ('gid' in group ? String(group.gid) === gid : group.name === name));
   for (const [name, , gid, members] of lines(files.group).filter((fields) => fields.length >= 4)) {
     if (!wanted(name, gid)) continue;
     if (gid === primaryGid || members.split(',').includes(userName)) return true;
@@ -90,6 +91,7 @@ function lines(text: string): string[][] {
 export function describeAccess(allowUids: readonly number[], allowGroups: readonly GroupName[]): string {
   const groups = allowGroups.map((group) => `${'gid' in group ? 'gid' : 'group'} ${groupText(group)}`);
   const own = allowUids.filter((uid) => uid !== 0);
-  const everyone = groups.length === 0 ? (own.length === 0 ? 'root only' : 'root') : `root and the members of ${groups.join(', ')}`;
+  const everyone =
+    groups.length === 0 ? (own.length === 0 ? 'root only' : 'root') : `root and the members of ${groups.join(', ')}`;
   return `admits ${everyone} (every user's deletions)${own.length === 0 ? '' : ` and uid ${own.join(', ')} (their own processes' deletions)`}`;
 }

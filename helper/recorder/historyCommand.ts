@@ -40,7 +40,9 @@ export function parseWhen(option: string, given: string, now: number): number {
     const time = Date.parse(given);
     if (!Number.isNaN(time)) return time;
   }
-  throw new TypeError(`${option} must be a time ago (90s, 15m, 2h, 7d, 2w) or an ISO-8601 time, not ${JSON.stringify(given)}`);
+  throw new TypeError(
+    `${option} must be a time ago (90s, 15m, 2h, 7d, 2w) or an ISO-8601 time, not ${JSON.stringify(given)}`,
+  );
 }
 
 export function parseHistoryArguments(args: string[], cwd: string, now: number): HistoryCommandOptions {
@@ -92,7 +94,10 @@ function showHistory(options: HistoryCommandOptions): Promise<void> {
   return printHistory(options).then(({ count, unreadable }) => {
     if (!options.jsonl) process.stderr.write(`${count} deletions.\n`);
     // Told whatever the format: a --jsonl reader cannot see the rows that are missing.
-    if (unreadable > 0) process.stderr.write(`syscall-trace: ${unreadable} recorded deletions could not be read (the recording is damaged there) and are left out\n`);
+    if (unreadable > 0)
+      process.stderr.write(
+        `syscall-trace: ${unreadable} recorded deletions could not be read (the recording is damaged there) and are left out\n`,
+      );
   });
 }
 

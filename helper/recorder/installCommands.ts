@@ -43,7 +43,9 @@ export function parseInstallArguments(args: string[], cwd: string): InstallOptio
   const given = (values['allow-uid'] ?? []).map((uid) => parseUid('--allow-uid', uid));
   const allowGroups = uniqueGroups((values['allow-group'] ?? []).map((group) => parseGroup('--allow-group', group)));
   if (given.length === 0 && allowGroups.length === 0) {
-    throw new TypeError('install needs --allow-uid or --allow-group: the user or the group who will use the recorder (root always may)');
+    throw new TypeError(
+      'install needs --allow-uid or --allow-group: the user or the group who will use the recorder (root always may)',
+    );
   }
   // Root is always admitted: a VS Code that runs as root names uid 0, which need not be listed.
   const allowUids = [...new Set(given.filter((uid) => uid !== 0))];
@@ -62,7 +64,10 @@ export function parseUninstallArguments(args: string[], cwd: string): UninstallO
     strict: true,
     allowPositionals: false,
   });
-  return { deleteHistory: values['delete-history'] === true, root: path.resolve(cwd, nonEmpty('--root', values.root) ?? '/') };
+  return {
+    deleteHistory: values['delete-history'] === true,
+    root: path.resolve(cwd, nonEmpty('--root', values.root) ?? '/'),
+  };
 }
 
 function nonEmpty(option: string, given: string | undefined): string | undefined {
@@ -79,9 +84,19 @@ function say(line: string): void {
 const failureMessage = messageOf;
 
 export function runInstallCommand(args: string[]): void {
-  runCommand({ usage: INSTALL_USAGE, parse: () => parseInstallArguments(args, process.cwd()), run: (options) => install(options, say), failureMessage });
+  runCommand({
+    usage: INSTALL_USAGE,
+    parse: () => parseInstallArguments(args, process.cwd()),
+    run: (options) => install(options, say),
+    failureMessage,
+  });
 }
 
 export function runUninstallCommand(args: string[]): void {
-  runCommand({ usage: UNINSTALL_USAGE, parse: () => parseUninstallArguments(args, process.cwd()), run: (options) => uninstall(options, say), failureMessage });
+  runCommand({
+    usage: UNINSTALL_USAGE,
+    parse: () => parseUninstallArguments(args, process.cwd()),
+    run: (options) => uninstall(options, say),
+    failureMessage,
+  });
 }

@@ -74,7 +74,8 @@ export async function install(options: InstallOptions, say: Say): Promise<void> 
 
   try {
     makeRootDirectory(under(INSTALL_DIRECTORY), 0o755);
-    for (const source of sources) placeFile(source, under(path.join(INSTALL_DIRECTORY, path.basename(source.path))), 0o644);
+    for (const source of sources)
+      placeFile(source, under(path.join(INSTALL_DIRECTORY, path.basename(source.path))), 0o644);
   } finally {
     closeSources(sources);
   }
@@ -124,7 +125,9 @@ export async function install(options: InstallOptions, say: Say): Promise<void> 
   }).catch((error: unknown) => {
     throw new InstallError(messageOf(error));
   });
-  say(`started the recorder (pid ${pid}, log ${under(LOG_FILE)}); this system does not run systemd, so it will not start again after a reboot: run install again then`);
+  say(
+    `started the recorder (pid ${pid}, log ${under(LOG_FILE)}); this system does not run systemd, so it will not start again after a reboot: run install again then`,
+  );
 }
 
 export interface UninstallOptions {
@@ -168,13 +171,23 @@ export async function uninstall(options: UninstallOptions, say: Say): Promise<vo
  * A gid needs no name: it may be users' primary group alone.
  */
 function requireKnownGroups(groups: readonly GroupName[]): void {
-  const names = new Set(readAccountFiles().group.split('\n').map((line) => line.split(':')[0]));
+  const names = new Set(
+    readAccountFiles()
+      .group.split('\n')
+      .map((line) => line.split(':')[0]),
+  );
   const unknown = groups.filter((group) => 'name' in group && !names.has(group.name)).map(groupText);
-  if (unknown.length > 0) throw new InstallError(`no group named ${unknown.join(', ')} in /etc/group: make it first (groupadd), or give its gid`);
+  if (unknown.length > 0)
+    throw new InstallError(
+      `no group named ${unknown.join(', ')} in /etc/group: make it first (groupadd), or give its gid`,
+    );
 }
 
 function requireRoot(command: string): void {
-  if (process.getuid?.() !== 0) throw new InstallError(`${command} must run as root: sudo ${process.execPath} ${path.resolve(process.argv[1])} ${command} ...`);
+  if (process.getuid?.() !== 0)
+    throw new InstallError(
+      `${command} must run as root: sudo ${process.execPath} ${path.resolve(process.argv[1])} ${command} ...`,
+    );
 }
 
 /** The files to copy, open and checked (openSource): the helper's beside this bundle, and the package.json that names its version. */
@@ -186,7 +199,9 @@ function helperSources(): OpenSource[] {
   const manifest = [path.join(here, 'package.json'), path.join(here, '..', 'package.json')].find(present);
   const missing = files.filter((file) => !present(file));
   if (missing.length > 0 || manifest === undefined) {
-    throw new InstallError(`the helper to install is incomplete: ${[...missing, ...(manifest ? [] : ['package.json'])].join(', ')} missing (run "npm run build")`);
+    throw new InstallError(
+      `the helper to install is incomplete: ${[...missing, ...(manifest ? [] : ['package.json'])].join(', ')} missing (run "npm run build")`,
+    );
   }
   const opened: OpenSource[] = [];
   try {
@@ -228,7 +243,10 @@ function openSource(file: string): OpenSource {
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new InstallError(`${file} is not a regular file: install copies files only`);
-    if ((stat.mode & 0o022) !== 0) throw new InstallError(`${file} can be changed by users other than its owner (mode ${modeText(stat.mode)}): run "chmod go-w ${file}" first`);
+    if ((stat.mode & 0o022) !== 0)
+      throw new InstallError(
+        `${file} can be changed by users other than its owner (mode ${modeText(stat.mode)}): run "chmod go-w ${file}" first`,
+      );
     const open = directoryOthersCanWrite(path.dirname(file));
     if (open !== undefined) {
       throw new InstallError(
@@ -316,7 +334,8 @@ function makeRootDirectory(directory: string, mode: number, { onlyWhereMissing =
 /** The recorder's system user, made where missing. */
 function makeRecorderAccount(say: Say): Account {
   try {
-    if (ensureRecorderAccount()) say(`made the system user ${RECORDER_ACCOUNT}, which the recorder runs as once loaded`);
+    if (ensureRecorderAccount())
+      say(`made the system user ${RECORDER_ACCOUNT}, which the recorder runs as once loaded`);
     return recorderAccount(RECORDER_ACCOUNT);
   } catch (error) {
     throw new InstallError(`cannot make the system user ${RECORDER_ACCOUNT}: ${whyItFailed(error)}`);
@@ -331,7 +350,8 @@ function makeRecorderAccount(say: Say): Account {
 function makeAccountDirectory(directory: string, mode: number, account: Account): void {
   makeRootDirectory(directory, mode);
   try {
-    for (const entry of fs.readdirSync(directory, { recursive: true }) as string[]) fs.lchownSync(path.join(directory, entry), account.uid, account.gid);
+    for (const entry of fs.readdirSync(directory, { recursive: true }) as string[])
+      fs.lchownSync(path.join(directory, entry), account.uid, account.gid);
     fs.chownSync(directory, account.uid, account.gid);
   } catch (error) {
     throw new InstallError(`cannot give ${directory} to ${account.name}: ${messageOf(error)}`);
@@ -359,10 +379,10 @@ function copyOpenFile(fd: number, destination: string): void {
   const output = fs.openSync(destination, 'w', 0o600);
   try {
     const buffer = Buffer.allocUnsafe(1 << 20);
-    for (let position = 0; ; ) {
+    for (let position = 0; ;) {
       const read = fs.readSync(fd, buffer, 0, buffer.length, position);
       if (read === 0) return;
-      for (let written = 0; written < read; ) written += fs.writeSync(output, buffer, written, read - written);
+      for (let written = 0; written < read;) written += fs.writeSync(output, buffer, written, read - written);
       position += read;
     }
   } finally {

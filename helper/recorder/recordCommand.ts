@@ -98,10 +98,13 @@ export function parseRecordArguments(args: string[], cwd: string): RecordOptions
     return path.resolve(cwd, given ?? fallback);
   };
   const mode = values.mode ?? DEFAULT_MODE_CHOICE;
-  if (!MODE_CHOICES.includes(mode as ModeChoice)) throw new TypeError(`--mode must be ${MODE_CHOICES.join(', ')}, not ${JSON.stringify(mode)}`);
+  if (!MODE_CHOICES.includes(mode as ModeChoice))
+    throw new TypeError(`--mode must be ${MODE_CHOICES.join(', ')}, not ${JSON.stringify(mode)}`);
   const queueMib = values['queue-mib'] === undefined ? QUEUE_MIB_DEFAULT : parseQueueMib(values['queue-mib']);
   if (queueMib === undefined) {
-    throw new TypeError(`--queue-mib must be a whole number from 1 to ${QUEUE_MIB_MAX}, not ${JSON.stringify(values['queue-mib'])}`);
+    throw new TypeError(
+      `--queue-mib must be a whole number from 1 to ${QUEUE_MIB_MAX}, not ${JSON.stringify(values['queue-mib'])}`,
+    );
   }
   return {
     database: file('db', values.db, RECORDER_DATABASE_DEFAULT),
@@ -119,14 +122,16 @@ export function parseRecordArguments(args: string[], cwd: string): RecordOptions
 function accountName(given: string | undefined): string {
   if (given === undefined) return RECORDER_ACCOUNT;
   // What useradd takes: nothing that could be read as a number or an option.
-  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(given)) throw new TypeError(`--user must be a user's name, not ${JSON.stringify(given)}`);
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(given))
+    throw new TypeError(`--user must be a user's name, not ${JSON.stringify(given)}`);
   return given;
 }
 
 function wholeNumber(option: string, given: string | undefined, fallback: number, max: number): number {
   if (given === undefined) return fallback;
   const value = /^\d{1,9}$/.test(given) ? Number(given) : NaN;
-  if (!(value >= 1 && value <= max)) throw new TypeError(`${option} must be a whole number from 1 to ${max}, not ${JSON.stringify(given)}`);
+  if (!(value >= 1 && value <= max))
+    throw new TypeError(`${option} must be a whole number from 1 to ${max}, not ${JSON.stringify(given)}`);
   return value;
 }
 
@@ -139,7 +144,10 @@ export function runRecordCommand(args: string[]): void {
       return record(options);
     },
     // An addon that cannot be loaded says what to install, in one line, as main.ts has it say for the other commands.
-    failureMessage: (error) => (START_FAILURES.some((kind) => error instanceof kind) ? `the recorder cannot start: ${messageOf(error)}` : undefined),
+    failureMessage: (error) =>
+      START_FAILURES.some((kind) => error instanceof kind)
+        ? `the recorder cannot start: ${messageOf(error)}`
+        : undefined,
     // What it had begun (the programs loaded, the socket bound) would keep the process alive.
     exitOnFailure: true,
   });
@@ -185,7 +193,10 @@ async function record(options: RecordOptions): Promise<void> {
     recorder.tracer.close();
     throw error;
   }
-  server = new RecorderSocketServer(listening, options.socket, recorder, { allowUids: new Set(options.allowUids), allowGroups: options.allowGroups });
+  server = new RecorderSocketServer(listening, options.socket, recorder, {
+    allowUids: new Set(options.allowUids),
+    allowGroups: options.allowGroups,
+  });
   if (ending) {
     server.close();
     return;
@@ -199,7 +210,8 @@ async function record(options: RecordOptions): Promise<void> {
     throw error;
   }
   server.serve();
-  log(`${describeAccess(options.allowUids, options.allowGroups)}; keeps ${options.retainDays} days, at most ${options.retainMib} MiB`);
+  log(
+    `${describeAccess(options.allowUids, options.allowGroups)}; keeps ${options.retainDays} days, at most ${options.retainMib} MiB`,
+  );
   process.stderr.write(`syscall-trace: recording deletions into ${options.database}; serving ${options.socket}\n`);
 }
-

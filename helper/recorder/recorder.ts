@@ -27,7 +27,8 @@ const MIB = 1 << 20;
 export const REOPEN_MS_VARIABLE = 'SYSCALL_TRACE_REOPEN_MS';
 /** A minute: a disk that was full, or a lock, gets time to clear before the next try. */
 const REOPEN_MS_DEFAULT = 60_000;
-const REOPEN_MS = Number(process.env[REOPEN_MS_VARIABLE]) > 0 ? Number(process.env[REOPEN_MS_VARIABLE]) : REOPEN_MS_DEFAULT;
+const REOPEN_MS =
+  Number(process.env[REOPEN_MS_VARIABLE]) > 0 ? Number(process.env[REOPEN_MS_VARIABLE]) : REOPEN_MS_DEFAULT;
 
 export interface RecorderOptions {
   database: string;
@@ -166,7 +167,8 @@ export class Recorder {
    */
   async history(options: HistoryQuery): Promise<HistoryResult> {
     const recording = this.recording;
-    if (recording === undefined) throw new RecordingError(this.openProblem ?? 'the recorder has not opened its database');
+    if (recording === undefined)
+      throw new RecordingError(this.openProblem ?? 'the recorder has not opened its database');
     recording.flush();
     return recording.query(options);
   }

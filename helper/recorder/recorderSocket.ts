@@ -51,7 +51,9 @@ export async function bindRecorderSocket(socketPath: string): Promise<net.Server
   await removeStaleSocket(socketPath);
   const server = net.createServer({ pauseOnConnect: true });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new SocketError(`cannot listen on ${socketPath}: ${error.message}`)));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new SocketError(`cannot listen on ${socketPath}: ${error.message}`)),
+    );
     // bind() makes the file 0777 less the umask (0077 under the unit), and
     // clients of every uid must reach it: with a umask of 0111 for the bind
     // alone it is 0666 from its first moment, and no chmod() by path follows,
@@ -159,7 +161,8 @@ export class RecorderSocketServer {
   /** Whose deletions `uid` is shown; undefined: it is not admitted. Group membership is read afresh at each connection. */
   private viewOf(uid: number): RecorderView | undefined {
     if (uid === 0) return 'system';
-    if (this.access.allowGroups.length > 0 && isMemberOfAny(uid, this.access.allowGroups, readAccountFiles())) return 'system';
+    if (this.access.allowGroups.length > 0 && isMemberOfAny(uid, this.access.allowGroups, readAccountFiles()))
+      return 'system';
     return this.access.allowUids.has(uid) ? 'own' : undefined;
   }
 }
@@ -185,7 +188,8 @@ async function removeStaleSocket(socketPath: string): Promise<void> {
   } catch {
     return; // nothing there
   }
-  if (!stat.isSocket()) throw new SocketError(`${socketPath} exists and is not a socket: move it away, or give another --socket`);
+  if (!stat.isSocket())
+    throw new SocketError(`${socketPath} exists and is not a socket: move it away, or give another --socket`);
   if (await somethingListens(socketPath)) throw new SocketError(`another recorder already serves ${socketPath}`);
   fs.rmSync(socketPath, { force: true });
 }
@@ -198,6 +202,8 @@ function somethingListens(socketPath: string): Promise<boolean> {
       probe.destroy();
       resolve(true);
     });
-    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code !== 'ECONNREFUSED' && error.code !== 'ENOENT'));
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(error.code !== 'ECONNREFUSED' && error.code !== 'ENOENT'),
+    );
   });
 }

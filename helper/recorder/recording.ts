@@ -15,7 +15,14 @@ import * as path from 'node:path';
 
 import type { DeletionEvent, HistoryResult, RecorderStatus, Scope } from '../../common/protocol';
 import { withRealPathAliases } from '../../common/scopeAliases';
-import { loadAddon, type Database, type SqliteError, type SqlParameter, type SqlValue, type Statement } from '../native';
+import {
+  loadAddon,
+  type Database,
+  type SqliteError,
+  type SqlParameter,
+  type SqlValue,
+  type Statement,
+} from '../native';
 import {
   DELETION_INSERT,
   DELETION_SELECT,
@@ -34,7 +41,13 @@ import {
   type ProcessRow,
   UnreadableRow,
 } from './eventRows';
-import { MOVED_TO_INDEX_NAME, prepareForReading, prepareForWriting, RecordingError, RENAMES_SINCE_VERSION } from './schema';
+import {
+  MOVED_TO_INDEX_NAME,
+  prepareForReading,
+  prepareForWriting,
+  RecordingError,
+  RENAMES_SINCE_VERSION,
+} from './schema';
 import { messageOf } from '../../common/errors';
 
 export { RecordingError } from './schema';
@@ -164,7 +177,8 @@ export class Recording {
   /** For the history command: reads, never writes, and waits for no writer (WAL). */
   static openForReading(file: string): Recording {
     const resolved = path.resolve(file);
-    if (!fs.existsSync(resolved)) throw new RecordingError(`${resolved} does not exist: no recorder has written there (see --db)`);
+    if (!fs.existsSync(resolved))
+      throw new RecordingError(`${resolved} does not exist: no recorder has written there (see --db)`);
     const db = openDatabase(resolved, true);
     try {
       const version = prepareForReading(db, resolved);
@@ -322,16 +336,21 @@ export class Recording {
     this.flush();
     try {
       let deleted = 0;
-      const byAge = this.statement('DELETE FROM deletions WHERE seq IN (SELECT seq FROM deletions WHERE time < ? ORDER BY time LIMIT ?)');
-      for (let changes = -1; changes !== 0; ) {
+      const byAge = this.statement(
+        'DELETE FROM deletions WHERE seq IN (SELECT seq FROM deletions WHERE time < ? ORDER BY time LIMIT ?)',
+      );
+      for (let changes = -1; changes !== 0;) {
         changes = byAge.run([now - this.options.retainDays * DAY_MS, RETENTION_CHUNK]).changes;
         deleted += changes;
       }
       if (this.usedBytes() > this.options.retainBytes) {
-        const oldestOfUid = this.statement('DELETE FROM deletions WHERE seq IN (SELECT seq FROM deletions WHERE uid = ? ORDER BY seq LIMIT ?)');
+        const oldestOfUid = this.statement(
+          'DELETE FROM deletions WHERE seq IN (SELECT seq FROM deletions WHERE uid = ? ORDER BY seq LIMIT ?)',
+        );
         // Counted once a pass, from the (uid, seq) index, and kept as each step deletes.
         const held = new Map<number, number>();
-        for (const [uid, count] of this.statement('SELECT uid, count(*) FROM deletions GROUP BY uid').all()) held.set(uid as number, count as number);
+        for (const [uid, count] of this.statement('SELECT uid, count(*) FROM deletions GROUP BY uid').all())
+          held.set(uid as number, count as number);
         const target = this.options.retainBytes * SIZE_TARGET;
         for (let used = this.usedBytes(); used > target; used = this.usedBytes()) {
           const { uid, most, next, total } = largestHolder(held);
@@ -390,8 +409,12 @@ export class Recording {
       rows.set(i, event, lastMs, directoryId, name, processId, movedTo);
     }
     this.statement(DELETION_INSERT).runColumns(rows.columns());
-    this.statement('UPDATE directories SET last_seq = ? WHERE id = ?').runMany([...directoriesUsed].map(([id, seq]) => [seq, id]));
-    this.statement('UPDATE processes SET last_seq = ? WHERE id = ?').runMany([...processesUsed].map(([id, seq]) => [seq, id]));
+    this.statement('UPDATE directories SET last_seq = ? WHERE id = ?').runMany(
+      [...directoriesUsed].map(([id, seq]) => [seq, id]),
+    );
+    this.statement('UPDATE processes SET last_seq = ? WHERE id = ?').runMany(
+      [...processesUsed].map(([id, seq]) => [seq, id]),
+    );
     this.db.exec('COMMIT');
   }
 
@@ -399,7 +422,11 @@ export class Recording {
     const known = this.directoryIds.get(directory);
     if (known !== undefined) return known;
     const found = this.statement('SELECT id FROM directories WHERE path = ?').get([directory]);
-    const id = found !== undefined ? (found[0] as number) : this.statement('INSERT INTO directories (path, last_seq) VALUES (?, ?)').run([directory, seq]).lastInsertRowid;
+    const id =
+      found !== undefined
+        ? (found[0] as number)
+        : this.statement('INSERT INTO directories (path, last_seq) VALUES (?, ?)').run([directory, seq])
+            .lastInsertRowid;
     if (this.directoryIds.size >= MAX_CACHED) this.directoryIds.clear();
     this.directoryIds.set(directory, id);
     return id;
@@ -455,9 +482,14 @@ export class Recording {
       if (movedToDirectoryId !== null) directoryIds.add(movedToDirectoryId);
     }
     const directories = new Map<number, string>();
-    for (const [id, path] of this.read(DIRECTORIES_SELECT, [JSON.stringify([...directoryIds])], statements)) directories.set(id as number, path as string);
+    for (const [id, path] of this.read(DIRECTORIES_SELECT, [JSON.stringify([...directoryIds])], statements))
+      directories.set(id as number, path as string);
     const processes = new Map<number, ProcessRow | undefined>();
-    for (const row of this.read(PROCESSES_SELECT, [JSON.stringify([...processIds])], statements)) processes.set(row[0] as number, readable(() => processOfRow(row.slice(1))));
+    for (const row of this.read(PROCESSES_SELECT, [JSON.stringify([...processIds])], statements))
+      processes.set(
+        row[0] as number,
+        readable(() => processOfRow(row.slice(1))),
+      );
     const events: DeletionEvent[] = [];
     let unreadable = 0;
     for (const row of rows) {
@@ -466,7 +498,10 @@ export class Recording {
       const process = processes.get(processId);
       const movedToDirectory = movedToDirectoryId === null ? undefined : directories.get(movedToDirectoryId);
       // Written in one transaction with their deletions, and deleted only once none needs them: missing, the file is damaged.
-      const event = directory === undefined || process === undefined ? undefined : readable(() => eventOf(row, directory, process, movedToDirectory));
+      const event =
+        directory === undefined || process === undefined
+          ? undefined
+          : readable(() => eventOf(row, directory, process, movedToDirectory));
       if (event === undefined) unreadable++;
       else events.push(event);
     }
@@ -597,7 +632,12 @@ function jsonBytes(event: DeletionEvent, measured: WeakMap<object, number>): num
 }
 
 /** The uid that holds the most deletions, how many, the next uid's count, and all of them together. */
-function largestHolder(held: ReadonlyMap<number, number>): { uid: number | undefined; most: number; next: number; total: number } {
+function largestHolder(held: ReadonlyMap<number, number>): {
+  uid: number | undefined;
+  most: number;
+  next: number;
+  total: number;
+} {
   let uid: number | undefined;
   let most = 0;
   let next = 0;
@@ -630,7 +670,8 @@ const ITERATE_PAGE = 5000;
 
 function sameProcessLists(row: ProcessRow, event: DeletionEvent): boolean {
   if (row.cmdline !== event.cmdline && JSON.stringify(row.cmdline) !== JSON.stringify(event.cmdline)) return false;
-  if (row.ancestors !== event.ancestors && JSON.stringify(row.ancestors) !== JSON.stringify(event.ancestors)) return false;
+  if (row.ancestors !== event.ancestors && JSON.stringify(row.ancestors) !== JSON.stringify(event.ancestors))
+    return false;
   return row.container?.id === event.container?.id && row.container?.engine === event.container?.engine;
 }
 
@@ -656,7 +697,11 @@ function sameProcessLists(row: ProcessRow, event: DeletionEvent): boolean {
  * part and is one seq of the page all the same, and SQLite merges the
  * parts' sorted seqs, which took less time than sorting them together.
  */
-function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC', renames: boolean): { page: string; values(after?: number): SqlParameter[] } {
+function pageOf(
+  query: HistoryQuery & { after?: boolean },
+  order: 'ASC' | 'DESC',
+  renames: boolean,
+): { page: string; values(after?: number): SqlParameter[] } {
   const rest: string[] = [];
   const restValues: SqlParameter[] = [];
   if (query.sinceMs !== undefined) {
@@ -683,7 +728,8 @@ function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC'
   const parts: { sql: string; values: SqlParameter[] }[] = [];
   const answer = (page: string): { page: string; values(after?: number): SqlParameter[] } => ({
     page,
-    values: (after) => parts.flatMap((part) => [...part.values, ...restValues, ...(query.after === true ? [after ?? 0] : [])]),
+    values: (after) =>
+      parts.flatMap((part) => [...part.values, ...restValues, ...(query.after === true ? [after ?? 0] : [])]),
   });
   if (query.scope === 'system') {
     parts.push({ sql: `SELECT d.seq AS seq FROM deletions d WHERE 1${restSql}`, values: [] });
@@ -704,7 +750,10 @@ function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC'
   // A recording of a schema before 3 has no destinations to ask.
   const ends = renames ? [SOURCE, DESTINATION] : [SOURCE];
   for (const end of ends) {
-    parts.push({ sql: `SELECT d.seq AS seq FROM ${end.table} WHERE ${end.directory} IN (${DIRECTORIES_IN_FOLDERS})${restSql}`, values: [tops, tops] });
+    parts.push({
+      sql: `SELECT d.seq AS seq FROM ${end.table} WHERE ${end.directory} IN (${DIRECTORIES_IN_FOLDERS})${restSql}`,
+      values: [tops, tops],
+    });
     if (own !== '[]') {
       parts.push({
         sql:
@@ -725,7 +774,11 @@ function pageOf(query: HistoryQuery & { after?: boolean }, order: 'ASC' | 'DESC'
  * source's choice is left to SQLite, as before renames.
  */
 const SOURCE = { table: 'deletions d', directory: 'd.directory_id', name: 'd.name' };
-const DESTINATION = { table: `deletions d INDEXED BY ${MOVED_TO_INDEX_NAME}`, directory: 'd.moved_to_directory_id', name: 'd.moved_to_name' };
+const DESTINATION = {
+  table: `deletions d INDEXED BY ${MOVED_TO_INDEX_NAME}`,
+  directory: 'd.moved_to_directory_id',
+  name: 'd.moved_to_name',
+};
 
 /**
  * The ids of the directories at and below the folders of a JSON array (bound

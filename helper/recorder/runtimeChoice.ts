@@ -30,7 +30,8 @@ export function untrustedBecause(file: string): string | undefined {
   }
   if (!target.isFile()) return `${file} is not a file`;
   if (link.uid !== 0 || target.uid !== 0) return `${file} is not owned by root`;
-  if ((target.mode & 0o022) !== 0) return `${file} may be changed by users other than root (mode ${(target.mode & 0o777).toString(8)})`;
+  if ((target.mode & 0o022) !== 0)
+    return `${file} may be changed by users other than root (mode ${(target.mode & 0o777).toString(8)})`;
   return undefined;
 }
 

@@ -120,7 +120,9 @@ export function prepareForWriting(db: Database, file: string): void {
   if (version === 0) {
     db.exec('PRAGMA auto_vacuum = INCREMENTAL');
     db.exec('PRAGMA journal_mode = WAL');
-    db.exec(`BEGIN; ${TABLES} PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT`);
+    db.exec(
+      `BEGIN; ${TABLES} PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT`,
+    );
   } else {
     db.exec('PRAGMA journal_mode = WAL');
     if (version < SCHEMA_VERSION) {
@@ -128,7 +130,9 @@ export function prepareForWriting(db: Database, file: string): void {
       db.exec(`BEGIN; ${steps} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT`);
     }
   }
-  db.exec(`PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY; PRAGMA cache_size = ${CACHE_SIZE}`);
+  db.exec(
+    `PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY; PRAGMA cache_size = ${CACHE_SIZE}`,
+  );
 }
 
 /**
@@ -150,7 +154,13 @@ function userVersion(db: Database, file: string): number {
   const [version] = db.prepare('PRAGMA user_version').get() as [number];
   const [tables] = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").get() as [number];
   if (applicationId === 0 && version === 0 && tables === 0) return 0;
-  if (applicationId !== APPLICATION_ID) throw new RecordingError(`${file} is a SQLite database of some other program, not a Syscall Trace recording: give --db another file`);
-  if (version > SCHEMA_VERSION) throw new RecordingError(`${file} was written by a later Syscall Trace (schema ${version}; this one reads ${SCHEMA_VERSION}): update the helper`);
+  if (applicationId !== APPLICATION_ID)
+    throw new RecordingError(
+      `${file} is a SQLite database of some other program, not a Syscall Trace recording: give --db another file`,
+    );
+  if (version > SCHEMA_VERSION)
+    throw new RecordingError(
+      `${file} was written by a later Syscall Trace (schema ${version}; this one reads ${SCHEMA_VERSION}): update the helper`,
+    );
   return version;
 }

@@ -59,7 +59,8 @@ export function unitText(settings: UnitSettings): string {
   for (const group of settings.allowGroups) command.push('--allow-group', groupText(group));
   for (const word of command) {
     // Absolute paths of our own making and numbers: nothing systemd would expand or split.
-    if (!/^[A-Za-z0-9/._+-]+$/.test(word)) throw new Error(`${JSON.stringify(word)} cannot be written into a unit's command line as it is`);
+    if (!/^[A-Za-z0-9/._+-]+$/.test(word))
+      throw new Error(`${JSON.stringify(word)} cannot be written into a unit's command line as it is`);
   }
   return `# Written by \`helper.js install\` (Syscall Trace); \`helper.js uninstall\` removes it.
 [Unit]

@@ -6,6 +6,7 @@ export const UID_MAX = 2 ** 32 - 2;
 /** The uid `given`; throws TypeError naming `option` where it is not one. */
 export function parseUid(option: string, given: string): number {
   const uid = /^\d{1,10}$/.test(given) ? Number(given) : NaN;
-  if (!(uid <= UID_MAX)) throw new TypeError(`${option} must be a uid, a whole number from 0 to ${UID_MAX}, not ${JSON.stringify(given)}`);
+  if (!(uid <= UID_MAX))
+    throw new TypeError(`${option} must be a uid, a whole number from 0 to ${UID_MAX}, not ${JSON.stringify(given)}`);
   return uid;
 }

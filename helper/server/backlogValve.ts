@@ -21,7 +21,8 @@ export class BacklogValve {
     private readonly marks: WaterMarks,
     private readonly producer: Pausable,
   ) {
-    if (marks.resumeAtOrBelow >= marks.pauseAbove) throw new RangeError('the low-water mark must lie below the high-water mark');
+    if (marks.resumeAtOrBelow >= marks.pauseAbove)
+      throw new RangeError('the low-water mark must lie below the high-water mark');
   }
 
   get isPaused(): boolean {

@@ -9,7 +9,14 @@
 //     Content-Length was wrong;
 //   - hands on only JSON-RPC 2.0 requests and notifications, and reports
 //     everything else as a MalformedMessage so that the server can answer it.
-import { AbstractMessageReader, Disposable, Emitter, type DataCallback, type Event, type Message } from 'vscode-jsonrpc';
+import {
+  AbstractMessageReader,
+  Disposable,
+  Emitter,
+  type DataCallback,
+  type Event,
+  type Message,
+} from 'vscode-jsonrpc';
 import { messageOf } from '../../common/errors';
 
 export const MAX_HEADER_BYTES = 4096;

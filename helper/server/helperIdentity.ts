@@ -14,7 +14,9 @@ import { validateInitialize } from './validation';
 export function answerInitialize(params: unknown, tracer: DeletionTracer): protocol.InitializeResult {
   const { attachMode } = validateInitialize(params);
   if (attachMode !== undefined && attachMode !== tracer.modeChoice) {
-    throw wrongState(`initialize: this helper was started in ${tracer.modeChoice} mode (--mode); start another with --mode ${attachMode}`);
+    throw wrongState(
+      `initialize: this helper was started in ${tracer.modeChoice} mode (--mode); start another with --mode ${attachMode}`,
+    );
   }
   return {
     protocolVersion: protocol.PROTOCOL_VERSION,
@@ -40,7 +42,11 @@ export function wrongState(message: string): ResponseError<void> {
  * extension (dist/helper.js), two up from this source file (tests run it).
  */
 export function helperVersion(): string {
-  for (const manifest of [path.join(__dirname, 'package.json'), path.join(__dirname, '..', 'package.json'), path.join(__dirname, '..', '..', 'package.json')]) {
+  for (const manifest of [
+    path.join(__dirname, 'package.json'),
+    path.join(__dirname, '..', 'package.json'),
+    path.join(__dirname, '..', '..', 'package.json'),
+  ]) {
     try {
       const { name, version } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: unknown; version?: unknown };
       if (name === 'syscall-trace' && typeof version === 'string') return version;

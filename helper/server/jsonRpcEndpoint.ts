@@ -14,7 +14,15 @@
 //     in the queue one at a time, with the latest total;
 //   - while more than MAX_QUEUED_MESSAGES messages wait for the client, no
 //     more requests are read: their answers would only queue up too.
-import { ErrorCodes, ResponseError, createMessageConnection, type Logger, type MessageConnection, type NotificationType, type ResponseMessage } from 'vscode-jsonrpc/node';
+import {
+  ErrorCodes,
+  ResponseError,
+  createMessageConnection,
+  type Logger,
+  type MessageConnection,
+  type NotificationType,
+  type ResponseMessage,
+} from 'vscode-jsonrpc/node';
 
 import { DeletionsNotification, LostNotification, type DeletionEvent } from '../../common/protocol';
 import { BacklogValve, type Pausable } from './backlogValve';
@@ -46,7 +54,10 @@ export class JsonRpcEndpoint {
     this.writer = new MeteredMessageWriter(output);
     this.connection = createMessageConnection(this.reader, this.writer, logger);
     this.batcher = new DeletionBatcher((events) => this.send(DeletionsNotification, { events }));
-    this.inputPace = new BacklogValve({ pauseAbove: MAX_QUEUED_MESSAGES, resumeAtOrBelow: MAX_QUEUED_MESSAGES / 2 }, input);
+    this.inputPace = new BacklogValve(
+      { pauseAbove: MAX_QUEUED_MESSAGES, resumeAtOrBelow: MAX_QUEUED_MESSAGES / 2 },
+      input,
+    );
     this.writer.onBacklogChanged(() => this.backlogChanged());
   }
 
@@ -65,7 +76,8 @@ export class JsonRpcEndpoint {
     this.connection.onClose(() => onGone());
     this.connection.onRequest((method, params) => {
       const handler = handlers.get(method);
-      if (handler === undefined) throw new ResponseError(ErrorCodes.MethodNotFound, `unknown method ${describe(method)}`);
+      if (handler === undefined)
+        throw new ResponseError(ErrorCodes.MethodNotFound, `unknown method ${describe(method)}`);
       return handler(params);
     });
     this.connection.listen();

@@ -104,7 +104,8 @@ export abstract class ProtocolSession {
     if (this.traceState === 'tracing') {
       throw wrongState('trace/start: already tracing; send trace/stop first, or trace/setScope to change the scope');
     }
-    if (this.traceState === 'stopping') throw wrongState('trace/start: the previous trace is still stopping; wait for its trace/stop answer');
+    if (this.traceState === 'stopping')
+      throw wrongState('trace/start: the previous trace is still stopping; wait for its trace/stop answer');
     this.startTrace(options);
     return { startedAt: new Date().toISOString() };
   }
@@ -112,7 +113,8 @@ export abstract class ProtocolSession {
   private setScope(params: unknown): Record<string, never> {
     this.requireInitialized('trace/setScope');
     const { scope } = validateSetScope(params);
-    if (this.traceState !== 'tracing') throw wrongState('trace/setScope: not tracing; send trace/start with this scope instead');
+    if (this.traceState !== 'tracing')
+      throw wrongState('trace/setScope: not tracing; send trace/start with this scope instead');
     this.changeScope(scope);
     return {};
   }

@@ -37,7 +37,13 @@ import { DeletionTracer, programOptions, type TracerState } from '../tracing/del
 import { answerInitialize } from './helperIdentity';
 import { log } from '../helperLog';
 import { MAX_QUEUED_MESSAGES } from './jsonRpcEndpoint';
-import { describeLoaded, describePrivileges, loadThenGiveUpPrivileges, PrivilegeDropError, type LoadFailure } from '../privileges/loadThenDrop';
+import {
+  describeLoaded,
+  describePrivileges,
+  loadThenGiveUpPrivileges,
+  PrivilegeDropError,
+  type LoadFailure,
+} from '../privileges/loadThenDrop';
 import { ProtocolSession } from './protocolSession';
 import { messageOf } from '../../common/errors';
 
@@ -76,7 +82,12 @@ class HelperServer extends ProtocolSession {
   private exiting = false;
   private ending = false;
 
-  constructor(input: NodeJS.ReadStream, output: NodeJS.WritableStream, attachMode: protocol.ModeChoice, queueMib: number) {
+  constructor(
+    input: NodeJS.ReadStream,
+    output: NodeJS.WritableStream,
+    attachMode: protocol.ModeChoice,
+    queueMib: number,
+  ) {
     super(input, output, 'the helper');
     this.tracer = new DeletionTracer(
       {
@@ -87,7 +98,10 @@ class HelperServer extends ProtocolSession {
       programOptions(queueMib),
     );
     this.tracer.useAttachMode(attachMode);
-    this.kernelPace = new BacklogValve({ pauseAbove: PAUSE_ABOVE_EVENTS, resumeAtOrBelow: RESUME_AT_EVENTS }, this.tracer);
+    this.kernelPace = new BacklogValve(
+      { pauseAbove: PAUSE_ABOVE_EVENTS, resumeAtOrBelow: RESUME_AT_EVENTS },
+      this.tracer,
+    );
     this.client.onBacklogChanged(() => this.kernelPace.update(this.client.waitingDeletions));
   }
 
@@ -98,8 +112,7 @@ class HelperServer extends ProtocolSession {
     if (loadFailure === undefined) {
       log(`loaded (${describeLoaded(this.tracer)}); ${describePrivileges(privileges)}`);
       for (const blindSpot of this.tracer.unseen) log(`not seen: ${blindSpot}`);
-    }
-    else log(`could not load the BPF programs (${loadFailure.message}); ${describePrivileges(privileges)}`);
+    } else log(`could not load the BPF programs (${loadFailure.message}); ${describePrivileges(privileges)}`);
   }
 
   /** Serves the client on stdin and stdout from now on. */
@@ -152,15 +165,18 @@ class HelperServer extends ProtocolSession {
 
   protected initializeResult(params: unknown): protocol.InitializeResult {
     // No helper can trace on this kernel: the client hears it at once, not at its first start.
-    if (this.loadFailure?.kind === 'unsupportedKernel') throw new ResponseError(protocol.HelperErrorCodes.UnsupportedKernel, this.loadFailure.message);
+    if (this.loadFailure?.kind === 'unsupportedKernel')
+      throw new ResponseError(protocol.HelperErrorCodes.UnsupportedKernel, this.loadFailure.message);
     return answerInitialize(params, this.tracer);
   }
 
   protected startTrace(options: Required<protocol.StartParams>): void {
     const failure = this.loadFailure;
     if (failure !== undefined) {
-      if (failure.kind === 'notPermitted') throw new ResponseError(protocol.HelperErrorCodes.NotPermitted, failure.message);
-      if (failure.kind === 'unsupportedKernel') throw new ResponseError(protocol.HelperErrorCodes.UnsupportedKernel, failure.message);
+      if (failure.kind === 'notPermitted')
+        throw new ResponseError(protocol.HelperErrorCodes.NotPermitted, failure.message);
+      if (failure.kind === 'unsupportedKernel')
+        throw new ResponseError(protocol.HelperErrorCodes.UnsupportedKernel, failure.message);
       throw new ResponseError(protocol.HelperErrorCodes.TracingFailed, `trace/start: ${failure.message}`);
     }
     try {

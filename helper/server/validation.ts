@@ -41,7 +41,10 @@ export function validateInitialize(params: unknown): InitializeParams {
   if (!('attachMode' in given)) return { protocolVersion: version };
   const attachMode = given.attachMode;
   if (!MODE_CHOICES.includes(attachMode as ModeChoice)) {
-    throw new InvalidParams(method, `params.attachMode must be ${MODE_CHOICES.map((mode) => `"${mode}"`).join(', ')}, got ${describe(attachMode)}`);
+    throw new InvalidParams(
+      method,
+      `params.attachMode must be ${MODE_CHOICES.map((mode) => `"${mode}"`).join(', ')}, got ${describe(attachMode)}`,
+    );
   }
   return { protocolVersion: version, attachMode: attachMode as ModeChoice };
 }
@@ -78,7 +81,14 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2
 
 export function validateHistory(params: unknown): HistoryOptions {
   const method = 'history/query';
-  const given = fields(method, params, ['scope', 'since', 'until', 'before', 'limit', 'includeFailed'] satisfies (keyof HistoryParams)[]);
+  const given = fields(method, params, [
+    'scope',
+    'since',
+    'until',
+    'before',
+    'limit',
+    'includeFailed',
+  ] satisfies (keyof HistoryParams)[]);
   const includeFailed = 'includeFailed' in given ? given.includeFailed : false;
   if (typeof includeFailed !== 'boolean') {
     throw new InvalidParams(method, `params.includeFailed must be true or false, got ${describe(includeFailed)}`);
@@ -92,14 +102,20 @@ export function validateHistory(params: unknown): HistoryOptions {
   if ('before' in given) {
     const before = given.before;
     if (typeof before !== 'number' || !Number.isSafeInteger(before) || before < 1) {
-      throw new InvalidParams(method, `params.before must be a whole number of at least 1 (a seq), got ${describe(before)}`);
+      throw new InvalidParams(
+        method,
+        `params.before must be a whole number of at least 1 (a seq), got ${describe(before)}`,
+      );
     }
     options.before = before;
   }
   if ('limit' in given) {
     const limit = given.limit;
     if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > HISTORY_PAGE_MAX) {
-      throw new InvalidParams(method, `params.limit must be a whole number from 1 to ${HISTORY_PAGE_MAX}, got ${describe(limit)}`);
+      throw new InvalidParams(
+        method,
+        `params.limit must be a whole number from 1 to ${HISTORY_PAGE_MAX}, got ${describe(limit)}`,
+      );
     }
     options.limit = limit;
   }
@@ -109,7 +125,10 @@ export function validateHistory(params: unknown): HistoryOptions {
 function validateTime(method: string, field: string, time: unknown): number {
   const milliseconds = typeof time === 'string' && ISO_TIME.test(time) ? Date.parse(time) : NaN;
   if (Number.isNaN(milliseconds)) {
-    throw new InvalidParams(method, `params.${field} must be an ISO-8601 time with its zone, like "2025-01-31T12:00:00Z", got ${describe(time)}`);
+    throw new InvalidParams(
+      method,
+      `params.${field} must be an ISO-8601 time with its zone, like "2025-01-31T12:00:00Z", got ${describe(time)}`,
+    );
   }
   return milliseconds;
 }
@@ -133,7 +152,10 @@ function validateScope(method: string, scope: unknown): Scope {
     throw new InvalidParams(method, 'params.scope.paths must name at least one directory (or use the scope "system")');
   }
   if (paths.length > MAX_SCOPE_PATHS) {
-    throw new InvalidParams(method, `params.scope.paths may name at most ${MAX_SCOPE_PATHS} directories, got ${paths.length}`);
+    throw new InvalidParams(
+      method,
+      `params.scope.paths may name at most ${MAX_SCOPE_PATHS} directories, got ${paths.length}`,
+    );
   }
   paths.forEach((path: unknown, index) => {
     const where = `params.scope.paths[${index}]`;
@@ -157,7 +179,8 @@ function fields(method: string, params: unknown, known: string[], where = 'param
   }
   for (const name of Object.keys(params)) {
     if (!known.includes(name)) {
-      const expected = known.length === 0 ? 'takes no parameters' : `takes only ${known.map((k) => `"${k}"`).join(', ')}`;
+      const expected =
+        known.length === 0 ? 'takes no parameters' : `takes only ${known.map((k) => `"${k}"`).join(', ')}`;
       throw new InvalidParams(method, `${where} has an unknown field ${describe(name)}: ${where} ${expected}`);
     }
   }

@@ -53,12 +53,23 @@ export function otherSet(failed: AttachMode): AttachMode {
  * or, where they were loaded, what they cannot tell;
  * `notLoaded`: the set that `complete` would have taken, where it did not load.
  */
-export function unseenBy(programs: AttachMode, tracesIoUring: boolean, facts: KernelFacts, ioUringProblem = '', notLoaded?: SetNotLoaded): string[] {
+export function unseenBy(
+  programs: AttachMode,
+  tracesIoUring: boolean,
+  facts: KernelFacts,
+  ioUringProblem = '',
+  notLoaded?: SetNotLoaded,
+): string[] {
   const unseen: string[] = [];
   if (programs === 'tracepoint' && kernelRuns32BitPrograms(facts)) {
-    unseen.push(notLoaded?.programs === 'raw' ? `deletions by 32-bit programs: the raw programs did not load on this kernel (${oneLineReason(notLoaded.reason)})` : UNSEEN_32_BIT);
+    unseen.push(
+      notLoaded?.programs === 'raw'
+        ? `deletions by 32-bit programs: the raw programs did not load on this kernel (${oneLineReason(notLoaded.reason)})`
+        : UNSEEN_32_BIT,
+    );
   }
-  if (!tracesIoUring) unseen.push(ioUringProblem === '' ? UNSEEN_IO_URING : `deletions through io_uring: ${ioUringProblem}`);
+  if (!tracesIoUring)
+    unseen.push(ioUringProblem === '' ? UNSEEN_IO_URING : `deletions through io_uring: ${ioUringProblem}`);
   else if (ioUringProblem !== '') unseen.push(`the results of deletions through io_uring: ${ioUringProblem}`);
   return unseen;
 }
@@ -72,7 +83,10 @@ const VERIFIER_STATISTICS = /^(processed \d+ insns|verification time|stack depth
  * last lines, statistics among them); otherwise the message's first line.
  */
 export function oneLineReason(message: string): string {
-  const lines = message.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   const verifierLines = lines.slice(1).filter((line) => !VERIFIER_STATISTICS.test(line));
   if (/verifier/.test(lines[0] ?? '') && verifierLines.length > 0) return `the verifier: ${verifierLines.at(-1)}`;
   return lines[0] ?? 'no reason given';

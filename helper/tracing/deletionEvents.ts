@@ -4,7 +4,16 @@ import type { KnownDirectory } from '../paths/directoryNames';
 import type { WallClock } from './clock';
 import { errnoName } from './errno';
 import type { RecordLayout } from '../native';
-import { binaryOf, directoryFromNames, resolveDeletionPath, textOfBinary, UNKNOWN_START, type HostPathOf, type ResolvedPath, type TextWithBytes } from '../paths/kernelPaths';
+import {
+  binaryOf,
+  directoryFromNames,
+  resolveDeletionPath,
+  textOfBinary,
+  UNKNOWN_START,
+  type HostPathOf,
+  type ResolvedPath,
+  type TextWithBytes,
+} from '../paths/kernelPaths';
 import type { ProcessInfo } from './processes';
 import type { DeletionRecord } from './records';
 import { renameOutcome } from './renames';
@@ -12,7 +21,12 @@ import { renameOutcome } from './renames';
 const UNREADABLE_PATH = binaryOf(UNKNOWN_START);
 
 /** `directory`: the kernel's directory of the record, named once for all its records (directoryNames.ts). */
-export function deletionPath(record: DeletionRecord, layout: RecordLayout, hostPathOf: HostPathOf, directory?: KnownDirectory): ResolvedPath {
+export function deletionPath(
+  record: DeletionRecord,
+  layout: RecordLayout,
+  hostPathOf: HostPathOf,
+  directory?: KnownDirectory,
+): ResolvedPath {
   const flags = layout.deletionFlags;
   if (record.flags & flags.pathUnreadable) {
     // The argument is unknown: nothing about the path is.
@@ -94,7 +108,12 @@ export interface MovedTo {
 }
 
 /** Makes the event of a rename's source record the rename's: where it went, and what it replaced. */
-export function addRenameFields(event: DeletionEvent, record: DeletionRecord, movedTo: MovedTo | undefined, layout: RecordLayout): void {
+export function addRenameFields(
+  event: DeletionEvent,
+  record: DeletionRecord,
+  movedTo: MovedTo | undefined,
+  layout: RecordLayout,
+): void {
   event.movedTo = movedTo?.path.text ?? UNKNOWN_START;
   if (movedTo?.path.base64 !== undefined) event.movedToBytes = movedTo.path.base64;
   event.movedToComplete = movedTo?.complete ?? false;

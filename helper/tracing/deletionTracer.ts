@@ -11,15 +11,38 @@
 // nothing, and one that does not read costs the helper no memory beyond what
 // its output holds, and never holds up a deleter.
 import { isInScope, type PathScope } from '../../common/directories';
-import { DEFAULT_MODE_CHOICE, QUEUE_MIB_DEFAULT, type AttachMode, type DeletionEvent, type ModeChoice, type ProgramSet, type Scope, type TraceStats } from '../../common/protocol';
+import {
+  DEFAULT_MODE_CHOICE,
+  QUEUE_MIB_DEFAULT,
+  type AttachMode,
+  type DeletionEvent,
+  type ModeChoice,
+  type ProgramSet,
+  type Scope,
+  type TraceStats,
+} from '../../common/protocol';
 import { withRealPathAliases } from '../../common/scopeAliases';
-import { oneLineReason, otherSet, programsFor, readKernelFacts, unseenBy, type KernelFacts, type SetNotLoaded } from './attachModes';
+import {
+  oneLineReason,
+  otherSet,
+  programsFor,
+  readKernelFacts,
+  unseenBy,
+  type KernelFacts,
+  type SetNotLoaded,
+} from './attachModes';
 import { WallClock } from './clock';
 import { addRenameFields, deletionPath, toDeletionEvent, type MovedTo } from './deletionEvents';
 import { DirectoryNames, type KnownDirectory } from '../paths/directoryNames';
 import type { ProgramSetChoice } from './kernelRequirements';
 import { KernelScope } from './kernelScope';
-import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions, type LostCounts, type RecordLayout } from '../native';
+import {
+  loadAddon,
+  type DeletionPrograms,
+  type DeletionProgramsOptions,
+  type LostCounts,
+  type RecordLayout,
+} from '../native';
 import { HostMounts } from '../paths/hostMounts';
 import { textOfBinary, UNKNOWN_START_BINARY, type HostPathOf, type ResolvedPath } from '../paths/kernelPaths';
 import { tracepointEventsKeptHere } from '../privileges/privilegeDrop';
@@ -69,7 +92,9 @@ export class DeletionTracer {
   private programs: DeletionPrograms | undefined;
   private readonly layout: RecordLayout;
   private readonly processes: ProcessCache;
-  private readonly directories = new DirectoryNames(DIRECTORY_GENERATION_SIZE, () => this.programs?.forgetDirectories());
+  private readonly directories = new DirectoryNames(DIRECTORY_GENERATION_SIZE, () =>
+    this.programs?.forgetDirectories(),
+  );
   private readonly renameDestinations = new RenameDestinations();
   /** hostPath() for deletionPath(), made once rather than for each record. */
   private readonly hostPathOf: HostPathOf = (dev, filesystemPath) => this.hostPath(dev, filesystemPath);
@@ -99,7 +124,9 @@ export class DeletionTracer {
 
   constructor(
     private readonly listener: DeletionTracerListener,
-    private readonly options: Omit<DeletionProgramsOptions, 'attachMode' | 'programSet'> = programOptions(QUEUE_MIB_DEFAULT),
+    private readonly options: Omit<DeletionProgramsOptions, 'attachMode' | 'programSet'> = programOptions(
+      QUEUE_MIB_DEFAULT,
+    ),
   ) {
     this.layout = loadAddon().layout;
     this.processes = new ProcessCache(PROCESS_CACHE_CAPACITY, (key) =>
@@ -147,7 +174,9 @@ export class DeletionTracer {
 
   /** What the loaded programs cannot see, in sentences; empty before they are loaded. */
   get unseen(): string[] {
-    return this.programs ? unseenBy(this.mode, this.programs.tracesIoUring, this.kernel, this.programs.ioUringProblem, this.notLoaded) : [];
+    return this.programs
+      ? unseenBy(this.mode, this.programs.tracesIoUring, this.kernel, this.programs.ioUringProblem, this.notLoaded)
+      : [];
   }
 
   /** Chooses the programs to load; once they are loaded, the mode stays what it is. */
@@ -155,7 +184,9 @@ export class DeletionTracer {
     if (this.programs && choice === this.choice) return;
     const mode = programsFor(choice, this.kernel);
     if (this.programs && mode !== this.mode) {
-      throw new Error(`the BPF programs are already loaded in ${this.mode} mode; a new helper can trace in ${choice} mode`);
+      throw new Error(
+        `the BPF programs are already loaded in ${this.mode} mode; a new helper can trace in ${choice} mode`,
+      );
     }
     this.choice = choice;
     this.mode = mode;
@@ -179,16 +210,23 @@ export class DeletionTracer {
     try {
       this.programs = this.loadInMode(set.programSet);
     } catch (error) {
-      if (set.programSet !== 'newer' || !set.olderMayStandIn || (error as NodeJS.ErrnoException).code === 'EPERM') throw error;
+      if (set.programSet !== 'newer' || !set.olderMayStandIn || (error as NodeJS.ErrnoException).code === 'EPERM')
+        throw error;
       const reason = messageOf(error).trimEnd();
-      this.listener.onProblem(`the newer programs did not load on this kernel, so the helper tries the older ones: ${reason}`);
+      this.listener.onProblem(
+        `the newer programs did not load on this kernel, so the helper tries the older ones: ${reason}`,
+      );
       try {
         this.programs = this.loadInMode('older');
       } catch (olderError) {
         this.listener.onProblem(`the older programs did not load either: ${messageOf(olderError).trimEnd()}`);
         throw error;
       }
-      this.setChoice = { programSet: 'older', reason: `the newer programs did not load: ${oneLineReason(reason)}`, olderMayStandIn: false };
+      this.setChoice = {
+        programSet: 'older',
+        reason: `the newer programs did not load: ${oneLineReason(reason)}`,
+        olderMayStandIn: false,
+      };
     }
     if (this.paused) this.programs.pause();
   }
@@ -206,7 +244,9 @@ export class DeletionTracer {
       if (this.choice !== 'complete') throw error;
       const reason = messageOf(error).trimEnd();
       const other = otherSet(this.mode);
-      this.listener.onProblem(`the ${this.mode} programs did not load on this kernel, so ${this.choice} mode tries the ${other} programs: ${reason}`);
+      this.listener.onProblem(
+        `the ${this.mode} programs did not load on this kernel, so ${this.choice} mode tries the ${other} programs: ${reason}`,
+      );
       let programs: DeletionPrograms;
       try {
         programs = this.loadPrograms(other, set);
@@ -223,7 +263,12 @@ export class DeletionTracer {
   private loadPrograms(mode: AttachMode, programSet: ProgramSet): DeletionPrograms {
     const { DeletionPrograms } = loadAddon();
     const keepTracepointEvents = mode === 'tracepoint' && tracepointEventsKeptHere();
-    const programs = new DeletionPrograms((batch) => this.onBatch(batch), { ...this.options, attachMode: mode, programSet, keepTracepointEvents });
+    const programs = new DeletionPrograms((batch) => this.onBatch(batch), {
+      ...this.options,
+      attachMode: mode,
+      programSet,
+      keepTracepointEvents,
+    });
     this.eventsKept = keepTracepointEvents;
     return programs;
   }
@@ -358,7 +403,12 @@ export class DeletionTracer {
 
   private toReportedEvent(record: DeletionRecord): DeletionEvent | undefined {
     const flags = this.layout.deletionFlags;
-    const directory = this.directories.complete(record, flags.directoryNamed, flags.directoryKnown, flags.directoryIncomplete);
+    const directory = this.directories.complete(
+      record,
+      flags.directoryNamed,
+      flags.directoryKnown,
+      flags.directoryIncomplete,
+    );
     // Dropped on its way here, and counted lost: it came for its directory's names only.
     if (record.flags & flags.dropped) return undefined;
     // The kernel met a traced folder on the directory's way up: in scope, whatever the path's text.
@@ -375,9 +425,14 @@ export class DeletionTracer {
     }
     const resolved = this.resolve(record, directory);
     const path = textOfBinary(resolved.binary);
-    const movedTo: MovedTo | undefined = destination && { path: textOfBinary(destination.resolved.binary), complete: destination.resolved.complete };
+    const movedTo: MovedTo | undefined = destination && {
+      path: textOfBinary(destination.resolved.binary),
+      complete: destination.resolved.complete,
+    };
     // A rename is in scope where either of its paths is.
-    const inScope = this.inScope(resolved, path.text, kernelInScope) || (destination !== undefined && this.inScope(destination.resolved, movedTo!.path.text, destination.inScope));
+    const inScope =
+      this.inScope(resolved, path.text, kernelInScope) ||
+      (destination !== undefined && this.inScope(destination.resolved, movedTo!.path.text, destination.inScope));
     if (!inScope) {
       this.filtered++;
       return undefined;

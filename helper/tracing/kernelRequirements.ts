@@ -59,7 +59,9 @@ function featureList(missing: readonly KernelFeature[]): string {
 export function parseProgramsOverride(value: string | undefined): ProgramSet | undefined {
   if (value === undefined || value === '') return undefined;
   if ((PROGRAM_SETS as readonly string[]).includes(value)) return value as ProgramSet;
-  throw new ProgramsOverrideError(`${PROGRAMS_VARIABLE} must be ${PROGRAM_SETS.map((set) => `"${set}"`).join(' or ')} (or unset), not ${JSON.stringify(value)}`);
+  throw new ProgramsOverrideError(
+    `${PROGRAMS_VARIABLE} must be ${PROGRAM_SETS.map((set) => `"${set}"`).join(' or ')} (or unset), not ${JSON.stringify(value)}`,
+  );
 }
 
 /**
@@ -67,7 +69,11 @@ export function parseProgramsOverride(value: string | undefined): ProgramSet | u
  * where the kernel has what it needs; else the newer where it has all it
  * needs, else the older.
  */
-export function chooseProgramSet(missing: MissingKernelFeatures, override: ProgramSet | undefined, release: string): ProgramSetChoice | NoProgramSet {
+export function chooseProgramSet(
+  missing: MissingKernelFeatures,
+  override: ProgramSet | undefined,
+  release: string,
+): ProgramSetChoice | NoProgramSet {
   if (override === 'newer') {
     if (missing.newer.length > 0) return { unsupported: newerRefusedMessage(release, missing.newer) };
     return { programSet: 'newer', reason: `as ${PROGRAMS_VARIABLE}=newer asks`, olderMayStandIn: false };
@@ -75,9 +81,14 @@ export function chooseProgramSet(missing: MissingKernelFeatures, override: Progr
   if (missing.older.length > 0 && (override === 'older' || missing.newer.length > 0)) {
     return { unsupported: unsupportedKernelMessage(release, missing.older) };
   }
-  if (override === 'older') return { programSet: 'older', reason: `as ${PROGRAMS_VARIABLE}=older asks`, olderMayStandIn: false };
+  if (override === 'older')
+    return { programSet: 'older', reason: `as ${PROGRAMS_VARIABLE}=older asks`, olderMayStandIn: false };
   if (missing.newer.length > 0) {
-    return { programSet: 'older', reason: `this kernel lacks ${missing.newer.map(({ feature }) => feature).join(', ')}`, olderMayStandIn: false };
+    return {
+      programSet: 'older',
+      reason: `this kernel lacks ${missing.newer.map(({ feature }) => feature).join(', ')}`,
+      olderMayStandIn: false,
+    };
   }
   return { programSet: 'newer', olderMayStandIn: missing.older.length === 0 };
 }

@@ -18,9 +18,7 @@ const O_PATH = 0o10000000;
 /** SCOPE_DIRECTORIES_MAX in bpf/deletions.h. */
 export const KERNEL_SCOPE_DIRECTORIES_MAX = 16;
 
-export type KernelScopeOutcome =
-  | { active: true }
-  | { active: false; why: string };
+export type KernelScopeOutcome = { active: true } | { active: false; why: string };
 
 export class KernelScope {
   private openFolders: number[] = [];

@@ -100,7 +100,8 @@ const NANOSECONDS_PER_TICK = 1_000_000_000n / CLOCK_TICKS_PER_SECOND;
  */
 export function readLiveCommandLine(key: ProcessKey, procRoot = '/proc'): string[] | undefined {
   const expectedStart = key.startTime / NANOSECONDS_PER_TICK;
-  const isStill = (): boolean => startTicks(fs.readFileSync(`${procRoot}/${key.tgid}/stat`, 'latin1')) === expectedStart;
+  const isStill = (): boolean =>
+    startTicks(fs.readFileSync(`${procRoot}/${key.tgid}/stat`, 'latin1')) === expectedStart;
   try {
     if (!isStill()) return undefined;
     const bytes = fs.readFileSync(`${procRoot}/${key.tgid}/cmdline`);

@@ -120,8 +120,10 @@ function decodeRecordAt(bytes: Buffer, start: number, length: number, layout: Re
 
 /** Little-endian integers at an offset the caller has checked lies within the record. */
 const u16 = (bytes: Buffer, at: number): number => bytes[at] | (bytes[at + 1] << 8);
-const u32 = (bytes: Buffer, at: number): number => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 2 ** 24;
-const s32 = (bytes: Buffer, at: number): number => bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24);
+const u32 = (bytes: Buffer, at: number): number =>
+  (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 2 ** 24;
+const s32 = (bytes: Buffer, at: number): number =>
+  bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24);
 /** A 64-bit integer that fits a double exactly where it is below 2^53 (ids, results, nanoseconds since boot to within 128 ns). */
 const u64 = (bytes: Buffer, at: number): number => u32(bytes, at + 4) * 2 ** 32 + u32(bytes, at);
 
@@ -144,7 +146,9 @@ function decodeDeletion(bytes: Buffer, base: number, length: number, layout: Rec
   const nameAt = u16(bytes, base + at.name_at);
   const lookupFrom = u16(bytes, base + at.lookup_from);
   if (nameAt > pathLength || lookupFrom > nameAt) {
-    throw new MalformedRecordError(`deletion record puts the name at ${nameAt} and the lookup at ${lookupFrom} of ${pathLength} bytes`);
+    throw new MalformedRecordError(
+      `deletion record puts the name at ${nameAt} and the lookup at ${lookupFrom} of ${pathLength} bytes`,
+    );
   }
   const names = namesLength === 0 ? EMPTY : bytes.subarray(pathEnd, namesEnd);
   const directoryNames = namesLength === 0 ? NO_NAMES : splitAtNul(names);
@@ -171,14 +175,24 @@ function decodeDeletion(bytes: Buffer, base: number, length: number, layout: Rec
     mountNamespace: u32(bytes, base + at.mount_namespace),
     filesystemDev: u32(bytes, base + at.filesystem_dev),
     comm,
-    threadName: sameBytes(bytes, base + at.comm, base + at.thread_name, layout.taskCommLen) ? comm : cText(bytes, base + at.thread_name, layout.taskCommLen),
+    threadName: sameBytes(bytes, base + at.comm, base + at.thread_name, layout.taskCommLen)
+      ? comm
+      : cText(bytes, base + at.thread_name, layout.taskCommLen),
     pathArg: bytes.toString('latin1', pathStart, pathEnd),
     nameAt,
     lookupFrom,
     directoryNames,
-    namesBelowRoot: namesKnownElsewhere ? undefined : namesBelow(names, directoryNames.length, u16(bytes, base + at.directory_names_at_root), layout),
-    namesBelowMountRoot: namesBelow(names, directoryNames.length, u16(bytes, base + at.directory_names_at_mount_root), layout),
-    filesystemNames: filesystemNamesLength === 0 ? NO_NAMES : splitAtNul(bytes.subarray(namesEnd, namesEnd + filesystemNamesLength)),
+    namesBelowRoot: namesKnownElsewhere
+      ? undefined
+      : namesBelow(names, directoryNames.length, u16(bytes, base + at.directory_names_at_root), layout),
+    namesBelowMountRoot: namesBelow(
+      names,
+      directoryNames.length,
+      u16(bytes, base + at.directory_names_at_mount_root),
+      layout,
+    ),
+    filesystemNames:
+      filesystemNamesLength === 0 ? NO_NAMES : splitAtNul(bytes.subarray(namesEnd, namesEnd + filesystemNamesLength)),
     rename: bytes[base + at.rename],
   };
 }
@@ -203,7 +217,8 @@ function namesBelow(names: Buffer, total: number, bytes: number, layout: RecordL
   if (bytes === layout.rootNotPassed) return undefined;
   // The usual answer, for a process whose root is the host's: all of them.
   if (bytes === names.length) return total;
-  if (bytes > names.length) throw new MalformedRecordError(`deletion record marks byte ${bytes} of ${names.length} bytes of names`);
+  if (bytes > names.length)
+    throw new MalformedRecordError(`deletion record marks byte ${bytes} of ${names.length} bytes of names`);
   let count = 0;
   for (let i = 0; i < bytes; i++) if (names[i] === 0) count++;
   return count;
@@ -215,7 +230,9 @@ function decodeProcess(record: Buffer, layout: RecordLayout): ProcessRecord {
   const count = record[at.ancestor_count];
   const cmdlineLength = record.readUInt32LE(at.cmdline_len);
   if (at.cmdline + cmdlineLength > record.length) {
-    throw new MalformedRecordError(`process record of ${record.length} bytes says its command line has ${cmdlineLength}`);
+    throw new MalformedRecordError(
+      `process record of ${record.length} bytes says its command line has ${cmdlineLength}`,
+    );
   }
   const ancestors: Ancestor[] = [];
   for (let i = 0; i < count; i++) {
@@ -249,7 +266,9 @@ function decodeProcessKey(record: Buffer, offset: number, at: StructLayout): Pro
 
 function requireLength(record: Buffer, length: number, what: string): void {
   if (record.length < length) {
-    throw new MalformedRecordError(`${what} record of ${record.length} bytes is shorter than its ${length}-byte header`);
+    throw new MalformedRecordError(
+      `${what} record of ${record.length} bytes is shorter than its ${length}-byte header`,
+    );
   }
 }
 

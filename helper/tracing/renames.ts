@@ -71,7 +71,12 @@ export type RenameOutcome = Pick<DeletionEvent, 'replaced' | 'replacedUnknown' |
  * nothing could be there (RENAME_NOREPLACE, RENAME_EXCHANGE, the same file,
  * a failure); and unknown, never a guess, where the cache could not say.
  */
-export function renameOutcome(rename: number, result: number, resultUnknown: boolean, layout: RecordLayout): RenameOutcome {
+export function renameOutcome(
+  rename: number,
+  result: number,
+  resultUnknown: boolean,
+  layout: RecordLayout,
+): RenameOutcome {
   const facts = layout.renameFacts;
   const flags = rename & facts.flags;
   // A failed exchange swapped nothing; its renameFlags still say what was asked.
@@ -80,7 +85,11 @@ export function renameOutcome(rename: number, result: number, resultUnknown: boo
   const names = RENAME_FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name);
   if (names.length > 0) outcome.renameFlags = names;
   const nothingReplaced =
-    result < 0 || (flags & RENAME_EXCHANGE) !== 0 || (flags & RENAME_NOREPLACE) !== 0 || (rename & facts.sameFile) !== 0 || (rename & facts.targetAbsent) !== 0;
+    result < 0 ||
+    (flags & RENAME_EXCHANGE) !== 0 ||
+    (flags & RENAME_NOREPLACE) !== 0 ||
+    (rename & facts.sameFile) !== 0 ||
+    (rename & facts.targetAbsent) !== 0;
   if (nothingReplaced) outcome.replaced = false;
   else if ((rename & facts.targetExisted) !== 0 && !resultUnknown) outcome.replaced = true;
   else outcome.replacedUnknown = true;

@@ -44,7 +44,8 @@ void DropPrivileges(const Napi::CallbackInfo& info) {
   }
   Napi::Value uid = given.Get("uid");
   Napi::Value gid = given.Get("gid");
-  if (uid.IsNumber() != gid.IsNumber() || (!uid.IsNumber() && !uid.IsUndefined()) || (!gid.IsNumber() && !gid.IsUndefined())) {
+  if (uid.IsNumber() != gid.IsNumber() || (!uid.IsNumber() && !uid.IsUndefined()) ||
+      (!gid.IsNumber() && !gid.IsUndefined())) {
     throw Napi::TypeError::New(env, "dropPrivileges: uid and gid must both be numbers, or both be absent");
   }
   if (uid.IsNumber()) {

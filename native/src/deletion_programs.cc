@@ -63,7 +63,8 @@ class KernelBtf {
       const btf_type* type = SkipModifiers(params[i].type);
       if (type == nullptr || !btf_is_ptr(type)) continue;
       const btf_type* target = SkipModifiers(type->type);
-      if (target != nullptr && btf_is_struct(target) && name == btf__name_by_offset(btf_, target->name_off)) return i - 1;
+      if (target != nullptr && btf_is_struct(target) && name == btf__name_by_offset(btf_, target->name_off))
+        return i - 1;
     }
     return -1;
   }
@@ -138,8 +139,8 @@ void RefuseWhereTestsAsk(const ProgramOptions& options) {
   if (given == nullptr) return;
   std::string refused = given;
   if (refused != ModeName(options.attach_mode) && refused != SetName(options.program_set)) return;
-  throw SystemError(ECANCELED, "the " + refused + " programs were refused before loading, as " + kRefuseProgramsForTests +
-                                   "=" + refused + " (a seam for tests) asks");
+  throw SystemError(ECANCELED, "the " + refused + " programs were refused before loading, as " +
+                                   kRefuseProgramsForTests + "=" + refused + " (a seam for tests) asks");
 }
 
 // Opens the object of `set` through the one skeleton type both share: the
@@ -237,7 +238,8 @@ void DeletionPrograms::Open(const ProgramOptions& options, bool io_uring) {
   LIBBPF_OPTS(bpf_object_open_opts, open_options,
               .btf_custom_path = options.btf_path.empty() ? nullptr : options.btf_path.c_str());
   skeleton_ = OpenSkeleton(options.program_set, &open_options);
-  if (skeleton_ == nullptr) ThrowStepError(errno, std::string("opening the ") + SetName(options.program_set) + " BPF object");
+  if (skeleton_ == nullptr)
+    ThrowStepError(errno, std::string("opening the ") + SetName(options.program_set) + " BPF object");
 
   ChooseHooks(options.attach_mode, options.btf_path, io_uring);
 
@@ -349,9 +351,10 @@ void DeletionPrograms::OpenKeptPerfEvents() {
     int error_number = errno;
     if (error_number == EACCES || error_number == EPERM) {
       ReleaseAfterLoad();
-      throw SystemError(error_number, "opening a perf event on the tracepoint " + hook.tracepoint +
-                                          " needs root (CAP_SYS_ADMIN) where kernel.perf_event_paranoid is 3 or more, "
-                                          "as Debian and Ubuntu set it: start the helper as root, or use the raw attach mode");
+      throw SystemError(error_number,
+                        "opening a perf event on the tracepoint " + hook.tracepoint +
+                            " needs root (CAP_SYS_ADMIN) where kernel.perf_event_paranoid is 3 or more, "
+                            "as Debian and Ubuntu set it: start the helper as root, or use the raw attach mode");
     }
     ThrowAfterLoad(error_number, "opening a perf event on the tracepoint " + hook.tracepoint);
   }
@@ -467,7 +470,8 @@ void DeletionPrograms::ForgetEarlierCalls() {
   bpf_map* calls = skeleton_->maps.calls_in_flight;
   if (bpf_map__type(calls) != BPF_MAP_TYPE_HASH) return;
   uint32_t tid;
-  for (uint32_t i = 0; i < bpf_map__max_entries(calls) && bpf_map__get_next_key(calls, nullptr, &tid, sizeof(tid)) == 0; i++) {
+  for (uint32_t i = 0; i < bpf_map__max_entries(calls) && bpf_map__get_next_key(calls, nullptr, &tid, sizeof(tid)) == 0;
+       i++) {
     bpf_map__delete_elem(calls, &tid, sizeof(tid), 0);
   }
 }
@@ -565,7 +569,9 @@ void DeletionPrograms::ClearScope() {
   __atomic_store_n(&bss->scope_count, 0, __ATOMIC_SEQ_CST);
   // At most SCOPE_DIRECTORIES_MAX keys: take the first until none is left.
   uint64_t key;
-  for (int i = 0; i <= SCOPE_DIRECTORIES_MAX && bpf_map__get_next_key(skeleton_->maps.scope_directories, nullptr, &key, sizeof(key)) == 0; i++) {
+  for (int i = 0; i <= SCOPE_DIRECTORIES_MAX &&
+                  bpf_map__get_next_key(skeleton_->maps.scope_directories, nullptr, &key, sizeof(key)) == 0;
+       i++) {
     int error = bpf_map__delete_elem(skeleton_->maps.scope_directories, &key, sizeof(key), 0);
     if (error != 0 && error != -ENOENT) ThrowStepError(-error, "forgetting the traced folders");
   }

@@ -17,7 +17,7 @@
 #include "kernel_features.h"  // ProgramSet
 #include "system_error.h"
 
-struct deletions;    // the bpftool skeleton (deletions.skel.h)
+struct deletions;  // the bpftool skeleton (deletions.skel.h)
 struct bpf_link;
 struct bpf_program;
 struct ring_buffer;
@@ -191,6 +191,6 @@ class DeletionPrograms {
   // detaching open and close the programs' gates (docs/privileges.md, "Privileges").
   bool gated_perf_events_ = false;
   bool gates_open_ = false;
-  size_t exit_links_ = 0;         // the first links_, those of the exits
+  size_t exit_links_ = 0;              // the first links_, those of the exits
   const RecordTaker* take_ = nullptr;  // set only during Consume
 };

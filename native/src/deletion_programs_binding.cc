@@ -389,7 +389,8 @@ class DeletionProgramsBinding : public Napi::ObjectWrap<DeletionProgramsBinding>
   }
 
   void CloseRecordsWaiting() {
-    uv_close(reinterpret_cast<uv_handle_t*>(records_waiting_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_async_t*>(handle); });
+    uv_close(reinterpret_cast<uv_handle_t*>(records_waiting_),
+             [](uv_handle_t* handle) { delete reinterpret_cast<uv_async_t*>(handle); });
     records_waiting_ = nullptr;
   }
 

@@ -39,7 +39,8 @@ void AddNewerMissing(std::vector<KernelFeature>& missing) {
 // every upstream kernel with the ring buffer (5.8) has them.
 std::vector<KernelFeature> MissingKernelFeatures(ProgramSet set) {
   std::vector<KernelFeature> missing;
-  if (LacksKernelBtf()) missing.push_back({"the kernel's BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF=y)", "5.4"});
+  if (LacksKernelBtf())
+    missing.push_back({"the kernel's BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF=y)", "5.4"});
   if (set == ProgramSet::kOlder && LacksHelper(BPF_FUNC_probe_read_kernel)) {
     missing.push_back({"bpf_probe_read_kernel()", "5.5"});
   }

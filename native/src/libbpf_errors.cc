@@ -65,7 +65,8 @@ std::string VerifierLogTail(const std::string& libbpf_output, size_t count) {
   if (start == std::string::npos) return "";
   start += begin.size();
   size_t stop = libbpf_output.find(end, start);
-  std::vector<std::string> lines = Lines(libbpf_output.substr(start, stop == std::string::npos ? std::string::npos : stop - start));
+  std::vector<std::string> lines =
+      Lines(libbpf_output.substr(start, stop == std::string::npos ? std::string::npos : stop - start));
   std::string tail;
   for (size_t i = lines.size() > count ? lines.size() - count : 0; i < lines.size(); i++) {
     tail += lines[i] + "\n";

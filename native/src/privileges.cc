@@ -49,15 +49,24 @@ enum class Step : int {
 
 const char* StepText(Step step) {
   switch (step) {
-    case Step::kBoundingSet: return "dropping capabilities from the bounding set";
-    case Step::kAmbientSet: return "clearing the ambient capabilities";
-    case Step::kKeepCapabilities: return "keeping capabilities across the change of user";
-    case Step::kGroups: return "setting the supplementary groups";
-    case Step::kGid: return "switching group";
-    case Step::kUid: return "switching user";
-    case Step::kCapabilities: return "setting the capabilities";
-    case Step::kNoNewPrivileges: return "setting no_new_privs";
-    case Step::kNone: break;
+    case Step::kBoundingSet:
+      return "dropping capabilities from the bounding set";
+    case Step::kAmbientSet:
+      return "clearing the ambient capabilities";
+    case Step::kKeepCapabilities:
+      return "keeping capabilities across the change of user";
+    case Step::kGroups:
+      return "setting the supplementary groups";
+    case Step::kGid:
+      return "switching group";
+    case Step::kUid:
+      return "switching user";
+    case Step::kCapabilities:
+      return "setting the capabilities";
+    case Step::kNoNewPrivileges:
+      return "setting no_new_privs";
+    case Step::kNone:
+      break;
   }
   return "giving up privileges";
 }
@@ -237,6 +246,6 @@ void DropPrivilegesInEveryThread(const PrivilegeDrop& drop) {
   int error_number = first_error.load();
   if (error_number != 0) {
     throw SystemError(error_number, std::string(StepText(static_cast<Step>(failed_step.load()))) +
-                                           " failed: " + ErrnoText(error_number));
+                                        " failed: " + ErrnoText(error_number));
   }
 }

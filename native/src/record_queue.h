@@ -42,7 +42,7 @@ class RecordQueue {
  private:
   class Chunk;
 
-  std::unique_ptr<Chunk> NewChunk();  // with mutex_ held
+  std::unique_ptr<Chunk> NewChunk();           // with mutex_ held
   void Recycle(std::unique_ptr<Chunk> chunk);  // with mutex_ held
 
   const size_t budget_bytes_;

@@ -52,11 +52,21 @@ Napi::Error SqliteError(Napi::Env env, sqlite3* db, int result, const std::strin
 // The name of an extended result code's primary code ("SQLITE_CORRUPT"), or null.
 const char* CodeName(int extended) {
   static const std::pair<int, const char*> kCodes[] = {
-      {SQLITE_ERROR, "SQLITE_ERROR"},       {SQLITE_PERM, "SQLITE_PERM"},         {SQLITE_BUSY, "SQLITE_BUSY"},
-      {SQLITE_LOCKED, "SQLITE_LOCKED"},     {SQLITE_NOMEM, "SQLITE_NOMEM"},       {SQLITE_READONLY, "SQLITE_READONLY"},
-      {SQLITE_IOERR, "SQLITE_IOERR"},       {SQLITE_CORRUPT, "SQLITE_CORRUPT"},   {SQLITE_FULL, "SQLITE_FULL"},
-      {SQLITE_CANTOPEN, "SQLITE_CANTOPEN"}, {SQLITE_CONSTRAINT, "SQLITE_CONSTRAINT"}, {SQLITE_MISMATCH, "SQLITE_MISMATCH"},
-      {SQLITE_RANGE, "SQLITE_RANGE"},       {SQLITE_NOTADB, "SQLITE_NOTADB"},     {SQLITE_AUTH, "SQLITE_AUTH"},
+      {SQLITE_ERROR, "SQLITE_ERROR"},
+      {SQLITE_PERM, "SQLITE_PERM"},
+      {SQLITE_BUSY, "SQLITE_BUSY"},
+      {SQLITE_LOCKED, "SQLITE_LOCKED"},
+      {SQLITE_NOMEM, "SQLITE_NOMEM"},
+      {SQLITE_READONLY, "SQLITE_READONLY"},
+      {SQLITE_IOERR, "SQLITE_IOERR"},
+      {SQLITE_CORRUPT, "SQLITE_CORRUPT"},
+      {SQLITE_FULL, "SQLITE_FULL"},
+      {SQLITE_CANTOPEN, "SQLITE_CANTOPEN"},
+      {SQLITE_CONSTRAINT, "SQLITE_CONSTRAINT"},
+      {SQLITE_MISMATCH, "SQLITE_MISMATCH"},
+      {SQLITE_RANGE, "SQLITE_RANGE"},
+      {SQLITE_NOTADB, "SQLITE_NOTADB"},
+      {SQLITE_AUTH, "SQLITE_AUTH"},
   };
   for (const auto& [code, name] : kCodes) {
     if ((extended & 0xff) == code) return name;
@@ -221,7 +231,8 @@ class Statement : public Napi::ObjectWrap<Statement> {
 
   void Prepare(Napi::Env env, Database* database, Napi::Object database_object, const std::string& sql) {
     sqlite3* db = database->handle(env);
-    int result = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &statement_, nullptr);
+    int result = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                    &statement_, nullptr);
     if (result != SQLITE_OK) throw SqliteError(env, db, result, "prepare");
     database_ = database;
     // The database object stays alive as long as its statements.
@@ -256,8 +267,10 @@ class Statement : public Napi::ObjectWrap<Statement> {
   }
 
   sqlite3_stmt* handle(Napi::Env env) const {
-    if (statement_ == nullptr || finalize_after_query_) throw Napi::Error::New(env, "the statement is finalized, or its database closed");
-    if (query_under_way_) throw Napi::Error::New(env, "the statement's query is still under way (allAsync): wait for it");
+    if (statement_ == nullptr || finalize_after_query_)
+      throw Napi::Error::New(env, "the statement is finalized, or its database closed");
+    if (query_under_way_)
+      throw Napi::Error::New(env, "the statement's query is still under way (allAsync): wait for it");
     return statement_;
   }
 
@@ -273,8 +286,8 @@ class Statement : public Napi::ObjectWrap<Statement> {
     Napi::Array array = values.As<Napi::Array>();
     uint32_t count = array.Length();
     if (static_cast<int>(count) != sqlite3_bind_parameter_count(statement)) {
-      throw Napi::RangeError::New(env, "expects " + std::to_string(sqlite3_bind_parameter_count(statement)) + " parameters, not " +
-                                           std::to_string(count));
+      throw Napi::RangeError::New(env, "expects " + std::to_string(sqlite3_bind_parameter_count(statement)) +
+                                           " parameters, not " + std::to_string(count));
     }
     for (uint32_t i = 0; i < count; i++) BindOne(env, statement, static_cast<int>(i) + 1, array.Get(i));
   }
@@ -333,7 +346,8 @@ class Statement : public Napi::ObjectWrap<Statement> {
           result = sqlite3_bind_blob64(statement, index, bytes.Data(), bytes.Length(), SQLITE_TRANSIENT);
           break;
         }
-        throw Napi::TypeError::New(env, "a parameter must be null, a boolean, a number, a bigint, a string or a Buffer");
+        throw Napi::TypeError::New(env,
+                                   "a parameter must be null, a boolean, a number, a bigint, a string or a Buffer");
     }
     if (result != SQLITE_OK) throw SqliteError(env, sqlite3_db_handle(statement), result, "bind");
   }
@@ -427,7 +441,8 @@ class Statement : public Napi::ObjectWrap<Statement> {
     Napi::Array given = info[0].As<Napi::Array>();
     int parameters = sqlite3_bind_parameter_count(statement);
     if (static_cast<int>(given.Length()) != parameters) {
-      throw Napi::RangeError::New(env, "runColumns: expects " + std::to_string(parameters) + " columns, not " + std::to_string(given.Length()));
+      throw Napi::RangeError::New(
+          env, "runColumns: expects " + std::to_string(parameters) + " columns, not " + std::to_string(given.Length()));
     }
     struct Column {
       const double* numbers = nullptr;
@@ -448,7 +463,8 @@ class Statement : public Napi::ObjectWrap<Statement> {
       } else {
         throw Napi::TypeError::New(env, "runColumns: a column must be a Float64Array or an array");
       }
-      if (i > 0 && length != rows) throw Napi::RangeError::New(env, "runColumns: the columns are not all of one length");
+      if (i > 0 && length != rows)
+        throw Napi::RangeError::New(env, "runColumns: the columns are not all of one length");
       rows = length;
     }
     sqlite3* db = sqlite3_db_handle(statement);
@@ -532,7 +548,9 @@ Napi::FunctionReference* Statement::constructor = nullptr;
 class QueryWorker : public Napi::AsyncWorker {
  public:
   QueryWorker(Napi::Env env, Statement* statement, Napi::Object statement_object)
-      : Napi::AsyncWorker(env, "syscall-trace:sqlite-query"), deferred_(Napi::Promise::Deferred::New(env)), statement_(statement) {
+      : Napi::AsyncWorker(env, "syscall-trace:sqlite-query"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        statement_(statement) {
     // The statement lives until the query has ended, whatever JavaScript drops.
     statement_reference_ = Napi::Persistent(statement_object);
   }

@@ -49,8 +49,8 @@ int Tracefs::TracepointId(const std::string& event) const {
   if (input >> id) return id;
   int error_number = errno != 0 ? errno : EINVAL;
   if (error_number == ENOENT) {
-    throw SystemError(ENOENT, "this kernel has no tracepoint " + event +
-                                  " (it needs CONFIG_FTRACE_SYSCALLS=y): " + kUseRawMode);
+    throw SystemError(
+        ENOENT, "this kernel has no tracepoint " + event + " (it needs CONFIG_FTRACE_SYSCALLS=y): " + kUseRawMode);
   }
   if (error_number == EACCES) {
     throw SystemError(EACCES, std::string("the syscall tracepoints are numbered in tracefs (") + kTracefs +

@@ -44,7 +44,8 @@ describe('tracing deletions in VS Code', () => {
 
   beforeAll(async () => {
     workspace = TwoFolderWorkspace.create();
-    for (const file of ['build/cache/one.o', 'build/cache/two.o', 'build/logs/run.log']) workspace.writeFile('a', file, 'output\n');
+    for (const file of ['build/cache/one.o', 'build/cache/two.o', 'build/logs/run.log'])
+      workspace.writeFile('a', file, 'output\n');
     for (const name of ['notes.txt', QUIT_LINK_NAME, NEWLINE_NAME]) workspace.writeFile('b', `docs/${name}`, 'text\n');
     workspace.writeFile('b', 'again.txt', 'text\n');
     server = await CodeServer.start({ open: workspace.file, vsix: packagedExtension(findRepoRoot()) });
@@ -108,7 +109,7 @@ describe('tracing deletions in VS Code', () => {
     await row('notes.txt').waitFor();
   });
 
-  it("4. clicking a deleted file reveals its parent directory in the Explorer", async () => {
+  it('4. clicking a deleted file reveals its parent directory in the Explorer', async () => {
     await row('notes.txt').click();
     await expect.poll(() => workbench.explorerSelection()).toBe('docs');
     await workbench.screenshot('4-parent-directory-revealed');
@@ -122,7 +123,9 @@ describe('tracing deletions in VS Code', () => {
 
     const quitHover = await workbench.hoverText(row(QUIT_LINK_NAME));
     expect(quitHover).toContain(`${docs}/${QUIT_LINK_NAME}`);
-    expect(await workbench.hover.locator('a[data-href*="workbench.action.quit"], a[href*="workbench.action.quit"]').count()).toBe(0);
+    expect(
+      await workbench.hover.locator('a[data-href*="workbench.action.quit"], a[href*="workbench.action.quit"]').count(),
+    ).toBe(0);
     await workbench.screenshot('5-hover-of-a-name-like-a-link');
     // Where the name is, a click does nothing: it is text, not a link.
     await workbench.hover.getByText('(command:workbench.action.quit).md').first().click();

@@ -83,7 +83,8 @@ describe('the flight recorder in VS Code', () => {
 
     beforeAll(async () => {
       workspace = TwoFolderWorkspace.create();
-      for (const file of ['docs/guide.md', 'docs/before.md', 'live-a.txt', 'after-reload.txt']) workspace.writeFile('a', file, 'text\n');
+      for (const file of ['docs/guide.md', 'docs/before.md', 'live-a.txt', 'after-reload.txt'])
+        workspace.writeFile('a', file, 'text\n');
       workspace.writeFile('b', 'live-b.txt', 'text\n');
 
       // root's under the sticky /tmp, and in it the recorder account's own: the extension takes a socket only where no one else could have put it.
@@ -245,11 +246,15 @@ describe('the flight recorder in VS Code', () => {
       expect(text).toContain(`${DATA_DIR}/`);
       expect(text).toContain('30 days');
       expect(text).toContain('1 GiB');
-      expect(text).toContain(`you (${os.userInfo().username}, uid ${process.getuid!()}) can read the deletions of your own processes only`);
+      expect(text).toContain(
+        `you (${os.userInfo().username}, uid ${process.getuid!()}) can read the deletions of your own processes only`,
+      );
       await workbench.screenshot('recorder-b-2-question');
       await workbench.answerDialog(question, 'Install and Record');
 
-      await workbench.notification('Syscall Trace now records every deletion on this machine.').waitFor({ timeout: 120_000 });
+      await workbench
+        .notification('Syscall Trace now records every deletion on this machine.')
+        .waitFor({ timeout: 120_000 });
       await workbench.screenshot('recorder-b-2-installed');
       const installed = fs.statSync(path.join(INSTALL_DIR, 'helper.js'));
       expect(installed.uid).toBe(0);
@@ -266,7 +271,9 @@ describe('the flight recorder in VS Code', () => {
       const file = path.join(folder, 'recorded.txt');
       const rm = await run('rm', [file]);
       await expect.poll(() => workbench.rowDescription(row('recorded.txt'))).toContain(`rm (${rm})`);
-      await expect.poll(() => recordedDeletions(HELPER, INSTALLED_DATABASE, folder).map((event) => [event.path, event.pid])).toContainEqual([file, rm]);
+      await expect
+        .poll(() => recordedDeletions(HELPER, INSTALLED_DATABASE, folder).map((event) => [event.path, event.pid]))
+        .toContainEqual([file, rm]);
       expect(helpersOf(server.extensionsDir)).toEqual([]);
     });
 
@@ -319,6 +326,8 @@ function run(command: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: 'ignore' });
     child.once('error', reject);
-    child.once('exit', (status) => (status === 0 ? resolve(child.pid!) : reject(new Error(`${command} ${args.join(' ')} exited with ${status}`))));
+    child.once('exit', (status) =>
+      status === 0 ? resolve(child.pid!) : reject(new Error(`${command} ${args.join(' ')} exited with ${status}`)),
+    );
   });
 }

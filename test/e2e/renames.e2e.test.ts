@@ -30,7 +30,8 @@ describe('renames in the Deletions view', () => {
   const row = (text: string) => workbench.treeItem(deletions(), text);
   const folderRow = () => row(FOLDER_NAME);
   /** The names of the rows under the workspace folder's, in any order. */
-  const namesInFolder = async () => (await deletions().locator('[role="treeitem"][aria-level="2"] .label-name').allInnerTexts()).sort();
+  const namesInFolder = async () =>
+    (await deletions().locator('[role="treeitem"][aria-level="2"] .label-name').allInnerTexts()).sort();
 
   /**
    * What an editor does at a save: the new content into `name.tmp`, renamed
@@ -51,7 +52,8 @@ describe('renames in the Deletions view', () => {
     elsewhere = path.join(root, 'elsewhere');
     fs.mkdirSync(project);
     fs.mkdirSync(elsewhere);
-    for (const name of ['conf.txt', 'app.conf', 'notes.md', 'draft.md']) fs.writeFileSync(path.join(project, name), 'first\n');
+    for (const name of ['conf.txt', 'app.conf', 'notes.md', 'draft.md'])
+      fs.writeFileSync(path.join(project, name), 'first\n');
     server = await CodeServer.start({ open: project, vsix: packagedExtension(findRepoRoot()) });
     workbench = await Workbench.open(server.url, server.password);
     await workbench.startTracing();
@@ -92,7 +94,10 @@ describe('renames in the Deletions view', () => {
 
   it('3. with syscallTrace.hideSameFolderReplaces, saves leave the view and a further one shows no row, while a move still does', async () => {
     fs.mkdirSync(path.join(project, '.vscode'));
-    fs.writeFileSync(path.join(project, '.vscode', 'settings.json'), JSON.stringify({ 'syscallTrace.hideSameFolderReplaces': true }, null, 2));
+    fs.writeFileSync(
+      path.join(project, '.vscode', 'settings.json'),
+      JSON.stringify({ 'syscallTrace.hideSameFolderReplaces': true }, null, 2),
+    );
     // The save already shown goes once the workbench has read the setting.
     await row('conf.txt').waitFor({ state: 'detached' });
     await expect.poll(() => workbench.rowDescription(folderRow())).toBe('1 deletion');

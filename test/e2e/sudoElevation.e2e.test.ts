@@ -49,7 +49,8 @@ describe('tracing as an ordinary user who gives sudo their password', () => {
   const tryAgainButton = () => workbench.page.getByRole('button', { name: 'Try Again' });
   const row = (text: string) => workbench.treeItem(workbench.tree('Deletions'), text);
   /** The counts in sudo's "N incorrect password attempt(s)" lines, in order. */
-  const incorrectAttemptsLogged = () => [...sudo.log().matchAll(/(\d+) incorrect password attempts?/g)].map((match) => Number(match[1]));
+  const incorrectAttemptsLogged = () =>
+    [...sudo.log().matchAll(/(\d+) incorrect password attempts?/g)].map((match) => Number(match[1]));
 
   /** Waits for the password box, enters `password` there and presses Enter; returns when Enter was pressed. */
   async function answerPasswordBox(password: string): Promise<number> {
@@ -147,12 +148,21 @@ describe('tracing as an ordinary user who gives sudo their password', () => {
     await workbench.screenshot('sudo-b-tracing');
   });
 
-  it('c. the helper runs as the user in every thread, with the user\'s group alone, no_new_privs, and at most CAP_PERFMON (tracepoint mode), with none of the extension host\'s environment', () => {
+  it("c. the helper runs as the user in every thread, with the user's group alone, no_new_privs, and at most CAP_PERFMON (tracepoint mode), with none of the extension host's environment", () => {
     expect(helper, 'no helper: tracing did not start in step b').toBeDefined();
     // env -i: what the helper reads, and nothing of code-server's or the user's.
-    const environment = fs.readFileSync(`/proc/${helper}/environ`, 'utf8').split('\0').filter((variable) => variable !== '');
-    expect(environment.sort()).toEqual(['ELECTRON_RUN_AS_NODE=1', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', `SUDO_GID=${user.gid}`, `SUDO_UID=${user.uid}`]);
-    const allowed = programsFor(DEFAULT_MODE_CHOICE, readKernelFacts()) === 'tracepoint' ? [0n, 1n << CAP_PERFMON] : [0n];
+    const environment = fs
+      .readFileSync(`/proc/${helper}/environ`, 'utf8')
+      .split('\0')
+      .filter((variable) => variable !== '');
+    expect(environment.sort()).toEqual([
+      'ELECTRON_RUN_AS_NODE=1',
+      'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+      `SUDO_GID=${user.gid}`,
+      `SUDO_UID=${user.uid}`,
+    ]);
+    const allowed =
+      programsFor(DEFAULT_MODE_CHOICE, readKernelFacts()) === 'tracepoint' ? [0n, 1n << CAP_PERFMON] : [0n];
     for (const thread of threadCredentials(helper)) {
       expect(thread.uids).toEqual([user.uid, user.uid, user.uid, user.uid]);
       expect(thread.gids).toEqual([user.gid, user.gid, user.gid, user.gid]);

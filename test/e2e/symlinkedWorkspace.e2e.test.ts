@@ -55,7 +55,17 @@ describe('a workspace opened through a symbolic link', () => {
   it('files every deletion under the folder, however the deleter named it', async () => {
     execFileSync('rm', [path.join(link, 'src/through-link.txt')]);
     execFileSync('sh', ['-c', 'cd "$1" && rm by-real-path.txt', 'sh', path.join(real, 'src')]);
-    execFileSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$1" "$2" && rm "$2/from-container.txt"', 'sh', real, mountPoint]);
+    execFileSync('unshare', [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'mount --bind "$1" "$2" && rm "$2/from-container.txt"',
+      'sh',
+      real,
+      mountPoint,
+    ]);
 
     await expect.poll(async () => (await workbench.deletionCount.innerText()).trim()).toBe('3');
     await expect.poll(() => workbench.rowDescription(row('project-link'))).toBe('3 deletions');

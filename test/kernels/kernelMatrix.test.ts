@@ -45,7 +45,10 @@ function expectReportedAtHostPaths(reported: ReportedDeletion[], deleted: string
 const REPORTED_EVERYWHERE: [ScenarioName, string][] = [
   ['absolute', 'a file deleted by its absolute path is reported at that path'],
   ['relative', 'a file deleted by a relative path is reported at its absolute path'],
-  ['dirfd-tree', 'rm -r of a tree, deleting relative to open directories, reports every file and directory at its path'],
+  [
+    'dirfd-tree',
+    'rm -r of a tree, deleting relative to open directories, reports every file and directory at its path',
+  ],
   ['mount-namespace', 'a deletion through a bind mount in another mount namespace is reported at the host path'],
   ['chroot', 'a deletion inside a chroot is reported at the host path'],
   ['symlinked-directory', 'a deletion through a symlinked directory is reported at the real path'],
@@ -56,7 +59,10 @@ function expectSetLoads(guest: GuestResults, set: ProgramSetName): void {
   const programReport = guest.programReport(set);
   const programs = guest.programs(set);
   expect(programs.length, `program_report: ${programReport.stderr}`).toBeGreaterThan(0);
-  expect(programs.filter((program) => !program.loaded), programReport.stderr).toEqual([]);
+  expect(
+    programs.filter((program) => !program.loaded),
+    programReport.stderr,
+  ).toEqual([]);
   expect(programs.filter((program) => program.instructions > VERIFIER_INSTRUCTION_LIMIT)).toEqual([]);
   expect(programReport.exitCode, programReport.stderr).toBe(0);
 }
@@ -119,7 +125,9 @@ function describeKernel(series: KernelSeries, guest: () => GuestResults): void {
         if (!guest().kernel().ioUringUnlinkRequests) {
           // 5.10: nothing of io_uring to see, and the ready line says so.
           expect(guest().started(mode).unseen).toEqual(
-            expect.arrayContaining([expect.stringMatching(/^deletions through io_uring: .*not its unlinkat requests.*5\.11/)]),
+            expect.arrayContaining([
+              expect.stringMatching(/^deletions through io_uring: .*not its unlinkat requests.*5\.11/),
+            ]),
           );
           expect({ deleted, reported }).toEqual({ deleted: [], reported: [] });
           return;
@@ -127,7 +135,9 @@ function describeKernel(series: KernelSeries, guest: () => GuestResults): void {
         expectReportedAtHostPaths(reported, deleted);
         expect(reported.map((deletion) => deletion.abi)).toEqual(['io_uring']);
         // Where the completion cannot name its request, the result is unknown, and the ready line says so.
-        const resultsUnknown = guest().started(mode).unseen!.some((line) => line.startsWith('the results of deletions through io_uring'));
+        const resultsUnknown = guest()
+          .started(mode)
+          .unseen!.some((line) => line.startsWith('the results of deletions through io_uring'));
         expect(reported.map((deletion) => deletion.resultUnknown === true)).toEqual([resultsUnknown]);
       });
 
@@ -138,13 +148,17 @@ function describeKernel(series: KernelSeries, guest: () => GuestResults): void {
       it('mv over a file is reported as one rename, at both host paths, that replaced the file', () => {
         const { deleted, movedTo, reported } = guest().scenario(mode, 'replace-by-mv');
         expectReportedAtHostPaths(reported, deleted);
-        expect(reported.map(({ movedTo: to, replaced }) => ({ to, replaced }))).toEqual([{ to: movedTo![0], replaced: true }]);
+        expect(reported.map(({ movedTo: to, replaced }) => ({ to, replaced }))).toEqual([
+          { to: movedTo![0], replaced: true },
+        ]);
       });
 
       it('a file moved out of the scope is reported, its source being in it, with nothing replaced', () => {
         const { deleted, movedTo, reported } = guest().scenario(mode, 'move-away');
         expectReportedAtHostPaths(reported, deleted);
-        expect(reported.map(({ movedTo: to, replaced, syscall }) => ({ to, replaced, syscall }))).toEqual([{ to: movedTo![0], replaced: false, syscall: 'rename' }]);
+        expect(reported.map(({ movedTo: to, replaced, syscall }) => ({ to, replaced, syscall }))).toEqual([
+          { to: movedTo![0], replaced: false, syscall: 'rename' },
+        ]);
       });
 
       if (mode === 'tracepoint-without-32-bit') {
@@ -155,7 +169,15 @@ function describeKernel(series: KernelSeries, guest: () => GuestResults): void {
         it("a static 32-bit program's renameat2 is reported through the ia32 table, with its flag", () => {
           const { deleted, movedTo, reported } = guest().scenario(mode, 'rename-32-bit');
           expectReportedAtHostPaths(reported, deleted);
-          expect(reported.map(({ movedTo: to, abi, syscall, renameFlags, replaced }) => ({ to, abi, syscall, renameFlags, replaced }))).toEqual([
+          expect(
+            reported.map(({ movedTo: to, abi, syscall, renameFlags, replaced }) => ({
+              to,
+              abi,
+              syscall,
+              renameFlags,
+              replaced,
+            })),
+          ).toEqual([
             { to: movedTo![0], abi: 'ia32', syscall: 'renameat2', renameFlags: ['RENAME_NOREPLACE'], replaced: false },
           ]);
         });
@@ -169,8 +191,12 @@ function describeKernel(series: KernelSeries, guest: () => GuestResults): void {
         }
         expectReportedAtHostPaths(reported, deleted);
         // Where the completion cannot name its request, the result is unknown, and so is what it replaced.
-        const replaced = reported.map((rename) => (rename.resultUnknown ? { replacedUnknown: rename.replacedUnknown } : { replaced: rename.replaced }));
-        expect(reported.map(({ movedTo: to, abi, syscall }) => ({ to, abi, syscall }))).toEqual([{ to: movedTo![0], abi: 'io_uring', syscall: 'renameat' }]);
+        const replaced = reported.map((rename) =>
+          rename.resultUnknown ? { replacedUnknown: rename.replacedUnknown } : { replaced: rename.replaced },
+        );
+        expect(reported.map(({ movedTo: to, abi, syscall }) => ({ to, abi, syscall }))).toEqual([
+          { to: movedTo![0], abi: 'io_uring', syscall: 'renameat' },
+        ]);
         expect(replaced).toEqual([reported[0].resultUnknown ? { replacedUnknown: true } : { replaced: true }]);
       });
 
@@ -202,7 +228,12 @@ for (const series of KERNEL_SERIES) {
     beforeAll(async () => {
       const kernel = kernels.find((candidate) => candidate.series === series)!;
       const initramfs = initramfsFor(kernel, sharedInitramfs);
-      const run = await bootGuest(kernel.vmlinuz, initramfs, initramfs.replace(/\.cpio$/, '.console.log'), GUEST_TIMEOUT_MS);
+      const run = await bootGuest(
+        kernel.vmlinuz,
+        initramfs,
+        initramfs.replace(/\.cpio$/, '.console.log'),
+        GUEST_TIMEOUT_MS,
+      );
       results = new GuestResults(run);
       // Only kernels that were booted: a run filtered to one kernel reports that one.
       kernelReport = report.kernel(series.title);

@@ -21,9 +21,13 @@ function mapIdsOf(pid: number): number[] {
 /** The entries of the map named `name` (as the kernel keeps it: 15 characters at most) that process `pid` holds. */
 export function mapEntriesOf<Entry>(pid: number, name: string): Entry[] {
   for (const id of mapIdsOf(pid)) {
-    const map = JSON.parse(execFileSync('bpftool', ['map', 'show', 'id', String(id), '--json'], { encoding: 'utf8' })) as { name?: string };
+    const map = JSON.parse(
+      execFileSync('bpftool', ['map', 'show', 'id', String(id), '--json'], { encoding: 'utf8' }),
+    ) as { name?: string };
     if (map.name !== name.slice(0, 15)) continue;
-    const entries = JSON.parse(execFileSync('bpftool', ['map', 'dump', 'id', String(id), '--json'], { encoding: 'utf8' })) as { formatted?: Entry }[];
+    const entries = JSON.parse(
+      execFileSync('bpftool', ['map', 'dump', 'id', String(id), '--json'], { encoding: 'utf8' }),
+    ) as { formatted?: Entry }[];
     return entries.map((entry) => entry.formatted ?? (entry as Entry));
   }
   throw new Error(`process ${pid} holds no BPF map named ${name}`);

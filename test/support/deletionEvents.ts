@@ -40,5 +40,14 @@ export function deletions(paths: string[], fields: Partial<DeletionEvent> = {}):
 
 /** A rename from `from` to `to` that succeeded and replaced nothing, unless `fields` say otherwise. */
 export function rename(from: string, to: string, fields: Partial<DeletionEvent> = {}): DeletionEvent {
-  return deletion({ syscall: 'rename', comm: 'mv', cmdline: ['mv', from, to], movedTo: to, movedToComplete: true, replaced: false, ...fields, path: from });
+  return deletion({
+    syscall: 'rename',
+    comm: 'mv',
+    cmdline: ['mv', from, to],
+    movedTo: to,
+    movedToComplete: true,
+    replaced: false,
+    ...fields,
+    path: from,
+  });
 }

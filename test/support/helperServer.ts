@@ -80,19 +80,25 @@ export function spawnHelper(options: SpawnOptions = {}): HelperUnderTest {
     child.stderr.on('data', () => {
       if (stderr.split('\n').includes(HELPER_READY_LINE)) resolve();
     });
-    void exited.then((exit) => reject(new Error(`the helper exited (${JSON.stringify(exit)}) before it was ready:\n${stderr}`)));
+    void exited.then((exit) =>
+      reject(new Error(`the helper exited (${JSON.stringify(exit)}) before it was ready:\n${stderr}`)),
+    );
   });
   ready.catch(() => undefined);
   const clientLog: string[] = [];
   const log = (message: string): void => {
     clientLog.push(message);
   };
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin), {
-    error: log,
-    warn: log,
-    info: log,
-    log,
-  });
+  const connection = createMessageConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+    {
+      error: log,
+      warn: log,
+      info: log,
+      log,
+    },
+  );
   const deletions: DeletionEvent[] = [];
   const lostTotals: number[] = [];
   connection.onNotification(DeletionsNotification, ({ events }) => {
@@ -122,7 +128,10 @@ export function spawnHelper(options: SpawnOptions = {}): HelperUnderTest {
 }
 
 /** Waits for the helper's ready line, then initializes it; `attachMode`: the mode the client expects. */
-export async function initialize(helper: HelperUnderTest, attachMode?: ModeChoice | AttachMode): Promise<InitializeResult> {
+export async function initialize(
+  helper: HelperUnderTest,
+  attachMode?: ModeChoice | AttachMode,
+): Promise<InitializeResult> {
   await helper.ready;
   return helper.connection.sendRequest(InitializeRequest, {
     protocolVersion: PROTOCOL_VERSION,
@@ -276,11 +285,17 @@ export function threadStatuses(pid: number): ThreadStatus[] {
  * Each thread's fields that `expected` names, beside what they should be:
  * `expect(actual).toEqual(wanted)` then names the thread that differs.
  */
-export function everyThreadAgainst(pid: number, expected: Partial<ThreadCredentials>): { actual: object[]; wanted: object[] } {
+export function everyThreadAgainst(
+  pid: number,
+  expected: Partial<ThreadCredentials>,
+): { actual: object[]; wanted: object[] } {
   const fields = Object.keys(expected) as (keyof ThreadCredentials)[];
   const threads = threadStatuses(pid);
   return {
-    actual: threads.map((thread) => ({ tid: thread.tid, ...Object.fromEntries(fields.map((field) => [field, thread[field]])) })),
+    actual: threads.map((thread) => ({
+      tid: thread.tid,
+      ...Object.fromEntries(fields.map((field) => [field, thread[field]])),
+    })),
     wanted: threads.map((thread) => ({ tid: thread.tid, ...expected })),
   };
 }

@@ -9,7 +9,12 @@
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { expect, test } from 'vitest';
 
-import { spawnHelper as spawnHelperProcess, startTracing, type HelperUnderTest, type SpawnOptions } from './helperServer';
+import {
+  spawnHelper as spawnHelperProcess,
+  startTracing,
+  type HelperUnderTest,
+  type SpawnOptions,
+} from './helperServer';
 import { makeScratchDirectory, removeScratchDirectory } from './scratch';
 
 export interface TracingHelperOptions extends SpawnOptions {

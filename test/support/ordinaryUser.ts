@@ -59,10 +59,14 @@ export class OrdinaryUser implements CodeServerUser {
    */
   run(command: string, args: string[]): Promise<number> {
     return new Promise((resolve, reject) => {
-      const child = spawn('runuser', ['-u', this.name, '--', 'sh', '-c', 'echo $$; exec "$@"', 'sh', command, ...args], {
-        cwd: this.home,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        'runuser',
+        ['-u', this.name, '--', 'sh', '-c', 'echo $$; exec "$@"', 'sh', command, ...args],
+        {
+          cwd: this.home,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -70,7 +74,8 @@ export class OrdinaryUser implements CodeServerUser {
       child.once('close', (status) => {
         const pid = Number(/^\d+/.exec(output)?.[0]);
         if (status === 0 && pid > 0) resolve(pid);
-        else reject(new Error(`runuser -u ${this.name} -- ${command} ${args.join(' ')} exited with ${status}: ${output}`));
+        else
+          reject(new Error(`runuser -u ${this.name} -- ${command} ${args.join(' ')} exited with ${status}: ${output}`));
       });
     });
   }
@@ -80,7 +85,11 @@ export class OrdinaryUser implements CodeServerUser {
    * environment of PATH alone (none of root's), to its end, and returns what
    * it wrote; its exit status is the caller's to judge.
    */
-  runWithInput(command: string, args: string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  runWithInput(
+    command: string,
+    args: string[],
+    input: string,
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
       const child = spawn('runuser', ['-u', this.name, '--', command, ...args], {
         cwd: this.home,

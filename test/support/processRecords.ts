@@ -57,7 +57,12 @@ export class ProcessRecords {
   private take(batch: Buffer): void {
     for (const record of decodeBatch(batch, layout)) {
       if (record.kind !== 'deletion') continue;
-      const directory = this.directories.complete(record, deletionFlags.directoryNamed, deletionFlags.directoryKnown, deletionFlags.directoryIncomplete);
+      const directory = this.directories.complete(
+        record,
+        deletionFlags.directoryNamed,
+        deletionFlags.directoryKnown,
+        deletionFlags.directoryIncomplete,
+      );
       if (record.process.tgid !== this.pid || record.flags & deletionFlags.dropped) continue;
       const resolved = deletionPath(record, layout, () => undefined, directory);
       this.seen.push({
@@ -93,7 +98,8 @@ export function startStepDeleter(program: string): StepDeleter {
     async do(line: string): Promise<void> {
       child.stdin.write(`${line}\n`);
       const answer = await answers.next();
-      if (answer.done || answer.value !== 'ok') throw new Error(`step_deleter: "${line}" gave ${answer.done ? 'no answer' : answer.value}`);
+      if (answer.done || answer.value !== 'ok')
+        throw new Error(`step_deleter: "${line}" gave ${answer.done ? 'no answer' : answer.value}`);
     },
     end(): Promise<void> {
       child.stdin.end();

@@ -94,7 +94,10 @@ export function deletionRecord(fields: DeletionFields, layout: RecordLayout): Bu
   record.writeUInt16LE(fields.lookupFrom, at.lookup_from);
   record.writeUInt16LE(names.length, at.directory_names_len);
   record.writeUInt16LE(bytesOfFirst(fields.directoryNames, fields.namesBelowRoot, layout), at.directory_names_at_root);
-  record.writeUInt16LE(bytesOfFirst(fields.directoryNames, fields.namesBelowMountRoot, layout), at.directory_names_at_mount_root);
+  record.writeUInt16LE(
+    bytesOfFirst(fields.directoryNames, fields.namesBelowMountRoot, layout),
+    at.directory_names_at_mount_root,
+  );
   record.writeUInt16LE(filesystemNames.length, at.filesystem_names_len);
   record.write(fields.comm, at.comm, layout.taskCommLen, 'utf8');
   fields.pathArg.copy(record, at.data);

@@ -7,7 +7,12 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import { SocketMessageReader, SocketMessageWriter, createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  SocketMessageReader,
+  SocketMessageWriter,
+  createMessageConnection,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import { test } from 'vitest';
 
 import {
@@ -54,7 +59,10 @@ export function spawnRecorder(settings: RecorderSettings): RecorderUnderTest {
   const args = [HELPER_BUNDLE, 'record', '--db', settings.database, '--socket', settings.socket];
   for (const uid of settings.allowUids ?? []) args.push('--allow-uid', String(uid));
   args.push(...(settings.args ?? []));
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...settings.env } });
+  const child = spawn(process.execPath, args, {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...settings.env },
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   child.stdout.resume();
@@ -63,7 +71,9 @@ export function spawnRecorder(settings: RecorderSettings): RecorderUnderTest {
     child.stderr.on('data', () => {
       if (stderr.split('\n').includes(readyLine(settings))) resolve();
     });
-    void exited.then((exit) => reject(new Error(`the recorder exited (${JSON.stringify(exit)}) before it was ready:\n${stderr}`)));
+    void exited.then((exit) =>
+      reject(new Error(`the recorder exited (${JSON.stringify(exit)}) before it was ready:\n${stderr}`)),
+    );
   });
   ready.catch(() => undefined);
   return {
@@ -135,7 +145,13 @@ export async function waitUntil(what: string, condition: () => boolean, timeoutM
 
 /** What socketClientScript.ts saw: every message, and whether the recorder closed the connection. */
 export interface ScriptClientResult {
-  messages: { id?: number | string | null; result?: unknown; error?: { code: number; message: string }; method?: string; params?: unknown }[];
+  messages: {
+    id?: number | string | null;
+    result?: unknown;
+    error?: { code: number; message: string };
+    method?: string;
+    params?: unknown;
+  }[];
   closedByRecorder: boolean;
   error?: string;
 }
@@ -157,7 +173,14 @@ export function buildFloodScript(directory: string): string {
 function buildUserScript(directory: string, source: string, name: string): string {
   fs.chmodSync(directory, 0o755);
   const script = path.join(directory, name);
-  buildSync({ entryPoints: [path.join(__dirname, source)], bundle: true, platform: 'node', target: 'node20', outfile: script, logLevel: 'warning' });
+  buildSync({
+    entryPoints: [path.join(__dirname, source)],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    outfile: script,
+    logLevel: 'warning',
+  });
   fs.chmodSync(script, 0o644);
   return script;
 }
@@ -172,10 +195,14 @@ export interface HeldClient {
 
 /** Runs the client script (buildClientScript) as `userName` with --hold, sending `messages`. */
 export function holdAsUser(userName: string, script: string, socket: string, messages: unknown[]): HeldClient {
-  const child = spawn('runuser', ['-u', userName, '--', process.execPath, script, socket, JSON.stringify(messages), '--hold'], {
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'runuser',
+    ['-u', userName, '--', process.execPath, script, socket, JSON.stringify(messages), '--hold'],
+    {
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
@@ -185,7 +212,9 @@ export function holdAsUser(userName: string, script: string, socket: string, mes
       stdout += text;
       if (stdout.startsWith('answered\n')) resolve();
     });
-    void exited.then((status) => reject(new Error(`the client ended (${status}) before its requests were answered: ${stdout}${stderr}`)));
+    void exited.then((status) =>
+      reject(new Error(`the client ended (${status}) before its requests were answered: ${stdout}${stderr}`)),
+    );
   });
   answered.catch(() => undefined);
   return {
@@ -213,7 +242,10 @@ export const recorderTest = test
     const directory = makeScratchDirectory();
     fs.chmodSync(directory, 0o755);
     onCleanup(() => removeScratchDirectory(directory));
-    return { database: path.join(directory, 'state', 'deletions.db'), socket: path.join(directory, 'run', 'recorder.sock') };
+    return {
+      database: path.join(directory, 'state', 'deletions.db'),
+      socket: path.join(directory, 'run', 'recorder.sock'),
+    };
   })
   .extend('spawnRecorder', ({ recorderFiles }, { onCleanup }) => {
     const spawned: RecorderUnderTest[] = [];

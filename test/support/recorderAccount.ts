@@ -11,7 +11,8 @@ export function giveToRecorderAccount(file: string): void {
   const { uid, gid } = recorderAccount(RECORDER_ACCOUNT);
   if (!fs.existsSync(file)) fs.mkdirSync(file, { recursive: true, mode: 0o700 });
   if (fs.lstatSync(file).isDirectory()) {
-    for (const entry of fs.readdirSync(file, { recursive: true }) as string[]) fs.lchownSync(path.join(file, entry), uid, gid);
+    for (const entry of fs.readdirSync(file, { recursive: true }) as string[])
+      fs.lchownSync(path.join(file, entry), uid, gid);
   }
   fs.chownSync(file, uid, gid);
 }

@@ -5,7 +5,11 @@ import { RecorderConnection } from '../../extension/recorder/recorderClient';
 
 async function main(): Promise<void> {
   const [socket] = process.argv.slice(2);
-  const outcome = await RecorderConnection.connect(socket, { onDeletions: () => undefined, onLost: () => undefined, onStatus: () => undefined }, { personUid: process.getuid!() });
+  const outcome = await RecorderConnection.connect(
+    socket,
+    { onDeletions: () => undefined, onLost: () => undefined, onStatus: () => undefined },
+    { personUid: process.getuid!() },
+  );
   if (outcome.kind === 'admitted') {
     await outcome.recorder.close();
     process.stdout.write(`${JSON.stringify({ kind: outcome.kind, pid: outcome.recorder.info.pid })}\n`);

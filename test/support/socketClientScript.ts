@@ -27,7 +27,9 @@ function finish(error?: string): void {
   done = true;
   socket.destroy();
   // Exits once the line is written: a pipe takes a long one in parts, and an exit before then cuts it.
-  process.stdout.write(`${JSON.stringify({ messages, closedByRecorder, ...(error ? { error } : {}) })}\n`, () => process.exit(0));
+  process.stdout.write(`${JSON.stringify({ messages, closedByRecorder, ...(error ? { error } : {}) })}\n`, () =>
+    process.exit(0),
+  );
 }
 
 const socket = net.connect(socketPath);
@@ -35,7 +37,7 @@ socket.on('connect', () => {
   let id = 0;
   for (const message of toSend) {
     const body = typeof message === 'string' ? undefined : JSON.stringify({ jsonrpc: '2.0', id: ++id, ...message });
-    socket.write(body === undefined ? message as string : frame(body));
+    socket.write(body === undefined ? (message as string) : frame(body));
   }
 });
 socket.on('data', (chunk: Buffer) => {

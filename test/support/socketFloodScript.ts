@@ -63,12 +63,22 @@ for (let i = 0; i < count; i++) {
         if (error === undefined || error === null) outcome.written = MIB;
       });
     } else {
-      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION } });
+      const body = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: PROTOCOL_VERSION },
+      });
       socket.write(frame(body));
     }
   });
   socket.on('data', (chunk: Buffer) => {
-    for (const message of frames.push(chunk) as { id?: number; method?: string; params?: { code: number; message: string }; result?: unknown }[]) {
+    for (const message of frames.push(chunk) as {
+      id?: number;
+      method?: string;
+      params?: { code: number; message: string };
+      result?: unknown;
+    }[]) {
       if (message.method === 'recorder/refused') outcome.refused = message.params;
       if (message.id === 1 && message.result !== undefined) outcome.answered = true;
     }

@@ -60,7 +60,10 @@ async function main(): Promise<void> {
         log,
       });
     } else {
-      const resolved = { execPath: fs.realpathSync(runtime.execPath), helperScript: fs.realpathSync(runtime.helperScript) };
+      const resolved = {
+        execPath: fs.realpathSync(runtime.execPath),
+        helperScript: fs.realpathSync(runtime.helperScript),
+      };
       const password = await askSudoPassword();
       const helper = await startHelper(helperCommandLine('sudo', resolved, DEFAULT_MODE_CHOICE), {
         answersSudo: true,
@@ -83,7 +86,8 @@ async function main(): Promise<void> {
       const status = fs.readFileSync(`/proc/${connection.info.pid}/status`, 'utf8');
       const field = (name: string): string => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)![1];
       result.status = { uid: field('Uid'), gid: field('Gid'), capEff: field('CapEff') };
-      if (scenario.fileToDelete !== undefined) result.deletion = await traceOneDeletion(connection, scenario.fileToDelete, deletions);
+      if (scenario.fileToDelete !== undefined)
+        result.deletion = await traceOneDeletion(connection, scenario.fileToDelete, deletions);
     } finally {
       await connection.close();
     }
@@ -92,12 +96,20 @@ async function main(): Promise<void> {
 }
 
 /** Traces the file's directory, deletes the file with rm, and waits (10 s at most) for its deletion. */
-async function traceOneDeletion(connection: HelperConnection, file: string, deletions: DeletionEvent[]): Promise<DriverResult['deletion']> {
+async function traceOneDeletion(
+  connection: HelperConnection,
+  file: string,
+  deletions: DeletionEvent[],
+): Promise<DriverResult['deletion']> {
   await connection.start({ paths: [file.slice(0, file.lastIndexOf('/'))] }, false);
   const rm = spawn('rm', [file], { stdio: 'ignore' });
   const rmPid = rm.pid!;
   await new Promise((resolve) => rm.once('close', resolve));
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
+  for (
+    const deadline = Date.now() + 10_000;
+    Date.now() < deadline;
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  ) {
     const event = deletions.find((candidate) => candidate.path === file && candidate.pid === rmPid);
     if (event !== undefined) return { event, rmPid };
   }

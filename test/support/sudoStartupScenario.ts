@@ -24,7 +24,8 @@ export interface DriverScenario {
 }
 
 /** Why a patience ran out, as the driver's explain() says it. */
-export const explainTimeout = (afterPassword: boolean): string => `nothing came in time (${afterPassword ? 'after' : 'before'} the password was written)`;
+export const explainTimeout = (afterPassword: boolean): string =>
+  `nothing came in time (${afterPassword ? 'after' : 'before'} the password was written)`;
 
 export interface DriverResult {
   /** When the driver began (Date.now()). */
@@ -33,7 +34,9 @@ export interface DriverResult {
   retryOffered: { at: number; answer: boolean }[];
   /** When launchHelper or startHelper resolved or rejected. */
   settledAt: number;
-  outcome: { ready: true } | { ready: false; error: 'LaunchError' | 'HelperEndedError' | 'StartupTimeoutError' | 'Error'; message: string };
+  outcome:
+    | { ready: true }
+    | { ready: false; error: 'LaunchError' | 'HelperEndedError' | 'StartupTimeoutError' | 'Error'; message: string };
   /** The helper's answer to initialize. */
   info?: InitializeResult;
   /** The helper's Uid, Gid and CapEff lines from /proc/<pid>/status, once ready. */

@@ -43,7 +43,12 @@ export class SudoWithFaillock {
    * name left is removed first.
    */
   static install(user: string, dir: string, name: string): SudoWithFaillock {
-    const sudo = new SudoWithFaillock(user, path.join('/etc/sudoers.d', name), path.join(dir, 'sudo.log'), path.join(dir, 'faillock'));
+    const sudo = new SudoWithFaillock(
+      user,
+      path.join('/etc/sudoers.d', name),
+      path.join(dir, 'sudo.log'),
+      path.join(dir, 'faillock'),
+    );
     sudo.remove();
     fs.mkdirSync(sudo.tallyDir, { recursive: true, mode: 0o700 });
     try {

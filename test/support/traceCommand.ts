@@ -50,7 +50,10 @@ export async function startTrace(options: TraceOptions = {}): Promise<RunningTra
   if (options.failed) args.push('--failed');
   if (options.mode) args.push('--mode', modeChoiceOf(options.mode));
 
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
 
   const events: DeletionEvent[] = [];
@@ -116,7 +119,12 @@ export interface TracedProgram extends TraceOutput {
 }
 
 /** Traces while one program runs, as traceWhile does. */
-export async function traceProgram(options: TraceOptions, file: string, args: string[], runOptions: RunOptions = {}): Promise<TracedProgram> {
+export async function traceProgram(
+  options: TraceOptions,
+  file: string,
+  args: string[],
+  runOptions: RunOptions = {},
+): Promise<TracedProgram> {
   let program: Finished | undefined;
   const output = await traceWhile(options, async () => {
     program = await run(file, args, runOptions);

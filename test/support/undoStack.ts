@@ -18,6 +18,7 @@ export class UndoStack {
         failures.push(`${step.what}: ${(error as Error).message}`);
       }
     }
-    if (failures.length > 0) throw new Error(`undoing the test's changes to the machine failed:\n${failures.join('\n')}`);
+    if (failures.length > 0)
+      throw new Error(`undoing the test's changes to the machine failed:\n${failures.join('\n')}`);
   }
 }

@@ -21,14 +21,18 @@ import { MAX_PATH_LENGTH, MAX_SCOPE_PATHS } from '../../helper/server/validation
 const repository = path.join(__dirname, '..', '..');
 const docsDirectory = path.join(repository, 'docs');
 const pages = new Map(
-  fs.readdirSync(docsDirectory)
+  fs
+    .readdirSync(docsDirectory)
     .filter((name) => name.endsWith('.md'))
     .map((name) => [name, fs.readFileSync(path.join(docsDirectory, name), 'utf8')]),
 );
 
 /** The headings of one page, without their hashes. */
 function headings(page: string): string[] {
-  return page.split('\n').filter((line) => /^#{1,4} /.test(line)).map((line) => line.replace(/^#+ /, ''));
+  return page
+    .split('\n')
+    .filter((line) => /^#{1,4} /.test(line))
+    .map((line) => line.replace(/^#+ /, ''));
 }
 
 /**
@@ -54,24 +58,79 @@ const figure = (n: number): string => n.toLocaleString('en-US');
 
 /** Every field, so that a field added to DeletionEvent fails to compile here until it is listed. */
 const everyDeletionField: Required<protocol.DeletionEvent> = {
-  seq: 1, time: '', syscall: 'unlink', abi: 'x86_64', directory: false, path: '/', pathBytes: '', pathArg: '', complete: true,
-  processPath: '/', processPathBytes: '', mountNamespace: 0, container: { engine: 'docker', id: '' },
-  result: 0, resultUnknown: true, error: '', pid: 1, tid: 1, ppid: 0, uid: 0, cgroupId: 1, comm: '', threadName: '', cmdline: [], ancestors: [],
-  movedTo: '/', movedToBytes: '', movedToComplete: true, replaced: false, replacedUnknown: true, exchanged: false, renameFlags: [],
+  seq: 1,
+  time: '',
+  syscall: 'unlink',
+  abi: 'x86_64',
+  directory: false,
+  path: '/',
+  pathBytes: '',
+  pathArg: '',
+  complete: true,
+  processPath: '/',
+  processPathBytes: '',
+  mountNamespace: 0,
+  container: { engine: 'docker', id: '' },
+  result: 0,
+  resultUnknown: true,
+  error: '',
+  pid: 1,
+  tid: 1,
+  ppid: 0,
+  uid: 0,
+  cgroupId: 1,
+  comm: '',
+  threadName: '',
+  cmdline: [],
+  ancestors: [],
+  movedTo: '/',
+  movedToBytes: '',
+  movedToComplete: true,
+  replaced: false,
+  replacedUnknown: true,
+  exchanged: false,
+  renameFlags: [],
 };
 const everyInitializeResultField: Required<protocol.InitializeResult> = {
-  protocolVersion: 0, helperVersion: '', kernelRelease: '', arch: '', pid: 1, modeChoice: 'complete', attachMode: 'raw', programSet: 'newer', unseen: [], mountNamespace: 0,
+  protocolVersion: 0,
+  helperVersion: '',
+  kernelRelease: '',
+  arch: '',
+  pid: 1,
+  modeChoice: 'complete',
+  attachMode: 'raw',
+  programSet: 'newer',
+  unseen: [],
+  mountNamespace: 0,
   recorder: { database: '', unrecorded: 0, retainDays: 0, retainMib: 0 },
 };
 /** Every field, so that a field added to RecorderStatus fails to compile here until it is listed. */
-const everyRecorderStatusField: Required<protocol.RecorderStatus> = { database: '', unrecorded: 0, problem: '', oldest: '', retainDays: 0, retainMib: 0, sees: 'own' };
-const everyHistoryParamsField: Required<protocol.HistoryParams> = { scope: 'system', since: '', until: '', before: 0, limit: 1, includeFailed: false };
+const everyRecorderStatusField: Required<protocol.RecorderStatus> = {
+  database: '',
+  unrecorded: 0,
+  problem: '',
+  oldest: '',
+  retainDays: 0,
+  retainMib: 0,
+  sees: 'own',
+};
+const everyHistoryParamsField: Required<protocol.HistoryParams> = {
+  scope: 'system',
+  since: '',
+  until: '',
+  before: 0,
+  limit: 1,
+  includeFailed: false,
+};
 const everyStatsField: Required<protocol.TraceStats> = { events: 0, lost: 0, filtered: 0, lostCommandLines: 0 };
 
 describe('docs/', () => {
   it('describes every method and notification of the wire protocol', () => {
     const methods = Object.values(protocol as Record<string, unknown>)
-      .filter((value): value is RequestType<unknown, unknown, unknown> | NotificationType<unknown> => value instanceof RequestType || value instanceof NotificationType)
+      .filter(
+        (value): value is RequestType<unknown, unknown, unknown> | NotificationType<unknown> =>
+          value instanceof RequestType || value instanceof NotificationType,
+      )
       .map((message) => message.method);
     expect(methods.length).toBeGreaterThan(0);
     for (const method of methods) expect(words('Methods')).toContain(`\`${method}\``);
@@ -83,7 +142,9 @@ describe('docs/', () => {
   });
 
   it('describes every field of the initialize result', () => {
-    const line = section('Types').split('\n').find((text) => text.startsWith('InitializeResult '));
+    const line = section('Types')
+      .split('\n')
+      .find((text) => text.startsWith('InitializeResult '));
     expect(line).toBeDefined();
     for (const field of Object.keys(everyInitializeResultField)) expect(line).toMatch(new RegExp(`\\b${field}\\b`));
   });
@@ -91,8 +152,10 @@ describe('docs/', () => {
   it('describes every field of the recorder status and of a history query', () => {
     const types = section('Types');
     const line = (name: string): string => types.split('\n').find((text) => text.startsWith(`${name} `)) ?? '';
-    for (const field of Object.keys(everyRecorderStatusField)) expect(line('RecorderStatus')).toMatch(new RegExp(`\\b${field}\\b`));
-    for (const field of Object.keys(everyHistoryParamsField)) expect(line('HistoryParams')).toMatch(new RegExp(`\\b${field}\\b`));
+    for (const field of Object.keys(everyRecorderStatusField))
+      expect(line('RecorderStatus')).toMatch(new RegExp(`\\b${field}\\b`));
+    for (const field of Object.keys(everyHistoryParamsField))
+      expect(line('HistoryParams')).toMatch(new RegExp(`\\b${field}\\b`));
     expect(types).toContain(`1 to ${figure(protocol.HISTORY_PAGE_MAX)} (HISTORY_PAGE_MAX)`);
   });
 
@@ -101,7 +164,13 @@ describe('docs/', () => {
   });
 
   it('describes every error code the helper answers with', () => {
-    const codes = [PARSE_ERROR, INVALID_REQUEST, ErrorCodes.MethodNotFound, ErrorCodes.InvalidParams, ...Object.values(protocol.HelperErrorCodes)];
+    const codes = [
+      PARSE_ERROR,
+      INVALID_REQUEST,
+      ErrorCodes.MethodNotFound,
+      ErrorCodes.InvalidParams,
+      ...Object.values(protocol.HelperErrorCodes),
+    ];
     for (const code of codes) expect(words('Errors')).toContain(`| ${code} |`);
   });
 
@@ -109,8 +178,12 @@ describe('docs/', () => {
     const protocolText = words('Wire protocol') + words('Types') + words('Methods') + words('Errors');
     expect(protocolText).toContain(`\`PROTOCOL_VERSION\` is ${protocol.PROTOCOL_VERSION}`);
     expect(words('Two attach modes, one code path')).toContain(`| \`${protocol.DEFAULT_MODE_CHOICE}\` (the default`);
-    expect(words('Methods')).toContain(`${figure(protocol.DELETIONS_FLUSH_MS)} ms old or when it holds ${figure(protocol.DELETIONS_FLUSH_COUNT)} events`);
-    expect(words('Types')).toContain(`1 to ${figure(MAX_SCOPE_PATHS)} absolute paths, each at most ${figure(MAX_PATH_LENGTH)} characters`);
+    expect(words('Methods')).toContain(
+      `${figure(protocol.DELETIONS_FLUSH_MS)} ms old or when it holds ${figure(protocol.DELETIONS_FLUSH_COUNT)} events`,
+    );
+    expect(words('Types')).toContain(
+      `1 to ${figure(MAX_SCOPE_PATHS)} absolute paths, each at most ${figure(MAX_PATH_LENGTH)} characters`,
+    );
     expect(words('Errors')).toContain(`nests more than ${MAX_NESTING} deep`);
     const backPressure = words('Back-pressure and loss');
     expect(backPressure).toContain(`more than ${figure(PAUSE_ABOVE_EVENTS)} deletions waiting`);
@@ -118,10 +191,16 @@ describe('docs/', () => {
     expect(backPressure).toContain(`more than ${figure(MAX_QUEUED_MESSAGES)} messages wait`);
   });
 
-  it('names the bounds a peer of the recorder meets, and the service\'s memory', () => {
-    expect(words('Flight recorder')).toContain(`one uid holds at most ${MAX_CONNECTIONS_PER_UID} connections served at once (\`MAX_CONNECTIONS_PER_UID\``);
-    expect(words('Flight recorder')).toContain(`closes the connection ${REFUSED_LINGER_MS / 1000} s later (\`REFUSED_LINGER_MS\`)`);
-    expect(words('Errors')).toContain(`already holds ${MAX_CONNECTIONS_PER_UID} connections (\`MAX_CONNECTIONS_PER_UID\`)`);
+  it("names the bounds a peer of the recorder meets, and the service's memory", () => {
+    expect(words('Flight recorder')).toContain(
+      `one uid holds at most ${MAX_CONNECTIONS_PER_UID} connections served at once (\`MAX_CONNECTIONS_PER_UID\``,
+    );
+    expect(words('Flight recorder')).toContain(
+      `closes the connection ${REFUSED_LINGER_MS / 1000} s later (\`REFUSED_LINGER_MS\`)`,
+    );
+    expect(words('Errors')).toContain(
+      `already holds ${MAX_CONNECTIONS_PER_UID} connections (\`MAX_CONNECTIONS_PER_UID\`)`,
+    );
     expect(words('Installing')).toContain(`\`MemoryMax=${MEMORY_MAX}\` (\`MEMORY_MAX\`)`);
   });
 
@@ -136,7 +215,11 @@ describe('docs/', () => {
     // A citation reads `docs/PAGE.md, "Section"`; in a comment it may be
     // wrapped, with the comment's marker at the start of the next line.
     const cited = /docs\/([a-z-]+\.md),?\s*"([^"]+)"/g;
-    const sources = execFileSync('git', ['ls-files', '--', 'bpf', 'native/src', 'helper', 'extension', 'common', 'tools', 'test'], { cwd: repository, encoding: 'utf8' })
+    const sources = execFileSync(
+      'git',
+      ['ls-files', '--', 'bpf', 'native/src', 'helper', 'extension', 'common', 'tools', 'test'],
+      { cwd: repository, encoding: 'utf8' },
+    )
       .split('\n')
       .filter((file) => /\.(ts|c|h|cc)$/.test(file));
     let citations = 0;

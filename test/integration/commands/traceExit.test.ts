@@ -33,7 +33,9 @@ const traces = new Set<ChildProcess>();
 
 /** `trace --jsonl --path DIR`, its stdout a pipe this test reads, at once or only once `read()` is called. */
 function startTrace(directory: string, { readAtOnce }: { readAtOnce: boolean }): ExitingTrace {
-  const child = spawn(process.execPath, [HELPER_SCRIPT, 'trace', '--jsonl', '--path', directory], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [HELPER_SCRIPT, 'trace', '--jsonl', '--path', directory], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   traces.add(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stderr = '';
@@ -149,7 +151,10 @@ describe('ending the trace right after an rm -rf of 2,000 entries', () => {
     trace.child.kill('SIGINT');
     // The command cannot exit while its output waits for the reader: it is
     // still there once the reader comes back.
-    const exitedEarly = await Promise.race([trace.exited.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 500))]);
+    const exitedEarly = await Promise.race([
+      trace.exited.then(() => true),
+      new Promise((resolve) => setTimeout(() => resolve(false), 500)),
+    ]);
     expect(exitedEarly).toBe(false);
     trace.read();
 

@@ -54,8 +54,16 @@ describe('the extension’s helper client', () => {
     makeTree(scratch, ['src/a.ts', 'src/b.ts']);
     fs.rmSync(path.join(scratch, 'src'), { recursive: true });
 
-    await until(() => store.oldestFirst().some(({ event }) => event.path === `${scratch}/src` && event.result === 0), 'the directory’s deletion');
-    const tree = buildTree(store, { grouping: 'folder', folders: [{ name: 'work', path: scratch, aliases: [scratch] }], filter: { show: 'workspaceFolders' }, showFailed: false });
+    await until(
+      () => store.oldestFirst().some(({ event }) => event.path === `${scratch}/src` && event.result === 0),
+      'the directory’s deletion',
+    );
+    const tree = buildTree(store, {
+      grouping: 'folder',
+      folders: [{ name: 'work', path: scratch, aliases: [scratch] }],
+      filter: { show: 'workspaceFolders' },
+      showFailed: false,
+    });
     const [folder] = tree.roots;
     expect(folder).toMatchObject({ kind: 'workspaceFolder', count: 3 });
     expect(children(children(folder)[0]).map((node) => node.kind === 'deletion' && node.deletion.event.path)).toEqual([

@@ -61,7 +61,11 @@ async function recordedPaths(recorder: RecorderConnection, directory: string, co
 }
 
 describe('the extension’s recorder client', () => {
-  it('traces without elevation: trace/start, then the history, and every deletion once, in order', async ({ scratch, recorderFiles, spawnRecorder }) => {
+  it('traces without elevation: trace/start, then the history, and every deletion once, in order', async ({
+    scratch,
+    recorderFiles,
+    spawnRecorder,
+  }) => {
     await spawnRecorder().ready;
     const before = deleteFiles(scratch, 5);
     const side = extensionSide();
@@ -82,7 +86,9 @@ describe('the extension’s recorder client', () => {
       side.feed.endLoad(load, history.events);
       makeTree(scratch, ['after/x']);
       const after = deleteFiles(path.join(scratch, 'after'), 3);
-      await waitUntil('the deletions after the history, live', () => after.every((file) => pathsIn(side.store).includes(file)));
+      await waitUntil('the deletions after the history, live', () =>
+        after.every((file) => pathsIn(side.store).includes(file)),
+      );
       await recorder.stats(); // a round trip: what the recorder sent before its answer has arrived
       expect(pathsIn(side.store)).toEqual([...before, ...during, ...after]);
       const seqs = side.store.oldestFirst().map(({ event }) => event.seq);
@@ -92,13 +98,25 @@ describe('the extension’s recorder client', () => {
     }
   });
 
-  it('pages through a history larger than a page, newest first, and stops at the store’s limit', async ({ scratch, recorderFiles, spawnRecorder }) => {
+  it('pages through a history larger than a page, newest first, and stops at the store’s limit', async ({
+    scratch,
+    recorderFiles,
+    spawnRecorder,
+  }) => {
     await spawnRecorder().ready;
     const files = deleteFiles(scratch, HISTORY_PAGE_MAX + 2_000);
-    const recorder = await admitted(RecorderConnection.connect(recorderFiles.socket, extensionSide().listener, { personUid: 0 }));
+    const recorder = await admitted(
+      RecorderConnection.connect(recorderFiles.socket, extensionSide().listener, { personUid: 0 }),
+    );
     try {
       const query = (scope: Scope, maxEvents: number) =>
-        fetchHistory((params) => recorder.history(params), { scope, includeFailed: false, newerThan: 0, maxEvents, maxBytes: Infinity });
+        fetchHistory((params) => recorder.history(params), {
+          scope,
+          includeFailed: false,
+          newerThan: 0,
+          maxEvents,
+          maxBytes: Infinity,
+        });
       let whole = await query({ paths: [scratch] }, 100_000);
       for (let tries = 0; whole.events.length < files.length && tries < 100; tries++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -122,22 +140,38 @@ describe('the extension’s recorder client', () => {
     const since = new Date().toISOString();
     fs.rmSync(path.join(scratch, 'two/y'));
     fs.rmSync(path.join(scratch, 'one'), { recursive: true });
-    const recorder = await admitted(RecorderConnection.connect(recorderFiles.socket, extensionSide().listener, { personUid: 0 }));
+    const recorder = await admitted(
+      RecorderConnection.connect(recorderFiles.socket, extensionSide().listener, { personUid: 0 }),
+    );
     try {
       expect(await recordedPaths(recorder, scratch, 3)).toHaveLength(3);
       const history = (scope: Scope, from?: string) =>
-        fetchHistory((params) => recorder.history(params), { scope, since: from, includeFailed: false, newerThan: 0, maxEvents: 1000, maxBytes: Infinity });
+        fetchHistory((params) => recorder.history(params), {
+          scope,
+          since: from,
+          includeFailed: false,
+          newerThan: 0,
+          maxEvents: 1000,
+          maxBytes: Infinity,
+        });
       expect((await history({ paths: [path.join(scratch, 'one')] })).events.map((event) => event.path)).toEqual([
         path.join(scratch, 'one/x'),
         path.join(scratch, 'one'),
       ]);
-      expect((await history({ paths: [scratch] }, since)).events.map((event) => event.path)).toEqual([path.join(scratch, 'two/y'), path.join(scratch, 'one')]);
+      expect((await history({ paths: [scratch] }, since)).events.map((event) => event.path)).toEqual([
+        path.join(scratch, 'two/y'),
+        path.join(scratch, 'one'),
+      ]);
     } finally {
       await recorder.close();
     }
   });
 
-  it('stops live deletions at trace/stop, while the recorder goes on recording them', async ({ scratch, recorderFiles, spawnRecorder }) => {
+  it('stops live deletions at trace/stop, while the recorder goes on recording them', async ({
+    scratch,
+    recorderFiles,
+    spawnRecorder,
+  }) => {
     await spawnRecorder().ready;
     const side = extensionSide();
     const recorder = await admitted(RecorderConnection.connect(recorderFiles.socket, side.listener, { personUid: 0 }));
@@ -159,13 +193,18 @@ describe('the extension’s recorder client', () => {
   it('notices the recorder going away', async ({ recorderFiles, spawnRecorder }) => {
     const running = spawnRecorder();
     await running.ready;
-    const recorder = await admitted(RecorderConnection.connect(recorderFiles.socket, extensionSide().listener, { personUid: 0 }));
+    const recorder = await admitted(
+      RecorderConnection.connect(recorderFiles.socket, extensionSide().listener, { personUid: 0 }),
+    );
     await running.stop('SIGTERM');
     await recorder.closed;
     await expect(recorder.history({ scope: 'system' })).rejects.toThrow();
   });
 
-  it('finds no recorder, and says so only in the log, where no socket is or nobody listens', async ({ recorderFiles, spawnRecorder }) => {
+  it('finds no recorder, and says so only in the log, where no socket is or nobody listens', async ({
+    recorderFiles,
+    spawnRecorder,
+  }) => {
     const missing = await RecorderConnection.connect(recorderFiles.socket, extensionSide().listener, { personUid: 0 });
     expect(missing).toMatchObject({ kind: 'absent', worthSaying: false });
     const killed = spawnRecorder();
@@ -173,10 +212,18 @@ describe('the extension’s recorder client', () => {
     await killed.stop('SIGKILL');
     expect(fs.statSync(recorderFiles.socket).isSocket()).toBe(true);
     const stale = await RecorderConnection.connect(recorderFiles.socket, extensionSide().listener, { personUid: 0 });
-    expect(stale).toMatchObject({ kind: 'absent', worthSaying: false, reason: expect.stringContaining('ECONNREFUSED') });
+    expect(stale).toMatchObject({
+      kind: 'absent',
+      worthSaying: false,
+      reason: expect.stringContaining('ECONNREFUSED'),
+    });
   });
 
-  it('takes a recorder that refuses one more connection of this uid for one it cannot use now, in the recorder’s words', async ({ recorderFiles, spawnRecorder, connect }) => {
+  it('takes a recorder that refuses one more connection of this uid for one it cannot use now, in the recorder’s words', async ({
+    recorderFiles,
+    spawnRecorder,
+    connect,
+  }) => {
     await spawnRecorder().ready;
     const held = await Promise.all(Array.from({ length: MAX_CONNECTIONS_PER_UID }, () => connect()));
     await Promise.all(held.map((client) => client.initialize()));
@@ -217,7 +264,10 @@ describe('the extension’s recorder client', () => {
       return JSON.parse(run.stdout) as Record<string, unknown>;
     };
 
-    it('passes on, word for word, the recorder’s refusal, which says who can admit the user', async ({ recorderFiles, spawnRecorder }) => {
+    it('passes on, word for word, the recorder’s refusal, which says who can admit the user', async ({
+      recorderFiles,
+      spawnRecorder,
+    }) => {
       await spawnRecorder().ready;
       const outcome = await connectAsUser(recorderFiles.socket);
       expect(outcome).toEqual({

@@ -58,7 +58,8 @@ describe('starting the helper through the real sudo, as an ordinary user', () =>
   }
 
   /** The counts in sudo's "N incorrect password attempt(s)" lines, in order. */
-  const incorrectAttemptsLogged = () => [...sudo.log().matchAll(/(\d+) incorrect password attempts?/g)].map((match) => Number(match[1]));
+  const incorrectAttemptsLogged = () =>
+    [...sudo.log().matchAll(/(\d+) incorrect password attempts?/g)].map((match) => Number(match[1]));
 
   /**
    * The environment the helper that sudo started was given, read (as root)
@@ -73,7 +74,10 @@ describe('starting the helper through the real sudo, as an ordinary user', () =>
         try {
           if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(helperScript)) continue;
           if (['sudo', 'env'].includes(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) continue;
-          return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter((variable) => variable !== '');
+          return fs
+            .readFileSync(`/proc/${pid}/environ`, 'utf8')
+            .split('\0')
+            .filter((variable) => variable !== '');
         } catch {
           // it ended meanwhile
         }
@@ -88,7 +92,8 @@ describe('starting the helper through the real sudo, as an ordinary user', () =>
     const ids = (line: string | undefined) => line?.split(/\s+/).map(Number);
     expect(ids(result.status?.uid)).toEqual([user.uid, user.uid, user.uid, user.uid]);
     expect(ids(result.status?.gid)).toEqual([user.gid, user.gid, user.gid, user.gid]);
-    const allowed = programsFor(DEFAULT_MODE_CHOICE, readKernelFacts()) === 'tracepoint' ? [0n, 1n << CAP_PERFMON] : [0n];
+    const allowed =
+      programsFor(DEFAULT_MODE_CHOICE, readKernelFacts()) === 'tracepoint' ? [0n, 1n << CAP_PERFMON] : [0n];
     expect(allowed).toContain(BigInt(`0x${result.status?.capEff}`));
   }
 
@@ -150,13 +155,19 @@ describe('starting the helper through the real sudo, as an ordinary user', () =>
     expect(result.retryOffered).toEqual([]);
     expectRunsAsUser(result);
     expect(result.deletion?.event).toMatchObject({ path: file, pid: result.deletion?.rmPid, uid: user.uid, result: 0 });
-    expect(sudo.log()).toContain(`COMMAND=/usr/bin/env -i ELECTRON_RUN_AS_NODE=1 PATH=/usr/sbin:/usr/bin:/sbin:/bin SUDO_UID=${user.uid} SUDO_GID=${user.gid} `);
+    expect(sudo.log()).toContain(
+      `COMMAND=/usr/bin/env -i ELECTRON_RUN_AS_NODE=1 PATH=/usr/sbin:/usr/bin:/sbin:/bin SUDO_UID=${user.uid} SUDO_GID=${user.gid} `,
+    );
     expect(sudo.log()).not.toContain('incorrect password attempt');
     expect(sudo.failures()).toBe(0);
   });
 
   it('b. a wrong password, Try Again, the right one: offered again in time, started, and the lock reset', async () => {
-    const result = await drive({ entry: 'launchHelper', passwords: [`not-${user.password}`, user.password], retries: [true] });
+    const result = await drive({
+      entry: 'launchHelper',
+      passwords: [`not-${user.password}`, user.password],
+      retries: [true],
+    });
 
     expect(result.outcome, result.log.join('\n')).toEqual({ ready: true });
     expect(result.passwordAsked).toHaveLength(2);
@@ -182,9 +193,17 @@ describe('starting the helper through the real sudo, as an ordinary user', () =>
   });
 
   it('d. three wrong passwords: sudo ends at its own limit, having read exactly three', async () => {
-    const result = await drive({ entry: 'launchHelper', passwords: ['not-1', 'not-2', 'not-3'], retries: [true, true] });
+    const result = await drive({
+      entry: 'launchHelper',
+      passwords: ['not-1', 'not-2', 'not-3'],
+      retries: [true, true],
+    });
 
-    expect(result.outcome).toEqual({ ready: false, error: 'HelperEndedError', message: 'sudo: 3 incorrect password attempts' });
+    expect(result.outcome).toEqual({
+      ready: false,
+      error: 'HelperEndedError',
+      message: 'sudo: 3 incorrect password attempts',
+    });
     expect(result.passwordAsked).toHaveLength(3);
     // No fourth prompt: nothing was offered after the third refusal.
     expect(result.retryOffered.map((offer) => offer.answer)).toEqual([true, true]);
@@ -255,7 +274,12 @@ describe('starting the helper through the real sudo, as an ordinary user', () =>
       const result = await driving;
 
       expect(result.outcome, result.log.join('\n')).toEqual({ ready: true });
-      expect(environment?.sort()).toEqual(['ELECTRON_RUN_AS_NODE=1', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', `SUDO_GID=${user.gid}`, `SUDO_UID=${user.uid}`]);
+      expect(environment?.sort()).toEqual([
+        'ELECTRON_RUN_AS_NODE=1',
+        'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+        `SUDO_GID=${user.gid}`,
+        `SUDO_UID=${user.uid}`,
+      ]);
       expectRunsAsUser(result);
     } finally {
       sudo.setRules({});

@@ -50,7 +50,10 @@ describe('a path deeper than the kernel walks', () => {
     expect(knownTail.split('/').filter(Boolean)).toHaveLength(WALK_MAX_STEPS + 1);
   });
 
-  it('reports the path inside a traced folder, as far as it is known: the kernel met the folder above', async ({ scratch, deepest }) => {
+  it('reports the path inside a traced folder, as far as it is known: the kernel met the folder above', async ({
+    scratch,
+    deepest,
+  }) => {
     const { events } = await traceWhile({ paths: [scratch] }, () => run('rm', ['victim'], { cwd: deepest }));
 
     expect(events).toHaveLength(1);

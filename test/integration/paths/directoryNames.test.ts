@@ -55,7 +55,7 @@ describe.each(ATTACH_MODES)('directory names sent once (%s mode)', (mode) => {
     ]);
   });
 
-  it('names a directory whose ancestor was renamed by the ancestor\'s new name', async ({ scratch, stepDeleter }) => {
+  it("names a directory whose ancestor was renamed by the ancestor's new name", async ({ scratch, stepDeleter }) => {
     makeTree(scratch, ['p/q/r/1', 'p/q/r/2', 'p/q/r/3']);
     const seen = await traceSteps(stepDeleter, async (deleter) => {
       await deleter.do(`cd ${scratch}/p/q/r`);

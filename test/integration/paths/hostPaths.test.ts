@@ -29,7 +29,10 @@ async function shell(script: string, args: string[], options: { newMountNamespac
 
 function only(events: DeletionEvent[], pathArg: string): DeletionEvent {
   const matching = events.filter((event) => event.pathArg === pathArg);
-  expect(matching, `one deletion of ${pathArg} among ${JSON.stringify(events.map((event) => event.pathArg))}`).toHaveLength(1);
+  expect(
+    matching,
+    `one deletion of ${pathArg} among ${JSON.stringify(events.map((event) => event.pathArg))}`,
+  ).toHaveLength(1);
   return matching[0];
 }
 
@@ -42,19 +45,31 @@ function makeJail(scratch: string, staticDeleter: string, files: string[]): stri
   return jail;
 }
 
-describe.each(ATTACH_MODES)('the host\'s path (%s mode)', (mode) => {
-  it('of deletions in another mount namespace, by absolute and relative names, reaches a scoped trace', async ({ scratch }) => {
+describe.each(ATTACH_MODES)("the host's path (%s mode)", (mode) => {
+  it('of deletions in another mount namespace, by absolute and relative names, reaches a scoped trace', async ({
+    scratch,
+  }) => {
     const workspace = path.join(scratch, 'workspace');
     makeTree(workspace, ['f1', 'f2']);
     const mountPoint = path.join(scratch, 'inside');
     fs.mkdirSync(mountPoint);
 
     const { events } = await traceWhile({ mode, paths: [workspace] }, () =>
-      shell('mount --bind "$1" "$2" && rm "$2/f1" && cd "$2" && rm f2', [workspace, mountPoint], { newMountNamespace: true }),
+      shell('mount --bind "$1" "$2" && rm "$2/f1" && cd "$2" && rm f2', [workspace, mountPoint], {
+        newMountNamespace: true,
+      }),
     );
 
-    expect(only(events, `${mountPoint}/f1`)).toMatchObject({ path: `${workspace}/f1`, complete: true, processPath: `${mountPoint}/f1` });
-    expect(only(events, 'f2')).toMatchObject({ path: `${workspace}/f2`, complete: true, processPath: `${mountPoint}/f2` });
+    expect(only(events, `${mountPoint}/f1`)).toMatchObject({
+      path: `${workspace}/f1`,
+      complete: true,
+      processPath: `${mountPoint}/f1`,
+    });
+    expect(only(events, 'f2')).toMatchObject({
+      path: `${workspace}/f2`,
+      complete: true,
+      processPath: `${mountPoint}/f2`,
+    });
     expect(events.every((event) => event.mountNamespace !== HOST_MOUNT_NAMESPACE)).toBe(true);
   });
 
@@ -64,7 +79,11 @@ describe.each(ATTACH_MODES)('the host\'s path (%s mode)', (mode) => {
     fs.mkdirSync(path.join(scratch, 'inside'));
 
     const { events } = await traceWhile({ mode, paths: [workspace] }, () =>
-      shell('mount --bind "$1" "$2" && exec "$3" unlink "$2/gone"', [workspace, path.join(scratch, 'inside'), deleter], { newMountNamespace: true }),
+      shell(
+        'mount --bind "$1" "$2" && exec "$3" unlink "$2/gone"',
+        [workspace, path.join(scratch, 'inside'), deleter],
+        { newMountNamespace: true },
+      ),
     );
 
     expect(only(events, `${scratch}/inside/gone`)).toMatchObject({ path: `${workspace}/gone`, complete: true });
@@ -78,8 +97,16 @@ describe.each(ATTACH_MODES)('the host\'s path (%s mode)', (mode) => {
       await shell('chroot "$1" /deleter unlinkat /data y.txt', [jail]);
     });
 
-    expect(only(events, '/data/x.txt')).toMatchObject({ path: `${jail}/data/x.txt`, complete: true, processPath: '/data/x.txt' });
-    expect(only(events, 'y.txt')).toMatchObject({ path: `${jail}/data/y.txt`, complete: true, processPath: '/data/y.txt' });
+    expect(only(events, '/data/x.txt')).toMatchObject({
+      path: `${jail}/data/x.txt`,
+      complete: true,
+      processPath: '/data/x.txt',
+    });
+    expect(only(events, 'y.txt')).toMatchObject({
+      path: `${jail}/data/y.txt`,
+      complete: true,
+      processPath: '/data/y.txt',
+    });
     expect(events.every((event) => event.mountNamespace === HOST_MOUNT_NAMESPACE)).toBe(true);
   });
 
@@ -87,18 +114,29 @@ describe.each(ATTACH_MODES)('the host\'s path (%s mode)', (mode) => {
     const jail = makeJail(scratch, staticDeleter, ['z.txt']);
 
     const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
-      shell('mount --bind "$1" "$1" && exec chroot "$1" /deleter unlink /data/z.txt', [jail], { newMountNamespace: true }),
+      shell('mount --bind "$1" "$1" && exec chroot "$1" /deleter unlink /data/z.txt', [jail], {
+        newMountNamespace: true,
+      }),
     );
 
-    expect(only(events, '/data/z.txt')).toMatchObject({ path: `${jail}/data/z.txt`, complete: true, processPath: '/data/z.txt' });
+    expect(only(events, '/data/z.txt')).toMatchObject({
+      path: `${jail}/data/z.txt`,
+      complete: true,
+      processPath: '/data/z.txt',
+    });
   });
 
-  it('of a file on a file system mounted only inside a namespace: incomplete, never a host path', async ({ scratch, deleter }) => {
+  it('of a file on a file system mounted only inside a namespace: incomplete, never a host path', async ({
+    scratch,
+    deleter,
+  }) => {
     const mountPoint = path.join(scratch, 'private');
     fs.mkdirSync(mountPoint);
 
     const everything = await traceWhile({ mode }, () =>
-      shell('mount -t tmpfs none "$1" && touch "$1/secret" && "$2" unlink "$1/secret"', [mountPoint, deleter], { newMountNamespace: true }),
+      shell('mount -t tmpfs none "$1" && touch "$1/secret" && "$2" unlink "$1/secret"', [mountPoint, deleter], {
+        newMountNamespace: true,
+      }),
     );
     const event = only(everything.events, `${mountPoint}/secret`);
     expect(event.complete).toBe(false);
@@ -106,7 +144,9 @@ describe.each(ATTACH_MODES)('the host\'s path (%s mode)', (mode) => {
     expect(event.processPath).toBe(`${mountPoint}/secret`);
 
     const scoped = await traceWhile({ mode, paths: [scratch] }, () =>
-      shell('mount -t tmpfs none "$1" && touch "$1/secret" && "$2" unlink "$1/secret"', [mountPoint, deleter], { newMountNamespace: true }),
+      shell('mount -t tmpfs none "$1" && touch "$1/secret" && "$2" unlink "$1/secret"', [mountPoint, deleter], {
+        newMountNamespace: true,
+      }),
     );
     expect(scoped.events).toEqual([]);
   });
@@ -129,7 +169,9 @@ describe.each(ATTACH_MODES)('the host\'s path (%s mode)', (mode) => {
     expect(events.every((event) => event.complete && event.processPath === undefined)).toBe(true);
   });
 
-  it('is the directory\'s through /proc/self/fd, /dev/fd and /proc/PID/cwd of the shell that ran rm', async ({ scratch }) => {
+  it("is the directory's through /proc/self/fd, /dev/fd and /proc/PID/cwd of the shell that ran rm", async ({
+    scratch,
+  }) => {
     const workspace = path.join(scratch, 'workspace');
     makeTree(workspace, ['f6', 'sub/f7', 'f8']);
 
@@ -141,7 +183,10 @@ describe.each(ATTACH_MODES)('the host\'s path (%s mode)', (mode) => {
 
     expect(only(events, '/proc/self/fd/3/f6')).toMatchObject({ path: `${workspace}/f6`, complete: true });
     expect(only(events, '/dev/fd/4/f7')).toMatchObject({ path: `${workspace}/sub/f7`, complete: true });
-    expect(events.find((event) => event.pathArg.endsWith('/cwd/f8'))).toMatchObject({ path: `${workspace}/f8`, complete: true });
+    expect(events.find((event) => event.pathArg.endsWith('/cwd/f8'))).toMatchObject({
+      path: `${workspace}/f8`,
+      complete: true,
+    });
   });
 
   it('is not guessed through /proc/PID/cwd of an unrelated process', async ({ scratch }) => {
@@ -159,7 +204,9 @@ describe.each(ATTACH_MODES)('the host\'s path (%s mode)', (mode) => {
 
 describe('the container a deletion came from', () => {
   it('is named by the cgroup a container engine would have made', async ({ scratch }) => {
-    const cgroup2 = parseMountInfo(fs.readFileSync('/proc/self/mountinfo', 'latin1')).find((mount) => mount.fsType === 'cgroup2');
+    const cgroup2 = parseMountInfo(fs.readFileSync('/proc/self/mountinfo', 'latin1')).find(
+      (mount) => mount.fsType === 'cgroup2',
+    );
     expect(cgroup2, 'a cgroup v2 hierarchy is mounted').toBeDefined();
     const id = randomBytes(32).toString('hex');
     const scope = path.join(cgroup2!.mountPoint, `docker-${id}.scope`);

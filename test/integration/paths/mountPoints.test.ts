@@ -22,7 +22,11 @@ const it = traceTest.extend('mountPoint', { auto: true }, async ({ scratch }, { 
 });
 
 describe.each(ATTACH_MODES)('deletions behind a mount point (%s mode)', (mode) => {
-  it('reports a name relative to a directory on the mounted file system by its whole path', async ({ scratch, deleter, mountPoint }) => {
+  it('reports a name relative to a directory on the mounted file system by its whole path', async ({
+    scratch,
+    deleter,
+    mountPoint,
+  }) => {
     makeTree(mountPoint, ['inner/dir/file']);
     const dir = path.join(mountPoint, 'inner/dir');
 
@@ -32,22 +36,33 @@ describe.each(ATTACH_MODES)('deletions behind a mount point (%s mode)', (mode) =
     expect(events[0]).toMatchObject({ path: `${scratch}/mounted/inner/dir/file`, pathArg: 'file', complete: true });
   });
 
-  it('reports a name relative to the mounted file system\'s root directory', async ({ scratch, deleter, mountPoint }) => {
+  it("reports a name relative to the mounted file system's root directory", async ({
+    scratch,
+    deleter,
+    mountPoint,
+  }) => {
     makeTree(mountPoint, ['at-root']);
 
-    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run(deleter, ['unlinkat', mountPoint, 'at-root']));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
+      run(deleter, ['unlinkat', mountPoint, 'at-root']),
+    );
 
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ path: `${scratch}/mounted/at-root`, complete: true });
   });
 
-  it('reports the path through a bind mount of a subdirectory, not the path of its source', async ({ scratch, deleter }) => {
+  it('reports the path through a bind mount of a subdirectory, not the path of its source', async ({
+    scratch,
+    deleter,
+  }) => {
     makeTree(scratch, ['source/sub/dir/file']);
     const bound = path.join(scratch, 'bound');
     fs.mkdirSync(bound);
     bindMount(path.join(scratch, 'source/sub'), bound);
     try {
-      const { events } = await traceWhile({ mode, paths: [scratch] }, () => run(deleter, ['unlinkat', `${bound}/dir`, 'file']));
+      const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
+        run(deleter, ['unlinkat', `${bound}/dir`, 'file']),
+      );
 
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ path: `${scratch}/bound/dir/file`, complete: true });
@@ -60,7 +75,9 @@ describe.each(ATTACH_MODES)('deletions behind a mount point (%s mode)', (mode) =
     makeTree(mountPoint, ['tree/a/b/file', 'tree/c']);
     const expected = [path.join(mountPoint, 'tree'), ...listTree(path.join(mountPoint, 'tree'))];
 
-    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run('rm', ['-r', 'tree'], { cwd: mountPoint }));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
+      run('rm', ['-r', 'tree'], { cwd: mountPoint }),
+    );
 
     expect(events.map((event) => event.path).sort()).toEqual(expected.sort());
     expect(events.every((event) => event.complete)).toBe(true);

@@ -69,7 +69,9 @@ describe.each(ATTACH_MODES)('relative paths (%s mode)', (mode) => {
   it('resolves a bare name against the working directory', async ({ scratch }) => {
     makeTree(scratch, ['here/file']);
 
-    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run('rm', ['file'], { cwd: path.join(scratch, 'here') }));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
+      run('rm', ['file'], { cwd: path.join(scratch, 'here') }),
+    );
 
     expect(events.map((event) => event.path)).toEqual([`${scratch}/here/file`]);
   });

@@ -10,7 +10,13 @@ import * as fs from 'node:fs';
 import { describe, expect } from 'vitest';
 
 import { HelperErrorCodes, StartRequest } from '../../../common/protocol';
-import { everyThreadAgainst, initialize, restartAndDeleteFiles, threadStatuses, type SpawnOptions } from '../../support/helperServer';
+import {
+  everyThreadAgainst,
+  initialize,
+  restartAndDeleteFiles,
+  threadStatuses,
+  type SpawnOptions,
+} from '../../support/helperServer';
 import { errorOf, helperTest as it } from '../../support/helperTest';
 import { HELPER_SCRIPT } from '../../support/traceCommand';
 
@@ -18,7 +24,10 @@ const NOBODY = 65534;
 
 describe('without the privileges to trace', () => {
   it('refuses trace/start in one sentence that says what is missing', async ({ scratch, spawnHelper }) => {
-    const helper = spawnHelper({ attachMode: 'raw', prefix: ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'] });
+    const helper = spawnHelper({
+      attachMode: 'raw',
+      prefix: ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'],
+    });
     await initialize(helper);
     const error = await errorOf(helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } }));
     expect(error.code).toBe(HelperErrorCodes.NotPermitted);
@@ -29,13 +38,21 @@ describe('without the privileges to trace', () => {
 });
 
 describe('started by root', () => {
-  it('has given up every capability in every thread once it says it is ready, before any request', async ({ spawnHelper }) => {
+  it('has given up every capability in every thread once it says it is ready, before any request', async ({
+    spawnHelper,
+  }) => {
     const helper = spawnHelper({ attachMode: 'raw' });
     await helper.ready;
     // The program set is the suite's: newer, or older where integration-older asks for it.
-    expect(helper.stderr()).toMatch(/syscall-trace: loaded \(raw mode: raw programs; programs: (newer|older \([^)]*\))\); now running as uid 0 with no capabilities\n/);
+    expect(helper.stderr()).toMatch(
+      /syscall-trace: loaded \(raw mode: raw programs; programs: (newer|older \([^)]*\))\); now running as uid 0 with no capabilities\n/,
+    );
     for (const thread of threadStatuses(helper.pid)) {
-      expect({ tid: thread.tid, effective: thread.effective, permitted: thread.permitted }).toEqual({ tid: thread.tid, effective: 0n, permitted: 0n });
+      expect({ tid: thread.tid, effective: thread.effective, permitted: thread.permitted }).toEqual({
+        tid: thread.tid,
+        effective: 0n,
+        permitted: 0n,
+      });
     }
   });
 
@@ -50,7 +67,12 @@ describe('started by root', () => {
         permitted: 0n,
         effective: 0n,
       });
-      expect({ tid: thread.tid, bounding: thread.bounding, inheritable: thread.inheritable, ambient: thread.ambient }).toEqual({
+      expect({
+        tid: thread.tid,
+        bounding: thread.bounding,
+        inheritable: thread.inheritable,
+        ambient: thread.ambient,
+      }).toEqual({
         tid: thread.tid,
         bounding: 0n,
         inheritable: 0n,
@@ -60,7 +82,10 @@ describe('started by root', () => {
     }
   });
 
-  it('stops and starts again without its privileges, and still reports deletions', async ({ scratch, tracingHelper }) => {
+  it('stops and starts again without its privileges, and still reports deletions', async ({
+    scratch,
+    tracingHelper,
+  }) => {
     const started = await tracingHelper({ attachMode: 'raw' });
     const { files } = await restartAndDeleteFiles(started, scratch, 3);
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
@@ -70,7 +95,9 @@ describe('started by root', () => {
 describe('started through sudo (SUDO_UID and SUDO_GID)', () => {
   const sudo: SpawnOptions = { env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } };
 
-  it('becomes that user, with that group alone and no capability, in every thread once attached', async ({ tracingHelper }) => {
+  it('becomes that user, with that group alone and no capability, in every thread once attached', async ({
+    tracingHelper,
+  }) => {
     const { pid } = await tracingHelper({ attachMode: 'raw', ...sudo });
     expect(threadStatuses(pid).length).toBeGreaterThan(1);
     const { actual, wanted } = everyThreadAgainst(pid, { uid: NOBODY, gid: NOBODY, permitted: 0n, effective: 0n });
@@ -104,13 +131,19 @@ describe('where giving up its privileges fails', () => {
   });
 
   it('the terminal command ends with a message and attaches nothing', () => {
-    const result = spawnSync(withoutSetuid[0], [...withoutSetuid.slice(1), process.execPath, HELPER_SCRIPT, 'trace', '--mode', 'raw'], {
-      env: { ...process.env, ...sudo },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const result = spawnSync(
+      withoutSetuid[0],
+      [...withoutSetuid.slice(1), process.execPath, HELPER_SCRIPT, 'trace', '--mode', 'raw'],
+      {
+        env: { ...process.env, ...sudo },
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^syscall-trace: the helper could not give up its privileges, so it ends: .*switching user.*EPERM/m);
+    expect(result.stderr).toMatch(
+      /^syscall-trace: the helper could not give up its privileges, so it ends: .*switching user.*EPERM/m,
+    );
     expect(result.stderr).not.toContain('Tracing deletions');
   });
 });

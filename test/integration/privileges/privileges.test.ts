@@ -40,7 +40,10 @@ describe('a user without the privileges to trace', () => {
     fs.chmodSync(scratch, 0o755);
     helper = path.join(scratch, 'helper.js');
     fs.copyFileSync(HELPER_SCRIPT, helper);
-    fs.copyFileSync(path.join(path.dirname(HELPER_SCRIPT), 'syscall_trace.node'), path.join(scratch, 'syscall_trace.node'));
+    fs.copyFileSync(
+      path.join(path.dirname(HELPER_SCRIPT), 'syscall_trace.node'),
+      path.join(scratch, 'syscall_trace.node'),
+    );
   });
   afterEach(() => {
     removeScratchDirectory(scratch);

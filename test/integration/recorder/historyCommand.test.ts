@@ -21,7 +21,9 @@ describe('the history command', () => {
     const file = path.join(scratch, 'deletions.db');
     const recording = Recording.open({ file, retainDays: 30, retainBytes: 1 << 30 });
     const now = Date.now();
-    recording.add(['/w/a', '/w/b', '/w/c'].map((p, i) => deletion({ path: p, seq: i + 1, time: new Date(now + i).toISOString() })));
+    recording.add(
+      ['/w/a', '/w/b', '/w/c'].map((p, i) => deletion({ path: p, seq: i + 1, time: new Date(now + i).toISOString() })),
+    );
     recording.close();
     const db = new (loadAddon().Database)(file);
     db.exec(`UPDATE deletions SET extra = '{"threadName": ' WHERE seq = 2`);
@@ -34,6 +36,8 @@ describe('the history command', () => {
       .filter((line) => line !== '')
       .map((line) => (JSON.parse(line) as DeletionEvent).path);
     expect(printed).toEqual(['/w/a', '/w/c']);
-    expect(run.stderr).toBe('syscall-trace: 1 recorded deletions could not be read (the recording is damaged there) and are left out\n');
+    expect(run.stderr).toBe(
+      'syscall-trace: 1 recorded deletions could not be read (the recording is damaged there) and are left out\n',
+    );
   });
 });

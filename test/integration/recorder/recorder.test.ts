@@ -10,7 +10,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect } from 'vitest';
 
-import { HelperErrorCodes, HistoryRequest, StartRequest, StatsRequest, StopRequest, type DeletionEvent } from '../../../common/protocol';
+import {
+  HelperErrorCodes,
+  HistoryRequest,
+  StartRequest,
+  StatsRequest,
+  StopRequest,
+  type DeletionEvent,
+} from '../../../common/protocol';
 import { errorOf } from '../../support/helperTest';
 import { run } from '../../support/programs';
 import { recorderTest as it, waitUntil, type RecorderClient } from '../../support/recorder';
@@ -20,7 +27,10 @@ const paths = (events: DeletionEvent[]): string[] => events.map((event) => event
 const seqs = (events: DeletionEvent[]): number[] => events.map((event) => event.seq);
 
 async function historyOf(client: RecorderClient, directory: string, includeFailed = false): Promise<DeletionEvent[]> {
-  const { events, more } = await client.connection.sendRequest(HistoryRequest, { scope: { paths: [directory] }, includeFailed });
+  const { events, more } = await client.connection.sendRequest(HistoryRequest, {
+    scope: { paths: [directory] },
+    includeFailed,
+  });
   expect(more).toBe(false);
   return events;
 }
@@ -57,12 +67,23 @@ function expectIncreasing(numbers: number[]): void {
 }
 
 describe('a client of the recorder', () => {
-  it('gets the deletions made after the ready line live, and finds the same ones, with the same seq, in history/query', async ({ scratch, recorderFiles, spawnRecorder, connect }) => {
+  it('gets the deletions made after the ready line live, and finds the same ones, with the same seq, in history/query', async ({
+    scratch,
+    recorderFiles,
+    spawnRecorder,
+    connect,
+  }) => {
     const recorder = spawnRecorder();
     await recorder.ready;
     const client = await connect();
     const { recorder: status } = await client.initialize();
-    expect(status).toEqual({ database: recorderFiles.database, unrecorded: 0, retainDays: 30, retainMib: 1024, sees: 'system' });
+    expect(status).toEqual({
+      database: recorderFiles.database,
+      unrecorded: 0,
+      retainDays: 30,
+      retainMib: 1024,
+      sees: 'system',
+    });
     await client.connection.sendRequest(StartRequest, { scope: { paths: [scratch] }, includeFailed: true });
 
     const files = deleteFiles(scratch, 50);
@@ -76,7 +97,11 @@ describe('a client of the recorder', () => {
     expect(paths(await historyOf(client, scratch))).toEqual(files);
   });
 
-  it('hears only the deletions in its scope, failed ones only where asked, and trace/stop answers its own counts', async ({ scratch, spawnRecorder, connect }) => {
+  it('hears only the deletions in its scope, failed ones only where asked, and trace/stop answers its own counts', async ({
+    scratch,
+    spawnRecorder,
+    connect,
+  }) => {
     const recorder = spawnRecorder();
     await recorder.ready;
     const { inside, outside } = insideAndOutside(scratch);
@@ -90,7 +115,10 @@ describe('a client of the recorder', () => {
     const wanted = deleteFiles(inside, 5);
     deleteFiles(outside, 7);
     expect(() => fs.unlinkSync(path.join(inside, 'never-there'))).toThrow(/ENOENT/);
-    await waitUntil('13 deletions for the client of the whole scratch directory', () => everything.deletions.length >= 13);
+    await waitUntil(
+      '13 deletions for the client of the whole scratch directory',
+      () => everything.deletions.length >= 13,
+    );
     const stats = await client.connection.sendRequest(StopRequest, {});
 
     expect(paths(client.deletions)).toEqual(wanted);
@@ -98,7 +126,9 @@ describe('a client of the recorder', () => {
     expect(stats.filtered).toBeGreaterThanOrEqual(8);
     expect(stats.lost).toBe(0);
     // The same deletions under the same numbers, whichever client heard them.
-    expect(everything.deletions.filter((event) => event.path.startsWith(`${inside}/`) && event.result === 0)).toEqual(client.deletions);
+    expect(everything.deletions.filter((event) => event.path.startsWith(`${inside}/`) && event.result === 0)).toEqual(
+      client.deletions,
+    );
 
     // Unsubscribed: nothing more, while the recorder goes on recording.
     deleteFiles(inside, 3);
@@ -108,7 +138,11 @@ describe('a client of the recorder', () => {
     expect(paths(await historyOf(client, inside))).toHaveLength(8);
   });
 
-  it('hears and finds a rename by either path: moved into its folder, moved out of it, and replacing a file in it', async ({ scratch, spawnRecorder, connect }) => {
+  it('hears and finds a rename by either path: moved into its folder, moved out of it, and replacing a file in it', async ({
+    scratch,
+    spawnRecorder,
+    connect,
+  }) => {
     const recorder = spawnRecorder();
     await recorder.ready;
     const { inside, outside } = insideAndOutside(scratch);
@@ -138,7 +172,11 @@ describe('a client of the recorder', () => {
     expect(await historyOf(client, inside)).toEqual(client.deletions);
   });
 
-  it('pages history/query from the newest back, with `before` and `more`', async ({ scratch, spawnRecorder, connect }) => {
+  it('pages history/query from the newest back, with `before` and `more`', async ({
+    scratch,
+    spawnRecorder,
+    connect,
+  }) => {
     const recorder = spawnRecorder();
     await recorder.ready;
     const client = await connect();
@@ -151,9 +189,17 @@ describe('a client of the recorder', () => {
     const newest = await client.connection.sendRequest(HistoryRequest, { scope, limit: 10 });
     expect(newest.events).toEqual(all.events.slice(15));
     expect(newest.more).toBe(true);
-    const before = await client.connection.sendRequest(HistoryRequest, { scope, limit: 10, before: newest.events[0].seq });
+    const before = await client.connection.sendRequest(HistoryRequest, {
+      scope,
+      limit: 10,
+      before: newest.events[0].seq,
+    });
     expect(before.events).toEqual(all.events.slice(5, 15));
-    const oldest = await client.connection.sendRequest(HistoryRequest, { scope, limit: 10, before: before.events[0].seq });
+    const oldest = await client.connection.sendRequest(HistoryRequest, {
+      scope,
+      limit: 10,
+      before: before.events[0].seq,
+    });
     expect(oldest.events).toEqual(all.events.slice(0, 5));
     expect(oldest.more).toBe(false);
 
@@ -164,7 +210,10 @@ describe('a client of the recorder', () => {
     expect(until.events).toEqual(all.events.filter((event) => event.time < middle));
   });
 
-  it('is refused history/query with a wrong parameter, naming it, and before initialize', async ({ spawnRecorder, connect }) => {
+  it('is refused history/query with a wrong parameter, naming it, and before initialize', async ({
+    spawnRecorder,
+    connect,
+  }) => {
     const recorder = spawnRecorder();
     await recorder.ready;
     const client = await connect();
@@ -177,7 +226,10 @@ describe('a client of the recorder', () => {
       [{ scope: 'system', limit: 10_001 }, /params.limit must be a whole number from 1 to 10000/],
       [{ scope: 'system', since: 'yesterday' }, /params.since must be an ISO-8601 time with its zone/],
       [{ scope: 'system', until: '2025-01-01T00:00:00' }, /params.until must be an ISO-8601 time with its zone/],
-      [{ scope: 'system', since: '2025-02-01T00:00:00Z', until: '2025-01-01T00:00:00Z' }, /params.since must not be later than params.until/],
+      [
+        { scope: 'system', since: '2025-02-01T00:00:00Z', until: '2025-01-01T00:00:00Z' },
+        /params.since must not be later than params.until/,
+      ],
       [{ scope: 'system', before: -1 }, /params.before must be a whole number of at least 1/],
       [{ scope: 'system', includeFailed: 'yes' }, /params.includeFailed must be true or false/],
       [{ scope: 'system', order: 'asc' }, /unknown field "order"/],
@@ -189,7 +241,10 @@ describe('a client of the recorder', () => {
     }
   });
 
-  it('says shutdown is for its own connection: the recorder goes on serving others', async ({ spawnRecorder, connect }) => {
+  it('says shutdown is for its own connection: the recorder goes on serving others', async ({
+    spawnRecorder,
+    connect,
+  }) => {
     const recorder = spawnRecorder();
     await recorder.ready;
     const leaving = await connect();
@@ -202,7 +257,11 @@ describe('a client of the recorder', () => {
 });
 
 describe('a client that does not read', () => {
-  it('loses its own deletions, counted in its lost, while the recording and the other clients get them all', async ({ scratch, spawnRecorder, connect }) => {
+  it('loses its own deletions, counted in its lost, while the recording and the other clients get them all', async ({
+    scratch,
+    spawnRecorder,
+    connect,
+  }) => {
     const recorder = spawnRecorder();
     await recorder.ready;
     const storm = path.join(scratch, 'storm');
@@ -222,7 +281,11 @@ describe('a client that does not read', () => {
     for (let directory = 0; directory < 10; directory++) {
       await run('rm', ['-rf', path.join(storm, `d${directory}`)]);
       const deleted = (files.length / 10 + 1) * (directory + 1);
-      await waitUntil(`the storm's directory d${directory} heard by the client that reads`, () => heardOrLost() >= deleted, 60_000);
+      await waitUntil(
+        `the storm's directory d${directory} heard by the client that reads`,
+        () => heardOrLost() >= deleted,
+        60_000,
+      );
     }
     await run('rm', ['-rf', storm]);
     await waitUntil('the storm heard by the client that reads', () => heardOrLost() >= total, 60_000);
@@ -231,7 +294,11 @@ describe('a client that does not read', () => {
 
     sleeper.socket.resume();
     const lost = (): number => sleeper.lostTotals.at(-1) ?? 0;
-    await waitUntil('every deletion of the storm either heard or counted lost', () => sleeper.deletions.length + lost() >= total, 60_000);
+    await waitUntil(
+      'every deletion of the storm either heard or counted lost',
+      () => sleeper.deletions.length + lost() >= total,
+      60_000,
+    );
     const stats = await sleeper.connection.sendRequest(StatsRequest, {});
     expect(stats.lost).toBe(lost());
     expect(stats.events).toBe(sleeper.deletions.length);
@@ -243,8 +310,11 @@ describe('a client that does not read', () => {
     for (const event of sleeper.deletions) expect(heard.get(event.seq)).toEqual(event);
 
     let recorded = 0;
-    for (let before: number | undefined; ; ) {
-      const page = await reader.connection.sendRequest(HistoryRequest, { scope: { paths: [storm] }, ...(before ? { before } : {}) });
+    for (let before: number | undefined; ;) {
+      const page = await reader.connection.sendRequest(HistoryRequest, {
+        scope: { paths: [storm] },
+        ...(before ? { before } : {}),
+      });
       recorded += page.events.length;
       if (!page.more) break;
       before = page.events[0].seq;
@@ -254,7 +324,12 @@ describe('a client that does not read', () => {
 });
 
 describe('the recorder, ended and started again', () => {
-  it('commits on SIGTERM what it had taken, removes its socket and exits 0; started again, it numbers on and keeps the old deletions', async ({ scratch, recorderFiles, spawnRecorder, connect }) => {
+  it('commits on SIGTERM what it had taken, removes its socket and exits 0; started again, it numbers on and keeps the old deletions', async ({
+    scratch,
+    recorderFiles,
+    spawnRecorder,
+    connect,
+  }) => {
     const first = spawnRecorder();
     await first.ready;
     const watcher = await connect();
@@ -282,7 +357,11 @@ describe('the recorder, ended and started again', () => {
     expect(both.slice(0, 20)).toEqual(kept);
   });
 
-  it('killed (SIGKILL) in the middle of a storm, keeps what it had committed, and records again once restarted', async ({ scratch, spawnRecorder, connect }) => {
+  it('killed (SIGKILL) in the middle of a storm, keeps what it had committed, and records again once restarted', async ({
+    scratch,
+    spawnRecorder,
+    connect,
+  }) => {
     const first = spawnRecorder();
     await first.ready;
     const watcher = await connect();

@@ -54,9 +54,15 @@ describe('the recorder socket', () => {
     expect(fs.statSync(recorderFiles.database).mode & 0o777).toBe(0o600);
   });
 
-  it('tells a user it does not admit so, in one recorder/refused that names no command, and closes without answering a request', async ({ recorderFiles, spawnRecorder }) => {
+  it('tells a user it does not admit so, in one recorder/refused that names no command, and closes without answering a request', async ({
+    recorderFiles,
+    spawnRecorder,
+  }) => {
     await spawnRecorder({ allowUids: [user.uid + 1] }).ready;
-    const result = await asUser(recorderFiles.socket, [initialize, { method: 'history/query', params: { scope: 'system' } }]);
+    const result = await asUser(recorderFiles.socket, [
+      initialize,
+      { method: 'history/query', params: { scope: 'system' } },
+    ]);
     expect(result.closedByRecorder).toBe(true);
     expect(result.messages).toEqual([
       {
@@ -71,7 +77,10 @@ describe('the recorder socket', () => {
     expect(JSON.stringify(result.messages)).not.toContain(HELPER);
   });
 
-  it('closes the connection of a user it does not admit at once, whether it asks anything or not', async ({ recorderFiles, spawnRecorder }) => {
+  it('closes the connection of a user it does not admit at once, whether it asks anything or not', async ({
+    recorderFiles,
+    spawnRecorder,
+  }) => {
     await spawnRecorder().ready;
     const started = Date.now();
     const result = await asUser(recorderFiles.socket, []);
@@ -84,38 +93,65 @@ describe('the recorder socket', () => {
   it('serves the user once admitted with --allow-uid', async ({ recorderFiles, spawnRecorder }) => {
     const recorder = spawnRecorder({ allowUids: [user.uid] });
     await recorder.ready;
-    const result = await asUser(recorderFiles.socket, [initialize, { method: 'history/query', params: { scope: 'system', limit: 1 } }]);
+    const result = await asUser(recorderFiles.socket, [
+      initialize,
+      { method: 'history/query', params: { scope: 'system', limit: 1 } },
+    ]);
     expect(result.closedByRecorder).toBe(false);
-    const [initialized, history] = result.messages as { id: number; result: { pid: number; recorder: { database: string; sees: string } } }[];
+    const [initialized, history] = result.messages as {
+      id: number;
+      result: { pid: number; recorder: { database: string; sees: string } };
+    }[];
     expect(initialized.result.pid).toBe(recorder.pid);
     expect(initialized.result.recorder.database).toBe(recorderFiles.database);
     expect(initialized.result.recorder.sees).toBe('own');
     expect(history).toMatchObject({ id: 2, result: { events: expect.any(Array), more: expect.any(Boolean) } });
   });
 
-  it('answers garbage with the parse error, and goes on serving that client and the others', async ({ recorderFiles, spawnRecorder, connect }) => {
+  it('answers garbage with the parse error, and goes on serving that client and the others', async ({
+    recorderFiles,
+    spawnRecorder,
+    connect,
+  }) => {
     const recorder = spawnRecorder({ allowUids: [user.uid] });
     await recorder.ready;
     const other = await connect();
-    const result = await asUser(recorderFiles.socket, ['\u0000\u00ffnot json at all\r\n\r\n', 'Content-Length: 5\r\n\r\n{oops', initialize]);
+    const result = await asUser(recorderFiles.socket, [
+      '\u0000\u00ffnot json at all\r\n\r\n',
+      'Content-Length: 5\r\n\r\n{oops',
+      initialize,
+    ]);
     expect(result.messages).toEqual([
       { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'a message header line is not "Name: value"' } },
-      { jsonrpc: '2.0', id: null, error: { code: -32700, message: expect.stringMatching(/^a message body is not JSON/) } },
+      {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32700, message: expect.stringMatching(/^a message body is not JSON/) },
+      },
       expect.objectContaining({ id: 1, result: expect.objectContaining({ pid: recorder.pid }) }),
     ]);
     expect((await other.initialize()).pid).toBe(recorder.pid);
   });
 
-  it('keeps serving root while a refused user connects again and again', async ({ recorderFiles, spawnRecorder, connect }) => {
+  it('keeps serving root while a refused user connects again and again', async ({
+    recorderFiles,
+    spawnRecorder,
+    connect,
+  }) => {
     const recorder = spawnRecorder();
     await recorder.ready;
     const refusals = await Promise.all(Array.from({ length: 5 }, () => asUser(recorderFiles.socket, [initialize])));
-    for (const refusal of refusals) expect(refusal.messages[0].params).toMatchObject({ code: HelperErrorCodes.NotAdmitted });
+    for (const refusal of refusals)
+      expect(refusal.messages[0].params).toMatchObject({ code: HelperErrorCodes.NotAdmitted });
     const root = await connect();
     expect((await root.initialize()).pid).toBe(recorder.pid);
   });
 
-  it('takes over a socket file that a killed recorder left, and refuses to start beside one that serves', async ({ recorderFiles, spawnRecorder, connect }) => {
+  it('takes over a socket file that a killed recorder left, and refuses to start beside one that serves', async ({
+    recorderFiles,
+    spawnRecorder,
+    connect,
+  }) => {
     const killed = spawnRecorder();
     await killed.ready;
     await killed.stop('SIGKILL');
@@ -125,7 +161,9 @@ describe('the recorder socket', () => {
     await serving.ready;
     const second = spawnRecorder();
     expect(await second.exited).toEqual({ code: 1, signal: null });
-    expect(second.stderr()).toContain(`syscall-trace: the recorder cannot start: another recorder already serves ${recorderFiles.socket}\n`);
+    expect(second.stderr()).toContain(
+      `syscall-trace: the recorder cannot start: another recorder already serves ${recorderFiles.socket}\n`,
+    );
     expect((await (await connect()).initialize()).pid).toBe(serving.pid);
   });
 

@@ -16,7 +16,7 @@ import { recorderTest as it } from '../../support/recorder';
 const USER_NAME = 'st-rec-asker';
 const CAP_PERFMON = 38n;
 
-describe('the recorder\'s account', () => {
+describe("the recorder's account", () => {
   const undo = new UndoStack();
   let user: OrdinaryUser;
 
@@ -28,7 +28,9 @@ describe('the recorder\'s account', () => {
 
   afterAll(() => undo.run());
 
-  it('is what every thread becomes once loaded, even where sudo started it: its uid and group alone, no capabilities, no_new_privs', async ({ spawnRecorder }) => {
+  it('is what every thread becomes once loaded, even where sudo started it: its uid and group alone, no capabilities, no_new_privs', async ({
+    spawnRecorder,
+  }) => {
     const account = recorderAccount(RECORDER_ACCOUNT);
     const recorder = spawnRecorder({ env: { SUDO_UID: String(user.uid), SUDO_GID: String(user.gid) } });
     await recorder.ready;
@@ -41,14 +43,27 @@ describe('the recorder\'s account', () => {
     expect(actual).toEqual(wanted);
     // CAP_PERFMON alone may stay, where it took the tracepoint programs and attaches again with it.
     const effective = everyThreadAgainst(recorder.pid, { effective: 0n });
-    expect(effective.actual.map((thread) => ({ ...thread, effective: (thread as { effective: bigint }).effective & ~(1n << CAP_PERFMON) }))).toEqual(effective.wanted);
+    expect(
+      effective.actual.map((thread) => ({
+        ...thread,
+        effective: (thread as { effective: bigint }).effective & ~(1n << CAP_PERFMON),
+      })),
+    ).toEqual(effective.wanted);
   });
 
-  it('owns its database, its socket and their directories; the user who asked through sudo cannot end it', async ({ recorderFiles, spawnRecorder }) => {
+  it('owns its database, its socket and their directories; the user who asked through sudo cannot end it', async ({
+    recorderFiles,
+    spawnRecorder,
+  }) => {
     const account = recorderAccount(RECORDER_ACCOUNT);
     const recorder = spawnRecorder({ env: { SUDO_UID: String(user.uid), SUDO_GID: String(user.gid) } });
     await recorder.ready;
-    for (const file of [recorderFiles.database, path.dirname(recorderFiles.database), recorderFiles.socket, path.dirname(recorderFiles.socket)]) {
+    for (const file of [
+      recorderFiles.database,
+      path.dirname(recorderFiles.database),
+      recorderFiles.socket,
+      path.dirname(recorderFiles.socket),
+    ]) {
       const { uid, gid } = fs.statSync(file);
       expect({ file, uid, gid }).toEqual({ file, uid: account.uid, gid: account.gid });
     }
@@ -62,23 +77,35 @@ describe('the recorder\'s account', () => {
   it('refuses to start as root where its account does not exist, and says what makes it', async ({ spawnRecorder }) => {
     const recorder = spawnRecorder({ args: ['--user', 'st-no-such-account'] });
     expect(await recorder.exited).toEqual({ code: 1, signal: null });
-    expect(recorder.stderr()).toContain('syscall-trace: the recorder cannot start: there is no user st-no-such-account for the recorder to run as once its programs are loaded: install makes it, or run /usr/sbin/useradd --system');
+    expect(recorder.stderr()).toContain(
+      'syscall-trace: the recorder cannot start: there is no user st-no-such-account for the recorder to run as once its programs are loaded: install makes it, or run /usr/sbin/useradd --system',
+    );
   });
 
-  it('refuses a directory its account could not reach, before it loads anything', async ({ scratch, spawnRecorder }) => {
+  it('refuses a directory its account could not reach, before it loads anything', async ({
+    scratch,
+    spawnRecorder,
+  }) => {
     // A scratch directory is root's, 0700.
     const recorder = spawnRecorder({ database: path.join(scratch, 'state', 'deletions.db') });
     expect(await recorder.exited).toEqual({ code: 1, signal: null });
-    expect(recorder.stderr()).toContain(`syscall-trace: the recorder cannot start: ${RECORDER_ACCOUNT}, which the recorder runs as once loaded, cannot enter ${scratch} (mode 700)`);
+    expect(recorder.stderr()).toContain(
+      `syscall-trace: the recorder cannot start: ${RECORDER_ACCOUNT}, which the recorder runs as once loaded, cannot enter ${scratch} (mode 700)`,
+    );
     expect(recorder.stderr()).not.toContain('loaded (');
   });
 
-  it('refuses a database directory that is someone else\'s, rather than hand it over or go on as root', async ({ recorderFiles, spawnRecorder }) => {
+  it("refuses a database directory that is someone else's, rather than hand it over or go on as root", async ({
+    recorderFiles,
+    spawnRecorder,
+  }) => {
     const state = path.dirname(recorderFiles.database);
     fs.mkdirSync(state, { mode: 0o700 });
     const recorder = spawnRecorder();
     expect(await recorder.exited).toEqual({ code: 1, signal: null });
-    expect(recorder.stderr()).toContain(`syscall-trace: the recorder cannot start: ${state} belongs to uid 0, and the recorder, which runs as ${RECORDER_ACCOUNT} once loaded, keeps its files in a directory of its own`);
+    expect(recorder.stderr()).toContain(
+      `syscall-trace: the recorder cannot start: ${state} belongs to uid 0, and the recorder, which runs as ${RECORDER_ACCOUNT} once loaded, keeps its files in a directory of its own`,
+    );
     expect(fs.readdirSync(state)).toEqual([]);
   });
 });

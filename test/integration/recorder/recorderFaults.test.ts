@@ -21,18 +21,27 @@ import { recorderTest as it, waitUntil, type RecorderClient } from '../../suppor
 import { deleteFiles } from '../../support/scratch';
 
 async function heard(client: RecorderClient, files: string[]): Promise<void> {
-  await waitUntil(`${files.length} deletions heard`, () => files.every((file) => client.deletions.some((event) => event.path === file)));
+  await waitUntil(`${files.length} deletions heard`, () =>
+    files.every((file) => client.deletions.some((event) => event.path === file)),
+  );
 }
 
 describe('the recorder, where its database cannot be written', () => {
-  it('with a damaged database file: says so, counts what it cannot record, serves live deletions, and leaves the file as it was', async ({ scratch, recorderFiles, spawnRecorder, connect }) => {
+  it('with a damaged database file: says so, counts what it cannot record, serves live deletions, and leaves the file as it was', async ({
+    scratch,
+    recorderFiles,
+    spawnRecorder,
+    connect,
+  }) => {
     const damaged = crypto.randomBytes(64 * 1024);
     giveToRecorderAccount(path.dirname(recorderFiles.database));
     fs.writeFileSync(recorderFiles.database, damaged, { mode: 0o600 });
     giveToRecorderAccount(recorderFiles.database);
     const recorder = spawnRecorder();
     await recorder.ready;
-    expect(recorder.stderr()).toContain(`syscall-trace: recording nothing, serving live deletions only: cannot open ${recorderFiles.database}: it is damaged or not a SQLite database`);
+    expect(recorder.stderr()).toContain(
+      `syscall-trace: recording nothing, serving live deletions only: cannot open ${recorderFiles.database}: it is damaged or not a SQLite database`,
+    );
 
     const client = await connect();
     const { recorder: status } = await client.initialize();
@@ -45,12 +54,19 @@ describe('the recorder, where its database cannot be written', () => {
     expect(error.code).toBe(HelperErrorCodes.HistoryUnavailable);
     expect(error.message).toMatch(/^history\/query: cannot open .*: it is damaged or not a SQLite database/);
     // Within a second of the deletions, the count of what went unrecorded.
-    await waitUntil('a recorder/status that counts the 10 deletions', () => client.statuses.some((said) => said.unrecorded >= 10));
+    await waitUntil('a recorder/status that counts the 10 deletions', () =>
+      client.statuses.some((said) => said.unrecorded >= 10),
+    );
     expect(client.statuses.at(-1)).toMatchObject({ database: recorderFiles.database, problem: status?.problem });
     expect(fs.readFileSync(recorderFiles.database).equals(damaged)).toBe(true);
   });
 
-  it('with a database another process holds locked: says so, keeps the deletions waiting, and writes them once the lock is gone', async ({ scratch, recorderFiles, spawnRecorder, connect }) => {
+  it('with a database another process holds locked: says so, keeps the deletions waiting, and writes them once the lock is gone', async ({
+    scratch,
+    recorderFiles,
+    spawnRecorder,
+    connect,
+  }) => {
     const first = spawnRecorder();
     await first.ready;
     expect(await first.stop('SIGTERM')).toEqual({ code: 0, signal: null });
@@ -64,7 +80,9 @@ describe('the recorder, where its database cannot be written', () => {
       await client.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
       const files = deleteFiles(scratch, 10);
       await heard(client, files);
-      await waitUntil('a recorder/status that says the database is locked', () => client.statuses.some((said) => /another process holds it locked/.test(said.problem ?? '')));
+      await waitUntil('a recorder/status that says the database is locked', () =>
+        client.statuses.some((said) => /another process holds it locked/.test(said.problem ?? '')),
+      );
 
       holder.exec('COMMIT');
       await waitUntil('a recorder/status without a problem', () => client.statuses.at(-1)?.problem === undefined);
@@ -76,7 +94,12 @@ describe('the recorder, where its database cannot be written', () => {
     }
   });
 
-  it('on a read-only file system: says so, serves live deletions, and records once it may write again', async ({ scratch, recorderFiles, spawnRecorder, connect }) => {
+  it('on a read-only file system: says so, serves live deletions, and records once it may write again', async ({
+    scratch,
+    recorderFiles,
+    spawnRecorder,
+    connect,
+  }) => {
     const state = path.dirname(recorderFiles.database);
     fs.mkdirSync(state, { mode: 0o700 });
     mountTmpfs(state, '1m');
@@ -94,12 +117,18 @@ describe('the recorder, where its database cannot be written', () => {
       await heard(client, unrecorded);
 
       execFileSync('mount', ['-o', 'remount,rw', state]);
-      await waitUntil('a recorder/status without a problem', () => client.statuses.at(-1)?.problem === undefined && client.statuses.length > 0);
+      await waitUntil(
+        'a recorder/status without a problem',
+        () => client.statuses.at(-1)?.problem === undefined && client.statuses.length > 0,
+      );
       // Whatever else the machine deleted meanwhile went unrecorded too.
       expect(client.statuses.at(-1)?.unrecorded).toBeGreaterThanOrEqual(unrecorded.length);
       const recorded = deleteFiles(scratch, 3);
       // The same names as before: it is the count that says the new ones were heard.
-      await waitUntil('the 3 deletions after the remount heard', () => client.deletions.length === unrecorded.length + recorded.length);
+      await waitUntil(
+        'the 3 deletions after the remount heard',
+        () => client.deletions.length === unrecorded.length + recorded.length,
+      );
       const { events } = await client.connection.sendRequest(HistoryRequest, { scope: { paths: [scratch] } });
       expect(events.map((event) => event.path)).toEqual(recorded);
       // Numbered on from what the clients were given while nothing was recorded.
@@ -113,7 +142,12 @@ describe('the recorder, where its database cannot be written', () => {
     }
   });
 
-  it('once the disk is full: says so, counts what it could not record, and goes on serving live deletions', async ({ scratch, recorderFiles, spawnRecorder, connect }) => {
+  it('once the disk is full: says so, counts what it could not record, and goes on serving live deletions', async ({
+    scratch,
+    recorderFiles,
+    spawnRecorder,
+    connect,
+  }) => {
     const state = path.dirname(recorderFiles.database);
     fs.mkdirSync(state, { mode: 0o700 });
     mountTmpfs(state, '256k');
@@ -134,7 +168,9 @@ describe('the recorder, where its database cannot be written', () => {
         await heard(client, files.slice(-1));
         await new Promise((resolve) => setTimeout(resolve, 600));
       }
-      await waitUntil('a recorder/status that says the disk is full', () => client.statuses.some((said) => /the disk is full/.test(said.problem ?? '')));
+      await waitUntil('a recorder/status that says the disk is full', () =>
+        client.statuses.some((said) => /the disk is full/.test(said.problem ?? '')),
+      );
       const full = client.statuses.find((said) => said.problem !== undefined)!;
       expect(full.unrecorded).toBeGreaterThan(0);
 

@@ -11,7 +11,13 @@ import { HelperErrorCodes, HistoryRequest, PROTOCOL_VERSION, StartRequest } from
 import { MAX_CONNECTIONS_PER_UID } from '../../../helper/recorder/recorderSocket';
 import { OrdinaryUser } from '../../support/ordinaryUser';
 import { UndoStack } from '../../support/undoStack';
-import { buildClientScript, buildFloodScript, recorderTest as it, waitUntil, type ScriptClientResult } from '../../support/recorder';
+import {
+  buildClientScript,
+  buildFloodScript,
+  recorderTest as it,
+  waitUntil,
+  type ScriptClientResult,
+} from '../../support/recorder';
 import { makeScratchDirectory, removeScratchDirectory } from '../../support/scratch';
 
 const USER_NAME = 'st-rec-flood';
@@ -43,7 +49,11 @@ describe('the recorder under a flood of connections', () => {
   let floodScript: string;
   let clientScript: string;
 
-  async function floodAsUser(socket: string, count: number, mode: 'partial-frame' | 'initialize'): Promise<FloodOutcome[]> {
+  async function floodAsUser(
+    socket: string,
+    count: number,
+    mode: 'partial-frame' | 'initialize',
+  ): Promise<FloodOutcome[]> {
     const run = await user.runWithInput(process.execPath, [floodScript, socket, String(count), mode], '');
     if (run.status !== 0) throw new Error(`the flood exited with ${run.status}: ${run.stderr}`);
     return JSON.parse(run.stdout) as FloodOutcome[];
@@ -60,7 +70,12 @@ describe('the recorder under a flood of connections', () => {
 
   afterAll(() => undo.run());
 
-  it(`grows by at most 64 MiB under ${FLOOD_CONNECTIONS} refused connections that each send 1 MiB of a frame, and goes on recording`, async ({ recorderFiles, spawnRecorder, connect, scratch }) => {
+  it(`grows by at most 64 MiB under ${FLOOD_CONNECTIONS} refused connections that each send 1 MiB of a frame, and goes on recording`, async ({
+    recorderFiles,
+    spawnRecorder,
+    connect,
+    scratch,
+  }) => {
     const recorder = spawnRecorder();
     await recorder.ready;
     const root = await connect();
@@ -85,12 +100,17 @@ describe('the recorder under a flood of connections', () => {
     const file = path.join(scratch, 'after-the-flood.txt');
     fs.writeFileSync(file, 'x');
     fs.unlinkSync(file);
-    await waitUntil('root is shown the deletion made after the flood', () => root.deletions.some((event) => event.path === file));
+    await waitUntil('root is shown the deletion made after the flood', () =>
+      root.deletions.some((event) => event.path === file),
+    );
     const { events } = await root.connection.sendRequest(HistoryRequest, { scope: { paths: [scratch] } });
     expect(events.map((event) => event.path)).toEqual([file]);
   });
 
-  it(`serves one uid at most ${MAX_CONNECTIONS_PER_UID} connections at once, refusing the next with the reason, and serves it again once one has closed`, async ({ recorderFiles, spawnRecorder }) => {
+  it(`serves one uid at most ${MAX_CONNECTIONS_PER_UID} connections at once, refusing the next with the reason, and serves it again once one has closed`, async ({
+    recorderFiles,
+    spawnRecorder,
+  }) => {
     await spawnRecorder({ allowUids: [user.uid] }).ready;
     const outcomes = await floodAsUser(recorderFiles.socket, MAX_CONNECTIONS_PER_UID + 1, 'initialize');
     expect(outcomes.filter((outcome) => outcome.answered)).toHaveLength(MAX_CONNECTIONS_PER_UID);
@@ -110,7 +130,15 @@ describe('the recorder under a flood of connections', () => {
     // The flood's connections closed with it: the recorder counts them gone once it has seen each end.
     let again: ScriptClientResult | undefined;
     for (let tries = 0; tries < 20 && again?.messages[0]?.result === undefined; tries++) {
-      const run = await user.runWithInput(process.execPath, [clientScript, recorderFiles.socket, JSON.stringify([{ method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION } }])], '');
+      const run = await user.runWithInput(
+        process.execPath,
+        [
+          clientScript,
+          recorderFiles.socket,
+          JSON.stringify([{ method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION } }]),
+        ],
+        '',
+      );
       again = JSON.parse(run.stdout) as ScriptClientResult;
     }
     expect(again?.messages[0]).toMatchObject({ id: 1, result: { recorder: { sees: 'own' } } });

@@ -38,7 +38,11 @@ interface Ran {
 let installable = '';
 
 /** Runs the helper to install from (or `script`, another copy) with `args`, through `prefix` where given. */
-function helper(args: string[], prefix: string[] = [], { script = installable, env = process.env }: { script?: string; env?: NodeJS.ProcessEnv } = {}): Ran {
+function helper(
+  args: string[],
+  prefix: string[] = [],
+  { script = installable, env = process.env }: { script?: string; env?: NodeJS.ProcessEnv } = {},
+): Ran {
   const command = [...prefix, process.execPath, script, ...args];
   const ran = spawnSync(command[0], command.slice(1), { encoding: 'utf8', timeout: 120_000, env });
   return { status: ran.status, stdout: ran.stdout, stderr: ran.stderr };
@@ -51,7 +55,8 @@ function modeOf(file: string): { uid: number; gid: number; mode: string } {
 
 /** Copies the built helper's files into `directory`, as install finds them beside helper.js; returns the copy of helper.js. */
 function copyHelperInto(directory: string): string {
-  for (const file of ['helper.js', 'syscall_trace.node', 'libbpf.so.1', 'libsqlite3.so.0']) fs.copyFileSync(path.join(REPOSITORY, 'dist', file), path.join(directory, file));
+  for (const file of ['helper.js', 'syscall_trace.node', 'libbpf.so.1', 'libsqlite3.so.0'])
+    fs.copyFileSync(path.join(REPOSITORY, 'dist', file), path.join(directory, file));
   fs.copyFileSync(path.join(REPOSITORY, 'package.json'), path.join(directory, 'package.json'));
   return path.join(directory, 'helper.js');
 }
@@ -96,7 +101,10 @@ describe('install and uninstall', () => {
     });
     // systemd-analyze verify, under --root, looks for the units a service depends on (sysinit.target, ...) there.
     fs.mkdirSync(path.join(root, 'usr/lib/systemd'), { recursive: true });
-    fs.cpSync('/lib/systemd/system', path.join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
+    fs.cpSync('/lib/systemd/system', path.join(root, 'usr/lib/systemd/system'), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
   });
 
   afterEach(() => undo.run());
@@ -106,7 +114,7 @@ describe('install and uninstall', () => {
     return { status: ran.status, output: ran.stdout + ran.stderr };
   }
 
-  it('copies the helper and a runtime as root\'s, writes a unit that systemd-analyze verify accepts, and starts the recorder', async () => {
+  it("copies the helper and a runtime as root's, writes a unit that systemd-analyze verify accepts, and starts the recorder", async () => {
     // What an earlier install left root's: handed to the recorder's account with the directory.
     const state = path.join(root, path.dirname(RECORDER_DATABASE_DEFAULT));
     fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o755 });
@@ -118,16 +126,26 @@ describe('install and uninstall', () => {
     const at = (file: string): string => path.join(root, file);
     expect(installed.stdout.split('\n')).toEqual([
       `copied helper.js, syscall_trace.node, libbpf.so.1, libsqlite3.so.0, package.json into ${at(INSTALLED)}`,
-      expect.stringMatching(new RegExp(`^runtime: a copy of ${process.execPath} \\(Node.js \\d+\\.\\d+\\.\\d+\\) in ${at(INSTALLED)}/runtime/node$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^runtime: a copy of ${process.execPath} \\(Node.js \\d+\\.\\d+\\.\\d+\\) in ${at(INSTALLED)}/runtime/node$`,
+        ),
+      ),
       `wrote ${at(UNIT)}: the recorder admits root (every user's deletions) and uid 4242 (their own processes' deletions)`,
-      expect.stringMatching(/^started the recorder \(pid \d+, log .*\); this system does not run systemd, so it will not start again after a reboot: run install again then$/),
+      expect.stringMatching(
+        /^started the recorder \(pid \d+, log .*\); this system does not run systemd, so it will not start again after a reboot: run install again then$/,
+      ),
       '',
     ]);
 
     const root0644 = { uid: 0, gid: 0, mode: '644' };
     for (const file of ['helper.js', 'syscall_trace.node', 'libbpf.so.1', 'libsqlite3.so.0', 'package.json']) {
       expect({ file, ...modeOf(at(`${INSTALLED}/${file}`)) }).toEqual({ file, ...root0644 });
-      expect(fs.readFileSync(at(`${INSTALLED}/${file}`)).equals(fs.readFileSync(path.join(REPOSITORY, file === 'package.json' ? '' : 'dist', file)))).toBe(true);
+      expect(
+        fs
+          .readFileSync(at(`${INSTALLED}/${file}`))
+          .equals(fs.readFileSync(path.join(REPOSITORY, file === 'package.json' ? '' : 'dist', file))),
+      ).toBe(true);
     }
     expect(modeOf(at(`${INSTALLED}/runtime/node`))).toEqual({ uid: 0, gid: 0, mode: '755' });
     expect(modeOf(at(INSTALLED))).toEqual({ uid: 0, gid: 0, mode: '755' });
@@ -135,8 +153,16 @@ describe('install and uninstall', () => {
     expect(modeOf(at(UNIT))).toEqual(root0644);
     // The recorder's own account's: it writes there once loaded, and nothing of root's.
     const account = recorderAccount(RECORDER_ACCOUNT);
-    expect(modeOf(at(path.dirname(RECORDER_DATABASE_DEFAULT)))).toEqual({ uid: account.uid, gid: account.gid, mode: '700' });
-    expect(modeOf(at(path.dirname(RECORDER_SOCKET_DEFAULT)))).toEqual({ uid: account.uid, gid: account.gid, mode: '755' });
+    expect(modeOf(at(path.dirname(RECORDER_DATABASE_DEFAULT)))).toEqual({
+      uid: account.uid,
+      gid: account.gid,
+      mode: '700',
+    });
+    expect(modeOf(at(path.dirname(RECORDER_SOCKET_DEFAULT)))).toEqual({
+      uid: account.uid,
+      gid: account.gid,
+      mode: '755',
+    });
     expect(modeOf(at(RECORDER_DATABASE_DEFAULT))).toEqual({ uid: account.uid, gid: account.gid, mode: '600' });
 
     const unit = fs.readFileSync(at(UNIT), 'utf8');
@@ -149,31 +175,59 @@ describe('install and uninstall', () => {
     // The recorder runs from the copies, on the database and socket under the root.
     const pid = runningRecorder(root);
     expect(pid).toBeDefined();
-    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 3)).toEqual([at(`${INSTALLED}/runtime/node`), at(`${INSTALLED}/helper.js`), 'record']);
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 3)).toEqual([
+      at(`${INSTALLED}/runtime/node`),
+      at(`${INSTALLED}/helper.js`),
+      'record',
+    ]);
     const client = await connectRecorder(at(RECORDER_SOCKET_DEFAULT));
     const initialized = await client.initialize();
     client.dispose();
     expect(initialized.pid).toBe(pid);
     expect(initialized.recorder?.database).toBe(at(RECORDER_DATABASE_DEFAULT));
-    expect(initialized.helperVersion).toBe((JSON.parse(fs.readFileSync(path.join(REPOSITORY, 'package.json'), 'utf8')) as { version: string }).version);
-    const asAdmitted = execFileSync('setpriv', ['--reuid=4242', '--regid=4242', '--clear-groups', '--', process.execPath, script, at(RECORDER_SOCKET_DEFAULT), JSON.stringify([{ method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION } }])], { encoding: 'utf8' });
+    expect(initialized.helperVersion).toBe(
+      (JSON.parse(fs.readFileSync(path.join(REPOSITORY, 'package.json'), 'utf8')) as { version: string }).version,
+    );
+    const asAdmitted = execFileSync(
+      'setpriv',
+      [
+        '--reuid=4242',
+        '--regid=4242',
+        '--clear-groups',
+        '--',
+        process.execPath,
+        script,
+        at(RECORDER_SOCKET_DEFAULT),
+        JSON.stringify([{ method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION } }]),
+      ],
+      { encoding: 'utf8' },
+    );
     expect((JSON.parse(asAdmitted) as ScriptClientResult).messages[0]).toMatchObject({ id: 1, result: { pid } });
   });
 
   it('installed again, adds the uids and groups to those admitted and restarts the recorder; uninstalled, stops it and keeps only the history', async () => {
     const at = (file: string): string => path.join(root, file);
-    expect(helper(['install', '--allow-uid', '4242', '--allow-group', 'adm', '--root', root, '--runtime', process.execPath]).status).toBe(0);
+    expect(
+      helper(['install', '--allow-uid', '4242', '--allow-group', 'adm', '--root', root, '--runtime', process.execPath])
+        .status,
+    ).toBe(0);
     const first = runningRecorder(root);
     const again = helper(['install', '--allow-uid', '4343', '--root', root, '--runtime', process.execPath]);
     expect(again.stderr).toBe('');
-    expect(again.stdout).toContain(`wrote ${at(UNIT)}: the recorder admits root and the members of group adm (every user's deletions) and uid 4242, 4343 (their own processes' deletions)\n`);
+    expect(again.stdout).toContain(
+      `wrote ${at(UNIT)}: the recorder admits root and the members of group adm (every user's deletions) and uid 4242, 4343 (their own processes' deletions)\n`,
+    );
     expect(again.stdout).toContain(`stopped the recorder that ran before (pid ${first})\n`);
     const second = runningRecorder(root);
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
-    expect(fs.existsSync(`/proc/${first}/cmdline`) && fs.readFileSync(`/proc/${first}/cmdline`, 'utf8').includes('record')).toBe(false);
+    expect(
+      fs.existsSync(`/proc/${first}/cmdline`) && fs.readFileSync(`/proc/${first}/cmdline`, 'utf8').includes('record'),
+    ).toBe(false);
     expect(fs.readFileSync(at(UNIT), 'utf8')).toContain('--allow-uid 4242 --allow-uid 4343 --allow-group adm\n');
-    expect(fs.readFileSync(`/proc/${second}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--allow-group', 'adm']));
+    expect(fs.readFileSync(`/proc/${second}/cmdline`, 'utf8').split('\0')).toEqual(
+      expect.arrayContaining(['--allow-group', 'adm']),
+    );
 
     const uninstalled = helper(['uninstall', '--root', root]);
     expect(uninstalled.stderr).toBe('');
@@ -197,26 +251,35 @@ describe('install and uninstall', () => {
     expect(fs.existsSync(at(path.dirname(RECORDER_DATABASE_DEFAULT)))).toBe(false);
   });
 
-  it('runs the recorder with the system\'s Node where it is root\'s alone, and with a copy where others may change it', () => {
+  it("runs the recorder with the system's Node where it is root's alone, and with a copy where others may change it", () => {
     const systemNode = path.join(root, 'usr/bin/node');
     fs.mkdirSync(path.dirname(systemNode), { recursive: true });
     fs.copyFileSync(process.execPath, systemNode);
     fs.chmodSync(systemNode, 0o755);
     const installed = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath]);
     expect(installed.status).toBe(0);
-    expect(installed.stdout).toMatch(new RegExp(`\nruntime: ${systemNode} \\(Node.js \\d+\\.\\d+\\.\\d+\\), the system's\n`));
-    expect(fs.readFileSync(path.join(root, UNIT), 'utf8')).toContain(`\nExecStart=/usr/bin/node ${INSTALLED}/helper.js record `);
+    expect(installed.stdout).toMatch(
+      new RegExp(`\nruntime: ${systemNode} \\(Node.js \\d+\\.\\d+\\.\\d+\\), the system's\n`),
+    );
+    expect(fs.readFileSync(path.join(root, UNIT), 'utf8')).toContain(
+      `\nExecStart=/usr/bin/node ${INSTALLED}/helper.js record `,
+    );
     expect(fs.existsSync(path.join(root, INSTALLED, 'runtime'))).toBe(false);
     expect(verifyUnit()).toEqual({ status: 0, output: '' });
 
     fs.chmodSync(systemNode, 0o775);
     const again = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath]);
     expect(again.status).toBe(0);
-    expect(fs.readFileSync(path.join(root, UNIT), 'utf8')).toContain(`\nExecStart=${INSTALLED}/runtime/node ${INSTALLED}/helper.js record `);
+    expect(fs.readFileSync(path.join(root, UNIT), 'utf8')).toContain(
+      `\nExecStart=${INSTALLED}/runtime/node ${INSTALLED}/helper.js record `,
+    );
   });
 
   it('refuses to run as another user than root, in one line, with status 1', () => {
-    for (const command of [['install', '--allow-uid', '4242', '--root', root], ['uninstall', '--root', root]]) {
+    for (const command of [
+      ['install', '--allow-uid', '4242', '--root', root],
+      ['uninstall', '--root', root],
+    ]) {
       const ran = helper(command, ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--']);
       expect(ran.status).toBe(1);
       expect(ran.stderr).toMatch(new RegExp(`^syscall-trace: ${command[0]} must run as root: sudo .*\n$`));
@@ -228,10 +291,14 @@ describe('install and uninstall', () => {
   it('says what it needs, with its usage and status 2, for a wrong or missing option', () => {
     const missing = helper(['install', '--root', root]);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/^syscall-trace: install needs --allow-uid or --allow-group: .*\nusage: node dist\/helper.js install \[--allow-uid UID\]/);
+    expect(missing.stderr).toMatch(
+      /^syscall-trace: install needs --allow-uid or --allow-group: .*\nusage: node dist\/helper.js install \[--allow-uid UID\]/,
+    );
     const wrong = helper(['install', '--allow-uid', 'alice', '--root', root]);
     expect(wrong.status).toBe(2);
-    expect(wrong.stderr).toMatch(/^syscall-trace: --allow-uid must be a uid, a whole number from 0 to 4294967294, not "alice"\n/);
+    expect(wrong.stderr).toMatch(
+      /^syscall-trace: --allow-uid must be a uid, a whole number from 0 to 4294967294, not "alice"\n/,
+    );
     expect(helper(['uninstall', '--everything']).status).toBe(2);
     expect(fs.existsSync(path.join(root, INSTALLED))).toBe(false);
   });
@@ -239,7 +306,9 @@ describe('install and uninstall', () => {
   it('refuses a group name that /etc/group does not hold, before writing anything: it would admit no one', () => {
     const ran = helper(['install', '--allow-group', 'st-no-such-group', '--root', root, '--runtime', process.execPath]);
     expect(ran.status).toBe(1);
-    expect(ran.stderr).toBe('syscall-trace: no group named st-no-such-group in /etc/group: make it first (groupadd), or give its gid\n');
+    expect(ran.stderr).toBe(
+      'syscall-trace: no group named st-no-such-group in /etc/group: make it first (groupadd), or give its gid\n',
+    );
     expect(fs.existsSync(path.join(root, INSTALLED))).toBe(false);
   });
 
@@ -256,7 +325,9 @@ describe('install and uninstall', () => {
       const script = copyHelperInto(trusted);
       fs.rmSync(path.join(trusted, 'libsqlite3.so.0'));
       fs.symlinkSync('/etc/shadow', path.join(trusted, 'libsqlite3.so.0'));
-      const ran = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath], [], { script });
+      const ran = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath], [], {
+        script,
+      });
       expect(ran.status).toBe(1);
       expect(ran.stderr).toBe(
         `syscall-trace: ${trusted}/libsqlite3.so.0 is a symbolic link (to /etc/shadow): install copies no link, since what it names would become root's and readable by everyone; install from the helper's own files\n`,
@@ -270,7 +341,9 @@ describe('install and uninstall', () => {
       fs.mkdirSync(shared);
       fs.chmodSync(shared, 0o1777);
       const script = copyHelperInto(shared);
-      const ran = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath], [], { script });
+      const ran = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath], [], {
+        script,
+      });
       expect(ran.status).toBe(1);
       expect(ran.stderr).toBe(
         `syscall-trace: ${shared}/helper.js lies in ${shared}, which users other than its owner can write (mode 1777): the file there may be one of theirs; install from where only root and the helper's owner can write\n`,
@@ -283,7 +356,9 @@ describe('install and uninstall', () => {
       fs.symlinkSync('/etc/shadow', link);
       const ran = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', link]);
       expect(ran.status).toBe(1);
-      expect(ran.stderr).toMatch(new RegExp(`^syscall-trace: ${link} is a symbolic link \\(to /etc/shadow\\): install copies no link`));
+      expect(ran.stderr).toMatch(
+        new RegExp(`^syscall-trace: ${link} is a symbolic link \\(to /etc/shadow\\): install copies no link`),
+      );
       expect(fs.existsSync(path.join(root, INSTALLED, 'runtime'))).toBe(false);
     });
 
@@ -294,10 +369,15 @@ describe('install and uninstall', () => {
       const ranFromPath = path.join(trusted, 'ran-from-path');
       fs.mkdirSync(bin);
       fs.writeFileSync(path.join(bin, 'systemctl'), `#!/bin/sh\ntouch ${ranFromPath}\n`, { mode: 0o755 });
-      const ran = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath], [], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+      const ran = helper(['install', '--allow-uid', '4242', '--root', root, '--runtime', process.execPath], [], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      });
       expect(fs.existsSync(ranFromPath)).toBe(false);
       // This machine does not run systemd: the real systemctl says it cannot operate.
-      expect({ status: ran.status, stderr: ran.stderr }).toEqual({ status: 1, stderr: expect.stringMatching(/^syscall-trace: systemctl daemon-reload failed: /) });
+      expect({ status: ran.status, stderr: ran.stderr }).toEqual({
+        status: 1,
+        stderr: expect.stringMatching(/^syscall-trace: systemctl daemon-reload failed: /),
+      });
     });
   });
 });

@@ -7,10 +7,22 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 
-import { PROTOCOL_VERSION, StartRequest, type DeletionEvent, type HistoryResult, type InitializeResult } from '../../../common/protocol';
+import {
+  PROTOCOL_VERSION,
+  StartRequest,
+  type DeletionEvent,
+  type HistoryResult,
+  type InitializeResult,
+} from '../../../common/protocol';
 import { OrdinaryUser } from '../../support/ordinaryUser';
 import { UndoStack } from '../../support/undoStack';
-import { buildClientScript, holdAsUser, recorderTest as it, waitUntil, type ScriptClientResult } from '../../support/recorder';
+import {
+  buildClientScript,
+  holdAsUser,
+  recorderTest as it,
+  waitUntil,
+  type ScriptClientResult,
+} from '../../support/recorder';
 import { makeScratchDirectory, removeScratchDirectory } from '../../support/scratch';
 
 const USER_A = 'st-rec-a';
@@ -20,7 +32,9 @@ const initialize = { method: 'initialize', params: { protocolVersion: PROTOCOL_V
 
 /** The deletions of the trace/deletions notifications a client received. */
 function liveDeletions(result: ScriptClientResult): DeletionEvent[] {
-  return result.messages.filter((message) => message.method === 'trace/deletions').flatMap((message) => (message.params as { events: DeletionEvent[] }).events);
+  return result.messages
+    .filter((message) => message.method === 'trace/deletions')
+    .flatMap((message) => (message.params as { events: DeletionEvent[] }).events);
 }
 
 function removeGroup(): void {
@@ -44,8 +58,15 @@ describe('whose deletions the recorder shows', () => {
   }
 
   /** What `user` gets from history/query for `scope`, with what initialize said. */
-  async function historyAs(user: OrdinaryUser, socket: string, scope: unknown): Promise<{ initialized: InitializeResult; history: HistoryResult }> {
-    const result = await asUser(user, socket, [initialize, { method: 'history/query', params: { scope, includeFailed: true } }]);
+  async function historyAs(
+    user: OrdinaryUser,
+    socket: string,
+    scope: unknown,
+  ): Promise<{ initialized: InitializeResult; history: HistoryResult }> {
+    const result = await asUser(user, socket, [
+      initialize,
+      { method: 'history/query', params: { scope, includeFailed: true } },
+    ]);
     const [initialized, history] = result.messages as { result: unknown }[];
     return { initialized: initialized.result as InitializeResult, history: history.result as HistoryResult };
   }
@@ -66,7 +87,11 @@ describe('whose deletions the recorder shows', () => {
 
   afterAll(() => undo.run());
 
-  it('shows an --allow-uid user its own deletions only, and a member of --allow-group everyone\'s, live and in history', async ({ recorderFiles, spawnRecorder, connect }) => {
+  it("shows an --allow-uid user its own deletions only, and a member of --allow-group everyone's, live and in history", async ({
+    recorderFiles,
+    spawnRecorder,
+    connect,
+  }) => {
     const recorder = spawnRecorder({ allowUids: [userB.uid], args: ['--allow-group', GROUP] });
     await recorder.ready;
     const root = await connect();
@@ -76,14 +101,19 @@ describe('whose deletions the recorder shows', () => {
     const liveA = holdAsUser(USER_A, script, recorderFiles.socket, watching);
     const liveB = holdAsUser(USER_B, script, recorderFiles.socket, watching);
     // B asks for A's home alone: an attacker's scope.
-    const liveBOnA = holdAsUser(USER_B, script, recorderFiles.socket, [initialize, { method: 'trace/start', params: { scope: { paths: [userA.home] } } }]);
+    const liveBOnA = holdAsUser(USER_B, script, recorderFiles.socket, [
+      initialize,
+      { method: 'trace/start', params: { scope: { paths: [userA.home] } } },
+    ]);
     await Promise.all([liveA.answered, liveB.answered, liveBOnA.answered]);
 
     const fileA = userA.writeFile(path.join(userA.home, 'visibility', 'a-secret.txt'), 'A');
     const fileB = userB.writeFile(path.join(userB.home, 'visibility', 'b-own.txt'), 'B');
     await userA.run('rm', [fileA]);
     await userB.run('rm', [fileB]);
-    await waitUntil('root is shown both deletions', () => [fileA, fileB].every((file) => root.deletions.some((event) => event.path === file)));
+    await waitUntil('root is shown both deletions', () =>
+      [fileA, fileB].every((file) => root.deletions.some((event) => event.path === file)),
+    );
     // Batches go out within DELETIONS_FLUSH_MS; the clients had the same batch as root.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const [seenByA, seenByB, seenByBOnA] = await Promise.all([liveA.finish(), liveB.finish(), liveBOnA.finish()]);
@@ -109,7 +139,10 @@ describe('whose deletions the recorder shows', () => {
     expect(pathsOf(historyA.history.events)).toEqual([fileA, fileB]);
   });
 
-  it('reads group membership at each connection: a member added after the recorder started is shown everyone\'s from the next', async ({ recorderFiles, spawnRecorder }) => {
+  it("reads group membership at each connection: a member added after the recorder started is shown everyone's from the next", async ({
+    recorderFiles,
+    spawnRecorder,
+  }) => {
     const recorder = spawnRecorder({ args: ['--allow-group', GROUP] });
     await recorder.ready;
     const before = await asUser(userB, recorderFiles.socket, [initialize]);

@@ -33,7 +33,9 @@ describe('a client that does not read', () => {
   beforeAll(async () => {
     scratch = makeScratchDirectory();
     // A small ring buffer and queue, so that they overflow within a test's worth of deletions.
-    helper = spawnHelper({ env: { [RING_BUFFER_BYTES_VARIABLE]: String(1 << 20), [QUEUE_BYTES_VARIABLE]: String(1 << 20) } });
+    helper = spawnHelper({
+      env: { [RING_BUFFER_BYTES_VARIABLE]: String(1 << 20), [QUEUE_BYTES_VARIABLE]: String(1 << 20) },
+    });
     await startTracing(helper, scratch);
 
     helper.child.stdout.pause();

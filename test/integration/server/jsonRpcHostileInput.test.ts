@@ -49,7 +49,14 @@ function randomString(length: number): string {
 
 function nested(depth: number): string {
   const open = Array.from({ length: depth }, () => pick(['[', '{"a":']));
-  return open.join('') + '1' + open.reverse().map((bracket) => (bracket === '[' ? ']' : '}')).join('');
+  return (
+    open.join('') +
+    '1' +
+    open
+      .reverse()
+      .map((bracket) => (bracket === '[' ? ']' : '}'))
+      .join('')
+  );
 }
 
 const RAW_KINDS: Record<string, () => Buffer> = {
@@ -67,15 +74,47 @@ const RAW_KINDS: Record<string, () => Buffer> = {
     return frame(body, 1 + integer(body.length - 1));
   },
   contentLengthNotANumber: () =>
-    Buffer.from(`Content-Length: ${pick(['', 'abc', '-5', '1e3', '0x10', '12 3', '99999999999999'])}\r\n\r\n${strayRequest()}`),
-  bodyAboveTheBound: () => Buffer.from(`Content-Length: ${(1 << 20) + 1 + integer(1e9)}\r\n\r\n${'x'.repeat(integer(100_000))}`),
-  deepJson: () => frame(`{"jsonrpc":"2.0","id":"stray-deep","method":"trace/stats","params":{"a":${nested(33 + integer(100_000))}}}`),
+    Buffer.from(
+      `Content-Length: ${pick(['', 'abc', '-5', '1e3', '0x10', '12 3', '99999999999999'])}\r\n\r\n${strayRequest()}`,
+    ),
+  bodyAboveTheBound: () =>
+    Buffer.from(`Content-Length: ${(1 << 20) + 1 + integer(1e9)}\r\n\r\n${'x'.repeat(integer(100_000))}`),
+  deepJson: () =>
+    frame(`{"jsonrpc":"2.0","id":"stray-deep","method":"trace/stats","params":{"a":${nested(33 + integer(100_000))}}}`),
   hugeString: () =>
-    frame(JSON.stringify({ jsonrpc: '2.0', id: 'stray-huge', method: 'trace/start', params: { scope: { paths: [randomString(100_000 + integer(300_000))] } } })),
+    frame(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'stray-huge',
+        method: 'trace/start',
+        params: { scope: { paths: [randomString(100_000 + integer(300_000))] } },
+      }),
+    ),
   notJsonRpc: () =>
-    frame(pick(['42', 'null', '"text"', '[]', `[${strayRequest()}]`, '{}', '{"id":"stray","method":"trace/stats"}', '{"jsonrpc":"2.0","id":"stray","result":1}', '{"jsonrpc":"2.0","id":{},"method":"x"}'])),
+    frame(
+      pick([
+        '42',
+        'null',
+        '"text"',
+        '[]',
+        `[${strayRequest()}]`,
+        '{}',
+        '{"id":"stray","method":"trace/stats"}',
+        '{"jsonrpc":"2.0","id":"stray","result":1}',
+        '{"jsonrpc":"2.0","id":{},"method":"x"}',
+      ]),
+    ),
   notJson: () => frame(pick(['{', '}', '{"jsonrpc":', 'undefined', "{'a':1}", '\u0000\u0001'])),
-  headerGarbage: () => Buffer.from(pick(['\r\n\r\n', 'Content-Type: x\r\n\r\n', 'a\r\nb\r\n\r\n', 'Content-Length: 5\r\nContent-Length: 6\r\n\r\n', ':\r\n\r\n'])),
+  headerGarbage: () =>
+    Buffer.from(
+      pick([
+        '\r\n\r\n',
+        'Content-Type: x\r\n\r\n',
+        'a\r\nb\r\n\r\n',
+        'Content-Length: 5\r\nContent-Length: 6\r\n\r\n',
+        ':\r\n\r\n',
+      ]),
+    ),
 };
 
 /** Values of every wrong type, some of them fresh each time. */
@@ -141,7 +180,9 @@ afterAll(async () => {
 });
 
 function writeRaw(bytes: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => helper.child.stdin.write(bytes, (error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) =>
+    helper.child.stdin.write(bytes, (error) => (error ? reject(error) : resolve())),
+  );
 }
 
 describe('10,000 hostile messages', () => {
@@ -151,14 +192,23 @@ describe('10,000 hostile messages', () => {
     await initialize(helper);
     const kinds = Object.values(RAW_KINDS);
     for (let round = 0; round < ROUNDS; round++) {
-      for (let i = 0; i < RAW_FRAMES_PER_ROUND; i++) await writeRaw(kinds[(round * RAW_FRAMES_PER_ROUND + i) % kinds.length]());
+      for (let i = 0; i < RAW_FRAMES_PER_ROUND; i++)
+        await writeRaw(kinds[(round * RAW_FRAMES_PER_ROUND + i) % kinds.length]());
       const wrong = Array.from({ length: WRONG_REQUESTS_PER_ROUND }, () => wrongRequest());
-      const outcomes = await Promise.allSettled(wrong.map(([method, params]) => helper.connection.sendRequest(method, params)));
+      const outcomes = await Promise.allSettled(
+        wrong.map(([method, params]) => helper.connection.sendRequest(method, params)),
+      );
       outcomes.forEach((outcome, i) => {
-        if (outcome.status === 'rejected' && outcome.reason instanceof ResponseError && outcome.reason.code === -32602) {
+        if (
+          outcome.status === 'rejected' &&
+          outcome.reason instanceof ResponseError &&
+          outcome.reason.code === -32602
+        ) {
           answered.invalidParams++;
         } else {
-          answered.otherErrors.push(`${wrong[i][0]} ${JSON.stringify(wrong[i][1]).slice(0, 200)}: ${JSON.stringify(outcome).slice(0, 200)}`);
+          answered.otherErrors.push(
+            `${wrong[i][0]} ${JSON.stringify(wrong[i][1]).slice(0, 200)}: ${JSON.stringify(outcome).slice(0, 200)}`,
+          );
         }
       });
       expect(await helper.connection.sendRequest(StatsRequest, {})).toMatchObject({ events: 0 });

@@ -6,7 +6,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, onTestFinished } from 'vitest';
 
-import { HelperErrorCodes, PROTOCOL_VERSION, SetScopeRequest, ShutdownRequest, StartRequest, StatsRequest, StopRequest } from '../../../common/protocol';
+import {
+  HelperErrorCodes,
+  PROTOCOL_VERSION,
+  SetScopeRequest,
+  ShutdownRequest,
+  StartRequest,
+  StatsRequest,
+  StopRequest,
+} from '../../../common/protocol';
 import { initialize } from '../../support/helperServer';
 import { errorOf, helperTest as it } from '../../support/helperTest';
 import { deleteFiles, makeScratchDirectory, removeScratchDirectory } from '../../support/scratch';
@@ -14,11 +22,19 @@ import { deleteFiles, makeScratchDirectory, removeScratchDirectory } from '../..
 describe('a client speaking JSON-RPC to the helper', () => {
   it('learns the protocol version, the kernel and the helper process from initialize', async ({ helper }) => {
     const result = await initialize(helper);
-    expect(result).toMatchObject({ protocolVersion: PROTOCOL_VERSION, kernelRelease: os.release(), arch: os.machine(), pid: helper.pid });
+    expect(result).toMatchObject({
+      protocolVersion: PROTOCOL_VERSION,
+      kernelRelease: os.release(),
+      arch: os.machine(),
+      pid: helper.pid,
+    });
     expect(result.helperVersion).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('receives every one of 1,000 deletions in its scope, then the same count in stats and stop', async ({ helper, scratch }) => {
+  it('receives every one of 1,000 deletions in its scope, then the same count in stats and stop', async ({
+    helper,
+    scratch,
+  }) => {
     await initialize(helper);
     const { startedAt } = await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
     expect(Number.isNaN(Date.parse(startedAt))).toBe(false);
@@ -119,7 +135,9 @@ describe('parameters checked at the boundary', () => {
     await initialize(helper);
     const error = await errorOf(helper.connection.sendRequest(StartRequest, { scope: { paths: ['src/app'] } }));
     expect(error.code).toBe(-32602);
-    expect(error.message).toBe('trace/start: params.scope.paths[0] must be an absolute path (starting with "/"), got "src/app"');
+    expect(error.message).toBe(
+      'trace/start: params.scope.paths[0] must be an absolute path (starting with "/"), got "src/app"',
+    );
   });
 
   it('answers an unknown method with method not found (-32601)', async ({ helper }) => {
@@ -130,6 +148,8 @@ describe('parameters checked at the boundary', () => {
   it('answers another protocol version with invalid params saying which one it speaks', async ({ helper }) => {
     const error = await errorOf(helper.connection.sendRequest('initialize', { protocolVersion: PROTOCOL_VERSION + 1 }));
     expect(error.code).toBe(-32602);
-    expect(error.message).toBe(`initialize: this helper speaks protocol version ${PROTOCOL_VERSION}, not ${PROTOCOL_VERSION + 1}`);
+    expect(error.message).toBe(
+      `initialize: this helper speaks protocol version ${PROTOCOL_VERSION}, not ${PROTOCOL_VERSION + 1}`,
+    );
   });
 });

@@ -45,7 +45,10 @@ function startFixture(program: string, args: string[]) {
 }
 
 describe.each(ATTACH_MODES)('a command line on a page the kernel cannot read (%s mode)', (mode) => {
-  it('is read from /proc for the first deletion, and sent by the kernel with the next', async ({ scratch, unreadableCmdline }) => {
+  it('is read from /proc for the first deletion, and sent by the kernel with the next', async ({
+    scratch,
+    unreadableCmdline,
+  }) => {
     makeTree(scratch, ['first', 'second']);
     const [first, second] = ['first', 'second'].map((name) => path.join(scratch, name));
     const reportedKeys = (pid: number, tracer: number) =>

@@ -25,18 +25,26 @@ describe.skipIf(!kernelRuns32BitCode())('a 32-bit program deleting a file, in ea
     fs.unlinkSync(path.join(scratch, 'by-64-bit'));
   }
 
-  it.for(['raw', 'complete', undefined] as const)('is reported in mode %s (undefined: the default)', async (mode, { scratch, deleter32 }) => {
-    const { events, stderr } = await traceWhile({ mode, paths: [scratch] }, () => deleteBoth(scratch, deleter32));
+  it.for(['raw', 'complete', undefined] as const)(
+    'is reported in mode %s (undefined: the default)',
+    async (mode, { scratch, deleter32 }) => {
+      const { events, stderr } = await traceWhile({ mode, paths: [scratch] }, () => deleteBoth(scratch, deleter32));
 
-    expect(events.map((event) => [event.abi, event.path])).toEqual([
-      ['ia32', path.join(scratch, 'by-32-bit')],
-      ['x86_64', path.join(scratch, 'by-64-bit')],
-    ]);
-    expect(stderr).not.toContain('not seen');
-  });
+      expect(events.map((event) => [event.abi, event.path])).toEqual([
+        ['ia32', path.join(scratch, 'by-32-bit')],
+        ['x86_64', path.join(scratch, 'by-64-bit')],
+      ]);
+      expect(stderr).not.toContain('not seen');
+    },
+  );
 
-  it('goes unseen in tracepoint-without-32-bit mode, which says so, while a 64-bit deletion beside it is reported', async ({ scratch, deleter32 }) => {
-    const { events, stats, stderr } = await traceWhile({ mode: 'tracepoint-without-32-bit', paths: [scratch] }, () => deleteBoth(scratch, deleter32));
+  it('goes unseen in tracepoint-without-32-bit mode, which says so, while a 64-bit deletion beside it is reported', async ({
+    scratch,
+    deleter32,
+  }) => {
+    const { events, stats, stderr } = await traceWhile({ mode: 'tracepoint-without-32-bit', paths: [scratch] }, () =>
+      deleteBoth(scratch, deleter32),
+    );
 
     expect(fs.existsSync(path.join(scratch, 'by-32-bit'))).toBe(false);
     expect(events.map((event) => [event.abi, event.path])).toEqual([['x86_64', path.join(scratch, 'by-64-bit')]]);

@@ -32,7 +32,11 @@ describe('100,000 deletions', () => {
   });
 
   it('attributes every deletion to rm with its command line, numbered in order', () => {
-    expect(output.events.every((event) => event.pid === output.program.pid && event.comm === 'rm' && event.cmdline.join(' ') === 'rm -rf tree')).toBe(true);
+    expect(
+      output.events.every(
+        (event) => event.pid === output.program.pid && event.comm === 'rm' && event.cmdline.join(' ') === 'rm -rf tree',
+      ),
+    ).toBe(true);
     expect(output.events.every((event, i) => i === 0 || event.seq > output.events[i - 1].seq)).toBe(true);
   });
 });

@@ -41,7 +41,13 @@ describe.each(ATTACH_MODES)('deletion syscalls made directly (%s mode)', (mode) 
     const { events } = await traceWhile({ mode, paths: [scratch] }, () => run(deleter, ['rmdir', directory]));
 
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ syscall: 'rmdir', directory: true, path: directory, pathArg: directory, result: 0 });
+    expect(events[0]).toMatchObject({
+      syscall: 'rmdir',
+      directory: true,
+      path: directory,
+      pathArg: directory,
+      result: 0,
+    });
   });
 
   it('reports unlinkat(2) of a file relative to a directory descriptor', async ({ scratch, deleter }) => {
@@ -70,6 +76,11 @@ describe.each(ATTACH_MODES)('deletion syscalls made directly (%s mode)', (mode) 
     );
 
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ syscall: 'unlinkat', directory: true, path: `${scratch}/dir/sub`, pathArg: 'sub' });
+    expect(events[0]).toMatchObject({
+      syscall: 'unlinkat',
+      directory: true,
+      path: `${scratch}/dir/sub`,
+      pathArg: 'sub',
+    });
   });
 });

@@ -13,7 +13,9 @@ describe.each(ATTACH_MODES)('failed deletions (%s mode)', (mode) => {
   it('leaves out an attempt to delete a missing file by default', async ({ scratch, deleter }) => {
     const missing = path.join(scratch, 'missing');
 
-    const { events } = await traceWhile({ mode, paths: [scratch] }, () => run(deleter, ['unlink', missing], { mayFail: true }));
+    const { events } = await traceWhile({ mode, paths: [scratch] }, () =>
+      run(deleter, ['unlink', missing], { mayFail: true }),
+    );
 
     expect(events).toEqual([]);
   });
@@ -21,7 +23,12 @@ describe.each(ATTACH_MODES)('failed deletions (%s mode)', (mode) => {
   it('reports an attempt to delete a missing file with --failed, as ENOENT', async ({ scratch, deleter }) => {
     const missing = path.join(scratch, 'missing');
 
-    const { events, program } = await traceProgram({ mode, paths: [scratch], failed: true }, deleter, ['unlink', missing], { mayFail: true });
+    const { events, program } = await traceProgram(
+      { mode, paths: [scratch], failed: true },
+      deleter,
+      ['unlink', missing],
+      { mayFail: true },
+    );
 
     expect(program.status).toBe(1);
     expect(events).toHaveLength(1);
@@ -34,11 +41,16 @@ describe.each(ATTACH_MODES)('failed deletions (%s mode)', (mode) => {
     });
   });
 
-  it('reports an rmdir(2) of a directory that is not empty with --failed, as ENOTEMPTY', async ({ scratch, deleter }) => {
+  it('reports an rmdir(2) of a directory that is not empty with --failed, as ENOTEMPTY', async ({
+    scratch,
+    deleter,
+  }) => {
     makeTree(scratch, ['full/file']);
     const full = path.join(scratch, 'full');
 
-    const { events } = await traceWhile({ mode, paths: [scratch], failed: true }, () => run(deleter, ['rmdir', full], { mayFail: true }));
+    const { events } = await traceWhile({ mode, paths: [scratch], failed: true }, () =>
+      run(deleter, ['rmdir', full], { mayFail: true }),
+    );
 
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ syscall: 'rmdir', directory: true, path: full, result: -39, error: 'ENOTEMPTY' });

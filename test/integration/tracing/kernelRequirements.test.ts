@@ -9,7 +9,7 @@ import { programSetForThisKernel } from '../../../helper/tracing/kernelRequireme
 import { loadAddon } from '../../../helper/native';
 
 describe('the kernel features the programs need', () => {
-  it('are all here, for both sets, by libbpf\'s probes', () => {
+  it("are all here, for both sets, by libbpf's probes", () => {
     expect(loadAddon().missingKernelFeatures()).toEqual({ newer: [], older: [] });
     expect(programSetForThisKernel(undefined)).toEqual({ programSet: 'newer', olderMayStandIn: true });
   });

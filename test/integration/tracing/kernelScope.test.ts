@@ -19,7 +19,7 @@ const it = traceTest.extend('stepDeleter', { scope: 'file' }, () => buildFixture
 
 const inScope = (flags: number): boolean => (flags & deletionFlags.inScope) !== 0;
 
-describe.each(ATTACH_MODES)('the kernel\'s scope (%s mode)', (mode) => {
+describe.each(ATTACH_MODES)("the kernel's scope (%s mode)", (mode) => {
   it('sends none of the deletions outside the traced folders, and counts them', async ({ scratch, stepDeleter }) => {
     makeTree(scratch, ['traced/a', 'traced/deeper/b', 'outside/1', 'outside/2', 'outside/3']);
     const scope = new KernelScope();
@@ -42,7 +42,10 @@ describe.each(ATTACH_MODES)('the kernel\'s scope (%s mode)', (mode) => {
     expect(filtered).toBeGreaterThanOrEqual(3);
   });
 
-  it('sends a deletion in the directory that holds a traced folder, for user space to place', async ({ scratch, stepDeleter }) => {
+  it('sends a deletion in the directory that holds a traced folder, for user space to place', async ({
+    scratch,
+    stepDeleter,
+  }) => {
     // What is deleted there may be the traced folder itself, which the kernel does not look up.
     makeTree(scratch, ['parent/traced/.keep', 'parent/sibling']);
     const scope = new KernelScope();
@@ -97,7 +100,9 @@ describe.each(ATTACH_MODES)('the kernel\'s scope (%s mode)', (mode) => {
     });
     scope.closeFolders();
 
-    expect(seen.map(({ path, naming, flags }) => [path, naming, inScope(flags)])).toEqual([[`${scratch}/other/3`, 'named', true]]);
+    expect(seen.map(({ path, naming, flags }) => [path, naming, inScope(flags)])).toEqual([
+      [`${scratch}/other/3`, 'named', true],
+    ]);
   });
 
   it('finds a traced folder above a directory too deep to name', async ({ scratch, stepDeleter }) => {

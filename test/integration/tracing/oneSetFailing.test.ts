@@ -21,17 +21,22 @@ import { errorOf, helperTest as it } from '../../support/helperTest';
 import { deleteFiles } from '../../support/scratch';
 
 const REFUSE_RAW = { SYSCALL_TRACE_TEST_REFUSE_PROGRAMS: 'raw' };
-const SEAM_REFUSAL = 'the raw programs were refused before loading, as SYSCALL_TRACE_TEST_REFUSE_PROGRAMS=raw (a seam for tests) asks';
+const SEAM_REFUSAL =
+  'the raw programs were refused before loading, as SYSCALL_TRACE_TEST_REFUSE_PROGRAMS=raw (a seam for tests) asks';
 
 describe('where the raw programs do not load', () => {
   it.runIf(kernelRuns32BitPrograms(readKernelFacts()))(
-    'complete traces with the tracepoint programs, and says that 32-bit programs\' deletions go unseen, and why',
+    "complete traces with the tracepoint programs, and says that 32-bit programs' deletions go unseen, and why",
     async ({ scratch, spawnHelper }) => {
       const helper = spawnHelper({ env: REFUSE_RAW });
       const info = await initialize(helper);
       expect(info).toMatchObject({ modeChoice: 'complete', attachMode: 'tracepoint' });
-      expect(info.unseen).toContain(`deletions by 32-bit programs: the raw programs did not load on this kernel (${SEAM_REFUSAL})`);
-      expect(helper.stderr()).toContain(`the raw programs did not load on this kernel, so complete mode tries the tracepoint programs: ${SEAM_REFUSAL}`);
+      expect(info.unseen).toContain(
+        `deletions by 32-bit programs: the raw programs did not load on this kernel (${SEAM_REFUSAL})`,
+      );
+      expect(helper.stderr()).toContain(
+        `the raw programs did not load on this kernel, so complete mode tries the tracepoint programs: ${SEAM_REFUSAL}`,
+      );
 
       await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
       const { files, stats } = await restartAndDeleteFiles(helper, scratch, 3);
@@ -61,13 +66,21 @@ describe('on a kernel without the syscall tracepoints that runs no 32-bit progra
 
   /** The helper in a mount namespace where tracefs has no syscall tracepoints and the kernel's command line says ia32_emulation=0. */
   const withoutSyscallTracepoints = (): string[] => [
-    'unshare', '-m', '--propagation', 'private', 'sh', '-c',
+    'unshare',
+    '-m',
+    '--propagation',
+    'private',
+    'sh',
+    '-c',
     'mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing; ' +
       'mount -t tmpfs none /sys/kernel/tracing/events/syscalls && mount --bind "$0" /proc/cmdline && exec "$@"',
     commandLine,
   ];
 
-  it('complete traces with the raw programs, which miss nothing, and logs why the tracepoint programs did not load', async ({ scratch, spawnHelper }) => {
+  it('complete traces with the raw programs, which miss nothing, and logs why the tracepoint programs did not load', async ({
+    scratch,
+    spawnHelper,
+  }) => {
     const helper = spawnHelper({ prefix: withoutSyscallTracepoints() });
     const info = await initialize(helper);
     expect(info).toMatchObject({ modeChoice: 'complete', attachMode: 'raw' });
@@ -87,6 +100,8 @@ describe('on a kernel without the syscall tracepoints that runs no 32-bit progra
     await initialize(helper);
     const error = await errorOf(helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } }));
     expect(error.code).toBe(HelperErrorCodes.TracingFailed);
-    expect(error.message).toMatch(/^trace\/start: this kernel has no tracepoint syscalls\/sys_\w+ \(it needs CONFIG_FTRACE_SYSCALLS=y\)/);
+    expect(error.message).toMatch(
+      /^trace\/start: this kernel has no tracepoint syscalls\/sys_\w+ \(it needs CONFIG_FTRACE_SYSCALLS=y\)/,
+    );
   });
 });

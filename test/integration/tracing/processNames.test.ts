@@ -13,7 +13,9 @@ import { makeTree } from '../../support/scratch';
 import { startTrace, traceWhile } from '../../support/traceCommand';
 import { traceTest } from '../../support/traceTest';
 
-const it = traceTest.extend('threadPoolDelete', { scope: 'file' }, () => buildFixture('thread_pool_delete', { pthread: true }));
+const it = traceTest.extend('threadPoolDelete', { scope: 'file' }, () =>
+  buildFixture('thread_pool_delete', { pthread: true }),
+);
 
 /** A key of the kernel's processes_reported map: a process whose command line user space has. */
 interface ReportedProcess {
@@ -23,17 +25,28 @@ interface ReportedProcess {
 const PYTHON = 'python3';
 
 describe.each(ATTACH_MODES)('names (%s mode)', (mode) => {
-  it('gives a pool of named threads one process: its name, its command line sent once, each thread\'s own name beside it', async ({ scratch, threadPoolDelete }) => {
+  it("gives a pool of named threads one process: its name, its command line sent once, each thread's own name beside it", async ({
+    scratch,
+    threadPoolDelete,
+  }) => {
     const names = ['a', 'b', 'c', 'd', 'e', 'f'];
     makeTree(scratch, names);
     const files = names.map((name) => path.join(scratch, name));
 
     const trace = await startTrace({ mode, paths: [scratch] });
     const program = await run(threadPoolDelete, ['3', ...files]);
-    const reported = mapEntriesOf<ReportedProcess>(trace.pid, 'processes_reported').filter((entry) => entry.key.tgid === program.pid);
+    const reported = mapEntriesOf<ReportedProcess>(trace.pid, 'processes_reported').filter(
+      (entry) => entry.key.tgid === program.pid,
+    );
     const { events } = await trace.stop();
 
-    const deletedBy = new Map(program.stdout.trim().split('\n').map((line) => line.split(' ')).map(([file, name, tid]) => [file, { name, tid: Number(tid) }]));
+    const deletedBy = new Map(
+      program.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' '))
+        .map(([file, name, tid]) => [file, { name, tid: Number(tid) }]),
+    );
     expect(events.map((event) => event.path).sort()).toEqual(files);
     for (const event of events) {
       expect(event).toMatchObject({
@@ -71,7 +84,7 @@ describe.each(ATTACH_MODES)('names (%s mode)', (mode) => {
     expect(events[0].cmdline.slice(1)).toEqual(['-c', script]);
   });
 
-  it('leaves threadName out where the deleting thread has the process\'s name', async ({ scratch }) => {
+  it("leaves threadName out where the deleting thread has the process's name", async ({ scratch }) => {
     makeTree(scratch, ['file']);
     const { events } = await traceWhile({ mode, paths: [scratch] }, () => run('rm', [path.join(scratch, 'file')]));
 
@@ -80,7 +93,9 @@ describe.each(ATTACH_MODES)('names (%s mode)', (mode) => {
     expect(events[0]).not.toHaveProperty('threadName');
   });
 
-  it('names the parent by its process where the thread that started the deleter had a name of its own', async ({ scratch }) => {
+  it('names the parent by its process where the thread that started the deleter had a name of its own', async ({
+    scratch,
+  }) => {
     makeTree(scratch, ['file']);
     const file = path.join(scratch, 'file');
     const script = [

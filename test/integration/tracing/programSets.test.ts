@@ -16,7 +16,8 @@ import { HELPER_SCRIPT, traceWhile } from '../../support/traceCommand';
 import { traceTest as it } from '../../support/traceTest';
 
 const REFUSE_NEWER = { SYSCALL_TRACE_TEST_REFUSE_PROGRAMS: 'newer' };
-const SEAM_REFUSAL = 'the newer programs were refused before loading, as SYSCALL_TRACE_TEST_REFUSE_PROGRAMS=newer (a seam for tests) asks';
+const SEAM_REFUSAL =
+  'the newer programs were refused before loading, as SYSCALL_TRACE_TEST_REFUSE_PROGRAMS=newer (a seam for tests) asks';
 
 /** Deletes one file in `directory` and returns its path. */
 function deleteOneFile(directory: string): string {
@@ -28,15 +29,25 @@ function deleteOneFile(directory: string): string {
 
 describe('the trace command with SYSCALL_TRACE_PROGRAMS', () => {
   for (const programSet of PROGRAM_SETS) {
-    it(`=${programSet} traces with the ${programSet} set, which its ready line names, and reports a deletion complete at its path`, async ({ scratch }) => {
+    it(`=${programSet} traces with the ${programSet} set, which its ready line names, and reports a deletion complete at its path`, async ({
+      scratch,
+    }) => {
       let file = '';
       const output = await traceWhile({ paths: [scratch], env: { SYSCALL_TRACE_PROGRAMS: programSet } }, async () => {
         file = deleteOneFile(scratch);
       });
-      expect(output.ready).toMatchObject({ programSet, programSetReason: `as SYSCALL_TRACE_PROGRAMS=${programSet} asks` });
-      expect(output.events.map(({ path: deleted, complete, syscall, result }) => ({ path: deleted, complete, syscall, result }))).toEqual([
-        { path: file, complete: true, syscall: 'unlink', result: 0 },
-      ]);
+      expect(output.ready).toMatchObject({
+        programSet,
+        programSetReason: `as SYSCALL_TRACE_PROGRAMS=${programSet} asks`,
+      });
+      expect(
+        output.events.map(({ path: deleted, complete, syscall, result }) => ({
+          path: deleted,
+          complete,
+          syscall,
+          result,
+        })),
+      ).toEqual([{ path: file, complete: true, syscall: 'unlink', result: 0 }]);
       expect(output.stats).toMatchObject({ events: 1, lost: 0 });
     });
   }
@@ -51,11 +62,16 @@ describe('the trace command with SYSCALL_TRACE_PROGRAMS', () => {
     expect(status).toBeNull();
     const [mode, rest] = stderr.split('\n')[0].split(' mode: ');
     expect(mode).toBe(`Tracing deletions in ${scratch} (complete`);
-    expect(rest).toMatch(/^(raw|tracepoint) programs; programs: older \(as SYSCALL_TRACE_PROGRAMS=older asks\)\); Ctrl-C stops\.$/);
+    expect(rest).toMatch(
+      /^(raw|tracepoint) programs; programs: older \(as SYSCALL_TRACE_PROGRAMS=older asks\)\); Ctrl-C stops\.$/,
+    );
   });
 
   it('that names no set is refused in one line, exit status 1, before anything is loaded', async () => {
-    const { status, stderr } = await run(process.execPath, [HELPER_SCRIPT, 'trace'], { env: { SYSCALL_TRACE_PROGRAMS: 'oldest' }, mayFail: true });
+    const { status, stderr } = await run(process.execPath, [HELPER_SCRIPT, 'trace'], {
+      env: { SYSCALL_TRACE_PROGRAMS: 'oldest' },
+      mayFail: true,
+    });
     expect(status).toBe(1);
     expect(stderr).toBe('syscall-trace: SYSCALL_TRACE_PROGRAMS must be "newer" or "older" (or unset), not "oldest"\n');
   });
@@ -67,8 +83,13 @@ describe('where the newer set does not load', () => {
     const output = await traceWhile({ paths: [scratch], env: REFUSE_NEWER }, async () => {
       file = deleteOneFile(scratch);
     });
-    expect(output.ready).toMatchObject({ programSet: 'older', programSetReason: `the newer programs did not load: ${SEAM_REFUSAL}` });
-    expect(output.stderr).toContain(`syscall-trace: the newer programs did not load on this kernel, so the helper tries the older ones: ${SEAM_REFUSAL}\n`);
+    expect(output.ready).toMatchObject({
+      programSet: 'older',
+      programSetReason: `the newer programs did not load: ${SEAM_REFUSAL}`,
+    });
+    expect(output.stderr).toContain(
+      `syscall-trace: the newer programs did not load on this kernel, so the helper tries the older ones: ${SEAM_REFUSAL}\n`,
+    );
     expect(output.events.map((event) => [event.path, event.complete])).toEqual([[file, true]]);
   });
 
@@ -83,17 +104,22 @@ describe('where the newer set does not load', () => {
 });
 
 describe('the --stdio helper', () => {
-  helperTest('answers initialize with the set it loaded, logs it, and traces with it', async ({ scratch, spawnHelper }) => {
-    const helper = spawnHelper({ env: { SYSCALL_TRACE_PROGRAMS: 'older' } });
-    const info = await initialize(helper);
-    expect(info.programSet).toBe('older');
-    expect(helper.stderr()).toMatch(/syscall-trace: loaded \(complete mode: \w+ programs; programs: older \(as SYSCALL_TRACE_PROGRAMS=older asks\)\); /);
+  helperTest(
+    'answers initialize with the set it loaded, logs it, and traces with it',
+    async ({ scratch, spawnHelper }) => {
+      const helper = spawnHelper({ env: { SYSCALL_TRACE_PROGRAMS: 'older' } });
+      const info = await initialize(helper);
+      expect(info.programSet).toBe('older');
+      expect(helper.stderr()).toMatch(
+        /syscall-trace: loaded \(complete mode: \w+ programs; programs: older \(as SYSCALL_TRACE_PROGRAMS=older asks\)\); /,
+      );
 
-    await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
-    const { files, stats } = await restartAndDeleteFiles(helper, scratch, 2);
-    expect(helper.deletions.map((event) => event.path).sort()).toEqual(files.sort());
-    expect(stats).toMatchObject({ events: 2, lost: 0 });
-  });
+      await helper.connection.sendRequest(StartRequest, { scope: { paths: [scratch] } });
+      const { files, stats } = await restartAndDeleteFiles(helper, scratch, 2);
+      expect(helper.deletions.map((event) => event.path).sort()).toEqual(files.sort());
+      expect(stats).toMatchObject({ events: 2, lost: 0 });
+    },
+  );
 
   helperTest('answers initialize with the newer set by default', async ({ helper }) => {
     expect((await initialize(helper)).programSet).toBe('newer');

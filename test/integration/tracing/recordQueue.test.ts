@@ -19,7 +19,12 @@ import { describe, expect, test } from 'vitest';
 import { loadAddon, type DeletionPrograms, type DeletionProgramsOptions } from '../../../helper/native';
 import { deletionPath } from '../../../helper/tracing/deletionEvents';
 import { DirectoryNames } from '../../../helper/paths/directoryNames';
-import { decodeBatch, type DeletionRecord, type ProcessRecord, type TraceRecord } from '../../../helper/tracing/records';
+import {
+  decodeBatch,
+  type DeletionRecord,
+  type ProcessRecord,
+  type TraceRecord,
+} from '../../../helper/tracing/records';
 import { suiteProgramSet } from '../../support/programSet';
 import { deleteFiles, makeScratchDirectory, makeTree, removeScratchDirectory } from '../../support/scratch';
 
@@ -101,7 +106,10 @@ async function fillQueue(programs: DeletionPrograms, directory: string): Promise
 }
 
 describe('the drain thread, while JavaScript is paused', () => {
-  it('takes a burst many times the ring buffer in, and delivers all of it once resumed', async ({ scratch, loadPrograms }) => {
+  it('takes a burst many times the ring buffer in, and delivers all of it once resumed', async ({
+    scratch,
+    loadPrograms,
+  }) => {
     const { programs, records } = loadPrograms({ queueBytes: 64 << 20 });
     programs.pause();
     programs.attach();
@@ -121,7 +129,10 @@ describe('the drain thread, while JavaScript is paused', () => {
     expect(deletionsBelow(records, scratch)).toEqual(deleted);
   });
 
-  it('drops what a full queue has no room for, counts it, and never holds more than its budget', async ({ scratch, loadPrograms }) => {
+  it('drops what a full queue has no room for, counts it, and never holds more than its budget', async ({
+    scratch,
+    loadPrograms,
+  }) => {
     const { programs, records } = loadPrograms({ queueBytes: SMALL_QUEUE_BYTES });
     programs.pause();
     programs.attach();
@@ -159,7 +170,9 @@ describe('the drain thread, while JavaScript is paused', () => {
     const whenFull = programs.lost();
 
     // Longer names than the filler's: these records cannot fit where the filler's no longer did.
-    const [first, second] = ['first-deletion-of-the-stepping-child', 'second-deletion-of-the-stepping-child'].map((name) => path.join(scratch, name));
+    const [first, second] = ['first-deletion-of-the-stepping-child', 'second-deletion-of-the-stepping-child'].map(
+      (name) => path.join(scratch, name),
+    );
     makeTree(scratch, [path.basename(first), path.basename(second)]);
     const child = startSteppingDeleter(first, second);
     expect(await child.said()).toBe('first');
@@ -181,14 +194,19 @@ describe('the drain thread, while JavaScript is paused', () => {
     expect(delivered).not.toContain(first);
     expect(delivered).toContain(second);
     // Sent again with the next deletion, and only once.
-    const sent = records.filter((record): record is ProcessRecord => record.kind === 'process' && record.process.tgid === child.pid);
+    const sent = records.filter(
+      (record): record is ProcessRecord => record.kind === 'process' && record.process.tgid === child.pid,
+    );
     expect(sent).toHaveLength(1);
     expect(sent[0].cmdline.map(String)).toEqual([process.execPath, '-e', STEPPING_DELETER, first, second]);
   });
 });
 
 describe('a deletion the full queue dropped', () => {
-  it('keeps its directory names for the deletions that name that directory by id', async ({ scratch, loadPrograms }) => {
+  it('keeps its directory names for the deletions that name that directory by id', async ({
+    scratch,
+    loadPrograms,
+  }) => {
     const { programs, records } = loadPrograms({ queueBytes: SMALL_QUEUE_BYTES });
     programs.pause();
     programs.attach();
@@ -208,8 +226,12 @@ describe('a deletion the full queue dropped', () => {
     const { layout } = loadAddon();
     const flags = layout.deletionFlags;
     const names = new DirectoryNames(1024, () => undefined);
-    const mine = records.filter((record): record is DeletionRecord => record.kind === 'deletion' && record.pathArg.toString().startsWith(`${directory}/`));
-    for (const record of mine) names.complete(record, flags.directoryNamed, flags.directoryKnown, flags.directoryIncomplete);
+    const mine = records.filter(
+      (record): record is DeletionRecord =>
+        record.kind === 'deletion' && record.pathArg.toString().startsWith(`${directory}/`),
+    );
+    for (const record of mine)
+      names.complete(record, flags.directoryNamed, flags.directoryKnown, flags.directoryIncomplete);
     const [dropped, delivered] = mine;
 
     expect(mine).toHaveLength(2);
@@ -234,7 +256,9 @@ process.stdin.once('data', () => {
 });`;
 
 function startSteppingDeleter(first: string, second: string) {
-  const child = spawn(process.execPath, ['-e', STEPPING_DELETER, first, second], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', STEPPING_DELETER, first, second], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const words = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
     pid: child.pid!,

@@ -48,7 +48,9 @@ describe.each(ATTACH_MODES)('rm -r of a tree (%s mode)', (mode) => {
   it('names rm as the process that deleted, with its command line', async ({ scratch }) => {
     makeTree(path.join(scratch, 'tree'), ['file']);
 
-    const { events, program: rm } = await traceProgram({ mode, paths: [scratch] }, 'rm', ['-r', 'tree'], { cwd: scratch });
+    const { events, program: rm } = await traceProgram({ mode, paths: [scratch] }, 'rm', ['-r', 'tree'], {
+      cwd: scratch,
+    });
 
     expect(events).toHaveLength(2);
     for (const event of events) {

@@ -22,7 +22,7 @@ describe('scoping with --path', () => {
     expect(stats.filtered).toBeGreaterThanOrEqual(1);
   });
 
-  it('does not take a sibling that shares the directory\'s name as its start for a part of it', async ({ scratch }) => {
+  it("does not take a sibling that shares the directory's name as its start for a part of it", async ({ scratch }) => {
     makeTree(scratch, ['data/file', 'database/file']);
 
     const { events } = await traceWhile({ paths: [path.join(scratch, 'data')] }, () =>

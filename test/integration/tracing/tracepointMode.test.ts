@@ -11,7 +11,13 @@ import { spawn } from 'node:child_process';
 import { describe, expect } from 'vitest';
 
 import { CAP_PERFMON } from '../../../helper/privileges/privilegeDrop';
-import { DEFAULT_MODE_CHOICE, HelperErrorCodes, InitializeRequest, PROTOCOL_VERSION, StopRequest } from '../../../common/protocol';
+import {
+  DEFAULT_MODE_CHOICE,
+  HelperErrorCodes,
+  InitializeRequest,
+  PROTOCOL_VERSION,
+  StopRequest,
+} from '../../../common/protocol';
 import { programsFor, readKernelFacts } from '../../../helper/tracing/attachModes';
 import {
   attachedLinksOf,
@@ -30,28 +36,42 @@ import { HELPER_SCRIPT } from '../../support/traceCommand';
 
 const NOBODY = 65534;
 const PERFMON_ONLY = 1n << BigInt(CAP_PERFMON);
-const TRACEPOINT_PROGRAMS = TRACED_SYSCALLS.flatMap((syscall) => [`tracepoint enter_${syscall}`, `tracepoint exit_${syscall}`]);
+const TRACEPOINT_PROGRAMS = TRACED_SYSCALLS.flatMap((syscall) => [
+  `tracepoint enter_${syscall}`,
+  `tracepoint exit_${syscall}`,
+]);
 /** Both modes see io_uring's requests through its own tracepoints, attached as raw tracepoints. */
 const IO_URING_PROGRAMS = ['raw_tracepoint uring_complete', 'raw_tracepoint uring_submit'];
 
 describe('initialize', () => {
   it('names the mode the helper was started in', async ({ spawnHelper }) => {
-    expect(await initialize(spawnHelper())).toMatchObject({ modeChoice: DEFAULT_MODE_CHOICE, attachMode: programsFor(DEFAULT_MODE_CHOICE, readKernelFacts()) });
+    expect(await initialize(spawnHelper())).toMatchObject({
+      modeChoice: DEFAULT_MODE_CHOICE,
+      attachMode: programsFor(DEFAULT_MODE_CHOICE, readKernelFacts()),
+    });
     expect(await initialize(spawnHelper({ attachMode: 'raw' }))).toMatchObject({ attachMode: 'raw' });
-    expect(await initialize(spawnHelper({ attachMode: 'tracepoint' }), 'tracepoint')).toMatchObject({ attachMode: 'tracepoint' });
+    expect(await initialize(spawnHelper({ attachMode: 'tracepoint' }), 'tracepoint')).toMatchObject({
+      attachMode: 'tracepoint',
+    });
   });
 
   it('refuses a client that expects another mode', async ({ spawnHelper }) => {
     const helper = spawnHelper({ attachMode: 'tracepoint' });
     await helper.ready;
-    const error = await errorOf(helper.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, attachMode: 'raw' }));
+    const error = await errorOf(
+      helper.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, attachMode: 'raw' }),
+    );
     expect(error.code).toBe(HelperErrorCodes.WrongState);
-    expect(error.message).toBe('initialize: this helper was started in tracepoint-without-32-bit mode (--mode); start another with --mode raw');
+    expect(error.message).toBe(
+      'initialize: this helper was started in tracepoint-without-32-bit mode (--mode); start another with --mode raw',
+    );
   });
 });
 
 describe('the programs of the tracepoint mode', () => {
-  it('are one on the entry and one on the exit of each deletion and rename syscall, and no raw tracepoint but io_uring\'s', async ({ tracingHelper }) => {
+  it("are one on the entry and one on the exit of each deletion and rename syscall, and no raw tracepoint but io_uring's", async ({
+    tracingHelper,
+  }) => {
     const { pid } = await tracingHelper({ attachMode: 'tracepoint' });
     expect(tracerProgramKindsOf(pid)).toEqual([...TRACEPOINT_PROGRAMS, ...IO_URING_PROGRAMS].sort());
     expect(attachedLinksOf(pid)).toBe(TRACEPOINT_PROGRAMS.length + IO_URING_PROGRAMS.length);
@@ -74,7 +94,7 @@ describe('the programs of the tracepoint mode', () => {
   });
 });
 
-describe('privileges in tracepoint mode, where kernel.perf_event_paranoid is 2 (upstream\'s default)', () => {
+describe("privileges in tracepoint mode, where kernel.perf_event_paranoid is 2 (upstream's default)", () => {
   withPerfEventParanoid(2);
 
   it('keeps CAP_PERFMON alone, in every thread, from before the first request', async ({ spawnHelper }) => {
@@ -83,27 +103,46 @@ describe('privileges in tracepoint mode, where kernel.perf_event_paranoid is 2 (
     const threads = threadStatuses(pid);
     expect(threads.length).toBeGreaterThan(1);
     for (const thread of threads) {
-      expect({ tid: thread.tid, uid: thread.uid, permitted: thread.permitted, effective: thread.effective, bounding: thread.bounding }).toEqual({
+      expect({
+        tid: thread.tid,
+        uid: thread.uid,
+        permitted: thread.permitted,
+        effective: thread.effective,
+        bounding: thread.bounding,
+      }).toEqual({
         tid: thread.tid,
         uid: 0,
         permitted: PERFMON_ONLY,
         effective: PERFMON_ONLY,
         bounding: PERFMON_ONLY,
       });
-      expect({ tid: thread.tid, inheritable: thread.inheritable, ambient: thread.ambient }).toEqual({ tid: thread.tid, inheritable: 0n, ambient: 0n });
+      expect({ tid: thread.tid, inheritable: thread.inheritable, ambient: thread.ambient }).toEqual({
+        tid: thread.tid,
+        inheritable: 0n,
+        ambient: 0n,
+      });
       expect(thread.noNewPrivileges).toBe(true);
     }
   });
 
-  it('stops and starts again without asking for privileges, and still reports deletions', async ({ scratch, tracingHelper }) => {
+  it('stops and starts again without asking for privileges, and still reports deletions', async ({
+    scratch,
+    tracingHelper,
+  }) => {
     const started = await tracingHelper({ attachMode: 'tracepoint' });
     const { files, stats } = await restartAndDeleteFiles(started, scratch, 3);
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
     expect(stats).toMatchObject({ events: 3, lost: 0 });
   });
 
-  it('started through sudo, becomes that user with CAP_PERFMON alone, and still starts again', async ({ scratch, tracingHelper }) => {
-    const started = await tracingHelper({ attachMode: 'tracepoint', env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } });
+  it('started through sudo, becomes that user with CAP_PERFMON alone, and still starts again', async ({
+    scratch,
+    tracingHelper,
+  }) => {
+    const started = await tracingHelper({
+      attachMode: 'tracepoint',
+      env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) },
+    });
     const { actual, wanted } = everyThreadAgainst(started.pid, { uid: NOBODY, gid: NOBODY, effective: PERFMON_ONLY });
     expect(actual).toEqual(wanted);
     const { files, stats } = await restartAndDeleteFiles(started, scratch, 3);
@@ -112,12 +151,23 @@ describe('privileges in tracepoint mode, where kernel.perf_event_paranoid is 2 (
   });
 });
 
-describe('privileges in tracepoint mode, where kernel.perf_event_paranoid is 3 (Debian\'s and Ubuntu\'s default)', () => {
+describe("privileges in tracepoint mode, where kernel.perf_event_paranoid is 3 (Debian's and Ubuntu's default)", () => {
   withPerfEventParanoid(3);
 
-  it('started through sudo, becomes that user with no capability at all, and Stop then Start attaches again', async ({ scratch, tracingHelper }) => {
-    const started = await tracingHelper({ attachMode: 'tracepoint', env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } });
-    const { actual, wanted } = everyThreadAgainst(started.pid, { uid: NOBODY, gid: NOBODY, permitted: 0n, effective: 0n });
+  it('started through sudo, becomes that user with no capability at all, and Stop then Start attaches again', async ({
+    scratch,
+    tracingHelper,
+  }) => {
+    const started = await tracingHelper({
+      attachMode: 'tracepoint',
+      env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) },
+    });
+    const { actual, wanted } = everyThreadAgainst(started.pid, {
+      uid: NOBODY,
+      gid: NOBODY,
+      permitted: 0n,
+      effective: 0n,
+    });
     expect(actual).toEqual(wanted);
     const { files, stats } = await restartAndDeleteFiles(started, scratch, 3);
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
@@ -125,8 +175,13 @@ describe('privileges in tracepoint mode, where kernel.perf_event_paranoid is 3 (
     expect(started.stderr()).toContain('now running as uid 65534 with no capabilities');
   });
 
-  it('keeps the perf events it opened while loading, one per program, detached while stopped', async ({ tracingHelper }) => {
-    const started = await tracingHelper({ attachMode: 'tracepoint', env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) } });
+  it('keeps the perf events it opened while loading, one per program, detached while stopped', async ({
+    tracingHelper,
+  }) => {
+    const started = await tracingHelper({
+      attachMode: 'tracepoint',
+      env: { SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY) },
+    });
     await started.connection.sendRequest(StopRequest, {});
     expect(attachedLinksOf(started.pid)).toBe(0);
     expect(perfEventsHeldBy(started.pid)).toBe(TRACEPOINT_PROGRAMS.length);
@@ -134,7 +189,8 @@ describe('privileges in tracepoint mode, where kernel.perf_event_paranoid is 3 (
 
   it('as root without sudo, keeps no capability either, and starts again', async ({ scratch, tracingHelper }) => {
     const started = await tracingHelper({ attachMode: 'tracepoint' });
-    for (const thread of threadStatuses(started.pid)) expect({ tid: thread.tid, effective: thread.effective }).toEqual({ tid: thread.tid, effective: 0n });
+    for (const thread of threadStatuses(started.pid))
+      expect({ tid: thread.tid, effective: thread.effective }).toEqual({ tid: thread.tid, effective: 0n });
     const { files, stats } = await restartAndDeleteFiles(started, scratch, 2);
     expect(started.deletions.map((event) => event.path).sort()).toEqual(files.sort());
     expect(stats).toMatchObject({ events: 2, lost: 0 });
@@ -151,8 +207,20 @@ describe('where tracefs is not mounted', () => {
   function traceWithoutTracefs(prefix: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
     const command = `{ ! mountpoint -q /sys/kernel/tracing || umount /sys/kernel/tracing; } && { "$@"; status=$?; if mountpoint -q /sys/kernel/tracing; then echo 'tracefs left mounted' >&2; fi; exit $status; }`;
     const args = [
-      '-m', '--propagation', 'private', 'sh', '-c', command, 'sh',
-      ...prefix, process.execPath, HELPER_SCRIPT, 'trace', '--jsonl', '--mode', 'tracepoint-without-32-bit',
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      command,
+      'sh',
+      ...prefix,
+      process.execPath,
+      HELPER_SCRIPT,
+      'trace',
+      '--jsonl',
+      '--mode',
+      'tracepoint-without-32-bit',
     ];
     return new Promise((resolve, reject) => {
       const child = spawn('unshare', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -161,7 +229,8 @@ describe('where tracefs is not mounted', () => {
       child.stdout.setEncoding('utf8').on('data', (text: string) => {
         stdout += text;
         const ready = stdout.split('\n').find((line) => line.startsWith('{"type":"ready"'));
-        if (ready !== undefined && !stdout.includes('"type":"stats"')) process.kill((JSON.parse(ready) as { pid: number }).pid, 'SIGINT');
+        if (ready !== undefined && !stdout.includes('"type":"stats"'))
+          process.kill((JSON.parse(ready) as { pid: number }).pid, 'SIGINT');
       });
       child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
       child.on('error', reject);
@@ -177,7 +246,12 @@ describe('where tracefs is not mounted', () => {
   });
 
   it('says how to mount it where it may not', async () => {
-    const { status, stderr } = await traceWithoutTracefs(['setpriv', '--inh-caps=-sys_admin', '--bounding-set=-sys_admin', '--']);
+    const { status, stderr } = await traceWithoutTracefs([
+      'setpriv',
+      '--inh-caps=-sys_admin',
+      '--bounding-set=-sys_admin',
+      '--',
+    ]);
     expect(status).toBe(1);
     expect(stderr).toBe(
       'syscall-trace: the syscall tracepoints need tracefs at /sys/kernel/tracing, which could not be reached or mounted ' +

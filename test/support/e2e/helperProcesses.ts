@@ -44,7 +44,9 @@ export function helpersUnderSudo(extensionsDir: string): number[] {
 
 /** The credentials of every thread of `pid`: privileges are per thread, and a helper must have dropped them in each. */
 export function threadCredentials(pid: number): ThreadCredentials[] {
-  return fs.readdirSync(`/proc/${pid}/task`).map((tid) => parseStatus(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')));
+  return fs
+    .readdirSync(`/proc/${pid}/task`)
+    .map((tid) => parseStatus(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')));
 }
 
 function commandName(pid: number): string | undefined {
@@ -59,7 +61,12 @@ function commandName(pid: number): string | undefined {
 export function parentOf(pid: number): number {
   try {
     // The fields after the command name, which is in parentheses and may hold anything.
-    return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+    return Number(
+      fs
+        .readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ')[1],
+    );
   } catch {
     return 0;
   }
@@ -78,7 +85,9 @@ export function isRunning(pid: number): boolean {
 
 /** Ids of the BPF programs loaded in the kernel now (`bpftool prog show`). */
 export function loadedBpfPrograms(): number[] {
-  const programs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as { id: number }[];
+  const programs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as {
+    id: number;
+  }[];
   return programs.map((program) => program.id);
 }
 

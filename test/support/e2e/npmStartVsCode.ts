@@ -80,8 +80,12 @@ export class NpmStartVsCode {
     for (;;) {
       const match = pattern.exec(this.output);
       if (match) return match;
-      if (this.child.exitCode !== null) throw new Error(`npm run start:vscode exited with status ${this.child.exitCode}:\n${this.output}`);
-      if (Date.now() >= deadline) throw new Error(`npm run start:vscode printed no address and password within ${timeoutMs / 1000} s:\n${this.output}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`npm run start:vscode exited with status ${this.child.exitCode}:\n${this.output}`);
+      if (Date.now() >= deadline)
+        throw new Error(
+          `npm run start:vscode printed no address and password within ${timeoutMs / 1000} s:\n${this.output}`,
+        );
       await delay(200);
     }
   }
@@ -91,7 +95,10 @@ function processesInGroup(group: number): number[] {
   return livePids().filter((pid) => {
     try {
       // The fields after the command name, which is in parentheses and may hold anything.
-      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+      const fields = fs
+        .readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ');
       return Number(fields[2]) === group;
     } catch {
       return false;

@@ -33,7 +33,9 @@ export class RecorderProcess {
 
   /** `node <helperScript> record --db <database> --socket <socket>`, once it says it is ready. */
   static async start(helperScript: string, database: string, socket: string): Promise<RecorderProcess> {
-    const child = spawn(process.execPath, [helperScript, 'record', '--db', database, '--socket', socket], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [helperScript, 'record', '--db', database, '--socket', socket], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const recorder = new RecorderProcess(child);
     const deadline = Date.now() + 60_000;
     while (!READY_LINE.test(recorder.output)) {
@@ -59,7 +61,10 @@ export class RecorderProcess {
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
-    const ended = await Promise.race([this.exited.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 10_000))]);
+    const ended = await Promise.race([
+      this.exited.then(() => true),
+      new Promise((resolve) => setTimeout(() => resolve(false), 10_000)),
+    ]);
     if (!ended) this.child.kill('SIGKILL');
     await this.exited;
   }
@@ -78,7 +83,11 @@ export function seedRecording(database: string, events: readonly DeletionEvent[]
 
 /** The deletions at or under `directory` that the recording holds, as `history --jsonl` prints them. */
 export function recordedDeletions(helperScript: string, database: string, directory: string): DeletionEvent[] {
-  const output = execFileSync(process.execPath, [helperScript, 'history', '--db', database, '--path', directory, '--jsonl'], { encoding: 'utf8' });
+  const output = execFileSync(
+    process.execPath,
+    [helperScript, 'history', '--db', database, '--path', directory, '--jsonl'],
+    { encoding: 'utf8' },
+  );
   return output
     .split('\n')
     .filter((line) => line.trim() !== '')
@@ -110,7 +119,10 @@ export function removeInstalledRecorder(helperScript: string, keepData: boolean)
   let said = '';
   if (recorderInstalled()) {
     try {
-      said = execFileSync(process.execPath, [helperScript, 'uninstall', ...(keepData ? [] : ['--delete-history'])], { encoding: 'utf8', stdio: 'pipe' });
+      said = execFileSync(process.execPath, [helperScript, 'uninstall', ...(keepData ? [] : ['--delete-history'])], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
     } catch (error) {
       said = `uninstall failed: ${(error as { stderr?: string }).stderr ?? String(error)}`;
     }

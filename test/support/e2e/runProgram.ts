@@ -7,6 +7,8 @@ export function run(command: string, args: string[], cwd?: string): Promise<numb
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: 'ignore' });
     child.once('error', reject);
-    child.once('exit', (status) => (status === 0 ? resolve(child.pid!) : reject(new Error(`${command} ${args.join(' ')} exited with ${status}`))));
+    child.once('exit', (status) =>
+      status === 0 ? resolve(child.pid!) : reject(new Error(`${command} ${args.join(' ')} exited with ${status}`)),
+    );
   });
 }

@@ -92,7 +92,9 @@ export class Workbench {
   /** The tree's row whose text is `text`, or matches it. */
   treeItem(tree: Locator, text: string | RegExp): Locator {
     const label = typeof text === 'string' ? new RegExp(`^${escapeRegExp(text)}$`) : text;
-    return tree.locator('[role="treeitem"]').filter({ has: this.page.locator('.label-name').filter({ hasText: label }) });
+    return tree
+      .locator('[role="treeitem"]')
+      .filter({ has: this.page.locator('.label-name').filter({ hasText: label }) });
   }
 
   /** The description a tree row shows after its label ("3 deletions", "rm (42) · just now"). */
@@ -174,7 +176,9 @@ export class Workbench {
 
   /** The quick input (an input box, a pick) titled `title`, while it is shown. */
   quickInputTitled(title: string): Locator {
-    return this.quickInput.filter({ visible: true }).filter({ has: this.page.locator('.quick-input-title', { hasText: title }) });
+    return this.quickInput
+      .filter({ visible: true })
+      .filter({ has: this.page.locator('.quick-input-title', { hasText: title }) });
   }
 
   /** The notification shown in the corner whose message contains `text`. */
@@ -222,7 +226,10 @@ export class Workbench {
 
   /** *Developer: Reload Window*, as a person runs it; returns once the reloaded workbench has laid itself out. */
   async reloadWindow(): Promise<void> {
-    await Promise.all([this.page.waitForEvent('load', { timeout: 60_000 }), this.runCommand('Developer: Reload Window')]);
+    await Promise.all([
+      this.page.waitForEvent('load', { timeout: 60_000 }),
+      this.runCommand('Developer: Reload Window'),
+    ]);
     await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await this.page.locator('.part.sidebar .composite').first().waitFor({ timeout: 60_000 });
   }

@@ -18,7 +18,12 @@ export interface GuestRun {
 
 const CONSOLE_TAIL_LINES = 40;
 
-export function bootGuest(vmlinuz: string, initramfs: string, consoleLog: string, timeoutMs: number): Promise<GuestRun> {
+export function bootGuest(
+  vmlinuz: string,
+  initramfs: string,
+  consoleLog: string,
+  timeoutMs: number,
+): Promise<GuestRun> {
   const started = Date.now();
   const qemu = spawn(
     'qemu-system-x86_64',

@@ -20,11 +20,27 @@ export interface KernelSeries {
 }
 
 export const KERNEL_SERIES: readonly KernelSeries[] = [
-  { title: 'Linux 5.10 (Debian 11)', packagePattern: '^linux-image-5\\.10\\.[0-9]+-[0-9]+-cloud-amd64$', programs: 'older' },
-  { title: 'Linux 6.1 (Debian 12)', packagePattern: '^linux-image-6\\.1\\.[0-9]+-[0-9]+-cloud-amd64$', programs: 'newer' },
-  { title: 'Linux 6.12 (Debian 13)', packagePattern: '^linux-image-6\\.12\\.[0-9]+\\+deb13-cloud-amd64$', programs: 'newer' },
+  {
+    title: 'Linux 5.10 (Debian 11)',
+    packagePattern: '^linux-image-5\\.10\\.[0-9]+-[0-9]+-cloud-amd64$',
+    programs: 'older',
+  },
+  {
+    title: 'Linux 6.1 (Debian 12)',
+    packagePattern: '^linux-image-6\\.1\\.[0-9]+-[0-9]+-cloud-amd64$',
+    programs: 'newer',
+  },
+  {
+    title: 'Linux 6.12 (Debian 13)',
+    packagePattern: '^linux-image-6\\.12\\.[0-9]+\\+deb13-cloud-amd64$',
+    programs: 'newer',
+  },
   // In sid, linux-image-* is a meta package; the kernel itself is in linux-binary-*.
-  { title: 'Linux 7.x (Debian sid)', packagePattern: '^linux-binary-[0-9.]+\\+deb[0-9]+-cloud-amd64$', programs: 'newer' },
+  {
+    title: 'Linux 7.x (Debian sid)',
+    packagePattern: '^linux-binary-[0-9.]+\\+deb[0-9]+-cloud-amd64$',
+    programs: 'newer',
+  },
 ];
 
 export interface KernelImage {
@@ -45,12 +61,17 @@ const CHOICE_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 function aptOptions(): string[] {
   return [
-    '-o', `Dir::Etc::sourcelist=${path.join(APT, 'sources.list')}`,
-    '-o', 'Dir::Etc::sourceparts=-',
-    '-o', `Dir::State::Lists=${path.join(APT, 'lists')}`,
-    '-o', `Dir::Cache=${path.join(APT, 'cache')}`,
+    '-o',
+    `Dir::Etc::sourcelist=${path.join(APT, 'sources.list')}`,
+    '-o',
+    'Dir::Etc::sourceparts=-',
+    '-o',
+    `Dir::State::Lists=${path.join(APT, 'lists')}`,
+    '-o',
+    `Dir::Cache=${path.join(APT, 'cache')}`,
     // The machine's apt may run unprivileged downloads as _apt, which cannot write into root's home.
-    '-o', 'APT::Sandbox::User=root',
+    '-o',
+    'APT::Sandbox::User=root',
   ];
 }
 
@@ -80,7 +101,10 @@ function newestPackage(pattern: string): string {
     .map((line) => line.split(' ')[0])
     .filter((name) => new RegExp(pattern).test(name));
   if (found.length === 0) throw new Error(`Debian's archive has no package matching ${pattern}`);
-  return execFileSync('sort', ['-V'], { input: found.join('\n') + '\n', encoding: 'utf8' }).trim().split('\n').pop()!;
+  return execFileSync('sort', ['-V'], { input: found.join('\n') + '\n', encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!;
 }
 
 /** linux-image-6.1.0-57-cloud-amd64 → 6.1.0-57-cloud-amd64 */
@@ -107,8 +131,8 @@ function unpack(packageName: string, into: string): boolean {
 
 /** boot/NAME-RELEASE in Debian's older packages, usr/lib/modules/RELEASE/NAME in sid's. */
 function fileOfRelease(root: string, release: string, name: string): string | undefined {
-  return [path.join(root, 'boot', `${name}-${release}`), path.join(root, 'usr/lib/modules', release, name)].find((file) =>
-    fs.existsSync(file),
+  return [path.join(root, 'boot', `${name}-${release}`), path.join(root, 'usr/lib/modules', release, name)].find(
+    (file) => fs.existsSync(file),
   );
 }
 

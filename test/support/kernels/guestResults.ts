@@ -22,7 +22,11 @@ type RecordOf<T extends GuestRecord['type']> = Extract<GuestRecord, { type: T }>
 export class GuestResults {
   constructor(readonly run: GuestRun) {}
 
-  private find<T extends GuestRecord['type']>(type: T, mode?: ModeChoice, scenario?: ScenarioName): RecordOf<T> | undefined {
+  private find<T extends GuestRecord['type']>(
+    type: T,
+    mode?: ModeChoice,
+    scenario?: ScenarioName,
+  ): RecordOf<T> | undefined {
     return this.run.records.find(
       (record): record is RecordOf<T> =>
         record.type === type &&
@@ -34,7 +38,10 @@ export class GuestResults {
   /** Why a record is missing: the guest timed out, or crashed, or the helper never started in that mode. */
   private missing(what: string, mode?: ModeChoice): Error {
     const start = mode && this.find('start', mode);
-    if (start && !start.ready) return new Error(`${what}: the helper did not start in ${mode} mode (exit ${start.exitCode}): ${start.stderr.trim()}`);
+    if (start && !start.ready)
+      return new Error(
+        `${what}: the helper did not start in ${mode} mode (exit ${start.exitCode}): ${start.stderr.trim()}`,
+      );
     const how = this.run.timedOut
       ? 'the guest timed out'
       : this.find('done')
@@ -54,13 +61,15 @@ export class GuestResults {
   /** What the verifier said of each program: of one set, or of both. */
   programs(programs?: ProgramSetName): ProgramRecord[] {
     return this.run.records.filter(
-      (record): record is ProgramRecord => record.type === 'program' && (programs === undefined || record.programs === programs),
+      (record): record is ProgramRecord =>
+        record.type === 'program' && (programs === undefined || record.programs === programs),
     );
   }
 
   programReport(programs: ProgramSetName): ProgramReportRecord {
     const record = this.run.records.find(
-      (candidate): candidate is ProgramReportRecord => candidate.type === 'programReport' && candidate.programs === programs,
+      (candidate): candidate is ProgramReportRecord =>
+        candidate.type === 'programReport' && candidate.programs === programs,
     );
     if (!record) throw this.missing(`program_report of the ${programs} set`);
     return record;

@@ -48,7 +48,9 @@ function copyWithLibraries(root: string, file: string, at: string): void {
 function buildProgramReport(): string {
   const output = path.join(BUILD, 'program_report');
   fs.mkdirSync(BUILD, { recursive: true });
-  execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-o', output, path.join(__dirname, 'program_report.c'), '-lbpf'], { stdio: 'pipe' });
+  execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-o', output, path.join(__dirname, 'program_report.c'), '-lbpf'], {
+    stdio: 'pipe',
+  });
   return output;
 }
 
@@ -66,7 +68,10 @@ function bundleGuestSuite(root: string): void {
 function writeUsers(root: string): void {
   const { name, uid, gid } = GUEST_USER;
   fs.mkdirSync(path.join(root, 'etc'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'etc/passwd'), `root:x:0:0:root:/root:/bin/sh\n${name}:x:${uid}:${gid}:${name}:/tmp:/bin/sh\n`);
+  fs.writeFileSync(
+    path.join(root, 'etc/passwd'),
+    `root:x:0:0:root:/root:/bin/sh\n${name}:x:${uid}:${gid}:${name}:/tmp:/bin/sh\n`,
+  );
   fs.writeFileSync(path.join(root, 'etc/group'), `root:x:0:\n${name}:x:${gid}:\n`);
 }
 
@@ -79,25 +84,54 @@ function packCpio(root: string, output: string): void {
 export function buildSharedInitramfs(): string {
   const root = path.join(BUILD, 'initramfs');
   fs.rmSync(root, { recursive: true, force: true });
-  for (const dir of ['proc', 'sys', 'dev', 'tmp', 'root', 'boot', GUEST_SCRATCH.slice(1)]) fs.mkdirSync(path.join(root, dir), { recursive: true });
+  for (const dir of ['proc', 'sys', 'dev', 'tmp', 'root', 'boot', GUEST_SCRATCH.slice(1)])
+    fs.mkdirSync(path.join(root, dir), { recursive: true });
   // The kernel opens /dev/console for /init before anything is mounted.
   execFileSync('mknod', [path.join(root, 'dev/console'), 'c', '5', '1']);
 
   copyInto(root, '/bin/busybox', '/bin/busybox', 0o755);
   copyInto(root, path.join(__dirname, 'guest/init.sh'), '/init', 0o755);
   copyWithLibraries(root, process.execPath, '/usr/bin/node');
-  for (const file of fs.readdirSync(path.join(REPOSITORY, 'dist'))) copyInto(root, path.join(REPOSITORY, 'dist', file), path.join(GUEST_DIST, file));
+  for (const file of fs.readdirSync(path.join(REPOSITORY, 'dist')))
+    copyInto(root, path.join(REPOSITORY, 'dist', file), path.join(GUEST_DIST, file));
   for (const library of sharedLibraries(path.join(REPOSITORY, 'dist/syscall_trace.node'))) copyInto(root, library);
-  for (const program of ['rm', 'rmdir', 'mv']) copyWithLibraries(root, `/usr/bin/${program}`, path.join(GUEST_COREUTILS, program));
+  for (const program of ['rm', 'rmdir', 'mv'])
+    copyWithLibraries(root, `/usr/bin/${program}`, path.join(GUEST_COREUTILS, program));
 
-  copyInto(root, buildFixture('deleter', { bits32: true, static: true }), path.join(GUEST_PROGRAMS, 'deleter-32-static'), 0o755);
+  copyInto(
+    root,
+    buildFixture('deleter', { bits32: true, static: true }),
+    path.join(GUEST_PROGRAMS, 'deleter-32-static'),
+    0o755,
+  );
   copyInto(root, buildFixture('deleter', { static: true }), path.join(GUEST_PROGRAMS, 'deleter-static'), 0o755);
-  copyInto(root, buildFixture('io_uring_unlink', { static: true, libs: ['uring'] }), path.join(GUEST_PROGRAMS, 'io_uring_unlink-static'), 0o755);
-  copyInto(root, buildFixture('io_uring_rename', { static: true, libs: ['uring'] }), path.join(GUEST_PROGRAMS, 'io_uring_rename-static'), 0o755);
-  copyInto(root, buildFixture('rename_flags', { static: true }), path.join(GUEST_PROGRAMS, 'rename_flags-static'), 0o755);
-  copyInto(root, buildFixture('rename_flags', { bits32: true, static: true }), path.join(GUEST_PROGRAMS, 'rename_flags-32-static'), 0o755);
+  copyInto(
+    root,
+    buildFixture('io_uring_unlink', { static: true, libs: ['uring'] }),
+    path.join(GUEST_PROGRAMS, 'io_uring_unlink-static'),
+    0o755,
+  );
+  copyInto(
+    root,
+    buildFixture('io_uring_rename', { static: true, libs: ['uring'] }),
+    path.join(GUEST_PROGRAMS, 'io_uring_rename-static'),
+    0o755,
+  );
+  copyInto(
+    root,
+    buildFixture('rename_flags', { static: true }),
+    path.join(GUEST_PROGRAMS, 'rename_flags-static'),
+    0o755,
+  );
+  copyInto(
+    root,
+    buildFixture('rename_flags', { bits32: true, static: true }),
+    path.join(GUEST_PROGRAMS, 'rename_flags-32-static'),
+    0o755,
+  );
   copyWithLibraries(root, buildProgramReport(), path.join(GUEST_PROGRAMS, 'program_report'));
-  for (const object of Object.values(GUEST_BPF_OBJECTS)) copyInto(root, path.join(REPOSITORY, 'build/bpf', path.basename(object)), object);
+  for (const object of Object.values(GUEST_BPF_OBJECTS))
+    copyInto(root, path.join(REPOSITORY, 'build/bpf', path.basename(object)), object);
 
   writeUsers(root);
   bundleGuestSuite(root);

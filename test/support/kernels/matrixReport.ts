@@ -51,7 +51,16 @@ function columnOf(test: string): string {
 function outcomeCell(outcomes: [string, string][]): string {
   if (outcomes.length === 0) return '–';
   const failures = outcomes.map(([, outcome]) => outcome).filter((outcome) => outcome !== 'pass');
-  const reasons = [...new Set(failures.map((failure) => failure.replace(/^fail: /, '').slice(0, 300).replace(/\|/g, '\\|')))];
+  const reasons = [
+    ...new Set(
+      failures.map((failure) =>
+        failure
+          .replace(/^fail: /, '')
+          .slice(0, 300)
+          .replace(/\|/g, '\\|'),
+      ),
+    ),
+  ];
   return [`${outcomes.length - failures.length} of ${outcomes.length} passed`, ...reasons].join('<br>');
 }
 
@@ -75,10 +84,16 @@ export function matrixTable(report: MatrixReport): string {
       );
     }
   }
-  lines.push('', `| kernel | guest wall time | ${COLUMNS.join(' | ')} |`, `| --- | ---: |${' --- |'.repeat(COLUMNS.length)}`);
+  lines.push(
+    '',
+    `| kernel | guest wall time | ${COLUMNS.join(' | ')} |`,
+    `| --- | ---: |${' --- |'.repeat(COLUMNS.length)}`,
+  );
   for (const kernel of report.kernels) {
     const wall = kernel.guestWallMs === undefined ? '?' : `${(kernel.guestWallMs / 1000).toFixed(0)} s`;
-    const cells = COLUMNS.map((column) => outcomeCell(Object.entries(kernel.outcomes).filter(([test]) => columnOf(test) === column)));
+    const cells = COLUMNS.map((column) =>
+      outcomeCell(Object.entries(kernel.outcomes).filter(([test]) => columnOf(test) === column)),
+    );
     lines.push(`| ${kernel.title} | ${wall} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n');

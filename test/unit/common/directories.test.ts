@@ -33,12 +33,12 @@ describe('isInScope', () => {
     expect(isInScope('/a/b/c', ['/a'])).toBe(true);
   });
 
-  it('leaves out a sibling whose name starts with the directory\'s', () => {
+  it("leaves out a sibling whose name starts with the directory's", () => {
     expect(isInScope('/ab', ['/a'])).toBe(false);
     expect(isInScope('/ab/c', ['/a'])).toBe(false);
   });
 
-  it('leaves out the directory\'s parent', () => {
+  it("leaves out the directory's parent", () => {
     expect(isInScope('/', ['/a'])).toBe(false);
   });
 
@@ -62,7 +62,7 @@ describe('isInScope', () => {
 });
 
 describe('isAtOrBelow', () => {
-  it('is the same rule for the view\'s folder filter as for the helper\'s scope', () => {
+  it("is the same rule for the view's folder filter as for the helper's scope", () => {
     expect(isAtOrBelow('/a/b', '/a')).toBe(true);
     expect(isAtOrBelow('/ab', '/a')).toBe(false);
     expect(isAtOrBelow('/a', '/a')).toBe(true);

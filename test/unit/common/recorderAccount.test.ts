@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 
 import { accountIn, recorderAccountUid } from '../../../common/recorderAccount';
 
-const PASSWD = 'root:x:0:0:root:/root:/bin/bash\nsyscall-trace:x:990:985:Syscall Trace flight recorder:/nonexistent:/usr/sbin/nologin\nbroken:x:abc:1::/:/bin/sh\n';
+const PASSWD =
+  'root:x:0:0:root:/root:/bin/bash\nsyscall-trace:x:990:985:Syscall Trace flight recorder:/nonexistent:/usr/sbin/nologin\nbroken:x:abc:1::/:/bin/sh\n';
 
 describe('the recorder account', () => {
   it('is found by its name, with its uid and gid', () => {
@@ -20,7 +21,7 @@ describe('the recorder account', () => {
     expect(accountIn(PASSWD, 'syscall')).toBeUndefined();
   });
 
-  it('gives the extension no uid where the system has no such account, or it is root\'s', () => {
+  it("gives the extension no uid where the system has no such account, or it is root's", () => {
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'recorder-account-'));
     try {
       const file = path.join(directory, 'passwd');

@@ -45,7 +45,10 @@ describe('withRealPathAliases', () => {
   });
 
   it('asks the given resolver, so that callers can test without a file system', () => {
-    expect(withRealPathAliases(['/ws-link/'], (given) => (given === '/ws-link' ? '/real/ws' : undefined))).toEqual(['/ws-link', '/real/ws']);
+    expect(withRealPathAliases(['/ws-link/'], (given) => (given === '/ws-link' ? '/real/ws' : undefined))).toEqual([
+      '/ws-link',
+      '/real/ws',
+    ]);
   });
 });
 

@@ -15,17 +15,27 @@ interface Manifest {
   };
 }
 
-const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as Manifest;
+const manifest = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'),
+) as Manifest;
 
 describe('package.json for renames', () => {
   it('declares syscallTrace.hideSameFolderReplaces, off unless turned on', () => {
-    expect(manifest.contributes.configuration.properties[`${CONFIGURATION}.hideSameFolderReplaces`]).toMatchObject({ type: 'boolean', default: false });
+    expect(manifest.contributes.configuration.properties[`${CONFIGURATION}.hideSameFolderReplaces`]).toMatchObject({
+      type: 'boolean',
+      default: false,
+    });
   });
 
   it('offers Open New Location on the rows of renames only, and not in the command palette', () => {
     expect(manifest.contributes.commands.map((command) => command.command)).toContain(Commands.openNewLocation);
-    const onItems = manifest.contributes.menus['view/item/context'].filter((item) => item.command === Commands.openNewLocation);
+    const onItems = manifest.contributes.menus['view/item/context'].filter(
+      (item) => item.command === Commands.openNewLocation,
+    );
     expect(onItems.map((item) => item.when)).toEqual(['view == syscallTrace.deletions && viewItem =~ /\\bmoved\\b/']);
-    expect(manifest.contributes.menus.commandPalette).toContainEqual({ command: Commands.openNewLocation, when: 'false' });
+    expect(manifest.contributes.menus.commandPalette).toContainEqual({
+      command: Commands.openNewLocation,
+      when: 'false',
+    });
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { choiceForDirectory, describeScope, helperScope, historyScope, scopeLabel, viewFilter } from '../../../extension/scope';
+import {
+  choiceForDirectory,
+  describeScope,
+  helperScope,
+  historyScope,
+  scopeLabel,
+  viewFilter,
+} from '../../../extension/scope';
 
 const folders = [
   { name: 'a', path: '/w/a', aliases: ['/w/a'] },
@@ -24,7 +31,11 @@ describe('what the helper traces', () => {
 
 describe('what the view shows', () => {
   it('shows the chosen folder only, below its own path or its real path', () => {
-    expect(viewFilter({ kind: 'folder', path: '/w/b' }, folders)).toEqual({ show: 'folder', path: '/w/b', aliases: ['/w/b', '/real/b'] });
+    expect(viewFilter({ kind: 'folder', path: '/w/b' }, folders)).toEqual({
+      show: 'folder',
+      path: '/w/b',
+      aliases: ['/w/b', '/real/b'],
+    });
   });
 
   it('shows all workspace folders again once the chosen folder leaves the workspace', () => {
@@ -47,7 +58,11 @@ describe('Show Deletions Here', () => {
   it('narrows the view to a directory inside a folder, below its own path or its real path', () => {
     const choice = choiceForDirectory('/w/b/link', folders, realPath);
     expect(choice).toEqual({ kind: 'directory', path: '/w/b/link', aliases: ['/w/b/link', '/elsewhere/target'] });
-    expect(viewFilter(choice, folders)).toEqual({ show: 'folder', path: '/w/b/link', aliases: ['/w/b/link', '/elsewhere/target'] });
+    expect(viewFilter(choice, folders)).toEqual({
+      show: 'folder',
+      path: '/w/b/link',
+      aliases: ['/w/b/link', '/elsewhere/target'],
+    });
   });
 
   it('traces that directory alone where tracing starts for it', () => {
@@ -55,7 +70,9 @@ describe('Show Deletions Here', () => {
   });
 
   it('asks the recorder for that directory’s history under every name it has', () => {
-    expect(historyScope(choiceForDirectory('/w/b/link', folders, realPath), folders)).toEqual({ paths: ['/w/b/link', '/elsewhere/target'] });
+    expect(historyScope(choiceForDirectory('/w/b/link', folders, realPath), folders)).toEqual({
+      paths: ['/w/b/link', '/elsewhere/target'],
+    });
   });
 
   it('names the directory in the view as the Explorer shows it, below its workspace folder', () => {

@@ -11,7 +11,9 @@ interface Manifest {
   contributes: { configuration: { properties: Record<string, { default: unknown }> } };
 }
 
-const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as Manifest;
+const manifest = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'),
+) as Manifest;
 
 /** package.json's defaults, by the setting's name under `syscallTrace.`. */
 function manifestDefaults(): Record<string, unknown> {

@@ -37,11 +37,17 @@ afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 describe('addonLoadFailure', () => {
   it('names the Debian package of a missing system library, and not npm run build', () => {
     const elf = addonLoadFailure([libraryMissing(BUNDLED, 'libelf.so.1'), notThere(BUILT)]);
-    expect(elf).toBe('the native addon needs the system library libelf.so.1: install it (Debian/Ubuntu: `sudo apt-get install libelf1`)');
+    expect(elf).toBe(
+      'the native addon needs the system library libelf.so.1: install it (Debian/Ubuntu: `sudo apt-get install libelf1`)',
+    );
     const zlib = addonLoadFailure([libraryMissing(BUNDLED, 'libz.so.1'), notThere(BUILT)]);
-    expect(zlib).toBe('the native addon needs the system library libz.so.1: install it (Debian/Ubuntu: `sudo apt-get install zlib1g`)');
+    expect(zlib).toBe(
+      'the native addon needs the system library libz.so.1: install it (Debian/Ubuntu: `sudo apt-get install zlib1g`)',
+    );
     const bpf = addonLoadFailure([notThere(BUNDLED), libraryMissing(BUILT, 'libbpf.so.1')]);
-    expect(bpf).toBe('the native addon needs the system library libbpf.so.1: install it (Debian/Ubuntu: `sudo apt-get install libbpf1`)');
+    expect(bpf).toBe(
+      'the native addon needs the system library libbpf.so.1: install it (Debian/Ubuntu: `sudo apt-get install libbpf1`)',
+    );
     for (const message of [elf, zlib, bpf]) expect(message).not.toContain('npm run build');
   });
 
@@ -52,8 +58,13 @@ describe('addonLoadFailure', () => {
   });
 
   it('says to build where no addon is found', () => {
-    const message = addonLoadFailure([attemptAt(path.join(scratch, 'a.node')), attemptAt(path.join(scratch, 'b.node'))]);
-    expect(message).toBe(`the native addon is not built (looked for ${scratch}/a.node and ${scratch}/b.node): run "npm run build"`);
+    const message = addonLoadFailure([
+      attemptAt(path.join(scratch, 'a.node')),
+      attemptAt(path.join(scratch, 'b.node')),
+    ]);
+    expect(message).toBe(
+      `the native addon is not built (looked for ${scratch}/a.node and ${scratch}/b.node): run "npm run build"`,
+    );
   });
 
   it("gives dlopen's own reason for an addon it cannot load otherwise, on one line", () => {

@@ -31,7 +31,9 @@ async function hasIoUringTracepoints(): Promise<boolean> {
 
 /** The deletions attributed to a scenario: every name it deletes starts with its name. */
 function deletionsOf(events: DeletionEvent[], name: string): DeletionEvent[] {
-  return events.filter((event) => [event.path, event.pathArg, event.processPath ?? ''].some((text) => text.includes(name)));
+  return events.filter((event) =>
+    [event.path, event.pathArg, event.processPath ?? ''].some((text) => text.includes(name)),
+  );
 }
 
 async function traceScenarios(mode: ModeChoice): Promise<void> {

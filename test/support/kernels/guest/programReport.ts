@@ -15,7 +15,12 @@ export async function reportPrograms(): Promise<void> {
       // Its own failure line ({"mode","error"}) is told in programReport's exit status and stderr.
       if (parsed.error === undefined) emit({ type: 'program', programs, ...parsed });
     }
-    const report: ProgramReportRecord = { type: 'programReport', programs, exitCode: ran.status, stderr: ran.stderr.slice(-4000) };
+    const report: ProgramReportRecord = {
+      type: 'programReport',
+      programs,
+      exitCode: ran.status,
+      stderr: ran.stderr.slice(-4000),
+    };
     emit(report);
   }
 }

@@ -4,7 +4,20 @@ import type { DeletionEvent } from '../../../../common/protocol';
 import type { ReportedDeletion } from '../guestRecords';
 
 export function reportedOf(event: DeletionEvent): ReportedDeletion {
-  const { path, complete, abi, syscall, directory, result, resultUnknown, processPath, movedTo, replaced, replacedUnknown, renameFlags } = event;
+  const {
+    path,
+    complete,
+    abi,
+    syscall,
+    directory,
+    result,
+    resultUnknown,
+    processPath,
+    movedTo,
+    replaced,
+    replacedUnknown,
+    renameFlags,
+  } = event;
   return {
     path,
     complete,

@@ -26,7 +26,12 @@ const STEP_TIMEOUT_MS = 120_000;
 function within<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([
     promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within ${STEP_TIMEOUT_MS / 1000} s`)), STEP_TIMEOUT_MS).unref()),
+    new Promise<T>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`${what}: no answer within ${STEP_TIMEOUT_MS / 1000} s`)),
+        STEP_TIMEOUT_MS,
+      ).unref(),
+    ),
   ]);
 }
 
@@ -41,9 +46,14 @@ export async function stopThenStart(mode: ModeChoice, folder: string): Promise<R
       stderr += text;
       if (stderr.split('\n').includes(HELPER_READY_LINE)) resolve();
     });
-    child.on('exit', (code) => reject(new Error(`the helper exited with ${code} before it was ready: ${stderr.trim()}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`the helper exited with ${code} before it was ready: ${stderr.trim()}`)),
+    );
   });
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const connection = createMessageConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+  );
   const deletions: DeletionEvent[] = [];
   connection.onNotification(DeletionsNotification, ({ events }) => deletions.push(...events));
   connection.listen();
@@ -67,7 +77,13 @@ export async function stopThenStart(mode: ModeChoice, folder: string): Promise<R
     await within(connection.sendRequest(StopRequest, {}), 'the last trace/stop');
     return { type: 'restart', mode, deleted: [deleted], reported: deletions.map(reportedOf), uids };
   } catch (error) {
-    return { type: 'restart', mode, deleted: [], reported: deletions.map(reportedOf), failure: (error as Error).message };
+    return {
+      type: 'restart',
+      mode,
+      deleted: [],
+      reported: deletions.map(reportedOf),
+      failure: (error as Error).message,
+    };
   } finally {
     connection.dispose();
     child.kill('SIGKILL');

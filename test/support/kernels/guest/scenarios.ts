@@ -75,7 +75,12 @@ export const SCENARIO_RUNS: Record<ScenarioName, Scenario> = {
     const tree = path.join(folder, `${name}-tree`);
     fs.mkdirSync(path.join(tree, 'a/b'), { recursive: true });
     fs.mkdirSync(path.join(tree, 'c'));
-    const deleted = [file(path.join(tree, 'a/b/one')), file(path.join(tree, 'a/two')), ...['a/b', 'a', 'c'].map((dir) => path.join(tree, dir)), tree];
+    const deleted = [
+      file(path.join(tree, 'a/b/one')),
+      file(path.join(tree, 'a/two')),
+      ...['a/b', 'a', 'c'].map((dir) => path.join(tree, dir)),
+      tree,
+    ];
     await mustRun(RM, ['-r', path.basename(tree)], { cwd: folder });
     return deleted;
   },
@@ -165,7 +170,14 @@ export const SCENARIO_RUNS: Record<ScenarioName, Scenario> = {
   async 'rename-32-bit'({ folder }, name) {
     const source = file(path.join(folder, `${name}-file`));
     const destination = path.join(folder, `${name}-moved`);
-    await mustRun(`${GUEST_PROGRAMS}/rename_flags-32-static`, ['renameat2', folder, path.basename(source), folder, path.basename(destination), 'noreplace']);
+    await mustRun(`${GUEST_PROGRAMS}/rename_flags-32-static`, [
+      'renameat2',
+      folder,
+      path.basename(source),
+      folder,
+      path.basename(destination),
+      'noreplace',
+    ]);
     return { deleted: [source], movedTo: [destination] };
   },
 

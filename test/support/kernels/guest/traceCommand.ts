@@ -29,10 +29,14 @@ export interface Started {
 }
 
 export function startTrace(mode: ModeChoice, scope: string): Promise<Started> {
-  const child = spawn(process.execPath, [`${GUEST_DIST}/helper.js`, 'trace', '--jsonl', '--mode', mode, '--path', scope], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: sudoEnvironment(),
-  });
+  const child = spawn(
+    process.execPath,
+    [`${GUEST_DIST}/helper.js`, 'trace', '--jsonl', '--mode', mode, '--path', scope],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: sudoEnvironment(),
+    },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const events: DeletionEvent[] = [];

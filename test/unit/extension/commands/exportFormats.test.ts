@@ -10,12 +10,27 @@ describe('export to JSON', () => {
   });
 
   it('keeps a rename’s fields as they arrived, one event', () => {
-    const events = [rename('/tmp/x.tmp', '/tmp/x', { replaced: true }), rename('/tmp/a', '/tmp/b', { replaced: undefined, replacedUnknown: true, exchanged: false, renameFlags: ['RENAME_NOREPLACE'] })];
+    const events = [
+      rename('/tmp/x.tmp', '/tmp/x', { replaced: true }),
+      rename('/tmp/a', '/tmp/b', {
+        replaced: undefined,
+        replacedUnknown: true,
+        exchanged: false,
+        renameFlags: ['RENAME_NOREPLACE'],
+      }),
+    ];
     expect(JSON.parse(toJson(events))).toEqual(events);
   });
 
   it('keeps where a container’s process saw the file, its mount namespace and its container', () => {
-    const events = [deletion({ path: '/srv/app/x', processPath: '/app/x', mountNamespace: 4026532999, container: { engine: 'docker', id: '0123456789abcdef' } })];
+    const events = [
+      deletion({
+        path: '/srv/app/x',
+        processPath: '/app/x',
+        mountNamespace: 4026532999,
+        container: { engine: 'docker', id: '0123456789abcdef' },
+      }),
+    ];
     expect(JSON.parse(toJson(events))).toEqual(events);
   });
 });
@@ -29,16 +44,51 @@ describe('export to CSV', () => {
     const csv = toCsv([deletion({ path: '/tmp/a', pid: 12, comm: 'rm', cmdline: ['rm', '/tmp/a'] })]);
     const [header, row] = rows(csv);
     expect(header.split(',')).toEqual([
-      'seq', 'time', 'syscall', 'abi', 'directory', 'path', 'pathBytes', 'pathArg', 'complete', 'processPath', 'processPathBytes',
-      'result', 'error', 'pid', 'tid', 'ppid', 'uid', 'cgroupId', 'mountNamespace', 'comm', 'containerEngine', 'containerId', 'cmdline', 'ancestors',
-      'resultUnknown', 'threadName', 'movedTo', 'movedToBytes', 'movedToComplete', 'replaced', 'replacedUnknown', 'exchanged', 'renameFlags',
+      'seq',
+      'time',
+      'syscall',
+      'abi',
+      'directory',
+      'path',
+      'pathBytes',
+      'pathArg',
+      'complete',
+      'processPath',
+      'processPathBytes',
+      'result',
+      'error',
+      'pid',
+      'tid',
+      'ppid',
+      'uid',
+      'cgroupId',
+      'mountNamespace',
+      'comm',
+      'containerEngine',
+      'containerId',
+      'cmdline',
+      'ancestors',
+      'resultUnknown',
+      'threadName',
+      'movedTo',
+      'movedToBytes',
+      'movedToComplete',
+      'replaced',
+      'replacedUnknown',
+      'exchanged',
+      'renameFlags',
     ]);
     expect(row).toContain(',x86_64,false,/tmp/a,,a,true,,,0,,12,');
     expect(row).toContain(`,1,${HOST_MOUNT_NAMESPACE},rm,,,rm /tmp/a,`);
   });
 
   it('gives the path as the process saw it, its mount namespace and its container, one field each', () => {
-    const event = deletion({ path: '/srv/app/x', processPath: '/app/x', mountNamespace: 4026532999, container: { engine: 'podman', id: 'fedcba9876543210' } });
+    const event = deletion({
+      path: '/srv/app/x',
+      processPath: '/app/x',
+      mountNamespace: 4026532999,
+      container: { engine: 'podman', id: 'fedcba9876543210' },
+    });
     expect(rows(toCsv([event]))[1]).toContain(',/srv/app/x,,x,true,/app/x,,0,');
     expect(rows(toCsv([event]))[1]).toContain(',4026532999,rm,podman,fedcba9876543210,');
   });
@@ -48,24 +98,42 @@ describe('export to CSV', () => {
   });
 
   it('keeps a spreadsheet from running a field as a formula', () => {
-    expect(toCsv([deletion({ path: '/tmp/x', comm: '=HYPERLINK("http://x")' })])).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(toCsv([deletion({ path: '/tmp/x', comm: '=HYPERLINK("http://x")' })])).toContain(
+      `"'=HYPERLINK(""http://x"")"`,
+    );
   });
 
   it('keeps the exact ISO time, whatever the view shows', () => {
-    expect(rows(toCsv([deletion({ path: '/tmp/x', time: '2026-11-24T12:00:00.123Z' })]))[1]).toContain(',2026-11-24T12:00:00.123Z,');
+    expect(rows(toCsv([deletion({ path: '/tmp/x', time: '2026-11-24T12:00:00.123Z' })]))[1]).toContain(
+      ',2026-11-24T12:00:00.123Z,',
+    );
   });
 
   it('gives a rename’s destination and what became of a file there, one column each, after the older columns', () => {
     const [header, moved, swapped, plain] = rows(
       toCsv([
         rename('/tmp/x.tmp', '/tmp/x', { replaced: true }),
-        rename('/tmp/a', '/tmp/b', { syscall: 'renameat2', replaced: false, exchanged: true, renameFlags: ['RENAME_EXCHANGE'] }),
+        rename('/tmp/a', '/tmp/b', {
+          syscall: 'renameat2',
+          replaced: false,
+          exchanged: true,
+          renameFlags: ['RENAME_EXCHANGE'],
+        }),
         deletion({ path: '/tmp/gone' }),
       ]),
     );
     const column = (row: string, name: string) => cell(header, row, name);
-    expect(['movedTo', 'movedToComplete', 'replaced', 'replacedUnknown', 'exchanged', 'renameFlags'].map((name) => column(moved, name))).toEqual(['/tmp/x', 'true', 'true', '', '', '']);
-    expect(['movedTo', 'replaced', 'exchanged', 'renameFlags'].map((name) => column(swapped, name))).toEqual(['/tmp/b', 'false', 'true', 'RENAME_EXCHANGE']);
+    expect(
+      ['movedTo', 'movedToComplete', 'replaced', 'replacedUnknown', 'exchanged', 'renameFlags'].map((name) =>
+        column(moved, name),
+      ),
+    ).toEqual(['/tmp/x', 'true', 'true', '', '', '']);
+    expect(['movedTo', 'replaced', 'exchanged', 'renameFlags'].map((name) => column(swapped, name))).toEqual([
+      '/tmp/b',
+      'false',
+      'true',
+      'RENAME_EXCHANGE',
+    ]);
     expect(['movedTo', 'replaced', 'exchanged'].map((name) => column(plain, name))).toEqual(['', '', '']);
     expect(column(moved, 'path')).toBe('/tmp/x.tmp');
   });

@@ -9,13 +9,17 @@ import { committedFile, restoreFromHead } from '../../../../extension/commands/g
 let repository: string;
 
 function git(...args: string[]): void {
-  execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd: repository, stdio: 'ignore' });
+  execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], {
+    cwd: repository,
+    stdio: 'ignore',
+  });
 }
 
 beforeEach(() => {
   repository = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'syscall-trace-git-')));
   fs.mkdirSync(path.join(repository, 'src'));
-  for (const name of ['src/kept.ts', 'src/:(glob)*', 'src/other.ts']) fs.writeFileSync(path.join(repository, name), `${name}\n`);
+  for (const name of ['src/kept.ts', 'src/:(glob)*', 'src/other.ts'])
+    fs.writeFileSync(path.join(repository, name), `${name}\n`);
   git('init', '-q');
   git('add', '.');
   git('commit', '-q', '-m', 'initial');
@@ -35,7 +39,10 @@ describe('Restore from Git', () => {
 
   it('finds the repository from a workspace folder inside it', async () => {
     const file = path.join(repository, 'src/kept.ts');
-    expect(await committedFile(path.join(repository, 'src'), file)).toEqual({ repository, relativePath: 'src/kept.ts' });
+    expect(await committedFile(path.join(repository, 'src'), file)).toEqual({
+      repository,
+      relativePath: 'src/kept.ts',
+    });
   });
 
   it('offers nothing for a file that was never committed', async () => {

@@ -55,14 +55,22 @@ describe('a one-shot helper command', () => {
       ['install', '--allow-uid', '1000'],
     );
     expect(completed.exit).toEqual({ code: 0, signal: null });
-    expect(setupOutcome(completed)).toEqual({ succeeded: true, lines: ['["install","--allow-uid","1000"]', 'started the recorder'] });
+    expect(setupOutcome(completed)).toEqual({
+      succeeded: true,
+      lines: ['["install","--allow-uid","1000"]', 'started the recorder'],
+    });
     expect(log).toContain('[helper] started the recorder');
     expect(log).toContain('[helper] a note');
-    expect(log.some((line) => line.startsWith('running (direct): ') && line.includes('install --allow-uid 1000'))).toBe(true);
+    expect(log.some((line) => line.startsWith('running (direct): ') && line.includes('install --allow-uid 1000'))).toBe(
+      true,
+    );
   });
 
   it('that fails gives its status and its last line on stderr', async () => {
-    const { completed } = await run(`console.error('checking'); console.error('/usr/local/lib is writable by group staff'); process.exit(1);`, ['install']);
+    const { completed } = await run(
+      `console.error('checking'); console.error('/usr/local/lib is writable by group staff'); process.exit(1);`,
+      ['install'],
+    );
     expect(setupOutcome(completed)).toEqual({ succeeded: false, reason: '/usr/local/lib is writable by group staff' });
   });
 
@@ -83,6 +91,8 @@ describe('a one-shot helper command', () => {
   it('that does not end within its patience is ended, and the reason says what was not done', async () => {
     const error = await run('setTimeout(() => {}, 60000);', ['install'], 300).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StartupTimeoutError);
-    expect((error as Error).message).toBe('The command did not end within 0.3 s: the recorder was not installed. Its lines so far are in the log.');
+    expect((error as Error).message).toBe(
+      'The command did not end within 0.3 s: the recorder was not installed. Its lines so far are in the log.',
+    );
   });
 });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
 import { HELPER_READY_LINE } from '../../../../common/protocol';
-import { StartupConversation, SUDO_PROMPT_MARKER, type StartupEvent } from '../../../../extension/launch/startupConversation';
+import {
+  StartupConversation,
+  SUDO_PROMPT_MARKER,
+  type StartupEvent,
+} from '../../../../extension/launch/startupConversation';
 
 /** Feeds `chunks` in order and returns every event, in order. */
 function events(chunks: string[], conversation = new StartupConversation(SUDO_PROMPT_MARKER)): StartupEvent[] {
@@ -49,7 +53,9 @@ describe('what sudo and the helper say before JSON-RPC', () => {
   });
 
   it('looks for no prompt where no password is asked (pkexec, root)', () => {
-    expect(events([`${SUDO_PROMPT_MARKER}\n${HELPER_READY_LINE}\n`], new StartupConversation(undefined))).toEqual([ready]);
+    expect(events([`${SUDO_PROMPT_MARKER}\n${HELPER_READY_LINE}\n`], new StartupConversation(undefined))).toEqual([
+      ready,
+    ]);
   });
 
   it('reports nothing after the ready line: from there on stderr is the helper’s log', () => {

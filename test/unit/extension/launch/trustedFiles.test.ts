@@ -22,7 +22,13 @@ afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** An installed extension and a runtime under `root`, every part root's and 0755/0644; returns the files root would run. */
 function install(root: string): string[] {
-  const files = ['runtime/code', 'ext/dist/helper.js', 'ext/dist/syscall_trace.node', 'ext/dist/libbpf.so.1', 'ext/package.json'].map((file) => path.join(root, file));
+  const files = [
+    'runtime/code',
+    'ext/dist/helper.js',
+    'ext/dist/syscall_trace.node',
+    'ext/dist/libbpf.so.1',
+    'ext/package.json',
+  ].map((file) => path.join(root, file));
   for (const file of files) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
     fs.writeFileSync(file, '', { mode: 0o644 });
@@ -39,7 +45,13 @@ describe('the files the helper runs from as root', () => {
 
   it('accepts the person’s own files and directories', () => {
     const files = install(scratch);
-    for (const entry of ['runtime', 'runtime/code', 'ext', 'ext/dist', ...files.map((file) => path.relative(scratch, file))]) {
+    for (const entry of [
+      'runtime',
+      'runtime/code',
+      'ext',
+      'ext/dist',
+      ...files.map((file) => path.relative(scratch, file)),
+    ]) {
       fs.chownSync(path.join(scratch, entry), PERSON, PERSON);
     }
     expect(problem(files)).toBeUndefined();
@@ -85,7 +97,9 @@ describe('the files the helper runs from as root', () => {
     fs.mkdirSync(shared);
     fs.chmodSync(shared, 0o1777);
     const sentence = problem(install(shared));
-    expect(sentence).toContain(`The directory ${shared} (above ${path.join(shared, 'runtime', 'code')}) can be changed by every user`);
+    expect(sentence).toContain(
+      `The directory ${shared} (above ${path.join(shared, 'runtime', 'code')}) can be changed by every user`,
+    );
     expect(sentence).toContain('install the extension where only you and root can write');
     expect(sentence).not.toContain('chmod');
   });
@@ -144,7 +158,9 @@ describe('sudo, pkexec and env at their fixed paths', () => {
 
   it('refuses one that belongs to another user', () => {
     fs.chownSync(program, STRANGER, 0);
-    expect(fixedProgramProblem(program)).toBe(`${program} belongs to uid ${STRANGER}, not root, so Syscall Trace will not run it: tracing did not start.`);
+    expect(fixedProgramProblem(program)).toBe(
+      `${program} belongs to uid ${STRANGER}, not root, so Syscall Trace will not run it: tracing did not start.`,
+    );
   });
 
   it('refuses one that its group can write', () => {
@@ -153,7 +169,9 @@ describe('sudo, pkexec and env at their fixed paths', () => {
   });
 
   it('refuses one that is missing, or not a file', () => {
-    expect(fixedProgramProblem(path.join(scratch, 'pkexec'))).toContain(`${path.join(scratch, 'pkexec')} does not exist`);
+    expect(fixedProgramProblem(path.join(scratch, 'pkexec'))).toContain(
+      `${path.join(scratch, 'pkexec')} does not exist`,
+    );
     expect(fixedProgramProblem(scratch)).toContain('is not a regular file');
   });
 

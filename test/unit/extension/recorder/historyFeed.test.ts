@@ -7,7 +7,8 @@ import { deletion } from '../../../support/deletionEvents';
 
 /** A deletion as the recorder numbers it: `seq` is its number in the recording. */
 const recorded = (seq: number): DeletionEvent => deletion({ path: `/w/file-${seq}`, seq });
-const recordedRange = (from: number, to: number): DeletionEvent[] => Array.from({ length: to - from + 1 }, (_, i) => recorded(from + i));
+const recordedRange = (from: number, to: number): DeletionEvent[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => recorded(from + i));
 const seqsIn = (store: DeletionStore): number[] => store.oldestFirst().map(({ event }) => event.seq);
 
 function feedOf(maxEvents = 1000): { store: DeletionStore; feed: HistoryFeed } {
@@ -119,6 +120,8 @@ describe('live deletions and history in one view', () => {
 
 describe('merging by seq', () => {
   it('interleaves two ordered lists and keeps each seq once', () => {
-    expect(mergeBySeq([1, 3, 5].map(recorded), [2, 3, 4, 6].map(recorded)).map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(mergeBySeq([1, 3, 5].map(recorded), [2, 3, 4, 6].map(recorded)).map((event) => event.seq)).toEqual([
+      1, 2, 3, 4, 5, 6,
+    ]);
   });
 });

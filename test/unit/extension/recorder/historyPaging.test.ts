@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { HISTORY_PAGE_MAX, type DeletionEvent, type HistoryParams, type HistoryResult } from '../../../../common/protocol';
+import {
+  HISTORY_PAGE_MAX,
+  type DeletionEvent,
+  type HistoryParams,
+  type HistoryResult,
+} from '../../../../common/protocol';
 import { ownBytes } from '../../../../extension/view/deletionStore';
 import { fetchHistory, type HistoryWanted } from '../../../../extension/recorder/historyPaging';
 import { deletion } from '../../../support/deletionEvents';
@@ -9,7 +14,9 @@ const START = Date.UTC(2026, 0, 1);
 
 /** Deletions 1..count, one a second from START. */
 function recording(count: number): DeletionEvent[] {
-  return Array.from({ length: count }, (_, i) => deletion({ path: `/w/file-${i + 1}`, seq: i + 1, time: new Date(START + i * 1000).toISOString() }));
+  return Array.from({ length: count }, (_, i) =>
+    deletion({ path: `/w/file-${i + 1}`, seq: i + 1, time: new Date(START + i * 1000).toISOString() }),
+  );
 }
 
 /**
@@ -18,14 +25,19 @@ function recording(count: number): DeletionEvent[] {
  * below `before`), oldest first, and whether older ones match too. Every
  * query is kept, to see what was asked.
  */
-function recorderOf(events: DeletionEvent[]): { query: (params: HistoryParams) => Promise<HistoryResult>; asked: HistoryParams[] } {
+function recorderOf(events: DeletionEvent[]): {
+  query: (params: HistoryParams) => Promise<HistoryResult>;
+  asked: HistoryParams[];
+} {
   const asked: HistoryParams[] = [];
   return {
     asked,
     query: (params) => {
       asked.push(params);
       const matching = events.filter(
-        (event) => (params.since === undefined || event.time >= params.since) && (params.before === undefined || event.seq < params.before),
+        (event) =>
+          (params.since === undefined || event.time >= params.since) &&
+          (params.before === undefined || event.seq < params.before),
       );
       const limit = params.limit ?? HISTORY_PAGE_MAX;
       if (limit < 1 || limit > HISTORY_PAGE_MAX) return Promise.reject(new Error(`limit ${limit} out of range`));
@@ -65,7 +77,12 @@ describe('fetching the recorder’s history', () => {
     const since = new Date(START + 1000).toISOString();
     const fetched = await fetchHistory(recorder.query, wanted({ since }));
     expect(seqs(fetched.events)).toEqual([2, 3]);
-    expect(recorder.asked[0]).toEqual({ scope: { paths: ['/w'] }, since, limit: HISTORY_PAGE_MAX, includeFailed: true });
+    expect(recorder.asked[0]).toEqual({
+      scope: { paths: ['/w'] },
+      since,
+      limit: HISTORY_PAGE_MAX,
+      includeFailed: true,
+    });
   });
 
   it('stops at the store’s limit, asks for no more than fits, and says that older ones were left out', async () => {
@@ -93,7 +110,9 @@ describe('fetching the recorder’s history', () => {
   it('stops at the deletions the view holds already, and gives only the newer ones', async () => {
     const recorder = recorderOf(recording(25_000));
     const fetched = await fetchHistory(recorder.query, wanted({ newerThan: 24_990 }));
-    expect(seqs(fetched.events)).toEqual([24_991, 24_992, 24_993, 24_994, 24_995, 24_996, 24_997, 24_998, 24_999, 25_000]);
+    expect(seqs(fetched.events)).toEqual([
+      24_991, 24_992, 24_993, 24_994, 24_995, 24_996, 24_997, 24_998, 24_999, 25_000,
+    ]);
     expect(recorder.asked).toHaveLength(1);
   });
 
@@ -115,6 +134,8 @@ describe('fetching the recorder’s history', () => {
   });
 
   it('passes on the recorder’s refusal', async () => {
-    await expect(fetchHistory(() => Promise.reject(new Error('the recording is corrupt')), wanted())).rejects.toThrow('the recording is corrupt');
+    await expect(fetchHistory(() => Promise.reject(new Error('the recording is corrupt')), wanted())).rejects.toThrow(
+      'the recording is corrupt',
+    );
   });
 });

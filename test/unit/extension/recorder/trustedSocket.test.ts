@@ -19,7 +19,12 @@ function fileSystem(entries: Record<string, Entry>, links: Record<string, string
     stat: (file: string): SocketStatus => {
       const entry = entries[file];
       if (entry === undefined) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
-      return { uid: entry.uid, mode: entry.mode, isSocket: () => entry.socket === true, isDirectory: () => entry.socket !== true };
+      return {
+        uid: entry.uid,
+        mode: entry.mode,
+        isSocket: () => entry.socket === true,
+        isDirectory: () => entry.socket !== true,
+      };
     },
     realpath: (file: string): string => {
       const real = links[file] ?? file;
@@ -49,7 +54,10 @@ const system: Record<string, Entry> = {
 
 describe('whether a socket is the recorder’s', () => {
   it('takes root’s socket in root’s directories', () => {
-    expect(checkRecorderSocket('/run/syscall-trace/recorder.sock', fileSystem(system))).toEqual({ usable: true, path: '/run/syscall-trace/recorder.sock' });
+    expect(checkRecorderSocket('/run/syscall-trace/recorder.sock', fileSystem(system))).toEqual({
+      usable: true,
+      path: '/run/syscall-trace/recorder.sock',
+    });
   });
 
   it('takes root’s socket in the person’s own directory inside a sticky one', () => {
@@ -57,7 +65,12 @@ describe('whether a socket is the recorder’s', () => {
   });
 
   it('connects to the real path that it checked', () => {
-    expect(checkRecorderSocket('/tmp/link.sock', fileSystem(system, { '/tmp/link.sock': '/run/syscall-trace/recorder.sock' }))).toEqual({
+    expect(
+      checkRecorderSocket(
+        '/tmp/link.sock',
+        fileSystem(system, { '/tmp/link.sock': '/run/syscall-trace/recorder.sock' }),
+      ),
+    ).toEqual({
       usable: true,
       path: '/run/syscall-trace/recorder.sock',
     });
@@ -65,25 +78,47 @@ describe('whether a socket is the recorder’s', () => {
 
   it('takes the socket of the recorder’s account in that account’s directory, where the system has the account', () => {
     const socket = '/run/recorder-account/recorder.sock';
-    expect(checkRecorderSocket(socket, { ...fileSystem(system), recorderUid: RECORDER })).toEqual({ usable: true, path: socket });
-    expect(checkRecorderSocket(socket, fileSystem(system))).toMatchObject({ usable: false, reason: expect.stringContaining(`uid ${RECORDER}, not root nor the recorder's account`) });
+    expect(checkRecorderSocket(socket, { ...fileSystem(system), recorderUid: RECORDER })).toEqual({
+      usable: true,
+      path: socket,
+    });
+    expect(checkRecorderSocket(socket, fileSystem(system))).toMatchObject({
+      usable: false,
+      reason: expect.stringContaining(`uid ${RECORDER}, not root nor the recorder's account`),
+    });
   });
 
   it('finds no recorder, without a word to the person, where nothing is there', () => {
-    expect(checkRecorderSocket('/run/nothing.sock', fileSystem(system))).toMatchObject({ usable: false, missing: true });
+    expect(checkRecorderSocket('/run/nothing.sock', fileSystem(system))).toMatchObject({
+      usable: false,
+      missing: true,
+    });
   });
 
   it('refuses a socket of another user’s: it could tell anything', () => {
-    expect(checkRecorderSocket('/tmp/fake.sock', fileSystem(system))).toMatchObject({ usable: false, missing: false, reason: expect.stringContaining('uid 1001, not root nor the recorder') });
+    expect(checkRecorderSocket('/tmp/fake.sock', fileSystem(system))).toMatchObject({
+      usable: false,
+      missing: false,
+      reason: expect.stringContaining('uid 1001, not root nor the recorder'),
+    });
   });
 
   it('refuses a socket in a directory that others can write, or that another user owns', () => {
-    expect(checkRecorderSocket('/tmp/shared/recorder.sock', fileSystem(system))).toMatchObject({ usable: false, reason: expect.stringContaining('/tmp/shared') });
-    expect(checkRecorderSocket('/tmp/other/recorder.sock', fileSystem(system))).toMatchObject({ usable: false, reason: expect.stringContaining('uid 1001') });
+    expect(checkRecorderSocket('/tmp/shared/recorder.sock', fileSystem(system))).toMatchObject({
+      usable: false,
+      reason: expect.stringContaining('/tmp/shared'),
+    });
+    expect(checkRecorderSocket('/tmp/other/recorder.sock', fileSystem(system))).toMatchObject({
+      usable: false,
+      reason: expect.stringContaining('uid 1001'),
+    });
   });
 
   it('refuses what is not a socket, and a relative path', () => {
-    expect(checkRecorderSocket('/tmp/file', fileSystem(system))).toMatchObject({ usable: false, reason: '/tmp/file is not a socket' });
+    expect(checkRecorderSocket('/tmp/file', fileSystem(system))).toMatchObject({
+      usable: false,
+      reason: '/tmp/file is not a socket',
+    });
     expect(checkRecorderSocket('recorder.sock', fileSystem(system))).toMatchObject({ usable: false, missing: false });
   });
 });

@@ -35,9 +35,13 @@ describe('DeletionStore memory bound', () => {
     const oneShort = bytesOf(deletions(['/w/a'], short));
     expect(oneLong - oneShort).toBe(2 * 4999);
     // The second deletion of the process costs the same whatever its command line.
-    expect(bytesOf(deletions(['/w/a', '/w/b'], long)) - oneLong).toBe(bytesOf(deletions(['/w/a', '/w/b'], short)) - oneShort);
+    expect(bytesOf(deletions(['/w/a', '/w/b'], long)) - oneLong).toBe(
+      bytesOf(deletions(['/w/a', '/w/b'], short)) - oneShort,
+    );
     // Another process with the same command line has its own copy (the pids as long as the default one, 4242).
-    expect(bytesOf([deletion({ path: '/w/a', pid: 4001, ...long }), deletion({ path: '/w/b', pid: 4002, ...long })])).toBe(2 * oneLong);
+    expect(
+      bytesOf([deletion({ path: '/w/a', pid: 4001, ...long }), deletion({ path: '/w/b', pid: 4002, ...long })]),
+    ).toBe(2 * oneLong);
   });
 
   it('keeps only the newest deletions that fit maxBytes and counts the older ones it dropped', () => {

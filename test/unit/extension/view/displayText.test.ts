@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 
 import { shownPath } from '../../../../common/shownText';
-import { localDateTime, localTime, notificationText, parentDirectory, processGroupLabel, relativeTime, shellCommandLine, shownName } from '../../../../extension/view/displayText';
+import {
+  localDateTime,
+  localTime,
+  notificationText,
+  parentDirectory,
+  processGroupLabel,
+  relativeTime,
+  shellCommandLine,
+  shownName,
+} from '../../../../extension/view/displayText';
 
 describe('display text', () => {
   it('shows a name that is not UTF-8 byte for byte', () => {
@@ -16,7 +25,9 @@ describe('display text', () => {
   });
 
   it('quotes command-line arguments as a shell would need them', () => {
-    expect(shellCommandLine(['rm', '-rf', 'my dir', "it's", '*.o', '/tmp/plain'])).toBe(`rm -rf 'my dir' 'it'\\''s' '*.o' /tmp/plain`);
+    expect(shellCommandLine(['rm', '-rf', 'my dir', "it's", '*.o', '/tmp/plain'])).toBe(
+      `rm -rf 'my dir' 'it'\\''s' '*.o' /tmp/plain`,
+    );
   });
 
   it('names the parent directory, the root for a top-level entry', () => {
@@ -54,11 +65,15 @@ describe('display text', () => {
 
   it('names a process by command and pid, and by the container it ran in, with the id as short as docker ps shows it', () => {
     expect(processGroupLabel({ comm: 'rm', pid: 10 })).toBe('rm (10)');
-    expect(processGroupLabel({ comm: 'rm', pid: 10, container: { engine: 'docker', id: '0123456789abcdef0123' } })).toBe('rm (10) · docker 0123456789ab');
+    expect(
+      processGroupLabel({ comm: 'rm', pid: 10, container: { engine: 'docker', id: '0123456789abcdef0123' } }),
+    ).toBe('rm (10) · docker 0123456789ab');
   });
 
   it('shows control characters in a container id as escapes', () => {
-    expect(processGroupLabel({ comm: 'rm', pid: 10, container: { engine: 'cri-o', id: 'a\nb' } })).toBe('rm (10) · cri-o a\\nb');
+    expect(processGroupLabel({ comm: 'rm', pid: 10, container: { engine: 'cri-o', id: 'a\nb' } })).toBe(
+      'rm (10) · cri-o a\\nb',
+    );
   });
 });
 

@@ -12,9 +12,22 @@ describe('markdownText', () => {
   });
 
   it('shows HTML, emphasis, headings and lists as plain text', () => {
-    for (const name of ['<img src=x onerror=alert(1)>', '*bold* _it_', '# heading', '- item', '1. first', '> quote', '`code`', '| a | b |']) {
+    for (const name of [
+      '<img src=x onerror=alert(1)>',
+      '*bold* _it_',
+      '# heading',
+      '- item',
+      '1. first',
+      '> quote',
+      '`code`',
+      '| a | b |',
+    ]) {
       const shown = rendered(markdownText(name));
-      expect({ name, structure: shown.structure, text: shown.text.trim() }).toEqual({ name, structure: [], text: name });
+      expect({ name, structure: shown.structure, text: shown.text.trim() }).toEqual({
+        name,
+        structure: [],
+        text: name,
+      });
     }
   });
 

@@ -5,13 +5,24 @@ import { DeletionStore } from '../../../../extension/view/deletionStore';
 import { shownName } from '../../../../extension/view/displayText';
 import { rowPath, rowPathBytes } from '../../../../extension/view/renameRows';
 import { renameDescription } from '../../../../extension/view/renameText';
-import { buildTree, children, type TreeNode, type TreeOptions, type WorkspaceFolderInfo } from '../../../../extension/view/treeModel';
+import {
+  buildTree,
+  children,
+  type TreeNode,
+  type TreeOptions,
+  type WorkspaceFolderInfo,
+} from '../../../../extension/view/treeModel';
 import { deletion, rename } from '../../../support/deletionEvents';
 
 const HOME = '/home/ada';
 const project: WorkspaceFolderInfo = { name: 'project', path: '/home/ada/project', aliases: ['/home/ada/project'] };
 const notes: WorkspaceFolderInfo = { name: 'notes', path: '/home/ada/notes', aliases: ['/home/ada/notes'] };
-const byFolder: TreeOptions = { grouping: 'folder', folders: [project], filter: { show: 'everything' }, showFailed: false };
+const byFolder: TreeOptions = {
+  grouping: 'folder',
+  folders: [project],
+  filter: { show: 'everything' },
+  showFailed: false,
+};
 
 /** A node as the view shows it: a row's label, and what a rename's row says of it; a group's name and count. */
 function title(node: TreeNode): string {
@@ -56,7 +67,9 @@ describe('a rename in the tree by folder', () => {
   });
 
   it('shows a file replaced from another folder under its own folder as replaced, and the moved file under its old one, counting the rename once', () => {
-    expect(shown([rename('/home/ada/project/new/conf.txt', '/home/ada/project/etc/conf.txt', { replaced: true })])).toEqual([
+    expect(
+      shown([rename('/home/ada/project/new/conf.txt', '/home/ada/project/etc/conf.txt', { replaced: true })]),
+    ).toEqual([
       'project (1)',
       '  etc/ (1)',
       '    conf.txt — replaced by ~/project/new/conf.txt',
@@ -66,7 +79,8 @@ describe('a rename in the tree by folder', () => {
   });
 
   it('shows an editor’s atomic save as one row under the file saved over, one per save', () => {
-    const save = () => rename('/home/ada/project/x.txt.tmp', '/home/ada/project/x.txt', { replaced: true, comm: 'code' });
+    const save = () =>
+      rename('/home/ada/project/x.txt.tmp', '/home/ada/project/x.txt', { replaced: true, comm: 'code' });
     expect(shown([save(), save()])).toEqual([
       'project (2)',
       '  x.txt — saved over by “x.txt.tmp” (same folder)',
@@ -90,7 +104,11 @@ describe('a rename in the tree by folder', () => {
   });
 
   it('shows a swap (RENAME_EXCHANGE) as one row that says the two were swapped', () => {
-    const swap = rename('/home/ada/project/a', '/home/ada/project/b', { syscall: 'renameat2', exchanged: true, renameFlags: ['RENAME_EXCHANGE'] });
+    const swap = rename('/home/ada/project/a', '/home/ada/project/b', {
+      syscall: 'renameat2',
+      exchanged: true,
+      renameFlags: ['RENAME_EXCHANGE'],
+    });
     expect(shown([swap])).toEqual(['project (1)', '  a — swapped with “b”']);
     const far = rename('/home/ada/project/a', '/home/ada/other/b', { syscall: 'renameat2', exchanged: true });
     expect(shown([far])).toEqual(['project (1)', '  a — swapped with ~/other/b']);
@@ -99,22 +117,30 @@ describe('a rename in the tree by folder', () => {
   it('shows a failed rename like a failed deletion, under the old folder, saying what was tried', () => {
     const failed = rename('/home/ada/project/a', '/mnt/usb/a', { result: -18, error: 'EXDEV', replaced: false });
     expect(shown([failed])).toEqual([]);
-    expect(shown([failed], { ...byFolder, showFailed: true })).toEqual(['project (1)', '  a — tried to move to /mnt/usb/a']);
+    expect(shown([failed], { ...byFolder, showFailed: true })).toEqual([
+      'project (1)',
+      '  a — tried to move to /mnt/usb/a',
+    ]);
   });
 
   it('keeps a deletion’s row as it was beside renames', () => {
-    expect(shown([deletion({ path: '/home/ada/project/gone' }), rename('/home/ada/project/a', '/home/ada/project/b')])).toEqual([
-      'project (2)',
-      '  a — moved to ~/project/b',
-      '  gone',
-    ]);
+    expect(
+      shown([deletion({ path: '/home/ada/project/gone' }), rename('/home/ada/project/a', '/home/ada/project/b')]),
+    ).toEqual(['project (2)', '  a — moved to ~/project/b', '  gone']);
   });
 });
 
 describe('a rename in lists', () => {
   it('is one row under its process, even where it replaced a file in another folder', () => {
-    const event = rename('/home/ada/project/new/conf.txt', '/home/ada/project/etc/conf.txt', { replaced: true, pid: 7, comm: 'mv' });
-    expect(shown([event], { ...byFolder, grouping: 'process' })).toEqual(['mv 7 (1)', '  conf.txt — moved to ~/project/etc/conf.txt, replacing the file there']);
+    const event = rename('/home/ada/project/new/conf.txt', '/home/ada/project/etc/conf.txt', {
+      replaced: true,
+      pid: 7,
+      comm: 'mv',
+    });
+    expect(shown([event], { ...byFolder, grouping: 'process' })).toEqual([
+      'mv 7 (1)',
+      '  conf.txt — moved to ~/project/etc/conf.txt, replacing the file there',
+    ]);
   });
 
   it('is one row by time, an atomic save under the file saved over', () => {
@@ -154,13 +180,22 @@ describe('syscallTrace.hideSameFolderReplaces', () => {
 
 describe('the workspace-folder filter and a rename', () => {
   it('matches a rename by either of its paths', () => {
-    const options: TreeOptions = { ...byFolder, folders: [project, notes], filter: { show: 'folder', path: notes.path, aliases: notes.aliases } };
+    const options: TreeOptions = {
+      ...byFolder,
+      folders: [project, notes],
+      filter: { show: 'folder', path: notes.path, aliases: notes.aliases },
+    };
     const events = [
       rename('/home/ada/project/draft.md', '/home/ada/notes/draft.md'),
       rename('/home/ada/notes/old.md', '/tmp/old.md'),
       rename('/home/ada/project/a', '/home/ada/project/b'),
     ];
-    expect(shown(events, options)).toEqual(['project (1)', '  draft.md — moved to ~/notes/draft.md', 'notes (1)', '  old.md — moved to /tmp/old.md']);
+    expect(shown(events, options)).toEqual([
+      'project (1)',
+      '  draft.md — moved to ~/notes/draft.md',
+      'notes (1)',
+      '  old.md — moved to /tmp/old.md',
+    ]);
   });
 
   it('shows a file moved into the workspace from outside it, where it came from', () => {

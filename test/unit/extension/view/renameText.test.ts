@@ -22,7 +22,9 @@ describe('what a rename’s row says', () => {
     const failed = rename('/home/ada/a', '/home/ada/b', { result: -13, error: 'EACCES', replaced: false });
     expect(renameDescription(failed, 'movedAway', HOME)).toBe('tried to move to ~/b');
     // A failed exchange swapped nothing: its flags say what it asked.
-    expect(renameDescription({ ...failed, exchanged: false, renameFlags: ['RENAME_EXCHANGE'] }, 'movedAway', HOME)).toBe('tried to swap with ~/b');
+    expect(
+      renameDescription({ ...failed, exchanged: false, renameFlags: ['RENAME_EXCHANGE'] }, 'movedAway', HOME),
+    ).toBe('tried to swap with ~/b');
   });
 });
 

@@ -2,11 +2,22 @@ import { describe, expect, it } from 'vitest';
 
 import type { DeletionEvent } from '../../../../common/protocol';
 import { DeletionStore } from '../../../../extension/view/deletionStore';
-import { buildTree, children, FLAT_PAGE_SIZE, type TreeNode, type TreeOptions, type WorkspaceFolderInfo } from '../../../../extension/view/treeModel';
+import {
+  buildTree,
+  children,
+  FLAT_PAGE_SIZE,
+  type TreeNode,
+  type TreeOptions,
+  type WorkspaceFolderInfo,
+} from '../../../../extension/view/treeModel';
 import { deletion, deletions } from '../../../support/deletionEvents';
 
 /** A workspace folder; `realPaths` are where symlinks on its path lead, as withRealPathAliases() finds them. */
-const folder = (name: string, path: string, ...realPaths: string[]): WorkspaceFolderInfo => ({ name, path, aliases: [path, ...realPaths] });
+const folder = (name: string, path: string, ...realPaths: string[]): WorkspaceFolderInfo => ({
+  name,
+  path,
+  aliases: [path, ...realPaths],
+});
 
 const project = folder('project', '/home/ada/project');
 const notes = folder('notes', '/home/ada/notes');
@@ -16,7 +27,12 @@ const linked = folder('ws', '/ws-link', '/real/ws');
 /** Paths of files in the project workspace folder, by their names relative to it. */
 const inProject = (...names: string[]): string[] => names.map((name) => `${project.path}/${name}`);
 
-const byFolder: TreeOptions = { grouping: 'folder', folders: [project], filter: { show: 'everything' }, showFailed: false };
+const byFolder: TreeOptions = {
+  grouping: 'folder',
+  folders: [project],
+  filter: { show: 'everything' },
+  showFailed: false,
+};
 
 function storeOf(events: DeletionEvent[], maxEvents = 1000): DeletionStore {
   const store = new DeletionStore({ maxEvents });
@@ -54,19 +70,37 @@ function outline(nodes: TreeNode[], depth = 0): string[] {
   return nodes.flatMap((node) => [`${'  '.repeat(depth)}${title(node)}`, ...outline(children(node), depth + 1)]);
 }
 
-const shown = (events: DeletionEvent[], options: TreeOptions = byFolder) => outline(buildTree(storeOf(events), options).roots);
+const shown = (events: DeletionEvent[], options: TreeOptions = byFolder) =>
+  outline(buildTree(storeOf(events), options).roots);
 
 describe('grouping by workspace folder', () => {
   it('groups files under their workspace folder and directories, with counts', () => {
-    expect(shown(deletions(inProject('a.txt', 'src/b.ts', 'src/c.ts')))).toEqual(['project (3)', '  src/ (2)', '    b.ts', '    c.ts', '  a.txt']);
+    expect(shown(deletions(inProject('a.txt', 'src/b.ts', 'src/c.ts')))).toEqual([
+      'project (3)',
+      '  src/ (2)',
+      '    b.ts',
+      '    c.ts',
+      '  a.txt',
+    ]);
   });
 
   it('joins single-child directories into one node, as the Explorer’s compact folders do', () => {
-    expect(shown(deletions(inProject('src/main/java/App.java', 'src/main/java/Util.java')))).toEqual(['project (2)', '  src/main/java/ (2)', '    App.java', '    Util.java']);
+    expect(shown(deletions(inProject('src/main/java/App.java', 'src/main/java/Util.java')))).toEqual([
+      'project (2)',
+      '  src/main/java/ (2)',
+      '    App.java',
+      '    Util.java',
+    ]);
   });
 
   it('stops joining where a directory holds more than one thing', () => {
-    expect(shown(deletions(inProject('src/main/a.ts', 'src/main/sub/b.ts')))).toEqual(['project (2)', '  src/main/ (2)', '    sub/ (1)', '      b.ts', '    a.ts']);
+    expect(shown(deletions(inProject('src/main/a.ts', 'src/main/sub/b.ts')))).toEqual([
+      'project (2)',
+      '  src/main/ (2)',
+      '    sub/ (1)',
+      '      b.ts',
+      '    a.ts',
+    ]);
   });
 
   it('keeps a burst of deletions under one directory as one expandable node', () => {
@@ -90,12 +124,18 @@ describe('grouping by workspace folder', () => {
   });
 
   it('does not join a deleted directory into its parent’s compact node', () => {
-    const events = [deletion({ path: '/home/ada/project/a/b/c.txt' }), deletion({ path: '/home/ada/project/a/b', directory: true })];
+    const events = [
+      deletion({ path: '/home/ada/project/a/b/c.txt' }),
+      deletion({ path: '/home/ada/project/a/b', directory: true }),
+    ];
     expect(shown(events)).toEqual(['project (2)', '  a/ (2)', '    b/ (2)', '      c.txt']);
   });
 
   it('lists a directory deleted while empty like a file', () => {
-    expect(shown([deletion({ path: '/home/ada/project/empty', directory: true, syscall: 'rmdir' })])).toEqual(['project (1)', '  empty']);
+    expect(shown([deletion({ path: '/home/ada/project/empty', directory: true, syscall: 'rmdir' })])).toEqual([
+      'project (1)',
+      '  empty',
+    ]);
   });
 
   it('puts deletions outside every workspace folder in their own group, from the root', () => {
@@ -111,7 +151,12 @@ describe('grouping by workspace folder', () => {
 
   it('gives each of several workspace folders its own group, in workspace order', () => {
     const options = { ...byFolder, folders: [project, notes] };
-    expect(shown(deletions(['/home/ada/notes/n.md', '/home/ada/project/p.ts']), options)).toEqual(['project (1)', '  p.ts', 'notes (1)', '  n.md']);
+    expect(shown(deletions(['/home/ada/notes/n.md', '/home/ada/project/p.ts']), options)).toEqual([
+      'project (1)',
+      '  p.ts',
+      'notes (1)',
+      '  n.md',
+    ]);
   });
 
   it('gives a deletion in a folder nested in another to the inner folder', () => {
@@ -127,13 +172,23 @@ describe('grouping by workspace folder', () => {
   });
 
   it('places deletions under either name of a folder side by side, each relative to its own', () => {
-    expect(shown(deletions(['/real/ws/a/b.txt', '/ws-link/c']), { ...byFolder, folders: [linked] })).toEqual(['ws (2)', '  a/ (1)', '    b.txt', '  c']);
+    expect(shown(deletions(['/real/ws/a/b.txt', '/ws-link/c']), { ...byFolder, folders: [linked] })).toEqual([
+      'ws (2)',
+      '  a/ (1)',
+      '    b.txt',
+      '  c',
+    ]);
   });
 
   it('gives a deletion to the innermost folder by the real path, however short the name it was opened by', () => {
     const inner = folder('inner', '/i', '/home/ada/project/packages/inner');
     const options = { ...byFolder, folders: [project, inner] };
-    expect(shown(deletions(['/home/ada/project/packages/inner/x.ts', '/home/ada/project/y.ts']), options)).toEqual(['project (1)', '  y.ts', 'inner (1)', '  x.ts']);
+    expect(shown(deletions(['/home/ada/project/packages/inner/x.ts', '/home/ada/project/y.ts']), options)).toEqual([
+      'project (1)',
+      '  y.ts',
+      'inner (1)',
+      '  x.ts',
+    ]);
   });
 
   it('gives a directory opened twice, directly and through a symlink, to the folder that names it directly', () => {
@@ -142,15 +197,27 @@ describe('grouping by workspace folder', () => {
   });
 
   it('starts from the file system’s root when no folder is open', () => {
-    expect(shown(deletions(['/tmp/a/1', '/var/log/b']), { ...byFolder, folders: [] })).toEqual(['/tmp/a/ (1)', '  1', '/var/log/ (1)', '  b']);
+    expect(shown(deletions(['/tmp/a/1', '/var/log/b']), { ...byFolder, folders: [] })).toEqual([
+      '/tmp/a/ (1)',
+      '  1',
+      '/var/log/ (1)',
+      '  b',
+    ]);
   });
 
   it('shows a path known only in part under its group, by the name that is known', () => {
-    expect(shown([deletion({ path: '…/deep/file', complete: false })])).toEqual(['Outside the workspace (1)', '  file']);
+    expect(shown([deletion({ path: '…/deep/file', complete: false })])).toEqual([
+      'Outside the workspace (1)',
+      '  file',
+    ]);
   });
 
   it('does not mistake a sibling whose name begins like the folder for the folder', () => {
-    expect(shown(deletions(['/home/ada/project-old/a']))).toEqual(['Outside the workspace (1)', '  /home/ada/project-old/ (1)', '    a']);
+    expect(shown(deletions(['/home/ada/project-old/a']))).toEqual([
+      'Outside the workspace (1)',
+      '  /home/ada/project-old/ (1)',
+      '    a',
+    ]);
   });
 
   it('lists the same file deleted again and again newest first', () => {
@@ -197,7 +264,11 @@ describe('one list by time', () => {
   const options: TreeOptions = { ...byFolder, grouping: 'time' };
 
   it('lists deletions newest first', () => {
-    expect(shown(deletions(['/home/ada/project/a', '/tmp/b', '/home/ada/project/c']), options)).toEqual(['c', 'b', 'a']);
+    expect(shown(deletions(['/home/ada/project/a', '/tmp/b', '/home/ada/project/c']), options)).toEqual([
+      'c',
+      'b',
+      'a',
+    ]);
   });
 
   it('puts what does not fit in one page under an expandable node of older deletions', () => {
@@ -211,19 +282,37 @@ describe('one list by time', () => {
 
 describe('filters', () => {
   it('hides failed attempts unless asked to show them', () => {
-    const events = [deletion({ path: '/home/ada/project/gone' }), deletion({ path: '/home/ada/project/missing', result: -2, error: 'ENOENT' })];
+    const events = [
+      deletion({ path: '/home/ada/project/gone' }),
+      deletion({ path: '/home/ada/project/missing', result: -2, error: 'ENOENT' }),
+    ];
     expect(shown(events)).toEqual(['project (1)', '  gone']);
     expect(shown(events, { ...byFolder, showFailed: true })).toEqual(['project (2)', '  gone', '  missing']);
   });
 
   it('shows one workspace folder when that folder is chosen', () => {
-    const options: TreeOptions = { ...byFolder, folders: [project, notes], filter: { show: 'folder', path: notes.path, aliases: notes.aliases } };
-    expect(shown(deletions(['/home/ada/project/p', '/home/ada/notes/n', '/tmp/t']), options)).toEqual(['notes (1)', '  n']);
+    const options: TreeOptions = {
+      ...byFolder,
+      folders: [project, notes],
+      filter: { show: 'folder', path: notes.path, aliases: notes.aliases },
+    };
+    expect(shown(deletions(['/home/ada/project/p', '/home/ada/notes/n', '/tmp/t']), options)).toEqual([
+      'notes (1)',
+      '  n',
+    ]);
   });
 
   it('shows the deletions at the real path of the chosen folder when it was opened through a symlink', () => {
-    const options: TreeOptions = { ...byFolder, folders: [project, linked], filter: { show: 'folder', path: linked.path, aliases: linked.aliases } };
-    expect(shown(deletions(['/real/ws/a/b.txt', '/home/ada/project/p', '/tmp/t']), options)).toEqual(['ws (1)', '  a/ (1)', '    b.txt']);
+    const options: TreeOptions = {
+      ...byFolder,
+      folders: [project, linked],
+      filter: { show: 'folder', path: linked.path, aliases: linked.aliases },
+    };
+    expect(shown(deletions(['/real/ws/a/b.txt', '/home/ada/project/p', '/tmp/t']), options)).toEqual([
+      'ws (1)',
+      '  a/ (1)',
+      '    b.txt',
+    ]);
   });
 
   it('counts the real path of a folder opened through a symlink as inside the workspace', () => {
@@ -233,11 +322,19 @@ describe('filters', () => {
 
   it('shows only the workspace folders when they are chosen, not the rest of the system', () => {
     const options: TreeOptions = { ...byFolder, folders: [project, notes], filter: { show: 'workspaceFolders' } };
-    expect(shown(deletions(['/home/ada/project/p', '/home/ada/notes/n', '/tmp/t']), options)).toEqual(['project (1)', '  p', 'notes (1)', '  n']);
+    expect(shown(deletions(['/home/ada/project/p', '/home/ada/notes/n', '/tmp/t']), options)).toEqual([
+      'project (1)',
+      '  p',
+      'notes (1)',
+      '  n',
+    ]);
   });
 
   it('tells which deletions the view shows, for export', () => {
-    const events = [deletion({ path: '/home/ada/project/a' }), deletion({ path: '/home/ada/project/b', result: -13, error: 'EACCES' })];
+    const events = [
+      deletion({ path: '/home/ada/project/a' }),
+      deletion({ path: '/home/ada/project/b', result: -13, error: 'EACCES' }),
+    ];
     expect(buildTree(storeOf(events), byFolder).shown.map(({ event }) => event.path)).toEqual(['/home/ada/project/a']);
   });
 });
@@ -256,7 +353,10 @@ describe('notices', () => {
   });
 
   it('shows how many deletions the recorder could not record, and why', () => {
-    const options: TreeOptions = { ...byFolder, recorder: { unrecorded: 3, problem: 'database or disk is full', historyCut: false } };
+    const options: TreeOptions = {
+      ...byFolder,
+      recorder: { unrecorded: 3, problem: 'database or disk is full', historyCut: false },
+    };
     expect(outline(buildTree(storeOf([]), options).roots)).toEqual(['unrecorded 3: database or disk is full']);
   });
 
@@ -267,6 +367,10 @@ describe('notices', () => {
 
   it('says that older deletions of the time range were left out for the view’s limit', () => {
     const options: TreeOptions = { ...byFolder, recorder: { unrecorded: 0, historyCut: true } };
-    expect(outline(buildTree(storeOf(deletions(inProject('a')), 50), options).roots)).toEqual(['history cut at 50', 'project (1)', '  a']);
+    expect(outline(buildTree(storeOf(deletions(inProject('a')), 50), options).roots)).toEqual([
+      'history cut at 50',
+      'project (1)',
+      '  a',
+    ]);
   });
 });

@@ -10,7 +10,11 @@ describe('parseTraceArguments', () => {
   });
 
   it('takes --jsonl and --failed', () => {
-    expect(parseTraceArguments(['--jsonl', '--failed'], '/work')).toEqual({ jsonl: true, scope: 'system', includeFailed: true });
+    expect(parseTraceArguments(['--jsonl', '--failed'], '/work')).toEqual({
+      jsonl: true,
+      scope: 'system',
+      includeFailed: true,
+    });
   });
 
   it('scopes to each --path, relative ones resolved against the working directory', () => {
@@ -40,14 +44,18 @@ describe('parseTraceArguments', () => {
   });
 
   it('takes --mode complete, raw or tracepoint-without-32-bit, and leaves the mode to the helper without it', () => {
-    expect(parseTraceArguments(['--mode', 'tracepoint-without-32-bit'], '/work').attachMode).toBe('tracepoint-without-32-bit');
+    expect(parseTraceArguments(['--mode', 'tracepoint-without-32-bit'], '/work').attachMode).toBe(
+      'tracepoint-without-32-bit',
+    );
     expect(parseTraceArguments(['--mode', 'complete'], '/work').attachMode).toBe('complete');
     expect(parseTraceArguments(['--mode=raw'], '/work').attachMode).toBe('raw');
     expect(parseTraceArguments([], '/work')).not.toHaveProperty('attachMode');
   });
 
   it('refuses a mode it does not have, naming the ones it has', () => {
-    expect(() => parseTraceArguments(['--mode', 'kprobe'], '/work')).toThrow('--mode must be complete, raw, tracepoint-without-32-bit, not "kprobe"');
+    expect(() => parseTraceArguments(['--mode', 'kprobe'], '/work')).toThrow(
+      '--mode must be complete, raw, tracepoint-without-32-bit, not "kprobe"',
+    );
   });
 
   it('refuses --path without a directory', () => {
@@ -57,10 +65,18 @@ describe('parseTraceArguments', () => {
 });
 
 describe('formatDeletionLine', () => {
-  const event = deletion({ time: '2025-01-02T03:04:05.678Z', pid: 4242, comm: 'rm', result: 0, path: '/home/alice/notes.txt' });
+  const event = deletion({
+    time: '2025-01-02T03:04:05.678Z',
+    pid: 4242,
+    comm: 'rm',
+    result: 0,
+    path: '/home/alice/notes.txt',
+  });
 
   it('shows time, pid, comm, result and path', () => {
-    expect(formatDeletionLine(event)).toBe('2025-01-02T03:04:05.678Z    4242 rm              ok      /home/alice/notes.txt');
+    expect(formatDeletionLine(event)).toBe(
+      '2025-01-02T03:04:05.678Z    4242 rm              ok      /home/alice/notes.txt',
+    );
   });
 
   it('shows the errno name of a failed deletion', () => {
@@ -72,7 +88,9 @@ describe('formatDeletionLine', () => {
   });
 
   it('ends a directory with a slash', () => {
-    expect(formatDeletionLine({ ...event, directory: true, path: '/home/alice/docs' })).toMatch(/ \/home\/alice\/docs\/$/);
+    expect(formatDeletionLine({ ...event, directory: true, path: '/home/alice/docs' })).toMatch(
+      / \/home\/alice\/docs\/$/,
+    );
   });
 
   it('keeps a name with a newline or an escape character on one visible line', () => {
@@ -89,18 +107,34 @@ describe('formatDeletionLine', () => {
     expect(line.endsWith(' /tmp/c\\xe9')).toBe(true);
   });
 
-  const rename = { ...event, syscall: 'renameat' as const, comm: 'mv', path: '/home/alice/new.txt', movedTo: '/home/alice/notes.txt', movedToComplete: true };
+  const rename = {
+    ...event,
+    syscall: 'renameat' as const,
+    comm: 'mv',
+    path: '/home/alice/new.txt',
+    movedTo: '/home/alice/notes.txt',
+    movedToComplete: true,
+  };
 
   it('shows a rename with where it went and what it replaced', () => {
-    expect(formatDeletionLine({ ...rename, replaced: true, exchanged: false })).toMatch(/ ok {6}\/home\/alice\/new\.txt -> \/home\/alice\/notes\.txt \[replaced\]$/);
+    expect(formatDeletionLine({ ...rename, replaced: true, exchanged: false })).toMatch(
+      / ok {6}\/home\/alice\/new\.txt -> \/home\/alice\/notes\.txt \[replaced\]$/,
+    );
     expect(formatDeletionLine({ ...rename, replaced: false, exchanged: false })).toMatch(/ \/home\/alice\/notes\.txt$/);
-    expect(formatDeletionLine({ ...rename, replacedUnknown: true, exchanged: false })).toMatch(/ \[may have replaced\]$/);
+    expect(formatDeletionLine({ ...rename, replacedUnknown: true, exchanged: false })).toMatch(
+      / \[may have replaced\]$/,
+    );
     expect(formatDeletionLine({ ...rename, replaced: false, exchanged: true })).toMatch(/ \[exchanged\]$/);
   });
 
   it("shows a rename's destination as a path is shown: escaped, from its bytes where not UTF-8", () => {
     const bytes = Buffer.from([0x2f, 0x74, 0x2f, 0xff, 0x0a]);
-    const line = formatDeletionLine({ ...rename, replaced: false, movedTo: bytes.toString(), movedToBytes: bytes.toString('base64') });
+    const line = formatDeletionLine({
+      ...rename,
+      replaced: false,
+      movedTo: bytes.toString(),
+      movedToBytes: bytes.toString('base64'),
+    });
     expect(line).not.toContain('\n');
     expect(line.endsWith(' -> /t/\\xff\\n')).toBe(true);
   });
@@ -124,7 +158,14 @@ describe('formatDeletionJson', () => {
   it('gives each event its own process, however many events share one', () => {
     const other = { ...event, pid: 99, cmdline: ['find', '-delete'], ancestors: [] };
     expect(JSON.parse(formatDeletionJson(event)).cmdline).toEqual(['rm', '-r', 'a "b"']);
-    expect(JSON.parse(formatDeletionJson(other))).toMatchObject({ pid: 99, cmdline: ['find', '-delete'], ancestors: [] });
-    expect(JSON.parse(formatDeletionJson({ ...event, seq: 8 }))).toMatchObject({ seq: 8, cmdline: ['rm', '-r', 'a "b"'] });
+    expect(JSON.parse(formatDeletionJson(other))).toMatchObject({
+      pid: 99,
+      cmdline: ['find', '-delete'],
+      ancestors: [],
+    });
+    expect(JSON.parse(formatDeletionJson({ ...event, seq: 8 }))).toMatchObject({
+      seq: 8,
+      cmdline: ['rm', '-r', 'a "b"'],
+    });
   });
 });

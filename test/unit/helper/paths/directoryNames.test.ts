@@ -43,7 +43,15 @@ function fields(overrides: Partial<DeletionFields>): DeletionFields {
 function named(thread: number, count: number, ...innermostFirst: string[]): DeletionRecord {
   const directoryNames = innermostFirst.map((name) => Buffer.from(name));
   return decodeRecord(
-    deletionRecord(fields({ flags: directoryNamed, directoryId: { thread, count }, directoryNames, namesBelowRoot: directoryNames.length }), layout),
+    deletionRecord(
+      fields({
+        flags: directoryNamed,
+        directoryId: { thread, count },
+        directoryNames,
+        namesBelowRoot: directoryNames.length,
+      }),
+      layout,
+    ),
     layout,
   ) as DeletionRecord;
 }
@@ -55,7 +63,8 @@ function known(thread: number, count: number): DeletionRecord {
   return decodeRecord(record, layout) as DeletionRecord;
 }
 
-const complete = (names: DirectoryNames, record: DeletionRecord) => names.complete(record, directoryNamed, directoryKnown, directoryIncomplete);
+const complete = (names: DirectoryNames, record: DeletionRecord) =>
+  names.complete(record, directoryNamed, directoryKnown, directoryIncomplete);
 
 describe('DirectoryNames', () => {
   it('gives a record that names its directory by id the names an earlier record brought', () => {
@@ -130,7 +139,10 @@ describe('DirectoryNames', () => {
 
   it('leaves a record that carries its names in full alone', () => {
     const names = new DirectoryNames(100, () => undefined);
-    const record = decodeRecord(deletionRecord(fields({ directoryNames: [Buffer.from('x')], namesBelowRoot: 1 }), layout), layout) as DeletionRecord;
+    const record = decodeRecord(
+      deletionRecord(fields({ directoryNames: [Buffer.from('x')], namesBelowRoot: 1 }), layout),
+      layout,
+    ) as DeletionRecord;
     expect(complete(names, record)).toBeUndefined();
     expect(record.directoryNames.map(String)).toEqual(['x']);
     expect(names.size).toBe(0);

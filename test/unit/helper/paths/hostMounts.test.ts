@@ -20,7 +20,9 @@ const ROOT_ON_SDA1 = '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,erro
 
 describe('parseMountInfo', () => {
   it('reads the fields of each line', () => {
-    const entries = parseMountInfo(mountinfo(ROOT_ON_SDA1, '41 22 0:37 /volumes/v1 /mnt/v1 rw,nosuid shared:20 master:3 - tmpfs tmpfs rw'));
+    const entries = parseMountInfo(
+      mountinfo(ROOT_ON_SDA1, '41 22 0:37 /volumes/v1 /mnt/v1 rw,nosuid shared:20 master:3 - tmpfs tmpfs rw'),
+    );
     expect(entries).toEqual([
       { mountId: 22, parentId: 1, major: 8, minor: 1, root: '/', mountPoint: '/', fsType: 'ext4' },
       { mountId: 41, parentId: 22, major: 0, minor: 37, root: '/volumes/v1', mountPoint: '/mnt/v1', fsType: 'tmpfs' },
@@ -28,7 +30,9 @@ describe('parseMountInfo', () => {
   });
 
   it('reads a line without optional fields', () => {
-    expect(parseMountInfo('30 22 0:40 / /run rw - tmpfs tmpfs rw\n')[0]).toEqual(expect.objectContaining({ mountPoint: '/run', fsType: 'tmpfs' }));
+    expect(parseMountInfo('30 22 0:40 / /run rw - tmpfs tmpfs rw\n')[0]).toEqual(
+      expect.objectContaining({ mountPoint: '/run', fsType: 'tmpfs' }),
+    );
   });
 
   it('undoes the octal escapes of space, tab, newline and backslash', () => {
@@ -38,14 +42,22 @@ describe('parseMountInfo', () => {
   });
 
   it('keeps bytes that are not ASCII as one character each', () => {
-    const line = Buffer.concat([Buffer.from('50 22 8:17 / /mnt/caf'), Buffer.from([0xc3, 0xa9, 0xff]), Buffer.from(' rw - ext4 /dev/sdb1 rw\n')]);
+    const line = Buffer.concat([
+      Buffer.from('50 22 8:17 / /mnt/caf'),
+      Buffer.from([0xc3, 0xa9, 0xff]),
+      Buffer.from(' rw - ext4 /dev/sdb1 rw\n'),
+    ]);
     const [entry] = parseMountInfo(line.toString('latin1'));
-    expect(Buffer.from(entry.mountPoint, 'latin1')).toEqual(Buffer.from([...Buffer.from('/mnt/caf'), 0xc3, 0xa9, 0xff]));
+    expect(Buffer.from(entry.mountPoint, 'latin1')).toEqual(
+      Buffer.from([...Buffer.from('/mnt/caf'), 0xc3, 0xa9, 0xff]),
+    );
   });
 
   it('names the line that does not have the shape of mountinfo', () => {
     expect(() => parseMountInfo(mountinfo(ROOT_ON_SDA1, '23 22 8:2 / /home rw ext4 /dev/sda2 rw'))).toThrow(/line 2\b/);
-    expect(() => parseMountInfo(mountinfo(ROOT_ON_SDA1, ROOT_ON_SDA1, 'x 22 8:2 / /home rw - ext4 /dev/sda2 rw'))).toThrow(/line 3\b/);
+    expect(() =>
+      parseMountInfo(mountinfo(ROOT_ON_SDA1, ROOT_ON_SDA1, 'x 22 8:2 / /home rw - ext4 /dev/sda2 rw')),
+    ).toThrow(/line 3\b/);
     expect(() => parseMountInfo('23 22 8 / /home rw - ext4 /dev/sda2 rw\n')).toThrow(/line 1\b/);
     expect(() => parseMountInfo('23 22 8:2 / /home rw -\n')).toThrow(/line 1\b/);
   });
@@ -67,8 +79,11 @@ describe('HostMounts.hostPath', () => {
     expect(hostPath(table, SDA1, '/')).toBe('/');
   });
 
-  it('joins the path below a container\'s root to where the host mounts that root', () => {
-    const table = mountinfo(ROOT_ON_SDA1, '90 22 0:50 / /var/lib/docker/overlay2/abc/merged rw - overlay overlay rw,lowerdir=/x');
+  it("joins the path below a container's root to where the host mounts that root", () => {
+    const table = mountinfo(
+      ROOT_ON_SDA1,
+      '90 22 0:50 / /var/lib/docker/overlay2/abc/merged rw - overlay overlay rw,lowerdir=/x',
+    );
     expect(hostPath(table, dev(0, 50), '/app/build')).toBe('/var/lib/docker/overlay2/abc/merged/app/build');
     expect(hostPath(table, dev(0, 50), '/')).toBe('/var/lib/docker/overlay2/abc/merged');
   });
@@ -91,8 +106,12 @@ describe('HostMounts.hostPath', () => {
     expect(hostPath(table, SDA1, '/srv/data/report.txt')).toBe('/srv/data/report.txt');
   });
 
-  it('prefers the earliest made of two mounts of the same directory, whatever the table\'s order', () => {
-    const table = mountinfo(ROOT_ON_SDA1, '61 22 8:17 / /mnt/b rw - ext4 /dev/sdb1 rw', '60 22 8:17 / /mnt/a rw - ext4 /dev/sdb1 rw');
+  it("prefers the earliest made of two mounts of the same directory, whatever the table's order", () => {
+    const table = mountinfo(
+      ROOT_ON_SDA1,
+      '61 22 8:17 / /mnt/b rw - ext4 /dev/sdb1 rw',
+      '60 22 8:17 / /mnt/a rw - ext4 /dev/sdb1 rw',
+    );
     expect(hostPath(table, dev(8, 17), '/x')).toBe('/mnt/a/x');
   });
 
@@ -107,15 +126,23 @@ describe('HostMounts.hostPath', () => {
   });
 
   it('has no path through a mount that another was mounted on top of', () => {
-    const table = mountinfo(ROOT_ON_SDA1, '30 22 8:17 / /mnt rw - ext4 /dev/sdb1 rw', '31 30 0:40 / /mnt rw - tmpfs tmpfs rw');
+    const table = mountinfo(
+      ROOT_ON_SDA1,
+      '30 22 8:17 / /mnt rw - ext4 /dev/sdb1 rw',
+      '31 30 0:40 / /mnt rw - tmpfs tmpfs rw',
+    );
     expect(hostPath(table, dev(8, 17), '/x')).toBeUndefined();
     expect(hostPath(table, dev(0, 40), '/x')).toBe('/mnt/x');
   });
 
-  it('finds the top of a stack of mounts whatever the table\'s order', () => {
+  it("finds the top of a stack of mounts whatever the table's order", () => {
     // Mount propagation can slip a mount beneath one already there, which
     // is then listed before its new parent.
-    const table = mountinfo(ROOT_ON_SDA1, '31 32 0:40 / /mnt rw - tmpfs tmpfs rw', '32 22 8:17 / /mnt rw - ext4 /dev/sdb1 rw');
+    const table = mountinfo(
+      ROOT_ON_SDA1,
+      '31 32 0:40 / /mnt rw - tmpfs tmpfs rw',
+      '32 22 8:17 / /mnt rw - ext4 /dev/sdb1 rw',
+    );
     expect(hostPath(table, dev(0, 40), '/x')).toBe('/mnt/x');
     expect(hostPath(table, dev(8, 17), '/x')).toBeUndefined();
   });
@@ -141,8 +168,12 @@ describe('HostMounts.hostPath', () => {
     expect(hostPath(table, dev(0, 40), '/b/x')).toBe('/a/b/x');
   });
 
-  it('uses a bind mount where the whole filesystem\'s mount is covered at that directory', () => {
-    const table = mountinfo(ROOT_ON_SDA1, '23 22 0:40 / /srv rw - tmpfs tmpfs rw', '40 22 8:1 /srv/data /data rw - ext4 /dev/sda1 rw');
+  it("uses a bind mount where the whole filesystem's mount is covered at that directory", () => {
+    const table = mountinfo(
+      ROOT_ON_SDA1,
+      '23 22 0:40 / /srv rw - tmpfs tmpfs rw',
+      '40 22 8:1 /srv/data /data rw - ext4 /dev/sda1 rw',
+    );
     expect(hostPath(table, SDA1, '/srv/data/report.txt')).toBe('/data/report.txt');
   });
 

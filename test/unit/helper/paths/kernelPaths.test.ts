@@ -63,7 +63,11 @@ function deletion(pathArg: string | Buffer, overrides: Partial<DeletionPathParts
 }
 
 /** The resolved paths as the user reads them. `isPhysicalDirectory`: what the file system would say of a directory the text names. */
-function resolve(parts: DeletionPathParts, hostPathOf: HostPathOf = hostMountsNotAsked, isPhysicalDirectory = (_directory: string): boolean => true) {
+function resolve(
+  parts: DeletionPathParts,
+  hostPathOf: HostPathOf = hostMountsNotAsked,
+  isPhysicalDirectory = (_directory: string): boolean => true,
+) {
   const resolved = resolveDeletionPath(parts, hostPathOf, isPhysicalDirectory);
   const text = (binary: string): string => Buffer.from(binary, 'latin1').toString();
   return {
@@ -97,8 +101,8 @@ describe('climbsOutOfOwnName', () => {
 });
 
 describe('resolveDeletionPath', () => {
-  describe('in the helper\'s own mount namespace', () => {
-    it('joins the name to the directory the kernel named, up to the host\'s root', () => {
+  describe("in the helper's own mount namespace", () => {
+    it("joins the name to the directory the kernel named, up to the host's root", () => {
       expect(resolve(deletion('notes.txt', { directoryNames: names('alice', 'home') }))).toEqual({
         path: '/home/alice/notes.txt',
         complete: true,
@@ -107,10 +111,14 @@ describe('resolveDeletionPath', () => {
     });
 
     it('puts the name in the root directory where the kernel named no directories', () => {
-      expect(resolve(deletion('/file', { directoryNames: [] }))).toEqual({ path: '/file', complete: true, processPath: undefined });
+      expect(resolve(deletion('/file', { directoryNames: [] }))).toEqual({
+        path: '/file',
+        complete: true,
+        processPath: undefined,
+      });
     });
 
-    it('takes the directory of an absolute argument from the kernel, not from the argument\'s text', () => {
+    it("takes the directory of an absolute argument from the kernel, not from the argument's text", () => {
       // /home/alice/link is a symbolic link to /data/target.
       const resolved = resolve(deletion('/home/alice/link/notes.txt', { directoryNames: names('target', 'data') }));
       expect(resolved).toEqual(expect.objectContaining({ path: '/data/target/notes.txt', complete: true }));
@@ -131,7 +139,9 @@ describe('resolveDeletionPath', () => {
       const name = Buffer.from([0x63, 0xe9, 0xff]);
       const directory = Buffer.from([0xfe, 0x41]);
       const resolved = resolveDeletionPath(deletion(name, { directoryNames: [directory] }), hostMountsNotAsked);
-      expect(Buffer.from(resolved.binary, 'latin1')).toEqual(Buffer.concat([Buffer.from('/'), directory, Buffer.from('/'), name]));
+      expect(Buffer.from(resolved.binary, 'latin1')).toEqual(
+        Buffer.concat([Buffer.from('/'), directory, Buffer.from('/'), name]),
+      );
     });
   });
 
@@ -140,8 +150,12 @@ describe('resolveDeletionPath', () => {
     const inJail = (pathArg: string, overrides: Partial<DeletionPathParts> = {}): DeletionPathParts =>
       deletion(pathArg, { directoryNames: names('logs', 'var', 'jail', 'srv'), namesBelowRoot: 2, ...overrides });
 
-    it('gives the host\'s path, and the path the process saw below its root', () => {
-      expect(resolve(inJail('old.log'))).toEqual({ path: '/srv/jail/var/logs/old.log', complete: true, processPath: '/var/logs/old.log' });
+    it("gives the host's path, and the path the process saw below its root", () => {
+      expect(resolve(inJail('old.log'))).toEqual({
+        path: '/srv/jail/var/logs/old.log',
+        complete: true,
+        processPath: '/var/logs/old.log',
+      });
     });
 
     it('gives the process\'s root itself as "/" to the process', () => {
@@ -149,7 +163,7 @@ describe('resolveDeletionPath', () => {
       expect(resolved).toEqual({ path: '/srv/jail/file', complete: true, processPath: '/file' });
     });
 
-    it('gives no process path where the directory lies outside the process\'s root', () => {
+    it("gives no process path where the directory lies outside the process's root", () => {
       // A working directory kept from before the chroot: the walk never passed the root.
       const resolved = resolve(deletion('file', { directoryNames: names('build', 'home'), namesBelowRoot: undefined }));
       expect(resolved).toEqual({ path: '/home/build/file', complete: true, processPath: undefined });
@@ -162,11 +176,15 @@ describe('resolveDeletionPath', () => {
     const failed = (pathArg: string, overrides: Partial<DeletionPathParts> = {}): DeletionPathParts =>
       deletion(pathArg, { lookupFailed: true, ...overrides });
 
-    it('joins an absolute argument\'s text to the host\'s root, complete', () => {
-      expect(resolve(failed('/var//cache/./pkg/old.deb'))).toEqual({ path: '/var/cache/pkg/old.deb', complete: true, processPath: undefined });
+    it("joins an absolute argument's text to the host's root, complete", () => {
+      expect(resolve(failed('/var//cache/./pkg/old.deb'))).toEqual({
+        path: '/var/cache/pkg/old.deb',
+        complete: true,
+        processPath: undefined,
+      });
     });
 
-    it('joins a relative argument\'s text to the directory it is relative to, complete', () => {
+    it("joins a relative argument's text to the directory it is relative to, complete", () => {
       const resolved = resolve(failed('slow/notes.txt', { directoryNames: names('alice', 'home') }));
       expect(resolved).toEqual(expect.objectContaining({ path: '/home/alice/slow/notes.txt', complete: true }));
     });
@@ -177,13 +195,20 @@ describe('resolveDeletionPath', () => {
     });
 
     it('joins only the text after a /proc link to the directory the link leads to', () => {
-      const parts = failed('/proc/self/fd/3/slow/file', { lookupFrom: '/proc/self/fd/3/'.length, directoryNames: names('build', 'project') });
+      const parts = failed('/proc/self/fd/3/slow/file', {
+        lookupFrom: '/proc/self/fd/3/'.length,
+        directoryNames: names('build', 'project'),
+      });
       expect(resolve(parts)).toEqual(expect.objectContaining({ path: '/project/build/slow/file', complete: true }));
     });
 
     it('marks the path incomplete where a symbolic link leads to the directory the text names', () => {
       const throughLink = (directory: string): boolean => directory !== '/home/alice/slowlink';
-      const resolved = resolve(failed('slowlink/file', { directoryNames: names('alice', 'home') }), hostMountsNotAsked, throughLink);
+      const resolved = resolve(
+        failed('slowlink/file', { directoryNames: names('alice', 'home') }),
+        hostMountsNotAsked,
+        throughLink,
+      );
       expect(resolved).toEqual(expect.objectContaining({ path: '/home/alice/slowlink/file', complete: false }));
     });
 
@@ -200,17 +225,29 @@ describe('resolveDeletionPath', () => {
 
   describe('where the walk up stopped short', () => {
     it('starts the path with "…/" and the names the walk found, incomplete', () => {
-      const resolved = resolve(deletion('file', { directoryNames: names('c', 'b'), directoryComplete: false, namesBelowRoot: undefined }));
+      const resolved = resolve(
+        deletion('file', { directoryNames: names('c', 'b'), directoryComplete: false, namesBelowRoot: undefined }),
+      );
       expect(resolved).toEqual({ path: '…/b/c/file', complete: false, processPath: undefined });
     });
 
-    it('gives just the argument\'s text where no directory is known', () => {
-      const parts = deletion('x/file', { lookupFailed: true, directoryNames: [], directoryComplete: false, namesBelowRoot: undefined });
+    it("gives just the argument's text where no directory is known", () => {
+      const parts = deletion('x/file', {
+        lookupFailed: true,
+        directoryNames: [],
+        directoryComplete: false,
+        namesBelowRoot: undefined,
+      });
       expect(resolve(parts)).toEqual({ path: '…/x/file', complete: false, processPath: undefined });
     });
 
     it('applies ".." within what is known', () => {
-      const parts = deletion('../file', { lookupFailed: true, directoryNames: names('c', 'b'), directoryComplete: false, namesBelowRoot: undefined });
+      const parts = deletion('../file', {
+        lookupFailed: true,
+        directoryNames: names('c', 'b'),
+        directoryComplete: false,
+        namesBelowRoot: undefined,
+      });
       expect(resolve(parts).path).toBe('…/b/file');
     });
   });
@@ -226,14 +263,26 @@ describe('resolveDeletionPath', () => {
       deletion(pathArg, {
         directoryNames: names('cache', 'app'),
         namesBelowRoot: 2,
-        foreign: { filesystemDev: SDA2, namesBelowMountRoot: 1, filesystemNames: names('project', 'alice'), filesystemComplete: true },
+        foreign: {
+          filesystemDev: SDA2,
+          namesBelowMountRoot: 1,
+          filesystemNames: names('project', 'alice'),
+          filesystemComplete: true,
+        },
         ...overrides,
       });
-    const host = hostMounts({ [`${SDA2} /alice/project/cache`]: '/home/alice/project/cache', [`${SDA2} /alice/project`]: '/home/alice/project' });
+    const host = hostMounts({
+      [`${SDA2} /alice/project/cache`]: '/home/alice/project/cache',
+      [`${SDA2} /alice/project`]: '/home/alice/project',
+    });
 
     it('finds the directory on the host by its file system and its path inside it', () => {
       const asked = hostMounts({ [`${SDA2} /alice/project/cache`]: '/home/alice/project/cache' });
-      expect(resolve(inApp('old.bin'), asked)).toEqual({ path: '/home/alice/project/cache/old.bin', complete: true, processPath: '/app/cache/old.bin' });
+      expect(resolve(inApp('old.bin'), asked)).toEqual({
+        path: '/home/alice/project/cache/old.bin',
+        complete: true,
+        processPath: '/app/cache/old.bin',
+      });
       expect(asked.asked).toEqual([`${SDA2} /alice/project/cache`]);
     });
 
@@ -243,7 +292,11 @@ describe('resolveDeletionPath', () => {
         namesBelowRoot: 1,
         foreign: { filesystemDev: SDA2, namesBelowMountRoot: 0, filesystemNames: [], filesystemComplete: true },
       });
-      expect(resolve(parts, hostMounts({ [`${SDA2} /`]: '/mnt/disk' }))).toEqual({ path: '/mnt/disk/x', complete: true, processPath: '/data/x' });
+      expect(resolve(parts, hostMounts({ [`${SDA2} /`]: '/mnt/disk' }))).toEqual({
+        path: '/mnt/disk/x',
+        complete: true,
+        processPath: '/data/x',
+      });
     });
 
     it('still finds the directory on the host where the walk stopped above its mount', () => {
@@ -251,35 +304,61 @@ describe('resolveDeletionPath', () => {
       expect(resolved).toEqual({ path: '/home/alice/project/cache/old.bin', complete: true, processPath: undefined });
     });
 
-    it('gives only what is known where the lookup failed, since the text was read in the process\'s own mounts', () => {
+    it("gives only what is known where the lookup failed, since the text was read in the process's own mounts", () => {
       // The lookup started from the working directory, /app: the mount's root.
       const parts = inApp('slow/old.bin', {
         lookupFailed: true,
         directoryNames: names('app'),
         namesBelowRoot: 1,
-        foreign: { filesystemDev: SDA2, namesBelowMountRoot: 0, filesystemNames: names('project', 'alice'), filesystemComplete: true },
+        foreign: {
+          filesystemDev: SDA2,
+          namesBelowMountRoot: 0,
+          filesystemNames: names('project', 'alice'),
+          filesystemComplete: true,
+        },
       });
-      expect(resolve(parts, host)).toEqual({ path: '…/alice/project/slow/old.bin', complete: false, processPath: '/app/slow/old.bin' });
+      expect(resolve(parts, host)).toEqual({
+        path: '…/alice/project/slow/old.bin',
+        complete: false,
+        processPath: '/app/slow/old.bin',
+      });
     });
 
-    it('gives what is known of the file system path where the host has not mounted the file system (a container\'s private tmpfs)', () => {
+    it("gives what is known of the file system path where the host has not mounted the file system (a container's private tmpfs)", () => {
       const parts = deletion('x', {
         directoryNames: names('build', 'tmp'),
         namesBelowRoot: 2,
         foreign: { filesystemDev: TMPFS, namesBelowMountRoot: 1, filesystemNames: [], filesystemComplete: true },
       });
-      expect(resolve(parts, hostMounts({}))).toEqual({ path: '…/build/x', complete: false, processPath: '/tmp/build/x' });
+      expect(resolve(parts, hostMounts({}))).toEqual({
+        path: '…/build/x',
+        complete: false,
+        processPath: '/tmp/build/x',
+      });
     });
 
-    it('does not ask the host\'s mounts where the walk to the file system\'s root stopped short', () => {
-      const parts = inApp('old.bin', { foreign: { filesystemDev: SDA2, namesBelowMountRoot: 1, filesystemNames: names('project'), filesystemComplete: false } });
-      expect(resolve(parts)).toEqual({ path: '…/project/cache/old.bin', complete: false, processPath: '/app/cache/old.bin' });
+    it("does not ask the host's mounts where the walk to the file system's root stopped short", () => {
+      const parts = inApp('old.bin', {
+        foreign: {
+          filesystemDev: SDA2,
+          namesBelowMountRoot: 1,
+          filesystemNames: names('project'),
+          filesystemComplete: false,
+        },
+      });
+      expect(resolve(parts)).toEqual({
+        path: '…/project/cache/old.bin',
+        complete: false,
+        processPath: '/app/cache/old.bin',
+      });
     });
 
     it('keeps bytes that are not UTF-8 exactly, in both paths', () => {
       const name = Buffer.from([0x63, 0xe9, 0xff]);
       const resolved = resolveDeletionPath(inApp(name), host);
-      expect(Buffer.from(resolved.binary, 'latin1')).toEqual(Buffer.concat([Buffer.from('/home/alice/project/cache/'), name]));
+      expect(Buffer.from(resolved.binary, 'latin1')).toEqual(
+        Buffer.concat([Buffer.from('/home/alice/project/cache/'), name]),
+      );
       expect(Buffer.from(resolved.processBinary!, 'latin1')).toEqual(Buffer.concat([Buffer.from('/app/cache/'), name]));
     });
   });
@@ -321,7 +400,9 @@ describe('textOfBinary', () => {
 
 describe('resolveDeletionPath on the edges', () => {
   const noHost = (): string | undefined => undefined;
-  const parts = (overrides: Partial<Parameters<typeof resolveDeletionPath>[0]>): Parameters<typeof resolveDeletionPath>[0] => ({
+  const parts = (
+    overrides: Partial<Parameters<typeof resolveDeletionPath>[0]>,
+  ): Parameters<typeof resolveDeletionPath>[0] => ({
     pathArg: 'x',
     nameAt: 0,
     lookupFrom: 0,
@@ -334,13 +415,22 @@ describe('resolveDeletionPath on the edges', () => {
 
   it('starts an unknown path with one "…/", also where the text was absolute', () => {
     const resolved = resolveDeletionPath(
-      parts({ pathArg: '/proc/4321/cwd/x', nameAt: 15, lookupFailed: true, directoryComplete: false, namesBelowRoot: undefined }),
+      parts({
+        pathArg: '/proc/4321/cwd/x',
+        nameAt: 15,
+        lookupFailed: true,
+        directoryComplete: false,
+        namesBelowRoot: undefined,
+      }),
       noHost,
     );
-    expect(resolved).toEqual({ binary: '…/proc/4321/cwd/x'.replace('…', Buffer.from('…').toString('latin1')), complete: false });
+    expect(resolved).toEqual({
+      binary: '…/proc/4321/cwd/x'.replace('…', Buffer.from('…').toString('latin1')),
+      complete: false,
+    });
   });
 
-  it('never climbs above the process\'s root with the text of a failed lookup', () => {
+  it("never climbs above the process's root with the text of a failed lookup", () => {
     const resolved = resolveDeletionPath(
       parts({
         pathArg: 'slowlink/../../../../x',
@@ -360,7 +450,12 @@ describe('resolveDeletionPath on the edges', () => {
         directoryNames: ['z', 'y'].map((name) => Buffer.from(name)),
         directoryComplete: false,
         namesBelowRoot: undefined,
-        foreign: { filesystemDev: 1, namesBelowMountRoot: undefined, filesystemNames: [Buffer.from('vol')], filesystemComplete: true },
+        foreign: {
+          filesystemDev: 1,
+          namesBelowMountRoot: undefined,
+          filesystemNames: [Buffer.from('vol')],
+          filesystemComplete: true,
+        },
       }),
       () => '/host',
     );
@@ -368,9 +463,13 @@ describe('resolveDeletionPath on the edges', () => {
     expect(resolved.complete).toBe(false);
   });
 
-  it('keeps the process\'s path where the walk passed its root and then stopped', () => {
+  it("keeps the process's path where the walk passed its root and then stopped", () => {
     const resolved = resolveDeletionPath(
-      parts({ directoryNames: ['u', 'home', 'jail'].map((name) => Buffer.from(name)), directoryComplete: false, namesBelowRoot: 2 }),
+      parts({
+        directoryNames: ['u', 'home', 'jail'].map((name) => Buffer.from(name)),
+        directoryComplete: false,
+        namesBelowRoot: 2,
+      }),
       noHost,
     );
     expect(resolved.processBinary).toBe('/home/u/x');

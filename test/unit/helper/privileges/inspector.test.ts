@@ -6,7 +6,15 @@ import { inspectorOptionOf } from '../../../../helper/privileges/inspector';
 
 describe('an option that asks for the inspector', () => {
   it('is found among Node’s own options, in each of its forms', () => {
-    for (const option of ['--inspect', '--inspect=0.0.0.0:9229', '--inspect-brk', '--inspect-wait=9229', '--inspect-port=0', '--debug-port=9229', '--inspect-brk-node']) {
+    for (const option of [
+      '--inspect',
+      '--inspect=0.0.0.0:9229',
+      '--inspect-brk',
+      '--inspect-wait=9229',
+      '--inspect-port=0',
+      '--debug-port=9229',
+      '--inspect-brk-node',
+    ]) {
       expect(inspectorOptionOf(['--max-old-space-size=512', option], undefined)).toBe(option);
     }
   });

@@ -80,17 +80,25 @@ describe('privilegesLeftOver', () => {
   it('allows exactly the kept capabilities in the permitted, effective and bounding sets', () => {
     const keeping = { ...DROPPED, permitted: perfmon, effective: perfmon, bounding: perfmon };
     expect(privilegesLeftOver(keeping, { ...asUser, kept: perfmon })).toBeUndefined();
-    expect(privilegesLeftOver(keeping, asUser)).toBe('permitted capabilities 0x4000000000, effective capabilities 0x4000000000, bounding set 0x4000000000');
-  });
-
-  it('allows no inheritable or ambient capability, not even a kept one', () => {
-    expect(privilegesLeftOver({ ...DROPPED, inheritable: perfmon, ambient: perfmon }, { ...asUser, kept: perfmon })).toBe(
-      'inheritable capabilities 0x4000000000, ambient capabilities 0x4000000000',
+    expect(privilegesLeftOver(keeping, asUser)).toBe(
+      'permitted capabilities 0x4000000000, effective capabilities 0x4000000000, bounding set 0x4000000000',
     );
   });
 
+  it('allows no inheritable or ambient capability, not even a kept one', () => {
+    expect(
+      privilegesLeftOver({ ...DROPPED, inheritable: perfmon, ambient: perfmon }, { ...asUser, kept: perfmon }),
+    ).toBe('inheritable capabilities 0x4000000000, ambient capabilities 0x4000000000');
+  });
+
   it('names any id, group or missing no_new_privs that differs from the user it became', () => {
-    const halfway = { ...DROPPED, uids: [1000, 1000, 0, 1000], gids: [1000, 0, 1000, 1000], groups: [1000, 27], noNewPrivileges: false };
+    const halfway = {
+      ...DROPPED,
+      uids: [1000, 1000, 0, 1000],
+      gids: [1000, 0, 1000, 1000],
+      groups: [1000, 27],
+      noNewPrivileges: false,
+    };
     expect(privilegesLeftOver(halfway, asUser)).toBe(
       'uids 1000 1000 0 1000 (expected 1000), gids 1000 0 1000 1000 (expected 1000), groups 1000 27 (expected 1000 alone), no no_new_privs',
     );

@@ -4,7 +4,15 @@
 import { describe, expect, it } from 'vitest';
 
 import type { DeletionEvent } from '../../../../common/protocol';
-import { DeletionColumns, eventOf, joinPath, processOfRow, processRowOf, processValues, splitPath } from '../../../../helper/recorder/eventRows';
+import {
+  DeletionColumns,
+  eventOf,
+  joinPath,
+  processOfRow,
+  processRowOf,
+  processValues,
+  splitPath,
+} from '../../../../helper/recorder/eventRows';
 import { deletion } from '../../../support/deletionEvents';
 import { rename } from '../../../support/renameEvents';
 
@@ -12,9 +20,16 @@ import { rename } from '../../../support/renameEvents';
 function readBack(event: DeletionEvent): DeletionEvent {
   const { directory, name } = splitPath(event.path);
   const process = processOfRow(processValues(processRowOf(event)));
-  const [seq, time, , , , tid, result, facts, pathArg, extra, , movedToDirectoryId, movedToName] = columnsOf(event).map((column) => column[0]);
+  const [seq, time, , , , tid, result, facts, pathArg, extra, , movedToDirectoryId, movedToName] = columnsOf(event).map(
+    (column) => column[0],
+  );
   const movedToDirectory = event.movedTo === undefined ? undefined : splitPath(event.movedTo).directory;
-  return eventOf([seq, time, 7, name, tid, result, facts, pathArg, extra, 9, movedToDirectoryId, movedToName], directory, process, movedToDirectory);
+  return eventOf(
+    [seq, time, 7, name, tid, result, facts, pathArg, extra, 9, movedToDirectoryId, movedToName],
+    directory,
+    process,
+    movedToDirectory,
+  );
 }
 
 function columnsOf(event: DeletionEvent): (Float64Array | (string | number | null)[])[] {
@@ -63,7 +78,9 @@ describe('a deletion as a row', () => {
 
   it('keeps no argument where it is the name, no extra where nothing is rare, and no destination where it is no rename', () => {
     const event = deletion({ path: '/a/b/name', pathArg: 'name' });
-    const [, , , , , , , , pathArg, extra, , movedToDirectoryId, movedToName] = columnsOf(event).map((column) => column[0]);
+    const [, , , , , , , , pathArg, extra, , movedToDirectoryId, movedToName] = columnsOf(event).map(
+      (column) => column[0],
+    );
     expect(pathArg).toBeNull();
     expect(extra).toBeNull();
     expect(movedToDirectoryId).toBeNull();
@@ -81,16 +98,42 @@ describe('a rename as a row', () => {
   });
 
   it('reads back an exchange with its flags, a failed rename, and one by io_uring', () => {
-    const exchange = rename({ path: '/w/a', movedTo: '/v/b', syscall: 'renameat2', exchanged: true, replaced: false, renameFlags: ['RENAME_EXCHANGE'] });
+    const exchange = rename({
+      path: '/w/a',
+      movedTo: '/v/b',
+      syscall: 'renameat2',
+      exchanged: true,
+      replaced: false,
+      renameFlags: ['RENAME_EXCHANGE'],
+    });
     expect(readBack(exchange)).toStrictEqual(exchange);
-    const failed = rename({ path: '/w/dir', movedTo: '/mnt/other/dir', syscall: 'rename', directory: true, result: -18, error: 'EXDEV', replaced: false, renameFlags: ['RENAME_NOREPLACE', 'RENAME_WHITEOUT'] });
+    const failed = rename({
+      path: '/w/dir',
+      movedTo: '/mnt/other/dir',
+      syscall: 'rename',
+      directory: true,
+      result: -18,
+      error: 'EXDEV',
+      replaced: false,
+      renameFlags: ['RENAME_NOREPLACE', 'RENAME_WHITEOUT'],
+    });
     expect(readBack(failed)).toStrictEqual(failed);
-    const submitted = rename({ path: '/w/a', movedTo: '/w/b', abi: 'io_uring', syscall: 'renameat', resultUnknown: true });
+    const submitted = rename({
+      path: '/w/a',
+      movedTo: '/w/b',
+      abi: 'io_uring',
+      syscall: 'renameat',
+      resultUnknown: true,
+    });
     expect(readBack(submitted)).toStrictEqual(submitted);
   });
 
   it('reads back a destination that is not UTF-8, one with a newline and control characters, and one known in part', () => {
-    const invalid = rename({ path: '/w/a', movedTo: '/w/\ufffd.txt', movedToBytes: Buffer.from('/w/\xff.txt', 'latin1').toString('base64') });
+    const invalid = rename({
+      path: '/w/a',
+      movedTo: '/w/\ufffd.txt',
+      movedToBytes: Buffer.from('/w/\xff.txt', 'latin1').toString('base64'),
+    });
     expect(readBack(invalid)).toStrictEqual(invalid);
     const newline = rename({ path: '/w/line\none', movedTo: '/w/line\ntwo\u0001\u007f', pathArg: 'line\none' });
     expect(readBack(newline)).toStrictEqual(newline);
@@ -99,14 +142,25 @@ describe('a rename as a row', () => {
   });
 
   it('reads back flags it has no bit for, flags out of order and no flags, as they were given', () => {
-    for (const renameFlags of [['RENAME_SOMETHING_NEW'], ['RENAME_WHITEOUT', 'RENAME_NOREPLACE'], ['RENAME_NOREPLACE', 'RENAME_NOREPLACE'], []]) {
+    for (const renameFlags of [
+      ['RENAME_SOMETHING_NEW'],
+      ['RENAME_WHITEOUT', 'RENAME_NOREPLACE'],
+      ['RENAME_NOREPLACE', 'RENAME_NOREPLACE'],
+      [],
+    ]) {
       const event = rename({ path: '/w/a', movedTo: '/w/b', syscall: 'renameat2', renameFlags });
       expect(readBack(event)).toStrictEqual(event);
     }
   });
 
   it('keeps the destination in two columns and its facts in bits: no extra for a plain rename', () => {
-    const event = rename({ path: '/w/a', movedTo: '/v/b', syscall: 'renameat2', replaced: true, renameFlags: ['RENAME_NOREPLACE'] });
+    const event = rename({
+      path: '/w/a',
+      movedTo: '/v/b',
+      syscall: 'renameat2',
+      replaced: true,
+      renameFlags: ['RENAME_NOREPLACE'],
+    });
     const [, , , , , , , , , extra, , movedToDirectoryId, movedToName] = columnsOf(event).map((column) => column[0]);
     expect(extra).toBeNull();
     expect(movedToDirectoryId).toBe(8);

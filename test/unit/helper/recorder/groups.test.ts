@@ -14,11 +14,13 @@ const files: AccountFiles = {
     '# a comment:x:1003:1003::/:/bin/sh',
     '',
   ].join('\n'),
-  group: ['root:x:0:', 'sudo:x:27:ada', 'adm:x:4:bob,ada', 'ada:x:1000:', 'bob:x:1001:', 'audit:x:2000:adam', ''].join('\n'),
+  group: ['root:x:0:', 'sudo:x:27:ada', 'adm:x:4:bob,ada', 'ada:x:1000:', 'bob:x:1001:', 'audit:x:2000:adam', ''].join(
+    '\n',
+  ),
 };
 
 describe('membership of the groups of --allow-group', () => {
-  it('counts a user listed in the group\'s line of /etc/group', () => {
+  it("counts a user listed in the group's line of /etc/group", () => {
     expect(isMemberOfAny(1001, [{ name: 'adm' }], files)).toBe(true);
     expect(isMemberOfAny(1000, [{ gid: 4 }], files)).toBe(true);
   });
@@ -34,7 +36,7 @@ describe('membership of the groups of --allow-group', () => {
     expect(isMemberOfAny(1001, [{ name: 'bob' }], noGroupLine)).toBe(false);
   });
 
-  it('does not count a user of another group, nor one whose name only begins like a member\'s', () => {
+  it("does not count a user of another group, nor one whose name only begins like a member's", () => {
     expect(isMemberOfAny(1001, [{ name: 'sudo' }], files)).toBe(false);
     expect(isMemberOfAny(1000, [{ name: 'audit' }], files)).toBe(false);
     expect(isMemberOfAny(1000, [{ name: 'nosuchgroup' }, { gid: 4242 }], files)).toBe(false);
@@ -56,9 +58,11 @@ describe('membership of the groups of --allow-group', () => {
 });
 
 describe('who is admitted to what, in words', () => {
-  it('says whom it shows every user\'s deletions and whom their own', () => {
+  it("says whom it shows every user's deletions and whom their own", () => {
     expect(describeAccess([], [])).toBe("admits root only (every user's deletions)");
-    expect(describeAccess([1000, 1001], [])).toBe("admits root (every user's deletions) and uid 1000, 1001 (their own processes' deletions)");
+    expect(describeAccess([1000, 1001], [])).toBe(
+      "admits root (every user's deletions) and uid 1000, 1001 (their own processes' deletions)",
+    );
     expect(describeAccess([1000], [{ name: 'adm' }, { gid: 27 }])).toBe(
       "admits root and the members of group adm, gid 27 (every user's deletions) and uid 1000 (their own processes' deletions)",
     );

@@ -25,8 +25,19 @@ describe('history arguments', () => {
   });
 
   it('reads the whole system from the default recording unless told otherwise', () => {
-    expect(parseHistoryArguments([], '/home/u', NOW)).toEqual({ db: RECORDER_DATABASE_DEFAULT, scope: 'system', includeFailed: false, jsonl: false });
-    expect(parseHistoryArguments(['--db', 'rec.db', '--path', 'src', '--path', '/srv', '--since', '1h', '--failed', '--jsonl'], '/home/u', NOW)).toEqual({
+    expect(parseHistoryArguments([], '/home/u', NOW)).toEqual({
+      db: RECORDER_DATABASE_DEFAULT,
+      scope: 'system',
+      includeFailed: false,
+      jsonl: false,
+    });
+    expect(
+      parseHistoryArguments(
+        ['--db', 'rec.db', '--path', 'src', '--path', '/srv', '--since', '1h', '--failed', '--jsonl'],
+        '/home/u',
+        NOW,
+      ),
+    ).toEqual({
       db: '/home/u/rec.db',
       scope: { paths: ['/home/u/src', '/srv'] },
       sinceMs: NOW - 3_600_000,

@@ -26,12 +26,18 @@ describe('record', () => {
   });
 
   it('takes paths relative to where it runs, and each --allow-uid once', () => {
-    const options = parseRecordArguments(['--db', 'd.db', '--socket', 's', '--allow-uid', '1000', '--allow-uid', '1000', '--allow-uid', '0'], '/here');
+    const options = parseRecordArguments(
+      ['--db', 'd.db', '--socket', 's', '--allow-uid', '1000', '--allow-uid', '1000', '--allow-uid', '0'],
+      '/here',
+    );
     expect(options).toMatchObject({ database: '/here/d.db', socket: '/here/s', allowUids: [1000, 0] });
   });
 
   it('takes each --allow-group once, by name or by gid', () => {
-    const options = parseRecordArguments(['--allow-group', 'wheel', '--allow-group', '27', '--allow-group', 'wheel', '--allow-group', 'st_x.y-z'], '/');
+    const options = parseRecordArguments(
+      ['--allow-group', 'wheel', '--allow-group', '27', '--allow-group', 'wheel', '--allow-group', 'st_x.y-z'],
+      '/',
+    );
     expect(options.allowGroups).toEqual([{ name: 'wheel' }, { gid: 27 }, { name: 'st_x.y-z' }]);
   });
 
@@ -58,9 +64,24 @@ describe('record', () => {
 describe('install and uninstall', () => {
   it('install needs at least one --allow-uid or --allow-group, and copies the runtime running it unless told another', () => {
     expect(() => parseInstallArguments([], '/')).toThrow(/install needs --allow-uid or --allow-group/);
-    expect(parseInstallArguments(['--allow-uid', '1000'], '/')).toEqual({ allowUids: [1000], allowGroups: [], runtime: process.execPath, root: '/' });
-    expect(parseInstallArguments(['--allow-uid', '1', '--runtime', 'node', '--root', 'r'], '/x')).toEqual({ allowUids: [1], allowGroups: [], runtime: '/x/node', root: '/x/r' });
-    expect(parseInstallArguments(['--allow-group', 'adm'], '/')).toEqual({ allowUids: [], allowGroups: [{ name: 'adm' }], runtime: process.execPath, root: '/' });
+    expect(parseInstallArguments(['--allow-uid', '1000'], '/')).toEqual({
+      allowUids: [1000],
+      allowGroups: [],
+      runtime: process.execPath,
+      root: '/',
+    });
+    expect(parseInstallArguments(['--allow-uid', '1', '--runtime', 'node', '--root', 'r'], '/x')).toEqual({
+      allowUids: [1],
+      allowGroups: [],
+      runtime: '/x/node',
+      root: '/x/r',
+    });
+    expect(parseInstallArguments(['--allow-group', 'adm'], '/')).toEqual({
+      allowUids: [],
+      allowGroups: [{ name: 'adm' }],
+      runtime: process.execPath,
+      root: '/',
+    });
   });
 
   it('uninstall keeps the history unless --delete-history', () => {
@@ -96,24 +117,36 @@ describe('the unit', () => {
     expect(admittedGroupsOf(unitText({ ...settings, allowUids: [1000] }))).toEqual([]);
   });
 
-  it('bounds the recorder\'s memory, and starts it again where the kernel killed it for passing the bound', () => {
+  it("bounds the recorder's memory, and starts it again where the kernel killed it for passing the bound", () => {
     const unit = unitText({ ...settings, allowUids: [] });
     expect(unit).toMatch(new RegExp(`^MemoryMax=${MEMORY_MAX}$`, 'm'));
     // on-failure restarts after an OOM kill (result "oom-kill"); on-abort and on-abnormal would not.
     expect(unit).toMatch(/^Restart=on-failure$/m);
   });
 
-  it('gives the recorder no mount namespace of its own: every path stays the host\'s', () => {
+  it("gives the recorder no mount namespace of its own: every path stays the host's", () => {
     const unit = unitText({ ...settings, allowUids: [] });
-    for (const option of ['ProtectSystem', 'ProtectHome', 'PrivateTmp', 'ReadWritePaths', 'PrivateDevices', 'ProtectKernelTunables', 'User']) {
+    for (const option of [
+      'ProtectSystem',
+      'ProtectHome',
+      'PrivateTmp',
+      'ReadWritePaths',
+      'PrivateDevices',
+      'ProtectKernelTunables',
+      'User',
+    ]) {
       expect(unit).not.toMatch(new RegExp(`^${option}=`, 'm'));
     }
     expect(unit).toMatch(/^UMask=0077$/m);
   });
 
   it('refuses a path that systemd would split or expand', () => {
-    expect(() => unitText({ ...settings, runtime: '/opt/my node/node', allowUids: [] })).toThrow(/cannot be written into a unit's command line/);
-    expect(() => unitText({ ...settings, runtime: '/opt/$HOME/node', allowUids: [] })).toThrow(/cannot be written into a unit's command line/);
+    expect(() => unitText({ ...settings, runtime: '/opt/my node/node', allowUids: [] })).toThrow(
+      /cannot be written into a unit's command line/,
+    );
+    expect(() => unitText({ ...settings, runtime: '/opt/$HOME/node', allowUids: [] })).toThrow(
+      /cannot be written into a unit's command line/,
+    );
   });
 });
 
@@ -130,10 +163,28 @@ describe('history/query parameters', () => {
   }
 
   it('takes times with their zone, in milliseconds, and HISTORY_PAGE_MAX where no limit is given', () => {
-    expect(validateHistory({ scope: 'system' })).toEqual({ scope: 'system', limit: HISTORY_PAGE_MAX, includeFailed: false });
+    expect(validateHistory({ scope: 'system' })).toEqual({
+      scope: 'system',
+      limit: HISTORY_PAGE_MAX,
+      includeFailed: false,
+    });
     expect(
-      validateHistory({ scope: { paths: ['/a'] }, since: '2025-01-31T12:00:00Z', until: '2025-01-31T13:00:00.500+01:00', before: 7, limit: 1, includeFailed: true }),
-    ).toEqual({ scope: { paths: ['/a'] }, sinceMs: Date.UTC(2025, 0, 31, 12), untilMs: Date.UTC(2025, 0, 31, 12, 0, 0, 500), before: 7, limit: 1, includeFailed: true });
+      validateHistory({
+        scope: { paths: ['/a'] },
+        since: '2025-01-31T12:00:00Z',
+        until: '2025-01-31T13:00:00.500+01:00',
+        before: 7,
+        limit: 1,
+        includeFailed: true,
+      }),
+    ).toEqual({
+      scope: { paths: ['/a'] },
+      sinceMs: Date.UTC(2025, 0, 31, 12),
+      untilMs: Date.UTC(2025, 0, 31, 12, 0, 0, 500),
+      before: 7,
+      limit: 1,
+      includeFailed: true,
+    });
   });
 
   it.each([
@@ -141,8 +192,14 @@ describe('history/query parameters', () => {
     [{ scope: { paths: ['relative'] } }, /params.scope.paths\[0\] must be an absolute path/],
     [{ scope: 'system', since: '2025-01-31' }, /params.since must be an ISO-8601 time with its zone/],
     [{ scope: 'system', until: '2025-13-01T00:00:00Z' }, /params.until must be an ISO-8601 time with its zone/],
-    [{ scope: 'system', since: 5 }, /params.since must be an ISO-8601 time with its zone, like "2025-01-31T12:00:00Z", got number 5/],
-    [{ scope: 'system', since: '2025-02-01T00:00:00Z', until: '2025-01-31T00:00:00Z' }, /params.since must not be later than params.until/],
+    [
+      { scope: 'system', since: 5 },
+      /params.since must be an ISO-8601 time with its zone, like "2025-01-31T12:00:00Z", got number 5/,
+    ],
+    [
+      { scope: 'system', since: '2025-02-01T00:00:00Z', until: '2025-01-31T00:00:00Z' },
+      /params.since must not be later than params.until/,
+    ],
     [{ scope: 'system', before: 0 }, /params.before must be a whole number of at least 1/],
     [{ scope: 'system', before: 2 ** 53 }, /params.before must be a whole number of at least 1/],
     [{ scope: 'system', limit: HISTORY_PAGE_MAX + 1 }, /params.limit must be a whole number from 1 to 10000/],

@@ -14,7 +14,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { DeletionEvent } from '../../../../common/protocol';
 import { loadAddon } from '../../../../helper/native';
-import { PAGE_BYTES, Recording, RecordingError, STATEMENTS_KEPT, type RecordingOptions } from '../../../../helper/recorder/recording';
+import {
+  PAGE_BYTES,
+  Recording,
+  RecordingError,
+  STATEMENTS_KEPT,
+  type RecordingOptions,
+} from '../../../../helper/recorder/recording';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../../../helper/recorder/schema';
 import { RECORDED_FOLDER, recordManyDeletions } from '../../../support/recordedFolder';
 import { deletion } from '../../../support/deletionEvents';
@@ -33,7 +39,12 @@ function recording(options: Partial<RecordingOptions> = {}): Recording {
 }
 
 /** Deletions numbered from `first`, at `time` apart by a millisecond each. */
-function numbered(first: number, paths: string[], time = Date.now(), fields: Partial<DeletionEvent> = {}): DeletionEvent[] {
+function numbered(
+  first: number,
+  paths: string[],
+  time = Date.now(),
+  fields: Partial<DeletionEvent> = {},
+): DeletionEvent[] {
   return paths.map((p, i) => deletion({ path: p, seq: first + i, time: new Date(time + i).toISOString(), ...fields }));
 }
 
@@ -101,16 +112,24 @@ describe('the recording', () => {
     made.add(numbered(1, ['/w/a']));
     const reader = Recording.openForReading(file);
     open.push(reader);
-    await expect.poll(async () => (await reader.query({ scope: 'system', includeFailed: true })).events.length, { timeout: 2000 }).toBe(1);
+    await expect
+      .poll(async () => (await reader.query({ scope: 'system', includeFailed: true })).events.length, { timeout: 2000 })
+      .toBe(1);
   });
 
   it('narrows to a folder: what is in it, below it, and the folder itself, not its namesakes', async () => {
     const made = recording();
     made.add(numbered(1, ['/w/app', '/w/app/x', '/w/app/deep/y', '/w/apple/z', '/w/ap', '/w/x']));
     made.flush();
-    expect(pathsOf((await made.query({ scope: { paths: ['/w/app'] }, includeFailed: true })).events)).toEqual(['/w/app', '/w/app/x', '/w/app/deep/y']);
+    expect(pathsOf((await made.query({ scope: { paths: ['/w/app'] }, includeFailed: true })).events)).toEqual([
+      '/w/app',
+      '/w/app/x',
+      '/w/app/deep/y',
+    ]);
     expect(pathsOf((await made.query({ scope: { paths: ['/'] }, includeFailed: true })).events)).toHaveLength(6);
-    expect(pathsOf((await made.query({ scope: { paths: ['/w/app/deep', '/w/x'] }, includeFailed: true })).events)).toEqual(['/w/app/deep/y', '/w/x']);
+    expect(
+      pathsOf((await made.query({ scope: { paths: ['/w/app/deep', '/w/x'] }, includeFailed: true })).events),
+    ).toEqual(['/w/app/deep/y', '/w/x']);
   });
 
   it('finds a folder named through a symlink by its real path', async () => {
@@ -120,7 +139,9 @@ describe('the recording', () => {
     const made = recording();
     made.add(numbered(1, [path.join(real, 'gone.txt')]));
     made.flush();
-    expect(pathsOf((await made.query({ scope: { paths: [path.join(scratch, 'link')] }, includeFailed: true })).events)).toEqual([path.join(real, 'gone.txt')]);
+    expect(
+      pathsOf((await made.query({ scope: { paths: [path.join(scratch, 'link')] }, includeFailed: true })).events),
+    ).toEqual([path.join(real, 'gone.txt')]);
   });
 
   it('narrows by time, leaves failures out unless asked, and pages back from the newest', async () => {
@@ -130,9 +151,16 @@ describe('the recording', () => {
     made.add(numbered(2, ['/w/failed'], now - 1000, { result: -2, error: 'ENOENT' }));
     made.add(numbered(3, ['/w/a', '/w/b', '/w/c', '/w/d'], now));
     made.flush();
-    expect(pathsOf((await made.query({ scope: 'system', sinceMs: now - DAY_MS, includeFailed: false })).events)).toEqual(['/w/a', '/w/b', '/w/c', '/w/d']);
-    expect(pathsOf((await made.query({ scope: 'system', sinceMs: now - DAY_MS, includeFailed: true })).events)).toEqual(['/w/failed', '/w/a', '/w/b', '/w/c', '/w/d']);
-    expect(pathsOf((await made.query({ scope: 'system', untilMs: now, includeFailed: true })).events)).toEqual(['/w/old', '/w/failed']);
+    expect(
+      pathsOf((await made.query({ scope: 'system', sinceMs: now - DAY_MS, includeFailed: false })).events),
+    ).toEqual(['/w/a', '/w/b', '/w/c', '/w/d']);
+    expect(pathsOf((await made.query({ scope: 'system', sinceMs: now - DAY_MS, includeFailed: true })).events)).toEqual(
+      ['/w/failed', '/w/a', '/w/b', '/w/c', '/w/d'],
+    );
+    expect(pathsOf((await made.query({ scope: 'system', untilMs: now, includeFailed: true })).events)).toEqual([
+      '/w/old',
+      '/w/failed',
+    ]);
     const newest = await made.query({ scope: 'system', limit: 2, includeFailed: false });
     expect(pathsOf(newest.events)).toEqual(['/w/c', '/w/d']);
     expect(newest.more).toBe(true);
@@ -141,13 +169,25 @@ describe('the recording', () => {
     const last = await made.query({ scope: 'system', limit: 2, before: before.events[0].seq, includeFailed: false });
     expect(pathsOf(last.events)).toEqual(['/w/old']);
     expect(last.more).toBe(false);
-    expect(pathsOf([...made.iterate({ scope: { paths: ['/w'] }, includeFailed: true })])).toEqual(['/w/old', '/w/failed', '/w/a', '/w/b', '/w/c', '/w/d']);
+    expect(pathsOf([...made.iterate({ scope: { paths: ['/w'] }, includeFailed: true })])).toEqual([
+      '/w/old',
+      '/w/failed',
+      '/w/a',
+      '/w/b',
+      '/w/c',
+      '/w/d',
+    ]);
   });
 
   it('keeps one process row for a storm of one process, and another after its command line changed', async () => {
     const made = recording();
     const cmdline = ['rm', '-rf', 'build'];
-    const storm = numbered(1, Array.from({ length: 1000 }, (_, i) => `/w/build/${i}`), Date.now(), { cmdline });
+    const storm = numbered(
+      1,
+      Array.from({ length: 1000 }, (_, i) => `/w/build/${i}`),
+      Date.now(),
+      { cmdline },
+    );
     made.add(storm);
     made.add(numbered(1001, ['/w/after-exec'], Date.now(), { cmdline: ['git', 'clean', '-fdx'] }));
     made.flush();
@@ -179,7 +219,12 @@ describe('the recording', () => {
     const made = recording({ retainBytes });
     const long = 'n'.repeat(200);
     for (let batch = 0; batch < 10; batch++) {
-      made.add(numbered(1 + batch * 5000, Array.from({ length: 5000 }, (_, i) => `/w/${batch}/${long}${i}`)));
+      made.add(
+        numbered(
+          1 + batch * 5000,
+          Array.from({ length: 5000 }, (_, i) => `/w/${batch}/${long}${i}`),
+        ),
+      );
       made.flush();
     }
     expect(made.usedBytes()).toBeGreaterThan(retainBytes);
@@ -228,13 +273,22 @@ describe('the recording', () => {
     made.add(numbered(1, ['/home/alice/report.txt'], Date.now(), { uid: 1001 }));
     const long = 'n'.repeat(200);
     for (let batch = 0; batch < 10; batch++) {
-      made.add(numbered(2 + batch * 5000, Array.from({ length: 5000 }, (_, i) => `/tmp/flood/${long}${i}`), Date.now(), { uid: 1002, result: -2, error: 'ENOENT' }));
+      made.add(
+        numbered(
+          2 + batch * 5000,
+          Array.from({ length: 5000 }, (_, i) => `/tmp/flood/${long}${i}`),
+          Date.now(),
+          { uid: 1002, result: -2, error: 'ENOENT' },
+        ),
+      );
       made.flush();
     }
     expect(made.usedBytes()).toBeGreaterThan(retainBytes);
     made.applyRetention();
     expect(made.usedBytes()).toBeLessThanOrEqual(retainBytes);
-    expect(pathsOf((await made.query({ scope: 'system', includeFailed: true, uid: 1001 })).events)).toEqual(['/home/alice/report.txt']);
+    expect(pathsOf((await made.query({ scope: 'system', includeFailed: true, uid: 1001 })).events)).toEqual([
+      '/home/alice/report.txt',
+    ]);
     const flood = (await made.query({ scope: 'system', includeFailed: true, uid: 1002, limit: 100_000 })).events;
     expect(flood.length).toBeGreaterThan(0);
     expect(flood.length).toBeLessThan(50_000);
@@ -246,13 +300,22 @@ describe('the recording', () => {
     made.add(numbered(1, ['/w/a', '/w/b'], Date.now(), { uid: 1001 }));
     made.add(numbered(3, ['/w/c', '/v/d'], Date.now(), { uid: 1002 }));
     made.flush();
-    expect(pathsOf((await made.query({ scope: 'system', includeFailed: false, uid: 1002 })).events)).toEqual(['/w/c', '/v/d']);
-    expect(pathsOf((await made.query({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1001 })).events)).toEqual(['/w/a', '/w/b']);
+    expect(pathsOf((await made.query({ scope: 'system', includeFailed: false, uid: 1002 })).events)).toEqual([
+      '/w/c',
+      '/v/d',
+    ]);
+    expect(pathsOf((await made.query({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1001 })).events)).toEqual([
+      '/w/a',
+      '/w/b',
+    ]);
     expect(pathsOf([...made.iterate({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1002 })])).toEqual(['/w/c']);
   });
 
   it('brings a version-1 recording up to version 2, the uid of each deletion taken from its process', async () => {
-    writeOldRecording(1, `(1, ${Date.now()}, 1, 'a', 1, 10, 0, 2, NULL, NULL), (2, ${Date.now()}, 1, 'b', 2, 11, 0, 2, NULL, NULL)`);
+    writeOldRecording(
+      1,
+      `(1, ${Date.now()}, 1, 'a', 1, 10, 0, 2, NULL, NULL), (2, ${Date.now()}, 1, 'b', 2, 11, 0, 2, NULL, NULL)`,
+    );
     const made = recording();
     expect(made.nextSeq).toBe(3);
     made.add(numbered(3, ['/w/c'], Date.now(), { uid: 1003 }));
@@ -319,7 +382,9 @@ describe('the recording', () => {
     expect(pathsOf(page.events)).toEqual(['/w/a']);
     expect(page.unreadable).toBe(4);
     const unreadable: number[] = [];
-    expect(pathsOf([...made.iterate({ scope: { paths: ['/w'] }, includeFailed: true }, (count) => unreadable.push(count))])).toEqual(['/w/a']);
+    expect(
+      pathsOf([...made.iterate({ scope: { paths: ['/w'] }, includeFailed: true }, (count) => unreadable.push(count))]),
+    ).toEqual(['/w/a']);
     expect(unreadable).toEqual([4]);
   });
 
@@ -339,7 +404,10 @@ describe('the recording', () => {
   it('stops a page before its JSON passes PAGE_BYTES, says there is more, and pages on from there', async () => {
     const made = recording();
     // A command line of 100 KB for each process: 100 deletions are about 10 MB of JSON.
-    for (let i = 0; i < 100; i++) made.add(numbered(1 + i, [`/w/${i}`], Date.now() + i, { pid: 100 + i, cmdline: ['x'.repeat(100_000), String(i)] }));
+    for (let i = 0; i < 100; i++)
+      made.add(
+        numbered(1 + i, [`/w/${i}`], Date.now() + i, { pid: 100 + i, cmdline: ['x'.repeat(100_000), String(i)] }),
+      );
     made.flush();
     const first = await made.query({ scope: { paths: ['/w'] }, includeFailed: false });
     expect(Buffer.byteLength(JSON.stringify(first.events))).toBeLessThanOrEqual(PAGE_BYTES);
@@ -348,7 +416,7 @@ describe('the recording', () => {
     expect(first.more).toBe(true);
     expect(first.events[first.events.length - 1].seq).toBe(100);
     const seqs = first.events.map((event) => event.seq);
-    for (let page = first; page.more; ) {
+    for (let page = first; page.more;) {
       page = await made.query({ scope: { paths: ['/w'] }, before: page.events[0].seq, includeFailed: false });
       seqs.unshift(...page.events.map((event) => event.seq));
     }
@@ -362,7 +430,8 @@ describe('the recording', () => {
     const folders = Array.from({ length: 200 }, (_, i) => `/w/f${i}`);
     await made.query({ scope: { paths: folders.slice(0, 1) }, includeFailed: false });
     const afterOne = made.statementsHeld;
-    for (let count = 2; count <= folders.length; count++) await made.query({ scope: { paths: folders.slice(0, count) }, includeFailed: false });
+    for (let count = 2; count <= folders.length; count++)
+      await made.query({ scope: { paths: folders.slice(0, count) }, includeFailed: false });
     expect(made.statementsHeld).toBe(afterOne);
     for (let shape = 0; shape < 64; shape++) {
       await made.query({
@@ -380,17 +449,26 @@ describe('the recording', () => {
 
   it('answers queries asked together one after another, each with its own answer', async () => {
     const made = recording();
-    made.add(numbered(1, Array.from({ length: 2000 }, (_, i) => `/w/${i}`)));
+    made.add(
+      numbered(
+        1,
+        Array.from({ length: 2000 }, (_, i) => `/w/${i}`),
+      ),
+    );
     made.flush();
     const answers = await Promise.all([
       made.query({ scope: { paths: ['/w'] }, includeFailed: false, limit: 5 }),
       made.query({ scope: 'system', includeFailed: false, limit: 1 }),
       made.query({ scope: { paths: ['/nowhere'] }, includeFailed: false }),
     ]);
-    expect(answers.map((answer) => pathsOf(answer.events))).toEqual([['/w/1995', '/w/1996', '/w/1997', '/w/1998', '/w/1999'], ['/w/1999'], []]);
+    expect(answers.map((answer) => pathsOf(answer.events))).toEqual([
+      ['/w/1995', '/w/1996', '/w/1997', '/w/1998', '/w/1999'],
+      ['/w/1999'],
+      [],
+    ]);
   });
 
-  it('reads a long query off JavaScript\'s thread, which goes on meanwhile', { timeout: 60_000 }, async () => {
+  it("reads a long query off JavaScript's thread, which goes on meanwhile", { timeout: 60_000 }, async () => {
     recordManyDeletions(file, 1_500_000);
     const made = recording();
     // Turns of the event loop while the query is under way: a query read on
@@ -406,17 +484,21 @@ describe('the recording', () => {
     expect(turnsDuringQuery).toBeGreaterThan(0);
   });
 
-  it('interrupts a query on the query thread when it is closed: the query fails, and nothing is read from a closed file', { timeout: 60_000 }, async () => {
-    recordManyDeletions(file, 500_000);
-    const made = recording();
-    const asked = made.query({ scope: { paths: [RECORDED_FOLDER] }, includeFailed: false, limit: 10_000 });
-    // Well into the query: the sort of half a million matches takes longer.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    made.close();
-    open.pop();
-    await expect(asked).rejects.toThrow(RecordingError);
-    await expect(asked).rejects.toThrow(/interrupted/);
-  });
+  it(
+    'interrupts a query on the query thread when it is closed: the query fails, and nothing is read from a closed file',
+    { timeout: 60_000 },
+    async () => {
+      recordManyDeletions(file, 500_000);
+      const made = recording();
+      const asked = made.query({ scope: { paths: [RECORDED_FOLDER] }, includeFailed: false, limit: 10_000 });
+      // Well into the query: the sort of half a million matches takes longer.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      made.close();
+      open.pop();
+      await expect(asked).rejects.toThrow(RecordingError);
+      await expect(asked).rejects.toThrow(/interrupted/);
+    },
+  );
 
   it('fails a query under way when it is closed, rather than reading a closed file', async () => {
     const made = recording();
@@ -451,11 +533,40 @@ describe('renames in the recording', () => {
   it('keeps every field of a rename, as the live trace gave it, through a reopen', async () => {
     const events = [
       rename({ seq: 1, path: '/w/draft', movedTo: '/w/final', replaced: true }),
-      rename({ seq: 2, path: '/w/a', movedTo: '/w/b', replaced: false, syscall: 'renameat2', renameFlags: ['RENAME_NOREPLACE'] }),
+      rename({
+        seq: 2,
+        path: '/w/a',
+        movedTo: '/w/b',
+        replaced: false,
+        syscall: 'renameat2',
+        renameFlags: ['RENAME_NOREPLACE'],
+      }),
       rename({ seq: 3, path: '/w/c', movedTo: '/w/d', replacedUnknown: true, syscall: 'rename' }),
-      rename({ seq: 4, path: '/w/e', movedTo: '/v/f', exchanged: true, replaced: false, syscall: 'renameat2', renameFlags: ['RENAME_EXCHANGE'] }),
-      rename({ seq: 5, path: '/w/g', movedTo: '/w/g', result: -39, error: 'ENOTEMPTY', replaced: false, directory: true }),
-      rename({ seq: 6, path: '/w/h', movedTo: '/w/\ufffd', movedToBytes: Buffer.from('/w/\xfe', 'latin1').toString('base64'), replaced: false }),
+      rename({
+        seq: 4,
+        path: '/w/e',
+        movedTo: '/v/f',
+        exchanged: true,
+        replaced: false,
+        syscall: 'renameat2',
+        renameFlags: ['RENAME_EXCHANGE'],
+      }),
+      rename({
+        seq: 5,
+        path: '/w/g',
+        movedTo: '/w/g',
+        result: -39,
+        error: 'ENOTEMPTY',
+        replaced: false,
+        directory: true,
+      }),
+      rename({
+        seq: 6,
+        path: '/w/h',
+        movedTo: '/w/\ufffd',
+        movedToBytes: Buffer.from('/w/\xfe', 'latin1').toString('base64'),
+        replaced: false,
+      }),
       rename({ seq: 7, path: '/w/one\nline', pathArg: 'one\nline', movedTo: '/w/two\nlines\u0007', replaced: false }),
       rename({ seq: 8, path: '/w/i', movedTo: '…/j', movedToComplete: false, abi: 'io_uring', resultUnknown: true }),
     ];
@@ -478,9 +589,13 @@ describe('renames in the recording', () => {
     expect(seqsOf((await made.query({ scope, includeFailed: false })).events)).toEqual([1, 2, 3, 5, 6, 8]);
     expect(seqsOf([...made.iterate({ scope, includeFailed: false })])).toEqual([1, 2, 3, 5, 6, 8]);
     // Both of its folders, or both of its paths in one: once all the same.
-    expect(seqsOf((await made.query({ scope: { paths: ['/w/app', '/elsewhere'] }, includeFailed: false })).events)).toEqual([1, 2, 3, 5, 6, 8]);
+    expect(
+      seqsOf((await made.query({ scope: { paths: ['/w/app', '/elsewhere'] }, includeFailed: false })).events),
+    ).toEqual([1, 2, 3, 5, 6, 8]);
     expect(seqsOf((await made.query({ scope: { paths: ['/z'] }, includeFailed: false })).events)).toEqual([4]);
-    expect(seqsOf((await made.query({ scope: { paths: ['/w/application'] }, includeFailed: false })).events)).toEqual([7]);
+    expect(seqsOf((await made.query({ scope: { paths: ['/w/application'] }, includeFailed: false })).events)).toEqual([
+      7,
+    ]);
   });
 
   it('pages a folder whose renames match by both paths in distinct seqs: each page full, none twice, none left out', async () => {
@@ -490,8 +605,13 @@ describe('renames in the recording', () => {
     const scope = { paths: ['/w/app', '/w/app/deep'] };
     const pages: number[][] = [];
     let before: number | undefined;
-    for (let more = true; more; ) {
-      const page = await made.query({ scope, includeFailed: false, limit: 2, ...(before === undefined ? {} : { before }) });
+    for (let more = true; more;) {
+      const page = await made.query({
+        scope,
+        includeFailed: false,
+        limit: 2,
+        ...(before === undefined ? {} : { before }),
+      });
       pages.unshift(seqsOf(page.events));
       before = page.events[0]?.seq;
       more = page.more;
@@ -512,8 +632,12 @@ describe('renames in the recording', () => {
       rename({ seq: 4, path: '/w/a', movedTo: '/w/b', uid: 1002 }),
     ]);
     made.flush();
-    expect(seqsOf((await made.query({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1001 })).events)).toEqual([1, 3]);
-    expect(seqsOf((await made.query({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1002 })).events)).toEqual([2, 4]);
+    expect(seqsOf((await made.query({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1001 })).events)).toEqual([
+      1, 3,
+    ]);
+    expect(seqsOf((await made.query({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1002 })).events)).toEqual([
+      2, 4,
+    ]);
     expect(seqsOf([...made.iterate({ scope: { paths: ['/w'] }, includeFailed: false, uid: 1001 })])).toEqual([1, 3]);
   });
 
@@ -531,7 +655,10 @@ describe('renames in the recording', () => {
 
   it('brings a version-2 recording up to version 3: its deletions kept as they were, renames recorded and found by destination', async () => {
     const now = Date.now();
-    writeOldRecording(2, `(1, ${now}, 1, 'a', 1, 10, 0, 2, NULL, NULL, 1001), (2, ${now}, 1, 'b', 2, 11, -2, 2, 'x/b', NULL, 1002)`);
+    writeOldRecording(
+      2,
+      `(1, ${now}, 1, 'a', 1, 10, 0, 2, NULL, NULL, 1001), (2, ${now}, 1, 'b', 2, 11, -2, 2, 'x/b', NULL, 1002)`,
+    );
     const made = recording();
     expect(made.nextSeq).toBe(3);
     const moved = rename({ seq: 3, path: '/v/c', movedTo: '/w/c', uid: 1003, replaced: true });
@@ -547,7 +674,9 @@ describe('renames in the recording', () => {
     open.pop();
     const db = new (loadAddon().Database)(file, { readOnly: true });
     expect(db.prepare('PRAGMA user_version').get()).toEqual([3]);
-    expect(db.prepare('SELECT seq, moved_to_directory_id, moved_to_name FROM deletions WHERE seq < 3 ORDER BY seq').all()).toEqual([
+    expect(
+      db.prepare('SELECT seq, moved_to_directory_id, moved_to_name FROM deletions WHERE seq < 3 ORDER BY seq').all(),
+    ).toEqual([
       [1, null, null],
       [2, null, null],
     ]);
@@ -556,10 +685,16 @@ describe('renames in the recording', () => {
   });
 
   it('reads a version-2 recording as it is for the history command, and leaves it at version 2', async () => {
-    writeOldRecording(2, `(1, ${Date.now()}, 1, 'a', 1, 10, 0, 2, NULL, NULL, 1001), (2, ${Date.now()}, 1, 'b', 2, 11, 0, 2, NULL, NULL, 1002)`);
+    writeOldRecording(
+      2,
+      `(1, ${Date.now()}, 1, 'a', 1, 10, 0, 2, NULL, NULL, 1001), (2, ${Date.now()}, 1, 'b', 2, 11, 0, 2, NULL, NULL, 1002)`,
+    );
     const reader = Recording.openForReading(file);
     open.push(reader);
-    expect(pathsOf((await reader.query({ scope: { paths: ['/w'] }, includeFailed: false })).events)).toEqual(['/w/a', '/w/b']);
+    expect(pathsOf((await reader.query({ scope: { paths: ['/w'] }, includeFailed: false })).events)).toEqual([
+      '/w/a',
+      '/w/b',
+    ]);
     expect(pathsOf([...reader.iterate({ scope: { paths: ['/w/b'] }, includeFailed: false })])).toEqual(['/w/b']);
     const db = new (loadAddon().Database)(file, { readOnly: true });
     expect(db.prepare('PRAGMA user_version').get()).toEqual([2]);

@@ -5,7 +5,10 @@ import { BacklogValve } from '../../../../helper/server/backlogValve';
 
 function valveWithLog(): { valve: BacklogValve; calls: string[] } {
   const calls: string[] = [];
-  const valve = new BacklogValve({ pauseAbove: 10, resumeAtOrBelow: 2 }, { pause: () => calls.push('pause'), resume: () => calls.push('resume') });
+  const valve = new BacklogValve(
+    { pauseAbove: 10, resumeAtOrBelow: 2 },
+    { pause: () => calls.push('pause'), resume: () => calls.push('resume') },
+  );
   return { valve, calls };
 }
 
@@ -40,6 +43,8 @@ describe('BacklogValve', () => {
   });
 
   it('refuses a low-water mark that is not below the high-water mark', () => {
-    expect(() => new BacklogValve({ pauseAbove: 5, resumeAtOrBelow: 5 }, { pause() {}, resume() {} })).toThrow(RangeError);
+    expect(() => new BacklogValve({ pauseAbove: 5, resumeAtOrBelow: 5 }, { pause() {}, resume() {} })).toThrow(
+      RangeError,
+    );
   });
 });

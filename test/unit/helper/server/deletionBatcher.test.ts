@@ -36,7 +36,7 @@ describe('DeletionBatcher', () => {
     expect(sent).toEqual([events(3)]);
   });
 
-  it('does not let later events push back the first one\'s deadline', () => {
+  it("does not let later events push back the first one's deadline", () => {
     batcher.add(events(1));
     vi.advanceTimersByTime(40);
     batcher.add(events(1, 2));

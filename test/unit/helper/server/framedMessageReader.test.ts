@@ -50,7 +50,12 @@ describe('reading well-formed frames', () => {
   });
 
   it('counts the body in bytes, not characters', () => {
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'trace/start', params: { scope: { paths: ['/tmp/déjà vu'] } } });
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'trace/start',
+      params: { scope: { paths: ['/tmp/déjà vu'] } },
+    });
     expect(ids(read(frame(body), frame(request(2))).messages)).toEqual([1, 2]);
   });
 
@@ -91,7 +96,9 @@ describe('answering what is not a JSON-RPC request', () => {
     const deep = `{"jsonrpc": "2.0", "id": 1, "method": "trace/stats", "params": {"x": ${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
     const { messages, malformed } = read(frame(deep), frame(request(2)));
     expect(ids(messages)).toEqual([2]);
-    expect(malformed).toEqual([expect.objectContaining({ code: INVALID_REQUEST, message: expect.stringMatching(/nests deeper/) })]);
+    expect(malformed).toEqual([
+      expect.objectContaining({ code: INVALID_REQUEST, message: expect.stringMatching(/nests deeper/) }),
+    ]);
   });
 });
 
@@ -103,7 +110,7 @@ describe('finding the next frame after a broken one', () => {
     expect(malformed).toHaveLength(1);
   });
 
-  it('after a Content-Length that ends inside the next frame\'s header', () => {
+  it("after a Content-Length that ends inside the next frame's header", () => {
     const body = request(1);
     const { messages } = read(frame(body, body.length + 7), frame(request(2)));
     expect(ids(messages)).toEqual([2]);
@@ -137,7 +144,11 @@ describe('finding the next frame after a broken one', () => {
 
 describe('bounded memory', () => {
   it('refuses a Content-Length above its bound without waiting for the body', () => {
-    const { messages, malformed } = read(`Content-Length: ${MAX_BODY_BYTES + 1}\r\n\r\n`, 'x'.repeat(10_000), frame(request(2)));
+    const { messages, malformed } = read(
+      `Content-Length: ${MAX_BODY_BYTES + 1}\r\n\r\n`,
+      'x'.repeat(10_000),
+      frame(request(2)),
+    );
     expect(ids(messages)).toEqual([2]);
     expect(malformed[0]).toMatchObject({ code: PARSE_ERROR, message: expect.stringMatching(/longer than/) });
   });

@@ -4,7 +4,13 @@
 // words and code of each refusal, and shutdown's end once it is answered.
 // A session with a pretend trace, spoken to over streams as a client would.
 import { PassThrough } from 'node:stream';
-import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 import {
@@ -90,16 +96,26 @@ async function refusal(request: Promise<unknown>): Promise<{ code: number; messa
   return { code: error.code, message: error.message };
 }
 
-const wrongState = (message: string): { code: number; message: string } => ({ code: HelperErrorCodes.WrongState, message });
-const initialize = (client: MessageConnection): Promise<InitializeResult> => client.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION });
+const wrongState = (message: string): { code: number; message: string } => ({
+  code: HelperErrorCodes.WrongState,
+  message,
+});
+const initialize = (client: MessageConnection): Promise<InitializeResult> =>
+  client.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION });
 
 describe('a protocol session before initialize', () => {
   it('refuses every trace/ method, before it reads the params', async () => {
     const { session, client } = connect();
-    expect(await refusal(client.sendRequest(StartRequest, { scope: 'nowhere' } as never))).toEqual(wrongState('trace/start: send initialize first'));
-    expect(await refusal(client.sendRequest(SetScopeRequest, { scope: 'system' }))).toEqual(wrongState('trace/setScope: send initialize first'));
+    expect(await refusal(client.sendRequest(StartRequest, { scope: 'nowhere' } as never))).toEqual(
+      wrongState('trace/start: send initialize first'),
+    );
+    expect(await refusal(client.sendRequest(SetScopeRequest, { scope: 'system' }))).toEqual(
+      wrongState('trace/setScope: send initialize first'),
+    );
     expect(await refusal(client.sendRequest(StopRequest, {}))).toEqual(wrongState('trace/stop: send initialize first'));
-    expect(await refusal(client.sendRequest(StatsRequest, {}))).toEqual(wrongState('trace/stats: send initialize first'));
+    expect(await refusal(client.sendRequest(StatsRequest, {}))).toEqual(
+      wrongState('trace/stats: send initialize first'),
+    );
     expect(session.calls).toEqual([]);
   });
 
@@ -136,7 +152,9 @@ describe('a protocol session once initialized', () => {
     expect(await refusal(client.sendRequest(SetScopeRequest, { scope: 'system' }))).toEqual(
       wrongState('trace/setScope: not tracing; send trace/start with this scope instead'),
     );
-    expect(await refusal(client.sendRequest(StopRequest, {}))).toEqual(wrongState('trace/stop: not tracing; send trace/start first'));
+    expect(await refusal(client.sendRequest(StopRequest, {}))).toEqual(
+      wrongState('trace/stop: not tracing; send trace/start first'),
+    );
     await client.sendRequest(StartRequest, { scope: 'system' });
     expect(await refusal(client.sendRequest(StartRequest, { scope: 'system' }))).toEqual(
       wrongState('trace/start: already tracing; send trace/stop first, or trace/setScope to change the scope'),
@@ -167,7 +185,9 @@ describe('a protocol session that is shut down', () => {
     expect(await refusal(client.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION }))).toEqual(
       wrongState('initialize: the pretend session is shutting down'),
     );
-    expect(await refusal(client.sendRequest(StatsRequest, {}))).toEqual(wrongState('trace/stats: the pretend session is shutting down'));
+    expect(await refusal(client.sendRequest(StatsRequest, {}))).toEqual(
+      wrongState('trace/stats: the pretend session is shutting down'),
+    );
     await expect.poll(() => session.ended).toBeGreaterThan(0);
   });
 

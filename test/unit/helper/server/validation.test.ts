@@ -33,21 +33,29 @@ describe('initialize', () => {
   it.each([[undefined], [{}], [{ protocolVersion: '1' }], [{ protocolVersion: 1.5 }], [{ protocolVersion: null }]])(
     'refuses %j, saying protocolVersion must be a whole number',
     (params) => {
-      expect(refusal(() => validateInitialize(params)).message).toMatch(/^initialize: params.protocolVersion must be a whole number/);
+      expect(refusal(() => validateInitialize(params)).message).toMatch(
+        /^initialize: params.protocolVersion must be a whole number/,
+      );
     },
   );
 
   it('accepts every attach mode', () => {
     for (const attachMode of ['complete', 'raw', 'tracepoint-without-32-bit']) {
-      expect(validateInitialize({ protocolVersion: PROTOCOL_VERSION, attachMode })).toEqual({ protocolVersion: PROTOCOL_VERSION, attachMode });
+      expect(validateInitialize({ protocolVersion: PROTOCOL_VERSION, attachMode })).toEqual({
+        protocolVersion: PROTOCOL_VERSION,
+        attachMode,
+      });
     }
   });
 
-  it.each([['kprobe'], [null], [1], [['raw']]])('refuses the attach mode %j, naming the ones there are', (attachMode) => {
-    expect(refusal(() => validateInitialize({ protocolVersion: PROTOCOL_VERSION, attachMode })).message).toMatch(
-      /^initialize: params.attachMode must be "complete", "raw", "tracepoint-without-32-bit", got /,
-    );
-  });
+  it.each([['kprobe'], [null], [1], [['raw']]])(
+    'refuses the attach mode %j, naming the ones there are',
+    (attachMode) => {
+      expect(refusal(() => validateInitialize({ protocolVersion: PROTOCOL_VERSION, attachMode })).message).toMatch(
+        /^initialize: params.attachMode must be "complete", "raw", "tracepoint-without-32-bit", got /,
+      );
+    },
+  );
 
   it('refuses another version, saying which one it speaks', () => {
     expect(refusal(() => validateInitialize({ protocolVersion: PROTOCOL_VERSION + 1 })).message).toBe(
@@ -75,18 +83,42 @@ describe('trace/start', () => {
   });
 
   it.each([
-    ['a scope that is another string', { scope: 'everything' }, /params.scope must be "system" or \{"paths": \[...\]\}, got "everything"/],
+    [
+      'a scope that is another string',
+      { scope: 'everything' },
+      /params.scope must be "system" or \{"paths": \[...\]\}, got "everything"/,
+    ],
     ['no scope', {}, /params.scope must be "system"/],
-    ['paths that are not an array', { scope: { paths: '/tmp' } }, /params.scope.paths must be an array of absolute paths, got "\/tmp"/],
+    [
+      'paths that are not an array',
+      { scope: { paths: '/tmp' } },
+      /params.scope.paths must be an array of absolute paths, got "\/tmp"/,
+    ],
     ['no paths', { scope: { paths: [] } }, /must name at least one directory/],
-    ['a path that is not a string', { scope: { paths: [42] } }, /params.scope.paths\[0\] must be a string, got number 42/],
+    [
+      'a path that is not a string',
+      { scope: { paths: [42] } },
+      /params.scope.paths\[0\] must be a string, got number 42/,
+    ],
     ['a path with a NUL', { scope: { paths: ['/tmp/\0x'] } }, /must not contain a NUL/],
     ['a path longer than PATH_MAX', { scope: { paths: [`/${'a'.repeat(MAX_PATH_LENGTH)}`] } }, /is longer than 4096/],
     ['too many paths', { scope: { paths: Array(MAX_SCOPE_PATHS + 1).fill('/tmp') } }, /at most 256 directories/],
-    ['includeFailed that is not a boolean', { scope: 'system', includeFailed: 'yes' }, /params.includeFailed must be true or false, got "yes"/],
-    ['includeFailed that is null', { scope: 'system', includeFailed: null }, /params.includeFailed must be true or false, got null/],
+    [
+      'includeFailed that is not a boolean',
+      { scope: 'system', includeFailed: 'yes' },
+      /params.includeFailed must be true or false, got "yes"/,
+    ],
+    [
+      'includeFailed that is null',
+      { scope: 'system', includeFailed: null },
+      /params.includeFailed must be true or false, got null/,
+    ],
     ['an unknown field', { scope: 'system', verbose: true }, /params has an unknown field "verbose"/],
-    ['an unknown field in the scope', { scope: { paths: ['/tmp'], depth: 2 } }, /params.scope has an unknown field "depth"/],
+    [
+      'an unknown field in the scope',
+      { scope: { paths: ['/tmp'], depth: 2 } },
+      /params.scope has an unknown field "depth"/,
+    ],
     ['params that are an array', ['system'], /params must be an object, got an array of 1/],
   ])('refuses %s', (_, params, message) => {
     expect(refusal(() => validateStart(params)).message).toMatch(message);

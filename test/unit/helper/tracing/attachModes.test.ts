@@ -1,12 +1,25 @@
 import { describe, expect, it } from 'vitest';
 
-import { kernelRuns32BitPrograms, oneLineReason, otherSet, programsFor, UNSEEN_32_BIT, UNSEEN_IO_URING, unseenBy, type KernelFacts } from '../../../../helper/tracing/attachModes';
+import {
+  kernelRuns32BitPrograms,
+  oneLineReason,
+  otherSet,
+  programsFor,
+  UNSEEN_32_BIT,
+  UNSEEN_IO_URING,
+  unseenBy,
+  type KernelFacts,
+} from '../../../../helper/tracing/attachModes';
 
 const WITH_IA32 = 'CONFIG_X86_64=y\nCONFIG_IA32_EMULATION=y\n# CONFIG_IA32_EMULATION_DEFAULT_DISABLED is not set\n';
 const WITHOUT_IA32 = 'CONFIG_X86_64=y\n# CONFIG_IA32_EMULATION is not set\n';
 const IA32_OFF_BY_DEFAULT = 'CONFIG_IA32_EMULATION=y\nCONFIG_IA32_EMULATION_DEFAULT_DISABLED=y\n';
 
-const x64 = (config: string | undefined, commandLine = 'console=ttyS0 quiet'): KernelFacts => ({ arch: 'x64', config, commandLine });
+const x64 = (config: string | undefined, commandLine = 'console=ttyS0 quiet'): KernelFacts => ({
+  arch: 'x64',
+  config,
+  commandLine,
+});
 
 describe('kernelRuns32BitPrograms', () => {
   it('follows the kernel configuration', () => {
@@ -31,7 +44,9 @@ describe('kernelRuns32BitPrograms', () => {
     expect(kernelRuns32BitPrograms(x64(undefined))).toBe(true);
     expect(kernelRuns32BitPrograms(x64(undefined, 'ia32_emulation=0'))).toBe(false);
     expect(kernelRuns32BitPrograms({ arch: 'arm64', config: undefined, commandLine: '' })).toBe(true);
-    expect(kernelRuns32BitPrograms({ arch: 'arm64', config: '# CONFIG_COMPAT is not set\n', commandLine: '' })).toBe(false);
+    expect(kernelRuns32BitPrograms({ arch: 'arm64', config: '# CONFIG_COMPAT is not set\n', commandLine: '' })).toBe(
+      false,
+    );
   });
 });
 
@@ -61,9 +76,11 @@ describe('unseenBy', () => {
     expect(unseenBy('raw', false, x64(WITH_IA32))).toEqual([UNSEEN_IO_URING]);
   });
 
-  it("says what the io_uring programs cannot tell where they were loaded all the same (results unknown before 5.18)", () => {
+  it('says what the io_uring programs cannot tell where they were loaded all the same (results unknown before 5.18)', () => {
     const problem = "this kernel's io_uring_complete tracepoint does not name the request";
-    expect(unseenBy('raw', true, x64(WITH_IA32), problem)).toEqual([`the results of deletions through io_uring: ${problem}`]);
+    expect(unseenBy('raw', true, x64(WITH_IA32), problem)).toEqual([
+      `the results of deletions through io_uring: ${problem}`,
+    ]);
     expect(unseenBy('raw', false, x64(WITH_IA32), problem)).toEqual([`deletions through io_uring: ${problem}`]);
   });
 });
@@ -81,28 +98,39 @@ describe('where the set complete chose does not load', () => {
     expect(otherSet('tracepoint')).toBe('raw');
   });
 
-  it('says that 32-bit programs go unseen because the raw programs did not load, and the verifier\'s reason in one line', () => {
+  it("says that 32-bit programs go unseen because the raw programs did not load, and the verifier's reason in one line", () => {
     expect(unseenBy('tracepoint', true, x64(WITH_IA32), '', { programs: 'raw', reason: VERIFIER_REFUSAL })).toEqual([
       'deletions by 32-bit programs: the raw programs did not load on this kernel (the verifier: combined stack size of 4 calls is 592. Too large)',
     ]);
   });
 
   it('says nothing more where the raw programs it took instead see everything', () => {
-    expect(unseenBy('raw', true, x64(WITH_IA32), '', { programs: 'tracepoint', reason: 'this kernel has no tracepoint syscalls/sys_enter_unlink' })).toEqual([]);
+    expect(
+      unseenBy('raw', true, x64(WITH_IA32), '', {
+        programs: 'tracepoint',
+        reason: 'this kernel has no tracepoint syscalls/sys_enter_unlink',
+      }),
+    ).toEqual([]);
   });
 
   it('says nothing of 32-bit programs where the kernel runs none', () => {
-    expect(unseenBy('tracepoint', true, x64(WITHOUT_IA32), '', { programs: 'raw', reason: VERIFIER_REFUSAL })).toEqual([]);
+    expect(unseenBy('tracepoint', true, x64(WITHOUT_IA32), '', { programs: 'raw', reason: VERIFIER_REFUSAL })).toEqual(
+      [],
+    );
   });
 });
 
 describe('oneLineReason', () => {
-  it('is the verifier\'s last word on why, without its statistics', () => {
+  it("is the verifier's last word on why, without its statistics", () => {
     expect(oneLineReason(VERIFIER_REFUSAL)).toBe('the verifier: combined stack size of 4 calls is 592. Too large');
   });
 
   it('is the first line of any other error', () => {
-    expect(oneLineReason('this kernel has no tracepoint syscalls/sys_enter_unlink (it needs CONFIG_FTRACE_SYSCALLS=y): or use the raw attach mode\n')).toBe(
+    expect(
+      oneLineReason(
+        'this kernel has no tracepoint syscalls/sys_enter_unlink (it needs CONFIG_FTRACE_SYSCALLS=y): or use the raw attach mode\n',
+      ),
+    ).toBe(
       'this kernel has no tracepoint syscalls/sys_enter_unlink (it needs CONFIG_FTRACE_SYSCALLS=y): or use the raw attach mode',
     );
   });

@@ -23,7 +23,10 @@ describe('containerOfCgroup', () => {
   });
 
   it('names a containerd container by its scope', () => {
-    expect(containerOfCgroup(`cri-containerd-${id}.scope`, 'kubepods-besteffort-pod1.slice')).toEqual({ engine: 'containerd', id });
+    expect(containerOfCgroup(`cri-containerd-${id}.scope`, 'kubepods-besteffort-pod1.slice')).toEqual({
+      engine: 'containerd',
+      id,
+    });
   });
 
   it('names a cri-o container by its scope', () => {
@@ -56,7 +59,7 @@ describe('containerOfCgroup', () => {
       expect(containerOfCgroup(`libpod-${id}`, 'machine.slice')).toBeUndefined();
     });
 
-    it('ignores the engines\' own services', () => {
+    it("ignores the engines' own services", () => {
       expect(containerOfCgroup('docker.service', 'system.slice')).toBeUndefined();
       expect(containerOfCgroup('containerd.service', 'system.slice')).toBeUndefined();
     });

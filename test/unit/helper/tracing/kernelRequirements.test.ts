@@ -25,7 +25,10 @@ const DEBIAN_11: MissingKernelFeatures = {
   older: [],
 };
 /** A 5.11 that has the map but not its helper in tracing programs. */
-const LINUX_5_11: MissingKernelFeatures = { newer: [{ feature: 'bpf_task_storage_get() in tracing programs', since: '5.12' }], older: [] };
+const LINUX_5_11: MissingKernelFeatures = {
+  newer: [{ feature: 'bpf_task_storage_get() in tracing programs', since: '5.12' }],
+  older: [],
+};
 const EVERYTHING: MissingKernelFeatures = { newer: [], older: [] };
 /** A 5.4 with BTF: neither set runs. */
 const LINUX_5_4: MissingKernelFeatures = {
@@ -44,7 +47,8 @@ describe('chooseProgramSet', () => {
   it('takes the older set where the newer lacks anything, and says what', () => {
     expect(chooseProgramSet(DEBIAN_11, undefined, RELEASE)).toEqual({
       programSet: 'older',
-      reason: 'this kernel lacks task storage map, bpf_get_current_task_btf(), bpf_task_storage_get() in tracing programs',
+      reason:
+        'this kernel lacks task storage map, bpf_get_current_task_btf(), bpf_task_storage_get() in tracing programs',
       olderMayStandIn: false,
     });
     expect(chooseProgramSet(LINUX_5_11, undefined, RELEASE)).toMatchObject({
@@ -63,9 +67,20 @@ describe('chooseProgramSet', () => {
   });
 
   it('takes the set the environment asks for, where the kernel has what it needs, with nothing to stand in', () => {
-    expect(chooseProgramSet(EVERYTHING, 'older', RELEASE)).toEqual({ programSet: 'older', reason: 'as SYSCALL_TRACE_PROGRAMS=older asks', olderMayStandIn: false });
-    expect(chooseProgramSet(EVERYTHING, 'newer', RELEASE)).toEqual({ programSet: 'newer', reason: 'as SYSCALL_TRACE_PROGRAMS=newer asks', olderMayStandIn: false });
-    expect(chooseProgramSet(DEBIAN_11, 'older', RELEASE)).toMatchObject({ programSet: 'older', reason: 'as SYSCALL_TRACE_PROGRAMS=older asks' });
+    expect(chooseProgramSet(EVERYTHING, 'older', RELEASE)).toEqual({
+      programSet: 'older',
+      reason: 'as SYSCALL_TRACE_PROGRAMS=older asks',
+      olderMayStandIn: false,
+    });
+    expect(chooseProgramSet(EVERYTHING, 'newer', RELEASE)).toEqual({
+      programSet: 'newer',
+      reason: 'as SYSCALL_TRACE_PROGRAMS=newer asks',
+      olderMayStandIn: false,
+    });
+    expect(chooseProgramSet(DEBIAN_11, 'older', RELEASE)).toMatchObject({
+      programSet: 'older',
+      reason: 'as SYSCALL_TRACE_PROGRAMS=older asks',
+    });
   });
 
   it('refuses the newer set asked for on a kernel that lacks what it needs, in one line', () => {
@@ -75,12 +90,14 @@ describe('chooseProgramSet', () => {
   });
 
   it('refuses the older set asked for on a kernel too old for it, as it refuses any', () => {
-    expect(chooseProgramSet(LINUX_5_4, 'older', RELEASE)).toEqual({ unsupported: unsupportedKernelMessage(RELEASE, LINUX_5_4.older) });
+    expect(chooseProgramSet(LINUX_5_4, 'older', RELEASE)).toEqual({
+      unsupported: unsupportedKernelMessage(RELEASE, LINUX_5_4.older),
+    });
   });
 });
 
 describe('parseProgramsOverride', () => {
-  it('reads a set\'s name, and nothing where the variable is unset or empty', () => {
+  it("reads a set's name, and nothing where the variable is unset or empty", () => {
     expect(parseProgramsOverride('newer')).toBe('newer');
     expect(parseProgramsOverride('older')).toBe('older');
     expect(parseProgramsOverride(undefined)).toBeUndefined();
@@ -91,14 +108,18 @@ describe('parseProgramsOverride', () => {
     for (const wrong of ['old', 'Newer', 'newer ', 'raw']) {
       expect(() => parseProgramsOverride(wrong)).toThrow(ProgramsOverrideError);
     }
-    expect(() => parseProgramsOverride('old')).toThrow('SYSCALL_TRACE_PROGRAMS must be "newer" or "older" (or unset), not "old"');
+    expect(() => parseProgramsOverride('old')).toThrow(
+      'SYSCALL_TRACE_PROGRAMS must be "newer" or "older" (or unset), not "old"',
+    );
   });
 });
 
 describe('describeProgramSet', () => {
   it('says the set, and why where there is a reason', () => {
     expect(describeProgramSet('newer', undefined)).toBe('newer');
-    expect(describeProgramSet('older', 'this kernel lacks task storage map')).toBe('older (this kernel lacks task storage map)');
+    expect(describeProgramSet('older', 'this kernel lacks task storage map')).toBe(
+      'older (this kernel lacks task storage map)',
+    );
   });
 });
 
@@ -116,7 +137,9 @@ describe('unsupportedKernelMessage', () => {
   });
 
   it('names a single missing feature', () => {
-    const message = unsupportedKernelMessage('5.8.0-63-generic', [{ feature: 'bpf_probe_read_kernel()', since: '5.5' }]);
+    const message = unsupportedKernelMessage('5.8.0-63-generic', [
+      { feature: 'bpf_probe_read_kernel()', since: '5.5' },
+    ]);
     expect(message).toContain('Linux 5.8.0-63-generic');
     expect(message).toContain(`Linux ${MINIMUM_KERNEL} or later`);
     expect(message).toMatch(/it lacks bpf_probe_read_kernel\(\) \(Linux 5\.5\)$/);

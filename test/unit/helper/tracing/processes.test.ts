@@ -29,16 +29,20 @@ describe('ProcessCache', () => {
     expect(cache.lookup(key(10))).toEqual({ cmdline: ['rm', '-rf', 'tree'], ancestors: [{ pid: 1, comm: 'init' }] });
   });
 
-  it('gives no container for a process whose cgroup is not a container\'s', () => {
+  it("gives no container for a process whose cgroup is not a container's", () => {
     const cache = new ProcessCache(8, () => undefined);
     cache.remember(processRecord(key(10), 'rm'));
     expect(cache.lookup(key(10))?.container).toBeUndefined();
   });
 
-  it('gives the container that the process\'s cgroup names', () => {
+  it("gives the container that the process's cgroup names", () => {
     const id = '3f4e'.repeat(16);
     const cache = new ProcessCache(8, () => undefined);
-    cache.remember({ ...processRecord(key(10), 'rm'), cgroupName: Buffer.from(`docker-${id}.scope`), cgroupParentName: Buffer.from('system.slice') });
+    cache.remember({
+      ...processRecord(key(10), 'rm'),
+      cgroupName: Buffer.from(`docker-${id}.scope`),
+      cgroupParentName: Buffer.from('system.slice'),
+    });
     expect(cache.lookup(key(10))?.container).toEqual({ engine: 'docker', id });
   });
 
@@ -69,7 +73,7 @@ describe('ProcessCache', () => {
     expect(cache.lookup(key(2))).toBeUndefined();
   });
 
-  it('gives a process\'s new information once it is sent again', () => {
+  it("gives a process's new information once it is sent again", () => {
     const cache = new ProcessCache(2, () => undefined);
     cache.remember(processRecord(key(1), 'old'));
     expect(cache.lookup(key(1))?.cmdline).toEqual(['old']);
@@ -79,7 +83,11 @@ describe('ProcessCache', () => {
 
   it('reads a command line the kernel could not read from the live process, and never replaces a known one with nothing', () => {
     const live = new Map<number, string[]>([[7, ['python3', 'pool.py']]]);
-    const cache = new ProcessCache(8, () => undefined, (process) => live.get(process.tgid));
+    const cache = new ProcessCache(
+      8,
+      () => undefined,
+      (process) => live.get(process.tgid),
+    );
     cache.remember(processRecord(key(7)), true);
     expect(cache.lookup(key(7))?.cmdline).toEqual(['python3', 'pool.py']);
     live.delete(7);
@@ -98,7 +106,29 @@ describe('readLiveCommandLine', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'proc-'));
     fs.mkdirSync(path.join(root, '42'));
     // A name with a space and a parenthesis, as a thread may name itself.
-    const fields = ['S', '1', '42', '42', '0', '-1', '4194304', '0', '0', '0', '0', '0', '0', '0', '0', '20', '0', '1', '0', String(ticks), '0'];
+    const fields = [
+      'S',
+      '1',
+      '42',
+      '42',
+      '0',
+      '-1',
+      '4194304',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0',
+      '20',
+      '0',
+      '1',
+      '0',
+      String(ticks),
+      '0',
+    ];
     fs.writeFileSync(path.join(root, '42', 'stat'), `42 (a b) c) ${fields.join(' ')}\n`);
     fs.writeFileSync(path.join(root, '42', 'cmdline'), cmdline);
     return root;
@@ -106,7 +136,11 @@ describe('readLiveCommandLine', () => {
 
   it('reads /proc/PID/cmdline where the pid still is the process of the key (start_boottime in ns, /proc in ticks of 10 ms)', () => {
     const root = fakeProc(871012, 'rm\0-rf\0a b\0');
-    expect(readLiveCommandLine({ tgid: 42, execId: 1, startTime: 8_710_129_999_999n }, root)).toEqual(['rm', '-rf', 'a b']);
+    expect(readLiveCommandLine({ tgid: 42, execId: 1, startTime: 8_710_129_999_999n }, root)).toEqual([
+      'rm',
+      '-rf',
+      'a b',
+    ]);
   });
 
   it('gives nothing for a pid that another process has taken since, or one that is gone', () => {

@@ -3,8 +3,20 @@
 import { describe, expect, it } from 'vitest';
 
 import { loadAddon } from '../../../../helper/native';
-import { decodeBatch, decodeRecord, MalformedRecordError, type DeletionRecord, type ProcessRecord } from '../../../../helper/tracing/records';
-import { batchOf, deletionRecord, processRecord, type DeletionFields, type ProcessFields } from '../../../support/recordBytes';
+import {
+  decodeBatch,
+  decodeRecord,
+  MalformedRecordError,
+  type DeletionRecord,
+  type ProcessRecord,
+} from '../../../../helper/tracing/records';
+import {
+  batchOf,
+  deletionRecord,
+  processRecord,
+  type DeletionFields,
+  type ProcessFields,
+} from '../../../support/recordBytes';
 
 const layout = loadAddon().layout;
 const UNLINKAT = 2;
@@ -90,8 +102,12 @@ describe('decoding a deletion record', () => {
     expect(text(record.directoryNames)).toEqual(['docs', 'alice', 'home']);
   });
 
-  it('reads where the deleted entry\'s own name starts and where the text relative to the lookup\'s base starts', () => {
-    const record = decodedDeletion({ pathArg: Buffer.from('/proc/self/fd/3/sub/notes.txt'), lookupFrom: 16, nameAt: 20 });
+  it("reads where the deleted entry's own name starts and where the text relative to the lookup's base starts", () => {
+    const record = decodedDeletion({
+      pathArg: Buffer.from('/proc/self/fd/3/sub/notes.txt'),
+      lookupFrom: 16,
+      nameAt: 20,
+    });
 
     expect(record.lookupFrom).toBe(16);
     expect(record.nameAt).toBe(20);
@@ -112,7 +128,7 @@ describe('decoding a deletion record', () => {
     expect(record.cgroupId).toBe(2 ** 40 + 5);
   });
 
-  it('reads a failed call\'s negative result and a negative dirfd', () => {
+  it("reads a failed call's negative result and a negative dirfd", () => {
     const record = decodedDeletion({ result: -2, dirfd: AT_FDCWD });
 
     expect(record.result).toBe(-2);
@@ -125,7 +141,13 @@ describe('decoding a deletion record', () => {
 
   it('keeps path bytes that are not UTF-8 as they are', () => {
     const bytes = Buffer.from([0x66, 0xff, 0x0a, 0x1b]);
-    const record = decodedDeletion({ pathArg: bytes, directoryNames: [bytes], namesBelowRoot: 1, namesBelowMountRoot: 1, filesystemNames: [bytes] });
+    const record = decodedDeletion({
+      pathArg: bytes,
+      directoryNames: [bytes],
+      namesBelowRoot: 1,
+      namesBelowMountRoot: 1,
+      filesystemNames: [bytes],
+    });
 
     expect(Buffer.from(record.pathArg, 'latin1')).toEqual(bytes);
     expect(record.directoryNames).toEqual([bytes]);
@@ -133,7 +155,13 @@ describe('decoding a deletion record', () => {
   });
 
   it('reads a deletion in the root directory, which has no directory names', () => {
-    const record = decodedDeletion({ pathArg: Buffer.from('/file'), nameAt: 1, directoryNames: [], namesBelowRoot: 0, namesBelowMountRoot: 0 });
+    const record = decodedDeletion({
+      pathArg: Buffer.from('/file'),
+      nameAt: 1,
+      directoryNames: [],
+      namesBelowRoot: 0,
+      namesBelowMountRoot: 0,
+    });
 
     expect(record.pathArg.toString()).toBe('/file');
     expect(record.directoryNames).toEqual([]);
@@ -146,28 +174,31 @@ describe('decoding a deletion record', () => {
 });
 
 describe('decoding where the directory names end', () => {
-  it('counts the names below the process\'s root: all of them where its root is the host\'s', () => {
+  it("counts the names below the process's root: all of them where its root is the host's", () => {
     expect(decodedDeletion({ namesBelowRoot: 3 }).namesBelowRoot).toBe(3);
   });
 
-  it('counts only the names below a chroot\'s root', () => {
-    const record = decodedDeletion({ directoryNames: names('docs', 'alice', 'home', 'jail', 'srv'), namesBelowRoot: 3 });
+  it("counts only the names below a chroot's root", () => {
+    const record = decodedDeletion({
+      directoryNames: names('docs', 'alice', 'home', 'jail', 'srv'),
+      namesBelowRoot: 3,
+    });
 
     expect(record.namesBelowRoot).toBe(3);
   });
 
-  it('counts none where the directory is the process\'s root itself', () => {
+  it("counts none where the directory is the process's root itself", () => {
     expect(decodedDeletion({ directoryNames: names('jail'), namesBelowRoot: 0 }).namesBelowRoot).toBe(0);
   });
 
-  it('gives no count where the walk never passed the process\'s root (the kernel\'s 0xffff)', () => {
+  it("gives no count where the walk never passed the process's root (the kernel's 0xffff)", () => {
     const record = deletionRecord(deletion(), layout);
     record.writeUInt16LE(0xffff, layout.deletion.directory_names_at_root);
 
     expect((decodeRecord(record, layout) as DeletionRecord).namesBelowRoot).toBeUndefined();
   });
 
-  it('counts the names below the directory\'s mount root', () => {
+  it("counts the names below the directory's mount root", () => {
     expect(decodedDeletion({ namesBelowMountRoot: 1 }).namesBelowMountRoot).toBe(1);
   });
 
@@ -177,7 +208,11 @@ describe('decoding where the directory names end', () => {
 
   it('counts whole names, even long ones', () => {
     const long = 'x'.repeat(255);
-    const record = decodedDeletion({ directoryNames: names(long, 'b', long), namesBelowRoot: 2, namesBelowMountRoot: 1 });
+    const record = decodedDeletion({
+      directoryNames: names(long, 'b', long),
+      namesBelowRoot: 2,
+      namesBelowMountRoot: 1,
+    });
 
     expect(record).toMatchObject({ namesBelowRoot: 2, namesBelowMountRoot: 1 });
   });
@@ -192,7 +227,12 @@ describe('decoding the file system names of another mount namespace', () => {
   });
 
   it('reads them where there are no directory names', () => {
-    const record = decodedDeletion({ directoryNames: [], namesBelowRoot: 0, namesBelowMountRoot: 0, filesystemNames: names('merged', 'c1') });
+    const record = decodedDeletion({
+      directoryNames: [],
+      namesBelowRoot: 0,
+      namesBelowMountRoot: 0,
+      filesystemNames: names('merged', 'c1'),
+    });
 
     expect(record.directoryNames).toEqual([]);
     expect(text(record.filesystemNames)).toEqual(['merged', 'c1']);
@@ -217,7 +257,10 @@ describe('decoding a process record', () => {
   });
 
   it('keeps empty arguments', () => {
-    const record = decodeRecord(processRecord(processFields({ cmdline: ['printf', '', 'x'] }), layout), layout) as ProcessRecord;
+    const record = decodeRecord(
+      processRecord(processFields({ cmdline: ['printf', '', 'x'] }), layout),
+      layout,
+    ) as ProcessRecord;
 
     expect(text(record.cmdline)).toEqual(['printf', '', 'x']);
   });
@@ -234,14 +277,20 @@ describe('decoding a process record', () => {
 
   it('reads the names of its cgroup and of the one above it', () => {
     const id = 'ab'.repeat(32);
-    const record = decodeRecord(processRecord(processFields({ cgroupName: `docker-${id}.scope`, cgroupParentName: 'system.slice' }), layout), layout) as ProcessRecord;
+    const record = decodeRecord(
+      processRecord(processFields({ cgroupName: `docker-${id}.scope`, cgroupParentName: 'system.slice' }), layout),
+      layout,
+    ) as ProcessRecord;
 
     expect(record.cgroupName.toString()).toBe(`docker-${id}.scope`);
     expect(record.cgroupParentName.toString()).toBe('system.slice');
   });
 
   it('reads empty cgroup names where the kernel found none', () => {
-    const record = decodeRecord(processRecord(processFields({ cgroupName: '', cgroupParentName: '' }), layout), layout) as ProcessRecord;
+    const record = decodeRecord(
+      processRecord(processFields({ cgroupName: '', cgroupParentName: '' }), layout),
+      layout,
+    ) as ProcessRecord;
 
     expect(record.cgroupName).toEqual(Buffer.alloc(0));
     expect(record.cgroupParentName).toEqual(Buffer.alloc(0));
@@ -249,7 +298,10 @@ describe('decoding a process record', () => {
 
   it('reads a cgroup name that fills its field without a NUL, and no further', () => {
     const full = 'c'.repeat(layout.cgroupNameMax);
-    const record = decodeRecord(processRecord(processFields({ cgroupName: full, cgroupParentName: 'parent' }), layout), layout) as ProcessRecord;
+    const record = decodeRecord(
+      processRecord(processFields({ cgroupName: full, cgroupParentName: 'parent' }), layout),
+      layout,
+    ) as ProcessRecord;
 
     expect(record.cgroupName.toString()).toBe(full);
     expect(record.cgroupParentName.toString()).toBe('parent');
@@ -258,7 +310,11 @@ describe('decoding a process record', () => {
 
 describe('decoding a batch', () => {
   it('reads every record in order', () => {
-    const batch = batchOf(processRecord(processFields(), layout), deletionRecord(deletion(), layout), deletionRecord(deletion({ tid: 7 }), layout));
+    const batch = batchOf(
+      processRecord(processFields(), layout),
+      deletionRecord(deletion(), layout),
+      deletionRecord(deletion({ tid: 7 }), layout),
+    );
 
     const records = decodeBatch(batch, layout);
 
@@ -303,14 +359,20 @@ describe('malformed input', () => {
 
   it('is refused where a deletion record claims more name bytes than it holds', () => {
     const record = deletionRecord(deletion(), layout);
-    record.writeUInt16LE(record.readUInt16LE(layout.deletion.directory_names_len) + 1, layout.deletion.directory_names_len);
+    record.writeUInt16LE(
+      record.readUInt16LE(layout.deletion.directory_names_len) + 1,
+      layout.deletion.directory_names_len,
+    );
 
     expect(() => decodeRecord(record, layout)).toThrow(MalformedRecordError);
   });
 
   it('is refused where a deletion record claims more file system name bytes than it holds', () => {
     const record = deletionRecord(deletion({ filesystemNames: names('project') }), layout);
-    record.writeUInt16LE(record.readUInt16LE(layout.deletion.filesystem_names_len) + 1, layout.deletion.filesystem_names_len);
+    record.writeUInt16LE(
+      record.readUInt16LE(layout.deletion.filesystem_names_len) + 1,
+      layout.deletion.filesystem_names_len,
+    );
 
     expect(() => decodeRecord(record, layout)).toThrow(MalformedRecordError);
   });
@@ -322,16 +384,22 @@ describe('malformed input', () => {
     expect(() => decodeRecord(record, layout)).toThrow(MalformedRecordError);
   });
 
-  it('is refused where a deletion record starts the lookup\'s text after the own name', () => {
-    const record = deletionRecord(deletion({ pathArg: Buffer.from('a/b/notes.txt'), nameAt: 4, lookupFrom: 4 }), layout);
+  it("is refused where a deletion record starts the lookup's text after the own name", () => {
+    const record = deletionRecord(
+      deletion({ pathArg: Buffer.from('a/b/notes.txt'), nameAt: 4, lookupFrom: 4 }),
+      layout,
+    );
     record.writeUInt16LE(5, layout.deletion.lookup_from);
 
     expect(() => decodeRecord(record, layout)).toThrow(MalformedRecordError);
   });
 
-  it('is refused where a deletion record marks the process\'s root beyond its directory names', () => {
+  it("is refused where a deletion record marks the process's root beyond its directory names", () => {
     const record = deletionRecord(deletion(), layout);
-    record.writeUInt16LE(record.readUInt16LE(layout.deletion.directory_names_len) + 1, layout.deletion.directory_names_at_root);
+    record.writeUInt16LE(
+      record.readUInt16LE(layout.deletion.directory_names_len) + 1,
+      layout.deletion.directory_names_at_root,
+    );
 
     expect(() => decodeRecord(record, layout)).toThrow(MalformedRecordError);
   });
@@ -339,7 +407,10 @@ describe('malformed input', () => {
   it('is refused where a deletion record marks the mount root beyond its directory names', () => {
     // Into the file system names that follow: they are not directory names.
     const record = deletionRecord(deletion({ filesystemNames: names('project') }), layout);
-    record.writeUInt16LE(record.readUInt16LE(layout.deletion.directory_names_len) + 1, layout.deletion.directory_names_at_mount_root);
+    record.writeUInt16LE(
+      record.readUInt16LE(layout.deletion.directory_names_len) + 1,
+      layout.deletion.directory_names_at_mount_root,
+    );
 
     expect(() => decodeRecord(record, layout)).toThrow(MalformedRecordError);
   });

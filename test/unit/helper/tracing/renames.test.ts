@@ -29,12 +29,24 @@ describe('renameOutcome', () => {
   });
 
   it('knows RENAME_NOREPLACE replaces nothing, whatever the cache held', () => {
-    expect(renameOutcome(NOREPLACE, 0, false, layout)).toEqual({ replaced: false, exchanged: false, renameFlags: ['RENAME_NOREPLACE'] });
+    expect(renameOutcome(NOREPLACE, 0, false, layout)).toEqual({
+      replaced: false,
+      exchanged: false,
+      renameFlags: ['RENAME_NOREPLACE'],
+    });
   });
 
   it('says an exchange that worked swapped both files and replaced none; one that failed swapped nothing', () => {
-    expect(renameOutcome(EXCHANGE | facts.targetExisted, 0, false, layout)).toEqual({ replaced: false, exchanged: true, renameFlags: ['RENAME_EXCHANGE'] });
-    expect(renameOutcome(EXCHANGE, -2, false, layout)).toEqual({ replaced: false, exchanged: false, renameFlags: ['RENAME_EXCHANGE'] });
+    expect(renameOutcome(EXCHANGE | facts.targetExisted, 0, false, layout)).toEqual({
+      replaced: false,
+      exchanged: true,
+      renameFlags: ['RENAME_EXCHANGE'],
+    });
+    expect(renameOutcome(EXCHANGE, -2, false, layout)).toEqual({
+      replaced: false,
+      exchanged: false,
+      renameFlags: ['RENAME_EXCHANGE'],
+    });
   });
 
   it('replaces nothing where both names were links to one file', () => {
@@ -42,7 +54,11 @@ describe('renameOutcome', () => {
   });
 
   it('treats RENAME_WHITEOUT as a plain rename at the destination', () => {
-    expect(renameOutcome(WHITEOUT | facts.targetExisted, 0, false, layout)).toEqual({ replaced: true, exchanged: false, renameFlags: ['RENAME_WHITEOUT'] });
+    expect(renameOutcome(WHITEOUT | facts.targetExisted, 0, false, layout)).toEqual({
+      replaced: true,
+      exchanged: false,
+      renameFlags: ['RENAME_WHITEOUT'],
+    });
   });
 
   it('does not claim a replacement whose result io_uring never posted', () => {
