@@ -40,7 +40,7 @@ export interface Fixtures {
 export const BEFORE_RENAMES = 'ff839d1';
 
 export function buildFixtures(repositoryRoot: string, workDirectory: string): Fixtures {
-  const sources = path.join(repositoryRoot, 'test', 'bench');
+  const sources = path.join(repositoryRoot, 'bench');
   fs.mkdirSync(workDirectory, { recursive: true });
 
   const program = (name: string, libraries: string[] = []): string => {
